@@ -1,0 +1,3 @@
+from roistudio.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,278 @@
+"""Value-vs-threshold charts: one model's curve, or champion and challenger on the same rows.
+
+The x axis is the threshold (a row is flagged iff ``score >= threshold``), ascending to the
+right. "Flag nobody" has no threshold; it is drawn as the horizontal baseline it is and, when it
+is the operating policy, marked just right of the highest score (a threshold above every score
+flags nobody). Curves can hold millions of points; only an evenly spaced sample of at most
+:data:`MAX_POINTS` is drawn, always including both ends, the optimum and the operating point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
+from matplotlib.transforms import blended_transform_factory
+
+from roistudio.charts import style
+from roistudio.core.analysis import ModelResult
+from roistudio.core.curve import Curve, CurvePoint
+
+MAX_POINTS = 2000
+# Where "flag nobody" sits on the x axis, as a fraction of the score range beyond the top score.
+_NOBODY_MARGIN = 0.03
+
+
+@dataclass
+class CurveArtists:
+    """The artists of one drawn curve that the GUI updates when the operating threshold moves.
+
+    Only the operating line, marker and label change on a slider move, so the GUI can restore
+    a cached background and redraw these three (blitting) instead of the whole figure.
+
+    Attributes
+    ----------
+    nobody_x
+        The x position used for "flag nobody" (just right of the highest score).
+    """
+
+    ax: Axes
+    line: Line2D
+    optimum_marker: Line2D
+    operating_line: Line2D
+    operating_marker: Line2D
+    operating_label: Text
+    nobody_x: float
+    symbol: str
+
+    def moving_artists(self) -> tuple[Artist, ...]:
+        """The artists :func:`move_operating_marker` changes (for ``set_animated``/blitting)."""
+        return (self.operating_line, self.operating_marker, self.operating_label)
+
+
+def _x_extent(curves: list[Curve]) -> tuple[float, float]:
+    """Lowest and highest score over the curves ((0, 1) when no curve has a score)."""
+    lows = [float(np.nanmin(c.thresholds[1:])) for c in curves if len(c) > 1]
+    highs = [float(np.nanmax(c.thresholds[1:])) for c in curves if len(c) > 1]
+    if not lows:
+        return 0.0, 1.0
+    return min(lows), max(highs)
+
+
+def _nobody_x(curves: list[Curve]) -> float:
+    low, high = _x_extent(curves)
+    span = high - low if high > low else max(abs(high), 1.0)
+    return high + _NOBODY_MARGIN * span
+
+
+def _x_of(point: CurvePoint, nobody_x: float) -> float:
+    return nobody_x if point.threshold is None else float(point.threshold)
+
+
+def _sampled(curve: Curve, keep: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Thresholds and values of a downsampled curve, without the flag-nobody point."""
+    if len(curve) <= 1:
+        return np.empty(0), np.empty(0)
+    idx = curve.sample_indices(MAX_POINTS, keep=tuple(k for k in keep if 0 < k < len(curve)))
+    idx = idx[idx > 0]
+    return curve.thresholds[idx], curve.value[idx]
+
+
+def _draw_baselines(ax: Axes, model: ModelResult, symbol: str) -> None:
+    """Horizontal lines for flag nobody / flag everyone, labelled in the right margin.
+
+    The labels sit outside the plotting area so they can never collide with a curve; when the
+    two baselines are close, one label goes above its line and the other below.
+    """
+    trans = blended_transform_factory(ax.transAxes, ax.transData)
+    nobody, everyone = model.flag_nobody.value, model.flag_everyone.value
+    ax.axhline(nobody, **style.NOBODY_STYLE, zorder=1)
+    ax.axhline(everyone, **style.EVERYONE_STYLE, zorder=1)
+    values = model.curve.value
+    span = max(float(values.max() - values.min()), 1e-9)
+    close = abs(nobody - everyone) < 0.08 * span
+    for y, name, va in (
+        (nobody, "flag nobody", "bottom" if close and nobody >= everyone else "top" if close else "center"),
+        (everyone, "flag everyone", "top" if close and nobody >= everyone else "bottom" if close else "center"),
+    ):
+        ax.annotate(
+            f"{name}\n{style.format_money_short(y, symbol)}",
+            xy=(1.0, y),
+            xycoords=trans,
+            xytext=(4, 0),
+            textcoords="offset points",
+            ha="left",
+            va=va,
+            fontsize=style.ANNOTATION_SIZE,
+            color=style.MUTED,
+            annotation_clip=False,
+            parse_math=False,
+        )
+
+
+def _annotate_optimum(ax: Axes, point: CurvePoint, x: float, symbol: str, x_range: tuple[float, float]) -> None:
+    """Write "best $X at T" beside the optimum, on the side with more room."""
+    low, high = x_range
+    frac = (x - low) / (high - low) if high > low else 0.5
+    right = frac < 0.6
+    ax.annotate(
+        f"best {style.format_money_short(point.value, symbol)} at {style.format_threshold(point.threshold)}",
+        xy=(x, point.value),
+        xytext=(8 if right else -8, 8),
+        textcoords="offset points",
+        ha="left" if right else "right",
+        va="bottom",
+        fontsize=style.ANNOTATION_SIZE,
+        color=style.INK,
+        parse_math=False,
+    )
+
+
+def _finish_axes(ax: Axes, curves: list[Curve], symbol: str) -> float:
+    """Axis labels, money formatter and an x range that includes the flag-nobody position."""
+    style.style_axes(ax)
+    ax.yaxis.set_major_formatter(style.money_formatter(symbol))
+    ax.set_xlabel("Threshold (a row is flagged when score \u2265 threshold)")
+    ax.set_ylabel("Value")
+    low, _high = _x_extent(curves)
+    nobody_x = _nobody_x(curves)
+    pad = (nobody_x - low) * 0.02
+    ax.set_xlim(low - pad, nobody_x + pad)
+    ax.set_ymargin(0.14)  # headroom above the optimum for its label
+    values = np.concatenate([c.value for c in curves])
+    if len(values) and values.min() < 0 < values.max():
+        ax.axhline(0.0, color="#bdbdbd", linewidth=0.8, zorder=0)  # only when zero is inside the data
+    return nobody_x
+
+
+def _operating_artists(ax: Axes, point: CurvePoint, nobody_x: float, symbol: str) -> tuple[Line2D, Line2D, Text]:
+    x = _x_of(point, nobody_x)
+    vline = ax.axvline(x, **style.OPERATING_STYLE, zorder=2, label="operating threshold")
+    marker = ax.plot(
+        [x], [point.value], linestyle="none", marker="D", markersize=6,
+        markerfacecolor="white", markeredgecolor=style.OPERATING, markeredgewidth=1.5, zorder=5,
+    )[0]  # fmt: skip
+    label = ax.text(
+        x, 1.0, "", transform=blended_transform_factory(ax.transData, ax.transAxes),
+        ha="center", va="bottom", fontsize=style.ANNOTATION_SIZE, color=style.OPERATING, parse_math=False,
+    )  # fmt: skip
+    _set_operating_text(label, point)
+    return vline, marker, label
+
+
+def _set_operating_text(label: Text, point: CurvePoint) -> None:
+    label.set_text(f"operating: {style.format_threshold(point.threshold)}")
+
+
+def draw_value_curve(
+    ax: Axes,
+    model: ModelResult,
+    *,
+    symbol: str = "$",
+    operating: CurvePoint | None = None,
+    show_baselines: bool = True,
+    label: str | None = None,
+) -> CurveArtists:
+    """Draw one model's value against the threshold, its optimum, operating point and baselines.
+
+    Parameters
+    ----------
+    ax
+        The Axes to draw on (from a ``matplotlib.figure.Figure``; pyplot is never used).
+    model
+        The model's curve and the policies read off it.
+    symbol
+        Currency symbol for the money axis and labels.
+    operating
+        The operating point to mark; ``model.operating`` by default.
+    show_baselines
+        Draw the "flag nobody" and "flag everyone" lines.
+    label
+        Legend label of the curve; the model name by default.
+
+    Returns
+    -------
+    CurveArtists
+        Handles for :func:`move_operating_marker`.
+    """
+    curve = model.curve
+    operating = model.operating if operating is None else operating
+    optimum = model.optimum
+    nobody_x = _finish_axes(ax, [curve], symbol)
+    x, y = _sampled(curve, keep=(1, optimum.index, operating.index, len(curve) - 1))
+    (line,) = ax.plot(x, y, **style.CHAMPION_STYLE, label=label or model.name, zorder=3)
+    if show_baselines:
+        _draw_baselines(ax, model, symbol)
+    opt_x = _x_of(optimum, nobody_x)
+    (opt_marker,) = ax.plot(
+        [opt_x], [optimum.value], linestyle="none", marker="o", markersize=6.5, color=style.CHAMPION,
+        markeredgecolor="white", markeredgewidth=1.0, zorder=6, label="best threshold",
+    )  # fmt: skip
+    _annotate_optimum(ax, optimum, opt_x, symbol, ax.get_xlim())
+    vline, marker, text = _operating_artists(ax, operating, nobody_x, symbol)
+    return CurveArtists(ax, line, opt_marker, vline, marker, text, nobody_x, symbol)
+
+
+def move_operating_marker(artists: CurveArtists, point: CurvePoint) -> tuple[Artist, ...]:
+    """Move the operating line, marker and label to ``point``; nothing else is touched.
+
+    Returns
+    -------
+    tuple of Artist
+        The changed artists, for the GUI to redraw with ``draw_artist`` after restoring its
+        cached background.
+    """
+    x = _x_of(point, artists.nobody_x)
+    artists.operating_line.set_xdata([x, x])
+    artists.operating_marker.set_data([x], [point.value])
+    artists.operating_label.set_x(x)
+    _set_operating_text(artists.operating_label, point)
+    return artists.moving_artists()
+
+
+def draw_comparison(
+    ax: Axes,
+    champion: ModelResult,
+    challenger: ModelResult,
+    *,
+    symbol: str = "$",
+) -> CurveArtists:
+    """Draw champion and challenger value curves on the same rows, each with its optimum.
+
+    The baselines are the same for both models (same rows, same payoff) and drawn once. The
+    vertical line is the common threshold (the champion's operating threshold). Each legend
+    entry carries the model's best value and threshold, so no annotation can collide.
+
+    Returns
+    -------
+    CurveArtists
+        The champion's handles (its operating line is the common threshold).
+    """
+    curves = [champion.curve, challenger.curve]
+    nobody_x = _finish_axes(ax, curves, symbol)
+    _draw_baselines(ax, champion, symbol)
+    lines = []
+    markers = []
+    for model, line_style, marker_shape in (
+        (champion, style.CHAMPION_STYLE, "o"),
+        (challenger, style.CHALLENGER_STYLE, "s"),
+    ):
+        opt = model.optimum
+        keep = (1, opt.index, model.curve.index_at(champion.operating.threshold), len(model.curve) - 1)
+        x, y = _sampled(model.curve, keep=keep)
+        best = f"best {style.format_money_short(opt.value, symbol)} at {style.format_threshold(opt.threshold)}"
+        (line,) = ax.plot(x, y, **line_style, label=f"{model.name} ({best})", zorder=3)
+        (marker,) = ax.plot(
+            [_x_of(opt, nobody_x)], [opt.value], linestyle="none", marker=marker_shape, markersize=6.5,
+            color=line_style["color"], markeredgecolor="white", markeredgewidth=1.0, zorder=6,
+        )  # fmt: skip
+        lines.append(line)
+        markers.append(marker)
+    vline, marker, text = _operating_artists(ax, champion.operating, nobody_x, symbol)
+    vline.set_label("common threshold")
+    style.style_legend(ax, loc="best")
+    return CurveArtists(ax, lines[0], markers[0], vline, marker, text, nobody_x, symbol)

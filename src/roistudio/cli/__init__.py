@@ -1,0 +1,1 @@
+"""Command-line front end: ``roistudio sweep``, ``roistudio report`` and the GUI launcher."""

@@ -1,0 +1,317 @@
+"""The work behind ``roistudio sweep`` and ``roistudio report``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+from roistudio.core.analysis import Analysis, AnalysisRequest, analyse
+from roistudio.core.curve import Constraints, CurvePoint
+from roistudio.core.errors import DataError, MappingError, RoiError
+from roistudio.core.filters import Filters
+from roistudio.core.mapping import ColumnMapping, table_columns
+from roistudio.core.payoff import OUTCOMES, parse_parameter_assignment, parse_payoff
+from roistudio.core.progress import ConsoleProgress
+
+TABLE = "data"
+
+
+def _float_option(name: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise RoiError(f"{name} expects a number, got '{text}'") from None
+    if not math.isfinite(value):
+        raise RoiError(f"{name} expects a finite number, got '{text}'")
+    return value
+
+
+def _fraction_option(name: str, value: float | None) -> float | None:
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise RoiError(f"{name} expects a fraction between 0 and 1, got {value:g}")
+    return value
+
+
+def parse_capacity(text: str | None) -> tuple[int | None, float | None]:
+    """``--capacity 500`` -> (500, None); ``--capacity 2.5%`` -> (None, 2.5)."""
+    if text is None:
+        return None, None
+    raw = text.strip()
+    if raw.endswith("%"):
+        pct = _float_option("--capacity", raw[:-1])
+        if not 0 <= pct <= 100:
+            raise RoiError(f"--capacity percentage must be between 0% and 100%, got '{text}'")
+        return None, pct
+    try:
+        n = int(raw.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise RoiError(f"--capacity expects a row count N or a percentage P%, got '{text}'") from None
+    if n < 0:
+        raise RoiError(f"--capacity must not be negative, got '{text}'")
+    return n, None
+
+
+def _threshold_option(name: str, text: str) -> float | None:
+    if text.strip().lower() in ("none", "nobody", "null"):
+        return None
+    return _float_option(name, text)
+
+
+def load_data(con, args: argparse.Namespace):
+    """Import the data file (or the demo) into ``con``; returns the ImportReport."""
+    from roistudio.core.importer import import_file
+
+    if args.demo:
+        from roistudio.core.demo import demo_data_path
+
+        path = demo_data_path()
+    elif args.data:
+        path = Path(args.data)
+    else:
+        raise DataError("no data file given; pass a CSV/Parquet/XLSX file or --demo")
+    progress = ConsoleProgress()
+    return import_file(con, path, table=TABLE, materialize=False, progress=progress)
+
+
+def build_request(args: argparse.Namespace, columns: dict[str, str]) -> tuple[AnalysisRequest, dict]:
+    """Turn command-line options into an analysis request (demo defaults fill the gaps)."""
+    extras: dict = {"title": None, "currency": None}
+    defaults = None
+    if args.demo:
+        from roistudio.core.demo import demo_defaults
+
+        defaults = demo_defaults()
+        extras["title"], extras["currency"] = defaults.title, defaults.currency
+    score = args.score or (defaults.score if defaults else None)
+    label = args.label or (defaults.label if defaults else None)
+    if not score:
+        raise MappingError("no score column; pass --score COL")
+    if not label:
+        raise MappingError("no label column; pass --label COL")
+    demo_challenger = defaults.challenger_score if defaults and not args.model and not args.score else None
+    time_col = args.time or (defaults.timestamp if defaults else None)
+    mapping = ColumnMapping(
+        score=score,
+        label=label,
+        positive=args.positive if args.positive is not None else (defaults.positive if defaults else None),
+        challenger_score=args.challenger_score or demo_challenger,
+        model=args.model,
+        champion=args.champion,
+        id=defaults.id if defaults else None,
+        timestamp=time_col,
+        segments=tuple(args.segment) or (tuple(defaults.segments) if defaults else ()),
+        money=tuple(defaults.money) if defaults else (),
+        raw_scores=args.raw_scores,
+        exclude_bad_scores=args.exclude_bad_scores,
+    )
+    if mapping.challenger_score and mapping.model:
+        raise MappingError("use either --challenger-score or --model, not both")
+    given = {o: getattr(args, o) for o in OUTCOMES}
+    if defaults and all(v is None for v in given.values()):
+        expressions = dict(defaults.payoff)
+        parameters = dict(defaults.parameters)
+    else:
+        expressions = {o: (v if v is not None else "0") for o, v in given.items()}
+        parameters = {}
+    for text in args.param:
+        name, value = parse_parameter_assignment(text)
+        parameters[name] = value
+    payoff = parse_payoff(expressions, parameters, columns)
+    max_flagged, max_rate = parse_capacity(args.capacity)
+    constraints = Constraints(
+        max_flagged=max_flagged,
+        max_flag_rate=max_rate,
+        min_precision=_fraction_option("--min-precision", args.min_precision),
+        min_recall=_fraction_option("--min-recall", args.min_recall),
+        max_fpr=_fraction_option("--max-fpr", args.max_fpr),
+    )
+    segment_filters: dict[str, tuple[str, ...]] = {}
+    for text in args.segment_filter:
+        col, sep, values = text.partition("=")
+        if not sep or not col:
+            raise RoiError(f"--segment-filter expects COL=V1,V2, got '{text}'")
+        segment_filters[col] = tuple(v for v in values.split(",") if v)
+    for col in segment_filters:
+        if col not in columns:
+            raise MappingError(f"--segment-filter column '{col}' not found")
+    for name, value in (("--from", args.date_from), ("--until", args.date_until)):
+        if value is not None:
+            import datetime as dt
+
+            try:
+                dt.datetime.fromisoformat(value)
+            except ValueError:
+                raise RoiError(f"{name} expects a date like 2026-01-31, got '{value}'") from None
+    filters = Filters(segment_filters, args.date_from, args.date_until)
+    period = args.period or (defaults.period if defaults and time_col else None)
+    if args.period and not time_col:
+        raise MappingError(f"--period {args.period} needs a time column; pass --time COL")
+    threshold_text = getattr(args, "threshold", None)
+    request = AnalysisRequest(
+        mapping=mapping,
+        payoff=payoff,
+        constraints=constraints,
+        threshold=None if threshold_text is None else _threshold_option("--threshold", threshold_text),
+        use_threshold=threshold_text is not None,
+        at=tuple(_threshold_option("--at", t) for t in args.at),
+        period=period,
+        filters=filters,
+    )
+    return request, extras
+
+
+def run_command(args: argparse.Namespace) -> int:
+    import duckdb
+
+    if args.data and args.demo:
+        raise RoiError("pass either a data file or --demo, not both")
+    con = duckdb.connect()
+    report = load_data(con, args)
+    columns = table_columns(con, TABLE)
+    request, extras = build_request(args, columns)
+    analysis = analyse(con, TABLE, request, progress=ConsoleProgress())
+    if args.command == "sweep":
+        return _emit_sweep(args, analysis, report)
+    return _emit_report(args, analysis, report, con, extras)
+
+
+def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
+    from roistudio.core.result_json import analysis_to_json
+
+    if args.json:
+        doc = analysis_to_json(analysis, source=report.to_dict())
+        text = json.dumps(doc, indent=1, allow_nan=False)
+        if args.json == "-":
+            sys.stdout.write(text + "\n")
+        else:
+            from roistudio.core.atomic import write_text_atomic
+
+            write_text_atomic(args.json, text + "\n")
+            print(f"wrote {args.json}", file=sys.stderr)
+        if args.json == "-":
+            return 0
+    print(format_summary(analysis, report))
+    return 0
+
+
+def _money(v: float | None) -> str:
+    if v is None:
+        return "n/a"
+    return f"-{abs(v):,.2f}" if v < 0 else f"{v:,.2f}"
+
+
+def _pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{v * 100:.1f}%"
+
+
+def _thr(t: float | None) -> str:
+    return "flag nobody" if t is None else f"{t:.6g}"
+
+
+def _point_line(p: CurvePoint) -> str:
+    return (
+        f"value {_money(p.value)}; flags {p.flagged:,} rows ({_pct(p.flag_rate)}), "
+        f"precision {_pct(p.precision)}, recall {_pct(p.recall)}"
+    )
+
+
+def format_summary(analysis: Analysis, report) -> str:
+    """The short human summary printed by ``roistudio sweep`` without ``--json``."""
+    champ = analysis.champion
+    curve = champ.curve
+    lines = [
+        f"{report.source.name}: {report.rows:,} rows; swept {curve.rows:,} labelled rows "
+        f"({curve.positives:,} positive '{analysis.validation.label.positive_text}'), "
+        f"{curve.unlabeled:,} not yet known"
+        + (f", {analysis.excluded_rows:,} excluded for bad scores" if analysis.excluded_rows else ""),
+    ]
+    if report.rejected_count:
+        lines.append(f"  {report.rejected_count:,} rows rejected while reading: see --json source.rejected")
+    nobody, everyone = champ.flag_nobody, champ.flag_everyone
+    opt = champ.optimum
+    lines.append(f"Best threshold {_thr(opt.threshold)} ({champ.name}): {_point_line(opt)}")
+    lines.append(
+        f"  vs flag nobody {_money(opt.value - nobody.value)} (flag nobody: {_money(nobody.value)}); "
+        f"vs flag everyone {_money(opt.value - everyone.value)} (flag everyone: {_money(everyone.value)})"
+    )
+    if champ.constrained is not None or not analysis.request.constraints.is_empty():
+        c = champ.constrained
+        desc = analysis.request.constraints.describe()
+        lines.append(
+            f"Under {desc}: " + ("no threshold satisfies the constraints" if c is None else f"threshold {_thr(c.threshold)}: {_point_line(c)}")
+        )
+    if analysis.policy == "user":
+        lines.append(f"At operating threshold {_thr(champ.operating.threshold)}: {_point_line(champ.operating)}")
+    for p in champ.at:
+        lines.append(f"At {_thr(p.threshold)}: {_point_line(p)}")
+    if champ.break_even:
+        lines.append("Break-even vs the better baseline at: " + ", ".join(_thr(t) for t in champ.break_even))
+    comp = analysis.comparison
+    if comp is not None:
+        lines.append(
+            f"Challenger {comp.challenger.name}: best threshold {_thr(comp.challenger.optimum.threshold)}, "
+            f"value {_money(comp.challenger.optimum.value)} ({_money(comp.difference_at_best)} vs champion at each "
+            f"one's best; {_money(comp.difference_at_common)} at the common threshold {_thr(comp.common_threshold)})"
+        )
+    for col, groups in analysis.segments.items():
+        worst = groups[:3]
+        lines.append(
+            f"Segments by {col} (money lost at the operating threshold): "
+            + "; ".join(f"{g.key} {_money(g.money_lost)}" for g in worst)
+            + (" ..." if len(groups) > 3 else "")
+        )
+    if analysis.periods:
+        known = [p for p in analysis.periods if not p.fully_unlabeled]
+        unknown = [p for p in analysis.periods if p.fully_unlabeled]
+        lines.append(
+            f"By {analysis.request.period}: {len(known)} periods with labels"
+            + (f", {len(unknown)} not yet known ({', '.join(p.key for p in unknown)})" if unknown else "")
+        )
+    return "\n".join(lines)
+
+
+def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
+    if not args.xlsx and not args.pdf:
+        raise RoiError("nothing to write; pass --xlsx PATH and/or --pdf PATH")
+    from roistudio.reports.model import SourceFacts, build_report_model
+
+    date_min = date_max = None
+    ts = analysis.request.mapping.timestamp
+    if ts:
+        from roistudio.core.sql import quote_ident
+
+        lo, hi = con.execute(f"SELECT min({quote_ident(ts)}), max({quote_ident(ts)}) FROM {quote_ident(TABLE)}").fetchone()
+        date_min = None if lo is None else str(lo)[:10]
+        date_max = None if hi is None else str(hi)[:10]
+    facts = SourceFacts(
+        name=report.source.name,
+        path=report.source.path,
+        sha256=report.source.sha256,
+        size=report.source.size,
+        rows_in_file=report.rows,
+        rejected_rows=report.rejected_count,
+        date_min=date_min,
+        date_max=date_max,
+    )
+    model = build_report_model(
+        analysis,
+        facts,
+        title=args.title or extras.get("title") or f"Model value report: {report.source.name}",
+        currency=(args.currency or extras.get("currency") or "USD").upper(),
+        con=con,
+    )
+    if args.xlsx:
+        from roistudio.reports.xlsx import write_xlsx
+
+        write_xlsx(model, args.xlsx)
+        print(f"wrote {args.xlsx}", file=sys.stderr)
+    if args.pdf:
+        from roistudio.reports.pdf import write_pdf
+
+        write_pdf(model, args.pdf)
+        print(f"wrote {args.pdf}", file=sys.stderr)
+    print(format_summary(analysis, report))
+    return 0

@@ -1,0 +1,514 @@
+"""Which column is the score, the label, the model, a segment...; and what is wrong with them.
+
+The mapping is a small frozen dataclass. :func:`propose_mapping` guesses one from column names
+and types (the GUI shows the guess); :func:`validate_mapping` checks it against the data in
+DuckDB and reports, in counts, every problem a user should know about before a sweep.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import duckdb
+
+from roistudio.core.errors import MappingError
+from roistudio.core.sql import quote_ident
+
+NUMERIC_TYPES = (
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+    "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL",
+)  # fmt: skip
+TEMPORAL_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+PERIODS = ("day", "week", "month", "quarter", "year")
+
+# Label vocabularies with an obvious positive; matched on lower-cased text.
+TRUTHY = ("1", "true", "yes", "y", "t")
+FALSY = ("0", "false", "no", "n", "f")
+
+
+def is_numeric_type(duck_type: str) -> bool:
+    return duck_type.upper().split("(")[0].strip() in NUMERIC_TYPES
+
+
+def is_temporal_type(duck_type: str) -> bool:
+    return duck_type.upper().startswith(("DATE", "TIMESTAMP"))
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """How the columns of a prediction export are used.
+
+    Attributes
+    ----------
+    score
+        The (champion) model score; a row is flagged iff ``score >= threshold``.
+    label
+        The actual outcome. Two distinct values (plus missing = not yet known).
+    positive
+        Which label value is the positive class, matched as text, case-insensitively.
+        ``None``: inferred when the values are an obvious pair (0/1, true/false, yes/no, y/n).
+    challenger_score
+        A second score column on the same rows (champion vs challenger).
+    model, champion
+        Alternatively, a column naming the model of each row (long format), and which of its
+        values is the champion (default: the first in sort order).
+    raw_scores
+        Scores are margins/logits, not probabilities: values outside [0, 1] are allowed.
+    exclude_bad_scores
+        Leave out rows whose score is missing, NaN, infinite (or outside [0, 1] when not raw),
+        instead of refusing to sweep.
+    """
+
+    score: str
+    label: str
+    positive: str | None = None
+    challenger_score: str | None = None
+    model: str | None = None
+    champion: str | None = None
+    id: str | None = None
+    timestamp: str | None = None
+    segments: tuple[str, ...] = ()
+    money: tuple[str, ...] = ()
+    raw_scores: bool = False
+    exclude_bad_scores: bool = False
+
+    def columns_used(self) -> list[str]:
+        cols = [self.score, self.label, self.challenger_score, self.model, self.id, self.timestamp]
+        return [c for c in (*cols, *self.segments, *self.money) if c]
+
+    def with_changes(self, **changes) -> ColumnMapping:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return {
+            "score": self.score,
+            "label": self.label,
+            "positive": self.positive,
+            "challenger_score": self.challenger_score,
+            "model": self.model,
+            "champion": self.champion,
+            "id": self.id,
+            "timestamp": self.timestamp,
+            "segments": list(self.segments),
+            "money": list(self.money),
+            "raw_scores": self.raw_scores,
+            "exclude_bad_scores": self.exclude_bad_scores,
+        }
+
+    @staticmethod
+    def from_dict(data: Mapping) -> ColumnMapping:
+        known = ColumnMapping("s", "l").to_dict()
+        kwargs = {k: data[k] for k in known if k in data}
+        kwargs["segments"] = tuple(kwargs.get("segments") or ())
+        kwargs["money"] = tuple(kwargs.get("money") or ())
+        return ColumnMapping(**kwargs)
+
+
+# -- proposing a mapping -----------------------------------------------------------------------
+
+_SCORE_WORDS = ("score", "prob", "proba", "probability", "pred", "prediction", "p_", "risk", "likelihood")
+_LABEL_WORDS = ("label", "target", "actual", "outcome", "is_", "y_true", "truth", "class", "fraud",
+                "churn", "default", "subscribed", "converted", "response")  # fmt: skip
+_ID_WORDS = ("id", "key", "uuid", "number")
+_TIME_WORDS = ("time", "date", "timestamp", "ts", "created", "month", "day", "period")
+_MODEL_WORDS = ("model", "version", "variant")
+_MONEY_WORDS = ("amount", "value", "balance", "revenue", "price", "cost", "usd", "eur", "gbp", "spend", "ltv")
+
+
+def _has_word(name: str, words: Sequence[str]) -> bool:
+    low = name.lower()
+    tokens = set(re.split(r"[^a-z0-9]+", low))
+    return any(w in tokens or (w.endswith("_") and low.startswith(w)) or low.startswith(w) for w in words)
+
+
+@dataclass(frozen=True)
+class ProposedMapping:
+    """A guess at the mapping, with the reasons the GUI can show next to each choice."""
+
+    mapping: ColumnMapping | None
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+def propose_mapping(
+    columns: Mapping[str, str], distinct_counts: Mapping[str, int] | None = None
+) -> ProposedMapping:
+    """Guess a mapping from column names and DuckDB types.
+
+    Parameters
+    ----------
+    columns
+        Column name -> DuckDB type, in file order.
+    distinct_counts
+        Optional approximate number of distinct values per column; helps tell labels (2 values)
+        and segments (a few values) from free text.
+
+    Returns
+    -------
+    ProposedMapping
+        ``mapping`` is ``None`` when no score or label column could be guessed.
+    """
+    distinct = dict(distinct_counts or {})
+    names = list(columns)
+    reasons: dict[str, str] = {}
+    numeric = [c for c in names if is_numeric_type(columns[c])]
+
+    scores = [c for c in numeric if _has_word(c, _SCORE_WORDS) and distinct.get(c, 3) > 2]
+    label = next((c for c in names if distinct.get(c) in (1, 2) and _has_word(c, _LABEL_WORDS)), None)
+    label = label or next((c for c in names if distinct.get(c) == 2 and c not in scores), None)
+    if label is None:
+        label = next((c for c in names if _has_word(c, _LABEL_WORDS) and c not in scores), None)
+    if label:
+        reasons["label"] = f"'{label}' looks like an outcome with two values"
+    if not scores:
+        scores = [c for c in numeric if c != label and distinct.get(c, 3) > 2 and not _has_word(c, _ID_WORDS)][:1]
+    score = scores[0] if scores else None
+    if score:
+        reasons["score"] = f"'{score}' is numeric and named like a score"
+    challenger = next((c for c in scores[1:] if "challenger" in c.lower() or "new" in c.lower()), None)
+    challenger = challenger or (scores[1] if len(scores) > 1 else None)
+    used = {score, label, challenger}
+    ident = next((c for c in names if c not in used and _has_word(c, _ID_WORDS)), None)
+    timestamp = next((c for c in names if c not in used and is_temporal_type(columns[c])), None)
+    timestamp = timestamp or next((c for c in names if c not in used and _has_word(c, _TIME_WORDS)), None)
+    model = next((c for c in names if c not in used and _has_word(c, _MODEL_WORDS) and not is_numeric_type(columns[c])), None)
+    used |= {ident, timestamp, model}
+    money = tuple(c for c in numeric if c not in used and _has_word(c, _MONEY_WORDS))
+    segments = tuple(
+        c
+        for c in names
+        if c not in used and c not in money and not is_numeric_type(columns[c]) and not is_temporal_type(columns[c])
+        and 1 < distinct.get(c, 0) <= 50
+    )
+    if score is None or label is None:
+        return ProposedMapping(None, reasons)
+    mapping = ColumnMapping(
+        score=score,
+        label=label,
+        challenger_score=challenger,
+        model=model if challenger is None else None,
+        id=ident,
+        timestamp=timestamp,
+        segments=segments,
+        money=money,
+    )
+    return ProposedMapping(mapping, reasons)
+
+
+# -- validating a mapping against the data -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelSummary:
+    """The label column's values and how the positive class was chosen."""
+
+    column: str
+    values: tuple[str, ...]  # distinct non-missing values as text, most frequent first
+    positive_value: object  # the raw (typed) value that is the positive class
+    positive_text: str
+    positives: int
+    negatives: int
+    unlabeled: int
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """Counts of unusable score values in one score column."""
+
+    column: str
+    rows: int
+    missing: int
+    nan: int
+    infinite: int
+    below_zero: int
+    above_one: int
+    minimum: float | None
+    maximum: float | None
+    raw_scores: bool
+
+    @property
+    def bad(self) -> int:
+        out_of_range = 0 if self.raw_scores else self.below_zero + self.above_one
+        return self.missing + self.nan + self.infinite + out_of_range
+
+    def describe_bad(self) -> str:
+        parts = [
+            (self.missing, "missing"),
+            (self.nan, "NaN"),
+            (self.infinite, "infinite"),
+        ]
+        if not self.raw_scores:
+            parts += [(self.below_zero, "below 0"), (self.above_one, "above 1")]
+        return ", ".join(f"{n:,} {what}" for n, what in parts if n)
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """What is wrong (or fine) with the data under a mapping; counts only, no rows."""
+
+    rows: int
+    label: LabelSummary
+    scores: tuple[ScoreSummary, ...]
+    models: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()  # block a sweep
+    warnings: tuple[str, ...] = ()  # shown, do not block
+
+    @property
+    def excluded_scores(self) -> int:
+        return max((s.bad for s in self.scores), default=0)
+
+    def to_dict(self) -> dict:
+        return {
+            "rows": self.rows,
+            "label": {
+                "column": self.label.column,
+                "values": list(self.label.values),
+                "positive": self.label.positive_text,
+                "positives": self.label.positives,
+                "negatives": self.label.negatives,
+                "unlabeled": self.label.unlabeled,
+            },
+            "scores": [
+                {k: getattr(s, k) for k in ScoreSummary.__dataclass_fields__} | {"bad": s.bad} for s in self.scores
+            ],
+            "models": list(self.models),
+            "problems": list(self.problems),
+            "warnings": list(self.warnings),
+        }
+
+    def raise_for_problems(self) -> None:
+        """Raise :class:`MappingError` with the first blocking problem."""
+        if self.problems:
+            raise MappingError(self.problems[0])
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
+    """Column name -> DuckDB type name of a table or view, in order."""
+    rows = con.execute(f"DESCRIBE {quote_ident(table)}").fetchall()
+    return {r[0]: str(r[1]) for r in rows}
+
+
+def _require_column(name: str | None, role: str, columns: Mapping[str, str]) -> None:
+    if name is not None and name not in columns:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(columns), n=1)
+        hint = f", did you mean '{close[0]}'?" if close else f"; columns are: {', '.join(columns)}"
+        raise MappingError(f"{role} column '{name}' not found{hint}")
+
+
+def _value_text(value: object) -> str:
+    """Canonical text of a label value: 1.0 -> '1', True -> 'true', ' Yes ' -> 'yes'."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return str(value).strip().lower()
+
+
+def resolve_positive(values: Sequence[object], positive: str | None, column: str) -> object:
+    """Pick which of the (at most two) distinct label values is the positive class.
+
+    Values are compared as text, case-insensitively: ``--positive 1`` matches an integer 1,
+    ``true`` a boolean true, ``yes`` the string ``'Yes'``. For obvious binary vocabularies
+    (0/1, true/false, yes/no, y/n, t/f) the synonyms match each other too.
+    """
+    texts = [_value_text(v) for v in values]
+    shown = ", ".join(repr(str(v)) for v in values)
+    if positive is not None:
+        want = positive.strip().lower()
+        if want.replace(".", "", 1).isdigit() and float(want).is_integer():
+            want = str(int(float(want)))
+        for value, text in zip(values, texts, strict=True):
+            if text == want:
+                return value
+        if want in TRUTHY and all(t in TRUTHY + FALSY for t in texts):
+            hits = [v for v, t in zip(values, texts, strict=True) if t in TRUTHY]
+            if len(hits) == 1:
+                return hits[0]
+        raise MappingError(f"positive value '{positive}' is not a value of label column '{column}' (values: {shown})")
+    if len(values) == 1:
+        if texts[0] in TRUTHY or texts[0] in FALSY:
+            return values[0] if texts[0] in TRUTHY else _NO_POSITIVE
+        raise MappingError(
+            f"label column '{column}' has a single value ({shown}); say which value is positive with --positive"
+        )
+    truthy = [v for v, t in zip(values, texts, strict=True) if t in TRUTHY]
+    falsy = [v for v, t in zip(values, texts, strict=True) if t in FALSY]
+    if len(truthy) == 1 and len(falsy) == 1:
+        return truthy[0]
+    raise MappingError(
+        f"label column '{column}' has values {shown}; say which one is positive with --positive VALUE"
+    )
+
+
+class _NoPositive:
+    """Marker: the label column holds only negatives (e.g. a month with no fraud)."""
+
+    def __repr__(self) -> str:
+        return "<no positive value present>"
+
+
+_NO_POSITIVE = _NoPositive()
+
+
+def label_values(con: duckdb.DuckDBPyConnection, source_sql: str, label: str) -> list[tuple[object, int]]:
+    """Distinct non-missing label values and their counts, most frequent first (at most 11)."""
+    col = quote_ident(label)
+    missing = _missing_label_sql(col)
+    rows = con.execute(
+        f"SELECT {col} AS v, count(*) AS n FROM {source_sql} WHERE NOT ({missing}) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 11"
+    ).fetchall()
+    return [(r[0], int(r[1])) for r in rows]
+
+
+def _missing_label_sql(col_sql: str) -> str:
+    # Empty or blank text and NULL both mean "not yet known".
+    return f"({col_sql} IS NULL OR trim(CAST({col_sql} AS VARCHAR)) = '')"
+
+
+def validate_mapping(
+    con: duckdb.DuckDBPyConnection, table: str, mapping: ColumnMapping, *, where_sql: str = "TRUE",
+    where_params: Mapping[str, object] | None = None,
+) -> ValidationReport:
+    """Check ``mapping`` against ``table`` and count every problem, without fetching rows.
+
+    Raises
+    ------
+    MappingError
+        When a mapped column does not exist, the label has three or more values, or a score
+        column is not numeric: nothing useful can be counted then.
+    """
+    columns = table_columns(con, table)
+    roles = [
+        (mapping.score, "score"),
+        (mapping.label, "label"),
+        (mapping.challenger_score, "challenger score"),
+        (mapping.model, "model"),
+        (mapping.id, "id"),
+        (mapping.timestamp, "time"),
+        *((s, "segment") for s in mapping.segments),
+        *((m, "money") for m in mapping.money),
+    ]
+    for name, role in roles:
+        _require_column(name, role, columns)
+    for name in (mapping.score, mapping.challenger_score):
+        if name is not None and not is_numeric_type(columns[name]):
+            raise MappingError(f"score column '{name}' is {columns[name]}, not a number")
+    if mapping.timestamp and not is_temporal_type(columns[mapping.timestamp]):
+        raise MappingError(
+            f"time column '{mapping.timestamp}' is {columns[mapping.timestamp]}, not a date or timestamp"
+        )
+
+    params = dict(where_params or {})
+    src = f"(SELECT * FROM {quote_ident(table)} WHERE {where_sql})"
+    values = con.execute(
+        f"SELECT {quote_ident(mapping.label)} AS v, count(*) FROM {src} "
+        f"WHERE NOT {_missing_label_sql(quote_ident(mapping.label))} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 11",
+        params,
+    ).fetchall()
+    if len(values) > 2:
+        shown = ", ".join(repr(str(v)) for v, _ in values[:10]) + (", ..." if len(values) > 10 else "")
+        raise MappingError(
+            f"label column '{mapping.label}' has {len(values) if len(values) <= 10 else 'more than 10'} "
+            f"distinct values ({shown}); a label needs exactly two"
+        )
+    raw_values = [v for v, _ in values]
+    problems: list[str] = []
+    warnings: list[str] = []
+    if not raw_values:
+        positive_value: object = _NO_POSITIVE
+    else:
+        positive_value = resolve_positive(raw_values, mapping.positive, mapping.label)
+    counts = dict(values)
+    positives = int(counts.get(positive_value, 0)) if positive_value is not _NO_POSITIVE else 0
+    labelled = sum(counts.values())
+    rows = int(con.execute(f"SELECT count(*) FROM {src}", params).fetchone()[0])
+    label = LabelSummary(
+        column=mapping.label,
+        values=tuple(str(v) for v in raw_values),
+        positive_value=positive_value,
+        positive_text=str(positive_value) if positive_value is not _NO_POSITIVE else (mapping.positive or ""),
+        positives=positives,
+        negatives=labelled - positives,
+        unlabeled=rows - labelled,
+    )
+    if rows == 0:
+        problems.append("no rows to analyse (the data or the filter leaves none)")
+    elif labelled == 0:
+        problems.append(f"label column '{mapping.label}' has no values: every row is not yet known")
+    if label.unlabeled:
+        warnings.append(f"{label.unlabeled:,} rows have no label yet; they are shown apart, never counted as negatives")
+
+    summaries = []
+    for col in (mapping.score, mapping.challenger_score):
+        if col is None:
+            continue
+        s = score_summary(con, src, col, raw_scores=mapping.raw_scores, params=params)
+        summaries.append(s)
+        if s.bad:
+            msg = (
+                f"score column '{col}' has {s.bad:,} unusable values ({s.describe_bad()})"
+                + ("" if mapping.raw_scores or not (s.below_zero or s.above_one) else
+                   "; pass --raw-scores if scores are not probabilities")
+                + "; pass --exclude-bad-scores to leave those rows out"
+            )
+            (warnings if mapping.exclude_bad_scores else problems).append(msg)
+
+    models: tuple[str, ...] = ()
+    if mapping.model:
+        models = tuple(
+            str(r[0])
+            for r in con.execute(
+                f"SELECT DISTINCT CAST({quote_ident(mapping.model)} AS VARCHAR) FROM {src} ORDER BY 1", params
+            ).fetchall()
+            if r[0] is not None
+        )
+        if mapping.champion is not None and mapping.champion not in models:
+            problems.append(f"champion '{mapping.champion}' is not a value of model column '{mapping.model}' "
+                            f"(values: {', '.join(models)})")
+    return ValidationReport(rows, label, tuple(summaries), models, tuple(problems), tuple(warnings))
+
+
+def score_summary(
+    con: duckdb.DuckDBPyConnection, source_sql: str, column: str, *, raw_scores: bool,
+    params: Mapping[str, object] | None = None,
+) -> ScoreSummary:
+    """Count missing, NaN, infinite and out-of-[0, 1] values of a score column in one query."""
+    c = f"CAST({quote_ident(column)} AS DOUBLE)"
+    row = con.execute(
+        f"""SELECT count(*),
+                   count(*) FILTER (WHERE {c} IS NULL),
+                   count(*) FILTER (WHERE isnan({c})),
+                   count(*) FILTER (WHERE isinf({c})),
+                   count(*) FILTER (WHERE isfinite({c}) AND {c} < 0),
+                   count(*) FILTER (WHERE isfinite({c}) AND {c} > 1),
+                   min({c}) FILTER (WHERE isfinite({c})),
+                   max({c}) FILTER (WHERE isfinite({c}))
+            FROM {source_sql}""",
+        dict(params or {}),
+    ).fetchone()
+    return ScoreSummary(column, *(int(v) for v in row[:6]), row[6], row[7], raw_scores)
+
+
+def valid_score_sql(column: str, raw_scores: bool) -> str:
+    """SQL condition true for rows whose score can be swept."""
+    c = f"CAST({quote_ident(column)} AS DOUBLE)"
+    cond = f"({c} IS NOT NULL AND isfinite({c})"
+    return cond + ("" if raw_scores else f" AND {c} BETWEEN 0 AND 1") + ")"
+
+
+def label_condition_sql(label: str, positive_value: object) -> tuple[str, dict[str, object]]:
+    """SQL for the row's class: TRUE (positive), FALSE (negative) or NULL (not yet known).
+
+    The positive value is bound as a parameter, never pasted into the SQL text.
+    """
+    col = quote_ident(label)
+    if positive_value is _NO_POSITIVE:
+        return f"CASE WHEN {_missing_label_sql(col)} THEN NULL ELSE FALSE END", {}
+    return (
+        f"CASE WHEN {_missing_label_sql(col)} THEN NULL ELSE ({col} = $label_positive) END",
+        {"label_positive": positive_value},
+    )

@@ -1,0 +1,90 @@
+"""A matplotlib canvas for Qt that draws the shared charts and can redraw a few artists fast.
+
+The figure is a plain ``matplotlib.figure.Figure`` (never pyplot), drawn by the same
+``roistudio.charts`` functions as the PDF. ``FigureCanvasQTAgg`` renders at the screen's device
+pixel ratio, so charts stay sharp on high-DPI screens; the logical size is what layouts see.
+
+Blitting: artists registered with :meth:`MplCanvas.set_moving_artists` are marked animated, so a
+full draw leaves them out; right after each full draw the canvas copies the background and paints
+them on top. :meth:`MplCanvas.blit_moving` then restores that background and redraws only those
+artists, which is what keeps a slider over a million-point curve interactive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from matplotlib.artist import Artist
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+__all__ = ["MplCanvas"]
+
+
+class MplCanvas(FigureCanvasQTAgg):
+    """A Qt widget holding one matplotlib Figure with a constrained layout.
+
+    Parameters
+    ----------
+    parent
+        Parent widget.
+    width, height
+        Initial figure size in inches (the layout resizes it).
+    dpi
+        Logical dots per inch; the device pixel ratio is applied on top by the backend.
+    """
+
+    def __init__(self, parent: QWidget | None = None, *, width: float = 6.0, height: float = 4.0, dpi: float = 100):
+        figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained", facecolor="white")
+        super().__init__(figure)
+        self.setParent(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 220)
+        self._moving: tuple[Artist, ...] = ()
+        self._background = None
+        self.full_draws = 0  # counted so tests can check a slider move does not redraw everything
+        self.mpl_connect("draw_event", self._on_draw)
+
+    # -- drawing --------------------------------------------------------------------------------
+    def clear(self) -> None:
+        """Forget every artist and the cached background; the next draw starts from scratch."""
+        self.figure.clear()
+        self._moving = ()
+        self._background = None
+
+    def set_moving_artists(self, artists: Iterable[Artist]) -> None:
+        """Artists that change often (an operating marker): left out of full draws, blitted instead."""
+        self._moving = tuple(artists)
+        for artist in self._moving:
+            artist.set_animated(True)
+
+    def redraw(self) -> None:
+        """Draw the whole figure now (after new data), which also refreshes the blit background."""
+        self.draw()
+
+    def blit_moving(self) -> None:
+        """Repaint only the moving artists over the cached background.
+
+        Falls back to a deferred full draw when there is no background yet (never drawn, or
+        the canvas was resized and has not been drawn since).
+        """
+        if self._background is None or not self._moving:
+            self.draw_idle()
+            return
+        self.restore_region(self._background)
+        self._draw_moving()
+        self.blit(self.figure.bbox)
+
+    # -- internals --------------------------------------------------------------------------------
+    def _on_draw(self, _event) -> None:
+        # Called at the end of every full draw: the buffer now holds everything but the moving
+        # artists, which is exactly the background to restore before each blit.
+        self.full_draws += 1
+        self._background = self.copy_from_bbox(self.figure.bbox)
+        self._draw_moving()
+
+    def _draw_moving(self) -> None:
+        for artist in self._moving:
+            if artist.figure is self.figure and artist.axes is not None:
+                artist.axes.draw_artist(artist)

@@ -1,0 +1,283 @@
+"""Background work: one database thread that owns the DuckDB connection, and a pool for the rest.
+
+Every query runs on :class:`DatabaseWorker`'s thread, one job at a time, so the connection has a
+single owner (as DuckDB wants) and the GUI thread never blocks on it. A job is a plain core
+function ``fn(con, progress)``; its result, error or cancellation comes back to the GUI thread
+through queued signals and is handed to the callbacks given at submission.
+
+Cancelling a job sets its token (checked by core code between steps) and, if the job is the one
+running, calls ``con.interrupt()`` so a long DuckDB statement stops within moments.
+
+Jobs submitted with a ``kind`` supersede older jobs of the same kind: a slider drag or a payoff
+edit can fire requests faster than sweeps finish, and only the newest answer matters. Older
+jobs of that kind are cancelled and, should one still finish, its result is dropped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+
+from roistudio.core.errors import Cancelled
+from roistudio.core.progress import CancelToken
+
+JobFn = Callable[[Any, "QtProgress"], Any]
+
+
+class QtProgress(QObject):
+    """A :class:`~roistudio.core.progress.Progress` that signals across threads.
+
+    Core code calls :meth:`progress` on the worker thread; ``progressed`` is delivered to slots in
+    the GUI thread by a queued connection.
+    """
+
+    progressed = Signal(float, str)
+
+    def __init__(self, token: CancelToken | None = None) -> None:
+        super().__init__()
+        self.token = token or CancelToken()
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        self.token.progress(fraction, text)
+        self.progressed.emit(float(fraction), text)
+
+    def cancelled(self) -> bool:
+        return self.token.cancelled()
+
+
+@dataclass(eq=False)
+class Job:
+    """A submitted unit of work and what to do with its outcome (in the GUI thread)."""
+
+    id: int
+    fn: JobFn
+    kind: str | None
+    generation: int
+    on_done: Callable[[Any], None] | None = None
+    on_error: Callable[[BaseException], None] | None = None
+    on_cancel: Callable[[], None] | None = None
+    on_progress: Callable[[float, str], None] | None = None
+    token: CancelToken = field(default_factory=CancelToken)
+    finished: bool = False
+
+    def cancelled(self) -> bool:
+        return self.token.cancelled()
+
+
+class DatabaseWorker(QThread):
+    """The one thread that owns the DuckDB connection; runs jobs in submission order.
+
+    Parameters
+    ----------
+    database
+        DuckDB database path (``":memory:"`` by default: the database is a cache rebuilt from the
+        source files, so nothing is lost with it).
+
+    Signals
+    -------
+    busyChanged(bool, str)
+        True with a description when a job starts, False when the queue is drained.
+    jobProgress(float, str)
+        Progress of the running job (GUI thread).
+    """
+
+    busyChanged = Signal(bool, str)
+    jobProgress = Signal(float, str)
+    # Internal: emitted on the worker thread, received by this object (which lives in the GUI thread).
+    _delivered = Signal(object, str, object)
+
+    def __init__(self, database: str = ":memory:", parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("DatabaseWorker")
+        self._database = database
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._ids = itertools.count(1)
+        self._generations: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._current: Job | None = None
+        self._con = None
+        self._ready = threading.Event()
+        self._pending = 0
+        self.dropped = 0  # stale results dropped (superseded jobs that finished anyway)
+        self._delivered.connect(self._deliver)
+
+    # -- GUI thread API --------------------------------------------------------------------------
+    def submit(
+        self,
+        fn: JobFn,
+        *,
+        kind: str | None = None,
+        description: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+        on_progress: Callable[[float, str], None] | None = None,
+    ) -> Job:
+        """Queue ``fn(con, progress)``; callbacks run in the GUI thread.
+
+        With a ``kind``, every older job of that kind is cancelled and its result will be dropped.
+        """
+        with self._lock:
+            generation = 0
+            if kind is not None:
+                generation = self._generations.get(kind, 0) + 1
+                self._generations[kind] = generation
+                current = self._current
+            job = Job(next(self._ids), fn, kind, generation, on_done, on_error, on_cancel, on_progress)
+            self._pending += 1
+        if kind is not None and current is not None and current.kind == kind and current is not job:
+            self._interrupt(current)
+        job.description = description  # type: ignore[attr-defined]
+        self._queue.put(job)
+        return job
+
+    def cancel(self, job: Job) -> None:
+        """Ask ``job`` to stop: its token is set and a running DuckDB statement is interrupted."""
+        self._interrupt(job)
+
+    def is_current(self, job: Job) -> bool:
+        """False once a newer job of the same kind was submitted."""
+        return job.kind is None or self._generations.get(job.kind) == job.generation
+
+    def stop(self, timeout_ms: int = 5000) -> None:
+        """Cancel what runs, finish the thread and close the connection."""
+        with self._lock:
+            current = self._current
+        if current is not None:
+            self._interrupt(current)
+        self._queue.put(None)
+        self.wait(timeout_ms)
+
+    @property
+    def connection(self):
+        """The DuckDB connection (use it only from jobs, or in tests once the worker is idle)."""
+        self._ready.wait(10)
+        return self._con
+
+    def _interrupt(self, job: Job) -> None:
+        job.token.cancel()
+        with self._lock:
+            running = self._current is job
+            con = self._con
+        if running and con is not None:
+            con.interrupt()
+
+    # -- worker thread -----------------------------------------------------------------------------
+    def run(self) -> None:  # noqa: D102 - QThread entry point
+        import duckdb  # here, not at module import: the window paints before DuckDB loads
+
+        self._con = duckdb.connect(self._database)
+        self._ready.set()
+        try:
+            while True:
+                job = self._queue.get()
+                if job is None:
+                    break
+                self._run_job(job)
+        finally:
+            self._con.close()
+
+    def _run_job(self, job: Job) -> None:
+        if job.cancelled() or not self.is_current(job):
+            self._delivered.emit(job, "cancelled", None)
+            return
+        with self._lock:
+            self._current = job
+        self.busyChanged.emit(True, getattr(job, "description", ""))
+        progress = QtProgress(job.token)
+        progress.progressed.connect(self.jobProgress)
+        if job.on_progress is not None:
+            progress.progressed.connect(lambda f, t, job=job: self._progress(job, f, t))
+        try:
+            result = job.fn(self._con, progress)
+            status = "cancelled" if job.cancelled() else "done"
+        except Cancelled:
+            result, status = None, "cancelled"
+        except BaseException as exc:  # delivered to the GUI, which shows one line
+            import duckdb
+
+            if isinstance(exc, duckdb.InterruptException) or job.cancelled():
+                result, status = None, "cancelled"
+            else:
+                exc.__dict__.setdefault("worker_traceback", traceback.format_exc())
+                result, status = exc, "error"
+        finally:
+            with self._lock:
+                self._current = None
+        self._delivered.emit(job, status, result)
+
+    def _progress(self, job: Job, fraction: float, text: str) -> None:
+        if job.on_progress is not None and not job.finished:
+            job.on_progress(fraction, text)
+
+    # -- back in the GUI thread -----------------------------------------------------------------------
+    @Slot(object, str, object)
+    def _deliver(self, job: Job, status: str, result: object) -> None:
+        job.finished = True
+        with self._lock:
+            self._pending -= 1
+            idle = self._pending == 0
+        if idle:
+            self.busyChanged.emit(False, "")
+        if not self.is_current(job):
+            # Superseded: a newer request of the same kind is queued or running.
+            self.dropped += 1
+            return
+        if status == "done" and job.on_done is not None:
+            job.on_done(result)
+        elif status == "error" and job.on_error is not None:
+            job.on_error(result)  # type: ignore[arg-type]
+        elif status == "cancelled" and job.on_cancel is not None:
+            job.on_cancel()
+
+
+class _Bridge(QObject):
+    done = Signal(object)
+    failed = Signal(object)
+
+
+class _Task(QRunnable):
+    def __init__(self, fn: Callable[[], Any], bridge: _Bridge) -> None:
+        super().__init__()
+        self.fn, self.bridge = fn, bridge
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except BaseException as exc:
+            self.bridge.failed.emit(exc)
+        else:
+            self.bridge.done.emit(result)
+
+
+_live_bridges: set[_Bridge] = set()
+
+
+def run_in_background(
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> None:
+    """Run ``fn()`` on Qt's thread pool (work that needs no database: writing reports).
+
+    The callbacks run in the GUI thread.
+    """
+    bridge = _Bridge()
+    _live_bridges.add(bridge)  # keep it alive until a signal arrives
+
+    def finish(callback, value):
+        _live_bridges.discard(bridge)
+        bridge.deleteLater()
+        if callback is not None:
+            callback(value)
+
+    bridge.done.connect(lambda value: finish(on_done, value))
+    bridge.failed.connect(lambda exc: finish(on_error, exc))
+    QThreadPool.globalInstance().start(_Task(fn, bridge))

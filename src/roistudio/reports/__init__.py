@@ -1,0 +1,1 @@
+"""Report model and its writers: xlsx (openpyxl) and pdf (reportlab). No Qt."""

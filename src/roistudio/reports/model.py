@@ -1,0 +1,287 @@
+"""The report model: everything the workbook and the PDF show, built once from an analysis.
+
+Both writers render only a :class:`ReportModel`, so the workbook and the PDF cannot disagree.
+It holds plain values (numbers, strings, tuples) and the core's frozen result objects; no
+openpyxl, reportlab or Qt.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from roistudio import __version__
+from roistudio.core.analysis import Analysis, GroupResult, ModelResult
+from roistudio.core.curve import CurvePoint
+from roistudio.core.payoff import OUTCOMES
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "CAD": "C$", "AUD": "A$",
+                    "INR": "₹", "CNY": "¥", "SEK": "kr ", "NOK": "kr ", "DKK": "kr ", "PLN": "zł ", "BRL": "R$"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """Where the numbers came from."""
+
+    name: str
+    path: str
+    sha256: str
+    size: int
+    rows_in_file: int
+    rejected_rows: int
+    date_min: str | None = None
+    date_max: str | None = None
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The executive summary's figures, at the operating threshold of the champion."""
+
+    value: float
+    vs_flag_nobody: float
+    vs_flag_everyone: float
+    value_of_model: float  # vs the better baseline
+    better_baseline: str  # "flag nobody" | "flag everyone"
+    value_per_1000: float | None
+    precision: float | None
+    recall: float | None
+    flag_rate: float | None
+    flagged: int
+    rows: int
+    tp: int
+    fp: int
+    tn: int
+    fn: int
+    optimum_value: float
+    optimum_threshold: float | None
+    threshold: float | None
+    savings: float | None
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    rows_in_file: int
+    rejected_rows: int
+    rejected_examples: tuple[str, ...]
+    excluded_scores: int
+    unlabeled: int
+    labelled: int
+    positives: int
+    negatives: int
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ReportModel:
+    """Everything both report writers render.
+
+    Attributes
+    ----------
+    analysis
+        The core result (curves and points). Writers read curves from here.
+    recommendation
+        One plain-language sentence for page 1 and the Summary sheet.
+    payoff_linear
+        True when every payoff is affine in its parameters, so the workbook can use live formulas.
+    """
+
+    title: str
+    currency: str
+    created: str
+    app_version: str
+    source: SourceFacts
+    analysis: Analysis
+    headline: Headline
+    quality: DataQuality
+    recommendation: str
+    comparison_sentence: str | None
+    threshold_reason: str
+    mapping_rows: tuple[tuple[str, str], ...]
+    payoff_rows: tuple[tuple[str, str], ...]  # (outcome, expression)
+    parameters: tuple[tuple[str, float], ...]
+    payoff_linear: bool
+    filters: str
+    sweep_indices: tuple[int, ...] = ()  # champion curve points shown in sweep tables (<= 2,000)
+    linear: object | None = None  # per-parameter aggregates at sweep_indices (core.linear), when linear
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def symbol(self) -> str:
+        return CURRENCY_SYMBOLS.get(self.currency, self.currency + " ")
+
+    def money(self, value: float | None, *, signed: bool = False, decimals: int = 0) -> str:
+        """Format money with the currency symbol and thousands separators: ``-$1,234``."""
+        if value is None:
+            return "n/a"
+        sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
+        return f"{sign}{self.symbol}{abs(value):,.{decimals}f}"
+
+    @property
+    def champion(self) -> ModelResult:
+        return self.analysis.champion
+
+    @property
+    def challenger(self) -> ModelResult | None:
+        return self.analysis.challenger
+
+    @property
+    def segments(self) -> dict[str, tuple[GroupResult, ...]]:
+        return self.analysis.segments
+
+    @property
+    def periods(self) -> tuple[GroupResult, ...]:
+        return self.analysis.periods
+
+
+def _headline(model: ModelResult) -> Headline:
+    p: CurvePoint = model.operating
+    nobody, everyone = model.flag_nobody, model.flag_everyone
+    return Headline(
+        value=p.value,
+        vs_flag_nobody=p.value - nobody.value,
+        vs_flag_everyone=p.value - everyone.value,
+        value_of_model=model.value_of_model,
+        better_baseline="flag nobody" if model.better_baseline.index == 0 else "flag everyone",
+        value_per_1000=p.value_per_1000,
+        precision=p.precision,
+        recall=p.recall,
+        flag_rate=p.flag_rate,
+        flagged=p.flagged,
+        rows=p.rows,
+        tp=p.tp,
+        fp=p.fp,
+        tn=p.tn,
+        fn=p.fn,
+        optimum_value=model.optimum.value,
+        optimum_threshold=model.optimum.threshold,
+        threshold=p.threshold,
+        savings=model.savings,
+    )
+
+
+def _threshold_text(t: float | None) -> str:
+    return "flag nobody" if t is None else f"{t:.4g}"
+
+
+def build_report_model(
+    analysis: Analysis,
+    source: SourceFacts,
+    *,
+    title: str = "Model value report",
+    currency: str = "USD",
+    created: dt.datetime | None = None,
+    con=None,
+    table: str = "data",
+) -> ReportModel:
+    """Assemble the report model from an analysis and the source's provenance.
+
+    Parameters
+    ----------
+    analysis
+        Result of :func:`roistudio.core.analysis.analyse`.
+    source
+        File facts (name, sha256, rows, rejected rows, date range).
+    title, currency
+        Report title and ISO currency code for money formats.
+    created
+        Creation time (UTC now by default); tests pass a fixed one.
+    con, table
+        The DuckDB connection and table the analysis ran on. When given and the payoff is linear
+        in its parameters, per-parameter aggregates are computed so the workbook can hold live
+        formulas.
+    """
+    created = created or dt.datetime.now(dt.UTC)
+    champ = analysis.champion
+    head = _headline(champ)
+    validation = analysis.validation
+    label = validation.label
+    quality = DataQuality(
+        rows_in_file=source.rows_in_file,
+        rejected_rows=source.rejected_rows,
+        rejected_examples=(),
+        excluded_scores=analysis.excluded_rows,
+        unlabeled=label.unlabeled,
+        labelled=label.positives + label.negatives,
+        positives=label.positives,
+        negatives=label.negatives,
+        warnings=validation.warnings,
+    )
+    sym = CURRENCY_SYMBOLS.get(currency, currency + " ")
+
+    def money(v: float, signed: bool = False) -> str:
+        sign = "-" if v < 0 else ("+" if signed and v > 0 else "")
+        return f"{sign}{sym}{abs(v):,.0f}"
+
+    if head.value_of_model > 0:
+        recommendation = (
+            f"Flag rows scoring {_threshold_text(head.threshold)} or more: on these {head.rows:,} labelled rows "
+            f"the model earned {money(head.value)}, {money(head.value_of_model)} more than the better of doing "
+            f"nothing and flagging everyone ({head.better_baseline})."
+        )
+    else:
+        recommendation = (
+            f"The model does not beat {head.better_baseline} at any threshold we tried under this payoff: "
+            f"its value at threshold {_threshold_text(head.threshold)} is {money(head.value)}. Revisit the payoff "
+            "or the model before deploying it."
+        )
+    comparison_sentence = None
+    comp = analysis.comparison
+    if comp is not None:
+        diff = comp.difference_at_best
+        per = comp.difference_per_period_at_best
+        period = analysis.request.period or "period"
+        more = "more" if diff >= 0 else "less"
+        comparison_sentence = (
+            f"The challenger ({comp.challenger.name}) earns {money(abs(diff))} {more} than the champion "
+            f"({comp.champion.name}) at its best threshold"
+            + (f", {money(abs(per))} per {period}" if per is not None and analysis.request.period else "")
+            + f"; at the common threshold {_threshold_text(comp.common_threshold)} the difference is "
+            f"{money(comp.difference_at_common, signed=True)}."
+        )
+    mapping = analysis.request.mapping
+    mapping_rows = tuple(
+        (role, value)
+        for role, value in (
+            ("Score", mapping.score),
+            ("Challenger score", mapping.challenger_score or ""),
+            ("Model column", mapping.model or ""),
+            ("Label", f"{mapping.label} (positive: {label.positive_text})"),
+            ("Id", mapping.id or ""),
+            ("Time", mapping.timestamp or ""),
+            ("Segments", ", ".join(mapping.segments)),
+            ("Money columns", ", ".join(mapping.money)),
+            ("Scores", "raw margins (any real number)" if mapping.raw_scores else "probabilities in [0, 1]"),
+        )
+        if value
+    )
+    payoff = analysis.request.payoff
+    linear = all(payoff.linear_terms(o) is not None for o in OUTCOMES)
+    keep = [champ.optimum.index, champ.operating.index, *(p.index for p in champ.at)]
+    if champ.constrained is not None:
+        keep.append(champ.constrained.index)
+    sweep_indices = tuple(int(i) for i in champ.curve.sample_indices(2000, keep=tuple(keep)))
+    linear_aggregates = None
+    if linear and con is not None:
+        from roistudio.core.linear import linear_aggregates as compute_linear
+
+        linear_aggregates = compute_linear(con, table, analysis, sweep_indices)
+    return ReportModel(
+        title=title,
+        currency=currency,
+        created=created.replace(microsecond=0).isoformat(),
+        app_version=__version__,
+        source=source,
+        analysis=analysis,
+        headline=head,
+        quality=quality,
+        recommendation=recommendation,
+        comparison_sentence=comparison_sentence,
+        threshold_reason=analysis.policy_description(),
+        mapping_rows=mapping_rows,
+        payoff_rows=tuple((o, payoff.expressions[o]) for o in OUTCOMES),
+        parameters=tuple(sorted(payoff.parameters.items())),
+        payoff_linear=linear,
+        filters=analysis.request.filters.describe(),
+        sweep_indices=sweep_indices,
+        linear=linear_aggregates,
+    )

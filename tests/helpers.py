@@ -1,0 +1,43 @@
+"""Shared test helpers: small DuckDB tables from pandas frames, and a brute-force oracle."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from roistudio.core.analysis import AnalysisRequest, analyse
+from roistudio.core.mapping import ColumnMapping, table_columns
+from roistudio.core.payoff import parse_payoff
+
+
+def table_from_frame(frame: pd.DataFrame, name: str = "data") -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding ``frame`` as table ``name``."""
+    con = duckdb.connect()
+    con.register("frame_view", frame)
+    con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM frame_view')
+    con.unregister("frame_view")
+    return con
+
+
+def run_analysis(frame: pd.DataFrame, payoff: dict, params: dict | None = None, **request_kwargs):
+    """Analyse ``frame`` with mapping fields and request options given as keywords."""
+    mapping_fields = {k: request_kwargs.pop(k) for k in list(request_kwargs) if k in ColumnMapping.__dataclass_fields__}
+    mapping_fields.setdefault("score", "score")
+    mapping_fields.setdefault("label", "label")
+    con = table_from_frame(frame)
+    parsed = parse_payoff(payoff, params or {}, table_columns(con, "data"))
+    request = AnalysisRequest(mapping=ColumnMapping(**mapping_fields), payoff=parsed, **request_kwargs)
+    return analyse(con, "data", request), con
+
+
+def brute_force_value(scores, labels, threshold, tp, fp, tn, fn) -> float:
+    """Value of the policy 'flag iff score >= threshold', row by row with numpy (the oracle).
+
+    ``tp``..``fn`` are per-row payoff arrays; ``labels`` boolean; ``threshold`` None = flag nobody.
+    """
+    scores = np.asarray(scores, dtype=float)
+    labels = np.asarray(labels, dtype=bool)
+    flagged = np.zeros(len(scores), bool) if threshold is None else scores >= threshold
+    value = np.where(labels, np.where(flagged, tp, fn), np.where(flagged, fp, tn))
+    return float(np.sum(value))
