@@ -101,6 +101,15 @@ def test_dates_and_yes_no_labels(con, tmp_path):
     assert report.columns == (("when", "DATE"), ("at", "TIMESTAMP"), ("label", "VARCHAR"))
 
 
+def test_missing_value_markers_read_as_null(con, tmp_path):
+    path = tmp_path / "na.csv"
+    path.write_text("id,score\n1,0.5\n2,NA\n3,\n4,#N/A\n5,0.25\n")
+    report = import_file(con, path)
+    assert dict(report.columns)["score"] == "DOUBLE"
+    assert report.rejected_count == 0
+    assert [r[1] for r in rows(con)] == [0.5, None, None, None, 0.25]
+
+
 # -------------------------------------------------------------------------------- rejected rows
 
 

@@ -40,6 +40,16 @@ def period_label(key: str, period: str | None = None) -> str:
     return key
 
 
+def _legend_above(ax: Axes, handles: list, names: list[str]) -> None:
+    """One row of legend just above the plotting area, where it cannot hide a bar."""
+    legend = ax.legend(
+        handles, names, fontsize=style.ANNOTATION_SIZE + 0.5, frameon=False, loc="lower left",
+        bbox_to_anchor=(0.0, 1.0), ncol=len(handles), borderaxespad=0.2, handlelength=1.6,
+    )  # fmt: skip
+    for text in legend.get_texts():
+        text.set_parse_math(False)
+
+
 def draw_value_by_period(
     ax: Axes,
     periods: Sequence[GroupResult],
@@ -103,9 +113,7 @@ def draw_value_by_period(
         handles.append(Patch(facecolor=style.UNKNOWN, edgecolor="#b5b5b5", hatch="xx", linewidth=0.0))
         names.append(UNKNOWN_TEXT)
     if len(handles) > 1:
-        legend = ax.legend(handles, names, fontsize=style.ANNOTATION_SIZE + 0.5, frameon=False, loc="best")
-        for text in legend.get_texts():
-            text.set_parse_math(False)
+        _legend_above(ax, handles, names)
 
 
 def draw_value_by_segment(
@@ -155,9 +163,7 @@ def draw_value_by_segment(
     ax.margins(x=0.12)  # room for the bar labels
     if len(ranked) > len(shown):
         ax.set_title(
-            f"Top {len(shown)} of {len(ranked):,} segments by money lost", loc="left",
+            f"top {len(shown)} of {len(ranked):,} segments by money lost", loc="right",
             fontsize=style.ANNOTATION_SIZE + 0.5, color=style.MUTED,
         )  # fmt: skip
-    legend = ax.legend(fontsize=style.ANNOTATION_SIZE + 0.5, frameon=False, loc="lower right")
-    for text in legend.get_texts():
-        text.set_parse_math(False)
+    _legend_above(ax, *ax.get_legend_handles_labels())

@@ -10,6 +10,8 @@ Conventions
   Columns whose values carry leading zeros (``00123``) always stay text.
 - An import either completes or leaves the database as it was: the work runs in one transaction
   that is rolled back on failure or cancellation (a table it replaced comes back).
+- Empty cells and ``NA``, ``N/A``, ``n/a``, ``NULL``, ``null``, ``#N/A`` read as missing (NULL).
+- yes/no columns stay text as written (DuckDB would make them BOOLEAN); true/false become BOOLEAN.
 - Every import is recorded in the table ``_roistudio_sources`` (one row per imported table).
 - Error messages name the file as the user gave it (``str(path)``).
 """

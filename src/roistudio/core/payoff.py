@@ -190,7 +190,7 @@ class _Source:
     # scanning --------------------------------------------------------------------------------
     def _fail(self, message: str, index: int) -> PayoffError:
         line, column = self.pos_of_index(index)
-        return PayoffError(message.format(pos=f"{line}:{column}"), position=(line, column))
+        return PayoffError(_at(message, f"{line}:{column}"), position=(line, column))
 
     def _scan(self, text: str) -> str:
         identifiers = set(re.findall(r"[^\W\d]\w*", text))
@@ -298,6 +298,12 @@ class _Source:
 # Checking: ast -> Expr with types
 
 
+def _at(message: str, where: str) -> str:
+    """Put the position into a message template's last ``{pos}`` (any earlier one is user text)."""
+    head, found, tail = message.rpartition("{pos}")
+    return head + where + tail if found else message
+
+
 def _kind_of_type(type_name: str) -> str:
     base = re.split(r"[\s(]", type_name.strip().upper(), maxsplit=1)[0]
     if base in _NUMERIC_TYPES:
@@ -323,7 +329,7 @@ class _Checker:
 
     def fail(self, message: str, node: ast.AST) -> PayoffError:
         line, column = self.source.node_pos(node)
-        return PayoffError(message.format(pos=f"{line}:{column}"), position=(line, column))
+        return PayoffError(_at(message, f"{line}:{column}"), position=(line, column))
 
     def pos(self, node: ast.AST) -> tuple[int, int]:
         return self.source.node_pos(node)

@@ -40,13 +40,18 @@ class QtProgress(QObject):
 
     progressed = Signal(float, str)
 
-    def __init__(self, token: CancelToken | None = None) -> None:
+    def __init__(
+        self, token: CancelToken | None = None, forward: Callable[[float, str], None] | None = None
+    ) -> None:
         super().__init__()
         self.token = token or CancelToken()
+        self._forward = forward
 
     def progress(self, fraction: float, text: str = "") -> None:
         self.token.progress(fraction, text)
         self.progressed.emit(float(fraction), text)
+        if self._forward is not None:
+            self._forward(float(fraction), text)
 
     def cancelled(self) -> bool:
         return self.token.cancelled()
@@ -64,6 +69,7 @@ class Job:
     on_error: Callable[[BaseException], None] | None = None
     on_cancel: Callable[[], None] | None = None
     on_progress: Callable[[float, str], None] | None = None
+    description: str = ""
     token: CancelToken = field(default_factory=CancelToken)
     finished: bool = False
 
@@ -92,6 +98,7 @@ class DatabaseWorker(QThread):
     jobProgress = Signal(float, str)
     # Internal: emitted on the worker thread, received by this object (which lives in the GUI thread).
     _delivered = Signal(object, str, object)
+    _progressed = Signal(object, float, str)
 
     def __init__(self, database: str = ":memory:", parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +114,7 @@ class DatabaseWorker(QThread):
         self._pending = 0
         self.dropped = 0  # stale results dropped (superseded jobs that finished anyway)
         self._delivered.connect(self._deliver)
+        self._progressed.connect(self._on_progress)
 
     # -- GUI thread API --------------------------------------------------------------------------
     def submit(
@@ -125,16 +133,15 @@ class DatabaseWorker(QThread):
         With a ``kind``, every older job of that kind is cancelled and its result will be dropped.
         """
         with self._lock:
-            generation = 0
+            generation, current = 0, None
             if kind is not None:
                 generation = self._generations.get(kind, 0) + 1
                 self._generations[kind] = generation
                 current = self._current
-            job = Job(next(self._ids), fn, kind, generation, on_done, on_error, on_cancel, on_progress)
+            job = Job(next(self._ids), fn, kind, generation, on_done, on_error, on_cancel, on_progress, description)
             self._pending += 1
         if kind is not None and current is not None and current.kind == kind and current is not job:
             self._interrupt(current)
-        job.description = description  # type: ignore[attr-defined]
         self._queue.put(job)
         return job
 
@@ -190,11 +197,8 @@ class DatabaseWorker(QThread):
             return
         with self._lock:
             self._current = job
-        self.busyChanged.emit(True, getattr(job, "description", ""))
-        progress = QtProgress(job.token)
-        progress.progressed.connect(self.jobProgress)
-        if job.on_progress is not None:
-            progress.progressed.connect(lambda f, t, job=job: self._progress(job, f, t))
+        self.busyChanged.emit(True, job.description)
+        progress = QtProgress(job.token, lambda f, t: self._progressed.emit(job, f, t))
         try:
             result = job.fn(self._con, progress)
             status = "cancelled" if job.cancelled() else "done"
@@ -213,11 +217,15 @@ class DatabaseWorker(QThread):
                 self._current = None
         self._delivered.emit(job, status, result)
 
-    def _progress(self, job: Job, fraction: float, text: str) -> None:
-        if job.on_progress is not None and not job.finished:
+    # -- back in the GUI thread -----------------------------------------------------------------------
+    @Slot(object, float, str)
+    def _on_progress(self, job: Job, fraction: float, text: str) -> None:
+        if job.finished or not self.is_current(job):
+            return
+        self.jobProgress.emit(fraction, text)
+        if job.on_progress is not None:
             job.on_progress(fraction, text)
 
-    # -- back in the GUI thread -----------------------------------------------------------------------
     @Slot(object, str, object)
     def _deliver(self, job: Job, status: str, result: object) -> None:
         job.finished = True
@@ -239,8 +247,30 @@ class DatabaseWorker(QThread):
 
 
 class _Bridge(QObject):
+    """Lives in the GUI thread; the pool thread emits, the slots run here (queued)."""
+
     done = Signal(object)
     failed = Signal(object)
+
+    def __init__(self, on_done, on_error) -> None:
+        super().__init__()
+        self._on_done, self._on_error = on_done, on_error
+        self.done.connect(self._done)
+        self.failed.connect(self._failed)
+
+    @Slot(object)
+    def _done(self, value: object) -> None:
+        self._finish(self._on_done, value)
+
+    @Slot(object)
+    def _failed(self, exc: object) -> None:
+        self._finish(self._on_error, exc)
+
+    def _finish(self, callback, value) -> None:
+        _live_bridges.discard(self)
+        self.deleteLater()
+        if callback is not None:
+            callback(value)
 
 
 class _Task(QRunnable):
@@ -269,15 +299,6 @@ def run_in_background(
 
     The callbacks run in the GUI thread.
     """
-    bridge = _Bridge()
+    bridge = _Bridge(on_done, on_error)
     _live_bridges.add(bridge)  # keep it alive until a signal arrives
-
-    def finish(callback, value):
-        _live_bridges.discard(bridge)
-        bridge.deleteLater()
-        if callback is not None:
-            callback(value)
-
-    bridge.done.connect(lambda value: finish(on_done, value))
-    bridge.failed.connect(lambda exc: finish(on_error, exc))
     QThreadPool.globalInstance().start(_Task(fn, bridge))
