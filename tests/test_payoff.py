@@ -26,6 +26,7 @@ COLUMNS = {
     "select": "BIGINT",
     "flag": "BOOLEAN",
     "ts": "TIMESTAMP",
+    "café": "DOUBLE",  # in the checks only, not in the table
 }
 PARAMETERS = {"recovery": 0.9, "review_cost": 5.0}
 
@@ -156,12 +157,33 @@ def value(con, text: str, parameters=PARAMETERS) -> np.ndarray:
         ("amount\x00", "character '\\x00' is not allowed at 1:7"),
         ("amount +\n  amout", "unknown column 'amout' at 2:3, did you mean 'amount'?"),
         ("  'é' + )", "syntax error at 1:9: unmatched ')'"),
+        ("café + amout", "unknown column 'amout' at 1:8, did you mean 'amount'?"),
+        ('"""a\nb""" == 1 + amout', "unknown column 'amout' at 2:13, did you mean 'amount'?"),
+        ("amount # note", "'#' comments are not allowed at 1:8"),
+        ("amount \\\n + 1", "'\\' is not allowed at 1:8; an expression may simply go on over several lines"),
+        ("channel == 1", "cannot compare text with a number at 1:12"),
     ],
 )
 def test_refused_with_exact_message(text, message):
     with pytest.raises(PayoffError) as caught:
         parse_expression(text, columns=COLUMNS, parameters=PARAMETERS)
     assert caught.value.message == message
+
+
+def test_several_lines_and_leading_spaces_are_fine(con):
+    np.testing.assert_array_equal(value(con, "  amount\n  * 2\n"), AMOUNT * 2)
+
+
+def test_parse_expression_returns_a_checked_tree():
+    tree = parse_expression("amount > 3", columns=COLUMNS, parameters=())
+    assert (tree.op, tree.kind, tree.args[0].value) == ("cmp", "bool", "amount")
+
+
+def test_payoffs_with_equal_content_are_equal_and_hash_alike():
+    one = parse_payoff({"tp": "amount"}, {"x": 1}, COLUMNS)
+    two = parse_payoff({"tp": "amount", "fn": ""}, {"x": 1.0}, COLUMNS)
+    assert one == two and hash(one) == hash(two) and len({one, two}) == 1
+    assert one != one.with_parameters(x=2)
 
 
 def test_error_position_points_into_the_original_text():
@@ -345,6 +367,25 @@ def test_functions_match_numpy(con):
         got = value(con, text)
         known = ~np.isnan(amount) | ("amount" not in text)
         np.testing.assert_allclose(got[known], expected[known], rtol=1e-12, err_msg=text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1",
+        "amount > 1",
+        "select",
+        "flag",
+        "round(amount)",
+        "coalesce(amount, flag)",
+        "True",
+        "0 if flag else 1",
+    ],
+)
+def test_every_outcome_is_a_double(con, text):
+    compiled = parse_payoff({"tp": text}, {}, COLUMNS).compile("tp")
+    (kind,) = con.execute(f"SELECT typeof({compiled.sql}) FROM t LIMIT 1", compiled.params).fetchone()
+    assert kind == "DOUBLE"
 
 
 def test_division_by_zero_is_not_silently_zero(con):

@@ -43,9 +43,16 @@ def period_label(key: str, period: str | None = None) -> str:
 def _legend_above(ax: Axes, handles: list, names: list[str]) -> None:
     """One row of legend just above the plotting area, where it cannot hide a bar."""
     legend = ax.legend(
-        handles, names, fontsize=style.ANNOTATION_SIZE + 0.5, frameon=False, loc="lower left",
-        bbox_to_anchor=(0.0, 1.0), ncol=len(handles), borderaxespad=0.2, handlelength=1.6,
-    )  # fmt: skip
+        handles,
+        names,
+        fontsize=style.ANNOTATION_SIZE + 0.5,
+        frameon=False,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=len(handles),
+        borderaxespad=0.2,
+        handlelength=1.6,
+    )
     for text in legend.get_texts():
         text.set_parse_math(False)
 
@@ -89,16 +96,40 @@ def draw_value_by_period(
             [g.challenger_operating.value if g.challenger_operating is not None else np.nan for g in periods]
         )
         ax.bar(
-            x[known] + offset, chall[known], width, color=style.CHALLENGER, hatch="////",
-            edgecolor="white", linewidth=0, label="challenger", zorder=3,
-        )  # fmt: skip
+            x[known] + offset,
+            chall[known],
+            width,
+            color=style.CHALLENGER,
+            hatch="////",
+            edgecolor="white",
+            linewidth=0,
+            label="challenger",
+            zorder=3,
+        )
     if (~known).any():
         for i in np.flatnonzero(~known):
-            ax.axvspan(i - 0.45, i + 0.45, facecolor=style.UNKNOWN, edgecolor="#b5b5b5", hatch="xx",
-                       linewidth=0.0, zorder=1)  # fmt: skip
-            ax.text(i, 0.5, UNKNOWN_TEXT, transform=ax.get_xaxis_transform(), rotation=90, ha="center",
-                    va="center", fontsize=style.ANNOTATION_SIZE, color=style.MUTED, parse_math=False,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})  # fmt: skip
+            ax.axvspan(
+                i - 0.45,
+                i + 0.45,
+                facecolor=style.UNKNOWN,
+                edgecolor="#b5b5b5",
+                hatch="xx",
+                linewidth=0.0,
+                zorder=1,
+            )
+            ax.text(
+                i,
+                0.5,
+                UNKNOWN_TEXT,
+                transform=ax.get_xaxis_transform(),
+                rotation=90,
+                ha="center",
+                va="center",
+                fontsize=style.ANNOTATION_SIZE,
+                color=style.MUTED,
+                parse_math=False,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5},
+            )
     ax.axhline(0.0, color="#9a9a9a", linewidth=0.8, zorder=2)
     labels = [style.plain(period_label(g.key, period)) for g in periods]
     ax.set_xticks(x, labels)
@@ -144,17 +175,28 @@ def draw_value_by_segment(
     height = 0.38
     value = [g.operating.value for g in shown]
     lost = [g.money_lost for g in shown]
-    bars_value = ax.barh(y - height / 2, value, height, color=style.CHAMPION, label="value at operating threshold",
-                         zorder=3)  # fmt: skip
+    bars_value = ax.barh(
+        y - height / 2, value, height, color=style.CHAMPION, label="value at operating threshold", zorder=3
+    )
     bars_lost = ax.barh(
-        y + height / 2, lost, height, color=style.LOST, hatch="////", edgecolor="#a8875c", linewidth=0,
-        label="money lost to errors", zorder=3,
-    )  # fmt: skip
+        y + height / 2,
+        lost,
+        height,
+        color=style.LOST,
+        hatch="////",
+        edgecolor="#a8875c",
+        linewidth=0,
+        label="money lost to errors",
+        zorder=3,
+    )
     for bars, numbers in ((bars_value, value), (bars_lost, lost)):
         texts = ax.bar_label(
-            bars, labels=[style.format_money_short(v, symbol) for v in numbers], padding=2,
-            fontsize=style.ANNOTATION_SIZE - 0.5, color=style.MUTED,
-        )  # fmt: skip
+            bars,
+            labels=[style.format_money_short(v, symbol) for v in numbers],
+            padding=2,
+            fontsize=style.ANNOTATION_SIZE - 0.5,
+            color=style.MUTED,
+        )
         for text in texts:
             text.set_parse_math(False)
     ax.axvline(0.0, color="#9a9a9a", linewidth=0.8, zorder=2)
@@ -163,7 +205,9 @@ def draw_value_by_segment(
     ax.margins(x=0.12)  # room for the bar labels
     if len(ranked) > len(shown):
         ax.set_title(
-            f"top {len(shown)} of {len(ranked):,} segments by money lost", loc="right",
-            fontsize=style.ANNOTATION_SIZE + 0.5, color=style.MUTED,
-        )  # fmt: skip
+            f"top {len(shown)} of {len(ranked):,} segments by money lost",
+            loc="right",
+            fontsize=style.ANNOTATION_SIZE + 0.5,
+            color=style.MUTED,
+        )
     _legend_above(ax, *ax.get_legend_handles_labels())

@@ -97,7 +97,11 @@ def _draw_baselines(ax: Axes, model: ModelResult, symbol: str) -> None:
     close = abs(nobody - everyone) < 0.08 * span
     for y, name, va in (
         (nobody, "flag nobody", "bottom" if close and nobody >= everyone else "top" if close else "center"),
-        (everyone, "flag everyone", "top" if close and nobody >= everyone else "bottom" if close else "center"),
+        (
+            everyone,
+            "flag everyone",
+            "top" if close and nobody >= everyone else "bottom" if close else "center",
+        ),
     ):
         ax.annotate(
             f"{name}\n{style.format_money_short(y, symbol)}",
@@ -114,7 +118,9 @@ def _draw_baselines(ax: Axes, model: ModelResult, symbol: str) -> None:
         )
 
 
-def _annotate_optimum(ax: Axes, point: CurvePoint, x: float, symbol: str, x_range: tuple[float, float]) -> None:
+def _annotate_optimum(
+    ax: Axes, point: CurvePoint, x: float, symbol: str, x_range: tuple[float, float]
+) -> None:
     """Write "best $X at T" beside the optimum, on the side with more room."""
     low, high = x_range
     frac = (x - low) / (high - low) if high > low else 0.5
@@ -149,17 +155,33 @@ def _finish_axes(ax: Axes, curves: list[Curve], symbol: str) -> float:
     return nobody_x
 
 
-def _operating_artists(ax: Axes, point: CurvePoint, nobody_x: float, symbol: str) -> tuple[Line2D, Line2D, Text]:
+def _operating_artists(
+    ax: Axes, point: CurvePoint, nobody_x: float, symbol: str
+) -> tuple[Line2D, Line2D, Text]:
     x = _x_of(point, nobody_x)
     vline = ax.axvline(x, **style.OPERATING_STYLE, zorder=2, label="operating threshold")
     marker = ax.plot(
-        [x], [point.value], linestyle="none", marker="D", markersize=6,
-        markerfacecolor="white", markeredgecolor=style.OPERATING, markeredgewidth=1.5, zorder=5,
-    )[0]  # fmt: skip
+        [x],
+        [point.value],
+        linestyle="none",
+        marker="D",
+        markersize=6,
+        markerfacecolor="white",
+        markeredgecolor=style.OPERATING,
+        markeredgewidth=1.5,
+        zorder=5,
+    )[0]
     label = ax.text(
-        x, 1.0, "", transform=blended_transform_factory(ax.transData, ax.transAxes),
-        ha="center", va="bottom", fontsize=style.ANNOTATION_SIZE, color=style.OPERATING, parse_math=False,
-    )  # fmt: skip
+        x,
+        1.0,
+        "",
+        transform=blended_transform_factory(ax.transData, ax.transAxes),
+        ha="center",
+        va="bottom",
+        fontsize=style.ANNOTATION_SIZE,
+        color=style.OPERATING,
+        parse_math=False,
+    )
     _set_operating_text(label, point)
     return vline, marker, label
 
@@ -209,9 +231,17 @@ def draw_value_curve(
         _draw_baselines(ax, model, symbol)
     opt_x = _x_of(optimum, nobody_x)
     (opt_marker,) = ax.plot(
-        [opt_x], [optimum.value], linestyle="none", marker="o", markersize=6.5, color=style.CHAMPION,
-        markeredgecolor="white", markeredgewidth=1.0, zorder=6, label="best threshold",
-    )  # fmt: skip
+        [opt_x],
+        [optimum.value],
+        linestyle="none",
+        marker="o",
+        markersize=6.5,
+        color=style.CHAMPION,
+        markeredgecolor="white",
+        markeredgewidth=1.0,
+        zorder=6,
+        label="best threshold",
+    )
     _annotate_optimum(ax, optimum, opt_x, symbol, ax.get_xlim())
     vline, marker, text = _operating_artists(ax, operating, nobody_x, symbol)
     return CurveArtists(ax, line, opt_marker, vline, marker, text, nobody_x, symbol)
@@ -264,15 +294,69 @@ def draw_comparison(
         opt = model.optimum
         keep = (1, opt.index, model.curve.index_at(champion.operating.threshold), len(model.curve) - 1)
         x, y = _sampled(model.curve, keep=keep)
-        best = f"best {style.format_money_short(opt.value, symbol)} at {style.format_threshold(opt.threshold)}"
+        best = (
+            f"best {style.format_money_short(opt.value, symbol)} at {style.format_threshold(opt.threshold)}"
+        )
         (line,) = ax.plot(x, y, **line_style, label=f"{model.name} ({best})", zorder=3)
         (marker,) = ax.plot(
-            [_x_of(opt, nobody_x)], [opt.value], linestyle="none", marker=marker_shape, markersize=6.5,
-            color=line_style["color"], markeredgecolor="white", markeredgewidth=1.0, zorder=6,
-        )  # fmt: skip
+            [_x_of(opt, nobody_x)],
+            [opt.value],
+            linestyle="none",
+            marker=marker_shape,
+            markersize=6.5,
+            color=line_style["color"],
+            markeredgecolor="white",
+            markeredgewidth=1.0,
+            zorder=6,
+        )
         lines.append(line)
         markers.append(marker)
     vline, marker, text = _operating_artists(ax, champion.operating, nobody_x, symbol)
     vline.set_label("common threshold")
     style.style_legend(ax, loc="best")
     return CurveArtists(ax, lines[0], markers[0], vline, marker, text, nobody_x, symbol)
+
+
+def draw_rates(ax: Axes, model: ModelResult, *, operating: CurvePoint | None = None) -> None:
+    """Precision, recall and the share of rows flagged against the threshold (0-100 %).
+
+    The companion of :func:`draw_value_curve` for choosing a threshold: what a reviewer sees
+    (precision), what share of positives is caught (recall) and the workload (share flagged).
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    curve = model.curve
+    operating = model.operating if operating is None else operating
+    style.style_axes(ax)
+    nobody_x = _nobody_x([curve])
+    low, _high = _x_extent([curve])
+    pad = (nobody_x - low) * 0.02
+    ax.set_xlim(low - pad, nobody_x + pad)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("Threshold (a row is flagged when score \u2265 threshold)")
+    if len(curve) > 1:
+        idx = curve.sample_indices(MAX_POINTS, keep=(1, operating.index, len(curve) - 1))
+        idx = idx[idx > 0]
+        x = curve.thresholds[idx]
+        ax.plot(x, curve.precision[idx], color=style.CHAMPION, linewidth=1.6, label="precision", zorder=3)
+        ax.plot(
+            x,
+            curve.recall[idx],
+            color=style.CHALLENGER,
+            linestyle=(0, (5, 2)),
+            linewidth=1.6,
+            label="recall",
+            zorder=3,
+        )
+        ax.plot(
+            x,
+            curve.flag_rate[idx],
+            color=style.BASELINE,
+            linestyle=":",
+            linewidth=1.6,
+            label="share of rows flagged",
+            zorder=3,
+        )
+    ax.axvline(_x_of(operating, nobody_x), **style.OPERATING_STYLE, zorder=2, label="operating threshold")
+    style.style_legend(ax, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, borderaxespad=0.2)

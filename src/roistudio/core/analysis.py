@@ -357,7 +357,7 @@ def analyse(
         progress.progress(0.0, "Checking the data")
     validation = validate_mapping(con, table, mapping, where_sql=where_sql, where_params=where_params)
     validation.raise_for_problems()
-    label_sql, label_params = label_condition_sql(mapping.label, validation.label.positive_value)
+    label_sql, label_params = validation.label.condition_sql()
 
     breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
     if request.period:

@@ -135,14 +135,14 @@ def linear_aggregates(
     select_cols = ", ".join(columns)
     sql = f"""
         WITH base AS (
-            SELECT {score} AS s, ({label_sql}) AS y{', ' + select_cols if select_cols else ''}
-            FROM {quote_ident(table)} WHERE {' AND '.join(conds)}
+            SELECT {score} AS s, ({label_sql}) AS y{", " + select_cols if select_cols else ""}
+            FROM {quote_ident(table)} WHERE {" AND ".join(conds)}
         )
         SELECT s,
                count(*) FILTER (WHERE y) AS pos,
                count(*) FILTER (WHERE NOT y) AS neg,
                count(*) FILTER (WHERE y IS NULL) AS unl,
-               {', '.join(aggregates)}
+               {", ".join(aggregates)}
         FROM base GROUP BY s
     """
     arrays = con.execute(sql, params).fetchnumpy()

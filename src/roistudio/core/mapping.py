@@ -211,6 +211,11 @@ class LabelSummary:
     positives: int
     negatives: int
     unlabeled: int
+    duck_type: str = "VARCHAR"
+
+    def condition_sql(self) -> tuple[str, dict[str, object]]:
+        """SQL for the row's class under this label summary (see :func:`label_condition_sql`)."""
+        return label_condition_sql(self.column, self.positive_value, self.duck_type)
 
 
 @dataclass(frozen=True)
@@ -434,6 +439,7 @@ def validate_mapping(
         positives=positives,
         negatives=labelled - positives,
         unlabeled=rows - labelled,
+        duck_type=columns[mapping.label],
     )
     if rows == 0:
         problems.append("no rows to analyse (the data or the filter leaves none)")
@@ -500,15 +506,23 @@ def valid_score_sql(column: str, raw_scores: bool) -> str:
     return cond + ("" if raw_scores else f" AND {c} BETWEEN 0 AND 1") + ")"
 
 
-def label_condition_sql(label: str, positive_value: object) -> tuple[str, dict[str, object]]:
+def label_condition_sql(
+    label: str, positive_value: object, duck_type: str | None = None
+) -> tuple[str, dict[str, object]]:
     """SQL for the row's class: TRUE (positive), FALSE (negative) or NULL (not yet known).
 
-    The positive value is bound as a parameter, never pasted into the SQL text.
+    The positive value is bound as a parameter, never pasted into the SQL text. For numeric
+    and boolean columns (``duck_type`` known and not text) only NULL means "not yet known", which
+    spares a per-row cast to text on the sweep's hot path.
     """
     col = quote_ident(label)
+    text = duck_type is None or not (is_numeric_type(duck_type) or duck_type.upper() == "BOOLEAN")
+    missing = _missing_label_sql(col) if text else f"{col} IS NULL"
     if positive_value is _NO_POSITIVE:
-        return f"CASE WHEN {_missing_label_sql(col)} THEN NULL ELSE FALSE END", {}
+        return f"CASE WHEN {missing} THEN NULL ELSE FALSE END", {}
+    if not text:
+        return f"({col} = $label_positive)", {"label_positive": positive_value}
     return (
-        f"CASE WHEN {_missing_label_sql(col)} THEN NULL ELSE ({col} = $label_positive) END",
+        f"CASE WHEN {missing} THEN NULL ELSE ({col} = $label_positive) END",
         {"label_positive": positive_value},
     )

@@ -33,6 +33,7 @@ import keyword
 import math
 import numbers
 import re
+import warnings
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
@@ -75,7 +76,6 @@ MAX_SQL_LENGTH = 200_000  # chained comparisons repeat their middle operand; kee
 
 _PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _PREFIX = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*)?")
-_STRING_PREFIXES = {"r", "u", "f", "b", "br", "rb", "fr", "rf"}
 _BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 _NUMERIC_TYPES = {
@@ -200,10 +200,7 @@ class _Source:
         i, n = 0, len(text)
         while i < n:
             ch = text[i]
-            if ch == "#":  # a Python comment runs to the end of the line
-                j = text.find("\n", i)
-                j = n if j < 0 else j
-            elif ch in "'\"":
+            if ch in "'\"":
                 j = self._string_end(text, i)
             elif ch == "`":
                 j, name = self._backtick_end(text, i)
@@ -234,6 +231,13 @@ class _Source:
                     if not brackets:
                         raise self._fail(f"syntax error at {{pos}}: unmatched '{ch}'", i)
                     brackets.pop()
+                elif ch == "#":
+                    # A comment would vanish from the one-line form shown in reports; refuse it.
+                    raise self._fail("'#' comments are not allowed at {pos}", i)
+                elif ch == "\\":
+                    raise self._fail(
+                        "'\\' is not allowed at {pos}; an expression may simply go on over several lines", i
+                    )
                 elif ch == ";":
                     raise self._fail("';' is not allowed at {pos}; write a single expression", i)
                 elif ch == "-" and text.startswith("--", i):
@@ -619,7 +623,10 @@ def parse_expression(text: str, *, columns: Mapping[str, str], parameters: Colle
         raise PayoffError(f"expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
     source = _Source(text)
     try:
-        tree = ast.parse(source.translated, mode="eval")
+        with warnings.catch_warnings():
+            # e.g. "'\\d'" warns about its escape; the text is data here, not code to fix.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source.translated, mode="eval")
     except SyntaxError as error:
         lineno = error.lineno or 1
         index = source.index_of(lineno, max((error.offset or 1) - 1, 0))
@@ -643,9 +650,10 @@ def _check_and_trial_compile(
     checker = _Checker(source, columns, parameters)
     root = checker.need_num(checker.convert(body))
     # A trial compile bounds the SQL size now, so an accepted expression always compiles.
-    _Compiler(prefix="", parameters={p: 0.0 for p in _names(root, "param")}, strings=_names(root, "str")).sql(
-        root
+    trial = _Compiler(
+        prefix="", parameters=dict.fromkeys(_names(root, "param"), 0.0), strings=_names(root, "str")
     )
+    trial.sql(root)
     return root
 
 
@@ -931,6 +939,9 @@ class Payoff:
         object.__setattr__(self, "columns", columns)
         object.__setattr__(self, "column_types", types)
         object.__setattr__(self, "_trees", trees)
+
+    def __hash__(self) -> int:  # usable as a cache key although its fields are dicts
+        return hash((tuple(self.expressions.items()), tuple(sorted(self.parameters.items())), self.columns))
 
     def _compiler(self, prefix: str) -> _Compiler:
         strings = set().union(*(_names(t, "str") for t in self._trees.values()))  # type: ignore[attr-defined]

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from roistudio.core.curve import Curve
-from roistudio.core.errors import MappingError, PayoffError
+from roistudio.core.errors import Cancelled, MappingError, PayoffError
 from roistudio.core.payoff import OUTCOMES, Payoff
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
@@ -137,6 +138,7 @@ def run_sweep(
         params.update(compiled.params)
 
     selects = []
+    y = f"({query.label_sql})"
     for i, model in enumerate(models):
         score = f"CAST({quote_ident(model.score_column)} AS DOUBLE)"
         valid = f"{score} IS NOT NULL AND isfinite({score})"
@@ -147,32 +149,35 @@ def run_sweep(
             params[f"model_{i}"] = model.model_value
             conds.append(f"CAST({quote_ident(model.model_column)} AS VARCHAR) = $model_{i}")
         params[f"model_name_{i}"] = model.name
+        source = f"FROM {quote_ident(query.table)} WHERE {' AND '.join(conds)}"
         dims = "".join(f", {expr} AS {quote_ident('d_' + name)}" for name, expr in breakdowns.items())
-        outcomes = ", ".join(f"({payoff_sql[o]}) AS v_{o}" for o in OUTCOMES)
+        # Everything is computed from the table's own columns in one SELECT, so no alias can
+        # clash with a user column called "s" or "m". Per row: the payoff if flagged (TP for a
+        # positive, FP for a negative) and if not flagged (FN, TN); NULL for unlabelled rows.
         selects.append(
-            f"SELECT $model_name_{i} AS m, {score} AS s, ({query.label_sql}) AS y, {outcomes}{dims} "
-            f"FROM {quote_ident(query.table)} WHERE {' AND '.join(conds)}"
+            f"SELECT $model_name_{i} AS m, {score} AS s, "
+            f"CASE WHEN {y} THEN 1 WHEN NOT {y} THEN 0 ELSE 2 END AS c, "
+            f"CASE WHEN {y} THEN ({payoff_sql['tp']}) WHEN NOT {y} THEN ({payoff_sql['fp']}) END AS v_flag, "
+            f"CASE WHEN {y} THEN ({payoff_sql['fn']}) WHEN NOT {y} THEN ({payoff_sql['tn']}) END AS v_keep"
+            f"{dims} {source}"
         )
     dim_cols = [quote_ident("d_" + name) for name in breakdowns]
-    grouping_sets = ", ".join(["(m, s)", *(f"(m, {d}, s)" for d in dim_cols)])
+    grouping_sets = ", ".join(["(m, s, c)", *(f"(m, {d}, s, c)" for d in dim_cols)])
     # GROUPING(d) tells which set a result row belongs to; keys are never NULL (coalesced).
     set_id = " + ".join(f"(1 - GROUPING({d})) * {j + 1}" for j, d in enumerate(dim_cols)) or "0"
     key_expr = "coalesce(" + ", ".join([*dim_cols, "''"]) + ")"
+    # One row per (group, score, class) with two sums: the payoff each row would have if
+    # flagged (TP for positives, FP for negatives) and if not (FN, TN). Fewer aggregates than
+    # filtered sums per outcome, and NULL payoffs show up as count(v) < count(*).
     sql = f"""
-        WITH base AS ({' UNION ALL '.join(selects)})
-        SELECT m, ({set_id}) AS set_id, {key_expr} AS k, s,
-               count(*) FILTER (WHERE y) AS pos,
-               count(*) FILTER (WHERE NOT y) AS neg,
-               count(*) FILTER (WHERE y IS NULL) AS unl,
-               coalesce(sum(v_tp) FILTER (WHERE y), 0) AS tp,
-               coalesce(sum(v_fn) FILTER (WHERE y), 0) AS fn,
-               coalesce(sum(v_fp) FILTER (WHERE NOT y), 0) AS fp,
-               coalesce(sum(v_tn) FILTER (WHERE NOT y), 0) AS tn,
-               count(*) FILTER (WHERE y AND NOT {_finite_sql('v_tp')}) AS bad_tp,
-               count(*) FILTER (WHERE y AND NOT {_finite_sql('v_fn')}) AS bad_fn,
-               count(*) FILTER (WHERE NOT y AND NOT {_finite_sql('v_fp')}) AS bad_fp,
-               count(*) FILTER (WHERE NOT y AND NOT {_finite_sql('v_tn')}) AS bad_tn
-        FROM base
+        WITH valued AS ({' UNION ALL '.join(selects)})
+        SELECT m, ({set_id}) AS set_id, {key_expr} AS k, s, c,
+               count(*) AS n,
+               coalesce(sum(v_flag), 0) AS v_flag,
+               coalesce(sum(v_keep), 0) AS v_keep,
+               count(v_flag) AS n_flag,
+               count(v_keep) AS n_keep
+        FROM valued
         GROUP BY GROUPING SETS ({grouping_sets})
     """
     if progress is not None:
@@ -180,32 +185,47 @@ def run_sweep(
     try:
         arrays = con.execute(sql, params).fetchnumpy()
     except duckdb.InterruptException:
-        from roistudio.core.errors import Cancelled
-
         raise Cancelled() from None
     check_cancelled(progress)
-    _raise_for_bad_payoffs(arrays, query.payoff)
+    overall = np.asarray(arrays["set_id"]) == 0
+    labelled = overall & (np.asarray(arrays["c"]) < 2)
+    sums_finite = np.isfinite(np.asarray(arrays["v_flag"], dtype=np.float64)[labelled]).all() and np.isfinite(
+        np.asarray(arrays["v_keep"], dtype=np.float64)[labelled]
+    ).all()
+    missing = (np.asarray(arrays["n"])[labelled] - np.asarray(arrays["n_flag"])[labelled]).sum() + (
+        np.asarray(arrays["n"])[labelled] - np.asarray(arrays["n_keep"])[labelled]
+    ).sum()
+    if missing or not sums_finite:
+        _raise_for_bad_payoffs(con, selects, params, query.payoff)
     if progress is not None:
         progress.progress(0.8, "Building curves")
     names = [OVERALL, *breakdowns]
-    result = _curves_from_arrays(arrays, names)
+    result = _curves_from_arrays(arrays)
     if progress is not None:
         progress.progress(1.0, "Sweep done")
-    overall = {m.name: result.get((0, m.name, ""), Curve.empty()) for m in models}
-    by: dict[str, dict[str, dict[str, Curve]]] = {
-        name: {m.name: {} for m in models} for name in breakdowns
-    }
-    for (set_id, model, key), curve in result.items():
-        if set_id > 0:
-            by[names[set_id]][model][key] = curve
-    return SweepResult(overall, by)
+    overall_curves = {m.name: result.get((0, m.name, ""), Curve.empty()) for m in models}
+    by: dict[str, dict[str, dict[str, Curve]]] = {name: {m.name: {} for m in models} for name in breakdowns}
+    for (sid, model, key), curve in result.items():
+        if sid > 0:
+            by[names[sid]][model][key] = curve
+    return SweepResult(overall_curves, by)
 
 
-def _raise_for_bad_payoffs(arrays: Mapping[str, np.ndarray], payoff: Payoff) -> None:
-    # Each row is counted in the overall grouping set; count only there (set_id == 0).
-    overall = np.asarray(arrays["set_id"]) == 0
-    for outcome in OUTCOMES:
-        bad = int(np.asarray(arrays[f"bad_{outcome}"])[overall].sum())
+def _raise_for_bad_payoffs(con: duckdb.DuckDBPyConnection, selects: list[str], params: dict, payoff: Payoff) -> None:
+    """Count, per outcome, the rows whose payoff is NULL or not finite, and raise for the first.
+
+    Runs only when the sweep saw a missing or non-finite sum: the precise count costs a scan.
+    """
+    counts = con.execute(
+        f"""WITH valued AS ({' UNION ALL '.join(selects)})
+            SELECT count(*) FILTER (WHERE c = 1 AND NOT coalesce(isfinite(v_flag), FALSE)),
+                   count(*) FILTER (WHERE c = 0 AND NOT coalesce(isfinite(v_flag), FALSE)),
+                   count(*) FILTER (WHERE c = 0 AND NOT coalesce(isfinite(v_keep), FALSE)),
+                   count(*) FILTER (WHERE c = 1 AND NOT coalesce(isfinite(v_keep), FALSE))
+            FROM valued""",
+        params,
+    ).fetchone()  # in OUTCOMES order: tp, fp, tn, fn
+    for outcome, bad in zip(OUTCOMES, counts, strict=True):
         if bad:
             expr = payoff.expressions[outcome]
             who = "positive" if outcome in ("tp", "fn") else "negative"
@@ -214,37 +234,53 @@ def _raise_for_bad_payoffs(arrays: Mapping[str, np.ndarray], payoff: Payoff) -> 
                 "use coalesce(column, 0) for missing values or guard divisions",
                 outcome=outcome,
             )
+    raise PayoffError("the payoff sums are not finite numbers (values too large?)")
 
 
-def _curves_from_arrays(arrays: Mapping[str, np.ndarray], names: list[str]) -> dict[tuple[int, str, str], Curve]:
+def _curves_from_arrays(arrays: Mapping[str, np.ndarray]) -> dict[tuple[int, str, str], Curve]:
+    """Turn (set, model, key, score, class) rows into one curve per (set, model, key)."""
     set_ids = np.asarray(arrays["set_id"], dtype=np.int64)
-    models = np.asarray(arrays["m"], dtype=object)
-    keys = np.asarray(arrays["k"], dtype=object)
     if len(set_ids) == 0:
         return {}
-    # One integer code per (set, model, key) group; rows of a group are then contiguous.
-    group_labels = np.char.add(np.char.add(set_ids.astype(str), "\x1f"), np.char.add(models.astype(str), "\x1f"))
-    group_labels = np.char.add(group_labels, keys.astype(str))
-    uniques, codes = np.unique(group_labels, return_inverse=True)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.flatnonzero(np.diff(codes[order])) + 1
-    columns = {c: np.asarray(arrays[c])[order] for c in ("s", "pos", "neg", "unl", "tp", "fp", "fn", "tn")}
-    starts = np.concatenate(([0], bounds))
-    ends = np.concatenate((bounds, [len(order)]))
+    model_codes, model_names = pd.factorize(np.asarray(arrays["m"], dtype=object))
+    key_codes, key_names = pd.factorize(np.asarray(arrays["k"], dtype=object))
+    group = (set_ids * len(model_names) + model_codes) * len(key_names) + key_codes
+    scores = np.asarray(arrays["s"], dtype=np.float64)
+    cls = np.asarray(arrays["c"], dtype=np.int64)
+    # Sort by group, then score; rows of one (group, score) are then contiguous (up to 3 classes).
+    order = np.lexsort((scores, group))
+    group, scores, cls = group[order], scores[order], cls[order]
+    n = np.asarray(arrays["n"], dtype=np.int64)[order]
+    v_flag = np.asarray(arrays["v_flag"], dtype=np.float64)[order]
+    v_keep = np.asarray(arrays["v_keep"], dtype=np.float64)[order]
+    new_pair = np.r_[True, (group[1:] != group[:-1]) | (scores[1:] != scores[:-1])]
+    pair = np.cumsum(new_pair) - 1
+    n_pairs = int(pair[-1]) + 1
+    is_pos, is_neg, is_unl = cls == 1, cls == 0, cls == 2
+
+    def per_pair(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.bincount(pair, weights=np.where(mask, values, 0), minlength=n_pairs)
+
+    pos = per_pair(n, is_pos).astype(np.int64)
+    neg = per_pair(n, is_neg).astype(np.int64)
+    unl = per_pair(n, is_unl).astype(np.int64)
+    tp, fn = per_pair(v_flag, is_pos), per_pair(v_keep, is_pos)
+    fp, tn = per_pair(v_flag, is_neg), per_pair(v_keep, is_neg)
+    pair_group = group[new_pair]
+    pair_score = scores[new_pair]
+    bounds = np.flatnonzero(np.diff(pair_group)) + 1
+    starts = np.r_[0, bounds]
+    ends = np.r_[bounds, n_pairs]
     out: dict[tuple[int, str, str], Curve] = {}
+    n_keys, n_models = len(key_names), len(model_names)
     # One iteration per group (model x segment value x period), not per row or threshold.
     for start, end in zip(starts, ends, strict=True):
-        label = uniques[codes[order[start]]]
-        set_part, model, key = str(label).split("\x1f", 2)
+        g = int(pair_group[start])
+        key = str(key_names[g % n_keys])
+        model = str(model_names[(g // n_keys) % n_models])
+        set_id = g // (n_keys * n_models)
         sl = slice(start, end)
-        out[(int(set_part), model, key)] = Curve.from_score_aggregates(
-            columns["s"][sl],
-            columns["pos"][sl],
-            columns["neg"][sl],
-            columns["tp"][sl],
-            columns["fp"][sl],
-            columns["fn"][sl],
-            columns["tn"][sl],
-            columns["unl"][sl],
+        out[(set_id, model, key)] = Curve.from_score_aggregates(
+            pair_score[sl], pos[sl], neg[sl], tp[sl], fp[sl], fn[sl], tn[sl], unl[sl]
         )
     return out

@@ -191,7 +191,7 @@ class PayoffEditor(QWidget):
         # Expressions ------------------------------------------------------------------------------
         grid = QGridLayout()
         grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(2)
+        grid.setVerticalSpacing(8)
         self._edits: dict[str, _ExpressionEdit] = {}
         self._error_labels: dict[str, QLabel] = {}
         for i, outcome in enumerate(OUTCOMES):
@@ -431,6 +431,7 @@ class PayoffEditor(QWidget):
         fmt = QTextCharFormat()
         fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
         fmt.setUnderlineColor(error_color(self.palette()))
+        fmt.setForeground(error_color(self.palette()))
         edit.underline(start, length, fmt)
 
     @staticmethod

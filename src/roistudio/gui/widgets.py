@@ -9,17 +9,35 @@ from it, never hard-coded.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont, QPalette
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from roistudio.core.curve import CurvePoint
 from roistudio.reports.model import CURRENCY_SYMBOLS
 
 __all__ = [
+    "SORT_ROLE",
     "ConfusionMatrixWidget",
+    "GroupColumn",
+    "GroupTableModel",
     "KpiTile",
+    "SortedTableView",
     "currency_symbol",
     "error_color",
     "format_count",
@@ -125,6 +143,9 @@ class KpiTile(QFrame):
         palette.setColor(QPalette.ColorRole.WindowText, color)
         self._value.setPalette(palette)
 
+    def set_title(self, title: str) -> None:
+        self._title.setText(title)
+
     def title(self) -> str:
         return self._title.text()
 
@@ -195,3 +216,145 @@ class ConfusionMatrixWidget(QWidget):
     def cell_text(self, outcome: str) -> str:
         """Plain text of one cell (``tp``, ``fp``, ``tn``, ``fn``), for tests and accessibility."""
         return self._cells[outcome].text().replace("<b>", "").replace("</b>", "").replace("<br>", "\n")
+
+
+# -- tables of groups (segments, periods) ------------------------------------------------------------
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # raw number (or text) a column sorts by
+
+
+@dataclass(frozen=True)
+class GroupColumn:
+    """One column of a :class:`GroupTableModel`.
+
+    ``value`` reads the raw value from a row object; ``kind`` (``text``, ``count``, ``money``,
+    ``percent``, ``threshold``) says how to write it. ``known_only`` columns are blank in rows
+    whose labels are not yet known (their money would read as a real zero).
+    """
+
+    title: str
+    value: Callable[[Any], Any]
+    kind: str = "text"
+    tooltip: str = ""
+    known_only: bool = False
+    display: Callable[[Any], str] | None = None  # text to show instead of the formatted value
+
+
+class GroupTableModel(QAbstractTableModel):
+    """Rows of segment or period results; numbers sort as numbers (``SORT_ROLE``), money is formatted.
+
+    Rows for which ``unknown(row)`` is true are shown in italic, in the palette's placeholder
+    colour, with ``unknown_text`` in the first ``known_only`` column.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[GroupColumn],
+        *,
+        unknown: Callable[[Any], bool] | None = None,
+        unknown_text: str = "labels not yet known",
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self._columns = list(columns)
+        self._rows: list[Any] = []
+        self._currency = "USD"
+        self._unknown = unknown or (lambda _row: False)
+        self._unknown_text = unknown_text
+        self._first_known_only = next((i for i, c in enumerate(self._columns) if c.known_only), None)
+
+    def set_rows(self, rows: Sequence[Any], currency: str = "USD") -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._currency = currency
+        self.endResetModel()
+
+    def row_object(self, row: int) -> Any:
+        return self._rows[row]
+
+    def column_index(self, title: str) -> int:
+        return next(i for i, c in enumerate(self._columns) if c.title == title)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
+            return None
+        column = self._columns[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return column.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return column.tooltip or None
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind != "text":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _format(self, column: GroupColumn, value: Any) -> str:
+        if column.kind == "money":
+            return format_money(value, self._currency)
+        if column.kind == "count":
+            return format_count(value)
+        if column.kind == "percent":
+            return format_percent(value)
+        if column.kind == "threshold":
+            return format_threshold(value)
+        return "" if value is None else str(value)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row, column = self._rows[index.row()], self._columns[index.column()]
+        unknown = self._unknown(row)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if unknown and column.known_only:
+                return self._unknown_text if index.column() == self._first_known_only else ""
+            if column.display is not None:
+                return column.display(row)
+            return self._format(column, column.value(row))
+        if role == SORT_ROLE:
+            value = None if unknown and column.known_only else column.value(row)
+            if column.kind == "text":
+                return "" if value is None else str(value)
+            # Undefined numbers sort below every number (last when sorting by "largest first").
+            return -math.inf if value is None or not math.isfinite(float(value)) else float(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind != "text":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and unknown:
+            font = QFont()
+            font.setItalic(True)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and unknown:
+            return QApplication.palette().color(QPalette.ColorRole.PlaceholderText)
+        if role == Qt.ItemDataRole.ToolTipRole and unknown:
+            return "No row of this group has a label yet: its value is not known, only what was flagged"
+        return None
+
+
+class SortedTableView(QTableView):
+    """A read-only table over a :class:`GroupTableModel` that sorts numerically on header clicks."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.setModel(self.proxy)
+        self.setSortingEnabled(True)
+        self.setAlternatingRowColors(True)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.verticalHeader().setVisible(False)
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        # Numbers share the width; the first (name) column fits its longest name.
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+
+    def set_source(self, model: GroupTableModel) -> None:
+        self.proxy.setSourceModel(model)
+
+    def displayed(self, row: int, column: int) -> str:
+        """Text shown in view row ``row`` (after sorting) and column ``column``."""
+        return self.proxy.index(row, column).data(Qt.ItemDataRole.DisplayRole)

@@ -149,6 +149,18 @@ class DatabaseWorker(QThread):
         """Ask ``job`` to stop: its token is set and a running DuckDB statement is interrupted."""
         self._interrupt(job)
 
+    def cancel_current(self) -> None:
+        """Cancel the job that is running now, if any (the status bar's Cancel button)."""
+        with self._lock:
+            current = self._current
+        if current is not None:
+            self._interrupt(current)
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._pending > 0
+
     def is_current(self, job: Job) -> bool:
         """False once a newer job of the same kind was submitted."""
         return job.kind is None or self._generations.get(job.kind) == job.generation

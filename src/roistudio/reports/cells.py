@@ -33,8 +33,7 @@ _NAME_CHARS = re.compile(r"[^A-Za-z0-9_.]")
 # Spreadsheet function names (Excel and LibreOffice) a parameter could plausibly be called.
 # A defined name equal to one of them is legal in Excel but confusing in a formula and rejected
 # by some readers, so such a parameter gets a prefixed name.
-EXCEL_FUNCTIONS = frozenset(
-    """
+_FUNCTION_WORDS = """
     abs acos and average averageif ceiling char choose clean code column columns concat concatenate
     cos count counta countif countifs date datedif day days degrees even exact exp fact false filter
     find floor fv if iferror ifna ifs index indirect int ipmt irr isblank iserror isnumber istext
@@ -43,8 +42,8 @@ EXCEL_FUNCTIONS = frozenset(
     rank rate replace rept right round rounddown roundup row rows search sequence sign sin sort sqrt
     stdev substitute sum sumif sumifs sumproduct switch t tan text time today trim true trunc type
     unique upper value var vlookup hlookup xlookup weekday year xor let lambda
-    """.split()
-)
+"""
+EXCEL_FUNCTIONS = frozenset(_FUNCTION_WORDS.split())
 # Sheet names Excel reserves.
 _RESERVED_SHEETS = frozenset({"history"})
 

@@ -1,0 +1,578 @@
+"""The open project: its state, its undo history, and the latest analysis of it.
+
+:class:`ProjectDocument` holds a core :class:`~roistudio.core.project.Project` (mapping, payoff,
+parameters and ranges, threshold, constraints, filters, period, view) and is the one place the
+GUI changes it. Every user edit is a :class:`QUndoCommand` on :attr:`ProjectDocument.undo_stack`,
+so Undo/Redo and the "unsaved changes" flag (the stack's clean state) come for free.
+
+Edits that change the numbers start :func:`roistudio.core.analysis.analyse` on the database
+worker; a newer edit supersedes an older sweep still running. Moving the threshold runs no query:
+:func:`roistudio.core.analysis.reread_at` reads the new policy off the curves already computed.
+The base analysis is always the automatic one (optimum or constrained optimum); a threshold the
+user set is applied on top of it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from roistudio.core.curve import Constraints
+from roistudio.core.errors import RoiError
+from roistudio.core.filters import Filters
+from roistudio.core.mapping import ColumnMapping
+from roistudio.core.project import VIEWS, DataSource, Project, save_project
+
+if TYPE_CHECKING:
+    from roistudio.core.analysis import Analysis
+    from roistudio.core.importer import ImportReport
+    from roistudio.gui.workers import DatabaseWorker, Job
+
+TABLE = "data"
+# Threshold moves closer together than this merge into one undo step (one slider drag).
+MERGE_SECONDS = 1.5
+_THRESHOLD_COMMAND_ID = 1001
+# Fields whose change needs a new sweep; the others are read off existing curves or are cosmetic.
+_ANALYSIS_FIELDS = ("mapping", "payoff", "parameters", "constraints", "filters", "period", "sources")
+DEFAULT_PAYOFF = {"tp": "value_caught - review_cost", "fp": "-review_cost", "tn": "0", "fn": "0"}
+DEFAULT_PARAMETERS = {"value_caught": 100.0, "review_cost": 10.0}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """An import and what the mapping proposal needs: the report and distinct counts per column."""
+
+    report: ImportReport
+    distinct: dict[str, int]
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """Values the filter bar offers: segment values and the date range of the data."""
+
+    segments: dict[str, list[str]] = field(default_factory=dict)
+    date_min: str | None = None
+    date_max: str | None = None
+
+
+def import_data(con: Any, path: str, progress: Any = None, *, table: str = TABLE) -> ImportResult:
+    """Import ``path`` into ``table`` and count distinct values per column (worker thread)."""
+    from roistudio.core.importer import import_file
+    from roistudio.core.sql import quote_ident
+
+    report = import_file(con, path, table=table, progress=progress)
+    names = [name for name, _ in report.columns]
+    distinct: dict[str, int] = {}
+    if names:
+        exprs = ", ".join(f"approx_count_distinct({quote_ident(n)})" for n in names)
+        row = con.execute(f"SELECT {exprs} FROM {quote_ident(table)}").fetchone()
+        distinct = {n: int(v) for n, v in zip(names, row, strict=True)}
+    return ImportResult(report, distinct)
+
+
+def filter_options(con: Any, mapping: ColumnMapping, table: str = TABLE, limit: int = 200) -> FilterOptions:
+    """Distinct values of each segment column and the time column's range (worker thread)."""
+    from roistudio.core.sql import quote_ident
+    from roistudio.core.sweep import segment_key_sql
+
+    segments = {}
+    for column in mapping.segments:
+        rows = con.execute(
+            f"SELECT DISTINCT {segment_key_sql(column)} AS k FROM {quote_ident(table)} ORDER BY 1 LIMIT {int(limit)}"
+        ).fetchall()
+        segments[column] = [str(r[0]) for r in rows]
+    date_min = date_max = None
+    if mapping.timestamp:
+        col = quote_ident(mapping.timestamp)
+        low, high = con.execute(f"SELECT min({col}), max({col}) FROM {quote_ident(table)}").fetchone()
+        date_min = None if low is None else str(low)[:10]
+        date_max = None if high is None else str(high)[:10]
+    return FilterOptions(segments, date_min, date_max)
+
+
+def default_ranges(parameters: dict[str, float]) -> dict[str, tuple[float, float]]:
+    """Half to one and a half times each parameter (a starting point for sensitivity)."""
+    out = {}
+    for name, value in parameters.items():
+        low, high = sorted((value * 0.5, value * 1.5)) if value else (-1.0, 1.0)
+        out[name] = (low, high)
+    return out
+
+
+def default_payoff(mapping: ColumnMapping) -> tuple[dict[str, str], dict[str, float]]:
+    """A starting payoff: per-row money when a money column is mapped, else flat amounts."""
+    money = next((m for m in mapping.money if m.isidentifier()), None)
+    if money is None:
+        return dict(DEFAULT_PAYOFF), dict(DEFAULT_PARAMETERS)
+    return (
+        {"tp": f"{money} - review_cost", "fp": "-review_cost", "tn": "0", "fn": f"-{money}"},
+        {"review_cost": 10.0},
+    )
+
+
+class EditCommand(QUndoCommand):
+    """Set some project fields; undo sets them back. Threshold moves merge while dragging."""
+
+    def __init__(self, document: ProjectDocument, text: str, before: dict, after: dict, *, merge: bool = False):
+        super().__init__(text)
+        self._doc = document
+        self.before, self.after = before, after
+        self._merge = merge
+        self._last = time.monotonic()
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return _THRESHOLD_COMMAND_ID if self._merge else -1
+
+    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(other, EditCommand) or other.id() != self.id():
+            return False
+        if other._last - self._last > MERGE_SECONDS:
+            return False
+        self.after, self._last = other.after, other._last
+        # A drag that ends where it started is no edit at all.
+        self.setObsolete(self.after == self.before)
+        return True
+
+    def redo(self) -> None:
+        self._doc._apply(self.after)
+
+    def undo(self) -> None:
+        self._doc._apply(self.before)
+
+
+class ProjectDocument(QObject):
+    """State of the open project, its undo stack and its latest analysis.
+
+    Parameters
+    ----------
+    worker
+        The database worker that owns the DuckDB connection.
+
+    Signals
+    -------
+    projectChanged()
+        Any field changed (undo/redo included).
+    mappingChanged(), payoffChanged()
+        The mapping / the payoff (expressions, parameters or ranges) changed.
+    thresholdChanged(object)
+        The operating threshold (``float`` or ``None`` = flag nobody) changed.
+    constraintsChanged(object), filtersChanged(object), viewChanged(str)
+    analysisChanged(object)
+        A new :class:`~roistudio.core.analysis.Analysis` (or ``None``) is current.
+    analysisFailed(str)
+        The sweep failed; one line for the user. The previous analysis stays shown.
+    dataLoaded(object)
+        An :class:`~roistudio.core.importer.ImportReport` of the data now in the table.
+    dataFailed(str)
+        Loading the project's data failed (one line).
+    sourceChanged(list)
+        An opened project's data differs from when it was saved (names); call
+        :meth:`accept_changed_source` or :meth:`new`.
+    optionsChanged(object)
+        New :class:`FilterOptions`.
+    dirtyChanged(bool), pathChanged(str)
+    busyChanged(bool, str), progress(float, str)
+        Work on the database thread started/ended, and how far it is.
+    """
+
+    projectChanged = Signal()
+    mappingChanged = Signal()
+    payoffChanged = Signal()
+    thresholdChanged = Signal(object)
+    constraintsChanged = Signal(object)
+    filtersChanged = Signal(object)
+    viewChanged = Signal(str)
+    analysisChanged = Signal(object)
+    analysisFailed = Signal(str)
+    dataLoaded = Signal(object)
+    dataFailed = Signal(str)
+    sourceChanged = Signal(list)
+    optionsChanged = Signal(object)
+    dirtyChanged = Signal(bool)
+    pathChanged = Signal(str)
+    busyChanged = Signal(bool, str)
+    progress = Signal(float, str)
+
+    def __init__(self, worker: DatabaseWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.project = Project()
+        self.path: str | None = None
+        self.import_report: ImportReport | None = None
+        self.columns: dict[str, str] = {}
+        self.options = FilterOptions()
+        self.analysis: Analysis | None = None
+        self.base_analysis: Analysis | None = None
+        self.analysis_error: str | None = None
+        self.undo_stack = QUndoStack(self)
+        self._forced_dirty = False
+        self._was_dirty = False
+        self._pending: tuple[Project, str, ImportResult] | None = None
+        self._analysis_job: Job | None = None
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+        worker.busyChanged.connect(self.busyChanged)
+        worker.jobProgress.connect(self.progress)
+
+    # -- state ------------------------------------------------------------------------------------
+    @property
+    def has_data(self) -> bool:
+        return self.import_report is not None
+
+    @property
+    def mapping(self) -> ColumnMapping | None:
+        return self.project.mapping
+
+    @property
+    def threshold(self) -> float | None:
+        return self.project.threshold
+
+    def is_dirty(self) -> bool:
+        return self._forced_dirty or not self.undo_stack.isClean()
+
+    def display_name(self) -> str:
+        if self.path:
+            return Path(self.path).name
+        if self.project.sources:
+            return f"{self.project.sources[0].name} (unsaved project)"
+        return "Untitled"
+
+    @Slot(bool)
+    def _on_clean_changed(self, _clean: bool) -> None:
+        try:
+            self._emit_dirty()
+        except RuntimeError:  # the stack is being destroyed with the document
+            pass
+
+    def _emit_dirty(self) -> None:
+        dirty = self.is_dirty()
+        if dirty != self._was_dirty:
+            self._was_dirty = dirty
+            self.dirtyChanged.emit(dirty)
+
+    # -- whole-document operations (not undoable) -------------------------------------------------------
+    def new(self) -> None:
+        """Forget the project (the table stays in the cache until replaced)."""
+        self._pending = None
+        self._reset(Project(), None, None)
+
+    def _reset(self, project: Project, path: str | None, result: ImportResult | None) -> None:
+        self.project = project
+        self.path = path
+        self.import_report = result.report if result else None
+        self.columns = dict(result.report.columns) if result else {}
+        self.base_analysis = self.analysis = None
+        self.analysis_error = None
+        self.options = FilterOptions()
+        self.undo_stack.clear()
+        self._forced_dirty = False
+        self._emit_dirty()
+        self.pathChanged.emit(path or "")
+        if result is not None:
+            self.dataLoaded.emit(result.report)
+        self.analysisChanged.emit(None)
+        for signal in (self.mappingChanged, self.payoffChanged, self.projectChanged):
+            signal.emit()
+        self.filtersChanged.emit(project.filters)
+        self.constraintsChanged.emit(project.constraints)
+        self.thresholdChanged.emit(project.threshold)
+        self.viewChanged.emit(project.view)
+        if project.mapping is not None and result is not None:
+            self._refresh_options()
+            self._request_analysis()
+
+    def adopt_import(self, result: ImportResult, mapping: ColumnMapping, *, period: str | None = "month") -> None:
+        """Start a new project on data just imported (by the wizard) into the table."""
+        payoff, parameters = default_payoff(mapping)
+        project = Project(
+            sources=(DataSource(result.report.source, result.report.table),),
+            mapping=mapping,
+            payoff=payoff,
+            parameters=parameters,
+            ranges=default_ranges(parameters),
+            period=period if mapping.timestamp else None,
+        )
+        self._reset(project, None, result)
+
+    def load_demo(self, on_done=None) -> Job:
+        """Import the bundled demo and analyse it with its default mapping and payoff."""
+        from roistudio.core.demo import demo_data_path, demo_defaults
+
+        defaults = demo_defaults()
+        path = str(demo_data_path())
+
+        def done(result: ImportResult) -> None:
+            project = Project(
+                sources=(DataSource(result.report.source, result.report.table),),
+                mapping=ColumnMapping(**defaults.mapping_fields()),
+                payoff=dict(defaults.payoff),
+                parameters=dict(defaults.parameters),
+                ranges=default_ranges(dict(defaults.parameters)),
+                currency=defaults.currency,
+                title=defaults.title,
+                period=defaults.period,
+            )
+            self._reset(project, None, result)
+            if on_done is not None:
+                on_done()
+
+        return self.worker.submit(
+            lambda con, progress: import_data(con, path, progress),
+            kind="load",
+            description="Loading the demo data",
+            on_done=done,
+            on_error=lambda exc: self.dataFailed.emit(_one_line(exc)),
+        )
+
+    def open_project(self, path: str, on_done=None) -> Job:
+        """Load a project file and re-import its data on the worker.
+
+        When the data file changed since the project was saved, ``sourceChanged`` is emitted and
+        the project waits for :meth:`accept_changed_source`.
+        """
+        from roistudio.core.project import load_project
+
+        project = load_project(path)  # raises ProjectError with one line
+        if not project.sources:
+            self._reset(project, str(path), None)
+            if on_done is not None:
+                on_done()
+            return None  # type: ignore[return-value]
+        source = project.sources[0]
+
+        def done(result: ImportResult) -> None:
+            if result.report.source.sha256 != source.info.sha256:
+                self._pending = (project, str(path), result, on_done)  # type: ignore[assignment]
+                self.sourceChanged.emit([source.name])
+                return
+            self._reset(project, str(path), result)
+            if on_done is not None:
+                on_done()
+
+        return self.worker.submit(
+            lambda con, progress: import_data(con, source.path, progress, table=source.table),
+            kind="load",
+            description=f"Loading {source.name}",
+            on_done=done,
+            on_error=lambda exc: self.dataFailed.emit(_one_line(exc)),
+        )
+
+    def accept_changed_source(self) -> None:
+        """Use the data as it is now for the project waiting after ``sourceChanged``."""
+        if self._pending is None:
+            return
+        project, path, result, on_done = self._pending  # type: ignore[misc]
+        self._pending = None
+        sources = (DataSource(result.report.source, project.sources[0].table), *project.sources[1:])
+        self._reset(project.with_changes(sources=sources), path, result)
+        # The saved fingerprint is now out of date: saving would record the new one.
+        self._forced_dirty = True
+        self._emit_dirty()
+        if on_done is not None:
+            on_done()
+
+    def save(self, path: str | None = None) -> None:
+        """Write the project (atomically) and mark the current state as saved."""
+        target = path or self.path
+        if not target:
+            raise ValueError("no path to save to")
+        save_project(self.project, target)
+        changed = target != self.path
+        self.path = str(target)
+        self._forced_dirty = False
+        self.undo_stack.setClean()
+        self._emit_dirty()
+        if changed:
+            self.pathChanged.emit(self.path)
+
+    def mark_recovered(self, original_path: str | None) -> None:
+        """After opening an autosaved copy: it belongs to ``original_path`` and is unsaved work."""
+        self.path = original_path
+        self._forced_dirty = True
+        self._emit_dirty()
+        self.pathChanged.emit(original_path or "")
+
+    def write_recovery(self, path: str) -> None:
+        """Save a copy for crash recovery without touching the saved/dirty state."""
+        save_project(self.project, path)
+
+    def apply_link(self, view: str | None, threshold: float | None, has_threshold: bool, filters: Filters | None):
+        """Show what a link names: view, threshold and filters (not undoable: it is navigation)."""
+        changes: dict[str, Any] = {}
+        if filters is not None:
+            changes["filters"] = filters
+        if has_threshold:
+            changes |= {"threshold": threshold, "threshold_user_set": True}
+        if view in VIEWS:
+            changes["view"] = view
+        if changes:
+            self._apply(changes)
+
+    # -- undoable edits --------------------------------------------------------------------------------
+    def _edit(self, text: str, **after: Any) -> None:
+        before = {key: getattr(self.project, key) for key in after}
+        if before == after:
+            return
+        self.undo_stack.push(EditCommand(self, text, before, after))
+
+    def set_mapping(self, mapping: ColumnMapping) -> None:
+        self._edit("Change column mapping", mapping=mapping)
+
+    def set_payoff(self, expressions: dict, parameters: dict, ranges: dict) -> None:
+        after = {"payoff": dict(expressions), "parameters": dict(parameters),
+                 "ranges": {k: tuple(v) for k, v in ranges.items()}}  # fmt: skip
+        before = {key: getattr(self.project, key) for key in after}
+        if {k: dict(v) for k, v in before.items()} == after:
+            return
+        if before["payoff"] == after["payoff"] and before["ranges"] == after["ranges"]:
+            changed = [k for k in after["parameters"] if before["parameters"].get(k) != after["parameters"][k]]
+            text = f"Change parameter {changed[0]}" if len(changed) == 1 else "Change parameters"
+        else:
+            text = "Edit payoff"
+        self.undo_stack.push(EditCommand(self, text, before, after))
+
+    def set_threshold(self, threshold: float | None) -> None:
+        """The user moved the threshold: merge with the previous move if it was a moment ago."""
+        after = {"threshold": threshold, "threshold_user_set": True}
+        before = {"threshold": self.project.threshold, "threshold_user_set": self.project.threshold_user_set}
+        if before == after:
+            return
+        self.undo_stack.push(EditCommand(self, "Move threshold", before, after, merge=True))
+
+    def use_optimum(self) -> None:
+        """Let the analysis pick the threshold again (optimum or constrained optimum)."""
+        if self.project.threshold_user_set:
+            self._edit("Use the best threshold", threshold_user_set=False)
+
+    def set_constraints(self, constraints: Constraints) -> None:
+        self._edit("Change constraints", constraints=constraints, threshold_user_set=False)
+
+    def set_filters(self, filters: Filters) -> None:
+        self._edit("Change filters", filters=filters)
+
+    def set_period(self, period: str | None) -> None:
+        self._edit("Change period", period=period)
+
+    def set_view(self, view: str) -> None:
+        """Remember the open view (saved with the project; not an edit)."""
+        if view in VIEWS and view != self.project.view:
+            self.project = self.project.with_changes(view=view)
+
+    def set_report_details(self, *, title: str | None = None, currency: str | None = None) -> None:
+        changes = {k: v for k, v in (("title", title), ("currency", currency)) if v is not None}
+        if changes:
+            self._edit("Change report details", **changes)
+
+    # -- applying changes ----------------------------------------------------------------------------
+    def _apply(self, changes: dict[str, Any]) -> None:
+        old = self.project
+        self.project = old.with_changes(**changes)
+        changed = {k for k in changes if getattr(old, k) != getattr(self.project, k)}
+        if not changed:
+            return
+        if "mapping" in changed:
+            self.mappingChanged.emit()
+            self._refresh_options()
+        if changed & {"payoff", "parameters", "ranges", "currency"}:
+            self.payoffChanged.emit()
+        if "filters" in changed:
+            self.filtersChanged.emit(self.project.filters)
+        if "constraints" in changed:
+            self.constraintsChanged.emit(self.project.constraints)
+        if "view" in changed:
+            self.viewChanged.emit(self.project.view)
+        self.projectChanged.emit()
+        if changed & set(_ANALYSIS_FIELDS):
+            self._request_analysis()
+        elif changed & {"threshold", "threshold_user_set"}:
+            self._publish()
+        elif "currency" in changed and self.analysis is not None:
+            self.analysisChanged.emit(self.analysis)
+
+    def _refresh_options(self) -> None:
+        mapping = self.project.mapping
+        if mapping is None or not self.has_data:
+            return
+        table = self.import_report.table if self.import_report else TABLE
+
+        def done(options: FilterOptions) -> None:
+            self.options = options
+            self.optionsChanged.emit(options)
+
+        self.worker.submit(lambda con, _p: filter_options(con, mapping, table), kind="options", on_done=done)
+
+    def build_request(self):
+        """The :class:`~roistudio.core.analysis.AnalysisRequest` of the current state (automatic threshold)."""
+        from roistudio.core.analysis import AnalysisRequest
+        from roistudio.core.payoff import parse_payoff
+
+        project = self.project
+        payoff = parse_payoff(dict(project.payoff), dict(project.parameters), self.columns)
+        return AnalysisRequest(
+            mapping=project.mapping,
+            payoff=payoff,
+            constraints=project.constraints,
+            period=project.period if project.mapping and project.mapping.timestamp else None,
+            filters=project.filters,
+        )
+
+    def _request_analysis(self) -> None:
+        if self.project.mapping is None or not self.has_data:
+            return
+        try:
+            request = self.build_request()
+        except RoiError as exc:
+            self._fail(str(exc))
+            return
+        table = self.import_report.table if self.import_report else TABLE
+
+        def job(con, progress):
+            from roistudio.core.analysis import analyse
+
+            return analyse(con, table, request, progress=progress)
+
+        self._analysis_job = self.worker.submit(
+            job,
+            kind="analysis",
+            description="Sweeping thresholds",
+            on_done=self._analysis_done,
+            on_error=lambda exc: self._fail(_one_line(exc)),
+        )
+
+    def _fail(self, message: str) -> None:
+        self.analysis_error = message
+        self.analysisFailed.emit(message)
+
+    def _analysis_done(self, analysis: Analysis) -> None:
+        self.base_analysis = analysis
+        self.analysis_error = None
+        self._publish()
+
+    def _publish(self) -> None:
+        """Make ``analysis`` the base analysis, read at the user's threshold if there is one."""
+        from roistudio.core.analysis import reread_at
+
+        base = self.base_analysis
+        if base is None:
+            self.thresholdChanged.emit(self.project.threshold)
+            return
+        if self.project.threshold_user_set:
+            self.analysis = reread_at(base, self.project.threshold)
+        else:
+            self.analysis = base
+            # Informative only (saved with the project); not an edit.
+            self.project = self.project.with_changes(threshold=base.operating.threshold)
+        self.thresholdChanged.emit(self.project.threshold)
+        self.analysisChanged.emit(self.analysis)
+
+
+def _one_line(exc: BaseException) -> str:
+    """The user-facing line of an error: RoiError text, or the type and first line otherwise."""
+    if isinstance(exc, RoiError):
+        return str(exc)
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -1,0 +1,140 @@
+"""Export the current analysis as an Excel workbook and/or a PDF report, off the GUI thread.
+
+The report model is built once from the document's analysis and the source's fingerprint, then
+rendered by :mod:`roistudio.reports.xlsx` and :mod:`roistudio.reports.pdf`. Both steps run on the
+database worker: the workbook's live formulas need per-parameter aggregates from DuckDB, and the
+worker is the connection's only user. Once written, the user is offered to open the file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from roistudio.core.errors import RoiError
+
+if TYPE_CHECKING:
+    from roistudio.gui.document import ProjectDocument
+    from roistudio.reports.model import SourceFacts
+
+KINDS = {"xlsx": ("Excel workbook", "*.xlsx"), "pdf": ("PDF report", "*.pdf")}
+
+
+def source_facts(document: ProjectDocument) -> SourceFacts:
+    """Provenance of the analysed data for the report (name, path, SHA-256, rows, dates)."""
+    from roistudio.reports.model import SourceFacts
+
+    report = document.import_report
+    if report is None:
+        raise RoiError("no data is loaded")
+    return SourceFacts(
+        name=report.source.name,
+        path=report.source.path,
+        sha256=report.source.sha256,
+        size=report.source.size,
+        rows_in_file=report.rows + report.rejected_count,
+        rejected_rows=report.rejected_count,
+        date_min=document.options.date_min,
+        date_max=document.options.date_max,
+    )
+
+
+def suggested_name(document: ProjectDocument, suffix: str) -> str:
+    """A file name from the report title: ``Card fraud review.xlsx``."""
+    stem = re.sub(r'[\\/:*?"<>|]+', " ", document.project.title).strip() or "Model value report"
+    return f"{stem}{suffix}"
+
+
+class Exporter(QObject):
+    """Runs exports for a window; ``finished(list[str])`` with the files written, or ``failed(str)``."""
+
+    finished = Signal(list)
+    failed = Signal(str)
+
+    def __init__(self, document: ProjectDocument, window: QWidget | None = None) -> None:
+        super().__init__(window)
+        self._doc = document
+        self._window = window
+        self.last_folder = str(Path.home())
+
+    def ask_path(self, kind: str) -> str | None:
+        label, pattern = KINDS[kind]
+        folder = Path(self._doc.path).parent if self._doc.path else Path(self.last_folder)
+        start = str(folder / suggested_name(self._doc, "." + kind))
+        path, _ = QFileDialog.getSaveFileName(self._window, f"Export {label}", start, f"{label} ({pattern})")
+        if not path:
+            return None
+        if not path.lower().endswith("." + kind):
+            path += "." + kind
+        self.last_folder = str(Path(path).parent)
+        return path
+
+    def export(self, kind: str, *, ask_open: bool = True) -> None:
+        """Ask where to save, then write the ``"xlsx"`` or ``"pdf"`` report in the background."""
+        if self._doc.analysis is None:
+            self.failed.emit("Nothing to export yet: open data and let the analysis finish.")
+            return
+        path = self.ask_path(kind)
+        if path:
+            self.write({kind: path}, ask_open=ask_open)
+
+    def write(self, targets: dict[str, str], *, ask_open: bool = False) -> None:
+        """Write the reports named in ``targets`` (``{"xlsx": path, "pdf": path}``) on the worker."""
+        doc = self._doc
+        analysis = doc.analysis
+        try:
+            facts = source_facts(doc)
+        except RoiError as exc:
+            self.failed.emit(str(exc))
+            return
+        title, currency, table = doc.project.title, doc.project.currency, analysis.table
+
+        def job(con, progress):
+            from roistudio.reports.model import build_report_model
+
+            progress.progress(0.05, "Building the report")
+            model = build_report_model(analysis, facts, title=title, currency=currency, con=con, table=table)
+            written = []
+            if "xlsx" in targets:
+                from roistudio.reports.xlsx import write_xlsx
+
+                progress.progress(0.2, "Writing the workbook")
+                write_xlsx(model, targets["xlsx"], con=con)
+                written.append(targets["xlsx"])
+            if "pdf" in targets:
+                from roistudio.reports.pdf import write_pdf
+
+                progress.progress(0.6, "Writing the PDF")
+                write_pdf(model, targets["pdf"])
+                written.append(targets["pdf"])
+            progress.progress(1.0, "Export done")
+            return written
+
+        def done(written: list[str]) -> None:
+            self.finished.emit(written)
+            if ask_open:
+                self._offer_open(written)
+
+        def error(exc: BaseException) -> None:
+            text = str(exc) if isinstance(exc, RoiError | OSError) else f"{type(exc).__name__}: {exc}"
+            self.failed.emit(f"Export failed: {text}")
+
+        doc.worker.submit(job, description="Exporting", on_done=done, on_error=error)
+
+    def _offer_open(self, written: list[str]) -> None:
+        names = ", ".join(Path(p).name for p in written)
+        answer = QMessageBox.question(
+            self._window,
+            "Export done",
+            f"Saved {names}.\n\nOpen it now?",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Close,
+            QMessageBox.StandardButton.Open,
+        )
+        if answer == QMessageBox.StandardButton.Open:
+            for path in written:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(path))

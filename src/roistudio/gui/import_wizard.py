@@ -1,0 +1,572 @@
+"""The import wizard: file -> preview -> import -> column mapping -> validation summary.
+
+The import runs on the database worker (the wizard never touches DuckDB itself) with a progress
+bar and a Cancel button; a cancelled import is rolled back by the core, so no partial table is
+left. The mapping page starts from :func:`roistudio.core.mapping.propose_mapping` on the real
+columns and distinct counts; the validation page shows what the core counted: rejected rows with
+their line numbers, label values, unlabelled rows and unusable scores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from roistudio.core.errors import RoiError
+from roistudio.core.mapping import ColumnMapping, is_numeric_type, is_temporal_type
+from roistudio.gui.document import TABLE, ImportResult, import_data
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from roistudio.core.importer import ImportReport
+    from roistudio.core.mapping import ValidationReport
+    from roistudio.gui.workers import DatabaseWorker, Job
+
+NONE = "(none)"
+AUTO = "(automatic)"
+FILE_FILTER = "Prediction exports (*.csv *.tsv *.txt *.csv.gz *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
+PREVIEW_ROWS = 50
+
+
+class FrameModel(QAbstractTableModel):
+    """A read-only table model over a small pandas DataFrame (the preview)."""
+
+    def __init__(self, frame: pd.DataFrame | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self._frame = frame
+
+    def set_frame(self, frame: pd.DataFrame | None) -> None:
+        self.beginResetModel()
+        self._frame = frame
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if self._frame is None or parent.isValid() else len(self._frame)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if self._frame is None or parent.isValid() else len(self._frame.columns)
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if self._frame is None or not index.isValid():
+            return None
+        value = self._frame.iat[index.row(), index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            import pandas as pd
+
+            return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+        if role != Qt.ItemDataRole.DisplayRole or self._frame is None:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return str(self._frame.columns[section])
+        return str(section + 1)
+
+
+class FilePage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Choose a prediction export")
+        self.setSubTitle("CSV, TSV, Parquet or Excel; one row per prediction, with the score and the actual outcome.")
+        self.path_edit = QLineEdit()
+        self.path_edit.setPlaceholderText("/path/to/predictions.csv")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c62828")
+        row = QHBoxLayout()
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        self.path_edit.textChanged.connect(self._changed)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open prediction export", self.path_edit.text(), FILE_FILTER)
+        if path:
+            self.path_edit.setText(path)
+
+    def _changed(self) -> None:
+        self.error.clear()
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return bool(self.path_edit.text().strip())
+
+    def validatePage(self) -> bool:  # noqa: N802
+        from roistudio.core.importer import detect_format
+
+        path = self.path_edit.text().strip()
+        if not Path(path).is_file():
+            self.error.setText(f"{path}: file not found")
+            return False
+        try:
+            detect_format(path)
+        except RoiError as exc:
+            self.error.setText(str(exc))
+            return False
+        self._wizard.path = path
+        return True
+
+
+class PreviewPage(QWizardPage):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Preview")
+        self.model = FrameModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.error)
+
+    def initializePage(self) -> None:  # noqa: N802
+        from roistudio.core.importer import preview
+
+        path = self._wizard.path
+        self.setSubTitle(f"The first rows of {Path(path).name}, typed as they will be imported.")
+        self.error.clear()
+        try:
+            frame = preview(path, n=PREVIEW_ROWS)
+        except RoiError as exc:
+            self.model.set_frame(None)
+            self.error.setText(str(exc))
+        else:
+            self.model.set_frame(frame)
+            self.table.resizeColumnsToContents()
+
+
+class ImportPage(QWizardPage):
+    """Runs the import on the worker; Next is enabled once it is done."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Import")
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.cancel_button = QPushButton("Cancel import")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.retry_button = QPushButton("Try again")
+        self.retry_button.clicked.connect(self.initializePage)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.job: Job | None = None
+        self.state = "idle"  # running, done, cancelled, failed
+
+    def initializePage(self) -> None:  # noqa: N802
+        path = self._wizard.path
+        self._wizard.import_result = None
+        self.setSubTitle(f"Reading {Path(path).name} into the analysis database.")
+        self.bar.setValue(0)
+        self.status.setText("Starting…")
+        self.state = "running"
+        self.cancel_button.setEnabled(True)
+        self.retry_button.setVisible(False)
+        self.completeChanged.emit()
+        self.job = self._wizard.worker.submit(
+            lambda con, progress: import_data(con, path, progress, table=self._wizard.table),
+            kind="import",
+            description=f"Importing {Path(path).name}",
+            on_done=self._done,
+            on_error=self._failed,
+            on_cancel=self._cancelled,
+            on_progress=self._progress,
+        )
+
+    def cancel(self) -> None:
+        if self.job is not None and self.state == "running":
+            self.status.setText("Cancelling…")
+            self._wizard.worker.cancel(self.job)
+
+    def _progress(self, fraction: float, text: str) -> None:
+        self.bar.setValue(int(fraction * 1000))
+        if text:
+            self.status.setText(text[:1].upper() + text[1:] + "…")
+
+    def _finish(self, state: str, text: str) -> None:
+        self.state = state
+        self.status.setText(text)
+        self.cancel_button.setEnabled(False)
+        self.retry_button.setVisible(state != "done")
+        self.completeChanged.emit()
+        self._wizard.importFinished.emit(state)
+
+    def _done(self, result: ImportResult) -> None:
+        self._wizard.import_result = result
+        self.bar.setValue(1000)
+        self._finish("done", "\n".join(result.report.summary_lines(max_details=3)))
+
+    def _failed(self, exc: BaseException) -> None:
+        self.bar.setValue(0)
+        self._finish("failed", str(exc) if isinstance(exc, RoiError) else f"{type(exc).__name__}: {exc}")
+
+    def _cancelled(self) -> None:
+        self.bar.setValue(0)
+        self._finish("cancelled", "Import cancelled; nothing was imported.")
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self.state == "done"
+
+    def cleanupPage(self) -> None:  # noqa: N802 - going Back cancels a running import
+        self.cancel()
+
+
+def _checklist() -> QListWidget:
+    widget = QListWidget()
+    widget.setMaximumHeight(110)
+    return widget
+
+
+class MappingPage(QWizardPage):
+    """Which column is the score, the label, the challenger... starting from the core's proposal."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Column roles")
+        self.setSubTitle("Proposed from the column names and contents; change anything that is wrong.")
+        self.score = QComboBox()
+        self.label = QComboBox()
+        self.positive = QComboBox()
+        self.positive.setEditable(True)
+        self.challenger = QComboBox()
+        self.model = QComboBox()
+        self.id = QComboBox()
+        self.timestamp = QComboBox()
+        self.segments = _checklist()
+        self.money = _checklist()
+        self.raw_scores = QCheckBox("Scores are raw margins or logits (values outside 0-1 are allowed)")
+        self.exclude_bad = QCheckBox("Leave out rows whose score is missing or unusable")
+        self.reasons = QLabel()
+        self.reasons.setWordWrap(True)
+        self.reasons.setEnabled(False)
+        self.score.setToolTip("The model's score; a row is flagged when its score is at or above the threshold.")
+        self.label.setToolTip("What actually happened (two values; empty = not yet known).")
+        self.positive.setToolTip("Which label value is the positive class (e.g. fraud = 1).")
+        self.challenger.setToolTip("A second model's score on the same rows, to compare against the champion.")
+        self.model.setToolTip("Or: a column naming the model of each row (one row per model and prediction).")
+        self.segments.setToolTip("Columns to break the value down by (channel, region...).")
+        self.money.setToolTip("Money columns the payoff can use per row (amount, customer value...).")
+        form = QFormLayout(self)
+        form.addRow("Score", self.score)
+        form.addRow("Label (actual outcome)", self.label)
+        form.addRow("Positive value", self.positive)
+        form.addRow("Challenger score", self.challenger)
+        form.addRow("Model column", self.model)
+        form.addRow("Row id", self.id)
+        form.addRow("Time", self.timestamp)
+        form.addRow("Segments", self.segments)
+        form.addRow("Money columns", self.money)
+        form.addRow("", self.raw_scores)
+        form.addRow("", self.exclude_bad)
+        form.addRow("", self.reasons)
+        self.label.currentTextChanged.connect(self._load_label_values)
+        for combo in (self.score, self.label, self.positive, self.challenger, self.model):
+            combo.currentTextChanged.connect(self.completeChanged)
+
+    def initializePage(self) -> None:  # noqa: N802
+        from roistudio.core.mapping import propose_mapping
+
+        result = self._wizard.import_result
+        assert result is not None
+        columns = dict(result.report.columns)
+        proposal = propose_mapping(columns, result.distinct)
+        mapping = self._wizard.initial_mapping or proposal.mapping
+        names = list(columns)
+        numeric = [c for c in names if is_numeric_type(columns[c])]
+        text_like = [c for c in names if not is_numeric_type(columns[c]) and not is_temporal_type(columns[c])]
+        temporal = [c for c in names if is_temporal_type(columns[c])]
+        self._fill(self.score, numeric, mapping.score if mapping else None, none=False)
+        self._fill(self.label, names, mapping.label if mapping else None, none=False)
+        self._fill(self.challenger, numeric, mapping.challenger_score if mapping else None)
+        self._fill(self.model, text_like, mapping.model if mapping else None)
+        self._fill(self.id, names, mapping.id if mapping else None)
+        self._fill(self.timestamp, temporal, mapping.timestamp if mapping else None)
+        chosen_segments = set(mapping.segments) if mapping else set()
+        candidates = [c for c in names if not is_temporal_type(columns[c]) and result.distinct.get(c, 0) <= 200]
+        self._fill_list(self.segments, candidates, chosen_segments)
+        self._fill_list(self.money, numeric, set(mapping.money) if mapping else set())
+        self.raw_scores.setChecked(bool(mapping and mapping.raw_scores))
+        self.exclude_bad.setChecked(bool(mapping and mapping.exclude_bad_scores))
+        self._wanted_positive = mapping.positive if mapping else None
+        self.reasons.setText("\n".join(proposal.reasons.values()) if self._wizard.initial_mapping is None else "")
+        self._load_label_values()
+
+    @staticmethod
+    def _fill(combo: QComboBox, items: list[str], current: str | None, none: bool = True) -> None:
+        combo.blockSignals(True)
+        combo.clear()
+        if none:
+            combo.addItem(NONE)
+        combo.addItems(items)
+        if current in items:
+            combo.setCurrentText(current)
+        combo.blockSignals(False)
+
+    @staticmethod
+    def _fill_list(widget: QListWidget, items: list[str], checked: set[str]) -> None:
+        widget.clear()
+        for name in items:
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if name in checked else Qt.CheckState.Unchecked)
+            widget.addItem(item)
+
+    @staticmethod
+    def _checked(widget: QListWidget) -> tuple[str, ...]:
+        return tuple(
+            widget.item(i).text()
+            for i in range(widget.count())
+            if widget.item(i).checkState() == Qt.CheckState.Checked
+        )
+
+    def _load_label_values(self) -> None:
+        from roistudio.core.mapping import label_values
+        from roistudio.core.sql import quote_ident
+
+        label = self.label.currentText()
+        if not label:
+            return
+        table = self._wizard.table
+        wanted = getattr(self, "_wanted_positive", None)
+
+        def done(values: list[tuple[object, int]]) -> None:
+            if self.label.currentText() != label:
+                return
+            self.positive.clear()
+            self.positive.addItem(AUTO)
+            self.positive.addItems([str(v) for v, _ in values[:10]])
+            if wanted is not None:
+                self.positive.setCurrentText(str(wanted))
+
+        self._wizard.worker.submit(
+            lambda con, _p: label_values(con, quote_ident(table), label), kind="label-values", on_done=done
+        )
+
+    def mapping(self) -> ColumnMapping:
+        def opt(combo: QComboBox) -> str | None:
+            text = combo.currentText()
+            return None if text in ("", NONE) else text
+
+        positive = self.positive.currentText().strip()
+        return ColumnMapping(
+            score=self.score.currentText(),
+            label=self.label.currentText(),
+            positive=None if positive in ("", AUTO) else positive,
+            challenger_score=opt(self.challenger),
+            model=opt(self.model) if opt(self.challenger) is None else None,
+            id=opt(self.id),
+            timestamp=opt(self.timestamp),
+            segments=self._checked(self.segments),
+            money=self._checked(self.money),
+            raw_scores=self.raw_scores.isChecked(),
+            exclude_bad_scores=self.exclude_bad.isChecked(),
+        )
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return bool(self.score.currentText()) and bool(self.label.currentText())
+
+
+class ValidationPage(QWizardPage):
+    """What the core found in the data under the chosen mapping; Finish only without blocking problems."""
+
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("Data check")
+        self.text = QTextBrowser()
+        self.text.setOpenLinks(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        self.report: ValidationReport | None = None
+        self.error: str | None = None
+        self._checked = False
+
+    def initializePage(self) -> None:  # noqa: N802
+        from roistudio.core.mapping import validate_mapping
+
+        mapping = self._wizard.mapping()
+        table = self._wizard.table
+        self.report, self.error, self._checked = None, None, False
+        self.text.setPlainText("Checking the data…")
+        self.completeChanged.emit()
+        self._wizard.worker.submit(
+            lambda con, _p: validate_mapping(con, table, mapping),
+            kind="validate",
+            description="Checking the mapping",
+            on_done=self._done,
+            on_error=self._failed,
+        )
+
+    def _done(self, report: ValidationReport) -> None:
+        self.report, self._checked = report, True
+        self.text.setHtml(validation_html(report, self._wizard.import_result.report))
+        self.completeChanged.emit()
+        self._wizard.validated.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.error, self._checked = str(exc), True
+        self.text.setHtml(f"<p style='color:#c62828'><b>{_esc(str(exc))}</b></p><p>Go back and change the mapping.</p>")
+        self.completeChanged.emit()
+        self._wizard.validated.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802
+        return self._checked and self.report is not None and not self.report.problems
+
+
+def _esc(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def validation_html(report: ValidationReport | None, imported: ImportReport | None) -> str:
+    """The data-check summary as HTML (also used by the main window's Data page)."""
+    parts: list[str] = []
+    if imported is not None:
+        imp = imported
+        parts.append(f"<h3>{_esc(imp.source.name)}</h3>")
+        parts.append(f"<p>{imp.rows:,} rows imported ({imp.format.upper()}, {imp.source.size:,} bytes).</p>")
+        if imp.rejected_count:
+            parts.append(f"<p><b>{imp.rejected_count:,} rows rejected</b> (not in the table):</p><ul>")
+            parts += [f"<li>{_esc(r.describe())}</li>" for r in imp.rejected[:10]]
+            if imp.rejected_count > min(10, len(imp.rejected)):
+                parts.append("<li>…</li>")
+            parts.append("</ul>")
+        else:
+            parts.append("<p>No row was rejected.</p>")
+    if report is None:
+        return "\n".join(parts)
+    label = report.label
+    values = ", ".join(_esc(v) for v in label.values) or "none"
+    parts.append(
+        f"<p><b>Label</b> '{_esc(label.column)}': values {values}; positive = <b>{_esc(label.positive_text) or '?'}</b>. "
+        f"{label.positives:,} positives, {label.negatives:,} negatives, {label.unlabeled:,} without a label yet.</p>"
+    )
+    for s in report.scores:
+        bad = f"{s.bad:,} unusable ({_esc(s.describe_bad())})" if s.bad else "no unusable value"
+        low = "n/a" if s.minimum is None else f"{s.minimum:.4g}"
+        high = "n/a" if s.maximum is None else f"{s.maximum:.4g}"
+        parts.append(f"<p><b>Score</b> '{_esc(s.column)}': range {low} to {high}; {bad}.</p>")
+    if report.models:
+        parts.append(f"<p><b>Models</b>: {', '.join(_esc(m) for m in report.models)}</p>")
+    if report.problems:
+        parts.append("<p style='color:#c62828'><b>Problems to fix before analysing:</b></p><ul>")
+        parts += [f"<li style='color:#c62828'>{_esc(p)}</li>" for p in report.problems]
+        parts.append("</ul>")
+    if report.warnings:
+        parts.append("<p><b>Notes:</b></p><ul>" + "".join(f"<li>{_esc(w)}</li>" for w in report.warnings) + "</ul>")
+    if not report.problems:
+        parts.append("<p>Ready to analyse.</p>")
+    return "\n".join(parts)
+
+
+class ImportWizard(QWizard):
+    """Import a prediction export and map its columns.
+
+    Parameters
+    ----------
+    worker
+        The database worker; the import replaces table ``table`` in its database.
+    path
+        Start with this file chosen (the wizard opens on the preview).
+    initial_mapping
+        Start the mapping page from this mapping instead of the proposal.
+    existing
+        Data already imported: show only the mapping and validation pages.
+
+    After ``accepted``, :attr:`import_result` and :meth:`mapping` hold the outcome.
+    """
+
+    importFinished = Signal(str)  # "done", "failed" or "cancelled"
+    validated = Signal()
+
+    def __init__(
+        self,
+        worker: DatabaseWorker,
+        path: str | None = None,
+        *,
+        initial_mapping: ColumnMapping | None = None,
+        existing: ImportResult | None = None,
+        table: str = TABLE,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Open prediction data")
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
+        self.resize(820, 600)
+        self.worker = worker
+        self.table = table
+        self.path = path or ""
+        self.initial_mapping = initial_mapping
+        self.import_result: ImportResult | None = existing
+        self.file_page = FilePage(self)
+        self.preview_page = PreviewPage(self)
+        self.import_page = ImportPage(self)
+        self.mapping_page = MappingPage(self)
+        self.validation_page = ValidationPage(self)
+        pages = [self.file_page, self.preview_page, self.import_page, self.mapping_page, self.validation_page]
+        if existing is not None:
+            # Mapping only: the data is already imported into ``table``.
+            self.setWindowTitle("Change column mapping")
+            self.table = existing.report.table
+            pages = pages[3:]
+        for page in pages:
+            self.addPage(page)
+        if path and existing is None:
+            self.file_page.path_edit.setText(path)
+            self.setStartId(self.pageIds()[1])
+
+    def mapping(self) -> ColumnMapping:
+        return self.mapping_page.mapping()
+
+    def reject(self) -> None:
+        # Closing the wizard stops a running import; the core rolls it back.
+        self.import_page.cancel()
+        super().reject()

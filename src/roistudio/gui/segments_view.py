@@ -1,0 +1,137 @@
+"""Where the money is lost: value and money lost per segment value, at the operating threshold.
+
+"Money lost" is what errors cost in a segment: its perfect-knowledge value (every positive
+flagged, no negative flagged) minus the value achieved at the overall operating threshold (see
+:class:`roistudio.core.analysis.GroupResult`). The table sorts by it, largest first.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from roistudio.charts import breakdown as chart_breakdown
+from roistudio.core.analysis import Analysis, GroupResult
+from roistudio.gui.mpl_canvas import MplCanvas
+from roistudio.gui.widgets import (
+    GroupColumn,
+    GroupTableModel,
+    SortedTableView,
+    currency_symbol,
+    format_threshold,
+)
+
+__all__ = ["SEGMENT_COLUMNS", "SegmentsView"]
+
+SEGMENT_COLUMNS = (
+    GroupColumn("Segment", lambda g: g.key, "text"),
+    GroupColumn("Rows", lambda g: g.rows, "count", "Labelled rows in the segment"),
+    GroupColumn("Positives", lambda g: g.positives, "count", "Labelled positives in the segment"),
+    GroupColumn("Flagged", lambda g: g.operating.flagged, "count", "Labelled rows flagged at the operating threshold"),
+    GroupColumn("Precision", lambda g: g.operating.precision, "percent", "TP / flagged", known_only=True),
+    GroupColumn("Recall", lambda g: g.operating.recall, "percent", "TP / positives", known_only=True),
+    GroupColumn(
+        "Value", lambda g: g.operating.value, "money", "Value at the overall operating threshold", known_only=True
+    ),
+    GroupColumn(
+        "Money lost",
+        lambda g: g.money_lost,
+        "money",
+        "Perfect-knowledge value minus the value achieved: what missed positives and false alarms cost",
+        known_only=True,
+    ),
+    GroupColumn(
+        "Best threshold here", lambda g: g.optimum.threshold, "threshold", "This segment's own best threshold"
+    ),
+    GroupColumn(
+        "Value at its best",
+        lambda g: g.optimum.value,
+        "money",
+        "Value if this segment had its own best threshold",
+        known_only=True,
+    ),
+)
+MONEY_LOST_COLUMN = 7
+
+
+class SegmentsView(QWidget):
+    """A segment-column selector, a bar chart of the biggest losses and a sortable table."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._analysis: Analysis | None = None
+        self._currency = "USD"
+        self.column_box = QComboBox()
+        self.column_box.setMinimumWidth(160)
+        self.column_box.currentTextChanged.connect(self._show_column)
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Segment column"))
+        top.addWidget(self.column_box)
+        top.addSpacing(12)
+        top.addWidget(self.caption, 1)
+
+        self.canvas = MplCanvas(self, width=7, height=3.5)
+        self.model = GroupTableModel(SEGMENT_COLUMNS, unknown=lambda g: g.fully_unlabeled, parent=self)
+        self.table = SortedTableView()
+        self.table.set_source(self.model)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(self.table)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addLayout(top)
+        content_layout.addWidget(splitter, 1)
+
+        self._empty = QLabel("Map one or more segment columns (channel, region...) to see where money is lost")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty.setEnabled(False)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._empty)
+        self._stack.addWidget(content)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._stack)
+
+    def set_analysis(self, analysis: Analysis | None, currency: str = "USD") -> None:
+        """Show the segments of ``analysis``, keeping the chosen segment column when it still exists."""
+        self._analysis = analysis
+        self._currency = currency
+        columns = list(analysis.segments) if analysis is not None else []
+        if not columns:
+            self._stack.setCurrentIndex(0)
+            self.model.set_rows([], currency)
+            return
+        self._stack.setCurrentIndex(1)
+        current = self.column_box.currentText()
+        self.column_box.blockSignals(True)
+        self.column_box.clear()
+        self.column_box.addItems(columns)
+        self.column_box.setCurrentText(current if current in columns else columns[0])
+        self.column_box.blockSignals(False)
+        self._show_column(self.column_box.currentText())
+
+    def groups(self) -> tuple[GroupResult, ...]:
+        """The segment groups shown (of the selected column)."""
+        if self._analysis is None:
+            return ()
+        return self._analysis.segments.get(self.column_box.currentText(), ())
+
+    def _show_column(self, _column: str) -> None:
+        if self._analysis is None:
+            return
+        groups = self.groups()
+        self.model.set_rows(groups, self._currency)
+        self.table.sortByColumn(MONEY_LOST_COLUMN, Qt.SortOrder.DescendingOrder)
+        threshold = self._analysis.champion.operating.threshold
+        self.caption.setText(
+            f"At the operating threshold {format_threshold(threshold)}. Money lost = value with perfect "
+            "knowledge minus the value achieved (missed positives and false alarms)."
+        )
+        self.canvas.clear()
+        ax = self.canvas.figure.add_subplot()
+        chart_breakdown.draw_value_by_segment(ax, groups, symbol=currency_symbol(self._currency), top=12)
+        self.canvas.draw_idle()

@@ -1,0 +1,108 @@
+"""Value per period at the operating threshold, with the periods whose labels are not yet known.
+
+A period in which no row has a label yet (typically the latest month) has no realised value;
+it is never shown as a zero. Its row says "labels not yet known" in italic grey and still shows
+how many rows the threshold flags in it, which is what the reviewers are working on now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from roistudio.charts import breakdown as chart_breakdown
+from roistudio.charts.breakdown import period_label
+from roistudio.core.analysis import Analysis, GroupResult
+from roistudio.gui.mpl_canvas import MplCanvas
+from roistudio.gui.widgets import GroupColumn, GroupTableModel, SortedTableView, currency_symbol, format_threshold
+
+__all__ = ["PERIOD_COLUMNS", "TrendsView"]
+
+
+def _all_flagged(g: GroupResult) -> int:
+    return g.operating.flagged + g.operating.flagged_unlabeled
+
+
+PERIOD_COLUMNS = (
+    GroupColumn("Period", lambda g: g.key, "text", "The period (sorted by its first day)"),
+    GroupColumn("Rows", lambda g: g.rows + g.unlabeled, "count", "Rows in the period, labelled or not"),
+    GroupColumn("Flagged", _all_flagged, "count", "Rows flagged at the operating threshold, labelled or not"),
+    GroupColumn("Not yet known", lambda g: g.unlabeled, "count", "Rows whose label is not known yet"),
+    GroupColumn(
+        "Value", lambda g: g.operating.value, "money", "Value at the operating threshold (labelled rows)", known_only=True
+    ),
+    GroupColumn(
+        "Money lost",
+        lambda g: g.money_lost,
+        "money",
+        "Perfect-knowledge value minus the value achieved",
+        known_only=True,
+    ),
+    GroupColumn("Precision", lambda g: g.operating.precision, "percent", "TP / flagged (labelled rows)", known_only=True),
+    GroupColumn("Recall", lambda g: g.operating.recall, "percent", "TP / positives", known_only=True),
+)
+
+
+class TrendsView(QWidget):
+    """A bar chart of value per period (``charts.breakdown.draw_value_by_period``) and its table."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._analysis: Analysis | None = None
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        self.canvas = MplCanvas(self, width=7, height=3.5)
+        self._period: str | None = None
+        # The period column shows "Mar 2026" but sorts by the ISO first day.
+        columns = (replace(PERIOD_COLUMNS[0], display=lambda g: period_label(g.key, self._period)), *PERIOD_COLUMNS[1:])
+        self.model = GroupTableModel(columns, unknown=lambda g: g.fully_unlabeled, parent=self)
+        self.table = SortedTableView()
+        self.table.set_source(self.model)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(self.table)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addWidget(self.caption)
+        content_layout.addWidget(splitter, 1)
+        self._empty = QLabel("Map a time column and choose a period (month, week...) to see value over time")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty.setEnabled(False)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._empty)
+        self._stack.addWidget(content)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._stack)
+
+    def set_analysis(self, analysis: Analysis | None, currency: str = "USD") -> None:
+        """Show the periods of ``analysis`` in time order (the empty state when it has none)."""
+        self._analysis = analysis
+        self._period = analysis.request.period if analysis is not None else None
+        periods = analysis.periods if analysis is not None else ()
+        self.model.set_rows(periods, currency)
+        self.canvas.clear()
+        if not periods:
+            self._stack.setCurrentIndex(0)
+            self.canvas.draw_idle()
+            return
+        self._stack.setCurrentIndex(1)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        unknown = [g for g in periods if g.fully_unlabeled]
+        text = f"Value per {analysis.request.period} at the operating threshold {format_threshold(analysis.operating.threshold)}."
+        if unknown:
+            flagged = sum(_all_flagged(g) for g in unknown)
+            text += (
+                f" {len(unknown)} period{'s' if len(unknown) > 1 else ''} without labels yet: "
+                f"{flagged:,} rows flagged there, value not yet known."
+            )
+        self.caption.setText(text)
+        ax = self.canvas.figure.add_subplot()
+        chart_breakdown.draw_value_by_period(
+            ax, periods, symbol=currency_symbol(currency), period=analysis.request.period
+        )
+        self.canvas.draw_idle()

@@ -1,0 +1,178 @@
+"""The document and the database worker: undo, dirty state, save/reopen, stale sweeps, responsiveness."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from roistudio.core.filters import Filters
+from roistudio.core.mapping import ColumnMapping
+from roistudio.gui.document import ImportResult, ProjectDocument, import_data
+
+pytestmark = pytest.mark.gui
+
+MAPPING = ColumnMapping(
+    "fraud_score", "is_fraud", positive="1", id="transaction_id", timestamp="event_time",
+    segments=("channel",), money=("amount",),
+)  # fmt: skip
+
+
+def _run(qtbot, worker, fn):
+    """Run ``fn(con, progress)`` on the worker and return its result."""
+    box = {}
+    worker.submit(fn, on_done=lambda r: box.setdefault("r", r), on_error=lambda e: box.setdefault("e", e))
+    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
+    assert "e" not in box, box.get("e")
+    return box["r"]
+
+
+@pytest.fixture
+def doc(qtbot, worker, small_csv):
+    path, _ = small_csv
+    result: ImportResult = _run(qtbot, worker, lambda con, p: import_data(con, str(path), p))
+    document = ProjectDocument(worker)
+    with qtbot.waitSignal(document.analysisChanged, timeout=10_000, check_params_cb=lambda a: a is not None):
+        document.adopt_import(result, MAPPING)
+    return document
+
+
+def _value_at(frame, threshold, review_cost=10.0):
+    """Payoff ``tp = amount - review_cost, fp = -review_cost, fn = -amount`` summed with pandas."""
+    flagged = frame.fraud_score >= threshold
+    fraud = frame.is_fraud == 1
+    return float(
+        (frame.amount - review_cost)[flagged & fraud].sum()
+        - review_cost * (flagged & ~fraud).sum()
+        - frame.amount[~flagged & fraud].sum()
+    )
+
+
+def test_threshold_moves_read_the_curve_without_a_query_and_merge_into_one_undo_step(qtbot, doc, small_csv):
+    _, frame = small_csv
+    submitted = []
+    original = doc.worker.submit
+    doc.worker.submit = lambda *a, **k: submitted.append(k.get("kind")) or original(*a, **k)
+    for t in (0.5, 0.55, 0.6):
+        doc.set_threshold(t)
+    assert submitted == []  # no sweep for a threshold move
+    assert doc.undo_stack.count() == 1
+    assert doc.analysis.operating.threshold == 0.6
+    assert doc.analysis.operating.value == pytest.approx(_value_at(frame, 0.6), abs=1e-6)
+    assert doc.is_dirty()
+    doc.undo_stack.undo()
+    assert not doc.is_dirty()
+    assert not doc.project.threshold_user_set
+    # Back to the optimum: no threshold on the frame beats it.
+    best = max(_value_at(frame, t) for t in frame.fraud_score.unique())
+    assert doc.analysis.operating.value == pytest.approx(max(best, _value_at(frame, 2.0)), abs=1e-6)
+
+
+def test_parameter_edit_sweeps_again_and_undo_restores_the_numbers(qtbot, doc, small_csv):
+    _, frame = small_csv
+    doc.set_threshold(0.5)
+    with qtbot.waitSignal(doc.analysisChanged, timeout=10_000):
+        doc.set_payoff(dict(doc.project.payoff), {"review_cost": 25.0}, dict(doc.project.ranges))
+    assert doc.undo_stack.undoText() == "Change parameter review_cost"
+    assert doc.analysis.operating.value == pytest.approx(_value_at(frame, 0.5, 25.0), abs=1e-6)
+    with qtbot.waitSignal(doc.analysisChanged, timeout=10_000):
+        doc.undo_stack.undo()
+    assert doc.analysis.operating.value == pytest.approx(_value_at(frame, 0.5, 10.0), abs=1e-6)
+    doc.undo_stack.undo()
+    assert not doc.is_dirty()
+
+
+def test_filter_edit_restricts_the_rows(qtbot, doc, small_csv):
+    _, frame = small_csv
+    with qtbot.waitSignal(doc.analysisChanged, timeout=10_000):
+        doc.set_filters(Filters({"channel": ("web",)}))
+    assert doc.analysis.rows == int((frame.channel == "web").sum())
+
+
+def test_save_and_reopen_give_the_same_state(qtbot, doc, worker, tmp_path):
+    doc.set_threshold(0.55)
+    with qtbot.waitSignal(doc.analysisChanged, timeout=10_000):
+        doc.set_filters(Filters({"channel": ("web", "phone")}))
+    doc.set_view("segments")
+    target = tmp_path / "fraud.roiproj"
+    doc.save(str(target))
+    assert not doc.is_dirty()
+    before = doc.analysis.operating
+
+    other = ProjectDocument(worker)
+    with qtbot.waitSignal(other.analysisChanged, timeout=10_000, check_params_cb=lambda a: a is not None):
+        other.open_project(str(target))
+    assert other.project == doc.project
+    assert other.path == str(target)
+    assert not other.is_dirty()
+    assert other.analysis.operating == before
+
+
+def test_changed_source_is_reported_before_use(qtbot, doc, worker, tmp_path, small_csv):
+    path, frame = small_csv
+    doc.save(str(tmp_path / "p.roiproj"))
+    frame.head(300).to_csv(path, index=False)
+    other = ProjectDocument(worker)
+    with qtbot.waitSignal(other.sourceChanged, timeout=10_000) as blocker:
+        other.open_project(str(tmp_path / "p.roiproj"))
+    assert blocker.args == [["predictions.csv"]]
+    assert other.analysis is None
+    with qtbot.waitSignal(other.analysisChanged, timeout=10_000, check_params_cb=lambda a: a is not None):
+        other.accept_changed_source()
+    assert other.analysis.rows == 300
+    assert other.is_dirty()
+
+
+def test_superseded_requests_drop_stale_results(qtbot, worker):
+    release = threading.Event()
+    seen = []
+
+    def old_job(con, progress):
+        release.wait(10)  # ignores its cancel token on purpose: the result must still be dropped
+        return "old"
+
+    worker.submit(old_job, kind="analysis", on_done=seen.append)
+    worker.submit(lambda con, p: "newer", kind="analysis", on_done=seen.append)
+    newest = worker.submit(lambda con, p: "newest", kind="analysis", on_done=seen.append)
+    release.set()
+    qtbot.waitUntil(lambda: newest.finished, timeout=10_000)
+    assert seen == ["newest"]
+    assert worker.dropped == 2
+
+
+def test_gui_thread_keeps_running_during_a_sweep(qtbot, doc):
+    ticks = []
+    resumed = threading.Event()
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(lambda: ticks.append(1) or (len(ticks) >= 5 and resumed.set()))
+    done = []
+
+    def sweep_then_wait_for_ticks(con, progress):
+        from roistudio.core.analysis import analyse
+
+        result = analyse(con, "data", doc.build_request(), progress=progress)
+        # Returns only if the GUI thread's timer keeps firing while this thread works.
+        assert resumed.wait(10), "the GUI thread did not tick during the sweep"
+        return result
+
+    timer.start()
+    doc.worker.submit(sweep_then_wait_for_ticks, on_done=done.append, on_error=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=15_000)
+    timer.stop()
+    assert done[0].rows == 400
+
+
+def test_cancel_interrupts_a_running_query(qtbot, worker):
+    outcome = []
+    job = worker.submit(
+        lambda con, p: con.execute("SELECT count(*) FROM range(10000000000) a WHERE a % 7 = 3").fetchone(),
+        on_done=lambda r: outcome.append("done"),
+        on_cancel=lambda: outcome.append("cancelled"),
+        on_error=outcome.append,
+    )
+    qtbot.waitUntil(lambda: worker._current is job, timeout=5000)
+    worker.cancel(job)
+    qtbot.waitUntil(lambda: bool(outcome), timeout=2000)
+    assert outcome == ["cancelled"]

@@ -1,0 +1,120 @@
+"""The import wizard: proposal, validation summary, import, and a cancel that leaves no table."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWizard
+
+from roistudio.core.mapping import ColumnMapping
+from roistudio.gui.import_wizard import ImportWizard
+
+pytestmark = pytest.mark.gui
+
+
+def _tables(worker) -> list[str]:
+    return [r[0] for r in worker.connection.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+
+
+def _next(qtbot, wizard):
+    page = wizard.currentPage()
+    assert page.isComplete(), type(page).__name__
+    wizard.next()
+    assert wizard.currentPage() is not page
+
+
+@pytest.fixture(scope="session")
+def big_csv(tmp_path_factory):
+    """About 3M rows (100 MB): the import's DuckDB statement runs for a good fraction of a second."""
+    import duckdb
+
+    path = tmp_path_factory.mktemp("big") / "big.csv"
+    con = duckdb.connect()
+    con.execute(
+        "COPY (SELECT range AS id, random() AS score, (random() < 0.1)::INT AS label, "
+        f"round(random() * 100, 2) AS amount FROM range(3000000)) TO '{path}' (HEADER)"
+    )
+    con.close()
+    return path
+
+
+def test_wizard_proposes_the_mapping_checks_the_data_and_imports(qtbot, worker, small_csv, tmp_path):
+    path, frame = small_csv
+    # Two bad rows: a score that is not a number (rejected by the import) and a blank label.
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5].replace(lines[5].split(",")[1], "abc", 1)
+    parts = lines[9].split(",")
+    parts[2] = ""
+    lines[9] = ",".join(parts)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    wizard = ImportWizard(worker)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path_edit.setText(str(path))
+    _next(qtbot, wizard)  # -> preview
+    assert wizard.preview_page.model.rowCount() == 50
+    assert wizard.preview_page.model.headerData(1, Qt.Orientation.Horizontal) == "fraud_score"
+    with qtbot.waitSignal(wizard.importFinished, timeout=10_000) as finished:
+        _next(qtbot, wizard)  # -> import
+    assert finished.args == ["done"]
+    assert wizard.import_result.report.rows == 399
+    assert wizard.import_page.isComplete()
+    _next(qtbot, wizard)  # -> mapping
+    qtbot.waitUntil(lambda: wizard.mapping_page.positive.count() == 3, timeout=5000)
+    assert wizard.mapping() == ColumnMapping(
+        score="fraud_score", label="is_fraud", id="transaction_id", timestamp="event_time",
+        segments=("channel",), money=("amount",),
+    )  # fmt: skip
+    wizard.mapping_page.positive.setCurrentText("1")
+    with qtbot.waitSignal(wizard.validated, timeout=10_000):
+        _next(qtbot, wizard)  # -> validation
+    page = wizard.validation_page
+    text = page.text.toPlainText()
+    assert "1 rows rejected" in text
+    assert "line 6, column 'fraud_score': could not convert 'abc' to DOUBLE" in text
+    positives = int((frame.is_fraud.drop(index=[3, 7]) == 1).sum())
+    assert f"{positives:,} positives" in text
+    assert "1 without a label yet" in text
+    assert page.isComplete()
+    wizard.button(QWizard.WizardButton.FinishButton).click()
+    assert wizard.result() == QWizard.DialogCode.Accepted
+    assert wizard.mapping().positive == "1"
+
+
+def test_a_bad_mapping_blocks_finish_with_the_core_message(qtbot, worker, small_csv):
+    path, _ = small_csv
+    wizard = ImportWizard(worker, str(path))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert wizard.currentPage() is wizard.preview_page
+    with qtbot.waitSignal(wizard.importFinished, timeout=10_000):
+        _next(qtbot, wizard)
+    _next(qtbot, wizard)
+    wizard.mapping_page.label.setCurrentText("channel")  # three values: not a label
+    with qtbot.waitSignal(wizard.validated, timeout=10_000):
+        _next(qtbot, wizard)
+    assert not wizard.validation_page.isComplete()
+    assert "label column 'channel' has 3 distinct values" in wizard.validation_page.text.toPlainText()
+
+
+def test_cancel_during_a_long_import_leaves_no_table(qtbot, worker, big_csv):
+    wizard = ImportWizard(worker, str(big_csv))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    cancelled_at = []
+
+    def cancel_when_reading(fraction, text):
+        # Cancel while DuckDB's CREATE TABLE ... FROM read_csv statement is running.
+        if text == "reading rows" and not cancelled_at:
+            cancelled_at.append(fraction)
+            wizard.import_page.cancel()
+
+    worker.jobProgress.connect(cancel_when_reading)
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: bool(cancelled_at), timeout=20_000)
+    qtbot.waitUntil(lambda: wizard.import_page.state != "running", timeout=2000)
+    assert wizard.import_page.state == "cancelled"
+    assert wizard.import_page.status.text() == "Import cancelled; nothing was imported."
+    assert not wizard.import_page.isComplete()
+    assert "data" not in _tables(worker)

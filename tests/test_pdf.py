@@ -1,0 +1,189 @@
+"""The PDF report, read back with pypdf: metadata, page 1, fonts, escaping, long tables, atomicity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+from reportlab.pdfgen.canvas import Canvas
+
+from roistudio import __version__
+from roistudio.core.errors import DataError
+from roistudio.reports import pdf
+from roistudio.reports.fonts import fonts_dir
+from roistudio.reports.model import SourceFacts, build_report_model
+from tests.helpers import brute_force_value, run_analysis
+
+CYRILLIC = "Москва"
+GREEK = "Αθήνα"
+MARKUP = "<b>Bold</b> & Co"
+PAYOFF = {"tp": "amount * recovery - review", "fp": "-review", "tn": "0", "fn": "-amount"}
+PARAMS = {"recovery": 0.8, "review": 5.0}
+CREATED = dt.datetime(2026, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
+
+
+def _source(rows: int) -> SourceFacts:
+    return SourceFacts(
+        name="export <v2>.csv", path="/data/export <v2>.csv", sha256="ab" * 32, size=12_345,
+        rows_in_file=rows, rejected_rows=0, date_min="2026-01-01", date_max="2026-03-31",
+    )  # fmt: skip
+
+
+def _frame(n: int = 600, seed: int = 11) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=n)
+    label = pd.array((rng.random(n) < 1 / (1 + np.exp(-(2 * latent - 2.5)))).astype(int), dtype="Int8")
+    ts = pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 90, n), unit="D")
+    label[ts >= pd.Timestamp("2026-03-01")] = pd.NA  # the last month has no label yet
+    return pd.DataFrame(
+        {
+            "score": np.round(1 / (1 + np.exp(-(latent + rng.normal(scale=0.8, size=n)))), 3),
+            "challenger": np.round(1 / (1 + np.exp(-(latent + rng.normal(scale=0.5, size=n)))), 3),
+            "label": label,
+            "amount": np.round(rng.lognormal(4.0, 0.8, n), 2),
+            "city": rng.choice([CYRILLIC, GREEK, MARKUP, "Paris"], n),
+            "ts": ts,
+        }
+    )
+
+
+def _pages_text(path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    frame = _frame()
+    analysis, _ = run_analysis(
+        frame, PAYOFF, PARAMS, segments=("city",), challenger_score="challenger", timestamp="ts", period="month"
+    )
+    model = build_report_model(analysis, _source(len(frame)), title="Rapport «Fraude» €", currency="EUR",
+                               created=CREATED)  # fmt: skip
+    path = tmp_path_factory.mktemp("pdf") / "report.pdf"
+    pdf.write_pdf(model, path)
+    return frame, model, path, _pages_text(path)
+
+
+def test_metadata(report):
+    _, model, path, _ = report
+    meta = PdfReader(path).metadata
+    assert meta.title == "Rapport «Fraude» €"
+    assert meta.author == f"Model ROI Studio {__version__}"
+    assert meta.subject == f"Value of model score at threshold {model.headline.threshold:.4g}: " + model.money(
+        model.headline.value
+    )
+    assert meta.creator == f"Model ROI Studio {__version__}"
+
+
+def test_page_one_states_the_headline_computed_row_by_row(report):
+    frame, model, _, pages = report
+    assert len(pages) > 1
+    labelled = frame[frame["label"].notna()]
+    amount = labelled["amount"].to_numpy()
+    expected = brute_force_value(
+        labelled["score"], labelled["label"].to_numpy(dtype=int) == 1, model.headline.threshold,
+        amount * 0.8 - 5, np.full(len(amount), -5.0), np.zeros(len(amount)), -amount,
+    )  # fmt: skip
+    assert model.headline.value == pytest.approx(expected)
+    figure = model.money(model.headline.value)
+    assert figure.startswith(("€", "-€"))
+    assert figure in pages[0]
+    assert model.money(model.headline.value_of_model, signed=True) in pages[0]
+    assert "PRECISION" in pages[0] and "VALUE PER 1,000 ROWS" in pages[0]
+    assert "Page 1 of " in pages[0]
+    assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
+
+
+def test_running_header_on_later_pages_only(report):
+    _, _, _, pages = report
+    # Page 1 shows the title once, in large type; later pages carry it with the date.
+    assert pages[0].count("Rapport «Fraude» €") == 1
+    assert all("Rapport «Fraude» €" in p and "2026-03-04" in p for p in pages[1:])
+
+
+def test_non_latin_text_and_markup_print_as_typed(report):
+    _, _, path, pages = report
+    text = "\n".join(pages)
+    assert CYRILLIC in text
+    assert GREEK in text
+    assert MARKUP in text  # escaped, not bold
+    assert "export <v2>.csv" in text
+    fonts = PdfReader(path).pages[0]["/Resources"]["/Font"]
+    names = {str(font.get_object()["/BaseFont"]) for font in fonts.values()}
+    assert any("DejaVuSans" in n for n in names), names
+
+
+def test_methodology_lists_payoff_and_parameters(report):
+    _, _, _, pages = report
+    text = "\n".join(pages)
+    assert "amount * recovery - review" in text
+    assert "score ≥ threshold" in text
+    assert re.search(r"recovery\s+0\.8", text)
+
+
+def test_not_yet_known_period_is_marked(report):
+    _, _, _, pages = report
+    text = "\n".join(pages)
+    assert "Mar 2026" in text
+    assert "labels not yet known" in text
+
+
+def test_long_segment_table_repeats_its_header_on_every_page(tmp_path):
+    n = 500
+    rng = np.random.default_rng(5)
+    rows = n * 4
+    frame = pd.DataFrame(
+        {
+            "score": rng.random(rows).round(3),
+            "label": (rng.random(rows) < 0.3).astype(int),
+            "shop": [f"shop-{i:03d}" for i in range(n)] * 4,
+        }
+    )
+    analysis, _ = run_analysis(frame, {"tp": "10", "fp": "-2", "tn": "0", "fn": "-10"}, segments=("shop",))
+    model = build_report_model(analysis, _source(rows), title="Shops", created=CREATED)
+    path = tmp_path / "shops.pdf"
+    pdf.write_pdf(model, path)
+    pages = _pages_text(path)
+    with_rows = [p for p in pages if re.search(r"shop-\d{3}", p)]
+    assert len(with_rows) >= 5
+    for page in with_rows:
+        assert "Segment" in page and "Positives" in page and "Precision" in page
+    found = set(re.findall(r"shop-\d{3}", "\n".join(with_rows)))
+    assert found == {f"shop-{i:03d}" for i in range(n)}
+
+
+def test_failed_write_keeps_the_old_file_and_leaves_no_temp(report, tmp_path, monkeypatch):
+    _, model, _, _ = report
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"old report")
+
+    class Exploding(Canvas):
+        def save(self):  # the PDF is fully laid out, then writing fails
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pdf, "_canvas_class", lambda *_args: Exploding)
+    with pytest.raises(DataError) as err:
+        pdf.write_pdf(model, target)
+    assert str(err.value) == f"cannot write the PDF report to {target}: No space left on device"
+    assert target.read_bytes() == b"old report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
+
+
+def test_unwritable_folder_is_one_clear_line(report, tmp_path):
+    _, model, _, _ = report
+    target = tmp_path / "missing" / "report.pdf"
+    with pytest.raises(DataError) as err:
+        pdf.write_pdf(model, target)
+    assert str(err.value) == f"cannot write the PDF report to {target}: No such file or directory"
+
+
+def test_fonts_are_bundled_with_their_licence():
+    folder = fonts_dir()
+    assert folder.name == "fonts" and folder.parent.name == "resources"
+    assert (folder / "DejaVuSans.ttf").is_file()
+    assert (folder / "DejaVuSans-Bold.ttf").is_file()
+    assert "Bitstream" in (folder / "LICENSE").read_text(encoding="utf-8")
