@@ -22,7 +22,9 @@ def table_from_frame(frame: pd.DataFrame, name: str = "data") -> duckdb.DuckDBPy
 
 def run_analysis(frame: pd.DataFrame, payoff: dict, params: dict | None = None, **request_kwargs):
     """Analyse ``frame`` with mapping fields and request options given as keywords."""
-    mapping_fields = {k: request_kwargs.pop(k) for k in list(request_kwargs) if k in ColumnMapping.__dataclass_fields__}
+    mapping_fields = {
+        k: request_kwargs.pop(k) for k in list(request_kwargs) if k in ColumnMapping.__dataclass_fields__
+    }
     mapping_fields.setdefault("score", "score")
     mapping_fields.setdefault("label", "label")
     con = table_from_frame(frame)

@@ -52,9 +52,13 @@ def test_sweep_odd_column_names_with_backticks(odd_csv, capsys):
     assert doc["rows"] == 400
     assert doc["positives"] == int(labels.sum())
     assert doc["at"][0]["threshold"] == 0.5
-    assert doc["at"][0]["value"] == pytest.approx(brute_force_value(frame["Fraud Prob."], labels, 0.5, tp, fp, tn, fn))
+    assert doc["at"][0]["value"] == pytest.approx(
+        brute_force_value(frame["Fraud Prob."], labels, 0.5, tp, fp, tn, fn)
+    )
     opt = doc["optimal"]
-    assert opt["value"] == pytest.approx(brute_force_value(frame["Fraud Prob."], labels, opt["threshold"], tp, fp, tn, fn))
+    assert opt["value"] == pytest.approx(
+        brute_force_value(frame["Fraud Prob."], labels, opt["threshold"], tp, fp, tn, fn)
+    )
     assert set(opt) >= {"threshold", "value", "tp", "fp", "tn", "fn", "precision", "recall"}
     assert {"flag_nobody", "flag_everyone"} <= set(doc["baselines"])
     assert doc["baselines"]["flag_nobody"]["value"] == pytest.approx(float(fn[labels].sum()))
@@ -102,14 +106,38 @@ def test_human_summary(capsys):
     ("args", "message"),
     [
         (["missing.csv", "--score", "s", "--label", "l"], "roistudio sweep: missing.csv: file not found"),
-        (["--demo", "--capacity", "lots"], "roistudio sweep: --capacity expects a row count N or a percentage P%, got 'lots'"),
-        (["--demo", "--min-precision", "1.5"], "roistudio sweep: --min-precision expects a fraction between 0 and 1, got 1.5"),
-        (["--demo", "--fn", "-amout"], "roistudio sweep: fn: unknown column 'amout' at 1:2, did you mean 'amount'?"),
-        (["--demo", "--tp", "__import__('os')"], "roistudio sweep: tp: unknown function '__import__' at 1:1; allowed: abs, clip, coalesce, exp, log, max, min, round, sqrt"),
-        (["--demo", "--param", "review_cost"], "roistudio sweep: --param expects NAME=VALUE, got 'review_cost'"),
-        (["--demo", "--score", "nope"], "roistudio sweep: score column 'nope' not found; columns are: transaction_id, event_time, amount, channel, region, champion_score, challenger_score, is_fraud"),
-        (["--demo", "--score", "channel"], "roistudio sweep: score column 'channel' is VARCHAR, not a number"),
-        (["--demo", "--label", "region"], "roistudio sweep: label column 'region' has 5 distinct values ('North', 'South', 'West', 'East', 'International'); a label needs exactly two"),
+        (
+            ["--demo", "--capacity", "lots"],
+            "roistudio sweep: --capacity expects a row count N or a percentage P%, got 'lots'",
+        ),
+        (
+            ["--demo", "--min-precision", "1.5"],
+            "roistudio sweep: --min-precision expects a fraction between 0 and 1, got 1.5",
+        ),
+        (
+            ["--demo", "--fn", "-amout"],
+            "roistudio sweep: fn: unknown column 'amout' at 1:2, did you mean 'amount'?",
+        ),
+        (
+            ["--demo", "--tp", "__import__('os')"],
+            "roistudio sweep: tp: unknown function '__import__' at 1:1; allowed: abs, clip, coalesce, exp, log, max, min, round, sqrt",
+        ),
+        (
+            ["--demo", "--param", "review_cost"],
+            "roistudio sweep: --param expects NAME=VALUE, got 'review_cost'",
+        ),
+        (
+            ["--demo", "--score", "nope"],
+            "roistudio sweep: score column 'nope' not found; columns are: transaction_id, event_time, amount, channel, region, champion_score, challenger_score, is_fraud",
+        ),
+        (
+            ["--demo", "--score", "channel"],
+            "roistudio sweep: score column 'channel' is VARCHAR, not a number",
+        ),
+        (
+            ["--demo", "--label", "region"],
+            "roistudio sweep: label column 'region' has 5 distinct values ('North', 'South', 'West', 'East', 'International'); a label needs exactly two",
+        ),
         (["--demo", "--at", "abc"], "roistudio sweep: --at expects a number, got 'abc'"),
     ],
 )

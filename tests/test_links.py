@@ -18,7 +18,9 @@ def test_round_trip_with_every_part():
         filters=Filters({"region": ("north", "süd")}, start="2026-01-01", end="2026-04-01"),
     )
     text = encode_link(link)
-    assert text.startswith("roistudio://open?project=/home/ana/My%20Projects/fraud%20%26%20co.roiproj&view=threshold")
+    assert text.startswith(
+        "roistudio://open?project=/home/ana/My%20Projects/fraud%20%26%20co.roiproj&view=threshold"
+    )
     assert "&threshold=0.42&" in text
     assert decode_link(text) == link
 

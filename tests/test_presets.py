@@ -52,7 +52,9 @@ def test_preset_values_match_the_documented_cost_model(name):
 
 
 def test_user_column_replaces_the_placeholder_as_a_whole_word():
-    expressions, parameters = apply_preset(PRESETS["Fraud review"], {"Txn Amount": "DOUBLE", "channel": "VARCHAR"})
+    expressions, parameters = apply_preset(
+        PRESETS["Fraud review"], {"Txn Amount": "DOUBLE", "channel": "VARCHAR"}
+    )
     assert expressions["tp"] == "-`Txn Amount` * (1 - recovery_rate) - review_cost"
     assert expressions["fn"] == "-`Txn Amount` - chargeback_fee"
     assert parameters == PRESETS["Fraud review"].parameters
@@ -68,7 +70,10 @@ def test_explicit_money_column_wins_over_the_guess():
 
 
 def test_text_columns_are_never_taken_as_money():
-    assert find_money_column(PRESETS["Marketing contact"], {"order_value": "VARCHAR", "balance_eur": "BIGINT"}) == "balance_eur"
+    assert (
+        find_money_column(PRESETS["Marketing contact"], {"order_value": "VARCHAR", "balance_eur": "BIGINT"})
+        == "balance_eur"
+    )
 
 
 def test_without_a_money_column_the_amount_becomes_a_parameter():

@@ -90,7 +90,13 @@ def test_a_v0_file_without_schema_version_is_migrated(tmp_path):
     (tmp_path / "old.roiproj").write_text(
         json.dumps(
             {
-                "source": {"path": "/nowhere/x.csv", "name": "x.csv", "size": 10, "sha256": "ab", "modified": "t"},
+                "source": {
+                    "path": "/nowhere/x.csv",
+                    "name": "x.csv",
+                    "size": 10,
+                    "sha256": "ab",
+                    "modified": "t",
+                },
                 "mapping": {"score": "p", "label": "y"},
                 "payoff": {"tp": "10", "fp": "-1", "tn": "0", "fn": "-10"},
                 "parameters": {"k": 2},

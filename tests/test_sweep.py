@@ -81,7 +81,9 @@ def test_segment_and_period_curves_add_up_to_the_overall_curve(frame, analysis):
     assert lost == sorted(lost, reverse=True)
     months = [p.key for p in analysis.periods]
     assert months == ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01", "2026-05-01", "2026-06-01"]
-    assert sum(p.operating.value for p in analysis.periods) == pytest.approx(analysis.champion.operating.value)
+    assert sum(p.operating.value for p in analysis.periods) == pytest.approx(
+        analysis.champion.operating.value
+    )
 
 
 def test_money_lost_is_perfect_value_minus_achieved(frame, analysis):
@@ -102,7 +104,9 @@ def test_two_score_columns_compare_on_the_same_rows(frame):
     assert chall.optimum.value == pytest.approx(alone.champion.optimum.value)
     comp = analysis.comparison
     assert comp.difference_at_best == pytest.approx(chall.optimum.value - champ.optimum.value)
-    assert comp.difference_at_common == pytest.approx(chall.curve.at(champ.optimum.threshold).value - champ.optimum.value)
+    assert comp.difference_at_common == pytest.approx(
+        chall.curve.at(champ.optimum.threshold).value - champ.optimum.value
+    )
 
 
 def test_model_column_splits_long_format_rows(frame):
@@ -164,14 +168,23 @@ def test_label_errors_name_the_values():
     frame = pd.DataFrame({"score": [0.9, 0.5, 0.2], "label": ["a", "b", "c"]})
     with pytest.raises(MappingError) as err:
         run_analysis(frame, {"tp": "1"})
-    assert str(err.value) == "label column 'label' has 3 distinct values ('a', 'b', 'c'); a label needs exactly two"
+    assert (
+        str(err.value)
+        == "label column 'label' has 3 distinct values ('a', 'b', 'c'); a label needs exactly two"
+    )
     frame = pd.DataFrame({"score": [0.9, 0.5, 0.2], "label": ["fraud", "ok", "ok"]})
     with pytest.raises(MappingError) as err:
         run_analysis(frame, {"tp": "1"})
-    assert str(err.value) == "label column 'label' has values 'ok', 'fraud'; say which one is positive with --positive VALUE"
+    assert (
+        str(err.value)
+        == "label column 'label' has values 'ok', 'fraud'; say which one is positive with --positive VALUE"
+    )
     with pytest.raises(MappingError) as err:
         run_analysis(frame, {"tp": "1"}, positive="yes")
-    assert str(err.value) == "positive value 'yes' is not a value of label column 'label' (values: 'ok', 'fraud')"
+    assert (
+        str(err.value)
+        == "positive value 'yes' is not a value of label column 'label' (values: 'ok', 'fraud')"
+    )
 
 
 def test_missing_column_suggests_the_close_one():
@@ -196,7 +209,9 @@ def test_missing_column_suggests_the_close_one():
 )
 def test_properties_of_every_curve(rows, cost):
     frame = pd.DataFrame(rows, columns=["score", "label", "amount"]).astype({"label": int})
-    analysis, _ = run_analysis(frame, {"tp": "amount - c", "fp": "-c", "tn": "0", "fn": "-amount"}, {"c": cost})
+    analysis, _ = run_analysis(
+        frame, {"tp": "amount - c", "fp": "-c", "tn": "0", "fn": "-amount"}, {"c": cost}
+    )
     curve = analysis.champion.curve
     # Counts always sum to the labelled rows, at every point.
     assert np.all(curve.tp + curve.fp + curve.tn + curve.fn == len(frame))
@@ -208,7 +223,13 @@ def test_properties_of_every_curve(rows, cost):
     # The value at the optimum equals the row-by-row oracle.
     amount = frame.amount.to_numpy()
     oracle = brute_force_value(
-        frame.score, frame.label == 1, opt.threshold, amount - cost, np.full(len(frame), -cost), np.zeros(len(frame)), -amount
+        frame.score,
+        frame.label == 1,
+        opt.threshold,
+        amount - cost,
+        np.full(len(frame), -cost),
+        np.zeros(len(frame)),
+        -amount,
     )
     assert opt.value == pytest.approx(oracle, abs=1e-6)
     # Monotone counts: lowering the threshold never unflags a row.

@@ -398,11 +398,11 @@ def test_trend_marks_periods_without_labels(saved, frame):
     assert list(rows) == [dt.date(2026, m, 1) for m in (1, 2, 3, 4)]
     april = rows[dt.date(2026, 4, 1)]
     assert ws.cell(april, headers["Status"]).value == "labels not yet known"
-    assert ws.cell(april, headers["Value"]).value is None  # unknown, not zero
+    assert ws.cell(april, headers["Champion value"]).value is None  # unknown, not zero
     march = rows[dt.date(2026, 3, 1)]
     in_march = frame[(frame["ts"] >= "2026-03-01") & (frame["ts"] < "2026-04-01")]
     threshold = summary_cells(wb["Summary"])["Operating threshold"].value
-    assert ws.cell(march, headers["Value"]).value == pytest.approx(
+    assert ws.cell(march, headers["Champion value"]).value == pytest.approx(
         numpy_value(in_march, threshold), abs=0.005
     )
     assert ws.cell(march, 1).number_format == "mmm yyyy"

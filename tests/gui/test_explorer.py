@@ -26,22 +26,36 @@ def _frame(rows: int = 80, seed: int = 3) -> pd.DataFrame:
     label = rng.random(rows) < 0.3
     # Two decimals: several rows share a score, so thresholds must be distinct scores, not rows.
     score = np.clip(np.where(label, 0.6, 0.35) + rng.normal(0, 0.2, rows), 0, 1).round(2)
-    return pd.DataFrame({"score": score, "label": label.astype(int), "amount": rng.gamma(2, 50, rows).round(2)})
+    return pd.DataFrame(
+        {"score": score, "label": label.astype(int), "amount": rng.gamma(2, 50, rows).round(2)}
+    )
 
 
 def _oracle(frame: pd.DataFrame, threshold: float | None) -> dict:
     """Counts and value of 'flag iff score >= threshold', row by row."""
-    s, y, amount = frame["score"].to_numpy(), frame["label"].to_numpy().astype(bool), frame["amount"].to_numpy()
+    s, y, amount = (
+        frame["score"].to_numpy(),
+        frame["label"].to_numpy().astype(bool),
+        frame["amount"].to_numpy(),
+    )
     flagged = np.zeros(len(s), bool) if threshold is None else s >= threshold
     tp, fp = int((flagged & y).sum()), int((flagged & ~y).sum())
-    value = brute_force_value(s, y, threshold, amount * 0.9 - 5, np.full(len(s), -5.0), np.zeros(len(s)), -amount)
+    value = brute_force_value(
+        s, y, threshold, amount * 0.9 - 5, np.full(len(s), -5.0), np.zeros(len(s)), -amount
+    )
     return {"tp": tp, "fp": fp, "flagged": tp + fp, "positives": int(y.sum()), "value": value}
 
 
-@pytest.fixture
-def explorer_and_frame(qtbot):
+@pytest.fixture(scope="module")
+def frame_and_analysis():
     frame = _frame()
     analysis, _con = run_analysis(frame, PAYOFF, PARAMS)
+    return frame, analysis
+
+
+@pytest.fixture
+def explorer_and_frame(qtbot, frame_and_analysis):
+    frame, analysis = frame_and_analysis
     widget = ThresholdExplorer()
     qtbot.addWidget(widget)
     widget.resize(1200, 800)
@@ -126,7 +140,9 @@ def test_capacity_constraint_shows_the_constrained_optimum(explorer_and_frame, q
     assert (point.index, point.value) == (core.index, core.value)
     # Brute force: the best value over every distinct score (and flag nobody) with <= 12 flagged.
     candidates = [None, *frame["score"].unique()]
-    feasible = [(_oracle(frame, t)["value"], t) for t in candidates if _oracle(frame, t)["flagged"] <= capacity]
+    feasible = [
+        (_oracle(frame, t)["value"], t) for t in candidates if _oracle(frame, t)["flagged"] <= capacity
+    ]
     best_value = max(v for v, _ in feasible)
     assert point.value == pytest.approx(best_value)
     assert format_money(best_value, "USD") in explorer.constrained_label.text()
@@ -148,9 +164,12 @@ def test_precision_and_recall_constraints(explorer_and_frame, qtbot):
     assert constraints == Constraints(min_precision=0.8, min_recall=0.2)
     core = analysis.champion.curve.constrained_optimum(constraints)
     point = explorer.constrained_point()
-    if core is None:
-        assert point is None
-        assert "no threshold meets the constraints" in explorer.constrained_label.text()
-    else:
-        assert point.index == core.index
-        assert point.precision >= 0.8 and point.recall >= 0.2
+    assert (point.index, point.value) == (core.index, core.value)
+    assert point.precision >= 0.8 and point.recall >= 0.2
+    assert point.threshold > analysis.champion.optimum.threshold  # the free optimum is not precise enough
+
+    with qtbot.waitSignal(explorer.constraintsChanged, timeout=2000):
+        explorer._precision.setValue(100.0)
+        explorer._recall.setValue(90.0)
+    assert explorer.constrained_point() is None
+    assert "no threshold meets the constraints" in explorer.constrained_label.text()

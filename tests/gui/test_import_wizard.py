@@ -13,7 +13,9 @@ pytestmark = pytest.mark.gui
 
 
 def _tables(worker) -> list[str]:
-    return [r[0] for r in worker.connection.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+    return [
+        r[0] for r in worker.connection.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    ]
 
 
 def _next(qtbot, wizard):

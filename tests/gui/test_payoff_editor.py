@@ -75,13 +75,20 @@ def test_bad_parameter_values_block_the_signal(editor, qtbot):
     assert editor.parameter_error_text() == "parameter 'recovery_rate': value 'abc' is not a number"
     with qtbot.assertNotEmitted(editor.payoffEdited, wait=DEBOUNCE_MS + 200):
         table.item(0, 1).setText("0.5")  # now outside its range 0.7..0.95
-    assert editor.parameter_error_text() == "parameter 'recovery_rate': the range 0.7 to 0.95 must contain the value 0.5"
+    assert (
+        editor.parameter_error_text()
+        == "parameter 'recovery_rate': the range 0.7 to 0.95 must contain the value 0.5"
+    )
 
 
 def test_set_payoff_does_not_emit_and_round_trips(editor, qtbot):
     with qtbot.assertNotEmitted(editor.payoffEdited, wait=DEBOUNCE_MS + 100):
         editor.set_payoff({"tp": "amount", "fp": "-1"}, {"k": 3.0}, {"k": (1.0, 5.0)})
-    assert editor.payoff_state() == ({"tp": "amount", "fp": "-1", "tn": "0", "fn": "0"}, {"k": 3.0}, {"k": (1.0, 5.0)})
+    assert editor.payoff_state() == (
+        {"tp": "amount", "fp": "-1", "tn": "0", "fn": "0"},
+        {"k": 3.0},
+        {"k": (1.0, 5.0)},
+    )
 
 
 def test_preset_uses_the_data_money_column(qtbot):

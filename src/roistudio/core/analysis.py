@@ -330,6 +330,7 @@ def analyse(
     request: AnalysisRequest,
     *,
     progress: Progress | None = None,
+    validation: ValidationReport | None = None,
 ) -> Analysis:
     """Validate, sweep every model with all breakdowns in one pass, and read off the policies.
 
@@ -343,6 +344,10 @@ def analyse(
         Mapping, payoff, constraints, operating threshold, breakdowns and filters.
     progress
         Optional progress/cancel object (see :mod:`roistudio.core.progress`).
+    validation
+        The validation report of an earlier call with the same table, mapping and filters.
+        Passing it skips the validation queries: a payoff or constraint change re-runs only
+        the aggregation.
 
     Raises
     ------
@@ -355,7 +360,8 @@ def analyse(
     where_sql, where_params = request.filters.to_sql(mapping.timestamp)
     if progress is not None:
         progress.progress(0.0, "Checking the data")
-    validation = validate_mapping(con, table, mapping, where_sql=where_sql, where_params=where_params)
+    if validation is None:
+        validation = validate_mapping(con, table, mapping, where_sql=where_sql, where_params=where_params)
     validation.raise_for_problems()
     label_sql, label_params = validation.label.condition_sql()
 

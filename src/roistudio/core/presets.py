@@ -26,7 +26,20 @@ _NUMERIC_PREFIXES = (
     "UBIGINT", "UHUGEINT", "FLOAT", "REAL", "DOUBLE", "DECIMAL", "NUMERIC",
 )  # fmt: skip
 # Words that make a numeric column look like money, in order of preference after the preset's own.
-_MONEY_WORDS = ("amount", "value", "balance", "revenue", "price", "cost", "spend", "ltv", "clv", "usd", "eur", "gbp")
+_MONEY_WORDS = (
+    "amount",
+    "value",
+    "balance",
+    "revenue",
+    "price",
+    "cost",
+    "spend",
+    "ltv",
+    "clv",
+    "usd",
+    "eur",
+    "gbp",
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,12 @@ PRESETS: dict[str, Preset] = {
                 "tn": "0",
                 "fn": "-amount - chargeback_fee",
             },
-            parameters={"recovery_rate": 0.85, "review_cost": 4.50, "friction_cost": 2.00, "chargeback_fee": 15.00},
+            parameters={
+                "recovery_rate": 0.85,
+                "review_cost": 4.50,
+                "friction_cost": 2.00,
+                "chargeback_fee": 15.00,
+            },
             money_hint="amount",
             money_words=("amount", "amt", "value", "transaction"),
             money_default=120.0,

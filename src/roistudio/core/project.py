@@ -24,13 +24,17 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from roistudio.core.atomic import write_text_atomic
 from roistudio.core.curve import Constraints
 from roistudio.core.errors import ProjectError
 from roistudio.core.filters import Filters
-from roistudio.core.mapping import PERIODS, ColumnMapping
 from roistudio.core.provenance import SourceInfo
+
+if TYPE_CHECKING:
+    # Imported where used: the mapping module loads DuckDB, which the GUI defers past its first paint.
+    from roistudio.core.mapping import ColumnMapping
 
 SCHEMA_VERSION = 1
 FORMAT_MARKER = "model-roi-studio-project"
@@ -214,6 +218,8 @@ def _source(entry: object, folder: Path, name: str) -> DataSource:
 
 def project_from_dict(doc: Mapping, project_path: str | os.PathLike[str]) -> Project:
     """Build a :class:`Project` from a current-version document (see :func:`migrate`)."""
+    from roistudio.core.mapping import PERIODS, ColumnMapping
+
     name = str(project_path)
     folder = Path(project_path).resolve().parent
     try:

@@ -166,6 +166,8 @@ def run_sweep(
     # GROUPING(d) tells which set a result row belongs to; keys are never NULL (coalesced).
     set_id = " + ".join(f"(1 - GROUPING({d})) * {j + 1}" for j, d in enumerate(dim_cols)) or "0"
     key_expr = "coalesce(" + ", ".join([*dim_cols, "''"]) + ")"
+    # A plain GROUP BY is markedly faster than a single grouping set in DuckDB.
+    group_by = f"GROUPING SETS ({grouping_sets})" if dim_cols else "m, s, c"
     # One row per (group, score, class) with two sums: the payoff each row would have if
     # flagged (TP for positives, FP for negatives) and if not (FN, TN). Fewer aggregates than
     # filtered sums per outcome, and NULL payoffs show up as count(v) < count(*).
@@ -178,7 +180,7 @@ def run_sweep(
                count(v_flag) AS n_flag,
                count(v_keep) AS n_keep
         FROM valued
-        GROUP BY GROUPING SETS ({grouping_sets})
+        GROUP BY {group_by}
     """
     if progress is not None:
         progress.progress(0.05, "Aggregating per score in DuckDB")

@@ -172,7 +172,9 @@ class ComparisonView(QWidget):
         self.table.resizeRowsToContents()
         # Exactly as tall as its rows: the chart gets the rest.
         self.table.setFixedHeight(
-            self.table.horizontalHeader().height() + self.table.verticalHeader().length() + 2 * self.table.frameWidth()
+            self.table.horizontalHeader().height()
+            + self.table.verticalHeader().length()
+            + 2 * self.table.frameWidth()
         )
         ax = self.canvas.figure.add_subplot()
         chart_curves.draw_comparison(ax, champion, challenger, symbol=currency_symbol(currency))

@@ -25,12 +25,12 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from roistudio.core.curve import Constraints
 from roistudio.core.errors import RoiError
 from roistudio.core.filters import Filters
-from roistudio.core.mapping import ColumnMapping
 from roistudio.core.project import VIEWS, DataSource, Project, save_project
 
 if TYPE_CHECKING:
     from roistudio.core.analysis import Analysis
     from roistudio.core.importer import ImportReport
+    from roistudio.core.mapping import ColumnMapping
     from roistudio.gui.workers import DatabaseWorker, Job
 
 TABLE = "data"
@@ -301,6 +301,7 @@ class ProjectDocument(QObject):
     def load_demo(self, on_done=None) -> Job:
         """Import the bundled demo and analyse it with its default mapping and payoff."""
         from roistudio.core.demo import demo_data_path, demo_defaults
+        from roistudio.core.mapping import ColumnMapping
 
         defaults = demo_defaults()
         path = str(demo_data_path())

@@ -21,12 +21,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -133,7 +131,9 @@ class ThresholdExplorer(QWidget):
         self.spin.setMinimumWidth(90)
         self.spin.valueChanged.connect(self._on_spin)
         self.use_best = QPushButton("Use best")
-        self.use_best.setToolTip("Move to the threshold with the highest value (under the constraints, if any)")
+        self.use_best.setToolTip(
+            "Move to the threshold with the highest value (under the constraints, if any)"
+        )
         self.use_best.clicked.connect(self._on_use_best)
         self._nobody_label = QLabel("")
         self._nobody_label.setEnabled(False)
@@ -164,7 +164,9 @@ class ThresholdExplorer(QWidget):
         self._recall = self._percent_spin()
         self._fpr_on = QCheckBox("Max false positive rate")
         self._fpr = self._percent_spin()
-        self._fpr_on.setToolTip("False positive rate: share of actual negatives that are flagged (FP / negatives)")
+        self._fpr_on.setToolTip(
+            "False positive rate: share of actual negatives that are flagged (FP / negatives)"
+        )
         self._on_capacity_unit(0)
         capacity_row = QHBoxLayout()
         capacity_row.addWidget(self._capacity, 1)
@@ -309,7 +311,9 @@ class ThresholdExplorer(QWidget):
         self.canvas.clear()
         ax = self.canvas.figure.add_subplot()
         symbol = currency_symbol(self._currency)
-        self._artists = chart_curves.draw_value_curve(ax, model, symbol=symbol, operating=point, show_baselines=True)
+        self._artists = chart_curves.draw_value_curve(
+            ax, model, symbol=symbol, operating=point, show_baselines=True
+        )
         # The constrained optimum is a second marker the GUI moves as constraints change.
         (self._constrained_marker,) = ax.plot(
             [], [], linestyle="none", marker="v", markersize=8, color=chart_style.OPERATING,
@@ -499,7 +503,7 @@ class ThresholdExplorer(QWidget):
         max_flagged = max_rate = None
         if self._capacity_on.isChecked():
             if self._capacity_unit.currentIndex() == 0:
-                max_flagged = int(round(self._capacity.value()))
+                max_flagged = round(self._capacity.value())
             else:
                 max_rate = float(self._capacity.value())
         return Constraints(

@@ -210,7 +210,9 @@ class FilterBar(QWidget):
         self._set_dates_available(False)
 
     # -- public API ---------------------------------------------------------------------------------
-    def set_options(self, segments: Mapping[str, Sequence[str]], date_min: str | None, date_max: str | None) -> None:
+    def set_options(
+        self, segments: Mapping[str, Sequence[str]], date_min: str | None, date_max: str | None
+    ) -> None:
         """The segment columns with their values, and the data's date span (None: no time column).
 
         Resets the bar to "no filter"; call :meth:`set_filters` afterwards to restore a saved one.

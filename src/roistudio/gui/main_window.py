@@ -34,16 +34,9 @@ from PySide6.QtWidgets import (
 from roistudio import __version__
 from roistudio.core.errors import RoiError
 from roistudio.core.project import PROJECT_SUFFIX, VIEWS
-from roistudio.gui.comparison_view import ComparisonView
 from roistudio.gui.document import ProjectDocument
-from roistudio.gui.explorer import ThresholdExplorer
 from roistudio.gui.export_actions import Exporter
-from roistudio.gui.filter_bar import FilterBar
-from roistudio.gui.import_wizard import FILE_FILTER, ImportWizard, validation_html
-from roistudio.gui.payoff_editor import PayoffEditor
-from roistudio.gui.segments_view import SegmentsView
 from roistudio.gui.settings import Settings
-from roistudio.gui.trends_view import TrendsView
 from roistudio.gui.workers import DatabaseWorker
 
 APP_NAME = "Model ROI Studio"
@@ -116,6 +109,8 @@ class DataPage(QWidget):
         )
 
     def show_data(self, document: ProjectDocument) -> None:
+        from roistudio.gui.import_wizard import validation_html
+
         self.mapping_button.setEnabled(document.has_data)
         analysis = document.analysis
         parts = [validation_html(analysis.validation if analysis else None, document.import_report)]
@@ -153,20 +148,24 @@ class MainWindow(QMainWindow):
         Database worker to use (a new one is started when omitted).
     settings
         Preferences store (the user's QSettings when omitted).
+    lazy
+        Build only the shell (menus, Data page, empty tabs) now and the analysis views, which
+        load pandas and matplotlib, in :meth:`finish_startup`, once the window has painted.
     """
 
-    def __init__(self, worker: DatabaseWorker | None = None, settings: Settings | None = None) -> None:
+    def __init__(
+        self, worker: DatabaseWorker | None = None, settings: Settings | None = None, *, lazy: bool = False
+    ) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
         self.settings = settings or Settings()
         self._own_worker = worker is None
         self.worker = worker or DatabaseWorker(parent=self)
-        if self._own_worker:
-            self.worker.start()
         self.doc = ProjectDocument(self.worker, self)
         self.exporter = Exporter(self.doc, self)
         self._syncing = False
         self._closing = False
+        self._started = False
         self.recovery_path = recovery_folder() / f"autosave-{os.getpid()}{PROJECT_SUFFIX}"
         self._build_pages()
         self._build_status_bar()
@@ -184,29 +183,62 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start()
         self._update_title()
         self._update_actions()
+        if not lazy:
+            self.finish_startup()
 
-    # -- construction ---------------------------------------------------------------------------------
-    def _build_pages(self) -> None:
-        self.data_page = DataPage(self)
+    def finish_startup(self) -> None:
+        """Start the database thread and build the analysis views (idempotent)."""
+        if self._started:
+            return
+        self._started = True
+        if self._own_worker:
+            self.worker.start()
+        from roistudio.gui.comparison_view import ComparisonView
+        from roistudio.gui.explorer import ThresholdExplorer
+        from roistudio.gui.filter_bar import FilterBar
+        from roistudio.gui.payoff_editor import PayoffEditor
+        from roistudio.gui.segments_view import SegmentsView
+        from roistudio.gui.trends_view import TrendsView
+
         self.payoff_editor = PayoffEditor()
         self.explorer = ThresholdExplorer()
         self.comparison_view = ComparisonView()
         self.segments_view = SegmentsView()
         self.trends_view = TrendsView()
+        for view, widget in (
+            ("payoff", self.payoff_editor),
+            ("threshold", self.explorer),
+            ("comparison", self.comparison_view),
+            ("segments", self.segments_view),
+            ("trends", self.trends_view),
+        ):
+            holder = self.tabs.widget(VIEWS.index(view))
+            holder.layout().takeAt(0).widget().deleteLater()  # the "Loading…" label
+            holder.layout().addWidget(widget)
         self.filter_bar = FilterBar()
         self.filter_bar.setToolTip("Which rows every analysis looks at (segments and dates)")
+        self.filter_bar.setEnabled(False)
+        self.top_layout.replaceWidget(self.filter_placeholder, self.filter_bar)
+        self.filter_placeholder.deleteLater()
+        self._connect_views()
+
+    # -- construction ---------------------------------------------------------------------------------
+    def _build_pages(self) -> None:
+        self.data_page = DataPage(self)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        pages = {
-            "data": self.data_page,
-            "payoff": self.payoff_editor,
-            "threshold": self.explorer,
-            "comparison": self.comparison_view,
-            "segments": self.segments_view,
-            "trends": self.trends_view,
-        }
         for view in VIEWS:
-            self.tabs.addTab(pages[view], TAB_TITLES[view])
+            if view == "data":
+                page = self.data_page
+            else:
+                # A holder the real view is put into by finish_startup().
+                page = QWidget()
+                holder = QVBoxLayout(page)
+                holder.setContentsMargins(0, 0, 0, 0)
+                loading = QLabel("Loading…")
+                loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                holder.addWidget(loading)
+            self.tabs.addTab(page, TAB_TITLES[view])
         self.tabs.setTabToolTip(VIEWS.index("threshold"), "Value in money at every threshold; pick the operating one")
         self.tabs.setTabToolTip(VIEWS.index("comparison"), "Champion vs challenger on the same rows")
         self.tabs.setTabToolTip(VIEWS.index("segments"), "Where the money is lost, per segment value")
@@ -222,11 +254,12 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 6, 8, 4)
         layout.setSpacing(6)
-        layout.addWidget(self.filter_bar)
+        self.filter_placeholder = QWidget()
+        layout.addWidget(self.filter_placeholder)
         layout.addWidget(self.error_banner)
         layout.addWidget(self.tabs, 1)
+        self.top_layout = layout
         self.setCentralWidget(central)
-        self.filter_bar.setEnabled(False)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -318,15 +351,7 @@ class MainWindow(QMainWindow):
 
     def _connect_document(self) -> None:
         doc = self.doc
-        doc.analysisChanged.connect(self._on_analysis)
         doc.analysisFailed.connect(self._on_analysis_failed)
-        doc.thresholdChanged.connect(self.explorer.set_threshold)
-        doc.constraintsChanged.connect(self._on_constraints)
-        doc.payoffChanged.connect(self._on_payoff)
-        doc.mappingChanged.connect(self._on_mapping)
-        doc.dataLoaded.connect(lambda _report: self._on_mapping())
-        doc.filtersChanged.connect(self._on_filters)
-        doc.optionsChanged.connect(self._on_options)
         doc.viewChanged.connect(self._on_view)
         doc.dirtyChanged.connect(self._update_title)
         doc.pathChanged.connect(lambda _p: self._update_title())
@@ -335,15 +360,26 @@ class MainWindow(QMainWindow):
         doc.progress.connect(self._on_progress)
         doc.sourceChanged.connect(self._on_source_changed)
         doc.dataFailed.connect(self._on_data_failed)
-        self.explorer.thresholdChanged.connect(doc.set_threshold)
-        self.explorer.constraintsChanged.connect(doc.set_constraints)
-        self.payoff_editor.payoffEdited.connect(self._on_payoff_edited)
-        self.filter_bar.filtersChanged.connect(self._on_filters_edited)
         self.tabs.currentChanged.connect(lambda i: doc.set_view(VIEWS[i]))
         self.exporter.finished.connect(
             lambda paths: self.statusBar().showMessage(f"Exported {', '.join(Path(p).name for p in paths)}", 8000)
         )
         self.exporter.failed.connect(self._show_error)
+
+    def _connect_views(self) -> None:
+        doc = self.doc
+        doc.analysisChanged.connect(self._on_analysis)
+        doc.thresholdChanged.connect(self.explorer.set_threshold)
+        doc.constraintsChanged.connect(self._on_constraints)
+        doc.payoffChanged.connect(self._on_payoff)
+        doc.mappingChanged.connect(self._on_mapping)
+        doc.dataLoaded.connect(lambda _report: self._on_mapping())
+        doc.filtersChanged.connect(self._on_filters)
+        doc.optionsChanged.connect(self._on_options)
+        self.explorer.thresholdChanged.connect(doc.set_threshold)
+        self.explorer.constraintsChanged.connect(doc.set_constraints)
+        self.payoff_editor.payoffEdited.connect(self._on_payoff_edited)
+        self.filter_bar.filtersChanged.connect(self._on_filters_edited)
 
     # -- document -> views -----------------------------------------------------------------------------
     def _on_analysis(self, analysis) -> None:
@@ -495,8 +531,11 @@ class MainWindow(QMainWindow):
 
     def open_data(self, path: str | None = None) -> None:
         """Run the import wizard (on ``path`` when given) and start a new project on the result."""
+        self.finish_startup()
         if not self.maybe_save():
             return
+        from roistudio.gui.import_wizard import ImportWizard
+
         table = f"import_{dt.datetime.now().strftime('%H%M%S%f')}"
         wizard = ImportWizard(self.worker, path or None, table=table, parent=self)
         if wizard.exec() and wizard.import_result is not None:
@@ -520,6 +559,7 @@ class MainWindow(QMainWindow):
         if not self.doc.has_data:
             return
         from roistudio.gui.document import ImportResult
+        from roistudio.gui.import_wizard import ImportWizard
 
         result = ImportResult(self.doc.import_report, {})
         wizard = ImportWizard(self.worker, existing=result, initial_mapping=self.doc.mapping, parent=self)
@@ -527,6 +567,7 @@ class MainWindow(QMainWindow):
             self.doc.set_mapping(wizard.mapping())
 
     def open_demo(self) -> None:
+        self.finish_startup()
         if not self.maybe_save():
             return
         self.statusBar().showMessage("Loading the demo…")
@@ -538,6 +579,7 @@ class MainWindow(QMainWindow):
             self.open_project(path)
 
     def open_project(self, path: str, on_done=None) -> None:
+        self.finish_startup()
         if not self.maybe_save():
             return
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import shiboken6
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
@@ -35,7 +36,9 @@ class MplCanvas(FigureCanvasQTAgg):
         Logical dots per inch; the device pixel ratio is applied on top by the backend.
     """
 
-    def __init__(self, parent: QWidget | None = None, *, width: float = 6.0, height: float = 4.0, dpi: float = 100):
+    def __init__(
+        self, parent: QWidget | None = None, *, width: float = 6.0, height: float = 4.0, dpi: float = 100
+    ):
         figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained", facecolor="white")
         super().__init__(figure)
         self.setParent(parent)
@@ -58,6 +61,13 @@ class MplCanvas(FigureCanvasQTAgg):
         self._moving = tuple(artists)
         for artist in self._moving:
             artist.set_animated(True)
+
+    def draw(self) -> None:
+        # A deferred draw_idle can fire after Qt deleted the widget (window closed); drawing
+        # then would raise from a timer callback, so skip it.
+        if not shiboken6.isValid(self):
+            return
+        super().draw()
 
     def redraw(self) -> None:
         """Draw the whole figure now (after new data), which also refreshes the blit background."""

@@ -135,7 +135,10 @@ class _ExpressionEdit(QLineEdit):
         if start is not None and fmt is not None:
             attributes.append(
                 QInputMethodEvent.Attribute(
-                    QInputMethodEvent.AttributeType.TextFormat, start - self.cursorPosition(), max(1, length), fmt
+                    QInputMethodEvent.AttributeType.TextFormat,
+                    start - self.cursorPosition(),
+                    max(1, length),
+                    fmt,
                 )
             )
         QCoreApplication.sendEvent(self, QInputMethodEvent("", attributes))
@@ -342,7 +345,9 @@ class PayoffEditor(QWidget):
         row = self._table.rowCount()
         self._table.insertRow(row)
         for col, content in ((_NAME, name), (_VALUE, value), (_LOW, low), (_HIGH, high)):
-            text = content if isinstance(content, str) else ("" if content is None else _format_number(content))
+            text = (
+                content if isinstance(content, str) else ("" if content is None else _format_number(content))
+            )
             item = QTableWidgetItem(text)
             if col != _NAME:
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

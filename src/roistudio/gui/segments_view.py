@@ -27,11 +27,17 @@ SEGMENT_COLUMNS = (
     GroupColumn("Segment", lambda g: g.key, "text"),
     GroupColumn("Rows", lambda g: g.rows, "count", "Labelled rows in the segment"),
     GroupColumn("Positives", lambda g: g.positives, "count", "Labelled positives in the segment"),
-    GroupColumn("Flagged", lambda g: g.operating.flagged, "count", "Labelled rows flagged at the operating threshold"),
+    GroupColumn(
+        "Flagged", lambda g: g.operating.flagged, "count", "Labelled rows flagged at the operating threshold"
+    ),
     GroupColumn("Precision", lambda g: g.operating.precision, "percent", "TP / flagged", known_only=True),
     GroupColumn("Recall", lambda g: g.operating.recall, "percent", "TP / positives", known_only=True),
     GroupColumn(
-        "Value", lambda g: g.operating.value, "money", "Value at the overall operating threshold", known_only=True
+        "Value",
+        lambda g: g.operating.value,
+        "money",
+        "Value at the overall operating threshold",
+        known_only=True,
     ),
     GroupColumn(
         "Money lost",
@@ -87,7 +93,9 @@ class SegmentsView(QWidget):
         content_layout.addLayout(top)
         content_layout.addWidget(splitter, 1)
 
-        self._empty = QLabel("Map one or more segment columns (channel, region...) to see where money is lost")
+        self._empty = QLabel(
+            "Map one or more segment columns (channel, region...) to see where money is lost"
+        )
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty.setEnabled(False)
         self._stack = QStackedWidget()

@@ -16,7 +16,13 @@ from roistudio.charts import breakdown as chart_breakdown
 from roistudio.charts.breakdown import period_label
 from roistudio.core.analysis import Analysis, GroupResult
 from roistudio.gui.mpl_canvas import MplCanvas
-from roistudio.gui.widgets import GroupColumn, GroupTableModel, SortedTableView, currency_symbol, format_threshold
+from roistudio.gui.widgets import (
+    GroupColumn,
+    GroupTableModel,
+    SortedTableView,
+    currency_symbol,
+    format_threshold,
+)
 
 __all__ = ["PERIOD_COLUMNS", "TrendsView"]
 
@@ -31,7 +37,11 @@ PERIOD_COLUMNS = (
     GroupColumn("Flagged", _all_flagged, "count", "Rows flagged at the operating threshold, labelled or not"),
     GroupColumn("Not yet known", lambda g: g.unlabeled, "count", "Rows whose label is not known yet"),
     GroupColumn(
-        "Value", lambda g: g.operating.value, "money", "Value at the operating threshold (labelled rows)", known_only=True
+        "Value",
+        lambda g: g.operating.value,
+        "money",
+        "Value at the operating threshold (labelled rows)",
+        known_only=True,
     ),
     GroupColumn(
         "Money lost",
@@ -40,7 +50,13 @@ PERIOD_COLUMNS = (
         "Perfect-knowledge value minus the value achieved",
         known_only=True,
     ),
-    GroupColumn("Precision", lambda g: g.operating.precision, "percent", "TP / flagged (labelled rows)", known_only=True),
+    GroupColumn(
+        "Precision",
+        lambda g: g.operating.precision,
+        "percent",
+        "TP / flagged (labelled rows)",
+        known_only=True,
+    ),
     GroupColumn("Recall", lambda g: g.operating.recall, "percent", "TP / positives", known_only=True),
 )
 
@@ -56,7 +72,10 @@ class TrendsView(QWidget):
         self.canvas = MplCanvas(self, width=7, height=3.5)
         self._period: str | None = None
         # The period column shows "Mar 2026" but sorts by the ISO first day.
-        columns = (replace(PERIOD_COLUMNS[0], display=lambda g: period_label(g.key, self._period)), *PERIOD_COLUMNS[1:])
+        columns = (
+            replace(PERIOD_COLUMNS[0], display=lambda g: period_label(g.key, self._period)),
+            *PERIOD_COLUMNS[1:],
+        )
         self.model = GroupTableModel(columns, unknown=lambda g: g.fully_unlabeled, parent=self)
         self.table = SortedTableView()
         self.table.set_source(self.model)

@@ -52,7 +52,9 @@ def currency_symbol(currency: str) -> str:
     return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
 
 
-def format_money(value: float | None, currency: str = "USD", *, signed: bool = False, decimals: int = 0) -> str:
+def format_money(
+    value: float | None, currency: str = "USD", *, signed: bool = False, decimals: int = 0
+) -> str:
     """Money as the user reads it: ``-$1,234``, ``+€56`` (``signed``), ``n/a`` for None or NaN.
 
     Parameters
@@ -139,7 +141,9 @@ class KpiTile(QFrame):
         if caption is not None:
             self._caption.setText(caption)
         palette = self._value.palette()
-        color = error_color(self.palette()) if tone == "bad" else self.palette().color(QPalette.ColorRole.Text)
+        color = (
+            error_color(self.palette()) if tone == "bad" else self.palette().color(QPalette.ColorRole.Text)
+        )
         palette.setColor(QPalette.ColorRole.WindowText, color)
         self._value.setPalette(palette)
 
@@ -209,9 +213,7 @@ class ConfusionMatrixWidget(QWidget):
                 continue
             count = getattr(point, outcome)
             money = getattr(point, f"{outcome}_value")
-            cell.setText(
-                f"<b>{outcome.upper()}</b> {format_count(count)}<br>{format_money(money, currency)}"
-            )
+            cell.setText(f"<b>{outcome.upper()}</b> {format_count(count)}<br>{format_money(money, currency)}")
 
     def cell_text(self, outcome: str) -> str:
         """Plain text of one cell (``tp``, ``fp``, ``tn``, ``fn``), for tests and accessibility."""

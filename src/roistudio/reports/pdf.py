@@ -20,7 +20,6 @@ Conventions:
 
 from __future__ import annotations
 
-import io
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -28,19 +27,21 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    Image,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -182,18 +183,37 @@ class _Styles:
 # -- charts ---------------------------------------------------------------------------------------
 
 
-def _chart(draw: Callable[[Axes], object], width: float, height: float) -> Image:
-    """Render a chart drawn on a fresh Figure to a PNG placed at ``width`` x ``height`` points."""
-    fig = Figure(figsize=(width / inch, height / inch), dpi=CHART_DPI, layout="constrained")
+class _ChartImage(Flowable):
+    """A rendered chart placed at its physical size.
+
+    Takes the rendered pixels directly (no PNG encode and decode on the way), which keeps the
+    report fast: reportlab compresses the raw pixels once itself.
+    """
+
+    def __init__(self, pixels: PILImage.Image, width: float, height: float):
+        super().__init__()
+        self._image = ImageReader(pixels)
+        self.width, self.height = width, height
+
+    def wrap(self, available_width, available_height):
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.drawImage(self._image, 0, 0, width=self.width, height=self.height)
+
+
+def _chart(draw: Callable[[Axes], object], width: float, height: float) -> Flowable:
+    """Render a chart drawn on a fresh Figure at :data:`CHART_DPI`, sized ``width`` x ``height`` points."""
+    fig = Figure(
+        figsize=(width / inch, height / inch), dpi=CHART_DPI, layout="constrained", facecolor="white"
+    )
     fig.get_layout_engine().set(w_pad=0.04, h_pad=0.04)
     draw(fig.add_subplot())
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=CHART_DPI, facecolor="white")
-    # matplotlib writes RGBA; an opaque RGB image is smaller and needs no soft mask in the PDF.
-    rgb = io.BytesIO()
-    PILImage.open(io.BytesIO(buffer.getvalue())).convert("RGB").save(rgb, format="PNG", optimize=False)
-    rgb.seek(0)
-    return Image(rgb, width=width, height=height)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    # An opaque RGB image: smaller than RGBA and needs no soft mask in the PDF.
+    pixels = PILImage.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
+    return _ChartImage(pixels, width, height)
 
 
 # -- tables ---------------------------------------------------------------------------------------
@@ -244,24 +264,27 @@ def _table(
 ) -> Table:
     """A report table: bold header repeated on every page, zebra rows, numbers right-aligned.
 
-    Cells that are Paragraphs are used as given; other cells are converted to text. Columns from
-    ``numeric_from`` on are right-aligned. ``highlight`` lists body rows (0-based) set in bold.
+    Columns before ``numeric_from`` hold text that may wrap (Paragraphs of escaped text); the
+    others hold short numbers drawn as plain strings, right-aligned and never parsed as markup
+    (much faster than a Paragraph per cell: a 500-segment table stays quick). Cells that are
+    already flowables are used as given. ``highlight`` lists body rows (0-based) set in bold.
     """
     head = [
         Paragraph(escape(h), styles.cell_head_right if i >= numeric_from else styles.cell_head)
         for i, h in enumerate(header)
     ]
+    bold_rows = set(highlight)
     body = []
     for r, row in enumerate(rows):
-        out = []
+        out: list = []
         for i, cell in enumerate(row):
             if isinstance(cell, Flowable):
                 out.append(cell)
-                continue
-            text = _text(cell)
-            if r in highlight:
-                text = f"<b>{text}</b>"
-            out.append(Paragraph(text, styles.cell_right if i >= numeric_from else styles.cell))
+            elif i < numeric_from:
+                text = _text(cell)
+                out.append(Paragraph(f"<b>{text}</b>" if r in bold_rows else text, styles.cell))
+            else:
+                out.append(_CONTROL.sub("", str(cell)))
         body.append(out)
     commands = [
         ("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
@@ -272,6 +295,12 @@ def _table(
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("FONTNAME", (0, 1), (-1, -1), styles.regular),
+        ("FONTSIZE", (0, 1), (-1, -1), styles.cell.fontSize),
+        ("LEADING", (0, 1), (-1, -1), styles.cell.leading),
+        ("TEXTCOLOR", (0, 1), (-1, -1), INK),
+        ("ALIGN", (numeric_from, 1), (-1, -1), "RIGHT"),
+        *[("FONTNAME", (0, r + 1), (-1, r + 1), styles.bold) for r in bold_rows],
         *extra,
     ]
     commands += [("BACKGROUND", (0, r), (-1, r), ZEBRA) for r in range(2, len(body) + 1, 2)]
@@ -883,7 +912,15 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
             creator=f"Model ROI Studio {model.app_version}",
             keywords="model value, threshold, ROI",
         )
-        doc.build(build_story(model, styles), canvasmaker=_canvas_class(model, regular))
+        story = build_story(model, styles)
+        # reportlab ASCII85-encodes binary streams by default, in pure Python here: slow on chart
+        # images and pointless in a binary file. Switched off for this build only.
+        previous = rl_config.useA85
+        rl_config.useA85 = 0
+        try:
+            doc.build(story, canvasmaker=_canvas_class(model, regular))
+        finally:
+            rl_config.useA85 = previous
 
     try:
         write_with_atomic(path, write)

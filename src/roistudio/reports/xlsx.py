@@ -52,6 +52,11 @@ MAX_SWEEP_ROWS = 2000
 MAX_GROUP_ROWS = 5000  # segment values listed per segment column
 MAX_CHART_BARS = 15
 
+# Fixed table names, reserved so no parameter's defined name can take them (Excel keeps table
+# names and defined names in one namespace).
+_TABLE_NAMES = ("tblSweep", "tblTrend", *(f"tblSegments{n}" for n in range(1, 100)))
+_VALUE = "Value"
+
 DECISION_RULE = "a row is flagged iff score >= threshold"
 NOT_YET_KNOWN = "labels not yet known"
 
@@ -282,7 +287,7 @@ def _linear_formula(ctx: _Context, coefficient_refs: Sequence[str]) -> str:
     parts = [coefficient_refs[0]]
     for name, ref in zip(ctx.linear.parameter_names, coefficient_refs[1:], strict=True):
         parts.append(f"{ctx.names[name]}*{ref}")
-    return "=" + "+".join(parts[:-1])
+    return "=" + "+".join(parts)
 
 
 # -- Assumptions -----------------------------------------------------------------------------------
@@ -315,7 +320,8 @@ def _assumptions(wb: Workbook, ctx: _Context) -> None:
     row = _section(ws, row, "Parameters", last)
     _header_row(ws, row, ["Parameter", "Name in formulas", "Value"])
     row += 1
-    taken: list[str] = []
+    # Table names share the defined names' namespace in Excel: keep them apart.
+    taken: list[str] = list(_TABLE_NAMES)
     for name, value in model.parameters:
         defined = safe_defined_name(name, taken)
         taken.append(defined)
@@ -355,7 +361,7 @@ def _assumptions(wb: Workbook, ctx: _Context) -> None:
         )  # fmt: skip
         row += 1
         names = ctx.linear.parameter_names
-        headers = ["Policy", "Threshold", "Constant", *(f"per {n}" for n in names), "Value"]
+        headers = ["Policy", "Threshold", "Constant", *(f"per {ctx.names[n]}" for n in names), "Value"]
         _header_row(ws, row, headers)
         row += 1
         for key, label, point in key_policies(model):
@@ -543,7 +549,7 @@ def _threshold_sweep(wb: Workbook, ctx: _Context) -> tuple[Worksheet, int, int, 
         )
     row = _note(ws, 3, note, 12, height=30) + 1
     header_row = row
-    headers = [*_SWEEP_HEADERS, *(["Constant", *(f"per {n}" for n in names)] if live else [])]
+    headers = [*_SWEEP_HEADERS, *(["Constant", *(f"per {ctx.names[n]}" for n in names)] if live else [])]
     _header_row(ws, header_row, headers)
     first = header_row + 1
 
@@ -594,7 +600,7 @@ def _threshold_sweep(wb: Workbook, ctx: _Context) -> tuple[Worksheet, int, int, 
                 ws.cell(r, 12), ", ".join(tags[int(i)]), Font(name="Calibri", size=10, bold=True, color=_NAVY)
             )
     last_row = first + len(idx) - 1
-    _add_table(ws, "Sweep", header_row, last_row, 1, len(headers))
+    _add_table(ws, "tblSweep", header_row, last_row, 1, len(headers))
     ws.freeze_panes = ws.cell(first, 2)
     # Print the readable columns only, with the header on every page.
     ws.print_area = f"A1:{get_column_letter(len(_SWEEP_HEADERS))}{last_row}"
@@ -737,8 +743,9 @@ def _groups_table(
     """Write one table of groups; returns (first data row, last data row, column by header)."""
     challenger = ctx.model.challenger is not None
     headers = [first_header, "Labelled rows", "Positives", "Rows without label", "Flagged", "Precision",
-               "Recall", "Value", "Money lost", "Best threshold", "Value at best"]  # fmt: skip
+               "Recall", _VALUE, "Money lost", "Best threshold", "Value at best"]  # fmt: skip
     if challenger:
+        headers[headers.index(_VALUE)] = "Champion value"
         headers.append("Challenger value")
     if period is not None:
         headers.append("Status")
@@ -763,7 +770,7 @@ def _groups_table(
         _num(ws.cell(r, col["Flagged"]), p.flagged if known else None, INTEGER)
         _num(ws.cell(r, col["Precision"]), p.precision, PERCENT)
         _num(ws.cell(r, col["Recall"]), p.recall, PERCENT)
-        _num(ws.cell(r, col["Value"]), p.value if known else None, ctx.money)
+        _num(ws.cell(r, col.get(_VALUE) or col["Champion value"]), p.value if known else None, ctx.money)
         _num(ws.cell(r, col["Money lost"]), g.money_lost if known else None, ctx.money)
         if known:
             _threshold_cell(ws.cell(r, col["Best threshold"]), g.optimum.threshold)
@@ -816,7 +823,7 @@ def _segments(wb: Workbook, ctx: _Context) -> None:
         if len(groups) > len(shown):
             note += f" The {len(shown):,} segments losing the most money of {len(groups):,} are listed."
         _note(ws, 3, note, 11)
-        first, _, col = _groups_table(ws, ctx, shown, 5, "Segment", f"Segments{n}")
+        first, _, col = _groups_table(ws, ctx, shown, 5, "Segment", f"tblSegments{n}")
         if shown:
             chart = BarChart()
             chart.type = "bar"
@@ -851,14 +858,16 @@ def _trend(wb: Workbook, ctx: _Context) -> None:
     _note(ws, 3, f"Periods whose rows have no label yet are marked '{NOT_YET_KNOWN}': their value is unknown, "
           "not zero.", 12)  # fmt: skip
     first, last_row, col = _groups_table(
-        ws, ctx, model.periods, 5, period.capitalize(), "Trend", period=period
+        ws, ctx, model.periods, 5, period.capitalize(), "tblTrend", period=period
     )
     chart = BarChart()
     chart.type = "col"
     chart.style = 10
     chart.title = f"Value per {period}"
     cats = Reference(ws, min_col=1, min_row=first, max_row=last_row)
-    data = Reference(ws, min_col=col["Value"], min_row=first - 1, max_row=last_row)
+    data = Reference(
+        ws, min_col=col.get(_VALUE) or col["Champion value"], min_row=first - 1, max_row=last_row
+    )
     chart.add_data(data, titles_from_data=True)
     if "Challenger value" in col:
         chart.add_data(Reference(ws, min_col=col["Challenger value"], min_row=first - 1, max_row=last_row),

@@ -1,0 +1,199 @@
+"""The main window on the demo: undo to clean, save/close prompts, autosave recovery, links, export."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+import roistudio.gui.main_window as main_window
+from roistudio.core.demo import DEMO_PARAMETERS, demo_data_path
+from roistudio.core.filters import Filters
+from roistudio.core.project import VIEWS
+from roistudio.gui.app import NO_DISPLAY_MESSAGE
+from roistudio.gui.settings import Settings
+
+pytestmark = pytest.mark.gui
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+@pytest.fixture
+def make_window(qtbot, worker, tmp_path, monkeypatch):
+    monkeypatch.setattr(main_window, "recovery_folder", lambda: tmp_path / "recovery")
+
+    def make():
+        settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+        window = main_window.MainWindow(worker, settings)
+        qtbot.addWidget(window)
+        window.show()
+        return window
+
+    return make
+
+
+def _open_demo(qtbot, window):
+    with qtbot.waitSignal(window.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None):
+        window.open_demo()
+    return window
+
+
+@pytest.fixture
+def demo_window(qtbot, make_window):
+    return _open_demo(qtbot, make_window())
+
+
+def _demo_value_at(threshold: float) -> float:
+    """The demo payoff summed with pandas over labelled rows, independently of the sweep."""
+    import pandas as pd
+
+    frame = pd.read_parquet(demo_data_path())
+    frame = frame[frame.is_fraud.notna()]
+    p = DEMO_PARAMETERS
+    flagged = frame.champion_score >= threshold
+    fraud = frame.is_fraud == 1
+    tp = (-frame.amount * (1 - p["recovery_rate"]) - p["review_cost"])[flagged & fraud].sum()
+    fp = (-p["review_cost"] - p["friction_cost"]) * (flagged & ~fraud).sum()
+    fn = (-frame.amount - p["chargeback_fee"])[~flagged & fraud].sum()
+    return float(tp + fp + fn)
+
+
+def test_no_display_prints_one_line_and_exits_2(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+    done = subprocess.run(
+        [sys.executable, "-m", "roistudio"], env=env, capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert done.stderr == NO_DISPLAY_MESSAGE + "\n"
+
+
+def test_demo_opens_mapped_and_swept_in_the_real_views(demo_window):
+    from roistudio.gui.explorer import ThresholdExplorer
+    from roistudio.gui.payoff_editor import PayoffEditor
+    from roistudio.gui.segments_view import SegmentsView
+    from roistudio.gui.trends_view import TrendsView
+
+    w = demo_window
+    assert isinstance(w.explorer, ThresholdExplorer) and w.tabs.widget(2).isAncestorOf(w.explorer)
+    assert isinstance(w.payoff_editor, PayoffEditor) and isinstance(w.segments_view, SegmentsView)
+    assert isinstance(w.trends_view, TrendsView)
+    assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == [
+        "Data", "Payoff", "Threshold explorer", "Comparison", "Segments", "Trends"
+    ]  # fmt: skip
+    analysis = w.doc.analysis
+    assert analysis.challenger is not None and len(analysis.periods) == 12
+    assert analysis.operating.value == pytest.approx(_demo_value_at(analysis.operating.threshold), abs=0.01)
+    assert w.tabs.currentIndex() == VIEWS.index("threshold")
+    assert not w.isWindowModified()
+
+
+def test_threshold_moves_then_undo_is_clean_again(qtbot, demo_window):
+    w = demo_window
+    w.explorer.thresholdChanged.emit(0.3)
+    w.explorer.thresholdChanged.emit(0.35)
+    assert w.isWindowModified() and w.doc.analysis.operating.threshold == 0.35
+    assert w.doc.analysis.operating.value == pytest.approx(_demo_value_at(0.35), abs=0.01)
+    assert w.undo_action.text() == "&Undo Move threshold"
+    w.undo_action.trigger()
+    assert not w.isWindowModified()
+    w.redo_action.trigger()
+    assert w.doc.threshold == 0.35 and w.isWindowModified()
+
+
+def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(qtbot, demo_window, monkeypatch):
+    w = demo_window
+    w.doc.set_threshold(0.4)
+    answers = [QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Discard]
+    monkeypatch.setattr(w, "ask_save_changes", lambda: answers.pop(0))
+    w.autosave()
+    assert w.recovery_path.exists()
+    assert not w.close()
+    assert w.isVisible() and w.recovery_path.exists()
+    assert w.close()
+    assert not w.recovery_path.exists()  # removed on close
+
+
+def test_autosaved_work_is_offered_on_the_next_start(qtbot, demo_window, make_window, monkeypatch):
+    crashed = demo_window
+    crashed.doc.set_threshold(0.42)
+    crashed.autosave()
+    # The next session has another process id, hence another recovery file of its own.
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    fresh = make_window()
+    fresh.recovery_path = fresh.recovery_path.with_name("autosave-1.roiproj")
+    with qtbot.waitSignal(fresh.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None):
+        fresh.offer_recovery()
+    assert fresh.doc.threshold == 0.42 and fresh.doc.project.threshold_user_set
+    assert fresh.isWindowModified()
+    assert fresh.doc.path is None
+    assert not crashed.recovery_path.exists()  # consumed
+
+
+def test_save_then_link_round_trip_opens_the_same_view(qtbot, demo_window, make_window, tmp_path):
+    w = demo_window
+    w.doc.set_threshold(0.25)
+    with qtbot.waitSignal(w.doc.analysisChanged, timeout=30_000):
+        w.doc.set_filters(Filters({"channel": ("online",)}))
+    assert w._save_to(str(tmp_path / "fraud.roiproj"))
+    assert not w.isWindowModified()
+    w.tabs.setCurrentIndex(VIEWS.index("segments"))
+    link = w.current_link()
+    assert link.startswith(f"roistudio://open?project={tmp_path}/fraud.roiproj&view=segments&threshold=0.25&filters=")
+
+    other = make_window()
+    with qtbot.waitSignal(other.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None):
+        other.open_link(link)
+    qtbot.waitUntil(lambda: other.tabs.currentIndex() == VIEWS.index("segments"), timeout=5000)
+    assert other.doc.project.filters == Filters({"channel": ("online",)})
+    assert other.doc.analysis.operating.threshold == 0.25
+    assert other.explorer.threshold() == 0.25
+    assert other.doc.analysis.operating.value == w.doc.analysis.operating.value
+
+
+def test_a_bad_link_says_what_is_wrong(qtbot, make_window, monkeypatch):
+    w = make_window()
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    w.open_link("roistudio://open?project=x.roiproj&view=pie")
+    assert shown == ["not a valid Model ROI Studio link: unknown view 'pie'; use one of data, payoff, "
+                     "threshold, comparison, segments, trends"]  # fmt: skip
+
+
+def test_export_writes_the_workbook_and_the_pdf(qtbot, demo_window, tmp_path):
+    import openpyxl
+    from pypdf import PdfReader
+
+    w = demo_window
+    targets = {"xlsx": str(tmp_path / "report.xlsx"), "pdf": str(tmp_path / "report.pdf")}
+    with qtbot.waitSignal(w.exporter.finished, timeout=120_000) as done:
+        w.exporter.write(targets)
+    assert done.args == [[targets["xlsx"], targets["pdf"]]]
+    expected = _demo_value_at(w.doc.analysis.operating.threshold)
+    book = openpyxl.load_workbook(targets["xlsx"], data_only=False)
+    numbers = [c.value for ws in book.worksheets[:2] for row in ws.iter_rows() for c in row
+               if isinstance(c.value, int | float)]  # fmt: skip
+    assert any(abs(v - expected) < 0.01 for v in numbers)
+    first_page = PdfReader(targets["pdf"]).pages[0].extract_text()
+    assert "Card fraud review" in first_page
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_dropping_a_project_file_opens_it(qtbot, make_window, monkeypatch, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    w = make_window()
+    opened = []
+    monkeypatch.setattr(w, "open_project", lambda path, on_done=None: opened.append(path))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "a.roiproj"))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    w.dropEvent(event)
+    qtbot.waitUntil(lambda: bool(opened), timeout=2000)
+    assert opened == [str(tmp_path / "a.roiproj")]
