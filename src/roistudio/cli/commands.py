@@ -12,7 +12,7 @@ from roistudio.core.analysis import Analysis, AnalysisRequest, analyse
 from roistudio.core.curve import Constraints, CurvePoint
 from roistudio.core.errors import DataError, MappingError, RoiError
 from roistudio.core.filters import Filters
-from roistudio.core.mapping import ColumnMapping, table_columns
+from roistudio.core.mapping import ColumnMapping, propose_for_table, table_columns
 from roistudio.core.payoff import OUTCOMES, parse_parameter_assignment, parse_payoff
 from roistudio.core.progress import ConsoleProgress
 
@@ -76,7 +76,7 @@ def load_data(con, args: argparse.Namespace):
     return import_file(con, path, table=TABLE, materialize=False, progress=progress)
 
 
-def build_request(args: argparse.Namespace, columns: dict[str, str]) -> tuple[AnalysisRequest, dict]:
+def build_request(args: argparse.Namespace, columns: dict[str, str], con=None) -> tuple[AnalysisRequest, dict]:
     """Turn command-line options into an analysis request (demo defaults fill the gaps)."""
     extras: dict = {"title": None, "currency": None}
     defaults = None
@@ -87,10 +87,17 @@ def build_request(args: argparse.Namespace, columns: dict[str, str]) -> tuple[An
         extras["title"], extras["currency"] = defaults.title, defaults.currency
     score = args.score or (defaults.score if defaults else None)
     label = args.label or (defaults.label if defaults else None)
+    if (not score or not label) and con is not None:
+        # Options always win; only what was not given is taken from the proposal.
+        proposal = propose_for_table(con, TABLE).mapping
+        if proposal is not None:
+            guessed = [f"--score {proposal.score}"] * (not score) + [f"--label {proposal.label}"] * (not label)
+            score, label = score or proposal.score, label or proposal.label
+            print(f"roistudio: using the proposed mapping: {' '.join(guessed)}", file=sys.stderr)
     if not score:
-        raise MappingError("no score column; pass --score COL")
+        raise MappingError("no score column found; pass --score COL")
     if not label:
-        raise MappingError("no label column; pass --label COL")
+        raise MappingError("no label column found; pass --label COL")
     demo_challenger = defaults.challenger_score if defaults and not args.model and not args.score else None
     time_col = args.time or (defaults.timestamp if defaults else None)
     mapping = ColumnMapping(
@@ -171,7 +178,7 @@ def run_command(args: argparse.Namespace) -> int:
     con = duckdb.connect()
     report = load_data(con, args)
     columns = table_columns(con, TABLE)
-    request, extras = build_request(args, columns)
+    request, extras = build_request(args, columns, con)
     analysis = analyse(con, TABLE, request, progress=ConsoleProgress())
     if args.command == "sweep":
         return _emit_sweep(args, analysis, report)

@@ -172,7 +172,6 @@ def propose_mapping(
     used = {score, label, challenger}
     ident = next((c for c in names if c not in used and _has_word(c, _ID_WORDS)), None)
     timestamp = next((c for c in names if c not in used and is_temporal_type(columns[c])), None)
-    timestamp = timestamp or next((c for c in names if c not in used and _has_word(c, _TIME_WORDS)), None)
     model = next((c for c in names if c not in used and _has_word(c, _MODEL_WORDS) and not is_numeric_type(columns[c])), None)
     used |= {ident, timestamp, model}
     money = tuple(c for c in numeric if c not in used and _has_word(c, _MONEY_WORDS))
@@ -526,3 +525,20 @@ def label_condition_sql(
         f"CASE WHEN {missing} THEN NULL ELSE ({col} = $label_positive) END",
         {"label_positive": positive_value},
     )
+
+
+def distinct_counts(con: duckdb.DuckDBPyConnection, table: str, *, sample_rows: int = 200_000) -> dict[str, int]:
+    """Approximate distinct values per column, over at most ``sample_rows`` rows (one query)."""
+    columns = table_columns(con, table)
+    if not columns:
+        return {}
+    exprs = ", ".join(f"approx_count_distinct({quote_ident(c)})" for c in columns)
+    row = con.execute(
+        f"SELECT {exprs} FROM (SELECT * FROM {quote_ident(table)} LIMIT {int(sample_rows)})"
+    ).fetchone()
+    return {c: int(n) for c, n in zip(columns, row, strict=True)}
+
+
+def propose_for_table(con: duckdb.DuckDBPyConnection, table: str) -> ProposedMapping:
+    """:func:`propose_mapping` for a table in DuckDB."""
+    return propose_mapping(table_columns(con, table), distinct_counts(con, table))

@@ -227,29 +227,33 @@ def _fit_widths(
     flex: int = 0,
     total: float = TEXT_WIDTH,
 ) -> list[float]:
-    """Column widths where no header word and no number is broken; column ``flex`` takes the rest.
+    """Column widths where no header word and no number is broken.
 
     A column needs the width of its longest header word (headers wrap between words only) and
-    of its longest plain-text cell; whatever is left of ``total`` goes to the flexible column.
+    of its longest cell. The text column ``flex`` may wrap, so it gets what is left, but no more
+    than it needs: any slack beyond that is shared evenly so short tables do not look lopsided.
     """
     pad = 9.0
     needs = []
     for i, name in enumerate(header):
         words = name.split() or [""]
         need = max(stringWidth(word, styles.bold, styles.cell_head.fontSize) for word in words)
-        if i != flex:
-            texts = {str(row[i]) for row in rows if i < len(row) and not isinstance(row[i], Flowable)}
-            # Measured in bold: a highlighted row is set in bold and must not wrap either.
-            need = max([need, *(stringWidth(t, styles.bold, styles.cell.fontSize) for t in texts)])
+        texts = {str(row[i]) for row in rows if i < len(row) and not isinstance(row[i], Flowable)}
+        # Measured in bold: a highlighted row is set in bold and must not wrap either.
+        need = max([need, *(stringWidth(t, styles.bold, styles.cell.fontSize) for t in texts)])
         needs.append(need + pad)
-    rest = total - sum(n for i, n in enumerate(needs) if i != flex)
+    fixed = sum(n for i, n in enumerate(needs) if i != flex)
+    rest = total - fixed
+    minimum = min(needs[flex], 1.2 * inch)  # a wrapping text column still needs some room
     if rest >= needs[flex]:
+        share = (rest - needs[flex]) / len(needs)
+        return [n + share for n in needs]
+    if rest >= minimum:
         needs[flex] = rest
-    else:  # too wide: shrink the other columns proportionally, keep the flexible one readable
-        others = total - needs[flex]
-        scale = others / (sum(needs) - needs[flex])
-        needs = [n if i == flex else n * scale for i, n in enumerate(needs)]
-    return needs
+        return needs
+    # Too wide even so: shrink the other columns proportionally, keep the text column readable.
+    scale = (total - minimum) / fixed
+    return [minimum if i == flex else n * scale for i, n in enumerate(needs)]
 
 
 def _table(
