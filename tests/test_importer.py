@@ -271,14 +271,6 @@ def test_empty_and_header_only_xlsx(con, tmp_path, monkeypatch):
     assert _error(con, "header.xlsx") == "header.xlsx: the file has a header but no data rows"
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads any file")
-def test_permission_denied(con, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    Path("data.csv").write_text("id,score\n1,0.5\n")
-    os.chmod("data.csv", 0)
-    assert _error(con, "data.csv") == "data.csv: cannot read the file: permission denied"
-
-
 def test_permission_denied_message_without_root(con, tmp_path, monkeypatch):
     # Root reads any file, so the refusal is simulated where the importer opens the file.
     import roistudio.core.importer as importer

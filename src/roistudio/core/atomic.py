@@ -28,6 +28,8 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
+        # mkstemp creates the file private (0600); give it the mode a normal write would.
+        os.chmod(tmp, _mode_for(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -50,3 +52,13 @@ def write_with_atomic(target: str | os.PathLike[str], writer: Callable[[Path], N
     """Call ``writer(tmp_path)`` and rename the result over ``target`` if it succeeds."""
     with atomic_path(target) as tmp:
         writer(tmp)
+
+
+def _mode_for(target: Path) -> int:
+    """The existing file's permissions, or the default for a new file under the umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -126,9 +126,14 @@ class ComparisonView(QWidget):
         champion, challenger = comparison.champion, comparison.challenger
         self.sentence.setText(comparison_sentence(comparison, currency, analysis.request.period))
         diff = comparison.difference_at_common
+        common = comparison.common_threshold
+        where = (
+            "With no row flagged (the champion's operating policy)"
+            if common is None
+            else f"At the common threshold {format_threshold(common)} (the champion's operating threshold)"
+        )
         self.detail.setText(
-            f"At the common threshold {format_threshold(comparison.common_threshold)} (the champion's operating "
-            f"threshold) the challenger earns {format_money(abs(diff), currency)} "
+            f"{where} the challenger earns {format_money(abs(diff), currency)} "
             f"{'more' if diff >= 0 else 'less'} than the champion. Both models are scored on the same "
             f"{format_count(analysis.rows)} rows."
         )

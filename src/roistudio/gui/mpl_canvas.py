@@ -63,11 +63,15 @@ class MplCanvas(FigureCanvasQTAgg):
             artist.set_animated(True)
 
     def draw(self) -> None:
-        # A deferred draw_idle can fire after Qt deleted the widget (window closed); drawing
-        # then would raise from a timer callback, so skip it.
+        # A deferred draw_idle can fire while or after Qt deletes the widget (its window was
+        # closed and garbage-collected); there is nothing left to paint then.
         if not shiboken6.isValid(self):
             return
-        super().draw()
+        try:
+            super().draw()
+        except RuntimeError:
+            if shiboken6.isValid(self):
+                raise
 
     def redraw(self) -> None:
         """Draw the whole figure now (after new data), which also refreshes the blit background."""

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 
-from PySide6.QtCore import QCoreApplication, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFontDatabase, QInputMethodEvent, QKeyEvent, QPalette, QTextCharFormat
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -232,6 +232,7 @@ class PayoffEditor(QWidget):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
             header.setMinimumSectionSize(80)
         self._table.verticalHeader().setVisible(False)
+        self._table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self._table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self._table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._table.itemChanged.connect(self._on_parameters_changed)
@@ -464,6 +465,14 @@ class PayoffEditor(QWidget):
         palette = label.palette()
         palette.setColor(QPalette.ColorRole.WindowText, error_color(self.palette()))
         label.setPalette(palette)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # Follow a switch between light and dark themes: error red is derived from the palette.
+        if event.type() == QEvent.Type.PaletteChange:
+            for label in (*self._error_labels.values(), self._parameter_error_label):
+                self._set_error_style(label)
+            self._check_all()
+        super().changeEvent(event)
 
     # -- emitting -------------------------------------------------------------------------------------------
     def _emit_if_valid(self) -> None:

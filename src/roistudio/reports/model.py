@@ -212,17 +212,23 @@ def build_report_model(
         sign = "-" if v < 0 else ("+" if signed and v > 0 else "")
         return f"{sign}{sym}{abs(v):,.0f}"
 
+    baseline_value = head.value - head.value_of_model
     if head.value_of_model > 0:
+        result = (
+            f"earned {money(head.value)}"
+            if head.value >= 0
+            else f"had a net value of {money(head.value)} against {money(baseline_value)}"
+        )
         recommendation = (
             f"Flag rows scoring {_threshold_text(head.threshold)} or more: on these {head.rows:,} labelled rows "
-            f"the model earned {money(head.value)}, {money(head.value_of_model)} more than the better of doing "
-            f"nothing and flagging everyone ({head.better_baseline})."
+            f"that policy {result}, so the model is worth {money(head.value_of_model)} more than the better "
+            f"of doing nothing and flagging everyone ({head.better_baseline})."
         )
     else:
         recommendation = (
-            f"The model does not beat {head.better_baseline} at any threshold we tried under this payoff: "
-            f"its value at threshold {_threshold_text(head.threshold)} is {money(head.value)}. Revisit the payoff "
-            "or the model before deploying it."
+            f"The model does not beat {head.better_baseline} under this payoff: its value at threshold "
+            f"{_threshold_text(head.threshold)} is {money(head.value)}, against {money(baseline_value)}. "
+            "Revisit the payoff or the model before deploying it."
         )
     comparison_sentence = None
     comp = analysis.comparison
@@ -232,7 +238,7 @@ def build_report_model(
         period = analysis.request.period or "period"
         more = "more" if diff >= 0 else "less"
         comparison_sentence = (
-            f"The challenger ({comp.challenger.name}) earns {money(abs(diff))} {more} than the champion "
+            f"The challenger ({comp.challenger.name}) is worth {money(abs(diff))} {more} than the champion "
             f"({comp.champion.name}) at its best threshold"
             + (f", {money(abs(per))} per {period}" if per is not None and analysis.request.period else "")
             + f"; at the common threshold {_threshold_text(comp.common_threshold)} the difference is "

@@ -404,7 +404,10 @@ def _summary(model: ReportModel, s: _Styles) -> list:
         Spacer(1, 14),
     ]
 
-    better = "better" if h.value_of_model >= 0 else "worse"
+    # Compared as the reader sees it: a gain that rounds to zero is no gain.
+    shown = round(h.value_of_model)
+    better = "better" if shown > 0 else "worse" if shown < 0 else "no better"
+    policy = "flag nobody" if h.threshold is None else f"threshold {_thr(h.threshold)}"
     if h.better_baseline == "flag nobody":
         other, other_delta = "flag everyone", h.vs_flag_everyone
     else:
@@ -413,8 +416,7 @@ def _summary(model: ReportModel, s: _Styles) -> list:
         Paragraph("NET VALUE AT THE OPERATING THRESHOLD", s.label),
         Paragraph(escape(model.money(h.value)), s.big),
         Paragraph(
-            f"threshold {_text(_thr(h.threshold))}: {_text(model.threshold_reason)}; "
-            f"{_int(h.rows)} labelled rows",
+            f"{_text(policy)}: {_text(model.threshold_reason)}; {_int(h.rows)} labelled rows",
             s.small,
         ),
     ]

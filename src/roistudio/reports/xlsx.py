@@ -194,15 +194,26 @@ def _header_row(ws: Worksheet, row: int, headers: Sequence[str], start_col: int 
     ws.row_dimensions[row].height = 30
 
 
-def _note(ws: Worksheet, row: int, text: str, last_col: int, *, height: float | None = None) -> int:
+def _paragraph(ws: Worksheet, row: int, text: str, last_col: int, font: Font, chars_per_line: int) -> int:
+    """Wrapped text merged across columns 1..last_col, with a row tall enough for its lines.
+
+    Spreadsheets do not grow merged rows to fit wrapped text, so the height is estimated from
+    the text length and the merged width (in characters of the default font).
+    """
     cell = ws.cell(row, 1)
-    _text(cell, text, _NOTE_FONT)
+    _text(cell, text, font)
     cell.alignment = _WRAP
     if last_col > 1:
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
-    if height:
-        ws.row_dimensions[row].height = height
+    # About 1.4 characters of 9 pt text per unit of column width; bold is a little wider.
+    scale = (font.size or 10) / 13 * (1.1 if font.bold else 1.0)
+    lines = max(1, math.ceil(len(safe_text(text)) * scale / max(chars_per_line, 1)))
+    ws.row_dimensions[row].height = lines * (font.size or 10) * 1.4 + 4
     return row + 1
+
+
+def _note(ws: Worksheet, row: int, text: str, last_col: int, chars_per_line: int = 140) -> int:
+    return _paragraph(ws, row, text, last_col, _NOTE_FONT, chars_per_line)
 
 
 def _add_table(
@@ -342,7 +353,7 @@ def _assumptions(wb: Workbook, ctx: _Context) -> None:
             ws, row,
             "Some parameter names would read as a cell reference or a spreadsheet function, so their "
             f"names in formulas differ: {', '.join(renamed)}.",
-            last, height=28,
+            last,
         )  # fmt: skip
 
     row += 1
@@ -357,7 +368,7 @@ def _assumptions(wb: Workbook, ctx: _Context) -> None:
             "they update. Thresholds stay those of the analysis; the best threshold for new parameters may "
             "differ (re-run the analysis to find it). Segment, trend and comparison figures are fixed values "
             "computed with the parameters as exported.",
-            last, height=54,
+            last,
         )  # fmt: skip
         row += 1
         names = ctx.linear.parameter_names
@@ -387,13 +398,13 @@ def _assumptions(wb: Workbook, ctx: _Context) -> None:
             "Dollar figures are fixed values: the workbook was written without access to the data, so the "
             "per-parameter aggregates needed for live formulas were not available."
         )
-        row = _note(ws, row, reason, last, height=30)
+        row = _note(ws, row, reason, last)
 
     if model.notes:
         row += 1
         row = _section(ws, row, "Notes", last)
         for note in model.notes:
-            row = _note(ws, row, note, last, height=30)
+            row = _note(ws, row, note, last)
     _widths(ws, {"A": 24, **{get_column_letter(c): 17 for c in range(2, 12)}})
 
 
@@ -415,19 +426,11 @@ def _summary(
     last = 4
     row = 4
     row = _section(ws, row, "Recommendation", last)
-    cell = ws.cell(row, 1)
-    _text(cell, model.recommendation, Font(name="Calibri", size=11, bold=True, color="000000"))
-    cell.alignment = _WRAP
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
-    ws.row_dimensions[row].height = 48
-    row += 1
+    row = _paragraph(ws, row, model.recommendation, last, Font(name="Calibri", size=11, bold=True), 105)
     if model.comparison_sentence:
-        cell = ws.cell(row, 1)
-        _text(cell, model.comparison_sentence, Font(name="Calibri", size=10, color="262626"))
-        cell.alignment = _WRAP
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
-        ws.row_dimensions[row].height = 34
-        row += 1
+        row = _paragraph(
+            ws, row, model.comparison_sentence, last, Font(name="Calibri", size=10, color="262626"), 110
+        )
 
     row += 1
     row = _section(ws, row, "Operating threshold", last)
@@ -547,7 +550,7 @@ def _threshold_sweep(wb: Workbook, ctx: _Context) -> tuple[Worksheet, int, int, 
             " Value is a live formula: Constant + sum of (parameter x 'per parameter' column), with the "
             "parameters on the Assumptions sheet."
         )
-    row = _note(ws, 3, note, 12, height=30) + 1
+    row = _note(ws, 3, note, 12) + 1
     header_row = row
     headers = [*_SWEEP_HEADERS, *(["Constant", *(f"per {ctx.names[n]}" for n in names)] if live else [])]
     _header_row(ws, header_row, headers)
@@ -596,9 +599,9 @@ def _threshold_sweep(wb: Workbook, ctx: _Context) -> tuple[Worksheet, int, int, 
             _num(ws.cell(r, _COL_VALUE), float(values[k]), ctx.money)
             _num(ws.cell(r, _COL_VS_NOBODY), float(values[k]) - nobody_value, ctx.money)
         if int(i) in tags:
-            _text(
-                ws.cell(r, 12), ", ".join(tags[int(i)]), Font(name="Calibri", size=10, bold=True, color=_NAVY)
-            )
+            cell = ws.cell(r, 12)
+            _text(cell, ", ".join(tags[int(i)]), Font(name="Calibri", size=10, bold=True, color=_NAVY))
+            cell.alignment = Alignment(indent=1)
     last_row = first + len(idx) - 1
     _add_table(ws, "tblSweep", header_row, last_row, 1, len(headers))
     ws.freeze_panes = ws.cell(first, 2)
@@ -645,12 +648,12 @@ def _comparison(wb: Workbook, ctx: _Context) -> None:
     row = _prepare(ws, "Champion vs challenger", "Both models on the same rows")
     last = 4
     if model.comparison_sentence:
-        cell = ws.cell(row, 1)
-        _text(cell, model.comparison_sentence, Font(name="Calibri", size=11, bold=True))
-        cell.alignment = _WRAP
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
-        ws.row_dimensions[row].height = 48
-        row += 2
+        row = (
+            _paragraph(
+                ws, row, model.comparison_sentence, last, Font(name="Calibri", size=11, bold=True), 100
+            )
+            + 1
+        )
     _header_row(ws, row, ["", f"Champion: {comp.champion.name}", f"Challenger: {comp.challenger.name}",
                           "Challenger minus champion"])  # fmt: skip
     ws.cell(row, 1).fill = PatternFill(fill_type=None)
@@ -693,8 +696,13 @@ def _comparison(wb: Workbook, ctx: _Context) -> None:
         for c in (2, 3, 4):
             ws.cell(row, c).border = _THIN_BOTTOM
         row += 1
-    row = _note(ws, row + 1, "Dollar figures on this sheet are fixed values computed with the parameters as exported.",
-                last)  # fmt: skip
+    row = _note(
+        ws,
+        row + 1,
+        "Dollar figures on this sheet are fixed values computed with the parameters as exported.",
+        last,
+        100,
+    )
 
     # Chart data below the chart: each model's curve, downsampled like the sweep table.
     chart_row = row + 1
@@ -929,7 +937,7 @@ def _data_quality(wb: Workbook, ctx: _Context) -> None:
     row = _section(ws, row, "Warnings", 3)
     messages = list(q.warnings) or ["None."]
     for message in messages:
-        row = _note(ws, row, message, 3, height=30)
+        row = _note(ws, row, message, 3, 105)
     if q.rejected_examples:
         row += 1
         row = _section(ws, row, "Examples of rejected rows", 3)
