@@ -127,6 +127,8 @@ def build_request(args: argparse.Namespace, columns: dict[str, str], con=None) -
         name, value = parse_parameter_assignment(text)
         parameters[name] = value
     payoff = parse_payoff(expressions, parameters, columns)
+    if all(str(e).strip() in ("", "0") for e in expressions.values()):
+        print("roistudio: every payoff is 0, so every threshold is worth 0; pass --tp/--fp/--tn/--fn", file=sys.stderr)
     max_flagged, max_rate = parse_capacity(args.capacity)
     constraints = Constraints(
         max_flagged=max_flagged,
@@ -236,7 +238,10 @@ def format_summary(analysis: Analysis, report) -> str:
         + (f", {analysis.excluded_rows:,} excluded for bad scores" if analysis.excluded_rows else ""),
     ]
     if report.rejected_count:
-        lines.append(f"  {report.rejected_count:,} rows rejected while reading: see --json source.rejected")
+        details = report.summary_lines()
+        lines.extend(f"  {line}" for line in details[:6])
+        if len(details) > 6:
+            lines.append("  (all rejected rows: --json, under source.rejected)")
     nobody, everyone = champ.flag_nobody, champ.flag_everyone
     opt = champ.optimum
     lines.append(f"Best threshold {_thr(opt.threshold)} ({champ.name}): {_point_line(opt)}")
