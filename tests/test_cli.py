@@ -79,7 +79,7 @@ def test_negative_payoff_values_work_with_or_without_equals(odd_csv, capsys):
 def test_demo_json_contract(capsys):
     doc = _sweep_json(capsys, "--demo", "--capacity", "2%", "--at", "0.1", "--at", "0.5")
     assert doc["rows"] + doc["unlabeled"] == 200_000
-    assert len(doc["curve"]) <= 2000 + 4
+    assert len(doc["curve"]) == 2000
     assert doc["curve"][0]["threshold"] is None
     assert [p["threshold"] for p in doc["at"]] == [0.1, 0.5]
     c = doc["constrained"]

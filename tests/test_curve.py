@@ -115,3 +115,16 @@ def test_empty_curve_is_flag_nobody_worth_zero():
     assert len(curve) == 1
     assert curve.optimum().threshold is None
     assert curve.optimum().value == 0.0
+
+
+def test_sample_indices_stay_within_the_budget_and_keep_what_is_asked():
+    n = 10_001
+    scores = np.linspace(1, 0, n - 1)
+    ones = np.ones(n - 1)
+    curve = Curve.from_score_aggregates(scores, ones, ones, ones, ones, ones, ones)
+    keep = (17, 4321, 9999)
+    idx = curve.sample_indices(2000, keep=keep)
+    assert len(idx) == 2000
+    assert set(keep) | {0, n - 1} <= set(idx.tolist())
+    assert np.all(np.diff(idx) > 0)
+    assert curve.sample_indices(20_000).tolist() == list(range(n))

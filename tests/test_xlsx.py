@@ -196,6 +196,30 @@ def test_summary_dollars_are_live_formulas_when_the_payoff_is_linear(saved):
     assert target.startswith("='Assumptions'!$")
 
 
+def test_the_report_models_own_aggregates_give_live_formulas_without_a_connection(con, tmp_path):
+    model = report(con)
+    linear_model = build_report_model(
+        model.analysis,
+        model.source,
+        title=model.title,
+        currency="USD",
+        created=CREATED,
+        con=con,
+        table="data",
+    )
+    path = tmp_path / "report.xlsx"
+    write_xlsx(linear_model, path)  # no connection: the model carries the aggregates
+    assert (
+        summary_cells(openpyxl.load_workbook(path)["Summary"])["Value at operating threshold"].data_type
+        == "f"
+    )
+    write_xlsx(model, path)  # neither: fixed values
+    assert (
+        summary_cells(openpyxl.load_workbook(path)["Summary"])["Value at operating threshold"].data_type
+        == "n"
+    )
+
+
 # -- Assumptions and defined names ---------------------------------------------------------------
 
 

@@ -153,6 +153,9 @@ def test_formulas_recalculate_to_the_report_numbers(con, profile, tmp_path):
     assert len(formulas) > 2 * len(model.champion.curve)
     values = openpyxl.load_workbook(recalc(path, profile), data_only=True)
     check_against(model, values, formulas, model.headline.optimum_threshold)
+    # A segment called "=1+1" is still that text after a spreadsheet application opened the file.
+    segments = [c.value for row in values["By segment"].iter_rows(min_col=1, max_col=1) for c in row]
+    assert "=1+1" in segments and 2 not in segments
 
 
 def test_changing_a_parameter_in_the_workbook_reprices_every_policy(con, profile, tmp_path):

@@ -390,14 +390,18 @@ class Curve:
         return [float(self.thresholds[i]) for i in changes if i > 0]
 
     def sample_indices(self, max_points: int, keep: tuple[int, ...] = ()) -> np.ndarray:
-        """At most ``max_points`` (+ ``keep``) indices spread evenly, always with both ends."""
+        """At most ``max_points`` indices in all: ``keep`` plus both ends plus points spread evenly."""
         n = len(self)
         if n <= max_points:
-            idx = np.arange(n)
-        else:
-            idx = np.unique(np.linspace(0, n - 1, max_points).round().astype(np.int64))
-        if keep:
-            idx = np.union1d(idx, np.asarray(keep, dtype=np.int64))
+            return np.arange(n)
+        kept = np.union1d(np.asarray(keep, dtype=np.int64), [0, n - 1])
+        budget = max(max_points - len(kept), 0)
+        spread = np.linspace(0, n - 1, budget + 2).round().astype(np.int64)[1:-1] if budget else kept[:0]
+        idx = np.union1d(kept, spread)
+        # Spread points that coincide with kept ones leave room; fill it with unused neighbours.
+        if len(idx) < max_points:
+            extra = np.setdiff1d(np.linspace(0, n - 1, max_points * 2).round().astype(np.int64), idx)
+            idx = np.union1d(idx, extra[: max_points - len(idx)])
         return idx
 
     def to_records(self, indices: np.ndarray | None = None) -> list[dict]:

@@ -169,7 +169,6 @@ def _prepare(ws: Worksheet, title: str, subtitle: str | None = None, *, landscap
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = False
     _text(ws.cell(1, 1), title, _TITLE_FONT)
     ws.row_dimensions[1].height = 28
     if subtitle:
@@ -265,8 +264,7 @@ class _Context:
 def _sweep_indices(curve: Curve, model: ModelResult) -> np.ndarray:
     keep = tuple(sorted({0, len(curve) - 1, model.optimum.index, model.operating.index}))
     budget = max(MAX_SWEEP_ROWS - len(keep), 2)
-    idx = curve.sample_indices(budget, keep=keep)
-    return idx
+    return curve.sample_indices(budget, keep=keep)
 
 
 def key_policies(model: ReportModel) -> list[tuple[str, str, CurvePoint]]:
@@ -411,9 +409,7 @@ def _assumptions(wb: Workbook, ctx: _Context) -> None:
 # -- Summary ---------------------------------------------------------------------------------------
 
 
-def _summary(
-    wb: Workbook, ctx: _Context, ws: Worksheet, sweep_chart_source: tuple[Worksheet, int, int, int]
-) -> None:
+def _summary(ctx: _Context, ws: Worksheet, sweep_chart_source: tuple[Worksheet, int, int, int]) -> None:
     model = ctx.model
     head = model.headline
     src = model.source
@@ -535,7 +531,7 @@ def _threshold_sweep(wb: Workbook, ctx: _Context) -> tuple[Worksheet, int, int, 
     curve = champ.curve
     ws = wb.create_sheet("Threshold sweep")
     row = _prepare(ws, "Threshold sweep", f"Model {safe_text(champ.name)}: every policy, {DECISION_RULE}")
-    idx = _sweep_indices(curve, champ)
+    idx = sweep_rows(model)
     sampled = len(idx) < len(curve)
     note = (
         f"{len(idx):,} of {len(curve):,} thresholds, spread evenly; the first row, the last row, the best "
@@ -763,10 +759,12 @@ def _groups_table(
     for k, g in enumerate(groups):
         r = first + k
         key_cell = ws.cell(r, 1)
-        if period is not None and _iso_date(g.key) is not None:
-            _num(key_cell, None, "")
-            key_cell.value = _iso_date(g.key)
-            key_cell.number_format = _period_format(period)
+        day = _iso_date(g.key) if period is not None else None
+        if day is not None:
+            # A real date, so Excel sorts, filters and charts periods as dates.
+            key_cell.value = day
+            key_cell.number_format = _period_format(period or "")
+            key_cell.font = _VALUE_FONT
             key_cell.alignment = Alignment(horizontal="left")
         else:
             _text(key_cell, g.key)
@@ -1001,9 +999,12 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
         The report model.
     linear
         Per-parameter aggregates of the champion curve covering the sweep rows and the key
-        policies (see :func:`aggregate_indices`). With them, and a linear payoff, dollar figures
-        on the Summary and the sweep are live formulas; without them, fixed values.
+        policies (see :func:`aggregate_indices`); ``model.linear`` by default. With them, and a
+        linear payoff, dollar figures on the Summary and the sweep are live formulas; without
+        them, fixed values.
     """
+    if linear is None and isinstance(model.linear, LinearAggregates):
+        linear = model.linear
     ctx = _Context(model=model, linear=linear if model.payoff_linear else None,
                    money=money_format(model.symbol), money2=money_format(model.symbol, 2))  # fmt: skip
     if not model.payoff_linear:
@@ -1015,7 +1016,7 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     summary.title = "Summary"
     _assumptions(wb, ctx)
     sweep = _threshold_sweep(wb, ctx)
-    _summary(wb, ctx, summary, sweep)
+    _summary(ctx, summary, sweep)
     _comparison(wb, ctx)
     _segments(wb, ctx)
     _trend(wb, ctx)
@@ -1030,11 +1031,24 @@ def _covers(linear: LinearAggregates, needed: np.ndarray) -> bool:
     return bool(np.isin(needed, linear.indices).all())
 
 
+def sweep_rows(model: ReportModel) -> np.ndarray:
+    """Champion curve indices shown in the sweep table (ascending, at most 2,000).
+
+    The report model's choice (``model.sweep_indices``, shared with the PDF) when it fits and
+    holds the key policies; otherwise an even sample that keeps both ends, the best and the
+    operating threshold.
+    """
+    chosen = np.unique(np.asarray(model.sweep_indices, dtype=np.int64))
+    keys = np.asarray([p.index for _, _, p in key_policies(model)], dtype=np.int64)
+    if 0 < len(chosen) <= MAX_SWEEP_ROWS and np.isin(keys, chosen).all():
+        return chosen
+    return _sweep_indices(model.champion.curve, model.champion)
+
+
 def aggregate_indices(model: ReportModel) -> np.ndarray:
     """Champion curve indices whose per-parameter aggregates the workbook needs."""
-    champ = model.champion
     keys = [p.index for _, _, p in key_policies(model)]
-    return np.union1d(_sweep_indices(champ.curve, champ), np.asarray(keys, dtype=np.int64))
+    return np.union1d(sweep_rows(model), np.asarray(keys, dtype=np.int64))
 
 
 def write_xlsx(
@@ -1054,13 +1068,17 @@ def write_xlsx(
         Target ``.xlsx`` file. An existing file is replaced only by a complete new one; on a
         failure no temporary file is left behind.
     con
-        The DuckDB connection the analysis ran on. When given and the payoff is linear in its
-        parameters, the workbook gets live formulas (the per-parameter aggregates are computed
-        with one extra query). Without it, dollar figures are fixed values.
+        The DuckDB connection the analysis ran on. Needed for live formulas only when the report
+        model carries no per-parameter aggregates covering the workbook's rows (``model.linear``,
+        computed by ``build_report_model(..., con=con)``); then one extra query computes them.
+        Without either, dollar figures are fixed values.
     linear
-        Precomputed aggregates (overrides ``con``).
+        Precomputed aggregates (overrides ``model.linear`` and ``con``).
     """
-    if linear is None and con is not None and model.payoff_linear:
-        linear = linear_aggregates(con, model.analysis.table, model.analysis, aggregate_indices(model))
+    if linear is None and model.payoff_linear:
+        needed = aggregate_indices(model)
+        linear = model.linear if isinstance(model.linear, LinearAggregates) else None
+        if (linear is None or not _covers(linear, needed)) and con is not None:
+            linear = linear_aggregates(con, model.analysis.table, model.analysis, needed)
     workbook = build_workbook(model, linear=linear)
     write_with_atomic(path, lambda tmp: workbook.save(tmp))
