@@ -106,7 +106,9 @@ def warm_resweep(path: Path, repeat: int) -> tuple[list[float], list[float], flo
         payoff = parse_payoff({"tp": "amount * 0.9 - c", "fp": "-c", "fn": "-amount"}, {"c": cost}, columns)
         t0 = time.perf_counter()
         # The GUI keeps the validation of the current mapping: a payoff edit only re-aggregates.
-        validation = analyse(con, "data", AnalysisRequest(mapping=mapping, payoff=payoff), validation=validation).validation
+        validation = analyse(
+            con, "data", AnalysisRequest(mapping=mapping, payoff=payoff), validation=validation
+        ).validation
         t1 = time.perf_counter()
         label_sql, label_params = label_condition_sql("label", 1)
         run_sweep(con, SweepQuery("data", label_sql, label_params, payoff), [ModelSource("score", "score")])
@@ -127,13 +129,30 @@ def main() -> None:
         data = Path(tmp) / "bench.parquet"
         t0 = time.perf_counter()
         make_data(data, args.rows, args.decimals)
-        print(f"data: {args.rows:,} rows, scores rounded to {args.decimals} decimals, "
-              f"{data.stat().st_size / 1e6:.0f} MB parquet (made in {time.perf_counter() - t0:.1f} s)")
+        print(
+            f"data: {args.rows:,} rows, scores rounded to {args.decimals} decimals, "
+            f"{data.stat().st_size / 1e6:.0f} MB parquet (made in {time.perf_counter() - t0:.1f} s)"
+        )
         env_cmd = [sys.executable, "-c"]
         cli, pandas_runs = [], []
         for _ in range(args.repeat):
-            cli.append(run_process([*env_cmd, CLI_SCRIPT, "sweep", str(data), "--score", "score", "--label", "label",
-                                    *PAYOFF_ARGS, "--json", os.path.join(tmp, "out.json")]))
+            cli.append(
+                run_process(
+                    [
+                        *env_cmd,
+                        CLI_SCRIPT,
+                        "sweep",
+                        str(data),
+                        "--score",
+                        "score",
+                        "--label",
+                        "label",
+                        *PAYOFF_ARGS,
+                        "--json",
+                        os.path.join(tmp, "out.json"),
+                    ]
+                )
+            )
             pandas_runs.append(run_process([*env_cmd, PANDAS_SCRIPT, str(data)]))
         full, agg, import_seconds = warm_resweep(data, args.repeat)
 

@@ -76,7 +76,9 @@ def load_data(con, args: argparse.Namespace):
     return import_file(con, path, table=TABLE, materialize=False, progress=progress)
 
 
-def build_request(args: argparse.Namespace, columns: dict[str, str], con=None) -> tuple[AnalysisRequest, dict]:
+def build_request(
+    args: argparse.Namespace, columns: dict[str, str], con=None
+) -> tuple[AnalysisRequest, dict]:
     """Turn command-line options into an analysis request (demo defaults fill the gaps)."""
     extras: dict = {"title": None, "currency": None}
     defaults = None
@@ -91,7 +93,9 @@ def build_request(args: argparse.Namespace, columns: dict[str, str], con=None) -
         # Options always win; only what was not given is taken from the proposal.
         proposal = propose_for_table(con, TABLE).mapping
         if proposal is not None:
-            guessed = [f"--score {proposal.score}"] * (not score) + [f"--label {proposal.label}"] * (not label)
+            guessed = [f"--score {proposal.score}"] * (not score) + [f"--label {proposal.label}"] * (
+                not label
+            )
             score, label = score or proposal.score, label or proposal.label
             print(f"roistudio: using the proposed mapping: {' '.join(guessed)}", file=sys.stderr)
     if not score:
@@ -128,7 +132,10 @@ def build_request(args: argparse.Namespace, columns: dict[str, str], con=None) -
         parameters[name] = value
     payoff = parse_payoff(expressions, parameters, columns)
     if all(str(e).strip() in ("", "0") for e in expressions.values()):
-        print("roistudio: every payoff is 0, so every threshold is worth 0; pass --tp/--fp/--tn/--fn", file=sys.stderr)
+        print(
+            "roistudio: every payoff is 0, so every threshold is worth 0; pass --tp/--fp/--tn/--fn",
+            file=sys.stderr,
+        )
     max_flagged, max_rate = parse_capacity(args.capacity)
     constraints = Constraints(
         max_flagged=max_flagged,
@@ -253,10 +260,17 @@ def format_summary(analysis: Analysis, report) -> str:
         c = champ.constrained
         desc = analysis.request.constraints.describe()
         lines.append(
-            f"Under {desc}: " + ("no threshold satisfies the constraints" if c is None else f"threshold {_thr(c.threshold)}: {_point_line(c)}")
+            f"Under {desc}: "
+            + (
+                "no threshold satisfies the constraints"
+                if c is None
+                else f"threshold {_thr(c.threshold)}: {_point_line(c)}"
+            )
         )
     if analysis.policy == "user":
-        lines.append(f"At operating threshold {_thr(champ.operating.threshold)}: {_point_line(champ.operating)}")
+        lines.append(
+            f"At operating threshold {_thr(champ.operating.threshold)}: {_point_line(champ.operating)}"
+        )
     for p in champ.at:
         lines.append(f"At {_thr(p.threshold)}: {_point_line(p)}")
     if champ.break_even:
@@ -295,7 +309,9 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
     if ts:
         from roistudio.core.sql import quote_ident
 
-        lo, hi = con.execute(f"SELECT min({quote_ident(ts)}), max({quote_ident(ts)}) FROM {quote_ident(TABLE)}").fetchone()
+        lo, hi = con.execute(
+            f"SELECT min({quote_ident(ts)}), max({quote_ident(ts)}) FROM {quote_ident(TABLE)}"
+        ).fetchone()
         date_min = None if lo is None else str(lo)[:10]
         date_max = None if hi is None else str(hi)[:10]
     facts = SourceFacts(

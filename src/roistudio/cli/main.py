@@ -26,7 +26,11 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
     i = 0
     while i < len(argv):
         arg = argv[i]
-        if arg in (*PAYOFF_OPTIONS, "--at", "--threshold") and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+        if (
+            arg in (*PAYOFF_OPTIONS, "--at", "--threshold")
+            and i + 1 < len(argv)
+            and argv[i + 1].startswith("-")
+        ):
             out.append(f"{arg}={argv[i + 1]}")
             i += 2
             continue
@@ -41,24 +45,48 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     m = p.add_argument_group("column mapping")
     m.add_argument("--score", help="score column (flag a row iff score >= threshold)")
     m.add_argument("--label", help="actual outcome column")
-    m.add_argument("--positive", help="label value of the positive class, matched as text, case-insensitively")
+    m.add_argument(
+        "--positive", help="label value of the positive class, matched as text, case-insensitively"
+    )
     m.add_argument("--challenger-score", metavar="COL", help="a second model's score column on the same rows")
     m.add_argument("--model", metavar="COL", help="column naming the model of each row (long format)")
     m.add_argument("--champion", metavar="VALUE", help="with --model: which model is the champion")
-    m.add_argument("--segment", metavar="COL", action="append", default=[], help="break down by this column (repeatable)")
+    m.add_argument(
+        "--segment", metavar="COL", action="append", default=[], help="break down by this column (repeatable)"
+    )
     m.add_argument("--time", metavar="COL", help="timestamp/date column")
-    m.add_argument("--period", choices=("day", "week", "month", "quarter", "year"), help="break down by period of --time")
+    m.add_argument(
+        "--period", choices=("day", "week", "month", "quarter", "year"), help="break down by period of --time"
+    )
     m.add_argument("--raw-scores", action="store_true", help="scores are margins/logits, not probabilities")
-    m.add_argument("--exclude-bad-scores", action="store_true", help="leave out rows with missing/NaN/out-of-range scores")
-    m.add_argument("--segment-filter", metavar="COL=V1,V2", action="append", default=[], help="keep only these segment values")
+    m.add_argument(
+        "--exclude-bad-scores",
+        action="store_true",
+        help="leave out rows with missing/NaN/out-of-range scores",
+    )
+    m.add_argument(
+        "--segment-filter",
+        metavar="COL=V1,V2",
+        action="append",
+        default=[],
+        help="keep only these segment values",
+    )
     m.add_argument("--from", dest="date_from", metavar="DATE", help="keep rows with time >= DATE")
     m.add_argument("--until", dest="date_until", metavar="DATE", help="keep rows with time < DATE")
     pay = p.add_argument_group("payoff (value of each outcome; gains positive, costs negative)")
     for outcome in ("tp", "fp", "tn", "fn"):
         pay.add_argument(f"--{outcome}", metavar="EXPR", help=f"value of a {outcome.upper()} row (default 0)")
-    pay.add_argument("--param", metavar="NAME=VALUE", action="append", default=[], help="named parameter (repeatable)")
+    pay.add_argument(
+        "--param", metavar="NAME=VALUE", action="append", default=[], help="named parameter (repeatable)"
+    )
     pol = p.add_argument_group("thresholds and constraints")
-    pol.add_argument("--at", metavar="THRESHOLD", action="append", default=[], help="also report this threshold (repeatable)")
+    pol.add_argument(
+        "--at",
+        metavar="THRESHOLD",
+        action="append",
+        default=[],
+        help="also report this threshold (repeatable)",
+    )
     pol.add_argument("--capacity", metavar="N|P%", help="flag at most N rows, or P percent of rows")
     pol.add_argument("--min-precision", type=float, metavar="X")
     pol.add_argument("--min-recall", type=float, metavar="X")
@@ -75,11 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sweep = sub.add_parser("sweep", help="sweep thresholds and print the dollar curve")
     _add_analysis_options(sweep)
-    sweep.add_argument("--threshold", help="operating threshold (default: the best one, under constraints if given)")
+    sweep.add_argument(
+        "--threshold", help="operating threshold (default: the best one, under constraints if given)"
+    )
     sweep.add_argument("--json", metavar="PATH|-", help="write the full result as JSON to PATH or stdout")
     report = sub.add_parser("report", help="write an Excel workbook and/or a PDF report")
     _add_analysis_options(report)
-    report.add_argument("--threshold", help="operating threshold (default: the best one, under constraints if given)")
+    report.add_argument(
+        "--threshold", help="operating threshold (default: the best one, under constraints if given)"
+    )
     report.add_argument("--title", help="report title")
     report.add_argument("--currency", default=None, help="ISO currency code for money: USD, EUR, GBP, JPY...")
     report.add_argument("--xlsx", metavar="PATH", help="write the workbook here")

@@ -17,7 +17,7 @@ import duckdb
 from roistudio.core.curve import Constraints, Curve, CurvePoint
 from roistudio.core.errors import MappingError
 from roistudio.core.filters import Filters
-from roistudio.core.mapping import ColumnMapping, ValidationReport, label_condition_sql, validate_mapping
+from roistudio.core.mapping import ColumnMapping, ValidationReport, validate_mapping
 from roistudio.core.payoff import Payoff
 from roistudio.core.progress import Progress
 from roistudio.core.sql import quote_ident
@@ -299,7 +299,9 @@ def _sources(mapping: ColumnMapping, validation: ValidationReport) -> list[Model
     return [ModelSource(mapping.score, mapping.score)]
 
 
-def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest, operating_threshold=None) -> ModelResult:
+def _model_result(
+    name: str, column: str, curve: Curve, request: AnalysisRequest, operating_threshold=None
+) -> ModelResult:
     optimum = curve.optimum()
     constrained = None if request.constraints.is_empty() else curve.constrained_optimum(request.constraints)
     if operating_threshold is not None:
@@ -382,13 +384,19 @@ def analyse(
     result = run_sweep(con, query, sources, progress=progress)
 
     champion_src = sources[0]
-    champion = _model_result(champion_src.name, champion_src.score_column, result.overall[champion_src.name], request)
+    champion = _model_result(
+        champion_src.name, champion_src.score_column, result.overall[champion_src.name], request
+    )
     models = {champion.name: champion}
     for src in sources[1:]:
         models[src.name] = _model_result(src.name, src.score_column, result.overall[src.name], request)
     challenger = models[sources[1].name] if len(sources) > 1 else None
     policy: PolicyKind = (
-        "user" if request.use_threshold else "constrained" if not request.constraints.is_empty() else "optimal"
+        "user"
+        if request.use_threshold
+        else "constrained"
+        if not request.constraints.is_empty()
+        else "optimal"
     )
 
     def groups(name: str) -> tuple[GroupResult, ...]:
@@ -411,7 +419,8 @@ def analyse(
         return tuple(out)
 
     segments = {
-        s: tuple(sorted(groups(f"segment:{s}"), key=lambda g: (-g.money_lost, g.key))) for s in mapping.segments
+        s: tuple(sorted(groups(f"segment:{s}"), key=lambda g: (-g.money_lost, g.key)))
+        for s in mapping.segments
     }
     periods = tuple(sorted(groups(PERIOD_BREAKDOWN), key=lambda g: g.key)) if request.period else ()
     excluded = max((s.bad for s in validation.scores), default=0) if mapping.exclude_bad_scores else 0
@@ -445,7 +454,9 @@ def reread_at(analysis: Analysis, threshold: float | None) -> Analysis:
         filters=analysis.request.filters,
     )
     models = {
-        name: _model_result(name, m.score_column, m.curve, request, (threshold,) if name == analysis.champion.name else None)
+        name: _model_result(
+            name, m.score_column, m.curve, request, (threshold,) if name == analysis.champion.name else None
+        )
         for name, m in analysis.models.items()
     }
     champion = models[analysis.champion.name]
@@ -459,7 +470,10 @@ def reread_at(analysis: Analysis, threshold: float | None) -> Analysis:
             for g in groups
         )
 
-    segments = {s: tuple(sorted(regroup(gs), key=lambda g: (-g.money_lost, g.key))) for s, gs in analysis.segments.items()}
+    segments = {
+        s: tuple(sorted(regroup(gs), key=lambda g: (-g.money_lost, g.key)))
+        for s, gs in analysis.segments.items()
+    }
     return Analysis(
         request, analysis.table, analysis.validation, champion, challenger, models, "user",
         segments, regroup(analysis.periods), analysis.excluded_rows,

@@ -29,7 +29,11 @@ class Filters:
         return not any(self.segments.values()) and self.start is None and self.end is None
 
     def to_dict(self) -> dict:
-        return {"segments": {k: list(v) for k, v in self.segments.items()}, "start": self.start, "end": self.end}
+        return {
+            "segments": {k: list(v) for k, v in self.segments.items()},
+            "start": self.start,
+            "end": self.end,
+        }
 
     @staticmethod
     def from_dict(data: Mapping | None) -> Filters:

@@ -21,7 +21,14 @@ NUMERIC_TYPES = (
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
     "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL",
 )  # fmt: skip
-TEMPORAL_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S")
+TEMPORAL_TYPES = (
+    "DATE",
+    "TIMESTAMP",
+    "TIMESTAMP WITH TIME ZONE",
+    "TIMESTAMP_NS",
+    "TIMESTAMP_MS",
+    "TIMESTAMP_S",
+)
 PERIODS = ("day", "week", "month", "quarter", "year")
 
 # Label vocabularies with an obvious positive; matched on lower-cased text.
@@ -163,7 +170,9 @@ def propose_mapping(
     if label:
         reasons["label"] = f"'{label}' looks like an outcome with two values"
     if not scores:
-        scores = [c for c in numeric if c != label and distinct.get(c, 3) > 2 and not _has_word(c, _ID_WORDS)][:1]
+        scores = [
+            c for c in numeric if c != label and distinct.get(c, 3) > 2 and not _has_word(c, _ID_WORDS)
+        ][:1]
     score = scores[0] if scores else None
     if score:
         reasons["score"] = f"'{score}' is numeric and named like a score"
@@ -172,13 +181,23 @@ def propose_mapping(
     used = {score, label, challenger}
     ident = next((c for c in names if c not in used and _has_word(c, _ID_WORDS)), None)
     timestamp = next((c for c in names if c not in used and is_temporal_type(columns[c])), None)
-    model = next((c for c in names if c not in used and _has_word(c, _MODEL_WORDS) and not is_numeric_type(columns[c])), None)
+    model = next(
+        (
+            c
+            for c in names
+            if c not in used and _has_word(c, _MODEL_WORDS) and not is_numeric_type(columns[c])
+        ),
+        None,
+    )
     used |= {ident, timestamp, model}
     money = tuple(c for c in numeric if c not in used and _has_word(c, _MONEY_WORDS))
     segments = tuple(
         c
         for c in names
-        if c not in used and c not in money and not is_numeric_type(columns[c]) and not is_temporal_type(columns[c])
+        if c not in used
+        and c not in money
+        and not is_numeric_type(columns[c])
+        and not is_temporal_type(columns[c])
         and 1 < distinct.get(c, 0) <= 50
     )
     if score is None or label is None:
@@ -275,7 +294,8 @@ class ValidationReport:
                 "unlabeled": self.label.unlabeled,
             },
             "scores": [
-                {k: getattr(s, k) for k in ScoreSummary.__dataclass_fields__} | {"bad": s.bad} for s in self.scores
+                {k: getattr(s, k) for k in ScoreSummary.__dataclass_fields__} | {"bad": s.bad}
+                for s in self.scores
             ],
             "models": list(self.models),
             "problems": list(self.problems),
@@ -332,7 +352,9 @@ def resolve_positive(values: Sequence[object], positive: str | None, column: str
             hits = [v for v, t in zip(values, texts, strict=True) if t in TRUTHY]
             if len(hits) == 1:
                 return hits[0]
-        raise MappingError(f"positive value '{positive}' is not a value of label column '{column}' (values: {shown})")
+        raise MappingError(
+            f"positive value '{positive}' is not a value of label column '{column}' (values: {shown})"
+        )
     if len(values) == 1:
         if texts[0] in TRUTHY or texts[0] in FALSY:
             return values[0] if texts[0] in TRUTHY else _NO_POSITIVE
@@ -374,7 +396,11 @@ def _missing_label_sql(col_sql: str) -> str:
 
 
 def validate_mapping(
-    con: duckdb.DuckDBPyConnection, table: str, mapping: ColumnMapping, *, where_sql: str = "TRUE",
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    mapping: ColumnMapping,
+    *,
+    where_sql: str = "TRUE",
     where_params: Mapping[str, object] | None = None,
 ) -> ValidationReport:
     """Check ``mapping`` against ``table`` and count every problem, without fetching rows.
@@ -445,7 +471,9 @@ def validate_mapping(
     elif labelled == 0:
         problems.append(f"label column '{mapping.label}' has no values: every row is not yet known")
     if label.unlabeled:
-        warnings.append(f"{label.unlabeled:,} rows have no label yet; they are shown apart, never counted as negatives")
+        warnings.append(
+            f"{label.unlabeled:,} rows have no label yet; they are shown apart, never counted as negatives"
+        )
 
     summaries = []
     for col in (mapping.score, mapping.challenger_score):
@@ -456,8 +484,11 @@ def validate_mapping(
         if s.bad:
             msg = (
                 f"score column '{col}' has {s.bad:,} unusable values ({s.describe_bad()})"
-                + ("" if mapping.raw_scores or not (s.below_zero or s.above_one) else
-                   "; pass --raw-scores if scores are not probabilities")
+                + (
+                    ""
+                    if mapping.raw_scores or not (s.below_zero or s.above_one)
+                    else "; pass --raw-scores if scores are not probabilities"
+                )
                 + "; pass --exclude-bad-scores to leave those rows out"
             )
             (warnings if mapping.exclude_bad_scores else problems).append(msg)
@@ -472,13 +503,19 @@ def validate_mapping(
             if r[0] is not None
         )
         if mapping.champion is not None and mapping.champion not in models:
-            problems.append(f"champion '{mapping.champion}' is not a value of model column '{mapping.model}' "
-                            f"(values: {', '.join(models)})")
+            problems.append(
+                f"champion '{mapping.champion}' is not a value of model column '{mapping.model}' "
+                f"(values: {', '.join(models)})"
+            )
     return ValidationReport(rows, label, tuple(summaries), models, tuple(problems), tuple(warnings))
 
 
 def score_summary(
-    con: duckdb.DuckDBPyConnection, source_sql: str, column: str, *, raw_scores: bool,
+    con: duckdb.DuckDBPyConnection,
+    source_sql: str,
+    column: str,
+    *,
+    raw_scores: bool,
     params: Mapping[str, object] | None = None,
 ) -> ScoreSummary:
     """Count missing, NaN, infinite and out-of-[0, 1] values of a score column in one query."""
@@ -527,7 +564,9 @@ def label_condition_sql(
     )
 
 
-def distinct_counts(con: duckdb.DuckDBPyConnection, table: str, *, sample_rows: int = 200_000) -> dict[str, int]:
+def distinct_counts(
+    con: duckdb.DuckDBPyConnection, table: str, *, sample_rows: int = 200_000
+) -> dict[str, int]:
     """Approximate distinct values per column, over at most ``sample_rows`` rows (one query)."""
     columns = table_columns(con, table)
     if not columns:

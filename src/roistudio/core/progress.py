@@ -25,10 +25,10 @@ class Progress(Protocol):
 class NullProgress:
     """Reports nowhere and is never cancelled."""
 
-    def progress(self, fraction: float, text: str = "") -> None:  # noqa: D102
+    def progress(self, fraction: float, text: str = "") -> None:
         pass
 
-    def cancelled(self) -> bool:  # noqa: D102
+    def cancelled(self) -> bool:
         return False
 
 

@@ -165,7 +165,11 @@ def _migrate_v0(doc: dict) -> dict:
     out = {k: v for k, v in doc.items() if k not in ("source", "payoff", "parameters", "threshold")}
     source = doc.get("source")
     out["sources"] = [source] if source else []
-    out["payoff"] = {"expressions": doc.get("payoff") or {}, "parameters": doc.get("parameters") or {}, "ranges": {}}
+    out["payoff"] = {
+        "expressions": doc.get("payoff") or {},
+        "parameters": doc.get("parameters") or {},
+        "ranges": {},
+    }
     threshold = doc.get("threshold")
     out["threshold"] = {"value": threshold, "user_set": threshold is not None}
     out["format"] = FORMAT_MARKER
@@ -181,7 +185,9 @@ def migrate(doc: dict, name: str) -> dict:
     """Bring a project document up to :data:`SCHEMA_VERSION`, one migration at a time."""
     version = doc.get("schema_version", 0)
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
-        raise ProjectError(f"{name}: not a Model ROI Studio project (schema_version {version!r} is not a version)")
+        raise ProjectError(
+            f"{name}: not a Model ROI Studio project (schema_version {version!r} is not a version)"
+        )
     if version > SCHEMA_VERSION:
         raise ProjectError(
             f"{name}: was written by a newer version (schema {version}); this app reads up to {SCHEMA_VERSION}"
@@ -280,7 +286,9 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ProjectError(f"{name}: not a Model ROI Studio project (invalid JSON at line {exc.lineno})") from exc
+        raise ProjectError(
+            f"{name}: not a Model ROI Studio project (invalid JSON at line {exc.lineno})"
+        ) from exc
     if not isinstance(doc, dict):
         raise ProjectError(f"{name}: not a Model ROI Studio project (the JSON is not an object)")
     marked = doc.get("format") == FORMAT_MARKER

@@ -33,7 +33,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def analysis_to_json(analysis: Analysis, *, source: dict | None = None, max_points: int = MAX_CURVE_POINTS) -> dict:
+def analysis_to_json(
+    analysis: Analysis, *, source: dict | None = None, max_points: int = MAX_CURVE_POINTS
+) -> dict:
     """Build the JSON-ready dict of ``analysis``.
 
     Parameters

@@ -172,7 +172,7 @@ def run_sweep(
     # flagged (TP for positives, FP for negatives) and if not (FN, TN). Fewer aggregates than
     # filtered sums per outcome, and NULL payoffs show up as count(v) < count(*).
     sql = f"""
-        WITH valued AS ({' UNION ALL '.join(selects)})
+        WITH valued AS ({" UNION ALL ".join(selects)})
         SELECT m, ({set_id}) AS set_id, {key_expr} AS k, s, c,
                count(*) AS n,
                coalesce(sum(v_flag), 0) AS v_flag,
@@ -191,9 +191,10 @@ def run_sweep(
     check_cancelled(progress)
     overall = np.asarray(arrays["set_id"]) == 0
     labelled = overall & (np.asarray(arrays["c"]) < 2)
-    sums_finite = np.isfinite(np.asarray(arrays["v_flag"], dtype=np.float64)[labelled]).all() and np.isfinite(
-        np.asarray(arrays["v_keep"], dtype=np.float64)[labelled]
-    ).all()
+    sums_finite = (
+        np.isfinite(np.asarray(arrays["v_flag"], dtype=np.float64)[labelled]).all()
+        and np.isfinite(np.asarray(arrays["v_keep"], dtype=np.float64)[labelled]).all()
+    )
     missing = (np.asarray(arrays["n"])[labelled] - np.asarray(arrays["n_flag"])[labelled]).sum() + (
         np.asarray(arrays["n"])[labelled] - np.asarray(arrays["n_keep"])[labelled]
     ).sum()
@@ -213,13 +214,15 @@ def run_sweep(
     return SweepResult(overall_curves, by)
 
 
-def _raise_for_bad_payoffs(con: duckdb.DuckDBPyConnection, selects: list[str], params: dict, payoff: Payoff) -> None:
+def _raise_for_bad_payoffs(
+    con: duckdb.DuckDBPyConnection, selects: list[str], params: dict, payoff: Payoff
+) -> None:
     """Count, per outcome, the rows whose payoff is NULL or not finite, and raise for the first.
 
     Runs only when the sweep saw a missing or non-finite sum: the precise count costs a scan.
     """
     counts = con.execute(
-        f"""WITH valued AS ({' UNION ALL '.join(selects)})
+        f"""WITH valued AS ({" UNION ALL ".join(selects)})
             SELECT count(*) FILTER (WHERE c = 1 AND NOT coalesce(isfinite(v_flag), FALSE)),
                    count(*) FILTER (WHERE c = 0 AND NOT coalesce(isfinite(v_flag), FALSE)),
                    count(*) FILTER (WHERE c = 0 AND NOT coalesce(isfinite(v_keep), FALSE)),
