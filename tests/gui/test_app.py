@@ -29,6 +29,8 @@ def make_window(qtbot, worker, tmp_path, monkeypatch):
     def make():
         settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
         window = main_window.MainWindow(worker, settings)
+        # Closing at teardown must not wait for an answer nobody gives.
+        window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
         qtbot.addWidget(window)
         window.show()
         return window
@@ -37,7 +39,9 @@ def make_window(qtbot, worker, tmp_path, monkeypatch):
 
 
 def _open_demo(qtbot, window):
-    with qtbot.waitSignal(window.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None):
+    with qtbot.waitSignal(
+        window.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None
+    ):
         window.open_demo()
     return window
 
@@ -60,6 +64,13 @@ def _demo_value_at(threshold: float) -> float:
     fp = (-p["review_cost"] - p["friction_cost"]) * (flagged & ~fraud).sum()
     fn = (-frame.amount - p["chargeback_fee"])[~flagged & fraud].sum()
     return float(tp + fp + fn)
+
+
+def _demo_flagged_at(threshold: float) -> int:
+    import pandas as pd
+
+    frame = pd.read_parquet(demo_data_path(), columns=["champion_score", "is_fraud"])
+    return int(((frame.champion_score >= threshold) & frame.is_fraud.notna()).sum())
 
 
 def test_no_display_prints_one_line_and_exits_2(tmp_path):
@@ -122,10 +133,12 @@ def test_autosaved_work_is_offered_on_the_next_start(qtbot, demo_window, make_wi
     crashed = demo_window
     crashed.doc.set_threshold(0.42)
     crashed.autosave()
-    # The next session has another process id, hence another recovery file of its own.
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     fresh = make_window()
     fresh.recovery_path = fresh.recovery_path.with_name("autosave-1.roiproj")
+    assert fresh.leftover_recovery() is None  # its session still runs (holds the lock)
+    crashed._recovery_lock.unlock()  # as if that process had died
+    # The next session has another process id, hence another recovery file of its own.
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(fresh.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None):
         fresh.offer_recovery()
     assert fresh.doc.threshold == 0.42 and fresh.doc.project.threshold_user_set
@@ -143,7 +156,9 @@ def test_save_then_link_round_trip_opens_the_same_view(qtbot, demo_window, make_
     assert not w.isWindowModified()
     w.tabs.setCurrentIndex(VIEWS.index("segments"))
     link = w.current_link()
-    assert link.startswith(f"roistudio://open?project={tmp_path}/fraud.roiproj&view=segments&threshold=0.25&filters=")
+    assert link.startswith(
+        f"roistudio://open?project={tmp_path}/fraud.roiproj&view=segments&threshold=0.25&filters="
+    )
 
     other = make_window()
     with qtbot.waitSignal(other.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None):
@@ -173,13 +188,15 @@ def test_export_writes_the_workbook_and_the_pdf(qtbot, demo_window, tmp_path):
     with qtbot.waitSignal(w.exporter.finished, timeout=120_000) as done:
         w.exporter.write(targets)
     assert done.args == [[targets["xlsx"], targets["pdf"]]]
-    expected = _demo_value_at(w.doc.analysis.operating.threshold)
-    book = openpyxl.load_workbook(targets["xlsx"], data_only=False)
-    numbers = [c.value for ws in book.worksheets[:2] for row in ws.iter_rows() for c in row
-               if isinstance(c.value, int | float)]  # fmt: skip
-    assert any(abs(v - expected) < 0.01 for v in numbers)
+    threshold = w.doc.analysis.operating.threshold
+    book = openpyxl.load_workbook(targets["xlsx"])
+    summary = {row[0].value: row[1].value for row in book["Summary"].iter_rows(min_col=1, max_col=2)}
+    assert summary["Operating threshold"] == threshold
+    assert summary["Flagged rows"] == _demo_flagged_at(threshold)
     first_page = PdfReader(targets["pdf"]).pages[0].extract_text()
     assert "Card fraud review" in first_page
+    # The headline value, summed independently with pandas, as the PDF writes money.
+    assert f"-${abs(_demo_value_at(threshold)):,.0f}" in first_page
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 

@@ -176,3 +176,23 @@ def test_cancel_interrupts_a_running_query(qtbot, worker):
     worker.cancel(job)
     qtbot.waitUntil(lambda: bool(outcome), timeout=2000)
     assert outcome == ["cancelled"]
+
+
+def test_period_change_regroups_the_trend_and_undoes(qtbot, doc, small_csv):
+    _, frame = small_csv
+    assert len(doc.analysis.periods) == frame.event_time.dt.to_period("M").nunique()
+    with qtbot.waitSignal(doc.analysisChanged, timeout=10_000):
+        doc.set_period("quarter")
+    assert len(doc.analysis.periods) == frame.event_time.dt.to_period("Q").nunique()
+    assert doc.undo_stack.undoText() == "Change period"
+
+
+def test_currency_change_is_one_undo_step_without_a_sweep(qtbot, doc):
+    submitted = []
+    original = doc.worker.submit
+    doc.worker.submit = lambda *a, **k: submitted.append(k.get("kind")) or original(*a, **k)
+    with qtbot.waitSignal(doc.analysisChanged, timeout=2000):
+        doc.set_report_details(currency="EUR")
+    assert submitted == [] and doc.project.currency == "EUR"
+    doc.undo_stack.undo()
+    assert doc.project.currency == "USD" and not doc.is_dirty()

@@ -73,11 +73,13 @@ def test_wizard_proposes_the_mapping_checks_the_data_and_imports(qtbot, worker, 
         _next(qtbot, wizard)  # -> validation
     page = wizard.validation_page
     text = page.text.toPlainText()
-    assert "1 rows rejected" in text
+    assert "Rows imported\n399\n" in text
+    assert "Rows rejected\n1\n" in text
     assert "line 6, column 'fraud_score': could not convert 'abc' to DOUBLE" in text
-    positives = int((frame.is_fraud.drop(index=[3, 7]) == 1).sum())
-    assert f"{positives:,} positives" in text
-    assert "1 without a label yet" in text
+    positives = int((frame.is_fraud.drop(index=[4, 8]) == 1).sum())
+    assert f"Positives\n{positives}\nlabel 'is_fraud' = 1 (values: 0, 1)" in text
+    assert f"Negatives\n{398 - positives}\n" in text
+    assert "Without a label yet\n1\n" in text
     assert page.isComplete()
     wizard.button(QWizard.WizardButton.FinishButton).click()
     assert wizard.result() == QWizard.DialogCode.Accepted
@@ -120,3 +122,25 @@ def test_cancel_during_a_long_import_leaves_no_table(qtbot, worker, big_csv):
     assert wizard.import_page.status.text() == "Import cancelled; nothing was imported."
     assert not wizard.import_page.isComplete()
     assert "data" not in _tables(worker)
+
+
+def test_mapping_only_mode_starts_from_the_current_mapping(qtbot, worker, small_csv):
+    from roistudio.gui.document import import_data
+
+    path, _ = small_csv
+    box = []
+    worker.submit(lambda con, p: import_data(con, str(path), p, table="mapped"), on_done=box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
+    current = ColumnMapping("fraud_score", "is_fraud", positive="1", segments=("channel",))
+    wizard = ImportWizard(worker, existing=box[0], initial_mapping=current)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    assert wizard.currentPage() is wizard.mapping_page and len(wizard.pageIds()) == 2
+    qtbot.waitUntil(lambda: wizard.mapping_page.positive.currentText() == "1", timeout=5000)
+    assert wizard.mapping() == current
+    wizard.mapping_page.timestamp.setCurrentText("event_time")
+    with qtbot.waitSignal(wizard.validated, timeout=10_000):
+        _next(qtbot, wizard)
+    assert wizard.validation_page.isComplete()
+    assert wizard.mapping() == current.with_changes(timestamp="event_time")
+    assert "Rows imported\n400\n" in wizard.validation_page.text.toPlainText()

@@ -102,3 +102,24 @@ def test_preset_uses_the_data_money_column(qtbot):
     assert blocker.args[0] == expected[0]
     assert blocker.args[0]["tp"] == "balance_eur * gross_margin - contact_cost"
     assert blocker.args[1] == expected[1]
+
+
+def test_the_error_underline_covers_the_offending_name(editor):
+    edit = editor.expression_edit("fn")
+    edit.setText("-amout - chargeback_fee")
+    error = check_expression(edit.text(), columns=COLUMNS, parameters=list(DEMO_PARAMETERS))
+    assert error.position == (1, 2)
+    assert PayoffEditor._error_span(edit.text(), error.position) == (1, len("amout"))
+    # An error at the very end (a dangling operator) marks the last character.
+    assert PayoffEditor._error_span("amount *", (1, 9)) == (7, 1)
+
+
+def test_completion_offers_columns_parameters_and_functions(editor, qtbot):
+    edit = editor.expression_edit("tn")
+    edit.clear()
+    qtbot.keyClicks(edit, "2 * c")
+    completer = edit._completer
+    offered = [completer.completionModel().index(i, 0).data() for i in range(completer.completionCount())]
+    assert offered == ["channel", "chargeback_fee", "clip", "coalesce"]  # columns, parameters, functions
+    completer.activated.emit("chargeback_fee")
+    assert edit.text() == "2 * chargeback_fee"  # only the word under the cursor is replaced

@@ -181,3 +181,12 @@ def test_filter_bar_emits_filters_and_does_not_echo(qtbot):
     with qtbot.assertNotEmitted(bar.filtersChanged, wait=400):
         bar.set_filters(Filters({"channel": ("web",)}, None, None))
     assert bar.filters() == Filters({"channel": ("web",)})
+
+
+def test_money_is_written_in_the_project_currency_with_separators():
+    assert format_money(-1234567.891, "USD", decimals=2) == "-$1,234,567.89"
+    assert format_money(1234.4, "EUR") == "€1,234"
+    assert format_money(1234.4, "CHF", signed=True) == "+CHF 1,234"
+    assert format_money(-0.4, "USD") == "$0"  # no "-$0" for an amount that rounds to nothing
+    assert format_money(None, "USD") == "n/a"
+    assert format_money(5, "XYZ") == "XYZ 5"

@@ -14,6 +14,7 @@ user set is applied on top of it.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,7 +119,9 @@ def default_payoff(mapping: ColumnMapping) -> tuple[dict[str, str], dict[str, fl
 class EditCommand(QUndoCommand):
     """Set some project fields; undo sets them back. Threshold moves merge while dragging."""
 
-    def __init__(self, document: ProjectDocument, text: str, before: dict, after: dict, *, merge: bool = False):
+    def __init__(
+        self, document: ProjectDocument, text: str, before: dict, after: dict, *, merge: bool = False
+    ):
         super().__init__(text)
         self._doc = document
         self.before, self.after = before, after
@@ -243,10 +246,8 @@ class ProjectDocument(QObject):
 
     @Slot(bool)
     def _on_clean_changed(self, _clean: bool) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):  # the stack is being destroyed with the document
             self._emit_dirty()
-        except RuntimeError:  # the stack is being destroyed with the document
-            pass
 
     def _emit_dirty(self) -> None:
         dirty = self.is_dirty()
@@ -261,6 +262,9 @@ class ProjectDocument(QObject):
         self._reset(Project(), None, None)
 
     def _reset(self, project: Project, path: str | None, result: ImportResult | None) -> None:
+        old_table = self.import_report.table if self.import_report else None
+        if old_table and (result is None or result.report.table != old_table):
+            self._drop_table(old_table)  # the cache holds only the open project's data
         self.project = project
         self.path = path
         self.import_report = result.report if result else None
@@ -285,7 +289,14 @@ class ProjectDocument(QObject):
             self._refresh_options()
             self._request_analysis()
 
-    def adopt_import(self, result: ImportResult, mapping: ColumnMapping, *, period: str | None = "month") -> None:
+    def _drop_table(self, table: str) -> None:
+        from roistudio.core.sql import quote_ident
+
+        self.worker.submit(lambda con, _p: con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}"))
+
+    def adopt_import(
+        self, result: ImportResult, mapping: ColumnMapping, *, period: str | None = "month"
+    ) -> None:
         """Start a new project on data just imported (by the wizard) into the table."""
         payoff, parameters = default_payoff(mapping)
         project = Project(
@@ -329,15 +340,22 @@ class ProjectDocument(QObject):
             on_error=lambda exc: self.dataFailed.emit(_one_line(exc)),
         )
 
-    def open_project(self, path: str, on_done=None) -> Job:
+    def open_project(self, path: str, on_done=None, *, relocated: str | None = None) -> Job:
         """Load a project file and re-import its data on the worker.
 
         When the data file changed since the project was saved, ``sourceChanged`` is emitted and
-        the project waits for :meth:`accept_changed_source`.
+        the project waits for :meth:`accept_changed_source`. ``relocated`` replaces the path of a
+        data file that moved (its fingerprint is still checked).
         """
+        from dataclasses import replace
+
         from roistudio.core.project import load_project
 
         project = load_project(path)  # raises ProjectError with one line
+        if relocated and project.sources:
+            first = project.sources[0]
+            moved = DataSource(replace(first.info, path=str(Path(relocated).resolve())), first.table)
+            project = project.with_changes(sources=(moved, *project.sources[1:]))
         if not project.sources:
             self._reset(project, str(path), None)
             if on_done is not None:
@@ -401,7 +419,9 @@ class ProjectDocument(QObject):
         """Save a copy for crash recovery without touching the saved/dirty state."""
         save_project(self.project, path)
 
-    def apply_link(self, view: str | None, threshold: float | None, has_threshold: bool, filters: Filters | None):
+    def apply_link(
+        self, view: str | None, threshold: float | None, has_threshold: bool, filters: Filters | None
+    ):
         """Show what a link names: view, threshold and filters (not undoable: it is navigation)."""
         changes: dict[str, Any] = {}
         if filters is not None:
@@ -430,7 +450,9 @@ class ProjectDocument(QObject):
         if {k: dict(v) for k, v in before.items()} == after:
             return
         if before["payoff"] == after["payoff"] and before["ranges"] == after["ranges"]:
-            changed = [k for k in after["parameters"] if before["parameters"].get(k) != after["parameters"][k]]
+            changed = [
+                k for k in after["parameters"] if before["parameters"].get(k) != after["parameters"][k]
+            ]
             text = f"Change parameter {changed[0]}" if len(changed) == 1 else "Change parameters"
         else:
             text = "Edit payoff"

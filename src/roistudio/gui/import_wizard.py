@@ -9,6 +9,7 @@ their line numbers, label values, unlabelled rows and unusable scores.
 
 from __future__ import annotations
 
+import numbers
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +78,11 @@ class FrameModel(QAbstractTableModel):
             import pandas as pd
 
             return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float):
+        if (
+            role == Qt.ItemDataRole.TextAlignmentRole
+            and isinstance(value, numbers.Number)
+            and not isinstance(value, bool)
+        ):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -94,7 +99,9 @@ class FilePage(QWizardPage):
         super().__init__()
         self._wizard = wizard
         self.setTitle("Choose a prediction export")
-        self.setSubTitle("CSV, TSV, Parquet or Excel; one row per prediction, with the score and the actual outcome.")
+        self.setSubTitle(
+            "CSV, TSV, Parquet or Excel; one row per prediction, with the score and the actual outcome."
+        )
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("/path/to/predictions.csv")
         browse = QPushButton("Browse…")
@@ -112,7 +119,9 @@ class FilePage(QWizardPage):
         self.path_edit.textChanged.connect(self._changed)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open prediction export", self.path_edit.text(), FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open prediction export", self.path_edit.text(), FILE_FILTER
+        )
         if path:
             self.path_edit.setText(path)
 
@@ -149,6 +158,8 @@ class PreviewPage(QWizardPage):
         self.table.setModel(self.model)
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
         self.error = QLabel()
         self.error.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -285,10 +296,14 @@ class MappingPage(QWizardPage):
         self.reasons = QLabel()
         self.reasons.setWordWrap(True)
         self.reasons.setEnabled(False)
-        self.score.setToolTip("The model's score; a row is flagged when its score is at or above the threshold.")
+        self.score.setToolTip(
+            "The model's score; a row is flagged when its score is at or above the threshold."
+        )
         self.label.setToolTip("What actually happened (two values; empty = not yet known).")
         self.positive.setToolTip("Which label value is the positive class (e.g. fraud = 1).")
-        self.challenger.setToolTip("A second model's score on the same rows, to compare against the champion.")
+        self.challenger.setToolTip(
+            "A second model's score on the same rows, to compare against the champion."
+        )
         self.model.setToolTip("Or: a column naming the model of each row (one row per model and prediction).")
         self.segments.setToolTip("Columns to break the value down by (channel, region...).")
         self.money.setToolTip("Money columns the payoff can use per row (amount, customer value...).")
@@ -328,13 +343,22 @@ class MappingPage(QWizardPage):
         self._fill(self.id, names, mapping.id if mapping else None)
         self._fill(self.timestamp, temporal, mapping.timestamp if mapping else None)
         chosen_segments = set(mapping.segments) if mapping else set()
-        candidates = [c for c in names if not is_temporal_type(columns[c]) and result.distinct.get(c, 0) <= 200]
+        # Columns with another role are not offered as segments or money.
+        taken = {mapping.score, mapping.label, mapping.challenger_score, mapping.id} if mapping else set()
+        candidates = [
+            c
+            for c in names
+            if c not in taken and not is_temporal_type(columns[c]) and result.distinct.get(c, 0) <= 200
+        ]
         self._fill_list(self.segments, candidates, chosen_segments)
-        self._fill_list(self.money, numeric, set(mapping.money) if mapping else set())
+        money = [c for c in numeric if c not in taken]
+        self._fill_list(self.money, money, set(mapping.money) if mapping else set())
         self.raw_scores.setChecked(bool(mapping and mapping.raw_scores))
         self.exclude_bad.setChecked(bool(mapping and mapping.exclude_bad_scores))
         self._wanted_positive = mapping.positive if mapping else None
-        self.reasons.setText("\n".join(proposal.reasons.values()) if self._wizard.initial_mapping is None else "")
+        self.reasons.setText(
+            "\n".join(proposal.reasons.values()) if self._wizard.initial_mapping is None else ""
+        )
         self._load_label_values()
 
     @staticmethod
@@ -419,6 +443,7 @@ class ValidationPage(QWizardPage):
         super().__init__()
         self._wizard = wizard
         self.setTitle("Data check")
+        self.setSubTitle("What the data holds under this mapping, counted by the analysis engine.")
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         layout = QVBoxLayout(self)
@@ -451,7 +476,9 @@ class ValidationPage(QWizardPage):
 
     def _failed(self, exc: BaseException) -> None:
         self.error, self._checked = str(exc), True
-        self.text.setHtml(f"<p style='color:#c62828'><b>{_esc(str(exc))}</b></p><p>Go back and change the mapping.</p>")
+        self.text.setHtml(
+            f"<p style='color:#c62828'><b>{_esc(str(exc))}</b></p><p>Go back and change the mapping.</p>"
+        )
         self.completeChanged.emit()
         self._wizard.validated.emit()
 
@@ -465,45 +492,72 @@ def _esc(text: str) -> str:
     return html.escape(text)
 
 
+def _row(name: str, value: str, note: str = "") -> str:
+    note_html = f"<td style='color:gray'>{note}</td>" if note else "<td></td>"
+    return f"<tr><td>{name}</td><td align='right'><b>{value}</b></td>{note_html}</tr>"
+
+
 def validation_html(report: ValidationReport | None, imported: ImportReport | None) -> str:
-    """The data-check summary as HTML (also used by the main window's Data page)."""
-    parts: list[str] = []
+    """The data-check summary as HTML: a table of counts, then rejected rows, problems and notes.
+
+    Used by the wizard's last page and the main window's Data page.
+    """
+    rows: list[str] = []
+    details: list[str] = []
+    title = ""
     if imported is not None:
         imp = imported
-        parts.append(f"<h3>{_esc(imp.source.name)}</h3>")
-        parts.append(f"<p>{imp.rows:,} rows imported ({imp.format.upper()}, {imp.source.size:,} bytes).</p>")
+        title = (
+            f"<h3>{_esc(imp.source.name)}</h3><p style='color:gray'>{imp.format.upper()}, "
+            f"{imp.source.size:,} bytes, SHA-256 {imp.source.sha256[:12]}…</p>"
+        )
+        rows.append(_row("Rows imported", f"{imp.rows:,}"))
+        rows.append(
+            _row(
+                "Rows rejected",
+                f"{imp.rejected_count:,}",
+                "not in the table; listed below" if imp.rejected_count else "",
+            )
+        )
         if imp.rejected_count:
-            parts.append(f"<p><b>{imp.rejected_count:,} rows rejected</b> (not in the table):</p><ul>")
-            parts += [f"<li>{_esc(r.describe())}</li>" for r in imp.rejected[:10]]
+            details.append(f"<p><b>Rejected rows</b> ({imp.rejected_count:,} in all):</p><ul>")
+            details += [f"<li>{_esc(r.describe())}</li>" for r in imp.rejected[:10]]
             if imp.rejected_count > min(10, len(imp.rejected)):
-                parts.append("<li>…</li>")
-            parts.append("</ul>")
-        else:
-            parts.append("<p>No row was rejected.</p>")
-    if report is None:
-        return "\n".join(parts)
-    label = report.label
-    values = ", ".join(_esc(v) for v in label.values) or "none"
-    parts.append(
-        f"<p><b>Label</b> '{_esc(label.column)}': values {values}; positive = <b>{_esc(label.positive_text) or '?'}</b>. "
-        f"{label.positives:,} positives, {label.negatives:,} negatives, {label.unlabeled:,} without a label yet.</p>"
-    )
-    for s in report.scores:
-        bad = f"{s.bad:,} unusable ({_esc(s.describe_bad())})" if s.bad else "no unusable value"
-        low = "n/a" if s.minimum is None else f"{s.minimum:.4g}"
-        high = "n/a" if s.maximum is None else f"{s.maximum:.4g}"
-        parts.append(f"<p><b>Score</b> '{_esc(s.column)}': range {low} to {high}; {bad}.</p>")
-    if report.models:
-        parts.append(f"<p><b>Models</b>: {', '.join(_esc(m) for m in report.models)}</p>")
-    if report.problems:
-        parts.append("<p style='color:#c62828'><b>Problems to fix before analysing:</b></p><ul>")
-        parts += [f"<li style='color:#c62828'>{_esc(p)}</li>" for p in report.problems]
-        parts.append("</ul>")
-    if report.warnings:
-        parts.append("<p><b>Notes:</b></p><ul>" + "".join(f"<li>{_esc(w)}</li>" for w in report.warnings) + "</ul>")
-    if not report.problems:
-        parts.append("<p>Ready to analyse.</p>")
-    return "\n".join(parts)
+                details.append("<li>…</li>")
+            details.append("</ul>")
+    if report is not None:
+        label = report.label
+        values = ", ".join(_esc(v) for v in label.values) or "none"
+        positive = _esc(label.positive_text) or "?"
+        rows.append(
+            _row(
+                "Positives",
+                f"{label.positives:,}",
+                f"label '{_esc(label.column)}' = {positive} (values: {values})",
+            )
+        )
+        rows.append(_row("Negatives", f"{label.negatives:,}"))
+        rows.append(_row("Without a label yet", f"{label.unlabeled:,}", "never counted as negatives"))
+        for s in report.scores:
+            low = "n/a" if s.minimum is None else f"{s.minimum:.4g}"
+            high = "n/a" if s.maximum is None else f"{s.maximum:.4g}"
+            why = _esc(s.describe_bad()) if s.bad else ""
+            note = f"range {low} to {high}" + (f"; {why}" if why else "")
+            rows.append(_row(f"Unusable scores in '{_esc(s.column)}'", f"{s.bad:,}", note))
+        if report.models:
+            rows.append(_row("Models", str(len(report.models)), ", ".join(_esc(m) for m in report.models)))
+        if report.problems:
+            details.append("<p style='color:#c62828'><b>Problems to fix before analysing:</b></p><ul>")
+            details += [f"<li style='color:#c62828'>{_esc(p)}</li>" for p in report.problems]
+            details.append("</ul>")
+        if report.warnings:
+            details.append(
+                "<p><b>Notes:</b></p><ul>" + "".join(f"<li>{_esc(w)}</li>" for w in report.warnings) + "</ul>"
+            )
+        if not report.problems:
+            details.append("<p>Ready to analyse.</p>")
+    table = f"<table cellpadding='4' cellspacing='0'>{''.join(rows)}</table>" if rows else ""
+    return title + table + "\n".join(details)
 
 
 class ImportWizard(QWizard):

@@ -14,12 +14,17 @@ import json
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtCore import QLockFile, QStandardPaths, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -38,6 +43,8 @@ from roistudio.gui.document import ProjectDocument
 from roistudio.gui.export_actions import Exporter
 from roistudio.gui.settings import Settings
 from roistudio.gui.workers import DatabaseWorker
+
+FILE_FILTER = "Prediction exports (*.csv *.tsv *.txt *.csv.gz *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
 
 APP_NAME = "Model ROI Studio"
 AUTOSAVE_MS = 60_000
@@ -65,6 +72,16 @@ METRICS = {
     "ties go to the higher threshold.",
     "Not yet known": "Rows without a label. Never counted as negatives; shown apart.",
 }
+
+
+def _owner_gone(autosave: Path) -> bool:
+    """True when the session that wrote ``autosave`` no longer runs (its lock file is free or stale)."""
+    lock = QLockFile(str(autosave.with_suffix(".lock")))
+    lock.setStaleLockTime(0)  # judge by the owner process only, however old the lock
+    if not lock.tryLock(0):
+        return False
+    lock.unlock()  # removes the lock file
+    return True
 
 
 def recovery_folder() -> Path:
@@ -117,7 +134,9 @@ class DataPage(QWidget):
         mapping = document.mapping
         if mapping is not None:
             roles = [(k, v) for k, v in mapping.to_dict().items() if v not in (None, [], False)]
-            rows = "".join(f"<tr><td>{k.replace('_', ' ')}</td><td><b>{_html(v)}</b></td></tr>" for k, v in roles)
+            rows = "".join(
+                f"<tr><td>{k.replace('_', ' ')}</td><td><b>{_html(v)}</b></td></tr>" for k, v in roles
+            )
             parts.append(f"<h3>Column mapping</h3><table cellpadding='3'>{rows}</table>")
         if analysis is not None:
             a = analysis
@@ -167,6 +186,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._started = False
         self.recovery_path = recovery_folder() / f"autosave-{os.getpid()}{PROJECT_SUFFIX}"
+        self._recovery_lock: QLockFile | None = None
         self._build_pages()
         self._build_status_bar()
         self._build_actions()
@@ -239,7 +259,9 @@ class MainWindow(QMainWindow):
                 loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 holder.addWidget(loading)
             self.tabs.addTab(page, TAB_TITLES[view])
-        self.tabs.setTabToolTip(VIEWS.index("threshold"), "Value in money at every threshold; pick the operating one")
+        self.tabs.setTabToolTip(
+            VIEWS.index("threshold"), "Value in money at every threshold; pick the operating one"
+        )
         self.tabs.setTabToolTip(VIEWS.index("comparison"), "Champion vs challenger on the same rows")
         self.tabs.setTabToolTip(VIEWS.index("segments"), "Where the money is lost, per segment value")
         self.tabs.setTabToolTip(VIEWS.index("trends"), "Value per period at the operating threshold")
@@ -292,7 +314,9 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         A = self._action
         self.new_action = A("&New project", self.new_project, QKeySequence.StandardKey.New)
-        self.open_data_action = A("&Open data…", self.open_data, "Ctrl+O", "Import a CSV, Parquet or Excel export")
+        self.open_data_action = A(
+            "&Open data…", self.open_data, "Ctrl+O", "Import a CSV, Parquet or Excel export"
+        )
         self.open_project_action = A("Open &project…", self.open_project_dialog, "Ctrl+Shift+O")
         self.demo_action = A("Open the &demo", self.open_demo, tip="Card-fraud predictions, mapped and swept")
         self.save_action = A("&Save", self.save, "Ctrl+S")
@@ -309,8 +333,12 @@ class MainWindow(QMainWindow):
         self.optimum_action = A("Use the &best threshold", self.doc.use_optimum, "Ctrl+B",
                                 "Let the analysis pick the threshold (optimum, or best under the constraints)")  # fmt: skip
         self.mapping_action = A("Change column &mapping…", self.change_mapping, "Ctrl+M")
+        self.report_details_action = A("Report &title and currency…", self.edit_report_details,
+                                       tip="Title and currency of the exported workbook and PDF")  # fmt: skip
         self.about_action = A("&About Model ROI Studio", self.about)
-        self.metrics_action = A("What the &numbers mean", self.show_metrics, QKeySequence.StandardKey.HelpContents)
+        self.metrics_action = A(
+            "What the &numbers mean", self.show_metrics, QKeySequence.StandardKey.HelpContents
+        )
         self.view_actions = []
         for i, view in enumerate(VIEWS):
             action = A(TAB_TITLES[view], lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
@@ -324,6 +352,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         menu.addActions([self.save_action, self.save_as_action])
         menu.addSeparator()
+        menu.addAction(self.report_details_action)
         menu.addActions([self.export_xlsx_action, self.export_pdf_action, self.copy_link_action])
         menu.addSeparator()
         menu.addAction(self.quit_action)
@@ -335,6 +364,18 @@ class MainWindow(QMainWindow):
         edit.addAction(self.paste_link_action)
         view = self.menuBar().addMenu("&View")
         view.addActions(self.view_actions)
+        view.addSeparator()
+        self.period_menu = view.addMenu("Trend &period")
+        self.period_menu.setToolTipsVisible(True)
+        self.period_group = QActionGroup(self)
+        self.period_actions: dict[str, QAction] = {}
+        for period in ("day", "week", "month", "quarter", "year"):
+            action = self.period_menu.addAction(period.capitalize())
+            action.setCheckable(True)
+            action.setToolTip(f"Break the Trends view down by {period}")
+            action.triggered.connect(lambda _=False, p=period: self.doc.set_period(p))
+            self.period_group.addAction(action)
+            self.period_actions[period] = action
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addActions([self.metrics_action, self.about_action])
 
@@ -362,7 +403,9 @@ class MainWindow(QMainWindow):
         doc.dataFailed.connect(self._on_data_failed)
         self.tabs.currentChanged.connect(lambda i: doc.set_view(VIEWS[i]))
         self.exporter.finished.connect(
-            lambda paths: self.statusBar().showMessage(f"Exported {', '.join(Path(p).name for p in paths)}", 8000)
+            lambda paths: self.statusBar().showMessage(
+                f"Exported {', '.join(Path(p).name for p in paths)}", 8000
+            )
         )
         self.exporter.failed.connect(self._show_error)
 
@@ -470,7 +513,9 @@ class MainWindow(QMainWindow):
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.doc.accept_changed_source()
-            self.statusBar().showMessage("Data re-imported; save the project to record the new fingerprint", 10000)
+            self.statusBar().showMessage(
+                "Data re-imported; save the project to record the new fingerprint", 10000
+            )
         else:
             self.doc.new()
 
@@ -489,6 +534,11 @@ class MainWindow(QMainWindow):
         has_analysis = self.doc.analysis is not None
         for action in (self.export_xlsx_action, self.export_pdf_action, self.copy_link_action):
             action.setEnabled(has_analysis)
+        has_time = bool(self.doc.mapping and self.doc.mapping.timestamp)
+        self.period_menu.setEnabled(has_time)
+        for period, action in self.period_actions.items():
+            action.setChecked(period == self.doc.project.period)
+        self.report_details_action.setEnabled(self.doc.has_data)
         self.save_action.setEnabled(self.doc.has_data)
         self.save_as_action.setEnabled(self.doc.has_data)
         self.mapping_action.setEnabled(self.doc.has_data)
@@ -500,7 +550,9 @@ class MainWindow(QMainWindow):
             self,
             "Unsaved changes",
             f"Save the changes to {self.doc.display_name()}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save,
         )
 
@@ -539,20 +591,13 @@ class MainWindow(QMainWindow):
         table = f"import_{dt.datetime.now().strftime('%H%M%S%f')}"
         wizard = ImportWizard(self.worker, path or None, table=table, parent=self)
         if wizard.exec() and wizard.import_result is not None:
-            old = self.doc.import_report.table if self.doc.import_report else None
             self.doc.adopt_import(wizard.import_result, wizard.mapping())
             self.settings.add_recent(wizard.path)
             self.remove_recovery()
             self.tabs.setCurrentIndex(VIEWS.index("threshold"))
-            self._drop_table(old)
         else:
-            self._drop_table(table)
-
-    def _drop_table(self, table: str | None) -> None:
-        if table and (self.doc.import_report is None or self.doc.import_report.table != table):
-            from roistudio.core.sql import quote_ident
-
-            self.worker.submit(lambda con, _p: con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}"))
+            # Nothing adopted: drop what the wizard may have imported (the open project keeps its own).
+            self.doc._drop_table(table)
 
     def change_mapping(self) -> None:
         """Edit the column mapping of the loaded data (one undoable step)."""
@@ -571,10 +616,17 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return
         self.statusBar().showMessage("Loading the demo…")
-        self.doc.load_demo(on_done=lambda: self.tabs.setCurrentIndex(VIEWS.index("threshold")))
+
+        def done() -> None:
+            self.statusBar().showMessage("Demo loaded: card-fraud predictions, champion vs challenger", 8000)
+            self.tabs.setCurrentIndex(VIEWS.index("threshold"))
+
+        self.doc.load_demo(on_done=done)
 
     def open_project_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", self.settings.last_folder(), PROJECT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", self.settings.last_folder(), PROJECT_FILTER
+        )
         if path:
             self.open_project(path)
 
@@ -583,7 +635,8 @@ class MainWindow(QMainWindow):
         if not self.maybe_save():
             return
         try:
-            self.doc.open_project(str(path), on_done=on_done)
+            relocated = self._locate_missing_source(path)
+            self.doc.open_project(str(path), on_done=on_done, relocated=relocated)
         except RoiError as exc:
             self._show_error(str(exc))
             return
@@ -591,13 +644,35 @@ class MainWindow(QMainWindow):
         self.settings.set_last_folder(str(path))
         self.remove_recovery()
 
+    def _locate_missing_source(self, path: str) -> str | None:
+        """If the project's data file is gone, ask where it is now (None: it is where it was)."""
+        from roistudio.core.project import load_project
+
+        project = load_project(path)
+        if not project.sources or Path(project.sources[0].path).exists():
+            return None
+        name = project.sources[0].name
+        answer = QMessageBox.question(
+            self,
+            "Data file not found",
+            f"{project.sources[0].path}: the project's data file is not there any more.\n\nLocate {name}?",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Open,
+        )
+        if answer != QMessageBox.StandardButton.Open:
+            return None
+        found, _ = QFileDialog.getOpenFileName(self, f"Locate {name}", str(Path(path).parent), FILE_FILTER)
+        return found or None
+
     def save(self) -> bool:
         if not self.doc.path:
             return self.save_as()
         return self._save_to(self.doc.path)
 
     def save_as(self) -> bool:
-        start = self.doc.path or str(Path(self.settings.last_folder()) / f"{self.doc.project.title}{PROJECT_SUFFIX}")
+        start = self.doc.path or str(
+            Path(self.settings.last_folder()) / f"{self.doc.project.title}{PROJECT_SUFFIX}"
+        )
         path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
         if not path:
             return False
@@ -616,6 +691,32 @@ class MainWindow(QMainWindow):
         self.remove_recovery()
         self.statusBar().showMessage(f"Saved {Path(path).name}", 5000)
         return True
+
+    def edit_report_details(self) -> None:
+        """Ask for the report title and currency (one undoable step)."""
+        from roistudio.reports.model import CURRENCY_SYMBOLS
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Report title and currency")
+        title = QLineEdit(self.doc.project.title)
+        title.setMinimumWidth(380)
+        currency = QComboBox()
+        currency.setEditable(True)
+        currency.addItems(sorted(CURRENCY_SYMBOLS))
+        currency.setCurrentText(self.doc.project.currency)
+        currency.setToolTip("ISO code of the currency the payoff is in; used to format every amount")
+        form = QFormLayout(dialog)
+        form.addRow("Title", title)
+        form.addRow("Currency", currency)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        form.addRow(buttons)
+        if dialog.exec():
+            code = currency.currentText().strip().upper() or self.doc.project.currency
+            self.doc.set_report_details(title=title.text().strip() or self.doc.project.title, currency=code)
 
     # -- links -----------------------------------------------------------------------------------------
     def current_link(self) -> str | None:
@@ -674,6 +775,10 @@ class MainWindow(QMainWindow):
             return
         try:
             self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
+            if self._recovery_lock is None:
+                # Held while this session runs, so another running instance never offers our file.
+                self._recovery_lock = QLockFile(str(self.recovery_path.with_suffix(".lock")))
+                self._recovery_lock.tryLock(0)
             self.doc.write_recovery(str(self.recovery_path))
             meta = {"project_path": self.doc.path, "saved": dt.datetime.now().isoformat(timespec="seconds")}
             self.recovery_path.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
@@ -684,13 +789,20 @@ class MainWindow(QMainWindow):
         for path in (self.recovery_path, self.recovery_path.with_suffix(".json")):
             with contextlib.suppress(OSError):
                 path.unlink()
+        if self._recovery_lock is not None:
+            self._recovery_lock.unlock()
+            self._recovery_lock = None
 
     def leftover_recovery(self) -> Path | None:
         """The newest autosave left by an earlier session that did not close cleanly."""
         folder = self.recovery_path.parent
         if not folder.is_dir():
             return None
-        files = [p for p in folder.glob(f"autosave-*{PROJECT_SUFFIX}") if p != self.recovery_path]
+        files = [
+            p
+            for p in folder.glob(f"autosave-*{PROJECT_SUFFIX}")
+            if p != self.recovery_path and _owner_gone(p)
+        ]
         return max(files, key=lambda p: p.stat().st_mtime) if files else None
 
     def offer_recovery(self) -> None:

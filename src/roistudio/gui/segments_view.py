@@ -47,13 +47,20 @@ SEGMENT_COLUMNS = (
         known_only=True,
     ),
     GroupColumn(
-        "Best threshold here", lambda g: g.optimum.threshold, "threshold", "This segment's own best threshold"
+        "Best threshold", lambda g: g.optimum.threshold, "threshold", "This segment's own best threshold"
     ),
     GroupColumn(
-        "Value at its best",
+        "Value at best",
         lambda g: g.optimum.value,
         "money",
         "Value if this segment had its own best threshold",
+        known_only=True,
+    ),
+    GroupColumn(
+        "Challenger value",
+        lambda g: None if g.challenger_operating is None else g.challenger_operating.value,
+        "money",
+        "The challenger's value here, at the challenger's operating threshold",
         known_only=True,
     ),
 )
@@ -133,6 +140,8 @@ class SegmentsView(QWidget):
             return
         groups = self.groups()
         self.model.set_rows(groups, self._currency)
+        no_challenger = all(g.challenger_operating is None for g in groups)
+        self.table.setColumnHidden(self.model.column_index("Challenger value"), no_challenger)
         self.table.sortByColumn(MONEY_LOST_COLUMN, Qt.SortOrder.DescendingOrder)
         threshold = self._analysis.champion.operating.threshold
         self.caption.setText(

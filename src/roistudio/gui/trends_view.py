@@ -58,6 +58,13 @@ PERIOD_COLUMNS = (
         known_only=True,
     ),
     GroupColumn("Recall", lambda g: g.operating.recall, "percent", "TP / positives", known_only=True),
+    GroupColumn(
+        "Challenger value",
+        lambda g: None if g.challenger_operating is None else g.challenger_operating.value,
+        "money",
+        "The challenger's value here, at the challenger's operating threshold",
+        known_only=True,
+    ),
 )
 
 
@@ -104,6 +111,8 @@ class TrendsView(QWidget):
         self._period = analysis.request.period if analysis is not None else None
         periods = analysis.periods if analysis is not None else ()
         self.model.set_rows(periods, currency)
+        no_challenger = all(g.challenger_operating is None for g in periods)
+        self.table.setColumnHidden(self.model.column_index("Challenger value"), no_challenger)
         self.canvas.clear()
         if not periods:
             self._stack.setCurrentIndex(0)

@@ -138,7 +138,9 @@ class DatabaseWorker(QThread):
                 generation = self._generations.get(kind, 0) + 1
                 self._generations[kind] = generation
                 current = self._current
-            job = Job(next(self._ids), fn, kind, generation, on_done, on_error, on_cancel, on_progress, description)
+            job = Job(
+                next(self._ids), fn, kind, generation, on_done, on_error, on_cancel, on_progress, description
+            )
             self._pending += 1
         if kind is not None and current is not None and current.kind == kind and current is not job:
             self._interrupt(current)
@@ -182,11 +184,12 @@ class DatabaseWorker(QThread):
 
     def _interrupt(self, job: Job) -> None:
         job.token.cancel()
+        # Under the lock, so the interrupt cannot hit the next job's query: the worker clears
+        # ``_current`` under the same lock before it starts another job. (An interrupt while no
+        # statement runs is a no-op in DuckDB.)
         with self._lock:
-            running = self._current is job
-            con = self._con
-        if running and con is not None:
-            con.interrupt()
+            if self._current is job and self._con is not None:
+                self._con.interrupt()
 
     # -- worker thread -----------------------------------------------------------------------------
     def run(self) -> None:  # noqa: D102 - QThread entry point
