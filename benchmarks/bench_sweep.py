@@ -110,7 +110,7 @@ def warm_resweep(path: Path, repeat: int) -> tuple[list[float], list[float], flo
             con, "data", AnalysisRequest(mapping=mapping, payoff=payoff), validation=validation
         ).validation
         t1 = time.perf_counter()
-        label_sql, label_params = label_condition_sql("label", 1)
+        label_sql, label_params = label_condition_sql("label", 1, columns["label"])
         run_sweep(con, SweepQuery("data", label_sql, label_params, payoff), [ModelSource("score", "score")])
         t2 = time.perf_counter()
         if i:  # the first round warms caches
@@ -165,8 +165,8 @@ def main() -> None:
     rows = [
         ("cold `roistudio sweep` (fresh process, parquet)", cli_t, [r[0] for r in cli]),
         ("pandas + numpy sort/cumsum script (fresh process)", pandas_t, [r[0] for r in pandas_runs]),
-        ("warm re-sweep after payoff change: analyse(), cached validation", med(full), full),
-        ("warm re-sweep after payoff change: aggregation only", med(agg), agg),
+        ("warm re-sweep, payoff changed: analyse(), cached checks", med(full), full),
+        ("warm re-sweep, payoff changed: aggregation only", med(agg), agg),
     ]
     for name, m, runs in rows:
         print(f"{name:<58} {m:>8.3f}s {', '.join(f'{x:.3f}' for x in runs):>28}")

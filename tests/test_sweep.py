@@ -234,3 +234,34 @@ def test_properties_of_every_curve(rows, cost):
     assert opt.value == pytest.approx(oracle, abs=1e-6)
     # Monotone counts: lowering the threshold never unflags a row.
     assert np.all(np.diff(curve.flagged) > 0)
+
+
+def test_reread_gives_the_same_policies_as_a_new_analysis(frame):
+    from dataclasses import replace
+
+    from roistudio.core.analysis import reread
+    from roistudio.core.curve import Constraints
+
+    base, _ = run_analysis(frame, PAYOFF, segments=("channel",))
+    constraints = Constraints(max_flagged=100, min_precision=0.3)
+    fresh, _ = run_analysis(frame, PAYOFF, segments=("channel",), constraints=constraints)
+    reread_one = reread(base, replace(base.request, constraints=constraints))
+    assert reread_one.policy == fresh.policy == "constrained"
+    assert reread_one.operating.to_dict() == fresh.operating.to_dict()
+    assert [g.operating.value for g in reread_one.segments["channel"]] == pytest.approx(
+        [g.operating.value for g in fresh.segments["channel"]]
+    )
+    with pytest.raises(ValueError):
+        reread(base, replace(base.request, period="month"))
+
+
+def test_clustering_a_table_by_score_changes_no_number(frame):
+    from roistudio.core.sweep import cluster_by_score
+
+    before, con = run_analysis(frame, PAYOFF)
+    assert cluster_by_score(con, "data", "score")
+    from roistudio.core.analysis import analyse
+
+    after = analyse(con, "data", before.request)
+    assert after.champion.curve.value.tolist() == pytest.approx(before.champion.curve.value.tolist())
+    assert con.execute('SELECT count(*) FROM "data"').fetchone()[0] == len(frame)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import duckdb
@@ -299,14 +299,10 @@ def _sources(mapping: ColumnMapping, validation: ValidationReport) -> list[Model
     return [ModelSource(mapping.score, mapping.score)]
 
 
-def _model_result(
-    name: str, column: str, curve: Curve, request: AnalysisRequest, operating_threshold=None
-) -> ModelResult:
+def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest) -> ModelResult:
     optimum = curve.optimum()
     constrained = None if request.constraints.is_empty() else curve.constrained_optimum(request.constraints)
-    if operating_threshold is not None:
-        operating = curve.at(operating_threshold[0])
-    elif request.use_threshold:
+    if request.use_threshold:
         operating = curve.at(request.threshold)
     elif constrained is not None:
         operating = constrained
@@ -438,29 +434,34 @@ def analyse(
     )
 
 
-def reread_at(analysis: Analysis, threshold: float | None) -> Analysis:
-    """The same analysis with a user-set operating threshold, read off the existing curves.
+def reread(analysis: Analysis, request: AnalysisRequest) -> Analysis:
+    """The same curves read under a new operating policy, without any query.
 
-    No query runs: the GUI calls this on slider moves.
+    ``request`` may differ from ``analysis.request`` only in ``threshold``, ``use_threshold``,
+    ``constraints`` and ``at``: those are read off the existing curves (binary searches). The
+    GUI calls this on slider moves and constraint edits.
+
+    Raises
+    ------
+    ValueError
+        When the request changes anything that needs a new sweep (mapping, payoff, filters...).
     """
-    request = AnalysisRequest(
-        mapping=analysis.request.mapping,
-        payoff=analysis.request.payoff,
-        constraints=analysis.request.constraints,
-        threshold=threshold,
-        use_threshold=True,
-        at=analysis.request.at,
-        period=analysis.request.period,
-        filters=analysis.request.filters,
-    )
-    models = {
-        name: _model_result(
-            name, m.score_column, m.curve, request, (threshold,) if name == analysis.champion.name else None
+    old = analysis.request
+    same = (old.mapping, old.payoff, old.period, old.filters.to_dict()) == (
+        request.mapping, request.payoff, request.period, request.filters.to_dict(),
+    )  # fmt: skip
+    if not same:
+        raise ValueError(
+            "reread() only changes the threshold, constraints or asked thresholds; run analyse()"
         )
-        for name, m in analysis.models.items()
-    }
-    champion = models[analysis.champion.name]
+    champion_name = analysis.champion.name
+    champion = _model_result(champion_name, analysis.champion.score_column, analysis.champion.curve, request)
+    models = {champion_name: champion}
+    for name, m in analysis.models.items():
+        if name != champion_name:
+            models[name] = _model_result(name, m.score_column, m.curve, request)
     challenger = models[analysis.challenger.name] if analysis.challenger else None
+    threshold = champion.operating.threshold
 
     def regroup(groups: tuple[GroupResult, ...]) -> tuple[GroupResult, ...]:
         return tuple(
@@ -474,10 +475,22 @@ def reread_at(analysis: Analysis, threshold: float | None) -> Analysis:
         s: tuple(sorted(regroup(gs), key=lambda g: (-g.money_lost, g.key)))
         for s, gs in analysis.segments.items()
     }
+    policy: PolicyKind = (
+        "user"
+        if request.use_threshold
+        else "constrained"
+        if not request.constraints.is_empty()
+        else "optimal"
+    )
     return Analysis(
-        request, analysis.table, analysis.validation, champion, challenger, models, "user",
+        request, analysis.table, analysis.validation, champion, challenger, models, policy,
         segments, regroup(analysis.periods), analysis.excluded_rows,
     )  # fmt: skip
+
+
+def reread_at(analysis: Analysis, threshold: float | None) -> Analysis:
+    """The same analysis with a user-set operating threshold, read off the existing curves."""
+    return reread(analysis, replace(analysis.request, threshold=threshold, use_threshold=True))
 
 
 def finite_or_none(value: float | None) -> float | None:

@@ -193,14 +193,20 @@ class Curve:
         fn_value: np.ndarray,
         tn_value: np.ndarray,
         unlabeled: np.ndarray | None = None,
+        *,
+        descending: bool = False,
     ) -> Curve:
         """Build the curve from per-distinct-score aggregates (any order, scores unique).
 
         ``pos``/``neg`` count labelled positives/negatives at each score; the ``*_value`` arrays
         hold the sum of that outcome's payoff over the rows at each score that *would* have
-        that outcome (positives for TP/FN, negatives for FP/TN).
+        that outcome (positives for TP/FN, negatives for FP/TN). ``descending=True`` promises
+        the scores are already strictly descending.
         """
-        order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
+        if descending:  # the caller guarantees strictly descending scores: no sort needed
+            order = np.arange(len(scores))
+        else:
+            order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
 
         def cum(values: np.ndarray, dtype) -> np.ndarray:
             out = np.zeros(len(order) + 1, dtype=dtype)

@@ -39,6 +39,7 @@ TABLE = "data"
 MERGE_SECONDS = 1.5
 _THRESHOLD_COMMAND_ID = 1001
 # Fields whose change needs a new sweep; the others are read off existing curves or are cosmetic.
+CLUSTER_MIN_ROWS = 1_000_000  # below this a sweep is fast enough without reordering the table
 _ANALYSIS_FIELDS = ("mapping", "payoff", "parameters", "constraints", "filters", "period", "sources")
 DEFAULT_PAYOFF = {"tp": "value_caught - review_cost", "fp": "-review_cost", "tn": "0", "fn": "0"}
 DEFAULT_PARAMETERS = {"value_caught": 100.0, "review_cost": 10.0}
@@ -217,6 +218,11 @@ class ProjectDocument(QObject):
         self._was_dirty = False
         self._pending: tuple[Project, str, ImportResult] | None = None
         self._analysis_job: Job | None = None
+        # Worker-side caches, keyed by what they depend on: the validation of a mapping under
+        # a filter (a payoff edit then only re-aggregates) and the score column the table is
+        # clustered by (see roistudio.core.sweep.cluster_by_score).
+        self._validation_cache: tuple[tuple, Any] | None = None
+        self._clustered: tuple[str, str] | None = None
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         worker.busyChanged.connect(self.busyChanged)
         worker.jobProgress.connect(self.progress)
@@ -271,6 +277,8 @@ class ProjectDocument(QObject):
         self.columns = dict(result.report.columns) if result else {}
         self.base_analysis = self.analysis = None
         self.analysis_error = None
+        self._validation_cache = None
+        self._clustered = None
         self.options = FilterOptions()
         self.undo_stack.clear()
         self._forced_dirty = False
@@ -509,7 +517,9 @@ class ProjectDocument(QObject):
         if "view" in changed:
             self.viewChanged.emit(self.project.view)
         self.projectChanged.emit()
-        if changed & set(_ANALYSIS_FIELDS):
+        if changed & set(_ANALYSIS_FIELDS) == {"constraints"} and self._reread_constraints():
+            pass  # read off the existing curves, no query
+        elif changed & set(_ANALYSIS_FIELDS):
             self._request_analysis()
         elif changed & {"threshold", "threshold_user_set"}:
             self._publish()
@@ -552,19 +562,59 @@ class ProjectDocument(QObject):
             self._fail(str(exc))
             return
         table = self.import_report.table if self.import_report else TABLE
+        rows = self.import_report.rows if self.import_report else 0
+        key = (table, repr(request.mapping), repr(request.filters.to_dict()))
+        cached = (
+            self._validation_cache[1] if self._validation_cache and self._validation_cache[0] == key else None
+        )
+        cluster = (
+            None
+            if self._clustered == (table, request.mapping.score) or rows < CLUSTER_MIN_ROWS
+            else request.mapping.score
+        )
 
         def job(con, progress):
             from roistudio.core.analysis import analyse
+            from roistudio.core.sweep import cluster_by_score
 
-            return analyse(con, table, request, progress=progress)
+            if cluster is not None:
+                progress.progress(0.0, "Ordering rows by score for fast re-sweeps")
+                cluster_by_score(con, table, cluster)
+            return analyse(con, table, request, progress=progress, validation=cached)
+
+        def done(analysis: Analysis) -> None:
+            from dataclasses import replace
+
+            from roistudio.core.analysis import reread
+
+            self._validation_cache = (key, analysis.validation)
+            if cluster is not None:
+                self._clustered = (table, cluster)
+            if analysis.request.constraints != self.project.constraints:
+                # Constraints were edited while this sweep ran: apply them to its curves.
+                analysis = reread(analysis, replace(analysis.request, constraints=self.project.constraints))
+            self._analysis_done(analysis)
 
         self._analysis_job = self.worker.submit(
             job,
             kind="analysis",
             description="Sweeping thresholds",
-            on_done=self._analysis_done,
+            on_done=done,
             on_error=lambda exc: self._fail(_one_line(exc)),
         )
+
+    def _reread_constraints(self) -> bool:
+        """Apply a constraint edit to the current curves; False if a sweep is needed instead."""
+        from dataclasses import replace
+
+        from roistudio.core.analysis import reread
+
+        base = self.base_analysis
+        if base is None or self.analysis_error is not None:
+            return False
+        self.base_analysis = reread(base, replace(base.request, constraints=self.project.constraints))
+        self._publish()
+        return True
 
     def _fail(self, message: str) -> None:
         self.analysis_error = message
