@@ -1,1 +1,1 @@
-"""matplotlib drawing functions shared by the GUI and the PDF (Figure/Axes only, never pyplot)."""
+"""matplotlib drawing functions shared by the GUI and the PDF (Figure/Axes objects only, no global plotting state)."""

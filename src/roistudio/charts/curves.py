@@ -204,7 +204,7 @@ def draw_value_curve(
     Parameters
     ----------
     ax
-        The Axes to draw on (from a ``matplotlib.figure.Figure``; pyplot is never used).
+        The Axes to draw on (from a ``matplotlib.figure.Figure``, never the global plotting state).
     model
         The model's curve and the policies read off it.
     symbol

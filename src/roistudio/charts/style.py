@@ -2,7 +2,7 @@
 
 Colours differ in lightness as well as hue (dark navy, mid amber, light grey), and every series
 also has its own line style or hatch, so a chart printed in black and white still reads.
-Nothing here touches ``matplotlib.rcParams`` or pyplot: the GUI and the PDF share one process
+Nothing here touches ``matplotlib.rcParams`` or global plotting state: the GUI and the PDF share one process
 and each styles only the Axes it is given.
 """
 

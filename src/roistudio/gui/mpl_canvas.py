@@ -1,6 +1,6 @@
 """A matplotlib canvas for Qt that draws the shared charts and can redraw a few artists fast.
 
-The figure is a plain ``matplotlib.figure.Figure`` (never pyplot), drawn by the same
+The figure is a plain ``matplotlib.figure.Figure`` (never the global plotting state), drawn by the same
 ``roistudio.charts`` functions as the PDF. ``FigureCanvasQTAgg`` renders at the screen's device
 pixel ratio, so charts stay sharp on high-DPI screens; the logical size is what layouts see.
 
