@@ -90,6 +90,7 @@ class ThresholdExplorer(QWidget):
         self._currency = "USD"
         self._operating: CurvePoint | None = None
         self._constraints = Constraints()
+        self._legend_has_constraints = False
         self._constrained: CurvePoint | None = None
         self._artists: chart_curves.CurveArtists | None = None
         self._constrained_marker = None
@@ -317,8 +318,10 @@ class ThresholdExplorer(QWidget):
         # The constrained optimum is a second marker the GUI moves as constraints change.
         (self._constrained_marker,) = ax.plot(
             [], [], linestyle="none", marker="v", markersize=8, color=chart_style.OPERATING,
-            markeredgecolor="white", markeredgewidth=0.8, zorder=7, label="best under constraints",
+            markeredgecolor="white", markeredgewidth=0.8, zorder=7,
+            label="_nolegend_" if self._constraints.is_empty() else "best under constraints",
         )  # fmt: skip
+        self._legend_has_constraints = not self._constraints.is_empty()
         chart_style.style_legend(ax, loc="best")
         self.canvas.set_moving_artists((*self._artists.moving_artists(), self._constrained_marker))
         self._place_constrained_marker()
@@ -537,6 +540,11 @@ class ThresholdExplorer(QWidget):
             None if self._constraints.is_empty() else self._curve.constrained_optimum(self._constraints)
         )
         self._update_constrained_label()
+        if self._artists is not None and self._legend_has_constraints == self._constraints.is_empty():
+            # The legend names the constrained marker only while a constraint is set: switching
+            # constraints on or off is rare, so a full redraw there is fine.
+            self._draw_chart()
+            return
         self._place_constrained_marker()
         if self._artists is not None:
             self.canvas.blit_moving()
