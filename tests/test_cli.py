@@ -152,3 +152,26 @@ def test_json_file_is_written_atomically(tmp_path, capsys):
     assert main(["sweep", "--demo", "--json", str(out)]) == 0
     assert json.loads(out.read_text())["rows"] == 181_544
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "empty.csv: the file is empty"),
+        ("header.csv", b"score,label\n", "header.csv: the file has a header but no data rows"),
+        ("data.json", b"{}", "data.json: unknown format '.json'; use CSV, TSV, Parquet or XLSX"),
+        ("bad.parquet", b"PAR1 not parquet", "bad.parquet: cannot read the file: "),
+    ],
+)
+def test_unusable_files_give_one_line_and_exit_2(tmp_path, monkeypatch, capsys, name, content, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / name).write_bytes(content)
+    assert main(["sweep", name, "--score", "score", "--label", "label"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"roistudio sweep: {message}")
+
+
+def test_report_needs_an_output(capsys):
+    assert main(["report", "--demo"]) == 2
+    assert capsys.readouterr().err.strip() == "roistudio report: nothing to write; pass --xlsx PATH and/or --pdf PATH"

@@ -184,6 +184,8 @@ def run_command(args: argparse.Namespace) -> int:
 
     if args.data and args.demo:
         raise RoiError("pass either a data file or --demo, not both")
+    if args.command == "report" and not args.xlsx and not args.pdf:
+        raise RoiError("nothing to write; pass --xlsx PATH and/or --pdf PATH")
     con = duckdb.connect()
     report = load_data(con, args)
     columns = table_columns(con, TABLE)
@@ -300,8 +302,6 @@ def format_summary(analysis: Analysis, report) -> str:
 
 
 def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
-    if not args.xlsx and not args.pdf:
-        raise RoiError("nothing to write; pass --xlsx PATH and/or --pdf PATH")
     from roistudio.reports.model import SourceFacts, build_report_model
 
     date_min = date_max = None
