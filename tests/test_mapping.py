@@ -51,3 +51,13 @@ def test_cli_fills_only_missing_options_from_the_proposal(capsys):
     assert main(["sweep", bank, "--score", "balance_eur", "--raw-scores", "--positive", "yes", "--tp=1"]) == 0
     err = capsys.readouterr().err
     assert "--label subscribed" in err and "--score" not in err
+
+
+def test_currency_is_guessed_from_money_column_names():
+    from roistudio.core.mapping import guess_currency
+
+    assert guess_currency(["balance_eur"]) == "EUR"
+    assert guess_currency(["Transaction Amount (€)"]) == "EUR"
+    assert guess_currency(["amount_gbp", "fee"]) == "GBP"
+    assert guess_currency(["amount"]) is None
+    assert guess_currency(["europe_share"]) is None  # a word, not a currency

@@ -581,3 +581,26 @@ def distinct_counts(
 def propose_for_table(con: duckdb.DuckDBPyConnection, table: str) -> ProposedMapping:
     """:func:`propose_mapping` for a table in DuckDB."""
     return propose_mapping(table_columns(con, table), distinct_counts(con, table))
+
+
+_CURRENCY_HINTS = (
+    ("EUR", ("eur", "euro", "euros", "€")),
+    ("GBP", ("gbp", "£", "pound", "pounds")),
+    ("JPY", ("jpy", "yen", "¥")),
+    ("CHF", ("chf",)),
+    ("USD", ("usd", "dollar", "dollars", "$")),
+)
+
+
+def guess_currency(columns: Sequence[str]) -> str | None:
+    """The currency money column names suggest (``balance_eur`` -> ``EUR``), or None.
+
+    Column names are split into words; a currency code or symbol among them counts.
+    """
+    for code, hints in _CURRENCY_HINTS:
+        for name in columns:
+            low = name.lower()
+            words = set(re.split(r"[^a-z0-9€£¥$]+", low))
+            if any(h in words or (not h.isalnum() and h in low) for h in hints):
+                return code
+    return None

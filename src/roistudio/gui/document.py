@@ -314,6 +314,7 @@ class ProjectDocument(QObject):
             parameters=parameters,
             ranges=default_ranges(parameters),
             period=period if mapping.timestamp else None,
+            currency=_guess_currency(mapping.money) or Project().currency,
         )
         self._reset(project, None, result)
 
@@ -641,6 +642,12 @@ class ProjectDocument(QObject):
             self.project = self.project.with_changes(threshold=base.operating.threshold)
         self.thresholdChanged.emit(self.project.threshold)
         self.analysisChanged.emit(self.analysis)
+
+
+def _guess_currency(columns) -> str | None:
+    from roistudio.core.mapping import guess_currency  # pandas-free module, but keep start-up lean
+
+    return guess_currency(columns)
 
 
 def _one_line(exc: BaseException) -> str:

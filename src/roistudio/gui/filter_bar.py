@@ -202,7 +202,8 @@ class FilterBar(QWidget):
         layout.addSpacing(12)
         layout.addWidget(self._use_dates)
         layout.addWidget(self._from)
-        layout.addWidget(QLabel("to"))
+        self._to_label = QLabel("to")
+        layout.addWidget(self._to_label)
         layout.addWidget(self._to)
         layout.addStretch(1)
         layout.addWidget(self._clear)
@@ -279,6 +280,10 @@ class FilterBar(QWidget):
         )
         for edit in (self._from, self._to):
             edit.setEnabled(available and self._use_dates.isChecked())
+        # Without a time column there is no date range to show: hide it rather than show a
+        # meaningless placeholder date.
+        for widget in (self._use_dates, self._from, self._to_label, self._to):
+            widget.setVisible(available)
 
     def _on_dates_toggled(self, checked: bool) -> None:
         for edit in (self._from, self._to):

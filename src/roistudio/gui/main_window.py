@@ -233,7 +233,9 @@ class MainWindow(QMainWindow):
             ("trends", self.trends_view),
         ):
             holder = self.tabs.widget(VIEWS.index(view))
-            holder.layout().takeAt(0).widget().deleteLater()  # the "Loading…" label
+            loading = holder.layout().takeAt(0).widget()  # the "Loading…" label
+            loading.hide()  # deleteLater alone leaves it painted until the event loop runs
+            loading.deleteLater()
             holder.layout().addWidget(widget)
         self.filter_bar = FilterBar()
         self.filter_bar.setToolTip("Which rows every analysis looks at (segments and dates)")
