@@ -174,4 +174,7 @@ def test_unusable_files_give_one_line_and_exit_2(tmp_path, monkeypatch, capsys, 
 
 def test_report_needs_an_output(capsys):
     assert main(["report", "--demo"]) == 2
-    assert capsys.readouterr().err.strip() == "roistudio report: nothing to write; pass --xlsx PATH and/or --pdf PATH"
+    assert (
+        capsys.readouterr().err.strip()
+        == "roistudio report: nothing to write; pass --xlsx PATH and/or --pdf PATH"
+    )

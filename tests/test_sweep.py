@@ -265,3 +265,20 @@ def test_clustering_a_table_by_score_changes_no_number(frame):
     after = analyse(con, "data", before.request)
     assert after.champion.curve.value.tolist() == pytest.approx(before.champion.curve.value.tolist())
     assert con.execute('SELECT count(*) FROM "data"').fetchone()[0] == len(frame)
+
+
+def test_champion_and_challenger_use_the_same_rows_when_a_score_is_excluded():
+    frame = pd.DataFrame(
+        {
+            "score": [0.9, 0.8, 0.3, 0.2, 0.1],
+            "challenger": [0.7, np.nan, 0.9, 1.5, 0.2],
+            "label": [1, 0, 1, 0, 0],
+        }
+    )
+    analysis, _ = run_analysis(
+        frame, {"tp": "10", "fp": "-1"}, challenger_score="challenger", exclude_bad_scores=True
+    )
+    # Rows 2 and 4 have an unusable challenger score: both curves leave them out.
+    assert analysis.champion.curve.rows == analysis.challenger.curve.rows == 3
+    assert analysis.excluded_rows == 2
+    assert analysis.champion.curve.thresholds[1:].tolist() == [0.9, 0.3, 0.1]

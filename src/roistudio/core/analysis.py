@@ -419,7 +419,16 @@ def analyse(
         for s in mapping.segments
     }
     periods = tuple(sorted(groups(PERIOD_BREAKDOWN), key=lambda g: g.key)) if request.period else ()
-    excluded = max((s.bad for s in validation.scores), default=0) if mapping.exclude_bad_scores else 0
+    excluded = 0
+    if mapping.exclude_bad_scores:
+        # Separate score columns share their rows, so the rows left out are exactly those not on
+        # the champion's curve; with a model column each model has its own rows.
+        analysed = champion.curve.rows + champion.curve.unlabeled
+        excluded = (
+            max((s.bad for s in validation.scores), default=0)
+            if mapping.model
+            else validation.rows - analysed
+        )
     return Analysis(
         request=request,
         table=table,

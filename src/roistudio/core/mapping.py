@@ -535,13 +535,6 @@ def score_summary(
     return ScoreSummary(column, *(int(v) for v in row[:6]), row[6], row[7], raw_scores)
 
 
-def valid_score_sql(column: str, raw_scores: bool) -> str:
-    """SQL condition true for rows whose score can be swept."""
-    c = f"CAST({quote_ident(column)} AS DOUBLE)"
-    cond = f"({c} IS NOT NULL AND isfinite({c})"
-    return cond + ("" if raw_scores else f" AND {c} BETWEEN 0 AND 1") + ")"
-
-
 def label_condition_sql(
     label: str, positive_value: object, duck_type: str | None = None
 ) -> tuple[str, dict[str, object]]:

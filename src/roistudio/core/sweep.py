@@ -94,8 +94,11 @@ def period_key_sql(column: str, period: str) -> str:
     return f"coalesce(CAST(CAST(date_trunc('{_PERIOD_UNITS[period]}', {col}) AS DATE) AS VARCHAR), '{MISSING_KEY}')"
 
 
-def _finite_sql(expr: str) -> str:
-    return f"coalesce(isfinite({expr}), FALSE)"
+def valid_score_sql(column: str, raw_scores: bool) -> str:
+    """SQL condition true for rows whose score in ``column`` can be swept."""
+    score = f"CAST({quote_ident(column)} AS DOUBLE)"
+    cond = f"{score} IS NOT NULL AND isfinite({score})"
+    return f"({cond})" if raw_scores else f"({cond} AND {score} BETWEEN 0 AND 1)"
 
 
 def run_sweep(
@@ -139,11 +142,13 @@ def run_sweep(
 
     selects = []
     y = f"({query.label_sql})"
+    # Models in separate score columns are compared on the same rows: a row is left out of every
+    # curve when any of those scores is unusable.
+    shared = {m.score_column for m in models if m.model_column is None}
     for i, model in enumerate(models):
         score = f"CAST({quote_ident(model.score_column)} AS DOUBLE)"
-        valid = f"{score} IS NOT NULL AND isfinite({score})"
-        if not query.raw_scores:
-            valid += f" AND {score} BETWEEN 0 AND 1"
+        columns = sorted(shared) if model.model_column is None else [model.score_column]
+        valid = " AND ".join(valid_score_sql(c, query.raw_scores) for c in columns)
         conds = [f"({query.where_sql})", valid]
         if model.model_column is not None:
             params[f"model_{i}"] = model.model_value
