@@ -23,6 +23,9 @@ CORE_TESTS = [
     "tests/test_demo.py",
     "tests/test_project.py",
     "tests/test_links.py",
+    "tests/test_mapping.py",
+    "tests/test_atomic.py",
+    "tests/test_presets.py",
 ]
 
 BLOCKER = """

@@ -299,6 +299,13 @@ def _sources(mapping: ColumnMapping, validation: ValidationReport) -> list[Model
     return [ModelSource(mapping.score, mapping.score)]
 
 
+def _policy_kind(request: AnalysisRequest) -> PolicyKind:
+    """Why the operating threshold is what it is: set by the user, constrained or optimal."""
+    if request.use_threshold:
+        return "user"
+    return "optimal" if request.constraints.is_empty() else "constrained"
+
+
 def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest) -> ModelResult:
     optimum = curve.optimum()
     constrained = None if request.constraints.is_empty() else curve.constrained_optimum(request.constraints)
@@ -387,13 +394,7 @@ def analyse(
     for src in sources[1:]:
         models[src.name] = _model_result(src.name, src.score_column, result.overall[src.name], request)
     challenger = models[sources[1].name] if len(sources) > 1 else None
-    policy: PolicyKind = (
-        "user"
-        if request.use_threshold
-        else "constrained"
-        if not request.constraints.is_empty()
-        else "optimal"
-    )
+    policy = _policy_kind(request)
 
     def groups(name: str) -> tuple[GroupResult, ...]:
         champ_curves = result.by[name][champion.name]
@@ -484,13 +485,7 @@ def reread(analysis: Analysis, request: AnalysisRequest) -> Analysis:
         s: tuple(sorted(regroup(gs), key=lambda g: (-g.money_lost, g.key)))
         for s, gs in analysis.segments.items()
     }
-    policy: PolicyKind = (
-        "user"
-        if request.use_threshold
-        else "constrained"
-        if not request.constraints.is_empty()
-        else "optimal"
-    )
+    policy = _policy_kind(request)
     return Analysis(
         request, analysis.table, analysis.validation, champion, challenger, models, policy,
         segments, regroup(analysis.periods), analysis.excluded_rows,
