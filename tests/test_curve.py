@@ -128,3 +128,15 @@ def test_sample_indices_stay_within_the_budget_and_keep_what_is_asked():
     assert set(keep) | {0, n - 1} <= set(idx.tolist())
     assert np.all(np.diff(idx) > 0)
     assert curve.sample_indices(20_000).tolist() == list(range(n))
+
+
+def test_curve_records_carry_rates_and_values_against_the_baselines(toy):
+    records = toy.curve.to_records()
+    assert [r["threshold"] for r in records] == [None, 0.9, 0.8, 0.4, 0.2]
+    best = records[2]
+    assert best["value"] == pytest.approx(90.0)
+    assert best["vs_flag_nobody"] == pytest.approx(90.0 + 123.0)
+    assert best["vs_flag_everyone"] == pytest.approx(90.0 - 85.7)
+    assert best["value_per_1000"] == pytest.approx(90.0 * 1000 / 5)
+    assert (best["flagged"], best["precision"]) == (3, pytest.approx(2 / 3))
+    assert records[0]["precision"] is None  # nothing flagged: undefined, not 0

@@ -425,6 +425,10 @@ class Curve:
             "recall": _nan_to_none(self.recall[idx]),
             "fpr": _nan_to_none(self.fpr[idx]),
             "flag_rate": _nan_to_none(self.flag_rate[idx]),
+            "flagged": self.flagged[idx].tolist(),
+            "value_per_1000": _nan_to_none(self._rate(self.value * 1000.0, self.rows)[idx]),
+            "vs_flag_nobody": (self.value[idx] - self.value[0]).tolist(),
+            "vs_flag_everyone": (self.value[idx] - self.value[-1]).tolist(),
         }
         keys = list(cols)
         return [dict(zip(keys, row, strict=True)) for row in zip(*cols.values(), strict=True)]
