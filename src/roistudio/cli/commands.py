@@ -218,6 +218,7 @@ def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
 def _money(v: float | None) -> str:
     if v is None:
         return "n/a"
+    v = round(v, 2) + 0.0  # float noise such as -1e-12 prints as 0.00, not -0.00
     return f"-{abs(v):,.2f}" if v < 0 else f"{v:,.2f}"
 
 
@@ -295,7 +296,7 @@ def format_summary(analysis: Analysis, report) -> str:
         known = [p for p in analysis.periods if not p.fully_unlabeled]
         unknown = [p for p in analysis.periods if p.fully_unlabeled]
         lines.append(
-            f"By {analysis.request.period}: {len(known)} periods with labels"
+            f"By {analysis.request.period}: {len(known)} period{'s' * (len(known) != 1)} with labels"
             + (f", {len(unknown)} not yet known ({', '.join(p.key for p in unknown)})" if unknown else "")
         )
     return "\n".join(lines)

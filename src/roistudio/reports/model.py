@@ -19,6 +19,16 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "
                     "INR": "₹", "CNY": "¥", "SEK": "kr ", "NOK": "kr ", "DKK": "kr ", "PLN": "zł ", "BRL": "R$"}  # fmt: skip
 
 
+def format_money(value: float | None, symbol: str, *, signed: bool = False, decimals: int = 0) -> str:
+    """``-$1,234`` / ``+€56`` (``signed``); ``n/a`` for None. Never ``-$0``: the sign follows
+    the rounded amount, so float noise around zero prints as zero."""
+    if value is None:
+        return "n/a"
+    rounded = round(value, decimals) + 0.0
+    sign = "-" if rounded < 0 else ("+" if signed and rounded > 0 else "")
+    return f"{sign}{symbol}{abs(rounded):,.{decimals}f}"
+
+
 @dataclass(frozen=True)
 class SourceFacts:
     """Where the numbers came from."""
@@ -111,10 +121,7 @@ class ReportModel:
 
     def money(self, value: float | None, *, signed: bool = False, decimals: int = 0) -> str:
         """Format money with the currency symbol and thousands separators: ``-$1,234``."""
-        if value is None:
-            return "n/a"
-        sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
-        return f"{sign}{self.symbol}{abs(value):,.{decimals}f}"
+        return format_money(value, self.symbol, signed=signed, decimals=decimals)
 
     @property
     def champion(self) -> ModelResult:
@@ -209,8 +216,7 @@ def build_report_model(
     sym = CURRENCY_SYMBOLS.get(currency, currency + " ")
 
     def money(v: float, signed: bool = False) -> str:
-        sign = "-" if v < 0 else ("+" if signed and v > 0 else "")
-        return f"{sign}{sym}{abs(v):,.0f}"
+        return format_money(v, sym, signed=signed)
 
     baseline_value = head.value - head.value_of_model
     if head.value_of_model > 0:
