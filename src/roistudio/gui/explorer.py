@@ -144,7 +144,14 @@ class ThresholdExplorer(QWidget):
         controls.addWidget(self.spin)
         controls.addWidget(self._nobody_label)
         controls.addWidget(self.use_best)
+        # Zoom and pan: the interesting thresholds often crowd one end of [0, 1] (fraud scores
+        # near 0). The toolbar's redraws refresh the blitting background like any full draw.
+        from matplotlib.backends.backend_qtagg import NavigationToolbar2QT
+
+        self.toolbar = NavigationToolbar2QT(self.canvas, self, coordinates=False)
+        self.toolbar.setIconSize(self.toolbar.iconSize() * 0.75)
         left = QVBoxLayout()
+        left.addWidget(self.toolbar)
         left.addWidget(self.canvas, 1)
         left.addLayout(controls)
 
