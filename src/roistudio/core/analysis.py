@@ -21,7 +21,14 @@ from roistudio.core.mapping import ColumnMapping, ValidationReport, validate_map
 from roistudio.core.payoff import Payoff
 from roistudio.core.progress import Progress
 from roistudio.core.sql import quote_ident
-from roistudio.core.sweep import ModelSource, SweepQuery, period_key_sql, run_sweep, segment_key_sql
+from roistudio.core.sweep import (
+    ColumnSumsCache,
+    ModelSource,
+    SweepQuery,
+    period_key_sql,
+    run_sweep,
+    segment_key_sql,
+)
 
 PolicyKind = Literal["optimal", "constrained", "user"]
 PERIOD_BREAKDOWN = "period"
@@ -336,6 +343,7 @@ def analyse(
     *,
     progress: Progress | None = None,
     validation: ValidationReport | None = None,
+    cache: ColumnSumsCache | None = None,
 ) -> Analysis:
     """Validate, sweep every model with all breakdowns in one pass, and read off the policies.
 
@@ -353,6 +361,10 @@ def analyse(
         The validation report of an earlier call with the same table, mapping and filters.
         Passing it skips the validation queries: a payoff or constraint change re-runs only
         the aggregation.
+    cache
+        Column sums kept between calls on the same table (the app keeps one per open project):
+        a payoff edit with a payoff affine in the row's columns then needs no scan at all. Create
+        a new cache whenever the table's content changes.
 
     Raises
     ------
@@ -384,7 +396,7 @@ def analyse(
         raw_scores=mapping.raw_scores,
         breakdowns=breakdowns,
     )
-    result = run_sweep(con, query, sources, progress=progress)
+    result = run_sweep(con, query, sources, progress=progress, cache=cache)
 
     champion_src = sources[0]
     champion = _model_result(

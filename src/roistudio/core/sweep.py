@@ -101,45 +101,20 @@ def valid_score_sql(column: str, raw_scores: bool) -> str:
     return f"({cond})" if raw_scores else f"({cond} AND {score} BETWEEN 0 AND 1)"
 
 
-def run_sweep(
-    con: duckdb.DuckDBPyConnection,
+def _aggregate_sql(
     query: SweepQuery,
     models: Sequence[ModelSource],
-    *,
-    progress: Progress | None = None,
-) -> SweepResult:
-    """Aggregate per distinct score and build every curve asked for.
+    row_values: Mapping[str, str],
+    aggregates: Sequence[str],
+    params: dict[str, object],
+) -> tuple[str, list[str]]:
+    """The per-(model, breakdown key, score, class) aggregation, and its per-row SELECTs.
 
-    Parameters
-    ----------
-    con
-        The connection that owns ``query.table``. To cancel from another thread, call
-        ``con.interrupt()``; DuckDB then raises and nothing is left behind (this only reads).
-    query
-        Table, label, payoff, filter and breakdowns.
-    models
-        One or more score sources (two score columns, or one column split by a model column).
-    progress
-        Optional progress/cancel object.
-
-    Returns
-    -------
-    SweepResult
-
-    Raises
-    ------
-    PayoffError
-        When a payoff evaluates to NULL or a non-finite number on some rows (counted, not zeroed).
+    ``row_values`` are named SQL expressions computed per row from the table's own columns (the
+    payoff if flagged / not flagged, or plain column values); ``aggregates`` are the SELECT items
+    over them. ``params`` receives the model placeholders.
     """
-    check_cancelled(progress)
     breakdowns = dict(query.breakdowns or {})
-    params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
-    payoff_sql = {}
-    for outcome in OUTCOMES:
-        compiled = query.payoff.compile(outcome, prefix=f"po_{outcome}_")
-        payoff_sql[outcome] = compiled.sql
-        params.update(compiled.params)
-
     selects = []
     y = f"({query.label_sql})"
     # Models in separate score columns are compared on the same rows: a row is left out of every
@@ -155,15 +130,13 @@ def run_sweep(
             conds.append(f"CAST({quote_ident(model.model_column)} AS VARCHAR) = $model_{i}")
         source = f"FROM {quote_ident(query.table)} WHERE {' AND '.join(conds)}"
         dims = "".join(f", {expr} AS {quote_ident('d_' + name)}" for name, expr in breakdowns.items())
+        values = "".join(f", {sql} AS {name}" for name, sql in row_values.items())
         # Everything is computed from the table's own columns in one SELECT, so no alias can
-        # clash with a user column called "s" or "m". Per row: the payoff if flagged (TP for a
-        # positive, FP for a negative) and if not flagged (FN, TN); NULL for unlabelled rows.
+        # clash with a user column called "s" or "m". The class c is 1 for positives, 0 for
+        # negatives and 2 for rows whose label is not yet known.
         selects.append(
             f"SELECT {int(i)} AS m, {score} AS s, "
-            f"CASE WHEN {y} THEN 1 WHEN NOT {y} THEN 0 ELSE 2 END AS c, "
-            f"CASE WHEN {y} THEN ({payoff_sql['tp']}) WHEN NOT {y} THEN ({payoff_sql['fp']}) END AS v_flag, "
-            f"CASE WHEN {y} THEN ({payoff_sql['fn']}) WHEN NOT {y} THEN ({payoff_sql['tn']}) END AS v_keep"
-            f"{dims} {source}"
+            f"CASE WHEN {y} THEN 1 WHEN NOT {y} THEN 0 ELSE 2 END AS c{values}{dims} {source}"
         )
     dim_cols = [quote_ident("d_" + name) for name in breakdowns]
     grouping_sets = ", ".join(["(m, s, c)", *(f"(m, {d}, s, c)" for d in dim_cols)])
@@ -172,44 +145,70 @@ def run_sweep(
     key_expr = "coalesce(" + ", ".join([*dim_cols, "''"]) + ")"
     # A plain GROUP BY is markedly faster than a single grouping set in DuckDB.
     group_by = f"GROUPING SETS ({grouping_sets})" if dim_cols else "m, s, c"
-    # One row per (group, score, class) with two sums: the payoff each row would have if
-    # flagged (TP for positives, FP for negatives) and if not (FN, TN). Fewer aggregates than
-    # filtered sums per outcome, and NULL payoffs show up as count(v) < count(*).
     key_select = f"{key_expr} AS k, " if dim_cols else ""
     # Sorted here (DuckDB sorts in parallel) so numpy only takes cumulative sums: groups are
     # contiguous and, within a group, scores descend.
     sql = f"""
         WITH valued AS ({" UNION ALL ".join(selects)})
-        SELECT m, ({set_id}) AS set_id, {key_select}s, c,
-               count(*) AS n,
-               coalesce(sum(v_flag), 0) AS v_flag,
-               coalesce(sum(v_keep), 0) AS v_keep,
-               count(v_flag) AS n_flag,
-               count(v_keep) AS n_keep
+        SELECT m, ({set_id}) AS set_id, {key_select}s, c, count(*) AS n, {", ".join(aggregates)}
         FROM valued
         GROUP BY {group_by}
         ORDER BY set_id, m, {"k, " if dim_cols else ""}s DESC, c
     """
-    if progress is not None:
-        progress.progress(0.05, "Aggregating per score in DuckDB")
+    return sql, selects
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]) -> dict[str, np.ndarray]:
     try:
-        arrays = con.execute(sql, params).fetchnumpy()
+        return con.execute(sql, dict(params)).fetchnumpy()
     except duckdb.InterruptException:
         raise Cancelled() from None
+
+
+def run_sweep(
+    con: duckdb.DuckDBPyConnection,
+    query: SweepQuery,
+    models: Sequence[ModelSource],
+    *,
+    progress: Progress | None = None,
+    cache: ColumnSumsCache | None = None,
+) -> SweepResult:
+    """Aggregate per distinct score and build every curve asked for.
+
+    Parameters
+    ----------
+    con
+        The connection that owns ``query.table``. To cancel from another thread, call
+        ``con.interrupt()``; DuckDB then raises and nothing is left behind (this only reads).
+    query
+        Table, label, payoff, filter and breakdowns.
+    models
+        One or more score sources (two score columns, or one column split by a model column).
+    progress
+        Optional progress/cancel object.
+    cache
+        Per-score column sums kept between calls (see :class:`ColumnSumsCache`). With it, a
+        payoff that is affine in the row's columns is swept from the sums, without a scan.
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    PayoffError
+        When a payoff evaluates to NULL or a non-finite number on some rows (counted, not zeroed).
+    """
     check_cancelled(progress)
-    overall = np.asarray(arrays["set_id"]) == 0
-    labelled = overall & (np.asarray(arrays["c"]) < 2)
-    sums_finite = (
-        np.isfinite(np.asarray(arrays["v_flag"], dtype=np.float64)[labelled]).all()
-        and np.isfinite(np.asarray(arrays["v_keep"], dtype=np.float64)[labelled]).all()
-    )
-    missing = (np.asarray(arrays["n"])[labelled] - np.asarray(arrays["n_flag"])[labelled]).sum() + (
-        np.asarray(arrays["n"])[labelled] - np.asarray(arrays["n_keep"])[labelled]
-    ).sum()
-    if missing or not sums_finite:
-        _raise_for_bad_payoffs(con, selects, params, query.payoff)
+    arrays = None
+    if cache is not None:
+        arrays = _arrays_from_column_sums(con, query, models, cache, progress)
+    if arrays is None:
+        arrays = _payoff_arrays(con, query, models, progress)
+    check_cancelled(progress)
     if progress is not None:
         progress.progress(0.8, "Building curves")
+    breakdowns = dict(query.breakdowns or {})
     names = [OVERALL, *breakdowns]
     result = _curves_from_arrays(arrays)
     if progress is not None:
@@ -220,6 +219,162 @@ def run_sweep(
         if sid > 0:
             by[names[sid]][models[model_index].name][key] = curve
     return SweepResult(overall_curves, by)
+
+
+def _payoff_arrays(
+    con: duckdb.DuckDBPyConnection,
+    query: SweepQuery,
+    models: Sequence[ModelSource],
+    progress: Progress | None,
+) -> dict[str, np.ndarray]:
+    """Per (group, score, class): the payoff summed in DuckDB, for any payoff expression."""
+    params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
+    payoff_sql = {}
+    for outcome in OUTCOMES:
+        compiled = query.payoff.compile(outcome, prefix=f"po_{outcome}_")
+        payoff_sql[outcome] = compiled.sql
+        params.update(compiled.params)
+    y = f"({query.label_sql})"
+    # Per row: the payoff if flagged (TP for a positive, FP for a negative) and if not flagged
+    # (FN, TN); NULL for unlabelled rows. Two sums instead of four filtered ones, and NULL
+    # payoffs show up as count(v) < count(*).
+    row_values = {
+        "v_flag": f"CASE WHEN {y} THEN ({payoff_sql['tp']}) WHEN NOT {y} THEN ({payoff_sql['fp']}) END",
+        "v_keep": f"CASE WHEN {y} THEN ({payoff_sql['fn']}) WHEN NOT {y} THEN ({payoff_sql['tn']}) END",
+    }
+    aggregates = [
+        "coalesce(sum(v_flag), 0) AS v_flag",
+        "coalesce(sum(v_keep), 0) AS v_keep",
+        "count(v_flag) AS n_flag",
+        "count(v_keep) AS n_keep",
+    ]
+    sql, selects = _aggregate_sql(query, models, row_values, aggregates, params)
+    if progress is not None:
+        progress.progress(0.05, "Aggregating per score in DuckDB")
+    arrays = _fetch(con, sql, params)
+    overall = np.asarray(arrays["set_id"]) == 0
+    labelled = overall & (np.asarray(arrays["c"]) < 2)
+    n = np.asarray(arrays["n"])[labelled]
+    missing = (n - np.asarray(arrays["n_flag"])[labelled]).sum() + (
+        n - np.asarray(arrays["n_keep"])[labelled]
+    ).sum()
+    sums_finite = (
+        np.isfinite(np.asarray(arrays["v_flag"], dtype=np.float64)[labelled]).all()
+        and np.isfinite(np.asarray(arrays["v_keep"], dtype=np.float64)[labelled]).all()
+    )
+    if missing or not sums_finite:
+        _raise_for_bad_payoffs(con, selects, params, query.payoff)
+    return arrays
+
+
+# -- the column-sums fast path ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ColumnSums:
+    """Per (model, breakdown key, score, class): row count, and sum and count of some columns."""
+
+    key: tuple
+    columns: frozenset[str]
+    arrays: dict[str, np.ndarray]
+
+
+class ColumnSumsCache:
+    """Keeps the column sums of the last (table, mapping, filter, breakdowns) swept.
+
+    The app holds one per open project and passes it to every sweep: a payoff edit then costs
+    milliseconds instead of a scan. A new mapping, filter or breakdown is a different key and
+    rebuilds the sums on the next sweep. The cache itself is not thread-safe; use it from the
+    thread that owns the connection.
+    """
+
+    def __init__(self) -> None:
+        self._sums: ColumnSums | None = None
+
+    def get(self, key: tuple, columns: frozenset[str]) -> ColumnSums | None:
+        sums = self._sums
+        return sums if sums is not None and sums.key == key and columns <= sums.columns else None
+
+    def put(self, sums: ColumnSums) -> None:
+        self._sums = sums
+
+    def clear(self) -> None:
+        self._sums = None
+
+
+def _cache_key(query: SweepQuery, models: Sequence[ModelSource]) -> tuple:
+    return (
+        query.table,
+        query.label_sql,
+        tuple(sorted((k, repr(v)) for k, v in query.label_params.items())),
+        query.where_sql,
+        tuple(sorted((k, repr(v)) for k, v in (query.where_params or {}).items())),
+        query.raw_scores,
+        tuple(sorted((query.breakdowns or {}).items())),
+        tuple(models),
+    )
+
+
+def _arrays_from_column_sums(
+    con: duckdb.DuckDBPyConnection,
+    query: SweepQuery,
+    models: Sequence[ModelSource],
+    cache: ColumnSumsCache,
+    progress: Progress | None,
+) -> dict[str, np.ndarray] | None:
+    """Payoff sums from cached column sums, or None when the payoff needs the SQL path."""
+    from roistudio.core.affine import affine_payoff
+
+    affine = affine_payoff(query.payoff)
+    if affine is None:
+        return None
+    used = frozenset(col for terms in affine.values() for col in terms.coefficients)
+    key = _cache_key(query, models)
+    sums = cache.get(key, used)
+    if sums is None:
+        # Sum every numeric column the payoff uses now, plus those summed before for this key,
+        # so switching between payoffs over the same columns never rescans.
+        old = cache.get(key, frozenset())
+        columns = sorted(used | (old.columns if old is not None else frozenset()))
+        params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
+        row_values = {f"x{j}": f"CAST({quote_ident(c)} AS DOUBLE)" for j, c in enumerate(columns)}
+        aggregates = [
+            f"coalesce(sum(x{j}), 0) AS sum_{j}, count(x{j}) AS cnt_{j}" for j in range(len(columns))
+        ]
+        aggregates = aggregates or ["0 AS unused"]
+        sql, _ = _aggregate_sql(query, models, row_values, aggregates, params)
+        if progress is not None:
+            progress.progress(0.05, "Summing columns per score in DuckDB")
+        raw = _fetch(con, sql, params)
+        arrays = {k: raw[k] for k in ("m", "set_id", "k", "s", "c", "n") if k in raw}
+        for j, c in enumerate(columns):
+            arrays[f"sum:{c}"] = np.asarray(raw[f"sum_{j}"], dtype=np.float64)
+            arrays[f"cnt:{c}"] = np.asarray(raw[f"cnt_{j}"], dtype=np.int64)
+        sums = ColumnSums(key, frozenset(columns), arrays)
+        cache.put(sums)
+    arrays = sums.arrays
+    n = np.asarray(arrays["n"], dtype=np.float64)
+    cls = np.asarray(arrays["c"])
+
+    def outcome_sums(outcome: str) -> np.ndarray | None:
+        terms = affine[outcome]
+        total = terms.constant * n
+        for col, coef in terms.coefficients.items():
+            if np.any(arrays[f"cnt:{col}"] != arrays["n"]):
+                return None  # a missing value: the SQL path counts and reports it
+            total = total + coef * arrays[f"sum:{col}"]
+        return total
+
+    sums_by_outcome = {o: outcome_sums(o) for o in OUTCOMES}
+    if any(v is None for v in sums_by_outcome.values()):
+        return None
+    v_flag = np.where(cls == 1, sums_by_outcome["tp"], np.where(cls == 0, sums_by_outcome["fp"], 0.0))
+    v_keep = np.where(cls == 1, sums_by_outcome["fn"], np.where(cls == 0, sums_by_outcome["tn"], 0.0))
+    if not (np.isfinite(v_flag).all() and np.isfinite(v_keep).all()):
+        return None
+    out = {k: v for k, v in arrays.items() if ":" not in k}
+    out["v_flag"], out["v_keep"] = v_flag, v_keep
+    return out
 
 
 def _raise_for_bad_payoffs(

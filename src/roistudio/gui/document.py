@@ -223,6 +223,7 @@ class ProjectDocument(QObject):
         # clustered by (see roistudio.core.sweep.cluster_by_score).
         self._validation_cache: tuple[tuple, Any] | None = None
         self._clustered: tuple[str, str] | None = None
+        self._sums_cache = None  # created with the first sweep: importing DuckDB waits until then
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         worker.busyChanged.connect(self.busyChanged)
         worker.jobProgress.connect(self.progress)
@@ -279,6 +280,7 @@ class ProjectDocument(QObject):
         self.analysis_error = None
         self._validation_cache = None
         self._clustered = None
+        self._sums_cache = None  # new data, new sums (jobs in flight keep the old cache object)
         self.options = FilterOptions()
         self.undo_stack.clear()
         self._forced_dirty = False
@@ -574,6 +576,10 @@ class ProjectDocument(QObject):
             else request.mapping.score
         )
 
+        if self._sums_cache is None:
+            self._sums_cache = _new_sums_cache()
+        sums_cache = self._sums_cache
+
         def job(con, progress):
             from roistudio.core.analysis import analyse
             from roistudio.core.sweep import cluster_by_score
@@ -581,7 +587,7 @@ class ProjectDocument(QObject):
             if cluster is not None:
                 progress.progress(0.0, "Ordering rows by score for fast re-sweeps")
                 cluster_by_score(con, table, cluster)
-            return analyse(con, table, request, progress=progress, validation=cached)
+            return analyse(con, table, request, progress=progress, validation=cached, cache=sums_cache)
 
         def done(analysis: Analysis) -> None:
             from dataclasses import replace
@@ -642,6 +648,13 @@ class ProjectDocument(QObject):
             self.project = self.project.with_changes(threshold=base.operating.threshold)
         self.thresholdChanged.emit(self.project.threshold)
         self.analysisChanged.emit(self.analysis)
+
+
+def _new_sums_cache():
+    """Per-score column sums for fast payoff edits (used on the worker thread only)."""
+    from roistudio.core.sweep import ColumnSumsCache
+
+    return ColumnSumsCache()
 
 
 def _guess_currency(columns) -> str | None:
