@@ -7,8 +7,6 @@ touches the database again, so the GUI can read any threshold from it at slider 
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -20,7 +18,6 @@ from roistudio.core.filters import Filters
 from roistudio.core.mapping import ColumnMapping, ValidationReport, validate_mapping
 from roistudio.core.payoff import Payoff
 from roistudio.core.progress import Progress
-from roistudio.core.sql import quote_ident
 from roistudio.core.sweep import (
     ColumnSumsCache,
     ModelSource,
@@ -507,12 +504,3 @@ def reread(analysis: Analysis, request: AnalysisRequest) -> Analysis:
 def reread_at(analysis: Analysis, threshold: float | None) -> Analysis:
     """The same analysis with a user-set operating threshold, read off the existing curves."""
     return reread(analysis, replace(analysis.request, threshold=threshold, use_threshold=True))
-
-
-def finite_or_none(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else value
-
-
-def source_columns(con: duckdb.DuckDBPyConnection, table: str) -> Mapping[str, str]:
-    """Column name -> DuckDB type of ``table`` (for parsing payoffs against its columns)."""
-    return {r[0]: str(r[1]) for r in con.execute(f"DESCRIBE {quote_ident(table)}").fetchall()}

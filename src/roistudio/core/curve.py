@@ -52,7 +52,7 @@ class Constraints:
         if self.max_flagged is not None:
             parts.append(f"at most {self.max_flagged:,} rows flagged")
         if self.max_flag_rate is not None:
-            parts.append(f"at most {self.max_flag_rate:.4g}% of rows flagged".replace("%", "%", 1))
+            parts.append(f"at most {self.max_flag_rate:.4g}% of rows flagged")
         if self.min_precision is not None:
             parts.append(f"precision at least {self.min_precision:.4g}")
         if self.min_recall is not None:
@@ -354,8 +354,8 @@ class Curve:
     def feasible(self, constraints: Constraints) -> np.ndarray:
         """Boolean mask of the points that satisfy ``constraints``.
 
-        Flagging nobody is always allowed: doing nothing needs no reviewer and makes no false
-        alarm. An undefined rate (precision with nothing flagged) does not exclude a point.
+        Flagging nobody meets every limit but a minimum recall: doing nothing needs no reviewer
+        and makes no false alarm. An undefined precision (nothing flagged) excludes no point.
         """
         mask = np.ones(len(self), dtype=bool)
         if constraints.max_flagged is not None:
@@ -368,7 +368,6 @@ class Curve:
             mask &= np.nan_to_num(self.recall, nan=0.0) >= constraints.min_recall - 1e-12
         if constraints.max_fpr is not None:
             mask &= np.nan_to_num(self.fpr, nan=0.0) <= constraints.max_fpr + 1e-12
-        mask[0] |= constraints.min_recall is None
         return mask
 
     def constrained_optimum(self, constraints: Constraints) -> CurvePoint | None:

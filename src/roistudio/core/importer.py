@@ -42,6 +42,7 @@ from roistudio.core.errors import Cancelled, DataError
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.provenance import SourceInfo
 from roistudio.core.sniff import CsvDialect
+from roistudio.core.sql import quote_ident, quote_literal
 
 SOURCES_TABLE = "_roistudio_sources"
 MAX_REPORTED = 100
@@ -165,14 +166,6 @@ def detect_format(path: str | os.PathLike[str]) -> str:
     return fmt
 
 
-def _quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _reason(exc: BaseException) -> str:
     """DuckDB messages without the 'Invalid Input Error:' prefix, first line only."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -233,19 +226,19 @@ def _utf8_copy(path: str | os.PathLike[str], dialect: CsvDialect, progress: Prog
 def _read_csv_sql(dialect: CsvDialect, types: dict[str, str], extra: str = "") -> str:
     """``read_csv(?, ...)`` with the sniffed dialect; the path is bound as parameter 1."""
     options = [
-        f"delim={_quote_literal(dialect.delimiter)}",
-        f"quote={_quote_literal(dialect.quote)}",
-        f"escape={_quote_literal(dialect.quote)}",
+        f"delim={quote_literal(dialect.delimiter)}",
+        f"quote={quote_literal(dialect.quote)}",
+        f"escape={quote_literal(dialect.quote)}",
         f"header={'true' if dialect.header else 'false'}",
-        "nullstr=[" + ", ".join(_quote_literal(s) for s in NULL_STRINGS) + "]",
+        "nullstr=[" + ", ".join(quote_literal(s) for s in NULL_STRINGS) + "]",
         "encoding='utf-8'",
     ]
     if dialect.decimal == ",":
         options += ["decimal_separator=','", "thousands='.'"]
     if dialect.compression and dialect.encoding != sniff.CP1252:
-        options.append(f"compression={_quote_literal(dialect.compression)}")
+        options.append(f"compression={quote_literal(dialect.compression)}")
     if types:
-        pairs = ", ".join(f"{_quote_literal(name)}: {_quote_literal(kind)}" for name, kind in types.items())
+        pairs = ", ".join(f"{quote_literal(name)}: {quote_literal(kind)}" for name, kind in types.items())
         options.append("types={" + pairs + "}")
     if extra:
         options.append(extra)
@@ -281,14 +274,14 @@ def _csv_types(con: duckdb.DuckDBPyConnection, csv_path: str, dialect: CsvDialec
     )
     parts = []
     for name in names:
-        col = _quote_ident(name)
+        col = quote_ident(name)
         text = f"trim({col})"
         as_number = f"replace(replace({text}, '.', ''), ',', '.')" if dialect.decimal == "," else text
         parts += [
             f"count({col})",
             f"count(TRY_CAST({as_number} AS DOUBLE))",
             # Not TRY_CAST(... AS BIGINT): DuckDB rounds '0.91' to 1.
-            f"count(*) FILTER (WHERE regexp_matches({text}, {_quote_literal(integer_pattern)}))",
+            f"count(*) FILTER (WHERE regexp_matches({text}, {quote_literal(integer_pattern)}))",
             f"count(*) FILTER (WHERE regexp_matches({text}, '^[+-]?0[0-9]'))",
             f"count(*) FILTER (WHERE lower({text}) NOT IN ('true', 'false'))",
         ]
@@ -338,7 +331,7 @@ def _layout_problem(con: duckdb.DuckDBPyConnection, csv_path: str, dialect: CsvD
     columns = "{" + ", ".join(f"'column{i}': 'VARCHAR'" for i in range(width)) + "}"
     extra = (
         f"auto_detect=false, columns={columns}, store_rejects=true, "
-        f"rejects_table={_quote_literal(rejects)}, rejects_scan={_quote_literal(scans)}"
+        f"rejects_table={quote_literal(rejects)}, rejects_scan={quote_literal(scans)}"
     )
     try:
         con.execute(f"SELECT count(*) FROM {_read_csv_sql(dialect, {}, extra)}", [csv_path]).fetchall()
@@ -354,7 +347,7 @@ def _layout_problem(con: duckdb.DuckDBPyConnection, csv_path: str, dialect: CsvD
 def _drop_tables(con: duckdb.DuckDBPyConnection, *names: str) -> None:
     for name in names:
         with contextlib.suppress(duckdb.Error):
-            con.execute(f"DROP TABLE IF EXISTS {_quote_ident(name)}")
+            con.execute(f"DROP TABLE IF EXISTS {quote_ident(name)}")
 
 
 def _physical_lines(csv_path: str, offsets: list[int], compression: str | None) -> dict[int, int]:
@@ -397,7 +390,7 @@ def _field(csv_line: str, index: int | None, dialect: CsvDialect) -> str | None:
 def _collect_rejects(
     con: duckdb.DuckDBPyConnection, rejects: str, csv_path: str, dialect: CsvDialect
 ) -> tuple[int, tuple[RejectedRow, ...]]:
-    table = _quote_ident(rejects)
+    table = quote_ident(rejects)
     count_row = con.execute(f"SELECT count(DISTINCT (file_id, line)) FROM {table}").fetchone()
     count = int(count_row[0]) if count_row else 0
     if not count:
@@ -444,10 +437,12 @@ def _import_csv(
         check_cancelled(progress)
         if progress is not None:
             progress.progress(0.5, "reading rows")
-        extra = f"store_rejects=true, rejects_table={_quote_literal(rejects)}, rejects_scan={_quote_literal(scans)}"
+        extra = (
+            f"store_rejects=true, rejects_table={quote_literal(rejects)}, rejects_scan={quote_literal(scans)}"
+        )
         try:
             con.execute(
-                f"CREATE OR REPLACE TABLE {_quote_ident(target)} AS SELECT * FROM {_read_csv_sql(dialect, types, extra)}",
+                f"CREATE OR REPLACE TABLE {quote_ident(target)} AS SELECT * FROM {_read_csv_sql(dialect, types, extra)}",
                 [csv_path],
             )
             return _collect_rejects(con, rejects, csv_path, dialect)
@@ -572,13 +567,13 @@ def _import_xlsx(
     select = []
     for name in frame.columns:
         col = frame[name]
-        ident = _quote_ident(str(name))
+        ident = quote_ident(str(name))
         whole = col.dtype == "float64" and bool(np.all(np.isnan(col) | (col == np.round(col))))
         select.append(f"CAST({ident} AS BIGINT) AS {ident}" if whole and col.notna().any() else ident)
     con.register(view, frame)
     try:
         con.execute(
-            f"CREATE OR REPLACE TABLE {_quote_ident(target)} AS SELECT {', '.join(select)} FROM {view}"
+            f"CREATE OR REPLACE TABLE {quote_ident(target)} AS SELECT {', '.join(select)} FROM {view}"
         )
     finally:
         con.unregister(view)
@@ -604,12 +599,12 @@ def _import_parquet(con: duckdb.DuckDBPyConnection, path: Path, target: str, mat
     absolute = str(path.resolve())
     if materialize:
         con.execute(
-            f"CREATE OR REPLACE TABLE {_quote_ident(target)} AS SELECT * FROM read_parquet(?)", [absolute]
+            f"CREATE OR REPLACE TABLE {quote_ident(target)} AS SELECT * FROM read_parquet(?)", [absolute]
         )
     else:
         # A view cannot hold a bound parameter, so the path is an escaped SQL string literal.
         con.execute(
-            f"CREATE OR REPLACE VIEW {_quote_ident(target)} AS SELECT * FROM read_parquet({_quote_literal(absolute)})"
+            f"CREATE OR REPLACE VIEW {quote_ident(target)} AS SELECT * FROM read_parquet({quote_literal(absolute)})"
         )
 
 
@@ -617,7 +612,7 @@ def _import_parquet(con: duckdb.DuckDBPyConnection, path: Path, target: str, mat
 
 
 def _record_source(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
-    table = _quote_ident(SOURCES_TABLE)
+    table = quote_ident(SOURCES_TABLE)
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {table} ("
         '"table" VARCHAR PRIMARY KEY, path VARCHAR, name VARCHAR, size BIGINT, sha256 VARCHAR, '
@@ -641,7 +636,7 @@ def _record_source(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None
 
 
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> tuple[tuple[str, str], ...]:
-    rows = con.execute(f"DESCRIBE {_quote_ident(table)}").fetchall()
+    rows = con.execute(f"DESCRIBE {quote_ident(table)}").fetchall()
     return tuple((str(r[0]), str(r[1])) for r in rows)
 
 
@@ -715,7 +710,7 @@ def import_file(
         else:
             _import_parquet(con, source_path, table, materialize)
         check_cancelled(progress)
-        count_row = con.execute(f"SELECT count(*) FROM {_quote_ident(table)}").fetchone()
+        count_row = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()
         rows = int(count_row[0]) if count_row else 0
         if rows == 0 and rejected:
             raise DataError(f"{name}: every data row was rejected; first: {rejected[0].describe()}")
