@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 from openpyxl.utils import range_boundaries
 
-from roistudio.core.analysis import AnalysisRequest, analyse, source_columns
+from roistudio.core.analysis import AnalysisRequest, analyse
 from roistudio.core.linear import linear_aggregates
-from roistudio.core.mapping import ColumnMapping
+from roistudio.core.mapping import ColumnMapping, table_columns
 from roistudio.core.payoff import parse_payoff
 from roistudio.reports.cells import safe_defined_name, safe_sheet_name, safe_text
 from roistudio.reports.model import SourceFacts, build_report_model
@@ -67,7 +67,7 @@ def connect(frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
 
 def report(con, *, payoff=PAYOFF, params=PARAMS, currency="USD", challenger=True, segments=("channel",),
            period="month", source_name="preds.csv", threshold=None):  # fmt: skip
-    cols = source_columns(con, "data")
+    cols = table_columns(con, "data")
     mapping = ColumnMapping(
         score="score",
         label="is_fraud",
@@ -441,7 +441,7 @@ def test_linear_aggregates_by_hand():
     frame = pd.DataFrame({"score": [0.9, 0.6, 0.4], "is_fraud": [1, 0, 1], "amount": [100.0, 50.0, 10.0]})
     con = connect(frame)
     payoff = parse_payoff({"tp": "-amount * (1 - r) - c", "fp": "-c", "tn": "0", "fn": "-amount"},
-                          {"r": 0.8, "c": 5.0}, source_columns(con, "data"))  # fmt: skip
+                          {"r": 0.8, "c": 5.0}, table_columns(con, "data"))  # fmt: skip
     analysis = analyse(
         con, "data", AnalysisRequest(mapping=ColumnMapping("score", "is_fraud"), payoff=payoff)
     )

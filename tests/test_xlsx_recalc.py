@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 from openpyxl.utils import range_boundaries
 
-from roistudio.core.analysis import AnalysisRequest, analyse, source_columns
-from roistudio.core.mapping import ColumnMapping
+from roistudio.core.analysis import AnalysisRequest, analyse
+from roistudio.core.mapping import ColumnMapping, table_columns
 from roistudio.core.payoff import parse_payoff
 from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
 from roistudio.reports.xlsx import write_xlsx
@@ -67,7 +67,7 @@ def con():
 def make_model(con, params, threshold=None) -> ReportModel:
     request = AnalysisRequest(
         mapping=ColumnMapping("score", "is_fraud", segments=("segment",)),
-        payoff=parse_payoff(PAYOFF, params, source_columns(con, "data")),
+        payoff=parse_payoff(PAYOFF, params, table_columns(con, "data")),
         threshold=threshold,
         use_threshold=threshold is not None,
     )
