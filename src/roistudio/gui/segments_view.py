@@ -8,7 +8,7 @@ flagged, no negative flagged) minus the value achieved at the overall operating 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from roistudio.charts import breakdown as chart_breakdown
 from roistudio.core.analysis import Analysis, GroupResult
@@ -17,8 +17,10 @@ from roistudio.gui.widgets import (
     GroupColumn,
     GroupTableModel,
     SortedTableView,
+    chart_over_table,
     currency_symbol,
     format_threshold,
+    with_empty_state,
 )
 
 __all__ = ["SEGMENT_COLUMNS", "SegmentsView"]
@@ -89,27 +91,10 @@ class SegmentsView(QWidget):
         self.model = GroupTableModel(SEGMENT_COLUMNS, unknown=lambda g: g.fully_unlabeled, parent=self)
         self.table = SortedTableView()
         self.table.set_source(self.model)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.canvas)
-        splitter.addWidget(self.table)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        content = QWidget()
-        content_layout = QVBoxLayout(content)
-        content_layout.setContentsMargins(0, 0, 0, 0)
-        content_layout.addLayout(top)
-        content_layout.addWidget(splitter, 1)
-
-        self._empty = QLabel(
-            "Map one or more segment columns (channel, region...) to see where money is lost"
+        content = chart_over_table(top, self.canvas, self.table, stretch=(3, 2))
+        self._stack = with_empty_state(
+            self, content, "Map one or more segment columns (channel, region...) to see where money is lost"
         )
-        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._empty.setEnabled(False)
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self._empty)
-        self._stack.addWidget(content)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self._stack)
 
     def set_analysis(self, analysis: Analysis | None, currency: str = "USD") -> None:
         """Show the segments of ``analysis``, keeping the chosen segment column when it still exists."""

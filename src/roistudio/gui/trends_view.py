@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from roistudio.charts import breakdown as chart_breakdown
 from roistudio.charts.breakdown import period_label
@@ -20,8 +20,10 @@ from roistudio.gui.widgets import (
     GroupColumn,
     GroupTableModel,
     SortedTableView,
+    chart_over_table,
     currency_symbol,
     format_threshold,
+    with_empty_state,
 )
 
 __all__ = ["PERIOD_COLUMNS", "TrendsView"]
@@ -86,24 +88,10 @@ class TrendsView(QWidget):
         self.model = GroupTableModel(columns, unknown=lambda g: g.fully_unlabeled, parent=self)
         self.table = SortedTableView()
         self.table.set_source(self.model)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.canvas)
-        splitter.addWidget(self.table)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        content = QWidget()
-        content_layout = QVBoxLayout(content)
-        content_layout.setContentsMargins(0, 0, 0, 0)
-        content_layout.addWidget(self.caption)
-        content_layout.addWidget(splitter, 1)
-        self._empty = QLabel("Map a time column and choose a period (month, week...) to see value over time")
-        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._empty.setEnabled(False)
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self._empty)
-        self._stack.addWidget(content)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self._stack)
+        content = chart_over_table(self.caption, self.canvas, self.table, stretch=(1, 1))
+        self._stack = with_empty_state(
+            self, content, "Map a time column and choose a period (month, week...) to see value over time"
+        )
 
     def set_analysis(self, analysis: Analysis | None, currency: str = "USD") -> None:
         """Show the periods of ``analysis`` in time order (the empty state when it has none)."""

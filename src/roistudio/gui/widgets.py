@@ -20,9 +20,12 @@ from PySide6.QtWidgets import (
     QApplication,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QSizePolicy,
+    QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -360,3 +363,38 @@ class SortedTableView(QTableView):
     def displayed(self, row: int, column: int) -> str:
         """Text shown in view row ``row`` (after sorting) and column ``column``."""
         return self.proxy.index(row, column).data(Qt.ItemDataRole.DisplayRole)
+
+
+def chart_over_table(
+    header: QWidget | QHBoxLayout, canvas: QWidget, table: QWidget, stretch: tuple[int, int]
+) -> QWidget:
+    """A header line, then a chart over a table in a vertical splitter (the breakdown views' layout)."""
+    splitter = QSplitter(Qt.Orientation.Vertical)
+    splitter.addWidget(canvas)
+    splitter.addWidget(table)
+    splitter.setStretchFactor(0, stretch[0])
+    splitter.setStretchFactor(1, stretch[1])
+    content = QWidget()
+    layout = QVBoxLayout(content)
+    layout.setContentsMargins(0, 0, 0, 0)
+    if isinstance(header, QWidget):
+        layout.addWidget(header)
+    else:
+        layout.addLayout(header)
+    layout.addWidget(splitter, 1)
+    return content
+
+
+def with_empty_state(owner: QWidget, content: QWidget, empty_text: str) -> QStackedWidget:
+    """Put ``content`` in ``owner`` behind a centred grey message shown while there is nothing to show.
+
+    The returned stack shows the message at index 0 and ``content`` at index 1.
+    """
+    empty = QLabel(empty_text)
+    empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    empty.setEnabled(False)
+    stack = QStackedWidget()
+    stack.addWidget(empty)
+    stack.addWidget(content)
+    QVBoxLayout(owner).addWidget(stack)
+    return stack
