@@ -19,6 +19,7 @@ import pytest
 from openpyxl.utils import range_boundaries
 
 from roistudio.core.analysis import AnalysisRequest, analyse
+from roistudio.core.demo import DEMO_PARAMETERS, DEMO_PAYOFF
 from roistudio.core.linear import linear_aggregates
 from roistudio.core.mapping import ColumnMapping, table_columns
 from roistudio.core.payoff import parse_payoff
@@ -26,13 +27,9 @@ from roistudio.reports.cells import safe_defined_name, safe_sheet_name, safe_tex
 from roistudio.reports.model import SourceFacts, build_report_model
 from roistudio.reports.xlsx import aggregate_indices, build_workbook, money_format, write_xlsx
 
-PAYOFF = {
-    "tp": "-amount * (1 - recovery_rate) - review_cost",
-    "fp": "-review_cost - friction_cost",
-    "tn": "0",
-    "fn": "-amount - chargeback_fee",
-}
-PARAMS = {"recovery_rate": 0.85, "review_cost": 4.5, "friction_cost": 2.0, "chargeback_fee": 15.0}
+# The demo's fraud-review payoff (linear in its parameters, so the workbook has live formulas).
+PAYOFF = dict(DEMO_PAYOFF)
+PARAMS = dict(DEMO_PARAMETERS)
 INJECTIONS = ['=HYPERLINK("http://evil.example","click")', "+1", "-2", "@SUM(A1)", "\t=1"]
 CREATED = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 

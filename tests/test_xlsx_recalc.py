@@ -21,6 +21,7 @@ import pytest
 from openpyxl.utils import range_boundaries
 
 from roistudio.core.analysis import AnalysisRequest, analyse
+from roistudio.core.demo import DEMO_PARAMETERS, DEMO_PAYOFF
 from roistudio.core.mapping import ColumnMapping, table_columns
 from roistudio.core.payoff import parse_payoff
 from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
@@ -32,13 +33,9 @@ SOFFICE = shutil.which("soffice")
 if SOFFICE is None:
     pytest.skip("LibreOffice (soffice) not installed; .ci/run installs it", allow_module_level=True)
 
-PAYOFF = {
-    "tp": "-amount * (1 - recovery_rate) - review_cost",
-    "fp": "-review_cost - friction_cost",
-    "tn": "0",
-    "fn": "-amount - chargeback_fee",
-}
-PARAMS = {"recovery_rate": 0.85, "review_cost": 4.5, "friction_cost": 2.0, "chargeback_fee": 15.0}
+# The demo's fraud-review payoff (linear in its parameters, so the workbook has live formulas).
+PAYOFF = dict(DEMO_PAYOFF)
+PARAMS = dict(DEMO_PARAMETERS)
 ERRORS = ("#VALUE!", "#NAME?", "#REF!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "Err:")
 CENT = 0.005
 
