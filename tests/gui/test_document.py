@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -175,6 +176,28 @@ def test_cancel_interrupts_a_running_query(qtbot, worker):
     qtbot.waitUntil(lambda: worker._current is job, timeout=5000)
     worker.cancel(job)
     qtbot.waitUntil(lambda: bool(outcome), timeout=2000)
+    assert outcome == ["cancelled"]
+
+
+def test_cancel_between_statements_stops_the_next_statement(qtbot, worker):
+    # A cancel that lands while no statement runs (DuckDB ignores that interrupt) must still
+    # stop the job's next statement, not let it run to the end.
+    started, outcome = threading.Event(), []
+
+    def pause_then_query(con, progress):
+        started.set()
+        time.sleep(0.3)
+        return con.execute("SELECT count(*) FROM range(10000000000) a WHERE a % 7 = 3").fetchone()
+
+    worker.submit(
+        pause_then_query,
+        on_done=lambda r: outcome.append("done"),
+        on_cancel=lambda: outcome.append("cancelled"),
+        on_error=outcome.append,
+    )
+    assert started.wait(5)
+    worker.cancel_current()
+    qtbot.waitUntil(lambda: bool(outcome), timeout=3000)
     assert outcome == ["cancelled"]
 
 

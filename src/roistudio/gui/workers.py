@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import queue
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -184,12 +185,26 @@ class DatabaseWorker(QThread):
 
     def _interrupt(self, job: Job) -> None:
         job.token.cancel()
+        if self._interrupt_if_running(job):
+            # DuckDB ignores an interrupt that arrives while no statement runs, and the job may
+            # be between statements (or about to start its first one) right now. Keep
+            # interrupting until the job has ended, so its next statement stops too.
+            threading.Thread(
+                target=self._keep_interrupting, args=(job,), name="interrupt", daemon=True
+            ).start()
+
+    def _interrupt_if_running(self, job: Job) -> bool:
         # Under the lock, so the interrupt cannot hit the next job's query: the worker clears
-        # ``_current`` under the same lock before it starts another job. (An interrupt while no
-        # statement runs is a no-op in DuckDB.)
+        # ``_current`` under the same lock before it starts another job.
         with self._lock:
             if self._current is job and self._con is not None:
                 self._con.interrupt()
+                return True
+            return False
+
+    def _keep_interrupting(self, job: Job, every_s: float = 0.05) -> None:
+        while not job.finished and self._interrupt_if_running(job):
+            time.sleep(every_s)
 
     # -- worker thread -----------------------------------------------------------------------------
     def run(self) -> None:  # noqa: D102 - QThread entry point
