@@ -12,11 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from roistudio.charts.breakdown import UNKNOWN_TEXT, draw_value_by_period, draw_value_by_segment, period_label
 from roistudio.charts.curves import MAX_POINTS, draw_comparison, draw_value_curve, move_operating_marker
-from roistudio.charts.style import format_money_short, money_formatter
+from roistudio.charts.style import DARK, LIGHT, format_money_short, money_formatter
 from tests.helpers import run_analysis
 
 REPO = Path(__file__).resolve().parents[1]
@@ -226,3 +228,54 @@ def test_segment_chart_ranks_by_money_lost_and_prints_names_literally():
     assert [t.get_text() for t in ax.get_yticklabels()] == [r"a\$^\$b", "third", "mid"]
     assert ax.get_title(loc="right") == "top 3 of 5 segments by money lost"
     _render(fig)  # a "$^$" name would make mathtext raise if it were not escaped
+
+
+def _contrast(color, background) -> float:
+    """WCAG 2 contrast ratio between two colours (1 = invisible, 21 = black on white)."""
+
+    def luminance(c) -> float:
+        r, g, b = (x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in to_rgb(c))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted((luminance(color), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("palette", [LIGHT, DARK], ids=["light", "dark"])
+def test_every_chart_reads_on_its_palettes_background(palette):
+    # All four charts drawn with one palette: the ground is the palette's, every piece of text
+    # meets WCAG's 4.5:1 and every series in a legend 3:1 against it. A colour hard-coded for a
+    # white page (text or marker) would fail on the dark ground.
+    frame = pd.DataFrame(
+        {
+            "score": [0.9, 0.5, 0.2, 0.7, 0.4, 0.6],
+            "label": pd.array([1, 0, 0, 1, None, None], dtype="Int8"),
+            "seg": list("ababab"),
+            "challenger": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+            "ts": pd.to_datetime(
+                ["2026-01-05", "2026-02-05", "2026-02-07", "2026-01-01", "2026-03-01", "2026-03-09"]
+            ),
+        }
+    )
+    analysis, _ = run_analysis(
+        frame, HAND_PAYOFF, segments=("seg",), challenger_score="challenger", timestamp="ts", period="month"
+    )
+    fig = Figure(facecolor=palette.background)
+    axes = fig.subplots(2, 2).ravel()
+    draw_value_curve(axes[0], analysis.champion, palette=palette)
+    draw_comparison(axes[1], analysis.champion, analysis.challenger, palette=palette)
+    draw_value_by_period(axes[2], analysis.periods, period="month", palette=palette)
+    draw_value_by_segment(axes[3], analysis.segments["seg"], palette=palette)
+    _render(fig)  # lays out tick labels
+    texts = [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+    assert len(texts) > 30
+    for ax in axes:
+        assert ax.get_facecolor() == pytest.approx((*to_rgb(palette.background), 1.0))
+    low_text = [
+        (t.get_text(), t.get_color()) for t in texts if _contrast(t.get_color(), palette.background) < 4.5
+    ]
+    assert low_text == []
+    series = [line for ax in axes for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert len(series) >= 4
+    faint = [line.get_label() for line in series if _contrast(line.get_color(), palette.background) < 3.0]
+    assert faint == []

@@ -190,3 +190,29 @@ def test_money_is_written_in_the_project_currency_with_separators():
     assert format_money(-0.4, "USD") == "$0"  # no "-$0" for an amount that rounds to nothing
     assert format_money(None, "USD") == "n/a"
     assert format_money(5, "XYZ") == "XYZ 5"
+
+
+def test_charts_follow_the_light_or_dark_scheme(qtbot, data):
+    from matplotlib.colors import to_rgba
+    from PySide6.QtWidgets import QApplication
+
+    from roistudio.charts.style import DARK, LIGHT
+    from roistudio.gui import theme
+
+    _, analysis = data
+    app = QApplication.instance()
+    original = app.palette()
+    views = [SegmentsView(), TrendsView(), ComparisonView()]
+    for view in views:
+        qtbot.addWidget(view)
+    try:
+        for palette, chart_palette in ((theme.dark_palette(), DARK), (theme.light_palette(), LIGHT)):
+            app.setPalette(palette)
+            for view in views:
+                view.set_analysis(analysis, "USD")  # what the window does when the scheme changes
+                figure = view.canvas.figure
+                assert view.canvas.chart_palette is chart_palette
+                assert figure.get_facecolor() == to_rgba(chart_palette.background)
+                assert [ax.get_facecolor() for ax in figure.axes] == [to_rgba(chart_palette.background)]
+    finally:
+        app.setPalette(original)

@@ -40,21 +40,19 @@ def period_label(key: str, period: str | None = None) -> str:
     return key
 
 
-def _legend_above(ax: Axes, handles: list, names: list[str]) -> None:
+def _legend_above(ax: Axes, handles: list, names: list[str], palette: style.ChartPalette) -> None:
     """One row of legend just above the plotting area, where it cannot hide a bar."""
     legend = ax.legend(
         handles,
         names,
-        fontsize=style.ANNOTATION_SIZE + 0.5,
-        frameon=False,
+        **style.LEGEND_OPTIONS,
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
         ncol=len(handles),
         borderaxespad=0.2,
         handlelength=1.6,
     )
-    for text in legend.get_texts():
-        text.set_parse_math(False)
+    style.legend_text(legend, palette)
 
 
 def draw_value_by_period(
@@ -64,6 +62,7 @@ def draw_value_by_period(
     symbol: str = "$",
     challenger: bool = True,
     period: str | None = None,
+    palette: style.ChartPalette = style.LIGHT,
 ) -> None:
     """Bars of the value at the operating threshold per period, champion (and challenger).
 
@@ -79,8 +78,10 @@ def draw_value_by_period(
         Draw the challenger's bar beside the champion's when the groups carry one.
     period
         ``month``/``quarter``/``year``... to name the periods (see :func:`period_label`).
+    palette
+        Colours for the background the chart sits on.
     """
-    style.style_axes(ax)
+    style.style_axes(ax, palette)
     ax.yaxis.set_major_formatter(style.money_formatter(symbol))
     ax.set_ylabel("Value at operating threshold")
     n = len(periods)
@@ -90,7 +91,7 @@ def draw_value_by_period(
     width = 0.38 if with_challenger else 0.62
     offset = width / 2 if with_challenger else 0.0
     champ = np.array([g.operating.value for g in periods], dtype=float)
-    ax.bar(x[known] - offset, champ[known], width, color=style.CHAMPION, label="champion", zorder=3)
+    ax.bar(x[known] - offset, champ[known], width, color=palette.champion, label="champion", zorder=3)
     if with_challenger:
         chall = np.array(
             [g.challenger_operating.value if g.challenger_operating is not None else np.nan for g in periods]
@@ -99,9 +100,9 @@ def draw_value_by_period(
             x[known] + offset,
             chall[known],
             width,
-            color=style.CHALLENGER,
+            color=palette.challenger,
             hatch="////",
-            edgecolor="white",
+            edgecolor=palette.background,
             linewidth=0,
             label="challenger",
             zorder=3,
@@ -111,8 +112,8 @@ def draw_value_by_period(
             ax.axvspan(
                 i - 0.45,
                 i + 0.45,
-                facecolor=style.UNKNOWN,
-                edgecolor="#b5b5b5",
+                facecolor=palette.unknown,
+                edgecolor=palette.unknown_edge,
                 hatch="xx",
                 linewidth=0.0,
                 zorder=1,
@@ -126,11 +127,11 @@ def draw_value_by_period(
                 ha="center",
                 va="center",
                 fontsize=style.ANNOTATION_SIZE,
-                color=style.MUTED,
+                color=palette.muted,
                 parse_math=False,
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5},
+                bbox={"facecolor": palette.background, "edgecolor": "none", "pad": 1.5},
             )
-    ax.axhline(0.0, color="#9a9a9a", linewidth=0.8, zorder=2)
+    ax.axhline(0.0, color=palette.axis, linewidth=0.8, zorder=2)
     labels = [style.plain(period_label(g.key, period)) for g in periods]
     ax.set_xticks(x, labels)
     if n > 6:
@@ -141,10 +142,12 @@ def draw_value_by_period(
     ax.set_xlim(-0.6, n - 0.4 if n else 0.6)
     handles, names = ax.get_legend_handles_labels()
     if (~known).any():
-        handles.append(Patch(facecolor=style.UNKNOWN, edgecolor="#b5b5b5", hatch="xx", linewidth=0.0))
+        handles.append(
+            Patch(facecolor=palette.unknown, edgecolor=palette.unknown_edge, hatch="xx", linewidth=0.0)
+        )
         names.append(UNKNOWN_TEXT)
     if len(handles) > 1:
-        _legend_above(ax, handles, names)
+        _legend_above(ax, handles, names, palette)
 
 
 def draw_value_by_segment(
@@ -153,6 +156,7 @@ def draw_value_by_segment(
     *,
     symbol: str = "$",
     top: int = 12,
+    palette: style.ChartPalette = style.LIGHT,
 ) -> None:
     """Horizontal bars of value and money lost per segment, the biggest loss at the top.
 
@@ -166,8 +170,10 @@ def draw_value_by_segment(
         Currency symbol.
     top
         Show at most this many segments; the title says how many are left out.
+    palette
+        Colours for the background the chart sits on.
     """
-    style.style_axes(ax, grid_axis="x")
+    style.style_axes(ax, palette, grid_axis="x")
     ax.xaxis.set_major_formatter(style.money_formatter(symbol))
     ranked = sorted(groups, key=lambda g: (-g.money_lost, g.key))
     shown = ranked[:top]
@@ -176,15 +182,15 @@ def draw_value_by_segment(
     value = [g.operating.value for g in shown]
     lost = [g.money_lost for g in shown]
     bars_value = ax.barh(
-        y - height / 2, value, height, color=style.CHAMPION, label="value at operating threshold", zorder=3
+        y - height / 2, value, height, color=palette.champion, label="value at operating threshold", zorder=3
     )
     bars_lost = ax.barh(
         y + height / 2,
         lost,
         height,
-        color=style.LOST,
+        color=palette.lost,
         hatch="////",
-        edgecolor="#a8875c",
+        edgecolor=palette.lost_edge,
         linewidth=0,
         label="money lost to errors",
         zorder=3,
@@ -195,11 +201,11 @@ def draw_value_by_segment(
             labels=[style.format_money_short(v, symbol) for v in numbers],
             padding=2,
             fontsize=style.ANNOTATION_SIZE - 0.5,
-            color=style.MUTED,
+            color=palette.muted,
         )
         for text in texts:
             text.set_parse_math(False)
-    ax.axvline(0.0, color="#9a9a9a", linewidth=0.8, zorder=2)
+    ax.axvline(0.0, color=palette.axis, linewidth=0.8, zorder=2)
     ax.set_yticks(y, [style.plain(style.shorten(g.key)) for g in shown])
     ax.set_ylim(len(shown) - 0.5, -0.5)  # biggest loss on top
     ax.margins(x=0.12)  # room for the bar labels
@@ -208,6 +214,6 @@ def draw_value_by_segment(
             f"top {len(shown)} of {len(ranked):,} segments by money lost",
             loc="right",
             fontsize=style.ANNOTATION_SIZE + 0.5,
-            color=style.MUTED,
+            color=palette.muted,
         )
-    _legend_above(ax, *ax.get_legend_handles_labels())
+    _legend_above(ax, *ax.get_legend_handles_labels(), palette)

@@ -82,7 +82,7 @@ def _sampled(curve: Curve, keep: tuple[int, ...]) -> tuple[np.ndarray, np.ndarra
     return curve.thresholds[idx], curve.value[idx]
 
 
-def _draw_baselines(ax: Axes, model: ModelResult, symbol: str) -> None:
+def _draw_baselines(ax: Axes, model: ModelResult, symbol: str, palette: style.ChartPalette) -> None:
     """Horizontal lines for flag nobody / flag everyone, labelled in the right margin.
 
     The labels sit outside the plotting area so they can never collide with a curve; when the
@@ -90,8 +90,8 @@ def _draw_baselines(ax: Axes, model: ModelResult, symbol: str) -> None:
     """
     trans = blended_transform_factory(ax.transAxes, ax.transData)
     nobody, everyone = model.flag_nobody.value, model.flag_everyone.value
-    ax.axhline(nobody, **style.NOBODY_STYLE, zorder=1)
-    ax.axhline(everyone, **style.EVERYONE_STYLE, zorder=1)
+    ax.axhline(nobody, **palette.nobody_line, zorder=1)
+    ax.axhline(everyone, **palette.everyone_line, zorder=1)
     values = model.curve.value
     span = max(float(values.max() - values.min()), 1e-9)
     close = abs(nobody - everyone) < 0.08 * span
@@ -112,14 +112,19 @@ def _draw_baselines(ax: Axes, model: ModelResult, symbol: str) -> None:
             ha="left",
             va=va,
             fontsize=style.ANNOTATION_SIZE,
-            color=style.MUTED,
+            color=palette.muted,
             annotation_clip=False,
             parse_math=False,
         )
 
 
 def _annotate_optimum(
-    ax: Axes, point: CurvePoint, x: float, symbol: str, x_range: tuple[float, float]
+    ax: Axes,
+    point: CurvePoint,
+    x: float,
+    symbol: str,
+    x_range: tuple[float, float],
+    palette: style.ChartPalette,
 ) -> None:
     """Write "best $X at T" beside the optimum, on the side with more room."""
     low, high = x_range
@@ -133,14 +138,14 @@ def _annotate_optimum(
         ha="left" if right else "right",
         va="bottom",
         fontsize=style.ANNOTATION_SIZE,
-        color=style.INK,
+        color=palette.ink,
         parse_math=False,
     )
 
 
-def _finish_axes(ax: Axes, curves: list[Curve], symbol: str) -> float:
+def _finish_axes(ax: Axes, curves: list[Curve], symbol: str, palette: style.ChartPalette) -> float:
     """Axis labels, money formatter and an x range that includes the flag-nobody position."""
-    style.style_axes(ax)
+    style.style_axes(ax, palette)
     ax.yaxis.set_major_formatter(style.money_formatter(symbol))
     ax.set_xlabel("Threshold (a row is flagged when score \u2265 threshold)")
     ax.set_ylabel("Value")
@@ -151,23 +156,23 @@ def _finish_axes(ax: Axes, curves: list[Curve], symbol: str) -> float:
     ax.set_ymargin(0.14)  # headroom above the optimum for its label
     values = np.concatenate([c.value for c in curves])
     if len(values) and values.min() < 0 < values.max():
-        ax.axhline(0.0, color="#bdbdbd", linewidth=0.8, zorder=0)  # only when zero is inside the data
+        ax.axhline(0.0, color=palette.axis, linewidth=0.8, zorder=0)  # only when zero is inside the data
     return nobody_x
 
 
 def _operating_artists(
-    ax: Axes, point: CurvePoint, nobody_x: float, symbol: str
+    ax: Axes, point: CurvePoint, nobody_x: float, palette: style.ChartPalette
 ) -> tuple[Line2D, Line2D, Text]:
     x = _x_of(point, nobody_x)
-    vline = ax.axvline(x, **style.OPERATING_STYLE, zorder=2, label="operating threshold")
+    vline = ax.axvline(x, **palette.operating_line, zorder=2, label="operating threshold")
     marker = ax.plot(
         [x],
         [point.value],
         linestyle="none",
         marker="D",
         markersize=6,
-        markerfacecolor="white",
-        markeredgecolor=style.OPERATING,
+        markerfacecolor=palette.background,
+        markeredgecolor=palette.operating,
         markeredgewidth=1.5,
         zorder=5,
     )[0]
@@ -179,7 +184,7 @@ def _operating_artists(
         ha="center",
         va="bottom",
         fontsize=style.ANNOTATION_SIZE,
-        color=style.OPERATING,
+        color=palette.operating,
         parse_math=False,
     )
     _set_operating_text(label, point)
@@ -198,6 +203,7 @@ def draw_value_curve(
     operating: CurvePoint | None = None,
     show_baselines: bool = True,
     label: str | None = None,
+    palette: style.ChartPalette = style.LIGHT,
 ) -> CurveArtists:
     """Draw one model's value against the threshold, its optimum, operating point and baselines.
 
@@ -215,6 +221,9 @@ def draw_value_curve(
         Draw the "flag nobody" and "flag everyone" lines.
     label
         Legend label of the curve; the model name by default.
+    palette
+        Colours for the background the chart sits on (:data:`~roistudio.charts.style.LIGHT`
+        for reports).
 
     Returns
     -------
@@ -224,11 +233,11 @@ def draw_value_curve(
     curve = model.curve
     operating = model.operating if operating is None else operating
     optimum = model.optimum
-    nobody_x = _finish_axes(ax, [curve], symbol)
+    nobody_x = _finish_axes(ax, [curve], symbol, palette)
     x, y = _sampled(curve, keep=(1, optimum.index, operating.index, len(curve) - 1))
-    (line,) = ax.plot(x, y, **style.CHAMPION_STYLE, label=label or model.name, zorder=3)
+    (line,) = ax.plot(x, y, **palette.champion_line, label=label or model.name, zorder=3)
     if show_baselines:
-        _draw_baselines(ax, model, symbol)
+        _draw_baselines(ax, model, symbol, palette)
     opt_x = _x_of(optimum, nobody_x)
     (opt_marker,) = ax.plot(
         [opt_x],
@@ -236,14 +245,14 @@ def draw_value_curve(
         linestyle="none",
         marker="o",
         markersize=6.5,
-        color=style.CHAMPION,
-        markeredgecolor="white",
+        color=palette.champion,
+        markeredgecolor=palette.background,
         markeredgewidth=1.0,
         zorder=6,
         label="best threshold",
     )
-    _annotate_optimum(ax, optimum, opt_x, symbol, ax.get_xlim())
-    vline, marker, text = _operating_artists(ax, operating, nobody_x, symbol)
+    _annotate_optimum(ax, optimum, opt_x, symbol, ax.get_xlim(), palette)
+    vline, marker, text = _operating_artists(ax, operating, nobody_x, palette)
     return CurveArtists(ax, line, opt_marker, vline, marker, text, nobody_x, symbol)
 
 
@@ -270,6 +279,7 @@ def draw_comparison(
     challenger: ModelResult,
     *,
     symbol: str = "$",
+    palette: style.ChartPalette = style.LIGHT,
 ) -> CurveArtists:
     """Draw champion and challenger value curves on the same rows, each with its optimum.
 
@@ -283,13 +293,13 @@ def draw_comparison(
         The champion's handles (its operating line is the common threshold).
     """
     curves = [champion.curve, challenger.curve]
-    nobody_x = _finish_axes(ax, curves, symbol)
-    _draw_baselines(ax, champion, symbol)
+    nobody_x = _finish_axes(ax, curves, symbol, palette)
+    _draw_baselines(ax, champion, symbol, palette)
     lines = []
     markers = []
     for model, line_style, marker_shape in (
-        (champion, style.CHAMPION_STYLE, "o"),
-        (challenger, style.CHALLENGER_STYLE, "s"),
+        (champion, palette.champion_line, "o"),
+        (challenger, palette.challenger_line, "s"),
     ):
         opt = model.optimum
         keep = (1, opt.index, model.curve.index_at(champion.operating.threshold), len(model.curve) - 1)
@@ -305,19 +315,25 @@ def draw_comparison(
             marker=marker_shape,
             markersize=6.5,
             color=line_style["color"],
-            markeredgecolor="white",
+            markeredgecolor=palette.background,
             markeredgewidth=1.0,
             zorder=6,
         )
         lines.append(line)
         markers.append(marker)
-    vline, marker, text = _operating_artists(ax, champion.operating, nobody_x, symbol)
+    vline, marker, text = _operating_artists(ax, champion.operating, nobody_x, palette)
     vline.set_label("common threshold")
-    style.style_legend(ax, loc="best")
+    style.style_legend(ax, palette, loc="best")
     return CurveArtists(ax, lines[0], markers[0], vline, marker, text, nobody_x, symbol)
 
 
-def draw_rates(ax: Axes, model: ModelResult, *, operating: CurvePoint | None = None) -> None:
+def draw_rates(
+    ax: Axes,
+    model: ModelResult,
+    *,
+    operating: CurvePoint | None = None,
+    palette: style.ChartPalette = style.LIGHT,
+) -> None:
     """Precision, recall and the share of rows flagged against the threshold (0-100 %).
 
     The companion of :func:`draw_value_curve` for choosing a threshold: what a reviewer sees
@@ -327,7 +343,7 @@ def draw_rates(ax: Axes, model: ModelResult, *, operating: CurvePoint | None = N
 
     curve = model.curve
     operating = model.operating if operating is None else operating
-    style.style_axes(ax)
+    style.style_axes(ax, palette)
     nobody_x = _nobody_x([curve])
     low, _high = _x_extent([curve])
     pad = (nobody_x - low) * 0.02
@@ -339,11 +355,11 @@ def draw_rates(ax: Axes, model: ModelResult, *, operating: CurvePoint | None = N
         idx = curve.sample_indices(MAX_POINTS, keep=(1, operating.index, len(curve) - 1))
         idx = idx[idx > 0]
         x = curve.thresholds[idx]
-        ax.plot(x, curve.precision[idx], color=style.CHAMPION, linewidth=1.6, label="precision", zorder=3)
+        ax.plot(x, curve.precision[idx], color=palette.champion, linewidth=1.6, label="precision", zorder=3)
         ax.plot(
             x,
             curve.recall[idx],
-            color=style.CHALLENGER,
+            color=palette.challenger,
             linestyle=(0, (5, 2)),
             linewidth=1.6,
             label="recall",
@@ -352,11 +368,11 @@ def draw_rates(ax: Axes, model: ModelResult, *, operating: CurvePoint | None = N
         ax.plot(
             x,
             curve.flag_rate[idx],
-            color=style.BASELINE,
+            color=palette.baseline,
             linestyle=":",
             linewidth=1.6,
             label="share of rows flagged",
             zorder=3,
         )
-    ax.axvline(_x_of(operating, nobody_x), **style.OPERATING_STYLE, zorder=2, label="operating threshold")
-    style.style_legend(ax, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, borderaxespad=0.2)
+    ax.axvline(_x_of(operating, nobody_x), **palette.operating_line, zorder=2, label="operating threshold")
+    style.style_legend(ax, palette, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, borderaxespad=0.2)

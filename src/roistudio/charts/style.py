@@ -3,7 +3,8 @@
 Colours differ in lightness as well as hue (dark navy, mid amber, light grey), and every series
 also has its own line style or hatch, so a chart printed in black and white still reads.
 Nothing here touches ``matplotlib.rcParams`` or global plotting state: the GUI and the PDF share one process
-and each styles only the Axes it is given.
+and each styles only the Axes it is given, with the :class:`ChartPalette` it is given (reports are
+always :data:`LIGHT`; the app passes :data:`DARK` when the system is dark).
 """
 
 from __future__ import annotations
@@ -14,27 +15,93 @@ from dataclasses import dataclass
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter
 
-# Lightness (CIE L*) in brackets: the ordering is what keeps series apart in grey.
-INK = "#222222"  # text and the zero line (~13)
-CHAMPION = "#1f3b5a"  # dark navy (~24)
-CHALLENGER = "#c77c22"  # amber (~60)
-OPERATING = "#a8322d"  # brick red (~40), always dashed
-BASELINE = "#7a7a7a"  # mid grey (~51), dotted / dash-dot
-LOST = "#d9b98c"  # light sand (~77), hatched
-UNKNOWN = "#e6e6e6"  # very light grey (~91), cross-hatched
-GRID = "#e3e3e3"
-MUTED = "#666666"  # secondary text
 
-CHAMPION_STYLE = {"color": CHAMPION, "linestyle": "-", "linewidth": 1.8}
-CHALLENGER_STYLE = {"color": CHALLENGER, "linestyle": (0, (5, 2)), "linewidth": 1.8}
-NOBODY_STYLE = {"color": BASELINE, "linestyle": ":", "linewidth": 1.2}
-EVERYONE_STYLE = {"color": BASELINE, "linestyle": "-.", "linewidth": 1.0}
-OPERATING_STYLE = {"color": OPERATING, "linestyle": (0, (4, 3)), "linewidth": 1.2}
+@dataclass(frozen=True)
+class ChartPalette:
+    """The colours of every chart element, for one background.
+
+    :data:`LIGHT` is what reports always use (paper is white). :data:`DARK` is for the app when the
+    system is dark: the same roles, lightened so each series keeps its contrast on a dark ground.
+    Series also keep their own line styles and hatches, so neither depends on colour alone.
+    """
+
+    background: str
+    ink: str  # titles, axis labels, annotations
+    muted: str  # secondary text: baseline labels, bar values
+    tick: str
+    axis: str  # spines and the zero line
+    grid: str
+    champion: str
+    challenger: str
+    operating: str
+    baseline: str
+    lost: str
+    lost_edge: str
+    unknown: str
+    unknown_edge: str
+
+    @property
+    def champion_line(self) -> dict:
+        return {"color": self.champion, "linestyle": "-", "linewidth": 1.8}
+
+    @property
+    def challenger_line(self) -> dict:
+        return {"color": self.challenger, "linestyle": (0, (5, 2)), "linewidth": 1.8}
+
+    @property
+    def nobody_line(self) -> dict:
+        return {"color": self.baseline, "linestyle": ":", "linewidth": 1.2}
+
+    @property
+    def everyone_line(self) -> dict:
+        return {"color": self.baseline, "linestyle": "-.", "linewidth": 1.0}
+
+    @property
+    def operating_line(self) -> dict:
+        return {"color": self.operating, "linestyle": (0, (4, 3)), "linewidth": 1.2}
+
+
+# Lightness (CIE L*) in brackets: the ordering is what keeps series apart in grey print.
+LIGHT = ChartPalette(
+    background="#ffffff",
+    ink="#222222",  # (~13)
+    muted="#666666",
+    tick="#444444",
+    axis="#9a9a9a",
+    grid="#e3e3e3",
+    champion="#1f3b5a",  # dark navy (~24)
+    challenger="#c77c22",  # amber (~60)
+    operating="#a8322d",  # brick red (~40), always dashed
+    baseline="#7a7a7a",  # mid grey (~51), dotted / dash-dot
+    lost="#d9b98c",  # light sand (~77), hatched
+    lost_edge="#a8875c",
+    unknown="#e6e6e6",  # very light grey (~91), cross-hatched
+    unknown_edge="#b5b5b5",
+)
+
+# On the app's dark base colour: series get lighter, ground elements darker than the text.
+DARK = ChartPalette(
+    background="#1e1f22",
+    ink="#e6e6e6",
+    muted="#a3a6ac",
+    tick="#b9bcc2",
+    axis="#6d7077",
+    grid="#34363b",
+    champion="#8cb4e6",  # light blue
+    challenger="#e2a24f",  # amber
+    operating="#f07a70",  # coral red
+    baseline="#9a9da3",
+    lost="#b39166",
+    lost_edge="#7a6244",
+    unknown="#2c2e33",
+    unknown_edge="#55585e",
+)
 
 TICK_SIZE = 8.0
 LABEL_SIZE = 8.5
 ANNOTATION_SIZE = 7.5
 TITLE_SIZE = 10.0
+LEGEND_OPTIONS = {"fontsize": ANNOTATION_SIZE + 0.5, "frameon": False}
 
 
 @dataclass(frozen=True)
@@ -83,33 +150,38 @@ def format_threshold(threshold: float | None) -> str:
     return "flag nobody" if threshold is None else f"{threshold:.4g}"
 
 
-def style_axes(ax: Axes, *, grid_axis: str = "y") -> None:
+def style_axes(ax: Axes, palette: ChartPalette = LIGHT, *, grid_axis: str = "y") -> None:
     """Quiet frame: no top/right spines, light grid behind the data, small grey ticks."""
+    ax.set_facecolor(palette.background)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     for side in ("left", "bottom"):
-        ax.spines[side].set_color("#9a9a9a")
+        ax.spines[side].set_color(palette.axis)
         ax.spines[side].set_linewidth(0.8)
-    ax.tick_params(axis="both", labelsize=TICK_SIZE, colors="#444444", length=3, width=0.6)
+    ax.tick_params(axis="both", labelsize=TICK_SIZE, colors=palette.tick, length=3, width=0.6)
     ax.set_axisbelow(True)
     if grid_axis:
-        ax.grid(True, axis=grid_axis, color=GRID, linewidth=0.7)
+        ax.grid(True, axis=grid_axis, color=palette.grid, linewidth=0.7)
     ax.xaxis.label.set_size(LABEL_SIZE)
     ax.yaxis.label.set_size(LABEL_SIZE)
-    ax.xaxis.label.set_color(INK)
-    ax.yaxis.label.set_color(INK)
+    ax.xaxis.label.set_color(palette.ink)
+    ax.yaxis.label.set_color(palette.ink)
     ax.title.set_size(TITLE_SIZE)
+    ax.title.set_color(palette.ink)
 
 
-def style_legend(ax: Axes, **kwargs) -> None:
+def style_legend(ax: Axes, palette: ChartPalette = LIGHT, **kwargs) -> None:
     """A frameless small legend, only if something on the Axes has a label."""
     handles, labels = ax.get_legend_handles_labels()
     if handles:
-        options = {"fontsize": ANNOTATION_SIZE + 0.5, "frameon": False, "loc": "best"}
-        options.update(kwargs)
-        legend = ax.legend(handles, labels, **options)
-        for text in legend.get_texts():
-            text.set_parse_math(False)  # model names with "$" are names, not TeX
+        legend_text(ax.legend(handles, labels, **{**LEGEND_OPTIONS, "loc": "best", **kwargs}), palette)
+
+
+def legend_text(legend, palette: ChartPalette) -> None:
+    """Legend entries in the palette's ink, and never TeX: model names with "$" are names."""
+    for text in legend.get_texts():
+        text.set_parse_math(False)
+        text.set_color(palette.ink)
 
 
 def shorten(text: str, limit: int = 28) -> str:

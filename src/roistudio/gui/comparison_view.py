@@ -182,6 +182,9 @@ class ComparisonView(QWidget):
             + 2 * self.table.frameWidth()
         )
         ax = self.canvas.figure.add_subplot()
-        chart_curves.draw_comparison(ax, champion, challenger, symbol=currency_symbol(currency))
-        chart_style.style_legend(ax, loc="best")
+        palette = self.canvas.chart_palette
+        chart_curves.draw_comparison(
+            ax, champion, challenger, symbol=currency_symbol(currency), palette=palette
+        )
+        chart_style.style_legend(ax, palette, loc="best")
         self.canvas.draw_idle()

@@ -319,17 +319,18 @@ class ThresholdExplorer(QWidget):
         self.canvas.clear()
         ax = self.canvas.figure.add_subplot()
         symbol = currency_symbol(self._currency)
+        palette = self.canvas.chart_palette
         self._artists = chart_curves.draw_value_curve(
-            ax, model, symbol=symbol, operating=point, show_baselines=True
+            ax, model, symbol=symbol, operating=point, show_baselines=True, palette=palette
         )
         # The constrained optimum is a second marker the GUI moves as constraints change.
         (self._constrained_marker,) = ax.plot(
-            [], [], linestyle="none", marker="v", markersize=8, color=chart_style.OPERATING,
-            markeredgecolor="white", markeredgewidth=0.8, zorder=7,
+            [], [], linestyle="none", marker="v", markersize=8, color=palette.operating,
+            markeredgecolor=palette.background, markeredgewidth=0.8, zorder=7,
             label="_nolegend_" if self._constraints.is_empty() else "best under constraints",
         )  # fmt: skip
         self._legend_has_constraints = not self._constraints.is_empty()
-        chart_style.style_legend(ax, loc="best")
+        chart_style.style_legend(ax, palette, loc="best")
         self.canvas.set_moving_artists((*self._artists.moving_artists(), self._constrained_marker))
         self._place_constrained_marker()
         self.canvas.draw_idle()

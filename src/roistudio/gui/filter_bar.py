@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
     QWidgetAction,
@@ -49,7 +48,7 @@ def _iso(date: QDate) -> str:
     return dt.date(date.year(), date.month(), date.day()).isoformat()
 
 
-class MultiSelectButton(QToolButton):
+class MultiSelectButton(QPushButton):
     """A button opening a checkable list of values that stays open while values are ticked.
 
     Signals
@@ -63,8 +62,8 @@ class MultiSelectButton(QToolButton):
     def __init__(self, column: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.column = column
-        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        # A push button with a menu keeps its drop-down arrow beside the text; a tool button's
+        # instant-popup arrow is painted over the end of the text.
         self._list = QListWidget()
         self._list.setMinimumWidth(200)
         self._list.itemChanged.connect(self._on_item_changed)

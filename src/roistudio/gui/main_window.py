@@ -425,6 +425,14 @@ class MainWindow(QMainWindow):
         self.explorer.constraintsChanged.connect(doc.set_constraints)
         self.payoff_editor.payoffEdited.connect(self._on_payoff_edited)
         self.filter_bar.filtersChanged.connect(self._on_filters_edited)
+        hints = QGuiApplication.styleHints()
+        if hasattr(hints, "colorSchemeChanged"):  # Qt 6.5+
+            hints.colorSchemeChanged.connect(self._on_color_scheme)
+
+    def _on_color_scheme(self, _scheme=None) -> None:
+        """Redraw the charts in the palette of the new system scheme (they pick it when cleared)."""
+        if self.doc.analysis is not None:
+            self._on_analysis(self.doc.analysis)
 
     # -- document -> views -----------------------------------------------------------------------------
     def _on_analysis(self, analysis) -> None:

@@ -8,6 +8,10 @@ Blitting: artists registered with :meth:`MplCanvas.set_moving_artists` are marke
 full draw leaves them out; right after each full draw the canvas copies the background and paints
 them on top. :meth:`MplCanvas.blit_moving` then restores that background and redraws only those
 artists, which is what keeps a slider over a million-point curve interactive.
+
+Colours: each :meth:`MplCanvas.clear` picks the chart palette for the current system scheme
+(:data:`~roistudio.charts.style.DARK` when it is dark), so a chart drawn after ``clear()`` with
+``palette=canvas.chart_palette`` matches the window around it. Reports always use the light palette.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from matplotlib.artist import Artist
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from roistudio.charts import style as chart_style
+from roistudio.gui import theme
 
 __all__ = ["MplCanvas"]
 
@@ -39,7 +46,10 @@ class MplCanvas(FigureCanvasQTAgg):
     def __init__(
         self, parent: QWidget | None = None, *, width: float = 6.0, height: float = 4.0, dpi: float = 100
     ):
-        figure = Figure(figsize=(width, height), dpi=dpi, layout="constrained", facecolor="white")
+        self.chart_palette = _current_palette()
+        figure = Figure(
+            figsize=(width, height), dpi=dpi, layout="constrained", facecolor=self.chart_palette.background
+        )
         super().__init__(figure)
         self.setParent(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -51,7 +61,12 @@ class MplCanvas(FigureCanvasQTAgg):
 
     # -- drawing --------------------------------------------------------------------------------
     def clear(self) -> None:
-        """Forget every artist and the cached background; the next draw starts from scratch."""
+        """Forget every artist and the cached background; the next draw starts from scratch.
+
+        Also re-reads the system scheme into :attr:`chart_palette`, for the chart about to be drawn.
+        """
+        self.chart_palette = _current_palette()
+        self.figure.set_facecolor(self.chart_palette.background)
         self.figure.clear()
         self._moving = ()
         self._background = None
@@ -102,3 +117,7 @@ class MplCanvas(FigureCanvasQTAgg):
         for artist in self._moving:
             if artist.figure is self.figure and artist.axes is not None:
                 artist.axes.draw_artist(artist)
+
+
+def _current_palette() -> chart_style.ChartPalette:
+    return chart_style.DARK if theme.is_dark() else chart_style.LIGHT

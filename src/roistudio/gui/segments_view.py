@@ -135,5 +135,7 @@ class SegmentsView(QWidget):
         )
         self.canvas.clear()
         ax = self.canvas.figure.add_subplot()
-        chart_breakdown.draw_value_by_segment(ax, groups, symbol=currency_symbol(self._currency), top=12)
+        chart_breakdown.draw_value_by_segment(
+            ax, groups, symbol=currency_symbol(self._currency), top=12, palette=self.canvas.chart_palette
+        )
         self.canvas.draw_idle()

@@ -119,6 +119,10 @@ class TrendsView(QWidget):
         self.caption.setText(text)
         ax = self.canvas.figure.add_subplot()
         chart_breakdown.draw_value_by_period(
-            ax, periods, symbol=currency_symbol(currency), period=analysis.request.period
+            ax,
+            periods,
+            symbol=currency_symbol(currency),
+            period=analysis.request.period,
+            palette=self.canvas.chart_palette,
         )
         self.canvas.draw_idle()

@@ -65,7 +65,7 @@ PAGE_SIZE = LETTER
 MARGIN = 0.75 * inch
 TEXT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
 
-NAVY = colors.HexColor(chart_style.CHAMPION)
+NAVY = colors.HexColor(chart_style.LIGHT.champion)
 INK = colors.HexColor("#222222")
 MUTED = colors.HexColor("#666666")
 RULE = colors.HexColor("#c9ced6")
