@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from roistudio.core.errors import RoiError
 from roistudio.core.mapping import ColumnMapping, is_numeric_type, is_temporal_type
 from roistudio.gui.document import TABLE, ImportResult, import_data
+from roistudio.gui.widgets import error_color
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,7 +109,7 @@ class FilePage(QWizardPage):
         browse.clicked.connect(self._browse)
         self.error = QLabel()
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828")
+        self.error.setStyleSheet(f"color: {error_color(self.palette()).name()}")
         row = QHBoxLayout()
         row.addWidget(self.path_edit, 1)
         row.addWidget(browse)
@@ -470,14 +471,16 @@ class ValidationPage(QWizardPage):
 
     def _done(self, report: ValidationReport) -> None:
         self.report, self._checked = report, True
-        self.text.setHtml(validation_html(report, self._wizard.import_result.report))
+        red = error_color(self.palette()).name()
+        self.text.setHtml(validation_html(report, self._wizard.import_result.report, error=red))
         self.completeChanged.emit()
         self._wizard.validated.emit()
 
     def _failed(self, exc: BaseException) -> None:
         self.error, self._checked = str(exc), True
+        red = error_color(self.palette()).name()
         self.text.setHtml(
-            f"<p style='color:#c62828'><b>{_esc(str(exc))}</b></p><p>Go back and change the mapping.</p>"
+            f"<p style='color:{red}'><b>{_esc(str(exc))}</b></p><p>Go back and change the mapping.</p>"
         )
         self.completeChanged.emit()
         self._wizard.validated.emit()
@@ -497,10 +500,13 @@ def _row(name: str, value: str, note: str = "") -> str:
     return f"<tr><td>{name}</td><td align='right'><b>{value}</b></td>{note_html}</tr>"
 
 
-def validation_html(report: ValidationReport | None, imported: ImportReport | None) -> str:
+def validation_html(
+    report: ValidationReport | None, imported: ImportReport | None, *, error: str = "#b3261e"
+) -> str:
     """The data-check summary as HTML: a table of counts, then rejected rows, problems and notes.
 
-    Used by the wizard's last page and the main window's Data page.
+    Used by the wizard's last page and the main window's Data page; ``error`` is the colour of
+    problems (pass :func:`~roistudio.gui.widgets.error_color` of the widget showing it).
     """
     rows: list[str] = []
     details: list[str] = []
@@ -547,8 +553,8 @@ def validation_html(report: ValidationReport | None, imported: ImportReport | No
         if report.models:
             rows.append(_row("Models", str(len(report.models)), ", ".join(_esc(m) for m in report.models)))
         if report.problems:
-            details.append("<p style='color:#c62828'><b>Problems to fix before analysing:</b></p><ul>")
-            details += [f"<li style='color:#c62828'>{_esc(p)}</li>" for p in report.problems]
+            details.append(f"<p style='color:{error}'><b>Problems to fix before analysing:</b></p><ul>")
+            details += [f"<li style='color:{error}'>{_esc(p)}</li>" for p in report.problems]
             details.append("</ul>")
         if report.warnings:
             details.append(

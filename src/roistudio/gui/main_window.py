@@ -42,6 +42,7 @@ from roistudio.core.project import PROJECT_SUFFIX, VIEWS
 from roistudio.gui.document import ProjectDocument
 from roistudio.gui.export_actions import Exporter
 from roistudio.gui.settings import Settings
+from roistudio.gui.widgets import error_color
 from roistudio.gui.workers import DatabaseWorker
 
 FILE_FILTER = "Prediction exports (*.csv *.tsv *.txt *.csv.gz *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
@@ -130,7 +131,10 @@ class DataPage(QWidget):
 
         self.mapping_button.setEnabled(document.has_data)
         analysis = document.analysis
-        parts = [validation_html(analysis.validation if analysis else None, document.import_report)]
+        red = error_color(self.palette()).name()
+        parts = [
+            validation_html(analysis.validation if analysis else None, document.import_report, error=red)
+        ]
         mapping = document.mapping
         if mapping is not None:
             roles = [(k, v) for k, v in mapping.to_dict().items() if v not in (None, [], False)]
@@ -146,7 +150,7 @@ class DataPage(QWidget):
                 f"({document.project.filters.describe()}); {a.excluded_rows:,} left out for unusable scores.</p>"
             )
         if document.analysis_error:
-            parts.append(f"<p style='color:#c62828'><b>{_html(document.analysis_error)}</b></p>")
+            parts.append(f"<p style='color:{red}'><b>{_html(document.analysis_error)}</b></p>")
         self.text.setHtml("\n".join(parts))
 
 
