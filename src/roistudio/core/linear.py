@@ -17,17 +17,19 @@ line up index for index with the champion curve of the analysis.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 
-from roistudio.core.analysis import Analysis
+from roistudio.core.analysis import PERIOD_BREAKDOWN, Analysis, ModelResult
 from roistudio.core.curve import Curve
 from roistudio.core.mapping import label_condition_sql
 from roistudio.core.payoff import OUTCOMES
 from roistudio.core.sql import quote_ident
+from roistudio.core.sweep import period_key_sql, segment_key_sql
 
 # Relative agreement required between the recomposed and the swept values before a report may
 # rely on the split (guards against NULL coefficients that SUM would silently skip).
@@ -103,20 +105,8 @@ def linear_aggregates(
         return None
     keys: list[str | None] = [None, *sorted({k for t in split.values() for k in t if k is not None})]  # type: ignore[union-attr]
 
-    mapping = analysis.request.mapping
     champion = analysis.champion
-    where_sql, params = analysis.request.filters.to_sql(mapping.timestamp)
-    params = dict(params)
-    label_sql, label_params = label_condition_sql(mapping.label, analysis.validation.label.positive_value)
-    params.update(label_params)
-    score = f"CAST({quote_ident(champion.score_column)} AS DOUBLE)"
-    conds = [f"({where_sql})", f"{score} IS NOT NULL AND isfinite({score})"]
-    if not mapping.raw_scores:
-        conds.append(f"{score} BETWEEN 0 AND 1")
-    if mapping.model and not mapping.challenger_score:
-        # Long format: the champion's rows are those whose model column names it (as in analyse()).
-        params["lin_model"] = champion.name
-        conds.append(f"CAST({quote_ident(mapping.model)} AS VARCHAR) = $lin_model")
+    score, label_sql, conds, params = _model_rows(analysis, champion)
 
     columns = []
     aggregates = []
@@ -167,3 +157,171 @@ def linear_aggregates(
     if not np.allclose(result.value(), expected, rtol=0.0, atol=_AGREEMENT * scale + 1e-9):
         return None
     return result
+
+
+def _model_rows(analysis: Analysis, model: ModelResult) -> tuple[str, str, list[str], dict[str, object]]:
+    """SQL pieces selecting one model's rows exactly as :func:`~roistudio.core.analysis.analyse` did.
+
+    Returns the score expression, the label condition (TRUE positive, FALSE negative, NULL
+    unlabelled), the WHERE conditions and their bound parameters.
+    """
+    mapping = analysis.request.mapping
+    where_sql, params = analysis.request.filters.to_sql(mapping.timestamp)
+    params = dict(params)
+    label_sql, label_params = label_condition_sql(mapping.label, analysis.validation.label.positive_value)
+    params.update(label_params)
+    score = f"CAST({quote_ident(model.score_column)} AS DOUBLE)"
+    conds = [f"({where_sql})", f"{score} IS NOT NULL AND isfinite({score})"]
+    if not mapping.raw_scores:
+        conds.append(f"{score} BETWEEN 0 AND 1")
+    if mapping.model and not mapping.challenger_score:
+        # Long format: a model's rows are those whose model column names it (as in analyse()).
+        params["sel_model"] = model.name
+        conds.append(f"CAST({quote_ident(mapping.model)} AS VARCHAR) = $sel_model")
+    return score, label_sql, conds, params
+
+
+PERFECT = "perfect"
+"""Policy "threshold" meaning perfect knowledge: every positive flagged, no negative flagged."""
+
+Terms = dict[str | None, float]
+"""Aggregates of one policy: ``None`` -> the parameter-free part, parameter name -> its coefficient sum."""
+
+
+def breakdown_key_sql(analysis: Analysis, breakdown: str | None) -> str:
+    """SQL of a breakdown's group key, the same expression the sweep grouped by.
+
+    ``None`` is the whole filtered table, as one group keyed ``"all"``.
+    """
+    if breakdown is None:
+        return "'all'"
+    if breakdown == PERIOD_BREAKDOWN:
+        return period_key_sql(analysis.request.mapping.timestamp, analysis.request.period)
+    return segment_key_sql(breakdown.removeprefix("segment:"))
+
+
+def policy_terms(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    analysis: Analysis,
+    model: ModelResult,
+    policies: Mapping[str, Mapping[str, float | str | None]],
+    expected: Mapping[str, Mapping[str, float]],
+    *,
+    breakdown: str | None = None,
+) -> dict[str, dict[str, Terms]] | None:
+    """Per-parameter aggregates of fixed-threshold policies, for each group of a breakdown.
+
+    Where :func:`linear_aggregates` follows the champion along its whole curve, this reads a few
+    policies per group (the value at the operating threshold of each segment, its best
+    threshold, perfect knowledge, a challenger's policy), so a workbook can write each of those
+    dollar figures as ``constant + sum(parameter * aggregate)`` too.
+
+    Parameters
+    ----------
+    con, table
+        The connection and table the analysis ran on.
+    analysis
+        Result of :func:`roistudio.core.analysis.analyse` (its payoff must be linear in its parameters).
+    model
+        Whose rows and scores (the champion or the challenger of ``analysis``).
+    policies
+        Policy name -> group key -> threshold (a row is flagged iff ``score >= threshold``),
+        ``None`` for flag nobody, or :data:`PERFECT`.
+    expected
+        Policy name -> group key -> the value the analysis found. Every recomposed value must
+        agree with it, or the result is ``None``.
+    breakdown
+        ``"segment:COLUMN"``, ``"period"`` or ``None`` for the whole table (group key ``"all"``).
+
+    Returns
+    -------
+    dict or None
+        Group key -> policy name -> :data:`Terms`; ``None`` when the payoff is not linear in
+        its parameters or a recomposed value disagrees with ``expected``.
+    """
+    payoff = analysis.request.payoff
+    split = {o: payoff.linear_terms(o, prefix="lin_") for o in OUTCOMES}
+    if any(t is None for t in split.values()):
+        return None
+    term_keys: list[str | None] = [None, *sorted({k for t in split.values() for k in t if k is not None})]  # type: ignore[union-attr]
+    names = list(policies)
+    group_keys = sorted({key for per_key in policies.values() for key in per_key})
+    if not names or not group_keys:
+        return {}
+
+    score, label_sql, conds, params = _model_rows(analysis, model)
+    columns = []
+    coefficient: dict[tuple[str, int], str] = {}
+    for outcome in OUTCOMES:
+        terms = split[outcome]
+        assert terms is not None
+        for j, key in enumerate(term_keys):
+            if key in terms:
+                alias = f"c_{outcome}_{j}"
+                columns.append(f"({terms[key].sql}) AS {alias}")
+                params.update(terms[key].params)
+                coefficient[outcome, j] = f"b.{alias}"
+            else:
+                coefficient[outcome, j] = "0.0"
+
+    # One row per group with one threshold column per policy; +inf flags nobody.
+    params["sel_keys"] = group_keys
+    wanted = ["unnest($sel_keys) AS k"]
+    flagged: dict[str, str] = {}
+    for i, name in enumerate(names):
+        per_key = policies[name]
+        if all(per_key.get(k) == PERFECT for k in per_key):
+            flagged[name] = "b.y"
+            continue
+        params[f"sel_t{i}"] = [_threshold_value(per_key.get(k)) for k in group_keys]
+        wanted.append(f"unnest($sel_t{i}) AS t{i}")
+        flagged[name] = f"b.s >= w.t{i}"
+    aggregates = []
+    for i, name in enumerate(names):
+        f = flagged[name]
+        for j in range(len(term_keys)):
+            c = {o: coefficient[o, j] for o in OUTCOMES}
+            aggregates.append(
+                f"coalesce(sum(CASE WHEN b.y THEN (CASE WHEN {f} THEN {c['tp']} ELSE {c['fn']} END) "
+                f"ELSE (CASE WHEN {f} THEN {c['fp']} ELSE {c['tn']} END) END) "
+                f"FILTER (WHERE b.y IS NOT NULL), 0) AS a_{i}_{j}"
+            )
+    select_cols = ", ".join(columns)
+    sql = f"""
+        WITH base AS (
+            SELECT {breakdown_key_sql(analysis, breakdown)} AS k, {score} AS s, ({label_sql}) AS y
+                   {", " + select_cols if select_cols else ""}
+            FROM {quote_ident(table)} WHERE {" AND ".join(conds)}
+        ),
+        wanted AS (SELECT {", ".join(wanted)})
+        SELECT w.k AS k, {", ".join(aggregates)}
+        FROM wanted w LEFT JOIN base b ON b.k = w.k
+        GROUP BY w.k
+    """
+    arrays = con.execute(sql, params).fetchnumpy()
+    values = dict(payoff.parameters)
+    out: dict[str, dict[str, Terms]] = {}
+    for row, key in enumerate(arrays["k"]):
+        key = str(key)
+        out[key] = {}
+        for i, name in enumerate(names):
+            if key not in policies[name]:
+                continue
+            terms = {tk: float(arrays[f"a_{i}_{j}"][row]) for j, tk in enumerate(term_keys)}
+            recomposed = terms[None] + sum(values[tk] * v for tk, v in terms.items() if tk is not None)
+            want = float(expected[name][key])
+            if not math.isclose(
+                recomposed, want, rel_tol=0.0, abs_tol=_AGREEMENT * max(1.0, abs(want)) + 1e-9
+            ):
+                return None
+            out[key][name] = terms
+    return out
+
+
+def _threshold_value(threshold: float | str | None) -> float:
+    if threshold is None:
+        return math.inf  # flag nobody: no finite score reaches it
+    if threshold == PERFECT:
+        raise ValueError("a policy is either perfect knowledge for every group or for none")
+    return float(threshold)
