@@ -84,13 +84,22 @@ def report(con, *, payoff=PAYOFF, params=PARAMS, currency="USD", challenger=True
     return build_report_model(analysis, source, title="Fraud model value", currency=currency, created=CREATED)
 
 
-def numpy_value(frame: pd.DataFrame, threshold: float | None, params=PARAMS) -> float:
-    """The payoff summed over labelled rows at ``threshold``, straight from the rows."""
+def numpy_value(
+    frame: pd.DataFrame,
+    threshold: float | None,
+    params=PARAMS,
+    *,
+    score: str = "score",
+    perfect: bool = False,
+) -> float:
+    """The payoff summed over labelled rows at ``threshold`` (or with perfect knowledge), from the rows."""
     known = frame["is_fraud"].notna().to_numpy()
     y = frame["is_fraud"].fillna(0).to_numpy(dtype=bool)[known]
-    s = frame["score"].to_numpy()[known]
+    s = frame[score].to_numpy()[known]
     amount = frame["amount"].to_numpy()[known]
     flagged = np.zeros(len(s), dtype=bool) if threshold is None else s >= threshold
+    if perfect:
+        flagged = y
     p = params
     tp = -amount * (1 - p["recovery_rate"]) - p["review_cost"]
     fp = np.full(len(s), -p["review_cost"] - p["friction_cost"])
@@ -120,6 +129,34 @@ def saved(model, con, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("xlsx") / "report.xlsx"
     write_xlsx(model, path, con=con)
     return path
+
+
+def evaluate_live(wb, ws, formula: str, **params: float) -> float:
+    """Value of a live formula as the workbook writes them, with the parameter cells' values or ``params``.
+
+    The shapes: ``=A1+name*B1+...`` and ``=(A1+name*B1+...)-C1`` (money lost: perfect minus value).
+    """
+    values = {name: float(resolve(wb, name).value) for name in wb.defined_names}
+    values.update(params)
+    body, minus = formula.lstrip("="), None
+    if body.startswith("("):
+        body, minus = body[1:].split(")-")
+    total = 0.0
+    for term in body.split("+"):
+        name, _, ref = term.rpartition("*")
+        total += (values[name] if name else 1.0) * float(ws[ref].value)
+    if minus is not None:
+        total -= evaluate_live(wb, ws, ws[minus].value, **params)
+    return total
+
+
+def table_rows(ws) -> tuple[dict[str, int], list[int]]:
+    """The sheet's one Excel table: header -> column, and its data rows."""
+    (table,) = ws.tables.values()
+    _, min_row, max_col, max_row = range_boundaries(table.ref)
+    return {ws.cell(min_row, c).value: c for c in range(1, max_col + 1)}, list(
+        range(min_row + 1, max_row + 1)
+    )
 
 
 def summary_cells(ws) -> dict[str, openpyxl.cell.Cell]:
@@ -350,7 +387,13 @@ def test_injection_strings_are_stored_as_text(saved):
     assert set(keys) == expected and "=1" in expected  # the tab is stripped
     for cell in keys.values():
         assert cell.data_type == "s"
-    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+    # The only formulas are the workbook's own live dollar figures, never a segment name.
+    headers, _ = table_rows(ws)
+    dollar_columns = {
+        headers[h] for h in ("Champion value", "Money lost", "Value at best", "Challenger value")
+    }
+    formulas = [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas and {c.column for c in formulas} == dollar_columns
     # The payoff expressions start with "-" and are text too.
     expressions = [
         c for row in wb["Assumptions"].iter_rows() for c in row if c.value == "-amount - chargeback_fee"
@@ -423,11 +466,77 @@ def test_trend_marks_periods_without_labels(saved, frame):
     march = rows[dt.date(2026, 3, 1)]
     in_march = frame[(frame["ts"] >= "2026-03-01") & (frame["ts"] < "2026-04-01")]
     threshold = summary_cells(wb["Summary"])["Operating threshold"].value
-    assert ws.cell(march, headers["Champion value"]).value == pytest.approx(
+    assert evaluate_live(wb, ws, ws.cell(march, headers["Champion value"]).value) == pytest.approx(
         numpy_value(in_march, threshold), abs=0.005
     )
     assert ws.cell(march, 1).number_format == "mmm yyyy"
     assert "Challenger value" in headers
+
+
+def test_segment_trend_and_comparison_dollars_follow_a_parameter_change(saved, model, frame):
+    # Every breakdown dollar figure, evaluated with review_cost changed from 4.5 to 11, equals the
+    # payoff summed straight from the rows with review_cost 11, at the thresholds of the analysis.
+    wb = openpyxl.load_workbook(saved)
+    new = {**PARAMS, "review_cost": 11.0}
+    analysis = model.analysis
+    threshold = analysis.champion.operating.threshold
+    chall_threshold = analysis.challenger.operating.threshold
+    month = frame["ts"].dt.to_period("M").dt.start_time
+
+    def check(ws, rows_of: dict) -> int:
+        headers, rows = table_rows(ws)
+        checked = 0
+        for r in rows:
+            key = ws.cell(r, 1).value
+            if ws.cell(r, headers["Champion value"]).value is None:
+                continue  # a period without labels: unknown, not a formula
+            part, group = rows_of[key]
+            expected = {
+                "Champion value": numpy_value(part, threshold, new),
+                "Money lost": numpy_value(part, None, new, perfect=True) - numpy_value(part, threshold, new),
+                "Value at best": numpy_value(part, group.optimum.threshold, new),
+                "Challenger value": numpy_value(part, chall_threshold, new, score="challenger"),
+            }
+            for header, want in expected.items():
+                formula = ws.cell(r, headers[header]).value
+                assert formula.startswith("="), (ws.title, key, header)
+                assert evaluate_live(wb, ws, formula, review_cost=11.0) == pytest.approx(want, abs=0.005)
+            checked += 1
+        return checked
+
+    segments = {g.key: (frame[frame["channel"] == g.key], g) for g in analysis.segments["channel"]}
+    by_channel = {safe_text(k): v for k, v in segments.items()}
+    assert check(wb["By channel"], by_channel) == len(INJECTIONS)
+    periods = {dt.datetime.fromisoformat(g.key): (frame[month == g.key], g) for g in analysis.periods}
+    assert check(wb["Trend"], periods) == 3  # January to March; April has no labels yet
+
+    ws = wb["Comparison"]
+    lines = {row[0].value: row for row in ws.iter_rows(min_col=1, max_col=4) if isinstance(row[0].value, str)}
+    comp = analysis.comparison
+    expected = {
+        "Value at best threshold": (
+            numpy_value(frame, comp.champion.optimum.threshold, new),
+            numpy_value(frame, comp.challenger.optimum.threshold, new, score="challenger"),
+        ),
+        "Value at common threshold": (
+            numpy_value(frame, threshold, new),
+            numpy_value(frame, threshold, new, score="challenger"),
+        ),
+    }
+    for label, (champion, challenger) in expected.items():
+        cells = lines[label]
+        got = [evaluate_reference(wb, c.value, review_cost=11.0) for c in cells[1:3]]
+        assert got == pytest.approx([champion, challenger], abs=0.005), label
+        assert cells[3].value == f"={cells[2].coordinate}-{cells[1].coordinate}"
+    notes = " ".join(str(c.value) for row in wb["Assumptions"].iter_rows() for c in row if c.value)
+    assert "The 'by channel', trend and comparison dollar figures are live formulas too" in notes
+
+
+def evaluate_reference(wb, formula: str, **params: float) -> float:
+    """Follow ``='Sheet'!$C$5`` to a key-policy value cell and evaluate its live formula there."""
+    sheet, coord = formula.lstrip("=").split("!")
+    ws = wb[sheet.strip("'")]
+    return evaluate_live(wb, ws, ws[coord.replace("$", "")].value, **params)
 
 
 # -- linear aggregates ---------------------------------------------------------------------------

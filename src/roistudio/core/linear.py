@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from roistudio.core.analysis import PERIOD_BREAKDOWN, Analysis, ModelResult
+from roistudio.core.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
 from roistudio.core.curve import Curve
 from roistudio.core.mapping import label_condition_sql
 from roistudio.core.payoff import OUTCOMES
@@ -325,3 +325,71 @@ def _threshold_value(threshold: float | str | None) -> float:
     if threshold == PERFECT:
         raise ValueError("a policy is either perfect knowledge for every group or for none")
     return float(threshold)
+
+
+def group_terms(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    analysis: Analysis,
+    breakdown: str,
+    groups: Sequence[GroupResult],
+) -> dict[str, dict[str, Terms]] | None:
+    """The aggregates behind every dollar figure of a breakdown table, per group.
+
+    Policies: ``value`` (the champion at the overall operating threshold), ``best`` (at the
+    group's own best threshold), ``perfect`` (perfect knowledge, for money lost) and, with a
+    challenger, ``challenger`` (the challenger at its operating threshold).
+
+    Returns
+    -------
+    dict or None
+        Group key -> policy -> :data:`Terms`; ``None`` as for :func:`policy_terms`.
+    """
+    if not groups:
+        return {}
+    champion_policies = {
+        "value": {g.key: g.operating.threshold for g in groups},
+        "best": {g.key: g.optimum.threshold for g in groups},
+        "perfect": {g.key: PERFECT for g in groups},
+    }
+    expected = {
+        "value": {g.key: g.operating.value for g in groups},
+        "best": {g.key: g.optimum.value for g in groups},
+        "perfect": {g.key: g.perfect_value for g in groups},
+    }
+    out = policy_terms(
+        con, table, analysis, analysis.champion, champion_policies, expected, breakdown=breakdown
+    )
+    with_challenger = [g for g in groups if g.challenger_operating is not None]
+    if out is None or analysis.challenger is None or not with_challenger:
+        return out
+    challenger = policy_terms(
+        con, table, analysis, analysis.challenger,
+        {"challenger": {g.key: g.challenger_operating.threshold for g in with_challenger}},
+        {"challenger": {g.key: g.challenger_operating.value for g in with_challenger}},
+        breakdown=breakdown,
+    )  # fmt: skip
+    if challenger is None:
+        return None
+    for key, per in challenger.items():
+        out.setdefault(key, {}).update(per)
+    return out
+
+
+def comparison_terms(
+    con: duckdb.DuckDBPyConnection, table: str, analysis: Analysis
+) -> dict[str, Terms] | None:
+    """The challenger's aggregates at its best threshold (``best``) and at the common one (``common``).
+
+    The champion's are among :func:`linear_aggregates`' key policies already. ``None`` without a
+    challenger, or as for :func:`policy_terms`.
+    """
+    comp = analysis.comparison
+    if comp is None:
+        return None
+    terms = policy_terms(
+        con, table, analysis, comp.challenger,
+        {"best": {"all": comp.challenger.optimum.threshold}, "common": {"all": comp.challenger_at_common.threshold}},
+        {"best": {"all": comp.challenger.optimum.value}, "common": {"all": comp.challenger_at_common.value}},
+    )  # fmt: skip
+    return None if terms is None else terms["all"]

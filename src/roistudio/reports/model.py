@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from roistudio import __version__
-from roistudio.core.analysis import Analysis, GroupResult, ModelResult
+from roistudio.core.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
 from roistudio.core.curve import CurvePoint
 from roistudio.core.payoff import OUTCOMES
 
@@ -114,6 +114,10 @@ class ReportModel:
     sweep_indices: tuple[int, ...] = ()  # champion curve points shown in sweep tables (<= 2,000)
     linear: object | None = None  # per-parameter aggregates at sweep_indices (core.linear), when linear
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Aggregates behind the breakdown and comparison figures (core.linear.group_terms and
+    # comparison_terms), when linear: breakdown ("segment:COL", "period") -> key -> policy -> terms.
+    breakdown_terms: dict[str, dict[str, dict[str, dict[str | None, float]]]] = field(default_factory=dict)
+    comparison_terms: dict[str, dict[str | None, float]] | None = None
 
     @property
     def symbol(self) -> str:
@@ -168,6 +172,28 @@ def _headline(model: ModelResult) -> Headline:
 
 def _threshold_text(t: float | None) -> str:
     return "flag nobody" if t is None else f"{t:.4g}"
+
+
+def live_breakdown_terms(con, table: str, analysis: Analysis) -> tuple[dict[str, dict], dict | None]:
+    """Aggregates for live segment, trend and comparison formulas (see :mod:`roistudio.core.linear`).
+
+    Returns
+    -------
+    tuple
+        ``breakdown name -> group key -> policy -> terms`` (a breakdown whose figures could not
+        be split is left out) and the challenger's ``{"best", "common"}`` terms or ``None``.
+    """
+    from roistudio.core import linear as live
+
+    breakdowns = {f"segment:{column}": groups for column, groups in analysis.segments.items()}
+    if analysis.periods:
+        breakdowns[PERIOD_BREAKDOWN] = analysis.periods
+    out = {}
+    for name, groups in breakdowns.items():
+        terms = live.group_terms(con, table, analysis, name, groups)
+        if terms is not None:
+            out[name] = terms
+    return out, live.comparison_terms(con, table, analysis)
 
 
 def build_report_model(
@@ -273,10 +299,14 @@ def build_report_model(
         keep.append(champ.constrained.index)
     sweep_indices = tuple(int(i) for i in champ.curve.sample_indices(2000, keep=tuple(keep)))
     linear_aggregates = None
+    breakdown_terms: dict[str, dict] = {}
+    comparison_terms = None
     if linear and con is not None:
         from roistudio.core.linear import linear_aggregates as compute_linear
 
         linear_aggregates = compute_linear(con, table, analysis, sweep_indices)
+        if linear_aggregates is not None:
+            breakdown_terms, comparison_terms = live_breakdown_terms(con, table, analysis)
     return ReportModel(
         title=title,
         currency=currency,
@@ -296,4 +326,6 @@ def build_report_model(
         filters=analysis.request.filters.describe(),
         sweep_indices=sweep_indices,
         linear=linear_aggregates,
+        breakdown_terms=breakdown_terms,
+        comparison_terms=comparison_terms,
     )

@@ -15,15 +15,18 @@ Conventions
 - Live formulas: when the payoff is linear in its parameters and the per-parameter aggregates
   are available (:func:`roistudio.core.linear.linear_aggregates`), the dollar figures of the
   Summary and of the sweep table are formulas ``constant + sum(parameter * aggregate)`` over
-  those names, so changing ``review_cost`` in Excel reprices every policy. The thresholds stay
-  those of the analysis. Otherwise dollar figures are fixed values and the Assumptions sheet
-  says why.
+  those names, so changing ``review_cost`` in Excel reprices every policy. So are the segment,
+  trend and comparison figures when their aggregates are available too
+  (:func:`roistudio.core.linear.group_terms`, kept in collapsed columns beside each table).
+  The thresholds stay those of the analysis. Otherwise dollar figures are fixed values and the
+  Assumptions sheet says why.
 - Cross-sheet formulas point at a fixed "key policies" block, never at a row of a table, so
   sorting or filtering a table in Excel cannot make the Summary read the wrong row.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import os
@@ -40,13 +43,13 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from roistudio.core.analysis import GroupResult, ModelResult
+from roistudio.core.analysis import PERIOD_BREAKDOWN, GroupResult, ModelResult
 from roistudio.core.atomic import write_with_atomic
 from roistudio.core.curve import Curve, CurvePoint
 from roistudio.core.linear import LinearAggregates, linear_aggregates
 from roistudio.core.payoff import OUTCOMES
 from roistudio.reports.cells import safe_defined_name, safe_sheet_name, safe_text, set_text
-from roistudio.reports.model import ReportModel
+from roistudio.reports.model import ReportModel, live_breakdown_terms
 
 MAX_SWEEP_ROWS = 2000
 MAX_GROUP_ROWS = 5000  # segment values listed per segment column
@@ -257,6 +260,8 @@ class _Context:
     money: str
     money2: str
     names: dict[str, str] = field(default_factory=dict)  # parameter -> defined name
+    breakdown_terms: dict[str, dict] = field(default_factory=dict)  # see ReportModel.breakdown_terms
+    comparison_terms: dict | None = None
     key_values: dict[str, str] = field(default_factory=dict)  # key policy -> absolute value ref
     nonlinear_reason: str | None = None
 
@@ -297,6 +302,47 @@ def _linear_formula(ctx: _Context, coefficient_refs: Sequence[str]) -> str:
     for name, ref in zip(ctx.linear.parameter_names, coefficient_refs[1:], strict=True):
         parts.append(f"{ctx.names[name]}*{ref}")
     return "=" + "+".join(parts)
+
+
+def _write_terms(ws: Worksheet, ctx: _Context, row: int, col: int, terms: dict) -> list[str]:
+    """Write one policy's aggregates (constant, then per parameter) from ``col``; returns their refs."""
+    assert ctx.linear is not None
+    refs = []
+    for j, key in enumerate([None, *ctx.linear.parameter_names]):
+        _num(ws.cell(row, col + j), terms[key], PLAIN_NUMBER, _MUTED_FONT)
+        refs.append(_ref(row, col + j))
+    return refs
+
+
+def _breakdown_parts(ctx: _Context) -> tuple[list[str], list[str]]:
+    """Names of the breakdown sheets' figures that are live formulas, and of those that are fixed."""
+    model = ctx.model
+    live, fixed = [], []
+    for column in model.segments:
+        (live if f"segment:{column}" in ctx.breakdown_terms else fixed).append(f"'by {column}'")
+    if model.periods and model.analysis.request.period:
+        (live if PERIOD_BREAKDOWN in ctx.breakdown_terms else fixed).append("trend")
+    if model.analysis.comparison is not None:
+        (live if ctx.comparison_terms is not None else fixed).append("comparison")
+    return live, fixed
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _breakdown_live_text(ctx: _Context) -> str:
+    """One or two sentences saying which segment, trend and comparison figures follow the parameters."""
+    live, fixed = _breakdown_parts(ctx)
+    text = []
+    if live:
+        text.append(
+            f"The {_join(live)} dollar figures are live formulas too; the aggregates they use are in grouped "
+            "columns at the right of each table (click + above the column letters to show them)."
+        )
+    if fixed:
+        text.append(f"The {_join(fixed)} figures are fixed values computed with the parameters as exported.")
+    return " ".join(text)
 
 
 # -- Assumptions -----------------------------------------------------------------------------------
@@ -364,8 +410,7 @@ def _assumptions(wb: Workbook, ctx: _Context) -> None:
             "coefficient over the rows with each outcome. The dollar figures on the Summary and the "
             "Threshold sweep sheets are live formulas over the yellow cells above: change a parameter and "
             "they update. Thresholds stay those of the analysis; the best threshold for new parameters may "
-            "differ (re-run the analysis to find it). Segment, trend and comparison figures are fixed values "
-            "computed with the parameters as exported.",
+            f"differ (re-run the analysis to find it). {_breakdown_live_text(ctx)}",
             last,
         )  # fmt: skip
         row += 1
@@ -373,15 +418,21 @@ def _assumptions(wb: Workbook, ctx: _Context) -> None:
         headers = ["Policy", "Threshold", "Constant", *(f"per {ctx.names[n]}" for n in names), "Value"]
         _header_row(ws, row, headers)
         row += 1
-        for key, label, point in key_policies(model):
+        policies = [
+            (key, label, point, ctx.linear.at(point.index)) for key, label, point in key_policies(model)
+        ]
+        comp = model.analysis.comparison
+        if ctx.comparison_terms is not None and comp is not None:
+            policies += [
+                ("challenger_best", "Challenger at its best threshold", comp.challenger.optimum,
+                 ctx.comparison_terms["best"]),
+                ("challenger_common", "Challenger at the common threshold", comp.challenger_at_common,
+                 ctx.comparison_terms["common"]),
+            ]  # fmt: skip
+        for key, label, point, terms in policies:
             _text(ws.cell(row, 1), label, _LABEL_FONT)
             _threshold_cell(ws.cell(row, 2), point.threshold)
-            terms = ctx.linear.at(point.index)
-            refs = []
-            for j, term in enumerate([None, *names]):
-                cell = ws.cell(row, 3 + j)
-                _num(cell, terms[term], PLAIN_NUMBER, _MUTED_FONT)
-                refs.append(_ref(row, 3 + j))
+            refs = _write_terms(ws, ctx, row, 3, terms)
             value_col = 3 + len(names) + 1
             _formula(
                 ws.cell(row, value_col),
@@ -680,25 +731,45 @@ def _comparison(wb: Workbook, ctx: _Context) -> None:
     if comp.difference_per_period_at_best is not None and model.analysis.request.period:
         lines.append((f"Difference at best per {model.analysis.request.period} with labels", None, None,
                       comp.difference_per_period_at_best, ctx.money))  # fmt: skip
+    # With live terms, the money rows point at the key policies on the Assumptions sheet.
+    kv = ctx.key_values
+    live = ctx.comparison_terms is not None and "challenger_best" in kv
+    live_refs = {
+        "Value at best threshold": (kv.get("best"), kv.get("challenger_best")),
+        "Value at common threshold": (kv.get("operating"), kv.get("challenger_common")),
+    }
+    difference_ref = None
     for label, a, b, diff, fmt in lines:
         _text(ws.cell(row, 1), label, _LABEL_FONT)
-        for col, v in ((2, a), (3, b)):
-            if fmt == THRESHOLD:
-                _threshold_cell(ws.cell(row, col), v)
-            else:
-                _num(ws.cell(row, col), v, fmt)
-        if diff is not None:
-            _num(ws.cell(row, 4), diff, fmt, Font(name="Calibri", size=10, bold=True))
+        bold = Font(name="Calibri", size=10, bold=True)
+        if live and label in live_refs:
+            champion_ref, challenger_ref = live_refs[label]
+            _formula(ws.cell(row, 2), f"={champion_ref}", fmt)
+            _formula(ws.cell(row, 3), f"={challenger_ref}", fmt)
+            _formula(ws.cell(row, 4), f"={_ref(row, 3)}-{_ref(row, 2)}", fmt, bold)
+            if label == "Value at best threshold":
+                difference_ref = _ref(row, 4)
+        else:
+            for col, v in ((2, a), (3, b)):
+                if fmt == THRESHOLD:
+                    _threshold_cell(ws.cell(row, col), v)
+                else:
+                    _num(ws.cell(row, col), v, fmt)
+            if diff is not None and live and difference_ref and comp.periods_with_labels:
+                # Per period with labels: the difference at best spread over those periods.
+                _formula(ws.cell(row, 4), f"={difference_ref}/{comp.periods_with_labels}", fmt, bold)
+            elif diff is not None:
+                _num(ws.cell(row, 4), diff, fmt, bold)
         for c in (2, 3, 4):
             ws.cell(row, c).border = _THIN_BOTTOM
         row += 1
-    row = _note(
-        ws,
-        row + 1,
-        "Dollar figures on this sheet are fixed values computed with the parameters as exported.",
-        last,
-        100,
+    note = (
+        "Dollar figures on this sheet are live formulas over the parameters on the Assumptions sheet, at the "
+        "thresholds of the analysis. The sentence above and the chart are as exported."
+        if live
+        else "Dollar figures on this sheet are fixed values computed with the parameters as exported."
     )
+    row = _note(ws, row + 1, note, last, 100)
 
     # Chart data below the chart: each model's curve, downsampled like the sweep table.
     chart_row = row + 1
@@ -733,6 +804,14 @@ def _comparison(wb: Workbook, ctx: _Context) -> None:
 
 # -- Segments and trend ----------------------------------------------------------------------------
 
+# Policies whose aggregates a live breakdown table carries, with their column-header names.
+_GROUP_POLICIES = {
+    "value": "value",
+    "perfect": "perfect knowledge",
+    "best": "best",
+    "challenger": "challenger",
+}
+
 
 def _groups_table(
     ws: Worksheet,
@@ -743,8 +822,14 @@ def _groups_table(
     table_name: str,
     *,
     period: str | None = None,
+    terms: dict[str, dict[str, dict]] | None = None,
 ) -> tuple[int, int, dict[str, int]]:
-    """Write one table of groups; returns (first data row, last data row, column by header)."""
+    """Write one table of groups; returns (first data row, last data row, column by header).
+
+    With ``terms`` (group key -> policy -> aggregates, see :func:`roistudio.core.linear.group_terms`)
+    the dollar columns are live formulas over the Assumptions parameters and aggregate columns
+    appended to the table, grouped and collapsed so the table reads as before.
+    """
     challenger = ctx.model.challenger is not None
     headers = [first_header, "Labelled rows", "Positives", "Rows without label", "Flagged", "Precision",
                "Recall", _VALUE, "Money lost", "Best threshold", "Value at best"]  # fmt: skip
@@ -753,8 +838,16 @@ def _groups_table(
         headers.append("Challenger value")
     if period is not None:
         headers.append("Status")
+    visible = len(headers)
+    live = terms is not None and ctx.linear is not None
+    policies = [p for p in _GROUP_POLICIES if p != "challenger" or challenger] if live else []
+    names = ctx.linear.parameter_names if live else []  # type: ignore[union-attr]
+    for policy in policies:
+        headers += [f"{_GROUP_POLICIES[policy]}: constant", *(f"{_GROUP_POLICIES[policy]}: per {ctx.names[n]}"
+                                                               for n in names)]  # fmt: skip
     _header_row(ws, header_row, headers)
     col = {h: j + 1 for j, h in enumerate(headers)}
+    value_col = col.get(_VALUE) or col["Champion value"]
     first = header_row + 1
     for k, g in enumerate(groups):
         r = first + k
@@ -776,7 +869,7 @@ def _groups_table(
         _num(ws.cell(r, col["Flagged"]), p.flagged if known else None, INTEGER)
         _num(ws.cell(r, col["Precision"]), p.precision, PERCENT)
         _num(ws.cell(r, col["Recall"]), p.recall, PERCENT)
-        _num(ws.cell(r, col.get(_VALUE) or col["Champion value"]), p.value if known else None, ctx.money)
+        _num(ws.cell(r, value_col), p.value if known else None, ctx.money)
         _num(ws.cell(r, col["Money lost"]), g.money_lost if known else None, ctx.money)
         if known:
             _threshold_cell(ws.cell(r, col["Best threshold"]), g.optimum.threshold)
@@ -784,6 +877,21 @@ def _groups_table(
         if challenger:
             v = g.challenger_operating.value if (g.challenger_operating is not None and known) else None
             _num(ws.cell(r, col["Challenger value"]), v, ctx.money)
+        group_terms = (terms or {}).get(g.key, {}) if known else {}
+        formulas: dict[str, str] = {}
+        for k, policy in enumerate(policies):
+            if policy in group_terms:
+                start = visible + 1 + k * (1 + len(names))
+                formulas[policy] = _linear_formula(ctx, _write_terms(ws, ctx, r, start, group_terms[policy]))
+        if "value" in formulas:
+            _formula(ws.cell(r, value_col), formulas["value"], ctx.money)
+            if "perfect" in formulas:
+                lost = f"=({formulas['perfect'][1:]})-{_ref(r, value_col)}"
+                _formula(ws.cell(r, col["Money lost"]), lost, ctx.money)
+        if "best" in formulas:
+            _formula(ws.cell(r, col["Value at best"]), formulas["best"], ctx.money)
+        if "challenger" in formulas:
+            _formula(ws.cell(r, col["Challenger value"]), formulas["challenger"], ctx.money)
         if period is not None:
             status = (
                 NOT_YET_KNOWN if not known else (f"{g.unlabeled:,} rows without label" if g.unlabeled else "")
@@ -801,6 +909,13 @@ def _groups_table(
         if j > 1:
             widths[get_column_letter(j)] = 13 if h != "Status" else 24
     _widths(ws, widths)
+    if len(headers) > visible:
+        # The aggregates: collapsed under an outline "+", so the table reads as before.
+        ws.column_dimensions.group(
+            get_column_letter(visible + 1), get_column_letter(len(headers)), hidden=True, outline_level=1
+        )
+        ws.sheet_properties.outlinePr.summaryRight = False  # the "+" sits at the visible end
+        ws.print_area = f"A1:{get_column_letter(visible)}{last_row}"
     ws.freeze_panes = ws.cell(first, 2)
     return first, last_row, col
 
@@ -826,10 +941,20 @@ def _segments(wb: Workbook, ctx: _Context) -> None:
         _prepare(ws, f"Value by {safe_text(column)}", f"At the operating {at}, ranked by money lost")
         shown = groups[:MAX_GROUP_ROWS]
         note = "Money lost: value with perfect knowledge minus the value achieved, for that segment."
+        if f"segment:{column}" in ctx.breakdown_terms:
+            note += " Dollar figures follow the parameters on the Assumptions sheet."
         if len(groups) > len(shown):
             note += f" The {len(shown):,} segments losing the most money of {len(groups):,} are listed."
         _note(ws, 3, note, 11)
-        first, _, col = _groups_table(ws, ctx, shown, 5, "Segment", f"tblSegments{n}")
+        first, _, col = _groups_table(
+            ws,
+            ctx,
+            shown,
+            5,
+            "Segment",
+            f"tblSegments{n}",
+            terms=ctx.breakdown_terms.get(f"segment:{column}"),
+        )
         if shown:
             chart = BarChart()
             chart.type = "bar"
@@ -864,8 +989,9 @@ def _trend(wb: Workbook, ctx: _Context) -> None:
     _note(ws, 3, f"Periods whose rows have no label yet are marked '{NOT_YET_KNOWN}': their value is unknown, "
           "not zero.", 12)  # fmt: skip
     first, last_row, col = _groups_table(
-        ws, ctx, model.periods, 5, period.capitalize(), "tblTrend", period=period
-    )
+        ws, ctx, model.periods, 5, period.capitalize(), "tblTrend", period=period,
+        terms=ctx.breakdown_terms.get(PERIOD_BREAKDOWN),
+    )  # fmt: skip
     chart = BarChart()
     chart.type = "col"
     chart.style = 10
@@ -1011,6 +1137,15 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
         ctx.nonlinear_reason = _nonlinear_reason(model)
     if ctx.linear is not None and not _covers(ctx.linear, aggregate_indices(model)):
         ctx.linear = None
+    if ctx.linear is not None:
+        # Only terms over exactly the parameters of the sweep's formulas (the same payoff split).
+        wanted = {None, *ctx.linear.parameter_names}
+        ctx.breakdown_terms = {
+            name: terms for name, terms in model.breakdown_terms.items() if _terms_match(terms, wanted)
+        }
+        comparison = model.comparison_terms
+        if comparison is not None and all(set(t) == wanted for t in comparison.values()):
+            ctx.comparison_terms = comparison
     wb = Workbook()
     summary = wb.active
     summary.title = "Summary"
@@ -1025,6 +1160,10 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     wb.properties.title = safe_text(model.title, limit=250)
     wb.properties.creator = f"Model ROI Studio {model.app_version}"
     return wb
+
+
+def _terms_match(terms: dict[str, dict[str, dict]], wanted: set) -> bool:
+    return all(set(t) == wanted for per_key in terms.values() for t in per_key.values())
 
 
 def _covers(linear: LinearAggregates, needed: np.ndarray) -> bool:
@@ -1080,5 +1219,17 @@ def write_xlsx(
         linear = model.linear if isinstance(model.linear, LinearAggregates) else None
         if (linear is None or not _covers(linear, needed)) and con is not None:
             linear = linear_aggregates(con, model.analysis.table, model.analysis, needed)
+        if (
+            con is not None
+            and linear is not None
+            and not model.breakdown_terms
+            and model.comparison_terms is None
+        ):
+            breakdown_terms, comparison_terms = live_breakdown_terms(
+                con, model.analysis.table, model.analysis
+            )
+            model = dataclasses.replace(
+                model, breakdown_terms=breakdown_terms, comparison_terms=comparison_terms
+            )
     workbook = build_workbook(model, linear=linear)
     write_with_atomic(path, lambda tmp: workbook.save(tmp))
