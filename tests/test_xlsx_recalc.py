@@ -8,6 +8,7 @@ parameter, which re-aggregates the rows in DuckDB (another way than the workbook
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ from roistudio.core.mapping import ColumnMapping, table_columns
 from roistudio.core.payoff import parse_payoff
 from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
 from roistudio.reports.xlsx import write_xlsx
+from tests.helpers import brute_force_value
 
 pytestmark = pytest.mark.libreoffice
 
@@ -41,18 +43,24 @@ CENT = 0.005
 
 
 @pytest.fixture(scope="module")
-def con():
+def frame() -> pd.DataFrame:
     rng = np.random.default_rng(11)
     n = 800
     y = rng.random(n) < 0.12
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "score": np.clip(rng.normal(0.3 + 0.35 * y, 0.2), 0, 1).round(3),
+            "challenger": np.clip(rng.normal(0.3 + 0.4 * y, 0.2), 0, 1).round(3),
             "is_fraud": y.astype(int),
             "amount": rng.gamma(2.0, 70.0, n).round(2),
             "segment": rng.choice(["web", "=1+1", "store"], n),
+            "ts": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 90, n), unit="D"),
         }
     )
+
+
+@pytest.fixture(scope="module")
+def con(frame):
     connection = duckdb.connect()
     connection.register("frame", frame)
     connection.execute("CREATE TABLE data AS SELECT * FROM frame")
@@ -63,7 +71,10 @@ def con():
 
 def make_model(con, params, threshold=None) -> ReportModel:
     request = AnalysisRequest(
-        mapping=ColumnMapping("score", "is_fraud", segments=("segment",)),
+        mapping=ColumnMapping(
+            "score", "is_fraud", segments=("segment",), challenger_score="challenger", timestamp="ts"
+        ),
+        period="month",
         payoff=parse_payoff(PAYOFF, params, table_columns(con, "data")),
         threshold=threshold,
         use_threshold=threshold is not None,
@@ -95,6 +106,61 @@ def formula_cells(path: Path) -> list[tuple[str, str]]:
     return [
         (ws.title, c.coordinate) for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"
     ]
+
+
+def row_value(frame: pd.DataFrame, threshold, params, score: str = "score", perfect: bool = False) -> float:
+    """The demo payoff summed over the rows at ``threshold``, with numpy (not the engine, not the sheet)."""
+    p = params
+    amount = frame["amount"].to_numpy()
+    labels = frame["is_fraud"].to_numpy(dtype=bool)
+    tp = -amount * (1 - p["recovery_rate"]) - p["review_cost"]
+    fp = np.full(len(frame), -p["review_cost"] - p["friction_cost"])
+    fn = -amount - p["chargeback_fee"]
+    if perfect:
+        return float(np.where(labels, tp, 0.0).sum())  # every positive flagged, no negative (tn = 0)
+    return brute_force_value(frame[score], labels, threshold, tp, fp, np.zeros(len(frame)), fn)
+
+
+def check_breakdowns(exported: ReportModel, values: openpyxl.Workbook, frame: pd.DataFrame, params) -> None:
+    """Segment, trend and comparison dollars equal the rows' payoff under ``params`` to the cent,
+    at the thresholds of the ``exported`` analysis."""
+    analysis = exported.analysis
+    threshold = analysis.champion.operating.threshold
+    chall_threshold = analysis.challenger.operating.threshold
+    month = frame["ts"].dt.to_period("M").dt.start_time
+
+    def table(ws, parts):
+        (tbl,) = ws.tables.values()
+        _, min_row, max_col, max_row = range_boundaries(tbl.ref)
+        col = {ws.cell(min_row, c).value: c for c in range(1, max_col + 1)}
+        for r in range(min_row + 1, max_row + 1):
+            part, group = parts[ws.cell(r, 1).value]
+            expected = {
+                "Champion value": row_value(part, threshold, params),
+                "Money lost": row_value(part, None, params, perfect=True)
+                - row_value(part, threshold, params),
+                "Value at best": row_value(part, group.optimum.threshold, params),
+                "Challenger value": row_value(part, chall_threshold, params, score="challenger"),
+            }
+            for header, want in expected.items():
+                assert ws.cell(r, col[header]).value == pytest.approx(want, abs=CENT), (ws.title, r, header)
+        return max_row - min_row
+
+    segments = {g.key: (frame[frame["segment"] == g.key], g) for g in analysis.segments["segment"]}
+    assert table(values["By segment"], segments) == 3
+    periods = {dt.datetime.fromisoformat(g.key): (frame[month == g.key], g) for g in analysis.periods}
+    assert table(values["Trend"], periods) == 3
+
+    comp = analysis.comparison
+    lines = {r[0].value: r for r in values["Comparison"].iter_rows(min_col=1, max_col=4) if r[0].value}
+    for label, champion_t, challenger_t in (
+        ("Value at best threshold", comp.champion.optimum.threshold, comp.challenger.optimum.threshold),
+        ("Value at common threshold", threshold, threshold),
+    ):
+        champion = row_value(frame, champion_t, params)
+        challenger = row_value(frame, challenger_t, params, score="challenger")
+        got = [c.value for c in lines[label][1:4]]
+        assert got == pytest.approx([champion, challenger, challenger - champion], abs=CENT), label
 
 
 def check_against(
@@ -142,7 +208,7 @@ def check_against(
     assert max_row - min_row == len(curve)
 
 
-def test_formulas_recalculate_to_the_report_numbers(con, profile, tmp_path):
+def test_formulas_recalculate_to_the_report_numbers(con, frame, profile, tmp_path):
     model = make_model(con, PARAMS)
     path = tmp_path / "report.xlsx"
     write_xlsx(model, path, con=con)
@@ -150,12 +216,13 @@ def test_formulas_recalculate_to_the_report_numbers(con, profile, tmp_path):
     assert len(formulas) > 2 * len(model.champion.curve)
     values = openpyxl.load_workbook(recalc(path, profile), data_only=True)
     check_against(model, values, formulas, model.headline.optimum_threshold)
+    check_breakdowns(model, values, frame, PARAMS)
     # A segment called "=1+1" is still that text after a spreadsheet application opened the file.
     segments = [c.value for row in values["By segment"].iter_rows(min_col=1, max_col=1) for c in row]
     assert "=1+1" in segments and 2 not in segments
 
 
-def test_changing_a_parameter_in_the_workbook_reprices_every_policy(con, profile, tmp_path):
+def test_changing_a_parameter_in_the_workbook_reprices_every_policy(con, frame, profile, tmp_path):
     model = make_model(con, PARAMS)
     path = tmp_path / "report.xlsx"
     write_xlsx(model, path, con=con)
@@ -172,3 +239,4 @@ def test_changing_a_parameter_in_the_workbook_reprices_every_policy(con, profile
     fresh = make_model(con, {**PARAMS, "review_cost": 9.0}, threshold=model.headline.threshold)
     assert fresh.headline.value != pytest.approx(model.headline.value, abs=1.0)
     check_against(fresh, values, formula_cells(edited), model.headline.optimum_threshold)
+    check_breakdowns(model, values, frame, {**PARAMS, "review_cost": 9.0})

@@ -915,7 +915,6 @@ def _groups_table(
             get_column_letter(visible + 1), get_column_letter(len(headers)), hidden=True, outline_level=1
         )
         ws.sheet_properties.outlinePr.summaryRight = False  # the "+" sits at the visible end
-        ws.print_area = f"A1:{get_column_letter(visible)}{last_row}"
     ws.freeze_panes = ws.cell(first, 2)
     return first, last_row, col
 
