@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from roistudio.core.linear import PERFECT, policy_terms
+from roistudio.core.linear import group_terms, policy_terms
 from tests.helpers import run_analysis
 
 PAYOFF = {"tp": "amount*recovery - review_cost", "fp": "-review_cost", "tn": "0", "fn": "-amount"}
@@ -53,76 +53,59 @@ def _by_hand(part: pd.DataFrame, score: str, threshold) -> dict:
     }
 
 
-def test_segment_policies_match_the_rows(data):
+def test_segment_and_month_policies_match_the_rows(data):
+    # Segments and months in one call (one scan per model): every group's aggregates equal the rows'.
     frame, analysis, con = data
-    groups = analysis.segments["seg"]
-    policies = {
-        "value": {g.key: g.operating.threshold for g in groups},
-        "best": {g.key: g.optimum.threshold for g in groups},
-        "perfect": {g.key: PERFECT for g in groups},
-    }
-    expected = {
-        "value": {g.key: g.operating.value for g in groups},
-        "best": {g.key: g.optimum.value for g in groups},
-        "perfect": {g.key: g.perfect_value for g in groups},
-    }
-    terms = policy_terms(
-        con, "data", analysis, analysis.champion, policies, expected, breakdown="segment:seg"
-    )
-    assert terms is not None and set(terms) == {"north", "south", "=east"}
-    for g in groups:
-        part = frame[frame["seg"] == g.key]
-        for name in ("value", "best"):
-            want = _by_hand(part, "score", policies[name][g.key])
-            assert terms[g.key][name] == pytest.approx(want, abs=1e-6)
-        known = part[part["label"].notna()]
-        positives = known[known["label"] == 1]
-        assert terms[g.key]["perfect"] == pytest.approx(
-            {None: 0.0, "recovery": positives["amount"].sum(), "review_cost": -float(len(positives))},
-            abs=1e-6,
-        )
-
-
-def test_challenger_policies_per_month_and_overall(data):
-    frame, analysis, con = data
-    periods = analysis.periods
-    threshold = analysis.challenger.operating.threshold
-    terms = policy_terms(
-        con, "data", analysis, analysis.challenger,
-        {"challenger": {g.key: g.challenger_operating.threshold for g in periods}},
-        {"challenger": {g.key: g.challenger_operating.value for g in periods}},
-        breakdown="period",
-    )  # fmt: skip
-    assert terms is not None and sorted(terms) == ["2026-01-01", "2026-02-01", "2026-03-01"]
+    breakdowns = {"segment:seg": analysis.segments["seg"], "period": analysis.periods}
+    terms = group_terms(con, "data", analysis, breakdowns)
+    assert terms is not None
+    assert set(terms["segment:seg"]) == {"north", "south", "=east"}
+    assert sorted(terms["period"]) == ["2026-01-01", "2026-02-01", "2026-03-01"]
     month = frame["ts"].dt.to_period("M").dt.start_time.dt.strftime("%Y-%m-%d")
-    for key, per in terms.items():
-        assert per["challenger"] == pytest.approx(_by_hand(frame[month == key], "chal", threshold), abs=1e-6)
+    columns = {"segment:seg": frame["seg"], "period": month}
+    operating = analysis.champion.operating.threshold
+    challenger_at = analysis.challenger.operating.threshold
+    for breakdown, groups in breakdowns.items():
+        for g in groups:
+            part = frame[columns[breakdown] == g.key]
+            got = terms[breakdown][g.key]
+            assert got["value"] == pytest.approx(_by_hand(part, "score", operating), abs=1e-6)
+            assert got["best"] == pytest.approx(_by_hand(part, "score", g.optimum.threshold), abs=1e-6)
+            assert got["challenger"] == pytest.approx(_by_hand(part, "chal", challenger_at), abs=1e-6)
+            known = part[part["label"].notna()]
+            positives = known[known["label"] == 1]
+            perfect = {
+                None: 0.0,
+                "recovery": positives["amount"].sum(),
+                "review_cost": -float(len(positives)),
+            }
+            assert got["perfect"] == pytest.approx(perfect, abs=1e-6)
 
+
+def test_policies_over_all_rows_including_flag_nobody(data):
+    frame, analysis, con = data
     comp = analysis.comparison
+    everything = (None, "all")
+    best = comp.challenger.optimum
     overall = policy_terms(
         con, "data", analysis, analysis.challenger,
-        {"best": {"all": comp.challenger.optimum.threshold}, "nobody": {"all": None}},
-        {"best": {"all": comp.challenger.optimum.value}, "nobody": {"all": comp.challenger.flag_nobody.value}},
+        {"best": {everything: best.threshold}, "nobody": {everything: None}},
+        {"best": {everything: best.value}, "nobody": {everything: comp.challenger.flag_nobody.value}},
     )  # fmt: skip
-    assert overall["all"]["best"] == pytest.approx(_by_hand(frame, "chal", comp.challenger.optimum.threshold))
-    assert overall["all"]["nobody"] == pytest.approx(_by_hand(frame, "chal", None))
+    assert overall[everything]["best"] == pytest.approx(_by_hand(frame, "chal", best.threshold))
+    assert overall[everything]["nobody"] == pytest.approx(_by_hand(frame, "chal", None))
 
 
 def test_a_disagreeing_value_or_a_nonlinear_payoff_gives_none(data):
     _, analysis, con = data
     groups = analysis.segments["seg"]
-    policies = {"value": {g.key: g.operating.threshold for g in groups}}
-    wrong = {"value": {g.key: g.operating.value + 0.5 for g in groups}}
-    assert (
-        policy_terms(con, "data", analysis, analysis.champion, policies, wrong, breakdown="segment:seg")
-        is None
-    )
+    policies = {"value": {("segment:seg", g.key): g.operating.threshold for g in groups}}
+    wrong = {"value": {("segment:seg", g.key): g.operating.value + 0.5 for g in groups}}
+    assert policy_terms(con, "data", analysis, analysis.champion, policies, wrong) is None
 
     frame = pd.DataFrame({"score": [0.9, 0.2], "label": [1, 0], "amount": [10.0, 20.0]})
-    nonlinear, con2 = run_analysis(
-        frame, {"tp": "amount*rate*rate", "fp": "0", "tn": "0", "fn": "0"}, {"rate": 2}
-    )
-    assert (
-        policy_terms(con2, "data", nonlinear, nonlinear.champion, {"v": {"all": 0.5}}, {"v": {"all": 40.0}})
-        is None
-    )
+    payoff = {"tp": "amount*rate*rate", "fp": "0", "tn": "0", "fn": "0"}
+    nonlinear, con2 = run_analysis(frame, payoff, {"rate": 2})
+    everything = (None, "all")
+    assert policy_terms(con2, "data", nonlinear, nonlinear.champion, {"v": {everything: 0.5}},
+                        {"v": {everything: 40.0}}) is None  # fmt: skip

@@ -200,22 +200,25 @@ def breakdown_key_sql(analysis: Analysis, breakdown: str | None) -> str:
     return segment_key_sql(breakdown.removeprefix("segment:"))
 
 
+GroupRef = tuple[str | None, str]
+"""A group: its breakdown (``"segment:COLUMN"``, ``"period"``, or ``None`` for all rows) and its key."""
+
+
 def policy_terms(
     con: duckdb.DuckDBPyConnection,
     table: str,
     analysis: Analysis,
     model: ModelResult,
-    policies: Mapping[str, Mapping[str, float | str | None]],
-    expected: Mapping[str, Mapping[str, float]],
-    *,
-    breakdown: str | None = None,
-) -> dict[str, dict[str, Terms]] | None:
-    """Per-parameter aggregates of fixed-threshold policies, for each group of a breakdown.
+    policies: Mapping[str, Mapping[GroupRef, float | str | None]],
+    expected: Mapping[str, Mapping[GroupRef, float]],
+) -> dict[GroupRef, dict[str, Terms]] | None:
+    """Per-parameter aggregates of fixed-threshold policies, for groups of several breakdowns.
 
     Where :func:`linear_aggregates` follows the champion along its whole curve, this reads a few
     policies per group (the value at the operating threshold of each segment, its best
     threshold, perfect knowledge, a challenger's policy), so a workbook can write each of those
-    dollar figures as ``constant + sum(parameter * aggregate)`` too.
+    dollar figures as ``constant + sum(parameter * aggregate)`` too. All breakdowns are read in
+    one scan of the model's rows (``GROUPING SETS``), as the sweep does.
 
     Parameters
     ----------
@@ -226,19 +229,19 @@ def policy_terms(
     model
         Whose rows and scores (the champion or the challenger of ``analysis``).
     policies
-        Policy name -> group key -> threshold (a row is flagged iff ``score >= threshold``),
-        ``None`` for flag nobody, or :data:`PERFECT`.
+        Policy name -> group -> threshold (a row is flagged iff ``score >= threshold``), ``None``
+        for flag nobody, or :data:`PERFECT` (then for every group of that policy). A group is
+        ``(breakdown, key)``: ``("segment:channel", "web")``, ``("period", "2026-03-01")`` or
+        ``(None, "all")`` for all rows.
     expected
-        Policy name -> group key -> the value the analysis found. Every recomposed value must
-        agree with it, or the result is ``None``.
-    breakdown
-        ``"segment:COLUMN"``, ``"period"`` or ``None`` for the whole table (group key ``"all"``).
+        Policy name -> group -> the value the analysis found. Every recomposed value must agree
+        with it, or the result is ``None``.
 
     Returns
     -------
     dict or None
-        Group key -> policy name -> :data:`Terms`; ``None`` when the payoff is not linear in
-        its parameters or a recomposed value disagrees with ``expected``.
+        Group -> policy name -> :data:`Terms`; ``None`` when the payoff is not linear in its
+        parameters or a recomposed value disagrees with ``expected``.
     """
     payoff = analysis.request.payoff
     split = {o: payoff.linear_terms(o, prefix="lin_") for o in OUTCOMES}
@@ -246,76 +249,84 @@ def policy_terms(
         return None
     term_keys: list[str | None] = [None, *sorted({k for t in split.values() for k in t if k is not None})]  # type: ignore[union-attr]
     names = list(policies)
-    group_keys = sorted({key for per_key in policies.values() for key in per_key})
-    if not names or not group_keys:
+    groups = sorted(
+        {g for per_group in policies.values() for g in per_group}, key=lambda g: (g[0] or "", g[1])
+    )
+    if not names or not groups:
         return {}
+    breakdowns = sorted({b for b, _ in groups}, key=lambda b: b or "")
+    ids = {b: n for n, b in enumerate(breakdowns)}
 
     score, label_sql, conds, params = _model_rows(analysis, model)
-    columns = []
-    coefficient: dict[tuple[str, int], str] = {}
+    columns = [f"{breakdown_key_sql(analysis, b)} AS k{n}" for n, b in enumerate(breakdowns)]
+    per_score = []
     for outcome in OUTCOMES:
         terms = split[outcome]
         assert terms is not None
+        which = "y" if outcome in ("tp", "fn") else "NOT y"
         for j, key in enumerate(term_keys):
+            alias = f"{outcome}_{j}"
             if key in terms:
-                alias = f"c_{outcome}_{j}"
-                columns.append(f"({terms[key].sql}) AS {alias}")
+                columns.append(f"({terms[key].sql}) AS c_{alias}")
                 params.update(terms[key].params)
-                coefficient[outcome, j] = f"b.{alias}"
+                per_score.append(f"coalesce(sum(c_{alias}) FILTER (WHERE {which}), 0) AS {alias}")
             else:
-                coefficient[outcome, j] = "0.0"
+                per_score.append(f"0.0 AS {alias}")
 
     # One row per group with one threshold column per policy; +inf flags nobody.
-    params["sel_keys"] = group_keys
-    wanted = ["unnest($sel_keys) AS k"]
-    flagged: dict[str, str] = {}
-    for i, name in enumerate(names):
-        per_key = policies[name]
-        if all(per_key.get(k) == PERFECT for k in per_key):
-            flagged[name] = "b.y"
-            continue
-        params[f"sel_t{i}"] = [_threshold_value(per_key.get(k)) for k in group_keys]
-        wanted.append(f"unnest($sel_t{i}) AS t{i}")
-        flagged[name] = f"b.s >= w.t{i}"
+    params["sel_breakdowns"] = [ids[b] for b, _ in groups]
+    params["sel_keys"] = [k for _, k in groups]
+    wanted = ["unnest($sel_breakdowns) AS b", "unnest($sel_keys) AS k"]
     aggregates = []
     for i, name in enumerate(names):
-        f = flagged[name]
+        per_group = policies[name]
+        perfect = all(per_group.get(g) == PERFECT for g in per_group)
+        if not perfect:
+            params[f"sel_t{i}"] = [_threshold_value(per_group.get(g)) for g in groups]
+            wanted.append(f"unnest($sel_t{i}) AS t{i}")
         for j in range(len(term_keys)):
-            c = {o: coefficient[o, j] for o in OUTCOMES}
-            aggregates.append(
-                f"coalesce(sum(CASE WHEN b.y THEN (CASE WHEN {f} THEN {c['tp']} ELSE {c['fn']} END) "
-                f"ELSE (CASE WHEN {f} THEN {c['fp']} ELSE {c['tn']} END) END) "
-                f"FILTER (WHERE b.y IS NOT NULL), 0) AS a_{i}_{j}"
-            )
-    select_cols = ", ".join(columns)
+            # Flagged: TP for positives, FP for negatives; not flagged: FN and TN.
+            if perfect:
+                summed = f"p.tp_{j} + p.tn_{j}"
+            else:
+                summed = f"CASE WHEN p.s >= w.t{i} THEN p.tp_{j} + p.fp_{j} ELSE p.fn_{j} + p.tn_{j} END"
+            aggregates.append(f"coalesce(sum({summed}), 0) AS a_{i}_{j}")
+    keys = [f"k{n}" for n in range(len(breakdowns))]
+    # GROUPING(kn) is 0 in the set grouped by kn: that tells a per-score row's breakdown.
+    which_set = " + ".join(f"(1 - GROUPING({k})) * {n}" for n, k in enumerate(keys))
+    # Rows are summed per (group, score) first, so the thresholds meet distinct scores, not rows.
     sql = f"""
         WITH base AS (
-            SELECT {breakdown_key_sql(analysis, breakdown)} AS k, {score} AS s, ({label_sql}) AS y
-                   {", " + select_cols if select_cols else ""}
+            SELECT {score} AS s, ({label_sql}) AS y, {", ".join(columns)}
             FROM {quote_ident(table)} WHERE {" AND ".join(conds)}
         ),
+        per_score AS (
+            SELECT {which_set} AS b, coalesce({", ".join(keys)}) AS k, s, {", ".join(per_score)}
+            FROM base WHERE y IS NOT NULL
+            GROUP BY GROUPING SETS ({", ".join(f"({k}, s)" for k in keys)})
+        ),
         wanted AS (SELECT {", ".join(wanted)})
-        SELECT w.k AS k, {", ".join(aggregates)}
-        FROM wanted w LEFT JOIN base b ON b.k = w.k
-        GROUP BY w.k
+        SELECT w.b AS b, w.k AS k, {", ".join(aggregates)}
+        FROM wanted w LEFT JOIN per_score p ON p.b = w.b AND p.k = w.k
+        GROUP BY w.b, w.k
     """
     arrays = con.execute(sql, params).fetchnumpy()
     values = dict(payoff.parameters)
-    out: dict[str, dict[str, Terms]] = {}
-    for row, key in enumerate(arrays["k"]):
-        key = str(key)
-        out[key] = {}
+    out: dict[GroupRef, dict[str, Terms]] = {}
+    for row, (b, key) in enumerate(zip(arrays["b"], arrays["k"], strict=True)):
+        group = (breakdowns[int(b)], str(key))
+        out[group] = {}
         for i, name in enumerate(names):
-            if key not in policies[name]:
+            if group not in policies[name]:
                 continue
             terms = {tk: float(arrays[f"a_{i}_{j}"][row]) for j, tk in enumerate(term_keys)}
             recomposed = terms[None] + sum(values[tk] * v for tk, v in terms.items() if tk is not None)
-            want = float(expected[name][key])
+            want = float(expected[name][group])
             if not math.isclose(
                 recomposed, want, rel_tol=0.0, abs_tol=_AGREEMENT * max(1.0, abs(want)) + 1e-9
             ):
                 return None
-            out[key][name] = terms
+            out[group][name] = terms
     return out
 
 
@@ -331,48 +342,54 @@ def group_terms(
     con: duckdb.DuckDBPyConnection,
     table: str,
     analysis: Analysis,
-    breakdown: str,
-    groups: Sequence[GroupResult],
-) -> dict[str, dict[str, Terms]] | None:
-    """The aggregates behind every dollar figure of a breakdown table, per group.
+    breakdowns: Mapping[str, Sequence[GroupResult]],
+) -> dict[str, dict[str, dict[str, Terms]]] | None:
+    """The aggregates behind every dollar figure of the breakdown tables, per group.
 
     Policies: ``value`` (the champion at the overall operating threshold), ``best`` (at the
     group's own best threshold), ``perfect`` (perfect knowledge, for money lost) and, with a
-    challenger, ``challenger`` (the challenger at its operating threshold).
+    challenger, ``challenger`` (the challenger at its operating threshold). One scan per model.
+
+    Parameters
+    ----------
+    breakdowns
+        Breakdown name (``"segment:COLUMN"``, ``"period"``) -> its groups in ``analysis``.
 
     Returns
     -------
     dict or None
-        Group key -> policy -> :data:`Terms`; ``None`` as for :func:`policy_terms`.
+        Breakdown -> group key -> policy -> :data:`Terms`; ``None`` as for :func:`policy_terms`.
     """
+    groups = {(b, g.key): g for b, gs in breakdowns.items() for g in gs}
     if not groups:
         return {}
     champion_policies = {
-        "value": {g.key: g.operating.threshold for g in groups},
-        "best": {g.key: g.optimum.threshold for g in groups},
-        "perfect": {g.key: PERFECT for g in groups},
+        "value": {ref: g.operating.threshold for ref, g in groups.items()},
+        "best": {ref: g.optimum.threshold for ref, g in groups.items()},
+        "perfect": {ref: PERFECT for ref in groups},
     }
     expected = {
-        "value": {g.key: g.operating.value for g in groups},
-        "best": {g.key: g.optimum.value for g in groups},
-        "perfect": {g.key: g.perfect_value for g in groups},
+        "value": {ref: g.operating.value for ref, g in groups.items()},
+        "best": {ref: g.optimum.value for ref, g in groups.items()},
+        "perfect": {ref: g.perfect_value for ref, g in groups.items()},
     }
-    out = policy_terms(
-        con, table, analysis, analysis.champion, champion_policies, expected, breakdown=breakdown
-    )
-    with_challenger = [g for g in groups if g.challenger_operating is not None]
-    if out is None or analysis.challenger is None or not with_challenger:
-        return out
-    challenger = policy_terms(
-        con, table, analysis, analysis.challenger,
-        {"challenger": {g.key: g.challenger_operating.threshold for g in with_challenger}},
-        {"challenger": {g.key: g.challenger_operating.value for g in with_challenger}},
-        breakdown=breakdown,
-    )  # fmt: skip
-    if challenger is None:
+    found = policy_terms(con, table, analysis, analysis.champion, champion_policies, expected)
+    with_challenger = {ref: g for ref, g in groups.items() if g.challenger_operating is not None}
+    if found is not None and analysis.challenger is not None and with_challenger:
+        challenger = policy_terms(
+            con, table, analysis, analysis.challenger,
+            {"challenger": {ref: g.challenger_operating.threshold for ref, g in with_challenger.items()}},
+            {"challenger": {ref: g.challenger_operating.value for ref, g in with_challenger.items()}},
+        )  # fmt: skip
+        if challenger is None:
+            return None
+        for ref, per in challenger.items():
+            found.setdefault(ref, {}).update(per)
+    if found is None:
         return None
-    for key, per in challenger.items():
-        out.setdefault(key, {}).update(per)
+    out: dict[str, dict[str, dict[str, Terms]]] = {b: {} for b in breakdowns}
+    for (b, key), per in found.items():
+        out[b][key] = per  # type: ignore[index]
     return out
 
 
@@ -387,9 +404,11 @@ def comparison_terms(
     comp = analysis.comparison
     if comp is None:
         return None
+    everything = (None, "all")
     terms = policy_terms(
         con, table, analysis, comp.challenger,
-        {"best": {"all": comp.challenger.optimum.threshold}, "common": {"all": comp.challenger_at_common.threshold}},
-        {"best": {"all": comp.challenger.optimum.value}, "common": {"all": comp.challenger_at_common.value}},
+        {"best": {everything: comp.challenger.optimum.threshold},
+         "common": {everything: comp.challenger_at_common.threshold}},
+        {"best": {everything: comp.challenger.optimum.value}, "common": {everything: comp.challenger_at_common.value}},
     )  # fmt: skip
-    return None if terms is None else terms["all"]
+    return None if terms is None else terms[everything]

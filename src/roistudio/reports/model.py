@@ -180,20 +180,17 @@ def live_breakdown_terms(con, table: str, analysis: Analysis) -> tuple[dict[str,
     Returns
     -------
     tuple
-        ``breakdown name -> group key -> policy -> terms`` (a breakdown whose figures could not
-        be split is left out) and the challenger's ``{"best", "common"}`` terms or ``None``.
+        ``breakdown name -> group key -> policy -> terms`` (empty when the figures could not be
+        split) and the challenger's ``{"best", "common"}`` terms or ``None``.
     """
     from roistudio.core import linear as live
 
     breakdowns = {f"segment:{column}": groups for column, groups in analysis.segments.items()}
     if analysis.periods:
         breakdowns[PERIOD_BREAKDOWN] = analysis.periods
-    out = {}
-    for name, groups in breakdowns.items():
-        terms = live.group_terms(con, table, analysis, name, groups)
-        if terms is not None:
-            out[name] = terms
-    return out, live.comparison_terms(con, table, analysis)
+    return live.group_terms(con, table, analysis, breakdowns) or {}, live.comparison_terms(
+        con, table, analysis
+    )
 
 
 def build_report_model(
