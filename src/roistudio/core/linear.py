@@ -100,28 +100,13 @@ def linear_aggregates(
         changed since the analysis): the caller then shows fixed values.
     """
     payoff = analysis.request.payoff
-    split = {o: payoff.linear_terms(o, prefix="lin_") for o in OUTCOMES}
-    if any(t is None for t in split.values()):
+    split = _split(analysis)
+    if split is None:
         return None
-    keys: list[str | None] = [None, *sorted({k for t in split.values() for k in t if k is not None})]  # type: ignore[union-attr]
-
+    keys = _term_keys(split)
     champion = analysis.champion
     score, label_sql, conds, params = _model_rows(analysis, champion)
-
-    columns = []
-    aggregates = []
-    for outcome in OUTCOMES:
-        terms = split[outcome]
-        assert terms is not None
-        which = "y" if outcome in ("tp", "fn") else "NOT y"
-        for j, key in enumerate(keys):
-            alias = f"c_{outcome}_{j}"
-            if key in terms:
-                columns.append(f"({terms[key].sql}) AS {alias}")
-                params.update(terms[key].params)
-                aggregates.append(f"coalesce(sum({alias}) FILTER (WHERE {which}), 0) AS {alias}")
-            else:
-                aggregates.append(f"0.0 AS {alias}")
+    columns, aggregates = _coefficient_sums(split, keys, params)
     select_cols = ", ".join(columns)
     sql = f"""
         WITH base AS (
@@ -145,7 +130,7 @@ def linear_aggregates(
             scores,
             arrays["pos"],
             arrays["neg"],
-            *(np.asarray(arrays[f"c_{o}_{j}"], dtype=np.float64) for o in ("tp", "fp", "fn", "tn")),
+            *(np.asarray(arrays[f"{o}_{j}"], dtype=np.float64) for o in ("tp", "fp", "fn", "tn")),
             arrays["unl"],
         )
         if len(curve) != len(reference) or not np.array_equal(curve.thresholds[1:], reference.thresholds[1:]):
@@ -157,6 +142,42 @@ def linear_aggregates(
     if not np.allclose(result.value(), expected, rtol=0.0, atol=_AGREEMENT * scale + 1e-9):
         return None
     return result
+
+
+def _split(analysis: Analysis) -> dict[str, dict] | None:
+    """Each outcome's payoff split into its parameter-free part and per-parameter coefficients."""
+    payoff = analysis.request.payoff
+    split = {o: payoff.linear_terms(o, prefix="lin_") for o in OUTCOMES}
+    return None if any(t is None for t in split.values()) else split  # type: ignore[return-value]
+
+
+def _term_keys(split: Mapping[str, Mapping]) -> list[str | None]:
+    """``None`` (the parameter-free part) then every parameter with a coefficient, sorted."""
+    return [None, *sorted({k for t in split.values() for k in t if k is not None})]
+
+
+def _coefficient_sums(
+    split: Mapping[str, Mapping], term_keys: Sequence[str | None], params: dict[str, object]
+) -> tuple[list[str], list[str]]:
+    """SQL for the per-row coefficient columns and their sums per outcome.
+
+    Returns the ``base`` columns (``c_<outcome>_<j>``, the coefficient of term ``j`` in that
+    outcome's payoff) and the aggregates ``<outcome>_<j>``: TP and FN summed over positives, FP
+    and TN over negatives. The coefficients' bound parameters are added to ``params``.
+    """
+    columns, sums = [], []
+    for outcome in OUTCOMES:
+        terms = split[outcome]
+        which = "y" if outcome in ("tp", "fn") else "NOT y"
+        for j, key in enumerate(term_keys):
+            alias = f"{outcome}_{j}"
+            if key in terms:
+                columns.append(f"({terms[key].sql}) AS c_{alias}")
+                params.update(terms[key].params)
+                sums.append(f"coalesce(sum(c_{alias}) FILTER (WHERE {which}), 0) AS {alias}")
+            else:
+                sums.append(f"0.0 AS {alias}")
+    return columns, sums
 
 
 def _model_rows(analysis: Analysis, model: ModelResult) -> tuple[str, str, list[str], dict[str, object]]:
@@ -244,10 +265,10 @@ def policy_terms(
         parameters or a recomposed value disagrees with ``expected``.
     """
     payoff = analysis.request.payoff
-    split = {o: payoff.linear_terms(o, prefix="lin_") for o in OUTCOMES}
-    if any(t is None for t in split.values()):
+    split = _split(analysis)
+    if split is None:
         return None
-    term_keys: list[str | None] = [None, *sorted({k for t in split.values() for k in t if k is not None})]  # type: ignore[union-attr]
+    term_keys = _term_keys(split)
     names = list(policies)
     groups = sorted(
         {g for per_group in policies.values() for g in per_group}, key=lambda g: (g[0] or "", g[1])
@@ -258,20 +279,11 @@ def policy_terms(
     ids = {b: n for n, b in enumerate(breakdowns)}
 
     score, label_sql, conds, params = _model_rows(analysis, model)
-    columns = [f"{breakdown_key_sql(analysis, b)} AS k{n}" for n, b in enumerate(breakdowns)]
-    per_score = []
-    for outcome in OUTCOMES:
-        terms = split[outcome]
-        assert terms is not None
-        which = "y" if outcome in ("tp", "fn") else "NOT y"
-        for j, key in enumerate(term_keys):
-            alias = f"{outcome}_{j}"
-            if key in terms:
-                columns.append(f"({terms[key].sql}) AS c_{alias}")
-                params.update(terms[key].params)
-                per_score.append(f"coalesce(sum(c_{alias}) FILTER (WHERE {which}), 0) AS {alias}")
-            else:
-                per_score.append(f"0.0 AS {alias}")
+    coefficients, per_score = _coefficient_sums(split, term_keys, params)
+    columns = [
+        *(f"{breakdown_key_sql(analysis, b)} AS k{n}" for n, b in enumerate(breakdowns)),
+        *coefficients,
+    ]
 
     # One row per group with one threshold column per policy; +inf flags nobody.
     params["sel_breakdowns"] = [ids[b] for b, _ in groups]
