@@ -110,6 +110,30 @@ def test_save_and_reopen_give_the_same_state(qtbot, doc, worker, tmp_path):
     assert other.analysis.operating == before
 
 
+def test_reopening_reads_an_unchanged_file_from_the_import_cache(qtbot, doc, worker, tmp_path):
+    target = tmp_path / "fraud.roiproj"
+    doc.save(str(target))
+    cache = tmp_path / "cache"
+    analyses = []
+    for _ in range(2):  # the first open imports and keeps a copy; the second attaches it
+        other = ProjectDocument(worker)
+        other.import_cache_dir = cache
+        with qtbot.waitSignal(other.analysisChanged, timeout=10_000, check_params_cb=lambda a: a is not None):
+            other.open_project(str(target))
+        analyses.append(other.analysis)
+        table = other.import_report.table
+        kind = worker.connection.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_name = $t "
+            "AND table_catalog = current_database()",
+            {"t": table},
+        ).fetchone()[0]
+        assert other.import_report.rows == 400
+    assert kind == "VIEW"  # the second open: a view over the cached copy, no CSV read
+    assert len(list(cache.glob("*.duckdb"))) == 1
+    assert analyses[1].champion.optimum == analyses[0].champion.optimum
+    assert analyses[1].operating == doc.analysis.operating
+
+
 def test_changed_source_is_reported_before_use(qtbot, doc, worker, tmp_path, small_csv):
     path, frame = small_csv
     doc.save(str(tmp_path / "p.roiproj"))

@@ -135,6 +135,24 @@ class ImportReport:
         data["columns"] = [list(pair) for pair in self.columns]
         return data
 
+    @staticmethod
+    def from_dict(data: dict) -> ImportReport:
+        """Inverse of :meth:`to_dict` (for reports kept beside a cached import)."""
+        return ImportReport(
+            source=SourceInfo.from_dict(data["source"]),
+            table=str(data["table"]),
+            format=str(data["format"]),
+            rows=int(data["rows"]),
+            rejected_count=int(data["rejected_count"]),
+            rejected=tuple(RejectedRow(**row) for row in data["rejected"]),
+            columns=tuple((str(name), str(kind)) for name, kind in data["columns"]),
+            encoding=data.get("encoding"),
+            delimiter=data.get("delimiter"),
+            decimal=data.get("decimal"),
+            imported_at=str(data["imported_at"]),
+            seconds=float(data["seconds"]),
+        )
+
     def summary_lines(self, max_details: int = 10) -> list[str]:
         """Human-readable lines for the GUI log, the CLI and report appendices."""
         lines = [f"{self.rows:,} rows imported from {self.source.name} into table '{self.table}'"]
@@ -611,7 +629,8 @@ def _import_parquet(con: duckdb.DuckDBPyConnection, path: Path, target: str, mat
 # ----------------------------------------------------------------------------------------- Records
 
 
-def _record_source(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+def record_source(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    """Keep the import's provenance in the database (table ``_roistudio_sources``)."""
     table = quote_ident(SOURCES_TABLE)
     con.execute(
         f"CREATE TABLE IF NOT EXISTS {table} ("
@@ -728,7 +747,7 @@ def import_file(
             imported_at=datetime.now(UTC).isoformat(timespec="seconds"),
             seconds=0.0,
         )
-        _record_source(con, report)
+        record_source(con, report)
         check_cancelled(progress)
         con.execute("COMMIT")
     except duckdb.InterruptException as exc:

@@ -15,3 +15,19 @@ def quote_literal(text: str) -> str:
     if "\x00" in text:
         raise ValueError("literal contains a NUL character")
     return "'" + text.replace("'", "''") + "'"
+
+
+def drop_relation(con, name: str) -> None:
+    """Drop the table or view called ``name`` in the main schema, if there is one.
+
+    ``DROP TABLE`` refuses a view and ``DROP VIEW`` a table, and a data source can be either (a
+    Parquet file read in place, or a cached import, is a view).
+    """
+    row = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = $name "
+        "AND table_catalog = current_database()",
+        {"name": name},
+    ).fetchone()
+    if row is not None:
+        kind = "VIEW" if row[0] == "VIEW" else "TABLE"
+        con.execute(f"DROP {kind} {quote_ident(name)}")

@@ -457,11 +457,13 @@ def cluster_by_score(con: duckdb.DuckDBPyConnection, table: str, score_column: s
 
     The aggregation then meets equal scores in runs, which keeps DuckDB's hash table in cache:
     on 10M rows with ~600k distinct scores it halves the time of every later sweep (payoff and
-    filter edits in the app). Views (a Parquet file read in place) are left alone. Row order
+    filter edits in the app). Views (a Parquet file read in place, a cached import) are left alone. Row order
     carries no meaning in an analysis, so nothing else changes.
     """
     kind = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_name = $name", {"name": table}
+        "SELECT table_type FROM information_schema.tables WHERE table_name = $name "
+        "AND table_schema = 'main' AND table_catalog = current_database()",  # not an attached cache's
+        {"name": table},
     ).fetchone()
     if kind is None or kind[0] != "BASE TABLE":
         return False

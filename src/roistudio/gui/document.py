@@ -62,12 +62,28 @@ class FilterOptions:
     date_max: str | None = None
 
 
-def import_data(con: Any, path: str, progress: Any = None, *, table: str = TABLE) -> ImportResult:
-    """Import ``path`` into ``table`` and count distinct values per column (worker thread)."""
+def import_data(
+    con: Any, path: str, progress: Any = None, *, table: str = TABLE, cache_dir: str | Path | None = None
+) -> ImportResult:
+    """Import ``path`` into ``table`` and count distinct values per column (worker thread).
+
+    With a ``cache_dir`` (see :class:`roistudio.core.import_cache.ImportCache`), an unchanged file
+    (same SHA-256) imported before is attached from the cache instead of read again, and a new
+    import is added to it.
+    """
+    from roistudio.core.import_cache import ImportCache
     from roistudio.core.importer import import_file
     from roistudio.core.sql import quote_ident
 
-    report = import_file(con, path, table=table, progress=progress)
+    cache = ImportCache(Path(cache_dir)) if cache_dir is not None else None
+
+    report = _load_cached(con, path, table, cache, progress) if cache is not None else None
+    if report is None:
+        report = import_file(con, path, table=table, progress=progress)
+        if cache is not None:
+            if progress is not None:
+                progress.progress(1.0, "keeping a copy for the next time")
+            cache.store(con, report)
     names = [name for name, _ in report.columns]
     distinct: dict[str, int] = {}
     if names:
@@ -75,6 +91,18 @@ def import_data(con: Any, path: str, progress: Any = None, *, table: str = TABLE
         row = con.execute(f"SELECT {exprs} FROM {quote_ident(table)}").fetchone()
         distinct = {n: int(v) for n, v in zip(names, row, strict=True)}
     return ImportResult(report, distinct)
+
+
+def _load_cached(con: Any, path: str, table: str, cache: Any, progress: Any) -> ImportReport | None:
+    from roistudio.core.provenance import SourceInfo
+
+    try:
+        source = SourceInfo.of(path)
+    except OSError:
+        return None  # import_file names the problem
+    if progress is not None:
+        progress.progress(0.3, "opening the copy kept from the last import")
+    return cache.load(con, source, table)
 
 
 def filter_options(con: Any, mapping: ColumnMapping, table: str = TABLE, limit: int = 200) -> FilterOptions:
@@ -214,6 +242,8 @@ class ProjectDocument(QObject):
         self.base_analysis: Analysis | None = None
         self.analysis_error: str | None = None
         self.undo_stack = QUndoStack(self)
+        # Folder of imports kept between sessions (core.import_cache); None imports every time.
+        self.import_cache_dir: Path | None = None
         self._forced_dirty = False
         self._was_dirty = False
         self._pending: tuple[Project, str, ImportResult] | None = None
@@ -300,9 +330,9 @@ class ProjectDocument(QObject):
             self._request_analysis()
 
     def _drop_table(self, table: str) -> None:
-        from roistudio.core.sql import quote_ident
+        from roistudio.core.sql import drop_relation
 
-        self.worker.submit(lambda con, _p: con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}"))
+        self.worker.submit(lambda con, _p: drop_relation(con, table))
 
     def adopt_import(
         self, result: ImportResult, mapping: ColumnMapping, *, period: str | None = "month"
@@ -344,7 +374,7 @@ class ProjectDocument(QObject):
                 on_done()
 
         return self.worker.submit(
-            lambda con, progress: import_data(con, path, progress),
+            lambda con, progress: import_data(con, path, progress, cache_dir=self.import_cache_dir),
             kind="load",
             description="Loading the demo data",
             on_done=done,
@@ -384,7 +414,9 @@ class ProjectDocument(QObject):
                 on_done()
 
         return self.worker.submit(
-            lambda con, progress: import_data(con, source.path, progress, table=source.table),
+            lambda con, progress: import_data(
+                con, source.path, progress, table=source.table, cache_dir=self.import_cache_dir
+            ),
             kind="load",
             description=f"Loading {source.name}",
             on_done=done,

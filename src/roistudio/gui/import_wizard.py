@@ -221,7 +221,9 @@ class ImportPage(QWizardPage):
         self.retry_button.setVisible(False)
         self.completeChanged.emit()
         self.job = self._wizard.worker.submit(
-            lambda con, progress: import_data(con, path, progress, table=self._wizard.table),
+            lambda con, progress: import_data(
+                con, path, progress, table=self._wizard.table, cache_dir=self._wizard.cache_dir
+            ),
             kind="import",
             description=f"Importing {Path(path).name}",
             on_done=self._done,
@@ -579,6 +581,9 @@ class ImportWizard(QWizard):
         Start the mapping page from this mapping instead of the proposal.
     existing
         Data already imported: show only the mapping and validation pages.
+    cache_dir
+        Folder of imports kept between sessions (:mod:`roistudio.core.import_cache`): a file
+        imported before and unchanged since is attached from there instead of read again.
 
     After ``accepted``, :attr:`import_result` and :meth:`mapping` hold the outcome.
     """
@@ -594,9 +599,11 @@ class ImportWizard(QWizard):
         initial_mapping: ColumnMapping | None = None,
         existing: ImportResult | None = None,
         table: str = TABLE,
+        cache_dir: str | Path | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.cache_dir = cache_dir  # imports kept between sessions (see core.import_cache)
         self.setWindowTitle("Open prediction data")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)

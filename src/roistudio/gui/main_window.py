@@ -91,6 +91,12 @@ def recovery_folder() -> Path:
     return Path(base or Path.home() / ".roistudio") / "recovery"
 
 
+def import_cache_folder() -> Path:
+    """Where imported tables are kept between sessions (the platform's cache folder)."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
+    return Path(base or Path.home() / ".cache" / "roistudio") / "imports"
+
+
 class DataPage(QWidget):
     """Import summary and data-quality counts, or a welcome text before any data is open."""
 
@@ -185,6 +191,8 @@ class MainWindow(QMainWindow):
         self._own_worker = worker is None
         self.worker = worker or DatabaseWorker(parent=self)
         self.doc = ProjectDocument(self.worker, self)
+        if os.environ.get("ROISTUDIO_IMPORT_CACHE", "1") != "0":
+            self.doc.import_cache_dir = import_cache_folder()
         self.exporter = Exporter(self.doc, self)
         self._syncing = False
         self._closing = False
@@ -603,7 +611,9 @@ class MainWindow(QMainWindow):
         from roistudio.gui.import_wizard import ImportWizard
 
         table = f"import_{dt.datetime.now().strftime('%H%M%S%f')}"
-        wizard = ImportWizard(self.worker, path or None, table=table, parent=self)
+        wizard = ImportWizard(
+            self.worker, path or None, table=table, cache_dir=self.doc.import_cache_dir, parent=self
+        )
         if wizard.exec() and wizard.import_result is not None:
             self.doc.adopt_import(wizard.import_result, wizard.mapping())
             self.settings.add_recent(wizard.path)
