@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -169,10 +168,9 @@ class PayoffEditor(QWidget):
         self._timer.timeout.connect(self._emit_if_valid)
 
         # Presets ---------------------------------------------------------------------------------
-        self._presets_button = QToolButton(self)
-        self._presets_button.setText("Presets")
+        # A push button with a menu draws its arrow beside the text, not over it.
+        self._presets_button = QPushButton("Presets", self)
         self._presets_button.setToolTip("Start from a ready-made payoff; your money column is put in")
-        self._presets_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self._presets_button)
         menu.setToolTipsVisible(True)
         for name, preset in PRESETS.items():
