@@ -113,3 +113,17 @@ def test_the_least_recently_used_files_go_beyond_the_budget(tmp_path):
     assert small.evict() == [stored[0]]
     assert [p.exists() for p in stored] == [False, True, True]
     assert small.evict(keep=stored[1], in_use={str(stored[2].resolve())}) == []
+
+
+def test_clearing_keeps_only_the_copy_in_use(csv_file, tmp_path):
+    cache = ImportCache(tmp_path / "cache")
+    con = duckdb.connect()
+    other = tmp_path / "other.csv"
+    other.write_text(CSV + "9,0.1,0\n")
+    stored = [cache.store(con, import_file(con, p, table="data")) for p in (csv_file, other)]
+    in_use = duckdb.connect()
+    assert cache.load(in_use, SourceInfo.of(csv_file), "data") is not None
+    size = stored[1].stat().st_size
+    assert cache.clear(in_use) == (1, size)
+    assert [p.exists() for p in stored] == [True, False]
+    assert len(_rows(in_use)) == 3  # the open project still reads its copy

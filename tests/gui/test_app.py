@@ -214,3 +214,32 @@ def test_dropping_a_project_file_opens_it(qtbot, make_window, monkeypatch, tmp_p
     w.dropEvent(event)
     qtbot.waitUntil(lambda: bool(opened), timeout=2000)
     assert opened == [str(tmp_path / "a.roiproj")]
+
+
+def test_clear_cached_imports_asks_then_deletes_the_unused_copies(qtbot, make_window, tmp_path, monkeypatch):
+    import duckdb
+
+    from roistudio.core.import_cache import ImportCache
+    from roistudio.core.importer import import_file
+
+    window = make_window()
+    window.doc.import_cache_dir = tmp_path / "cache"
+    csv = tmp_path / "old.csv"
+    csv.write_text("score,label\n0.9,1\n0.2,0\n")
+    con = duckdb.connect()
+    stored = ImportCache(tmp_path / "cache").store(con, import_file(con, csv, table="data"))
+    asked = []
+
+    def answer(_parent, _title, text, *args, **kwargs):
+        asked.append(text)
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    size = stored.stat().st_size
+    window.clear_cache_action.trigger()
+    qtbot.waitUntil(lambda: not stored.exists(), timeout=5000)
+    assert asked and asked[0].startswith("Delete 1 cached import (")
+    qtbot.waitUntil(
+        lambda: window.statusBar().currentMessage() == f"Deleted 1 cached import, {size / 1e6:,.1f} MB freed",
+        timeout=5000,
+    )

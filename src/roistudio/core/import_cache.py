@@ -125,6 +125,25 @@ class ImportCache:
         self.evict(keep=path, in_use=_attached_paths(con))
         return path
 
+    def clear(self, con: duckdb.DuckDBPyConnection | None = None) -> tuple[int, int]:
+        """Delete every cache file except those ``con`` has attached (the open project's).
+
+        Returns
+        -------
+        tuple of int
+            How many files were deleted and how many bytes they held.
+        """
+        in_use = _attached_paths(con) if con is not None else set()
+        count = freed = 0
+        for path in Path(self.directory).glob(f"*{_SUFFIX}"):
+            if str(path.resolve()) in in_use:
+                continue
+            with contextlib.suppress(OSError):
+                size = path.stat().st_size
+                path.unlink()
+                count, freed = count + 1, freed + size
+        return count, freed
+
     def evict(self, keep: Path | None = None, in_use: set[str] = frozenset()) -> list[Path]:
         """Delete the least recently used cache files until the rest fit the budget.
 

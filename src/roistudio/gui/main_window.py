@@ -344,6 +344,8 @@ class MainWindow(QMainWindow):
         self.redo_action = self.doc.undo_stack.createRedoAction(self, "&Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.paste_link_action = A("&Paste link", self.paste_link, "Ctrl+Shift+V", "Open a roistudio:// link")
+        self.clear_cache_action = A("&Clear cached imports…", self.clear_import_cache,
+                                    tip="Delete the copies of imported files kept to reopen them fast")  # fmt: skip
         self.optimum_action = A("Use the &best threshold", self.doc.use_optimum, "Ctrl+B",
                                 "Let the analysis pick the threshold (optimum, or best under the constraints)")  # fmt: skip
         self.mapping_action = A("Change column &mapping…", self.change_mapping, "Ctrl+M")
@@ -376,6 +378,8 @@ class MainWindow(QMainWindow):
         edit.addActions([self.optimum_action, self.mapping_action])
         edit.addSeparator()
         edit.addAction(self.paste_link_action)
+        edit.addSeparator()
+        edit.addAction(self.clear_cache_action)
         view = self.menuBar().addMenu("&View")
         view.addActions(self.view_actions)
         view.addSeparator()
@@ -540,6 +544,42 @@ class MainWindow(QMainWindow):
             )
         else:
             self.doc.new()
+
+    def clear_import_cache(self) -> None:
+        """Delete the cached imports (after asking); the open project's copy stays until it closes."""
+        folder = self.doc.import_cache_dir
+        if folder is None:
+            self.statusBar().showMessage("The import cache is off (ROISTUDIO_IMPORT_CACHE=0)", 8000)
+            return
+        files = list(Path(folder).glob("*.duckdb"))
+        if not files:
+            self.statusBar().showMessage("No cached imports", 8000)
+            return
+        megabytes = sum(f.stat().st_size for f in files) / 1e6
+        answer = QMessageBox.question(
+            self,
+            APP_NAME,
+            f"Delete {len(files):,} cached import{'s' if len(files) > 1 else ''} ({megabytes:,.0f} MB)? "
+            "Those files are read again the next time they are opened.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+
+        def clear(con, _progress):
+            from roistudio.core.import_cache import ImportCache
+
+            return ImportCache(Path(folder)).clear(con)
+
+        def done(result: tuple[int, int]) -> None:
+            count, freed = result
+            noun = "import" if count == 1 else "imports"
+            self.statusBar().showMessage(
+                f"Deleted {count:,} cached {noun}, {freed / 1e6:,.1f} MB freed", 8000
+            )
+
+        self.worker.submit(
+            clear, description="Clearing cached imports", on_done=done, on_error=self._show_error
+        )
 
     def _on_data_failed(self, message: str) -> None:
         self._show_error(message)
