@@ -243,3 +243,24 @@ def test_clear_cached_imports_asks_then_deletes_the_unused_copies(qtbot, make_wi
         lambda: window.statusBar().currentMessage() == f"Deleted 1 cached import, {size / 1e6:,.1f} MB freed",
         timeout=5000,
     )
+
+
+def test_a_switch_to_the_dark_scheme_redraws_every_chart_dark(demo_window):
+    from matplotlib.colors import to_rgba
+    from PySide6.QtWidgets import QApplication
+
+    from roistudio.charts.style import DARK, LIGHT
+    from roistudio.gui import theme
+
+    w = demo_window
+    canvases = [w.explorer.canvas, w.comparison_view.canvas, w.segments_view.canvas, w.trends_view.canvas]
+    assert all(c.chart_palette is LIGHT for c in canvases)
+    app = QApplication.instance()
+    original = app.palette()
+    try:
+        app.setPalette(theme.dark_palette())
+        w._on_color_scheme()  # what Qt's colorSchemeChanged triggers
+        assert all(c.chart_palette is DARK for c in canvases)
+        assert all(c.figure.get_facecolor() == to_rgba(DARK.background) for c in canvases)
+    finally:
+        app.setPalette(original)

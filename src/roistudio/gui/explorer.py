@@ -276,6 +276,11 @@ class ThresholdExplorer(QWidget):
             self._show_point(analysis.champion.operating, blit=False)
         self._show_best()
 
+    def redraw_chart(self) -> None:
+        """Draw the chart again from scratch (e.g. in the palette of a new light/dark scheme)."""
+        if self._model is not None:
+            self._draw_chart()
+
     def set_threshold(self, threshold: float | None) -> None:
         """Move the operating threshold programmatically (no ``thresholdChanged``)."""
         if self._curve is None:

@@ -449,6 +449,7 @@ class MainWindow(QMainWindow):
         """Redraw the charts in the palette of the new system scheme (they pick it when cleared)."""
         if self.doc.analysis is not None:
             self._on_analysis(self.doc.analysis)
+            self.explorer.redraw_chart()  # same curve: set_analysis alone would only move the marker
 
     # -- document -> views -----------------------------------------------------------------------------
     def _on_analysis(self, analysis) -> None:
