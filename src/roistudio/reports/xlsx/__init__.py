@@ -1,0 +1,147 @@
+"""The Excel workbook report, rendered from a :class:`~roistudio.reports.model.ReportModel`.
+
+Sheets: Summary, Assumptions, Threshold sweep, Comparison (with a challenger), one sheet per
+segment column, Trend (with a period breakdown), Data quality and About.
+
+Conventions
+-----------
+- Every number is stored as a number with a number format (currency formats for money, ``0.0%``
+  for rates), never as text. Text that comes from the data (segment values, column, file and
+  model names, payoff expressions) is stored as text even when it starts with ``=``, ``+``,
+  ``-`` or ``@`` (see :mod:`roistudio.reports.cells`).
+- Each payoff parameter sits in its own cell on the Assumptions sheet under a workbook defined
+  name (the parameter's name, or ``p_`` + name when that would read as a cell reference or a
+  function).
+- Live formulas: when the payoff is linear in its parameters and the per-parameter aggregates
+  are available (:func:`roistudio.core.linear.linear_aggregates`), the dollar figures of the
+  Summary and of the sweep table are formulas ``constant + sum(parameter * aggregate)`` over
+  those names, so changing ``review_cost`` in Excel reprices every policy. So are the segment,
+  trend and comparison figures when their aggregates are available too
+  (:func:`roistudio.core.linear.group_terms`, kept in collapsed columns beside each table).
+  The thresholds stay those of the analysis. Otherwise dollar figures are fixed values and the
+  Assumptions sheet says why.
+- Cross-sheet formulas point at a fixed "key policies" block, never at a row of a table, so
+  sorting or filtering a table in Excel cannot make the Summary read the wrong row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import duckdb
+from openpyxl import Workbook
+
+from roistudio.core.atomic import write_with_atomic
+from roistudio.core.linear import LinearAggregates, linear_aggregates
+from roistudio.reports.cells import safe_text
+from roistudio.reports.model import ReportModel, live_breakdown_terms
+from roistudio.reports.xlsx.about import add_about_sheet, add_quality_sheet
+from roistudio.reports.xlsx.assumptions import add_assumptions_sheet
+from roistudio.reports.xlsx.breakdowns import add_segment_sheets, add_trend_sheet
+from roistudio.reports.xlsx.comparison import add_comparison_sheet
+from roistudio.reports.xlsx.context import (
+    SheetContext,
+    aggregate_indices,
+    covers,
+    describe_nonlinear,
+    key_policies,
+    sweep_rows,
+    terms_match,
+)
+from roistudio.reports.xlsx.style import money_format
+from roistudio.reports.xlsx.summary import fill_summary_sheet
+from roistudio.reports.xlsx.sweep import add_sweep_sheet
+
+__all__ = ["aggregate_indices", "build_workbook", "key_policies", "money_format", "sweep_rows", "write_xlsx"]
+
+
+def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None) -> Workbook:
+    """Build the workbook in memory.
+
+    Parameters
+    ----------
+    model
+        The report model.
+    linear
+        Per-parameter aggregates of the champion curve covering the sweep rows and the key
+        policies (see :func:`aggregate_indices`); ``model.linear`` by default. With them, and a
+        linear payoff, dollar figures on the Summary and the sweep are live formulas; without
+        them, fixed values.
+    """
+    if linear is None and isinstance(model.linear, LinearAggregates):
+        linear = model.linear
+    ctx = SheetContext(model=model, linear=linear if model.payoff_linear else None,
+                   money=money_format(model.symbol), money2=money_format(model.symbol, 2))  # fmt: skip
+    if not model.payoff_linear:
+        ctx.nonlinear_reason = describe_nonlinear(model)
+    if ctx.linear is not None and not covers(ctx.linear, aggregate_indices(model)):
+        ctx.linear = None
+    if ctx.linear is not None:
+        # Only terms over exactly the parameters of the sweep's formulas (the same payoff split).
+        wanted = {None, *ctx.linear.parameter_names}
+        ctx.breakdown_terms = {
+            name: terms for name, terms in model.breakdown_terms.items() if terms_match(terms, wanted)
+        }
+        comparison = model.comparison_terms
+        if comparison is not None and all(set(t) == wanted for t in comparison.values()):
+            ctx.comparison_terms = comparison
+    wb = Workbook()
+    summary = wb.active
+    summary.title = "Summary"
+    add_assumptions_sheet(wb, ctx)
+    sweep = add_sweep_sheet(wb, ctx)
+    fill_summary_sheet(ctx, summary, sweep)
+    add_comparison_sheet(wb, ctx)
+    add_segment_sheets(wb, ctx)
+    add_trend_sheet(wb, ctx)
+    add_quality_sheet(wb, ctx)
+    add_about_sheet(wb, ctx)
+    wb.properties.title = safe_text(model.title, limit=250)
+    wb.properties.creator = f"Model ROI Studio {model.app_version}"
+    return wb
+
+
+def write_xlsx(
+    model: ReportModel,
+    path: str | os.PathLike[str],
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    linear: LinearAggregates | None = None,
+) -> None:
+    """Write the Excel workbook report to ``path`` atomically.
+
+    Parameters
+    ----------
+    model
+        The report model (see :func:`roistudio.reports.model.build_report_model`).
+    path
+        Target ``.xlsx`` file. An existing file is replaced only by a complete new one; on a
+        failure no temporary file is left behind.
+    con
+        The DuckDB connection the analysis ran on. Needed for live formulas only when the report
+        model carries no per-parameter aggregates covering the workbook's rows (``model.linear``,
+        computed by ``build_report_model(..., con=con)``); then one extra query computes them.
+        Without either, dollar figures are fixed values.
+    linear
+        Precomputed aggregates (overrides ``model.linear`` and ``con``).
+    """
+    if linear is None and model.payoff_linear:
+        needed = aggregate_indices(model)
+        linear = model.linear if isinstance(model.linear, LinearAggregates) else None
+        if (linear is None or not covers(linear, needed)) and con is not None:
+            linear = linear_aggregates(con, model.analysis.table, model.analysis, needed)
+        if (
+            con is not None
+            and linear is not None
+            and not model.breakdown_terms
+            and model.comparison_terms is None
+        ):
+            breakdown_terms, comparison_terms = live_breakdown_terms(
+                con, model.analysis.table, model.analysis
+            )
+            model = dataclasses.replace(
+                model, breakdown_terms=breakdown_terms, comparison_terms=comparison_terms
+            )
+    workbook = build_workbook(model, linear=linear)
+    write_with_atomic(path, lambda tmp: workbook.save(tmp))

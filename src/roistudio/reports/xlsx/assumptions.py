@@ -1,0 +1,149 @@
+"""The Assumptions sheet: parameters in named cells, payoffs, definitions, and the key-policy
+block every live dollar figure of the Summary and Comparison sheets points at."""
+
+from __future__ import annotations
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+
+from roistudio.reports.cells import safe_defined_name
+from roistudio.reports.xlsx.context import (
+    SheetContext,
+    breakdown_live_text,
+    key_policies,
+    linear_formula,
+    write_terms,
+)
+from roistudio.reports.xlsx.layout import (
+    absolute_ref,
+    add_header_row,
+    add_note,
+    add_section,
+    prepare_sheet,
+    put_formula,
+    put_number,
+    put_text,
+    put_threshold,
+    set_widths,
+)
+from roistudio.reports.xlsx.style import (
+    INPUT_FILL,
+    LABEL_FONT,
+    NOTE_FONT,
+    OUTCOME_MEANING,
+    PLAIN_NUMBER,
+    TABLE_NAMES,
+    THIN_BOTTOM,
+)
+
+
+def add_assumptions_sheet(wb: Workbook, ctx: SheetContext) -> None:
+    """Add the Assumptions sheet; records parameter names and key-policy cells in ``ctx``."""
+    model = ctx.model
+    ws = wb.create_sheet("Assumptions")
+    row = prepare_sheet(
+        ws, "Assumptions", "What each outcome is worth, and the parameters behind every dollar figure"
+    )
+    last = 8
+    row = add_section(ws, row, "Payoff per row (gains positive, costs negative)", last)
+    add_header_row(ws, row, ["Outcome", "Meaning", "", "", "Expression", "", "", ""])
+    ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
+    ws.merge_cells(start_row=row, start_column=5, end_row=row, end_column=last)
+    row += 1
+    for outcome, expression in model.payoff_rows:
+        put_text(ws.cell(row, 1), outcome.upper(), Font(name="Calibri", size=10, bold=True))
+        put_text(ws.cell(row, 2), OUTCOME_MEANING.get(outcome, outcome), LABEL_FONT)
+        ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
+        # The expression is user text; it often starts with "-" and must stay text.
+        put_text(ws.cell(row, 5), " ".join(expression.split()), Font(name="Consolas", size=10))
+        ws.merge_cells(start_row=row, start_column=5, end_row=row, end_column=last)
+        for c in range(1, last + 1):
+            ws.cell(row, c).border = THIN_BOTTOM
+        row += 1
+
+    row += 1
+    row = add_section(ws, row, "Parameters", last)
+    add_header_row(ws, row, ["Parameter", "Name in formulas", "Value"])
+    row += 1
+    # Table names share the defined names' namespace in Excel: keep them apart.
+    taken: list[str] = list(TABLE_NAMES)
+    for name, value in model.parameters:
+        defined = safe_defined_name(name, taken)
+        taken.append(defined)
+        ctx.names[name] = defined
+        put_text(ws.cell(row, 1), name, Font(name="Consolas", size=10))
+        put_text(ws.cell(row, 2), defined, Font(name="Consolas", size=10))
+        cell = ws.cell(row, 3)
+        put_number(cell, value, PLAIN_NUMBER, Font(name="Calibri", size=11, bold=True, color="7F6000"))
+        cell.fill = INPUT_FILL
+        wb.defined_names[defined] = DefinedName(defined, attr_text=absolute_ref(ws, row, 3))
+        row += 1
+    if not model.parameters:
+        put_text(ws.cell(row, 1), "(no parameters)", NOTE_FONT)
+        row += 1
+    renamed = [f"{n} -> {ctx.names[n]}" for n, _ in model.parameters if ctx.names[n] != n]
+    if renamed:
+        row = add_note(
+            ws, row,
+            "Some parameter names would read as a cell reference or a spreadsheet function, so their "
+            f"names in formulas differ: {', '.join(renamed)}.",
+            last,
+        )  # fmt: skip
+
+    row += 1
+    row = add_section(ws, row, "How the dollar figures are computed", last)
+    if ctx.linear is not None:
+        row = add_note(
+            ws, row,
+            "Every payoff is linear in its parameters, so the value of a policy is: constant + sum over "
+            "parameters of (parameter x its aggregate), where each aggregate sums that parameter's "
+            "coefficient over the rows with each outcome. The dollar figures on the Summary and the "
+            "Threshold sweep sheets are live formulas over the yellow cells above: change a parameter and "
+            "they update. Thresholds stay those of the analysis; the best threshold for new parameters may "
+            f"differ (re-run the analysis to find it). {breakdown_live_text(ctx)}",
+            last,
+        )  # fmt: skip
+        row += 1
+        names = ctx.linear.parameter_names
+        headers = ["Policy", "Threshold", "Constant", *(f"per {ctx.names[n]}" for n in names), "Value"]
+        add_header_row(ws, row, headers)
+        row += 1
+        policies = [
+            (key, label, point, ctx.linear.at(point.index)) for key, label, point in key_policies(model)
+        ]
+        comp = model.analysis.comparison
+        if ctx.comparison_terms is not None and comp is not None:
+            policies += [
+                ("challenger_best", "Challenger at its best threshold", comp.challenger.optimum,
+                 ctx.comparison_terms["best"]),
+                ("challenger_common", "Challenger at the common threshold", comp.challenger_at_common,
+                 ctx.comparison_terms["common"]),
+            ]  # fmt: skip
+        for key, label, point, terms in policies:
+            put_text(ws.cell(row, 1), label, LABEL_FONT)
+            put_threshold(ws.cell(row, 2), point.threshold)
+            refs = write_terms(ws, ctx, row, 3, terms)
+            value_col = 3 + len(names) + 1
+            put_formula(
+                ws.cell(row, value_col),
+                linear_formula(ctx, refs),
+                ctx.money2,
+                Font(name="Calibri", size=10, bold=True),
+            )
+            ctx.key_values[key] = absolute_ref(ws, row, value_col)
+            row += 1
+    else:
+        reason = ctx.nonlinear_reason or (
+            "Dollar figures are fixed values: the workbook was written without access to the data, so the "
+            "per-parameter aggregates needed for live formulas were not available."
+        )
+        row = add_note(ws, row, reason, last)
+
+    if model.notes:
+        row += 1
+        row = add_section(ws, row, "Notes", last)
+        for note in model.notes:
+            row = add_note(ws, row, note, last)
+    set_widths(ws, {"A": 24, **{get_column_letter(c): 17 for c in range(2, 12)}})

@@ -1,0 +1,244 @@
+"""The segment sheets and the Trend sheet: one table of groups each, with native charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from roistudio.core.analysis import PERIOD_BREAKDOWN, GroupResult
+from roistudio.reports.cells import safe_sheet_name, safe_text
+from roistudio.reports.xlsx.context import SheetContext, linear_formula, write_terms
+from roistudio.reports.xlsx.layout import (
+    add_excel_table,
+    add_header_row,
+    add_note,
+    cell_ref,
+    prepare_sheet,
+    put_formula,
+    put_number,
+    put_text,
+    put_threshold,
+    set_widths,
+    setup_axes,
+)
+from roistudio.reports.xlsx.style import (
+    INTEGER,
+    MAX_CHART_BARS,
+    MAX_GROUP_ROWS,
+    NOT_YET_KNOWN,
+    NOTE_FONT,
+    PERCENT,
+    VALUE,
+    VALUE_FONT,
+)
+
+# Policies whose aggregates a live breakdown table carries, with their column-header names.
+_GROUP_POLICIES = {
+    "value": "value",
+    "perfect": "perfect knowledge",
+    "best": "best",
+    "challenger": "challenger",
+}
+
+
+def _groups_table(
+    ws: Worksheet,
+    ctx: SheetContext,
+    groups: Sequence[GroupResult],
+    header_row: int,
+    first_header: str,
+    table_name: str,
+    *,
+    period: str | None = None,
+    terms: dict[str, dict[str, dict]] | None = None,
+) -> tuple[int, int, dict[str, int]]:
+    """Write one table of groups; returns (first data row, last data row, column by header).
+
+    With ``terms`` (group key -> policy -> aggregates, see :func:`roistudio.core.linear.group_terms`)
+    the dollar columns are live formulas over the Assumptions parameters and aggregate columns
+    appended to the table, grouped and collapsed so the table reads as before.
+    """
+    challenger = ctx.model.challenger is not None
+    headers = [first_header, "Labelled rows", "Positives", "Rows without label", "Flagged", "Precision",
+               "Recall", VALUE, "Money lost", "Best threshold", "Value at best"]  # fmt: skip
+    if challenger:
+        headers[headers.index(VALUE)] = "Champion value"
+        headers.append("Challenger value")
+    if period is not None:
+        headers.append("Status")
+    visible = len(headers)
+    live = terms is not None and ctx.linear is not None
+    policies = [p for p in _GROUP_POLICIES if p != "challenger" or challenger] if live else []
+    names = ctx.linear.parameter_names if live else []  # type: ignore[union-attr]
+    for policy in policies:
+        headers += [f"{_GROUP_POLICIES[policy]}: constant", *(f"{_GROUP_POLICIES[policy]}: per {ctx.names[n]}"
+                                                               for n in names)]  # fmt: skip
+    add_header_row(ws, header_row, headers)
+    col = {h: j + 1 for j, h in enumerate(headers)}
+    value_col = col.get(VALUE) or col["Champion value"]
+    first = header_row + 1
+    for k, g in enumerate(groups):
+        r = first + k
+        key_cell = ws.cell(r, 1)
+        day = _iso_date(g.key) if period is not None else None
+        if day is not None:
+            # A real date, so Excel sorts, filters and charts periods as dates.
+            key_cell.value = day
+            key_cell.number_format = _period_format(period or "")
+            key_cell.font = VALUE_FONT
+            key_cell.alignment = Alignment(horizontal="left")
+        else:
+            put_text(key_cell, g.key)
+        known = not g.fully_unlabeled
+        p = g.operating
+        put_number(ws.cell(r, col["Labelled rows"]), g.rows, INTEGER)
+        put_number(ws.cell(r, col["Positives"]), g.positives, INTEGER)
+        put_number(ws.cell(r, col["Rows without label"]), g.unlabeled, INTEGER)
+        put_number(ws.cell(r, col["Flagged"]), p.flagged if known else None, INTEGER)
+        put_number(ws.cell(r, col["Precision"]), p.precision, PERCENT)
+        put_number(ws.cell(r, col["Recall"]), p.recall, PERCENT)
+        put_number(ws.cell(r, value_col), p.value if known else None, ctx.money)
+        put_number(ws.cell(r, col["Money lost"]), g.money_lost if known else None, ctx.money)
+        if known:
+            put_threshold(ws.cell(r, col["Best threshold"]), g.optimum.threshold)
+        put_number(ws.cell(r, col["Value at best"]), g.optimum.value if known else None, ctx.money)
+        if challenger:
+            v = g.challenger_operating.value if (g.challenger_operating is not None and known) else None
+            put_number(ws.cell(r, col["Challenger value"]), v, ctx.money)
+        group_terms = (terms or {}).get(g.key, {}) if known else {}
+        formulas: dict[str, str] = {}
+        for k, policy in enumerate(policies):
+            if policy in group_terms:
+                start = visible + 1 + k * (1 + len(names))
+                formulas[policy] = linear_formula(ctx, write_terms(ws, ctx, r, start, group_terms[policy]))
+        if "value" in formulas:
+            put_formula(ws.cell(r, value_col), formulas["value"], ctx.money)
+            if "perfect" in formulas:
+                lost = f"=({formulas['perfect'][1:]})-{cell_ref(r, value_col)}"
+                put_formula(ws.cell(r, col["Money lost"]), lost, ctx.money)
+        if "best" in formulas:
+            put_formula(ws.cell(r, col["Value at best"]), formulas["best"], ctx.money)
+        if "challenger" in formulas:
+            put_formula(ws.cell(r, col["Challenger value"]), formulas["challenger"], ctx.money)
+        if period is not None:
+            status = (
+                NOT_YET_KNOWN if not known else (f"{g.unlabeled:,} rows without label" if g.unlabeled else "")
+            )
+            if status:
+                put_text(
+                    ws.cell(r, col["Status"]),
+                    status,
+                    NOTE_FONT if known else Font(name="Calibri", size=10, bold=True, color="C00000"),
+                )
+    last_row = first + max(len(groups), 1) - 1
+    add_excel_table(ws, table_name, header_row, last_row, 1, len(headers))
+    widths = {"A": 26 if period is None else 14}
+    for h, j in col.items():
+        if j > 1:
+            widths[get_column_letter(j)] = 13 if h != "Status" else 24
+    set_widths(ws, widths)
+    if len(headers) > visible:
+        # The aggregates: collapsed under an outline "+", so the table reads as before.
+        ws.column_dimensions.group(
+            get_column_letter(visible + 1), get_column_letter(len(headers)), hidden=True, outline_level=1
+        )
+        ws.sheet_properties.outlinePr.summaryRight = False  # the "+" sits at the visible end
+    ws.freeze_panes = ws.cell(first, 2)
+    return first, last_row, col
+
+
+def _iso_date(key: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(key)
+    except ValueError:
+        return None
+
+
+def _period_format(period: str) -> str:
+    return {"month": "mmm yyyy", "year": "yyyy"}.get(period, "yyyy-mm-dd")
+
+
+def add_segment_sheets(wb: Workbook, ctx: SheetContext) -> None:
+    """Add one sheet per segment column, ranked by money lost, with a bar chart of the top ones."""
+    model = ctx.model
+    threshold = model.headline.threshold
+    at = "flag nobody" if threshold is None else f"threshold {threshold:.4g}"
+    for n, (column, groups) in enumerate(model.segments.items(), start=1):
+        title = safe_sheet_name(f"By {column}", wb.sheetnames)
+        ws = wb.create_sheet(title)
+        prepare_sheet(ws, f"Value by {safe_text(column)}", f"At the operating {at}, ranked by money lost")
+        shown = groups[:MAX_GROUP_ROWS]
+        note = "Money lost: value with perfect knowledge minus the value achieved, for that segment."
+        if f"segment:{column}" in ctx.breakdown_terms:
+            note += " Dollar figures follow the parameters on the Assumptions sheet."
+        if len(groups) > len(shown):
+            note += f" The {len(shown):,} segments losing the most money of {len(groups):,} are listed."
+        add_note(ws, 3, note, 11)
+        first, _, col = _groups_table(
+            ws,
+            ctx,
+            shown,
+            5,
+            "Segment",
+            f"tblSegments{n}",
+            terms=ctx.breakdown_terms.get(f"segment:{column}"),
+        )
+        if shown:
+            chart = BarChart()
+            chart.type = "bar"
+            chart.style = 10
+            chart.title = (
+                f"Money lost by {safe_text(column, limit=60)} (top {min(len(shown), MAX_CHART_BARS)})"
+            )
+            bars = min(len(shown), MAX_CHART_BARS)
+            data = Reference(ws, min_col=col["Money lost"], min_row=first - 1, max_row=first + bars - 1)
+            cats = Reference(ws, min_col=1, min_row=first, max_row=first + bars - 1)
+            chart.add_data(data, titles_from_data=True)
+            chart.set_categories(cats)
+            chart.y_axis.scaling.orientation = "minMax"
+            chart.x_axis.scaling.orientation = "maxMin"  # largest loss on top
+            setup_axes(chart, "", f"Money lost ({model.currency})", ctx.money)
+            chart.x_axis.tickLblPos = "nextTo"
+            chart.y_axis.crosses = "max"  # keeps the money axis at the bottom when categories run top-down
+            chart.legend = None
+            chart.width, chart.height = 18, max(7, 0.6 * bars + 3)
+            ws.add_chart(chart, f"{get_column_letter(len(col) + 2)}5")
+
+
+def add_trend_sheet(wb: Workbook, ctx: SheetContext) -> None:
+    """Add the Trend sheet (value per period) when the analysis has a period breakdown."""
+    model = ctx.model
+    period = model.analysis.request.period
+    if not period or not model.periods:
+        return
+    ws = wb.create_sheet("Trend")
+    threshold = model.headline.threshold
+    at = "flag nobody" if threshold is None else f"threshold {threshold:.4g}"
+    prepare_sheet(ws, f"Value per {period}", f"At the operating {at}")
+    add_note(ws, 3, f"Periods whose rows have no label yet are marked '{NOT_YET_KNOWN}': their value is unknown, "
+          "not zero.", 12)  # fmt: skip
+    first, last_row, col = _groups_table(
+        ws, ctx, model.periods, 5, period.capitalize(), "tblTrend", period=period,
+        terms=ctx.breakdown_terms.get(PERIOD_BREAKDOWN),
+    )  # fmt: skip
+    chart = BarChart()
+    chart.type = "col"
+    chart.style = 10
+    chart.title = f"Value per {period}"
+    cats = Reference(ws, min_col=1, min_row=first, max_row=last_row)
+    data = Reference(ws, min_col=col.get(VALUE) or col["Champion value"], min_row=first - 1, max_row=last_row)
+    chart.add_data(data, titles_from_data=True)
+    if "Challenger value" in col:
+        chart.add_data(Reference(ws, min_col=col["Challenger value"], min_row=first - 1, max_row=last_row),
+                       titles_from_data=True)  # fmt: skip
+    chart.set_categories(cats)
+    setup_axes(chart, period.capitalize(), f"Value ({model.currency})", ctx.money)
+    chart.x_axis.number_format = _period_format(period)
+    chart.width, chart.height = 20, 9
+    ws.add_chart(chart, f"A{last_row + 3}")

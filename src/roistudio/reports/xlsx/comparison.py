@@ -1,0 +1,143 @@
+"""The Comparison sheet: champion vs challenger at each one's best and at the common threshold."""
+
+from __future__ import annotations
+
+from openpyxl import Workbook
+from openpyxl.chart import Reference, ScatterChart, Series
+from openpyxl.styles import Font, PatternFill
+
+from roistudio.reports.cells import safe_text
+from roistudio.reports.xlsx.context import SheetContext, even_sweep_indices
+from roistudio.reports.xlsx.layout import (
+    add_header_row,
+    add_note,
+    add_paragraph,
+    add_section,
+    cell_ref,
+    prepare_sheet,
+    probability_axis,
+    put_formula,
+    put_number,
+    put_text,
+    put_threshold,
+    set_widths,
+    setup_axes,
+)
+from roistudio.reports.xlsx.style import INTEGER, LABEL_FONT, PERCENT, THIN_BOTTOM, THRESHOLD
+
+
+def add_comparison_sheet(wb: Workbook, ctx: SheetContext) -> None:
+    """Add the Comparison sheet when the analysis has a challenger."""
+    model = ctx.model
+    comp = model.analysis.comparison
+    if comp is None:
+        return
+    ws = wb.create_sheet("Comparison")
+    row = prepare_sheet(ws, "Champion vs challenger", "Both models on the same rows")
+    last = 4
+    if model.comparison_sentence:
+        row = (
+            add_paragraph(
+                ws, row, model.comparison_sentence, last, Font(name="Calibri", size=11, bold=True), 100
+            )
+            + 1
+        )
+    add_header_row(ws, row, ["", f"Champion: {comp.champion.name}", f"Challenger: {comp.challenger.name}",
+                          "Challenger minus champion"])  # fmt: skip
+    ws.cell(row, 1).fill = PatternFill(fill_type=None)
+    row += 1
+    champ_best, chall_best = comp.champion.optimum, comp.challenger.optimum
+    champ_common, chall_common = comp.champion.operating, comp.challenger_at_common
+    lines = [
+        ("Best threshold", champ_best.threshold, chall_best.threshold, None, THRESHOLD),
+        ("Value at best threshold", champ_best.value, chall_best.value, comp.difference_at_best, ctx.money),
+        (
+            "Common threshold (champion's operating)",
+            comp.common_threshold,
+            comp.common_threshold,
+            None,
+            THRESHOLD,
+        ),
+        (
+            "Value at common threshold",
+            champ_common.value,
+            chall_common.value,
+            comp.difference_at_common,
+            ctx.money,
+        ),
+        ("Precision at common threshold", champ_common.precision, chall_common.precision, None, PERCENT),
+        ("Recall at common threshold", champ_common.recall, chall_common.recall, None, PERCENT),
+        ("Flagged at common threshold", champ_common.flagged, chall_common.flagged, None, INTEGER),
+    ]
+    if comp.difference_per_period_at_best is not None and model.analysis.request.period:
+        lines.append((f"Difference at best per {model.analysis.request.period} with labels", None, None,
+                      comp.difference_per_period_at_best, ctx.money))  # fmt: skip
+    # With live terms, the money rows point at the key policies on the Assumptions sheet.
+    kv = ctx.key_values
+    live = ctx.comparison_terms is not None and "challenger_best" in kv
+    live_refs = {
+        "Value at best threshold": (kv.get("best"), kv.get("challenger_best")),
+        "Value at common threshold": (kv.get("operating"), kv.get("challenger_common")),
+    }
+    difference_ref = None
+    for label, a, b, diff, fmt in lines:
+        put_text(ws.cell(row, 1), label, LABEL_FONT)
+        bold = Font(name="Calibri", size=10, bold=True)
+        if live and label in live_refs:
+            champion_ref, challenger_ref = live_refs[label]
+            put_formula(ws.cell(row, 2), f"={champion_ref}", fmt)
+            put_formula(ws.cell(row, 3), f"={challenger_ref}", fmt)
+            put_formula(ws.cell(row, 4), f"={cell_ref(row, 3)}-{cell_ref(row, 2)}", fmt, bold)
+            if label == "Value at best threshold":
+                difference_ref = cell_ref(row, 4)
+        else:
+            for col, v in ((2, a), (3, b)):
+                if fmt == THRESHOLD:
+                    put_threshold(ws.cell(row, col), v)
+                else:
+                    put_number(ws.cell(row, col), v, fmt)
+            if diff is not None and live and difference_ref and comp.periods_with_labels:
+                # Per period with labels: the difference at best spread over those periods.
+                put_formula(ws.cell(row, 4), f"={difference_ref}/{comp.periods_with_labels}", fmt, bold)
+            elif diff is not None:
+                put_number(ws.cell(row, 4), diff, fmt, bold)
+        for c in (2, 3, 4):
+            ws.cell(row, c).border = THIN_BOTTOM
+        row += 1
+    note = (
+        "Dollar figures on this sheet are live formulas over the parameters on the Assumptions sheet, at the "
+        "thresholds of the analysis. The sentence above and the chart are as exported."
+        if live
+        else "Dollar figures on this sheet are fixed values computed with the parameters as exported."
+    )
+    row = add_note(ws, row + 1, note, last, 100)
+
+    # Chart data below the chart: each model's curve, downsampled like the sweep table.
+    chart_row = row + 1
+    data_row = add_section(ws, chart_row + 22, "Curve data for the chart", 4)
+    add_header_row(
+        ws, data_row, ["Champion threshold", "Champion value", "Challenger threshold", "Challenger value"]
+    )
+    first = data_row + 1
+    chart = ScatterChart()
+    chart.title = "Value by threshold"
+    chart.style = 2
+    for m, (model_result, label) in enumerate(((comp.champion, "Champion"), (comp.challenger, "Challenger"))):
+        curve = model_result.curve
+        idx = even_sweep_indices(curve, model_result)[1:]  # skip "flag nobody": it has no threshold
+        xcol, ycol = 1 + 2 * m, 2 + 2 * m
+        for k, i in enumerate(idx):
+            put_number(ws.cell(first + k, xcol), float(curve.thresholds[i]), THRESHOLD)
+            put_number(ws.cell(first + k, ycol), float(curve.value[i]), ctx.money)
+        if len(idx):
+            xs = Reference(ws, min_col=xcol, min_row=first, max_row=first + len(idx) - 1)
+            ys = Reference(ws, min_col=ycol, min_row=first, max_row=first + len(idx) - 1)
+            series = Series(ys, xs, title=safe_text(f"{label}: {model_result.name}", limit=80))
+            series.marker.symbol = "none"
+            series.smooth = False
+            chart.series.append(series)
+    setup_axes(chart, "Threshold", f"Value ({model.currency})", ctx.money)
+    probability_axis(chart, model)
+    chart.width, chart.height = 20, 10
+    ws.add_chart(chart, f"A{chart_row}")
+    set_widths(ws, {"A": 40, "B": 22, "C": 22, "D": 22})
