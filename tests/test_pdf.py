@@ -17,6 +17,8 @@ from roistudio.core.errors import DataError
 from roistudio.reports import pdf
 from roistudio.reports.fonts import fonts_dir
 from roistudio.reports.model import SourceFacts, build_report_model
+from roistudio.reports.pdf import sections as pdf_sections
+from roistudio.reports.pdf import summary as pdf_summary
 from tests.helpers import brute_force_value, run_analysis
 
 CYRILLIC = "Москва"
@@ -164,8 +166,9 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(report, tmp_path, mo
         def save(self):  # the PDF is fully laid out, then writing fails
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pdf, "_canvas_class", lambda *_args: Exploding)
-    monkeypatch.setattr(pdf, "_chart", lambda *_args: Spacer(1, 1))  # charts are not the point here
+    monkeypatch.setattr(pdf, "numbered_canvas", lambda *_args: Exploding)
+    for module in (pdf_summary, pdf_sections):  # charts are not the point here
+        monkeypatch.setattr(module, "chart_image", lambda *_args: Spacer(1, 1))
     with pytest.raises(DataError) as err:
         pdf.write_pdf(model, target)
     assert str(err.value) == f"cannot write the PDF report to {target}: No space left on device"

@@ -1,0 +1,462 @@
+"""The sections after page 1: threshold analysis, champion vs challenger, segments, trend,
+assumptions and methodology, data quality and provenance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from xml.sax.saxutils import escape
+
+import numpy as np
+from reportlab.lib.units import inch
+from reportlab.platypus import (
+    CondPageBreak,
+    PageBreak,
+    Paragraph,
+    Spacer,
+)
+
+from roistudio.charts.breakdown import draw_value_by_period, draw_value_by_segment, period_label
+from roistudio.charts.curves import draw_comparison, draw_rates
+from roistudio.core.analysis import GroupResult, ModelResult
+from roistudio.core.curve import CurvePoint
+from roistudio.reports.model import ReportModel
+from roistudio.reports.pdf.layout import (
+    OUTCOME_MEANING,
+    TEXT_WIDTH,
+    Styles,
+    chart_image,
+    data_table,
+    fmt_int,
+    fmt_pct,
+    fmt_threshold,
+    key_value_table,
+    paragraph_text,
+)
+
+DEFINITIONS = (
+    (
+        "Decision rule",
+        "A row is flagged if and only if its score is greater than or equal to the threshold. "
+        "\u201cFlag nobody\u201d is a policy too; it has no threshold.",
+    ),
+    (
+        "Value",
+        "The sum over labelled rows of the payoff of each row\u2019s outcome (TP, FP, TN or FN). "
+        "Gains are positive and costs negative, so a value below zero is a net cost.",
+    ),
+    (
+        "Baselines",
+        "Two policies that need no model: flag nobody and flag everyone. The value of the model is "
+        "its value at the operating threshold minus the better of the two.",
+    ),
+    (
+        "Best threshold",
+        "The threshold with the highest value among every distinct score and flag nobody; "
+        "ties go to the higher threshold (fewer rows flagged).",
+    ),
+    ("Precision", "Of the rows flagged, the share whose label is positive: TP / (TP + FP)."),
+    ("Recall", "Of the positive rows, the share flagged: TP / (TP + FN)."),
+    ("Value per 1,000 rows", "Value divided by the number of labelled rows, times 1,000."),
+    (
+        "Money lost",
+        "What errors cost at the operating threshold: the value with perfect knowledge (every "
+        "positive flagged, no negative flagged) minus the value achieved.",
+    ),
+    (
+        "Savings",
+        "As in the cost-sensitive literature: 1 \u2212 cost(model) / min(cost(flag nobody), "
+        "cost(flag everyone)), where cost is minus value. Undefined when the better baseline costs nothing.",
+    ),
+    (
+        "Realised vs not yet known",
+        "Rows without a label are never counted as negatives. They are "
+        "\u201cnot yet known\u201d: left out of every value, count and rate, and shown apart (for example the "
+        "latest month, whose outcomes have not matured).",
+    ),
+)
+
+
+def _key_points(model: ModelResult) -> list[tuple[str, CurvePoint]]:
+    """The thresholds worth a row in the table, named, in curve order (high threshold first)."""
+    curve = model.curve
+    named: list[tuple[str, CurvePoint]] = [("flag nobody", curve.flag_nobody())]
+    if curve.rows and len(curve) > 1:
+        shares = (0.01, 0.05, 0.10, 0.25, 0.50)
+        # The first point flagging at least each share of rows (one vectorised search).
+        idx = np.searchsorted(curve.flagged, np.asarray(shares) * curve.rows, side="left")
+        for share, k in zip(shares, idx, strict=True):
+            if 0 < k < len(curve) - 1:
+                named.append((f"top {share:.0%} of rows", curve.point(int(k))))
+    named += [("best threshold", model.optimum), ("operating threshold", model.operating)]
+    if model.constrained is not None:
+        named.append(("best under constraints", model.constrained))
+    named += [("requested", p) for p in model.at]
+    named += [("break-even", curve.at(t)) for t in model.break_even]
+    named.append(("flag everyone", curve.flag_everyone()))
+    merged: dict[tuple[int, float | None], list] = {}
+    for name, point in named:
+        entry = merged.setdefault((point.index, point.threshold), [[], point])
+        if name not in entry[0]:
+            entry[0].append(name)
+    ordered = sorted(merged.values(), key=lambda e: (e[1].index, -(e[1].threshold or 0.0)))
+    return [(", ".join(names), point) for names, point in ordered]
+
+
+def threshold_section(model: ReportModel, s: Styles) -> list:
+    """The threshold analysis: the key policies (best, operating, break-even, baselines) and the rate curves."""
+    champ = model.champion
+    baseline = champ.better_baseline.value
+    points = _key_points(champ)
+    rows = []
+    highlight = []
+    for i, (name, p) in enumerate(points):
+        if p.index == champ.operating.index and p.threshold == champ.operating.threshold:
+            highlight.append(i)
+        rows.append(
+            [
+                name,
+                fmt_threshold(p.threshold),
+                fmt_int(p.flagged),
+                fmt_int(p.tp),
+                fmt_int(p.fp),
+                fmt_int(p.fn),
+                fmt_pct(p.precision),
+                fmt_pct(p.recall),
+                model.money(p.value),
+                model.money(p.value - baseline, signed=True),
+            ]
+        )
+    header = [
+        "Policy",
+        "Threshold",
+        "Flagged",
+        "Caught (TP)",
+        "False alarms (FP)",
+        "Missed (FN)",
+        "Precision",
+        "Recall",
+        "Value",
+        f"vs {model.headline.better_baseline}",
+    ]
+    return [
+        Paragraph("Threshold analysis", s.h1),
+        Paragraph(
+            f"How the value, the workload and the error rates change with the threshold for "
+            f"<b>{paragraph_text(champ.name)}</b>. The operating threshold ({paragraph_text(fmt_threshold(champ.operating.threshold))}) "
+            f"is {paragraph_text(model.threshold_reason)}; it is set in bold below. \u201cTop 5% of rows\u201d is the "
+            "threshold that flags the 5% highest-scoring labelled rows.",
+            s.body,
+        ),
+        Spacer(1, 6),
+        chart_image(lambda ax: draw_rates(ax, champ), TEXT_WIDTH, 2.5 * inch),
+        Spacer(1, 8),
+        data_table(s, header, rows, highlight=highlight),
+    ]
+
+
+def comparison_section(model: ReportModel, s: Styles) -> list:
+    """Champion vs challenger on the same rows (empty without a challenger)."""
+    comp = model.analysis.comparison
+    if comp is None:
+        return []
+    ch, cl = comp.champion, comp.challenger
+    period = model.analysis.request.period
+    metrics: list[tuple[str, str, str, str]] = []
+
+    def money_row(name: str, a: float, b: float) -> None:
+        metrics.append((name, model.money(a), model.money(b), model.money(b - a, signed=True)))
+
+    def pct_row(name: str, a: float | None, b: float | None) -> None:
+        diff = "n/a" if a is None or b is None else f"{(b - a) * 100:+.1f} pts"
+        metrics.append((name, fmt_pct(a), fmt_pct(b), diff))
+
+    metrics.append(
+        ("Best threshold", fmt_threshold(ch.optimum.threshold), fmt_threshold(cl.optimum.threshold), "")
+    )
+    money_row("Value at best threshold", ch.optimum.value, cl.optimum.value)
+    if comp.difference_per_period_at_best is not None and period:
+        metrics.append(
+            (
+                f"Difference per {period} at best",
+                "",
+                "",
+                model.money(comp.difference_per_period_at_best, signed=True),
+            )
+        )
+    money_row(
+        f"Value at common threshold {fmt_threshold(comp.common_threshold)}",
+        ch.operating.value,
+        comp.challenger_at_common.value,
+    )
+    pct_row("Precision at best threshold", ch.optimum.precision, cl.optimum.precision)
+    pct_row("Recall at best threshold", ch.optimum.recall, cl.optimum.recall)
+    metrics.append(
+        (
+            "Flagged at best threshold",
+            fmt_int(ch.optimum.flagged),
+            fmt_int(cl.optimum.flagged),
+            f"{cl.optimum.flagged - ch.optimum.flagged:+,}",
+        )
+    )
+    money_row(
+        "Value at best minus better baseline",
+        ch.optimum.value - ch.better_baseline.value,
+        cl.optimum.value - cl.better_baseline.value,
+    )
+    w = TEXT_WIDTH
+    story = [
+        CondPageBreak(4.5 * inch),
+        Paragraph("Champion vs challenger", s.h1),
+        Paragraph(
+            f"Both models scored the same rows: champion <b>{paragraph_text(ch.name)}</b>, challenger "
+            f"<b>{paragraph_text(cl.name)}</b>. Each is read at its own best threshold and at the champion\u2019s "
+            "operating threshold (the common threshold).",
+            s.body,
+        ),
+    ]
+    if model.comparison_sentence:
+        story += [Spacer(1, 4), Paragraph(paragraph_text(model.comparison_sentence), s.body)]
+    story += [
+        Spacer(1, 6),
+        chart_image(lambda ax: draw_comparison(ax, ch, cl, symbol=model.symbol), TEXT_WIDTH, 2.9 * inch),
+        Spacer(1, 8),
+        data_table(
+            s, ["", "Champion", "Challenger", "Difference"], metrics, [0.4 * w, 0.2 * w, 0.2 * w, 0.2 * w]
+        ),
+    ]
+    others = [m for name, m in model.analysis.models.items() if name not in (ch.name, cl.name)]
+    if others:
+        rows = [
+            [
+                m.name,
+                fmt_threshold(m.optimum.threshold),
+                model.money(m.optimum.value),
+                model.money(m.value_of_model),
+            ]
+            for m in model.analysis.models.values()
+        ]
+        story += [
+            Paragraph("All models", s.h2),
+            data_table(
+                s,
+                ["Model", "Best threshold", "Value at best", "Value of the model"],
+                rows,
+                [0.4 * w, 0.2 * w, 0.2 * w, 0.2 * w],
+            ),
+        ]
+    return story
+
+
+def _segment_rows(model: ReportModel, groups: Sequence[GroupResult]) -> list[list]:
+    rows = []
+    for g in sorted(groups, key=lambda g: (-g.money_lost, g.key)):
+        p = g.operating
+        rows.append(
+            [
+                g.key,
+                fmt_int(g.rows),
+                fmt_int(g.positives),
+                fmt_int(p.flagged),
+                fmt_pct(p.precision),
+                fmt_pct(p.recall),
+                model.money(p.value),
+                model.money(g.money_lost),
+                fmt_int(g.unlabeled),
+            ]
+        )
+    return rows
+
+
+def segments_section(model: ReportModel, s: Styles) -> list:
+    """Segments ranked by money lost: a chart of the top ones and a table of all (split across pages)."""
+    if not model.segments:
+        return []
+    header = [
+        "Segment",
+        "Labelled rows",
+        "Positives",
+        "Flagged",
+        "Precision",
+        "Recall",
+        "Value",
+        "Money lost",
+        "Not yet known",
+    ]
+    story: list = [
+        PageBreak(),
+        Paragraph("Segments", s.h1),
+        Paragraph(
+            "Each segment read at the overall operating threshold, ranked by money lost: what errors cost "
+            "there compared with perfect knowledge (missed positives and false alarms, in money).",
+            s.body,
+        ),
+    ]
+    for column, groups in model.segments.items():
+        shown = min(len(groups), 12)
+        height = (0.55 + 0.28 * shown) * inch
+        story += [
+            CondPageBreak(height + 1.2 * inch),
+            Paragraph(f"By {paragraph_text(column)}", s.h2),
+            chart_image(
+                lambda ax, g=groups: draw_value_by_segment(ax, g, symbol=model.symbol), TEXT_WIDTH, height
+            ),
+            Spacer(1, 6),
+            data_table(s, header, _segment_rows(model, groups)),
+        ]
+    return story
+
+
+def periods_section(model: ReportModel, s: Styles) -> list:
+    """Value per period, with the periods whose labels are not yet known shown as such."""
+    periods = model.periods
+    if not periods:
+        return []
+    period = model.analysis.request.period
+    with_challenger = any(g.challenger_operating is not None for g in periods)
+    header = ["Period", "Labelled rows", "Not yet known", "Flagged", "Precision", "Recall", "Value"]
+    if with_challenger:
+        header.append("Challenger value")
+    header.append("Money lost")
+    rows: list[list] = []
+    extra: list[tuple] = []
+    for r, g in enumerate(periods, start=1):
+        p = g.operating
+        row: list = [period_label(g.key, period), fmt_int(g.rows), fmt_int(g.unlabeled)]
+        if g.fully_unlabeled:
+            row += [Paragraph("labels not yet known: no realised value", s.cell_unknown)]
+            row += [""] * (len(header) - len(row))
+            extra.append(("SPAN", (3, r), (-1, r)))
+        else:
+            row += [fmt_int(p.flagged), fmt_pct(p.precision), fmt_pct(p.recall), model.money(p.value)]
+            if with_challenger:
+                co = g.challenger_operating
+                row.append("n/a" if co is None else model.money(co.value))
+            row.append(model.money(g.money_lost))
+        rows.append(row)
+    note = (
+        "Value per period at the overall operating threshold. Periods whose rows have no label yet are "
+        "drawn hatched: their outcomes are not yet known, so they have no realised value (not zero)."
+    )
+    return [
+        CondPageBreak(4.5 * inch),
+        Paragraph("Trend by period", s.h1),
+        Paragraph(note, s.body),
+        Spacer(1, 6),
+        chart_image(
+            lambda ax: draw_value_by_period(ax, periods, symbol=model.symbol, period=period),
+            TEXT_WIDTH,
+            2.8 * inch,
+        ),
+        Spacer(1, 8),
+        data_table(s, header, rows, extra=extra),
+    ]
+
+
+def methodology_section(model: ReportModel, s: Styles) -> list:
+    """Assumptions and methodology: the payoff, its parameters and the definitions."""
+    w = TEXT_WIDTH
+    payoff_rows = [
+        [
+            Paragraph(f"<b>{paragraph_text(o.upper())}</b>", s.cell),
+            OUTCOME_MEANING.get(o, ""),
+            Paragraph(paragraph_text(expr), s.cell),
+        ]
+        for o, expr in model.payoff_rows
+    ]
+    story: list = [
+        PageBreak(),
+        Paragraph("Assumptions and methodology", s.h1),
+        Paragraph(
+            "<b>Decision rule.</b> A row is flagged if and only if score \u2265 threshold. "
+            f"The operating threshold {paragraph_text(fmt_threshold(model.headline.threshold))} is {paragraph_text(model.threshold_reason)}.",
+            s.body,
+        ),
+        Paragraph("Payoff per row", s.h2),
+        Paragraph(
+            "What each outcome is worth, per row, in the report currency "
+            f"({paragraph_text(model.currency)}); gains positive, costs negative. Expressions may use the row\u2019s "
+            "columns and the named parameters below.",
+            s.body,
+        ),
+        Spacer(1, 4),
+        data_table(
+            s,
+            ["Outcome", "Meaning", "Payoff expression"],
+            payoff_rows,
+            [0.1 * w, 0.45 * w, 0.45 * w],
+            numeric_from=3,
+        ),
+    ]
+    if model.parameters:
+        rows = [[name, f"{value:,.10g}"] for name, value in model.parameters]
+        story += [
+            Paragraph("Parameters", s.h2),
+            data_table(s, ["Parameter", "Value"], rows, [0.4 * w, 0.2 * w]),
+        ]
+    story += [Paragraph("Columns used", s.h2), key_value_table(s, model.mapping_rows)]
+    story += [
+        Paragraph("Rows analysed", s.h2),
+        Paragraph(f"Filter: {paragraph_text(model.filters)}.", s.body),
+    ]
+    story.append(Paragraph("Definitions", s.h2))
+    for term, text in DEFINITIONS:
+        story.append(Paragraph(f"<b>{escape(term)}.</b> {escape(text)}", s.bullet, bulletText="\u2022"))
+    if model.notes:
+        story.append(Paragraph("Notes", s.h2))
+        story += [Paragraph(paragraph_text(n), s.bullet, bulletText="\u2022") for n in model.notes]
+    return story
+
+
+def quality_section(model: ReportModel, s: Styles) -> list:
+    """Data quality: rows read, rejected, left out and not yet known, and the warnings."""
+    q = model.quality
+    rows = [
+        ("Rows in the file", fmt_int(q.rows_in_file)),
+        ("Rows rejected on import", fmt_int(q.rejected_rows)),
+        ("Rows left out for unusable scores", fmt_int(q.excluded_scores)),
+        ("Labelled rows", fmt_int(q.labelled)),
+        ("Positives", fmt_int(q.positives)),
+        ("Negatives", fmt_int(q.negatives)),
+        ("Rows without a label (not yet known)", fmt_int(q.unlabeled)),
+    ]
+    story: list = [CondPageBreak(2.5 * inch), Paragraph("Data quality", s.h1), key_value_table(s, rows)]
+    if q.rejected_examples:
+        story += [Paragraph("Examples of rejected rows", s.h2)]
+        story += [Paragraph(paragraph_text(e), s.bullet, bulletText="\u2022") for e in q.rejected_examples]
+    if q.warnings:
+        story += [Paragraph("Warnings", s.h2)]
+        story += [Paragraph(paragraph_text(wn), s.bullet, bulletText="\u2022") for wn in q.warnings]
+    else:
+        story += [Spacer(1, 4), Paragraph("No warnings were raised while checking the data.", s.small)]
+    return story
+
+
+def provenance_section(model: ReportModel, s: Styles) -> list:
+    """Provenance: the source file's fingerprint, the mapping and the filters."""
+    src = model.source
+    rows = [
+        ("Source file", src.name),
+        ("Path", src.path),
+        ("SHA-256", src.sha256),
+        ("Size", f"{fmt_int(src.size)} bytes"),
+        ("Rows in file", fmt_int(src.rows_in_file)),
+    ]
+    if src.date_min or src.date_max:
+        rows.append(("Time range", f"{src.date_min or '?'} to {src.date_max or '?'}"))
+    rows += [
+        ("Report title", model.title),
+        ("Currency", model.currency),
+        ("App version", f"Model ROI Studio {model.app_version}"),
+        ("Created (UTC)", model.created),
+    ]
+    return [
+        CondPageBreak(2.5 * inch),
+        Paragraph("Provenance", s.h1),
+        Paragraph(
+            "Where every number in this report came from. The SHA-256 fingerprint identifies the exact file: "
+            "recomputing it on the file used tells whether it is still the same.",
+            s.body,
+        ),
+        Spacer(1, 4),
+        key_value_table(s, rows),
+    ]
