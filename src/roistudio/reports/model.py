@@ -29,6 +29,15 @@ def format_money(value: float | None, symbol: str, *, signed: bool = False, deci
     return f"{sign}{symbol}{abs(rounded):,.{decimals}f}"
 
 
+# What each outcome means, in the words both reports use.
+OUTCOME_MEANING = {
+    "tp": "True positive: flagged, and the label is positive",
+    "fp": "False positive: flagged, but the label is negative",
+    "tn": "True negative: not flagged, and the label is negative",
+    "fn": "False negative: not flagged, but the label is positive",
+}
+
+
 @dataclass(frozen=True)
 class SourceFacts:
     """Where the numbers came from."""

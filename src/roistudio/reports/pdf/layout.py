@@ -46,13 +46,6 @@ UNKNOWN_TEXT = colors.HexColor("#8a8a8a")
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-OUTCOME_MEANING = {
-    "tp": "True positive: flagged, and the label is positive",
-    "fp": "False positive: flagged, but the label is negative",
-    "tn": "True negative: not flagged, and the label is negative",
-    "fn": "False negative: not flagged, but the label is positive",
-}
-
 
 # -- small formatting helpers -----------------------------------------------------------------------
 

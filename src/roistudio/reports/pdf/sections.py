@@ -19,9 +19,8 @@ from roistudio.charts.breakdown import draw_value_by_period, draw_value_by_segme
 from roistudio.charts.curves import draw_comparison, draw_rates
 from roistudio.core.analysis import GroupResult, ModelResult
 from roistudio.core.curve import CurvePoint
-from roistudio.reports.model import ReportModel
+from roistudio.reports.model import OUTCOME_MEANING, ReportModel
 from roistudio.reports.pdf.layout import (
-    OUTCOME_MEANING,
     TEXT_WIDTH,
     Styles,
     chart_image,

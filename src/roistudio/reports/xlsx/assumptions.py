@@ -9,6 +9,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from roistudio.reports.cells import safe_defined_name
+from roistudio.reports.model import OUTCOME_MEANING
 from roistudio.reports.xlsx.context import (
     SheetContext,
     breakdown_live_text,
@@ -32,7 +33,6 @@ from roistudio.reports.xlsx.style import (
     INPUT_FILL,
     LABEL_FONT,
     NOTE_FONT,
-    OUTCOME_MEANING,
     PLAIN_NUMBER,
     TABLE_NAMES,
     THIN_BOTTOM,

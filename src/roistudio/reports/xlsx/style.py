@@ -57,13 +57,6 @@ DEFINITIONS = (
     ("Rows without a label", "Not yet known; never counted as negatives, shown apart."),
 )  # fmt: skip
 
-OUTCOME_MEANING = {
-    "tp": "True positive: flagged, and the label is positive",
-    "fp": "False positive: flagged, but the label is negative",
-    "tn": "True negative: not flagged, and the label is negative",
-    "fn": "False negative: not flagged, but the label is positive",
-}
-
 
 def money_format(symbol: str, decimals: int = 0) -> str:
     """Excel number format for money: ``"$"#,##0;[Red]-"$"#,##0`` (negatives red with a minus)."""
