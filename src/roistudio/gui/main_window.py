@@ -42,7 +42,6 @@ from roistudio.core.project import PROJECT_SUFFIX, VIEWS
 from roistudio.gui.document import ProjectDocument
 from roistudio.gui.export_actions import Exporter
 from roistudio.gui.settings import Settings
-from roistudio.gui.widgets import error_color
 from roistudio.gui.workers import DatabaseWorker
 
 FILE_FILTER = "Prediction exports (*.csv *.tsv *.txt *.csv.gz *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
@@ -134,6 +133,7 @@ class DataPage(QWidget):
 
     def show_data(self, document: ProjectDocument) -> None:
         from roistudio.gui.import_wizard import validation_html
+        from roistudio.gui.widgets import error_color  # not at module level: it loads pandas
 
         self.mapping_button.setEnabled(document.has_data)
         analysis = document.analysis
