@@ -14,6 +14,7 @@ def test_money_format():
     assert format_money(-1e-12, "$", signed=True) == "$0"
     assert format_money(-0.004, "£", decimals=2) == "£0.00"
     assert format_money(None, "$") == "n/a"
+    assert format_money(float("nan"), "$") == "n/a"  # the app's tiles and the reports share it
 
 
 def test_recommendation_names_the_threshold_and_the_value_over_the_better_baseline():

@@ -42,6 +42,7 @@ from roistudio.core.project import PROJECT_SUFFIX, VIEWS
 from roistudio.gui.document import ProjectDocument
 from roistudio.gui.export_actions import Exporter
 from roistudio.gui.settings import Settings
+from roistudio.gui.widgets import error_color
 from roistudio.gui.workers import DatabaseWorker
 
 FILE_FILTER = "Prediction exports (*.csv *.tsv *.txt *.csv.gz *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
@@ -133,7 +134,6 @@ class DataPage(QWidget):
 
     def show_data(self, document: ProjectDocument) -> None:
         from roistudio.gui.import_wizard import validation_html
-        from roistudio.gui.widgets import error_color  # not at module level: it loads pandas
 
         self.mapping_button.setEnabled(document.has_data)
         analysis = document.analysis
@@ -759,7 +759,7 @@ class MainWindow(QMainWindow):
 
     def edit_report_details(self) -> None:
         """Ask for the report title and currency (one undoable step)."""
-        from roistudio.reports.model import CURRENCY_SYMBOLS
+        from roistudio.core.money import CURRENCY_SYMBOLS
 
         dialog = QDialog(self)
         dialog.setWindowTitle("Report title and currency")

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from roistudio.core.curve import CurvePoint
-from roistudio.reports.model import CURRENCY_SYMBOLS
+from roistudio.core.money import currency_symbol
+from roistudio.core.money import format_money as core_format_money
 
 __all__ = [
     "SORT_ROLE",
@@ -50,34 +51,14 @@ __all__ = [
 ]
 
 
-def currency_symbol(currency: str) -> str:
-    """Symbol written before amounts: ``"USD"`` -> ``"$"``; unknown codes are written as ``"XYZ "``."""
-    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
-
-
 def format_money(
     value: float | None, currency: str = "USD", *, signed: bool = False, decimals: int = 0
 ) -> str:
-    """Money as the user reads it: ``-$1,234``, ``+€56`` (``signed``), ``n/a`` for None or NaN.
+    """Money in the project's currency (an ISO code): ``-$1,234``, ``+€56`` (``signed``), ``n/a``.
 
-    Parameters
-    ----------
-    value
-        Amount in currency units.
-    currency
-        ISO code of the project's currency (see ``roistudio.reports.model.CURRENCY_SYMBOLS``).
-    signed
-        Write ``+`` before gains (for differences).
-    decimals
-        Digits after the decimal point.
+    See :func:`roistudio.core.money.format_money`, which the reports use too.
     """
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    text = f"{abs(value):,.{decimals}f}"
-    # A value that rounds to zero has no sign: "-$0" reads like a loss that is not there.
-    is_zero = float(text.replace(",", "")) == 0.0
-    sign = "" if is_zero else "-" if value < 0 else ("+" if signed else "")
-    return f"{sign}{currency_symbol(currency)}{text}"
+    return core_format_money(value, currency_symbol(currency), signed=signed, decimals=decimals)
 
 
 def format_count(value: int | None) -> str:

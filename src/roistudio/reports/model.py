@@ -13,21 +13,8 @@ from dataclasses import dataclass, field
 from roistudio import __version__
 from roistudio.core.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
 from roistudio.core.curve import CurvePoint
+from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff import OUTCOMES
-
-CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "CAD": "C$", "AUD": "A$",
-                    "INR": "₹", "CNY": "¥", "SEK": "kr ", "NOK": "kr ", "DKK": "kr ", "PLN": "zł ", "BRL": "R$"}  # fmt: skip
-
-
-def format_money(value: float | None, symbol: str, *, signed: bool = False, decimals: int = 0) -> str:
-    """``-$1,234`` / ``+€56`` (``signed``); ``n/a`` for None. Never ``-$0``: the sign follows
-    the rounded amount, so float noise around zero prints as zero."""
-    if value is None:
-        return "n/a"
-    rounded = round(value, decimals) + 0.0
-    sign = "-" if rounded < 0 else ("+" if signed and rounded > 0 else "")
-    return f"{sign}{symbol}{abs(rounded):,.{decimals}f}"
-
 
 # What each outcome means, in the words both reports use.
 OUTCOME_MEANING = {
@@ -130,7 +117,7 @@ class ReportModel:
 
     @property
     def symbol(self) -> str:
-        return CURRENCY_SYMBOLS.get(self.currency, self.currency + " ")
+        return currency_symbol(self.currency)
 
     def money(self, value: float | None, *, signed: bool = False, decimals: int = 0) -> str:
         """Format money with the currency symbol and thousands separators: ``-$1,234``."""
@@ -245,7 +232,7 @@ def build_report_model(
         negatives=label.negatives,
         warnings=validation.warnings,
     )
-    sym = CURRENCY_SYMBOLS.get(currency, currency + " ")
+    sym = currency_symbol(currency)
 
     def money(v: float, signed: bool = False) -> str:
         return format_money(v, sym, signed=signed)

@@ -1,0 +1,40 @@
+"""Money as people read it: currency symbols and amounts with thousands separators.
+
+One place for the app's tiles and tables and for both reports, so a figure reads the same in
+each. Deliberately light (no numpy, pandas or DuckDB): the window's first paint imports it.
+"""
+
+from __future__ import annotations
+
+import math
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "CHF ", "CAD": "C$", "AUD": "A$",
+                    "INR": "₹", "CNY": "¥", "SEK": "kr ", "NOK": "kr ", "DKK": "kr ", "PLN": "zł ", "BRL": "R$"}  # fmt: skip
+
+
+def currency_symbol(currency: str) -> str:
+    """Symbol written before amounts: ``"USD"`` -> ``"$"``; unknown codes are written as ``"XYZ "``."""
+    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+
+
+def format_money(value: float | None, symbol: str, *, signed: bool = False, decimals: int = 0) -> str:
+    """``-$1,234`` / ``+€56`` (``signed``); ``n/a`` for None, NaN or infinity.
+
+    Never ``-$0``: the sign follows the rounded amount, so float noise around zero prints as zero.
+
+    Parameters
+    ----------
+    value
+        Amount in currency units.
+    symbol
+        Written before the digits (see :func:`currency_symbol`).
+    signed
+        Write ``+`` before gains (for differences).
+    decimals
+        Digits after the decimal point.
+    """
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    rounded = round(value, decimals) + 0.0
+    sign = "-" if rounded < 0 else ("+" if signed and rounded > 0 else "")
+    return f"{sign}{symbol}{abs(rounded):,.{decimals}f}"
