@@ -666,6 +666,7 @@ def import_file(
     table: str = "data",
     materialize: bool = True,
     progress: Progress | None = None,
+    source: SourceInfo | None = None,
 ) -> ImportReport:
     """Load a CSV/TSV/TXT (optionally ``.gz``), Parquet or XLSX file into DuckDB.
 
@@ -683,6 +684,9 @@ def import_file(
     progress
         Optional progress/cancel sink. Cancellation is checked between steps; during the long
         DuckDB statement the caller cancels with ``con.interrupt()`` from another thread.
+    source
+        The file's fingerprint when the caller has just taken it (the import cache hashes the
+        file first); hashed here otherwise.
 
     Returns
     -------
@@ -702,12 +706,13 @@ def import_file(
     source_path = _check_readable(path)
     fmt = detect_format(path)
     check_cancelled(progress)
-    if progress is not None:
-        progress.progress(0.0, "fingerprinting the file")
-    try:
-        source = SourceInfo.of(source_path, progress=_Scaled(progress, 0.0, 0.3) if progress else None)
-    except PermissionError as exc:
-        raise DataError(f"{name}: cannot read the file: permission denied") from exc
+    if source is None:
+        if progress is not None:
+            progress.progress(0.0, "fingerprinting the file")
+        try:
+            source = SourceInfo.of(source_path, progress=_Scaled(progress, 0.0, 0.3) if progress else None)
+        except PermissionError as exc:
+            raise DataError(f"{name}: cannot read the file: permission denied") from exc
     if source.size == 0:
         raise DataError(f"{name}: the file is empty")
 

@@ -77,9 +77,10 @@ def import_data(
 
     cache = ImportCache(Path(cache_dir)) if cache_dir is not None else None
 
-    report = _load_cached(con, path, table, cache, progress) if cache is not None else None
+    source = _fingerprint(path, progress) if cache is not None else None
+    report = cache.load(con, source, table) if source is not None else None
     if report is None:
-        report = import_file(con, path, table=table, progress=progress)
+        report = import_file(con, path, table=table, progress=progress, source=source)
         if cache is not None:
             if progress is not None:
                 progress.progress(1.0, "keeping a copy for the next time")
@@ -93,16 +94,18 @@ def import_data(
     return ImportResult(report, distinct)
 
 
-def _load_cached(con: Any, path: str, table: str, cache: Any, progress: Any) -> ImportReport | None:
+def _fingerprint(path: str, progress: Any) -> Any:
+    """The file's SHA-256 fingerprint (with progress and Cancel), taken once for the cache lookup
+    and the import; ``None`` when the file cannot be read (the import then names the problem)."""
     from roistudio.core.provenance import SourceInfo
 
     try:
-        source = SourceInfo.of(path)
+        source = SourceInfo.of(path, progress=progress)
     except OSError:
-        return None  # import_file names the problem
+        return None
     if progress is not None:
-        progress.progress(0.3, "opening the copy kept from the last import")
-    return cache.load(con, source, table)
+        progress.progress(0.3, "looking for a copy kept from the last import")
+    return source
 
 
 def filter_options(con: Any, mapping: ColumnMapping, table: str = TABLE, limit: int = 200) -> FilterOptions:
