@@ -17,17 +17,25 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def drop_relation(con, name: str) -> None:
-    """Drop the table or view called ``name`` in the main schema, if there is one.
+def relation_kind(con, name: str) -> str | None:
+    """``"BASE TABLE"``, ``"VIEW"`` or ``None`` for ``name`` in this database's main schema.
 
-    ``DROP TABLE`` refuses a view and ``DROP VIEW`` a table, and a data source can be either (a
-    Parquet file read in place, or a cached import, is a view).
+    Only this database counts: an attached import cache has its own table called ``data``.
     """
     row = con.execute(
         "SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = $name "
         "AND table_catalog = current_database()",
         {"name": name},
     ).fetchone()
-    if row is not None:
-        kind = "VIEW" if row[0] == "VIEW" else "TABLE"
-        con.execute(f"DROP {kind} {quote_ident(name)}")
+    return None if row is None else str(row[0])
+
+
+def drop_relation(con, name: str) -> None:
+    """Drop the table or view called ``name`` in the main schema, if there is one.
+
+    ``DROP TABLE`` refuses a view and ``DROP VIEW`` a table, and a data source can be either (a
+    Parquet file read in place, or a cached import, is a view).
+    """
+    kind = relation_kind(con, name)
+    if kind is not None:
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {quote_ident(name)}")

@@ -21,7 +21,7 @@ from roistudio.core.curve import Curve
 from roistudio.core.errors import Cancelled, MappingError, PayoffError
 from roistudio.core.payoff import OUTCOMES, Payoff
 from roistudio.core.progress import Progress, check_cancelled
-from roistudio.core.sql import quote_ident
+from roistudio.core.sql import quote_ident, relation_kind
 
 OVERALL = "__overall__"
 MISSING_KEY = "(missing)"
@@ -460,12 +460,7 @@ def cluster_by_score(con: duckdb.DuckDBPyConnection, table: str, score_column: s
     filter edits in the app). Views (a Parquet file read in place, a cached import) are left alone. Row order
     carries no meaning in an analysis, so nothing else changes.
     """
-    kind = con.execute(
-        "SELECT table_type FROM information_schema.tables WHERE table_name = $name "
-        "AND table_schema = 'main' AND table_catalog = current_database()",  # not an attached cache's
-        {"name": table},
-    ).fetchone()
-    if kind is None or kind[0] != "BASE TABLE":
+    if relation_kind(con, table) != "BASE TABLE":
         return False
     con.execute(
         f"CREATE OR REPLACE TABLE {quote_ident(table)} AS "
