@@ -330,7 +330,9 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
         facts,
         title=args.title or extras.get("title") or f"Model value report: {report.source.name}",
         currency=(args.currency or extras.get("currency") or "USD").upper(),
-        con=con,
+        # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
+        # does not pay for their extra scans.
+        con=con if args.xlsx else None,
     )
     if args.xlsx:
         from roistudio.reports.xlsx import write_xlsx

@@ -98,7 +98,9 @@ class Exporter(QObject):
             from roistudio.reports.model import build_report_model
 
             progress.progress(0.05, "Building the report")
-            model = build_report_model(analysis, facts, title=title, currency=currency, con=con, table=table)
+            # Aggregates for live formulas are the workbook's alone; a PDF-only export skips them.
+            live = con if "xlsx" in targets else None
+            model = build_report_model(analysis, facts, title=title, currency=currency, con=live, table=table)
             written = []
             if "xlsx" in targets:
                 from roistudio.reports.xlsx import write_xlsx

@@ -214,7 +214,7 @@ def build_report_model(
     con, table
         The DuckDB connection and table the analysis ran on. When given and the payoff is linear
         in its parameters, per-parameter aggregates are computed so the workbook can hold live
-        formulas.
+        formulas (pass no connection when only a PDF is written: it does not use them).
     """
     created = created or dt.datetime.now(dt.UTC)
     champ = analysis.champion
