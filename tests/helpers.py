@@ -43,3 +43,37 @@ def brute_force_value(scores, labels, threshold, tp, fp, tn, fn) -> float:
     flagged = np.zeros(len(scores), bool) if threshold is None else scores >= threshold
     value = np.where(labels, np.where(flagged, tp, fn), np.where(flagged, fp, tn))
     return float(np.sum(value))
+
+
+def demo_row_payoffs(amount, parameters: dict[str, float]) -> dict[str, np.ndarray]:
+    """The documented demo payoff (``core.demo.DEMO_PAYOFF``), written out in numpy, per row."""
+    amount = np.asarray(amount, dtype=float)
+    review, friction = parameters["review_cost"], parameters["friction_cost"]
+    return {
+        "tp": -amount * (1 - parameters["recovery_rate"]) - review,
+        "fp": np.full_like(amount, -review - friction),
+        "tn": np.zeros_like(amount),
+        "fn": -amount - parameters["chargeback_fee"],
+    }
+
+
+def demo_payoff_value(
+    frame: pd.DataFrame,
+    threshold: float | None,
+    parameters: dict[str, float],
+    *,
+    score: str = "score",
+    label: str = "is_fraud",
+    perfect: bool = False,
+) -> float:
+    """The demo payoff summed over the labelled rows of ``frame``, straight from the rows.
+
+    At ``threshold`` (``None``: flag nobody) by ``score``, or with perfect knowledge (every
+    positive flagged, no negative): the oracle the engine, the GUI and the workbook are held to.
+    """
+    known = frame[frame[label].notna()]
+    positive = known[label].to_numpy(dtype=float) == 1
+    pay = demo_row_payoffs(known["amount"].to_numpy(dtype=float), parameters)
+    if perfect:
+        return float(np.where(positive, pay["tp"], pay["tn"]).sum())
+    return brute_force_value(known[score], positive, threshold, **pay)

@@ -19,6 +19,7 @@ import pytest
 
 from roistudio.core import demo
 from roistudio.core.errors import DataError
+from tests.helpers import demo_row_payoffs
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO_FILE = REPO / "resources" / "demo" / "card_fraud_predictions.parquet"
@@ -62,17 +63,6 @@ def labelled(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["is_fraud"].notna()]
 
 
-def row_payoffs(amount: np.ndarray, parameters: dict[str, float]) -> dict[str, np.ndarray]:
-    """The documented demo payoff, written out in numpy."""
-    review, friction = parameters["review_cost"], parameters["friction_cost"]
-    return {
-        "tp": -amount * (1 - parameters["recovery_rate"]) - review,
-        "fp": np.full_like(amount, -review - friction),
-        "tn": np.zeros_like(amount),
-        "fn": -amount - parameters["chargeback_fee"],
-    }
-
-
 def best_threshold(score: np.ndarray, positive: np.ndarray, pay: dict[str, np.ndarray]):
     """Oracle optimum: (threshold or None for flag nobody, rows flagged, value).
 
@@ -98,7 +88,7 @@ def test_oracle_on_a_hand_worked_case():
     # t=0.9: -19.5 - 35 = -54.5; t=0.8: -19.5 - 6.5 - 7.5 = -33.5; t=0.3: -33.5 - 6.5 = -40.
     score = np.array([0.9, 0.8, 0.8, 0.3])
     positive = np.array([True, False, True, False])
-    pay = row_payoffs(np.array([100.0, 50.0, 20.0, 10.0]), demo.DEMO_PARAMETERS)
+    pay = demo_row_payoffs(np.array([100.0, 50.0, 20.0, 10.0]), demo.DEMO_PARAMETERS)
     assert best_threshold(score, positive, pay) == (0.8, 3, pytest.approx(-33.5))
 
 
@@ -168,7 +158,7 @@ def test_committed_file_matches_the_generator(tmp_path, frame):
 def test_challenger_beats_champion_beats_flagging_nobody(labelled):
     defaults = demo.demo_defaults()
     positive = labelled["is_fraud"].to_numpy(dtype=int) == 1
-    pay = row_payoffs(labelled["amount"].to_numpy(), defaults.parameters)
+    pay = demo_row_payoffs(labelled["amount"].to_numpy(), defaults.parameters)
     nobody = np.where(positive, pay["fn"], pay["tn"]).sum()
     everyone = np.where(positive, pay["tp"], pay["fp"]).sum()
     assert nobody > everyone  # flag nobody is the better baseline

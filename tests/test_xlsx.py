@@ -26,6 +26,7 @@ from roistudio.core.payoff import parse_payoff
 from roistudio.reports.cells import safe_defined_name, safe_sheet_name, safe_text
 from roistudio.reports.model import SourceFacts, build_report_model
 from roistudio.reports.xlsx import aggregate_indices, build_workbook, money_format, write_xlsx
+from tests.helpers import demo_payoff_value
 
 # The demo's fraud-review payoff (linear in its parameters, so the workbook has live formulas).
 PAYOFF = dict(DEMO_PAYOFF)
@@ -82,29 +83,6 @@ def report(con, *, payoff=PAYOFF, params=PARAMS, currency="USD", challenger=True
     analysis = analyse(con, "data", request)
     source = SourceFacts(source_name, f"/data/{source_name}", "0" * 64, 12345, analysis.rows, 0)
     return build_report_model(analysis, source, title="Fraud model value", currency=currency, created=CREATED)
-
-
-def numpy_value(
-    frame: pd.DataFrame,
-    threshold: float | None,
-    params=PARAMS,
-    *,
-    score: str = "score",
-    perfect: bool = False,
-) -> float:
-    """The payoff summed over labelled rows at ``threshold`` (or with perfect knowledge), from the rows."""
-    known = frame["is_fraud"].notna().to_numpy()
-    y = frame["is_fraud"].fillna(0).to_numpy(dtype=bool)[known]
-    s = frame[score].to_numpy()[known]
-    amount = frame["amount"].to_numpy()[known]
-    flagged = np.zeros(len(s), dtype=bool) if threshold is None else s >= threshold
-    if perfect:
-        flagged = y
-    p = params
-    tp = -amount * (1 - p["recovery_rate"]) - p["review_cost"]
-    fp = np.full(len(s), -p["review_cost"] - p["friction_cost"])
-    fn = -amount - p["chargeback_fee"]
-    return float(np.where(y, np.where(flagged, tp, fn), np.where(flagged, fp, 0.0)).sum())
 
 
 @pytest.fixture(scope="module")
@@ -175,9 +153,9 @@ def test_static_kpi_cells_are_numbers_with_formats_and_match_an_independent_sum(
     money = '"$"#,##0;[Red]-"$"#,##0'
     value = cells["Value at operating threshold"]
     assert isinstance(value.value, float) and value.number_format == money
-    assert value.value == pytest.approx(numpy_value(frame, model.headline.threshold), abs=0.005)
-    nobody = numpy_value(frame, None)
-    everyone = numpy_value(frame, -1.0)
+    assert value.value == pytest.approx(demo_payoff_value(frame, model.headline.threshold, PARAMS), abs=0.005)
+    nobody = demo_payoff_value(frame, None, PARAMS)
+    everyone = demo_payoff_value(frame, -1.0, PARAMS)
     assert cells["vs flag nobody"].value == pytest.approx(value.value - nobody, abs=0.005)
     assert cells["vs flag everyone"].value == pytest.approx(value.value - everyone, abs=0.005)
     assert cells["Value of the model"].value == pytest.approx(value.value - max(nobody, everyone), abs=0.005)
@@ -467,7 +445,7 @@ def test_trend_marks_periods_without_labels(saved, frame):
     in_march = frame[(frame["ts"] >= "2026-03-01") & (frame["ts"] < "2026-04-01")]
     threshold = summary_cells(wb["Summary"])["Operating threshold"].value
     assert evaluate_live(wb, ws, ws.cell(march, headers["Champion value"]).value) == pytest.approx(
-        numpy_value(in_march, threshold), abs=0.005
+        demo_payoff_value(in_march, threshold, PARAMS), abs=0.005
     )
     assert ws.cell(march, 1).number_format == "mmm yyyy"
     assert "Challenger value" in headers
@@ -492,10 +470,11 @@ def test_segment_trend_and_comparison_dollars_follow_a_parameter_change(saved, m
                 continue  # a period without labels: unknown, not a formula
             part, group = rows_of[key]
             expected = {
-                "Champion value": numpy_value(part, threshold, new),
-                "Money lost": numpy_value(part, None, new, perfect=True) - numpy_value(part, threshold, new),
-                "Value at best": numpy_value(part, group.optimum.threshold, new),
-                "Challenger value": numpy_value(part, chall_threshold, new, score="challenger"),
+                "Champion value": demo_payoff_value(part, threshold, new),
+                "Money lost": demo_payoff_value(part, None, new, perfect=True)
+                - demo_payoff_value(part, threshold, new),
+                "Value at best": demo_payoff_value(part, group.optimum.threshold, new),
+                "Challenger value": demo_payoff_value(part, chall_threshold, new, score="challenger"),
             }
             for header, want in expected.items():
                 formula = ws.cell(r, headers[header]).value
@@ -515,12 +494,12 @@ def test_segment_trend_and_comparison_dollars_follow_a_parameter_change(saved, m
     comp = analysis.comparison
     expected = {
         "Value at best threshold": (
-            numpy_value(frame, comp.champion.optimum.threshold, new),
-            numpy_value(frame, comp.challenger.optimum.threshold, new, score="challenger"),
+            demo_payoff_value(frame, comp.champion.optimum.threshold, new),
+            demo_payoff_value(frame, comp.challenger.optimum.threshold, new, score="challenger"),
         ),
         "Value at common threshold": (
-            numpy_value(frame, threshold, new),
-            numpy_value(frame, threshold, new, score="challenger"),
+            demo_payoff_value(frame, threshold, new),
+            demo_payoff_value(frame, threshold, new, score="challenger"),
         ),
     }
     for label, (champion, challenger) in expected.items():

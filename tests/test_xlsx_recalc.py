@@ -27,7 +27,7 @@ from roistudio.core.mapping import ColumnMapping, table_columns
 from roistudio.core.payoff import parse_payoff
 from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
 from roistudio.reports.xlsx import write_xlsx
-from tests.helpers import brute_force_value
+from tests.helpers import demo_payoff_value
 
 pytestmark = pytest.mark.libreoffice
 
@@ -108,19 +108,6 @@ def formula_cells(path: Path) -> list[tuple[str, str]]:
     ]
 
 
-def row_value(frame: pd.DataFrame, threshold, params, score: str = "score", perfect: bool = False) -> float:
-    """The demo payoff summed over the rows at ``threshold``, with numpy (not the engine, not the sheet)."""
-    p = params
-    amount = frame["amount"].to_numpy()
-    labels = frame["is_fraud"].to_numpy(dtype=bool)
-    tp = -amount * (1 - p["recovery_rate"]) - p["review_cost"]
-    fp = np.full(len(frame), -p["review_cost"] - p["friction_cost"])
-    fn = -amount - p["chargeback_fee"]
-    if perfect:
-        return float(np.where(labels, tp, 0.0).sum())  # every positive flagged, no negative (tn = 0)
-    return brute_force_value(frame[score], labels, threshold, tp, fp, np.zeros(len(frame)), fn)
-
-
 def check_breakdowns(exported: ReportModel, values: openpyxl.Workbook, frame: pd.DataFrame, params) -> None:
     """Segment, trend and comparison dollars equal the rows' payoff under ``params`` to the cent,
     at the thresholds of the ``exported`` analysis."""
@@ -136,11 +123,11 @@ def check_breakdowns(exported: ReportModel, values: openpyxl.Workbook, frame: pd
         for r in range(min_row + 1, max_row + 1):
             part, group = parts[ws.cell(r, 1).value]
             expected = {
-                "Champion value": row_value(part, threshold, params),
-                "Money lost": row_value(part, None, params, perfect=True)
-                - row_value(part, threshold, params),
-                "Value at best": row_value(part, group.optimum.threshold, params),
-                "Challenger value": row_value(part, chall_threshold, params, score="challenger"),
+                "Champion value": demo_payoff_value(part, threshold, params),
+                "Money lost": demo_payoff_value(part, None, params, perfect=True)
+                - demo_payoff_value(part, threshold, params),
+                "Value at best": demo_payoff_value(part, group.optimum.threshold, params),
+                "Challenger value": demo_payoff_value(part, chall_threshold, params, score="challenger"),
             }
             for header, want in expected.items():
                 assert ws.cell(r, col[header]).value == pytest.approx(want, abs=CENT), (ws.title, r, header)
@@ -157,8 +144,8 @@ def check_breakdowns(exported: ReportModel, values: openpyxl.Workbook, frame: pd
         ("Value at best threshold", comp.champion.optimum.threshold, comp.challenger.optimum.threshold),
         ("Value at common threshold", threshold, threshold),
     ):
-        champion = row_value(frame, champion_t, params)
-        challenger = row_value(frame, challenger_t, params, score="challenger")
+        champion = demo_payoff_value(frame, champion_t, params)
+        challenger = demo_payoff_value(frame, challenger_t, params, score="challenger")
         got = [c.value for c in lines[label][1:4]]
         assert got == pytest.approx([champion, challenger, challenger - champion], abs=CENT), label
 

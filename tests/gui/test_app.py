@@ -17,6 +17,7 @@ from roistudio.core.filters import Filters
 from roistudio.core.project import VIEWS
 from roistudio.gui.app import NO_DISPLAY_MESSAGE
 from roistudio.gui.settings import Settings
+from tests.helpers import demo_payoff_value
 
 pytestmark = pytest.mark.gui
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -52,18 +53,11 @@ def demo_window(qtbot, make_window):
 
 
 def _demo_value_at(threshold: float) -> float:
-    """The demo payoff summed with pandas over labelled rows, independently of the sweep."""
+    """The demo payoff summed with numpy over labelled rows, independently of the sweep."""
     import pandas as pd
 
     frame = pd.read_parquet(demo_data_path())
-    frame = frame[frame.is_fraud.notna()]
-    p = DEMO_PARAMETERS
-    flagged = frame.champion_score >= threshold
-    fraud = frame.is_fraud == 1
-    tp = (-frame.amount * (1 - p["recovery_rate"]) - p["review_cost"])[flagged & fraud].sum()
-    fp = (-p["review_cost"] - p["friction_cost"]) * (flagged & ~fraud).sum()
-    fn = (-frame.amount - p["chargeback_fee"])[~flagged & fraud].sum()
-    return float(tp + fp + fn)
+    return demo_payoff_value(frame, threshold, DEMO_PARAMETERS, score="champion_score")
 
 
 def _demo_flagged_at(threshold: float) -> int:
