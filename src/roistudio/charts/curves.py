@@ -160,6 +160,24 @@ def _finish_axes(ax: Axes, curves: list[Curve], symbol: str, palette: style.Char
     return nobody_x
 
 
+def _optimum_marker(
+    ax: Axes,
+    x: float,
+    y: float,
+    shape: str,
+    color: str,
+    palette: style.ChartPalette,
+    *,
+    label: str = "_nolegend_",
+) -> Line2D:
+    """A model's best threshold: a filled marker in the model's colour, ringed with the background."""
+    (marker,) = ax.plot(
+        [x], [y], linestyle="none", marker=shape, markersize=6.5, color=color,
+        markeredgecolor=palette.background, markeredgewidth=1.0, zorder=6, label=label,
+    )  # fmt: skip
+    return marker
+
+
 def _operating_artists(
     ax: Axes, point: CurvePoint, nobody_x: float, palette: style.ChartPalette
 ) -> tuple[Line2D, Line2D, Text]:
@@ -239,17 +257,8 @@ def draw_value_curve(
     if show_baselines:
         _draw_baselines(ax, model, symbol, palette)
     opt_x = _x_of(optimum, nobody_x)
-    (opt_marker,) = ax.plot(
-        [opt_x],
-        [optimum.value],
-        linestyle="none",
-        marker="o",
-        markersize=6.5,
-        color=palette.champion,
-        markeredgecolor=palette.background,
-        markeredgewidth=1.0,
-        zorder=6,
-        label="best threshold",
+    opt_marker = _optimum_marker(
+        ax, opt_x, optimum.value, "o", palette.champion, palette, label="best threshold"
     )
     _annotate_optimum(ax, optimum, opt_x, symbol, ax.get_xlim(), palette)
     vline, marker, text = _operating_artists(ax, operating, nobody_x, palette)
@@ -308,16 +317,8 @@ def draw_comparison(
             f"best {style.format_money_short(opt.value, symbol)} at {style.format_threshold(opt.threshold)}"
         )
         (line,) = ax.plot(x, y, **line_style, label=f"{model.name} ({best})", zorder=3)
-        (marker,) = ax.plot(
-            [_x_of(opt, nobody_x)],
-            [opt.value],
-            linestyle="none",
-            marker=marker_shape,
-            markersize=6.5,
-            color=line_style["color"],
-            markeredgecolor=palette.background,
-            markeredgewidth=1.0,
-            zorder=6,
+        marker = _optimum_marker(
+            ax, _x_of(opt, nobody_x), opt.value, marker_shape, line_style["color"], palette
         )
         lines.append(line)
         markers.append(marker)
