@@ -23,9 +23,9 @@ def main() -> None:
 
     import duckdb
 
-    from roistudio.core.import_cache import ImportCache
-    from roistudio.core.importer import import_file
-    from roistudio.core.provenance import SourceInfo
+    from roistudio.core.data.import_cache import ImportCache
+    from roistudio.core.data.importer import import_file
+    from roistudio.core.data.provenance import SourceInfo
 
     folder = Path(tempfile.mkdtemp(prefix="roistudio-bench-"))
     csv = folder / "predictions.csv"

@@ -26,9 +26,9 @@ def main() -> None:
     import pandas as pd
     from PySide6.QtWidgets import QApplication
 
-    from roistudio.core.analysis import AnalysisRequest, analyse
-    from roistudio.core.mapping import ColumnMapping, table_columns
-    from roistudio.core.payoff import parse_payoff
+    from roistudio.core.data.mapping import ColumnMapping, table_columns
+    from roistudio.core.engine.analysis import AnalysisRequest, analyse
+    from roistudio.core.payoff.language import parse_payoff
     from roistudio.gui.explorer import ThresholdExplorer
 
     app = QApplication([])

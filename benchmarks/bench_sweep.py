@@ -89,11 +89,11 @@ def warm_resweep(path: Path, repeat: int) -> dict[str, list[float] | float]:
     """Re-sweeps after payoff changes with the data already in DuckDB, as the app does."""
     import duckdb
 
-    from roistudio.core.analysis import AnalysisRequest, analyse
-    from roistudio.core.importer import import_file
-    from roistudio.core.mapping import ColumnMapping, table_columns
-    from roistudio.core.payoff import parse_payoff
-    from roistudio.core.sweep import ColumnSumsCache, cluster_by_score
+    from roistudio.core.data.importer import import_file
+    from roistudio.core.data.mapping import ColumnMapping, table_columns
+    from roistudio.core.engine.analysis import AnalysisRequest, analyse
+    from roistudio.core.engine.sweep import ColumnSumsCache, cluster_by_score
+    from roistudio.core.payoff.language import parse_payoff
 
     con = duckdb.connect()
     t0 = time.perf_counter()

@@ -57,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     app.setStyle("Fusion")
     app.setPalette(theme.dark_palette() if args.dark else theme.light_palette())
 
-    from roistudio.core.demo import demo_data_path
-    from roistudio.core.project import VIEWS
+    from roistudio.core.project.demo import demo_data_path
+    from roistudio.core.project.project import VIEWS
     from roistudio.gui.main_window import MainWindow
     from roistudio.gui.settings import Settings
 

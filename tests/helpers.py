@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import numpy as np
 import pandas as pd
 
-from roistudio.core.analysis import AnalysisRequest, analyse
-from roistudio.core.mapping import ColumnMapping, table_columns
-from roistudio.core.payoff import parse_payoff
+from roistudio.core.data.mapping import ColumnMapping, table_columns
+from roistudio.core.engine.analysis import AnalysisRequest, analyse
+from roistudio.core.payoff.language import parse_payoff
+
+REPO = Path(__file__).resolve().parents[1]
+TEST_DATA = REPO / "tests" / "data"
 
 
 def table_from_frame(frame: pd.DataFrame, name: str = "data") -> duckdb.DuckDBPyConnection:

@@ -12,9 +12,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 import roistudio.gui.main_window as main_window
-from roistudio.core.demo import DEMO_PARAMETERS, demo_data_path
-from roistudio.core.filters import Filters
-from roistudio.core.project import VIEWS
+from roistudio.core.engine.filters import Filters
+from roistudio.core.project.demo import DEMO_PARAMETERS, demo_data_path
+from roistudio.core.project.project import VIEWS
 from roistudio.gui.app import NO_DISPLAY_MESSAGE
 from roistudio.gui.settings import Settings
 from tests.helpers import demo_payoff_value
@@ -213,8 +213,8 @@ def test_dropping_a_project_file_opens_it(qtbot, make_window, monkeypatch, tmp_p
 def test_clear_cached_imports_asks_then_deletes_the_unused_copies(qtbot, make_window, tmp_path, monkeypatch):
     import duckdb
 
-    from roistudio.core.import_cache import ImportCache
-    from roistudio.core.importer import import_file
+    from roistudio.core.data.import_cache import ImportCache
+    from roistudio.core.data.importer import import_file
 
     window = make_window()
     window.doc.import_cache_dir = tmp_path / "cache"

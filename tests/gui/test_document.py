@@ -8,8 +8,8 @@ import time
 import pytest
 from PySide6.QtCore import QTimer
 
-from roistudio.core.filters import Filters
-from roistudio.core.mapping import ColumnMapping
+from roistudio.core.data.mapping import ColumnMapping
+from roistudio.core.engine.filters import Filters
 from roistudio.gui.document import ImportResult, ProjectDocument, import_data
 
 pytestmark = pytest.mark.gui
@@ -175,7 +175,7 @@ def test_gui_thread_keeps_running_during_a_sweep(qtbot, doc):
     done = []
 
     def sweep_then_wait_for_ticks(con, progress):
-        from roistudio.core.analysis import analyse
+        from roistudio.core.engine.analysis import analyse
 
         result = analyse(con, "data", doc.build_request(), progress=progress)
         # Returns only if the GUI thread's timer keeps firing while this thread works.
@@ -248,7 +248,7 @@ def test_currency_change_is_one_undo_step_without_a_sweep(qtbot, doc):
 def test_a_cached_import_hashes_the_file_once(small_csv, tmp_path, monkeypatch):
     import duckdb
 
-    from roistudio.core import provenance
+    from roistudio.core.data import provenance
     from roistudio.gui.document import import_data
 
     path, frame = small_csv

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from roistudio.core.curve import Constraints
+from roistudio.core.engine.curve import Constraints
 from roistudio.gui.explorer import ThresholdExplorer
 from roistudio.gui.widgets import format_count, format_money, format_percent
 from tests.helpers import brute_force_value, run_analysis

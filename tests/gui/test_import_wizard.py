@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
-from roistudio.core.mapping import ColumnMapping
+from roistudio.core.data.mapping import ColumnMapping
 from roistudio.gui.import_wizard import ImportWizard
 
 pytestmark = pytest.mark.gui

@@ -8,9 +8,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
 
-from roistudio.core.demo import DEMO_PARAMETERS, DEMO_PAYOFF
-from roistudio.core.payoff import check_expression, parse_payoff
-from roistudio.core.presets import PRESETS, apply_preset
+from roistudio.core.payoff.language import check_expression, parse_payoff
+from roistudio.core.payoff.presets import PRESETS, apply_preset
+from roistudio.core.project.demo import DEMO_PARAMETERS, DEMO_PAYOFF
 from roistudio.gui.payoff_editor import DEBOUNCE_MS, PayoffEditor
 
 pytestmark = pytest.mark.gui

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import Qt
 
-from roistudio.core.filters import Filters
+from roistudio.core.engine.filters import Filters
 from roistudio.gui.comparison_view import EMPTY_TEXT, ComparisonView
 from roistudio.gui.filter_bar import FilterBar
 from roistudio.gui.segments_view import SegmentsView

@@ -1,7 +1,7 @@
 """Breakdown charts: value by period (trend) and by segment (where money is lost).
 
 Both read the groups at the overall operating threshold (see
-:class:`roistudio.core.analysis.GroupResult`). A period whose rows have no label yet has no
+:class:`roistudio.core.engine.analysis.GroupResult`). A period whose rows have no label yet has no
 realised value: it is drawn as a hatched grey placeholder, never as a zero bar.
 """
 
@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from roistudio.charts import style
-from roistudio.core.analysis import GroupResult
+from roistudio.core.engine.analysis import GroupResult
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 UNKNOWN_TEXT = "labels not yet known"

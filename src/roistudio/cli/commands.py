@@ -8,12 +8,12 @@ import math
 import sys
 from pathlib import Path
 
-from roistudio.core.analysis import Analysis, AnalysisRequest, analyse
-from roistudio.core.curve import Constraints, CurvePoint
+from roistudio.core.data.mapping import ColumnMapping, propose_for_table, table_columns
+from roistudio.core.engine.analysis import Analysis, AnalysisRequest, analyse
+from roistudio.core.engine.curve import Constraints, CurvePoint
+from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import DataError, MappingError, RoiError
-from roistudio.core.filters import Filters
-from roistudio.core.mapping import ColumnMapping, propose_for_table, table_columns
-from roistudio.core.payoff import OUTCOMES, parse_parameter_assignment, parse_payoff
+from roistudio.core.payoff.language import OUTCOMES, parse_parameter_assignment, parse_payoff
 from roistudio.core.progress import ConsoleProgress
 
 TABLE = "data"
@@ -62,10 +62,10 @@ def _threshold_option(name: str, text: str) -> float | None:
 
 def load_data(con, args: argparse.Namespace):
     """Import the data file (or the demo) into ``con``; returns the ImportReport."""
-    from roistudio.core.importer import import_file
+    from roistudio.core.data.importer import import_file
 
     if args.demo:
-        from roistudio.core.demo import demo_data_path
+        from roistudio.core.project.demo import demo_data_path
 
         path = demo_data_path()
     elif args.data:
@@ -83,7 +83,7 @@ def build_request(
     extras: dict = {"title": None, "currency": None}
     defaults = None
     if args.demo:
-        from roistudio.core.demo import demo_defaults
+        from roistudio.core.project.demo import demo_defaults
 
         defaults = demo_defaults()
         extras["title"], extras["currency"] = defaults.title, defaults.currency
@@ -197,7 +197,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
-    from roistudio.core.result_json import analysis_to_json
+    from roistudio.core.engine.result_json import analysis_to_json
 
     if args.json:
         doc = analysis_to_json(analysis, source=report.to_dict())

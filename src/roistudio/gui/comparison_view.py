@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 
 from roistudio.charts import curves as chart_curves
 from roistudio.charts import style as chart_style
-from roistudio.core.analysis import Analysis, Comparison
+from roistudio.core.engine.analysis import Analysis, Comparison
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import currency_symbol, format_count, format_money, format_threshold
 

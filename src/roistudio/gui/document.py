@@ -1,13 +1,13 @@
 """The open project: its state, its undo history, and the latest analysis of it.
 
-:class:`ProjectDocument` holds a core :class:`~roistudio.core.project.Project` (mapping, payoff,
+:class:`ProjectDocument` holds a core :class:`~roistudio.core.project.project.Project` (mapping, payoff,
 parameters and ranges, threshold, constraints, filters, period, view) and is the one place the
 GUI changes it. Every user edit is a :class:`QUndoCommand` on :attr:`ProjectDocument.undo_stack`,
 so Undo/Redo and the "unsaved changes" flag (the stack's clean state) come for free.
 
-Edits that change the numbers start :func:`roistudio.core.analysis.analyse` on the database
+Edits that change the numbers start :func:`roistudio.core.engine.analysis.analyse` on the database
 worker; a newer edit supersedes an older sweep still running. Moving the threshold runs no query:
-:func:`roistudio.core.analysis.reread_at` reads the new policy off the curves already computed.
+:func:`roistudio.core.engine.analysis.reread_at` reads the new policy off the curves already computed.
 The base analysis is always the automatic one (optimum or constrained optimum); a threshold the
 user set is applied on top of it.
 """
@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from roistudio.core.curve import Constraints
+from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
-from roistudio.core.filters import Filters
-from roistudio.core.project import VIEWS, DataSource, Project, save_project
+from roistudio.core.project.project import VIEWS, DataSource, Project, save_project
 
 if TYPE_CHECKING:
-    from roistudio.core.analysis import Analysis
-    from roistudio.core.importer import ImportReport
-    from roistudio.core.mapping import ColumnMapping
+    from roistudio.core.data.importer import ImportReport
+    from roistudio.core.data.mapping import ColumnMapping
+    from roistudio.core.engine.analysis import Analysis
     from roistudio.gui.workers import DatabaseWorker, Job
 
 TABLE = "data"
@@ -67,12 +67,12 @@ def import_data(
 ) -> ImportResult:
     """Import ``path`` into ``table`` and count distinct values per column (worker thread).
 
-    With a ``cache_dir`` (see :class:`roistudio.core.import_cache.ImportCache`), an unchanged file
+    With a ``cache_dir`` (see :class:`roistudio.core.data.import_cache.ImportCache`), an unchanged file
     (same SHA-256) imported before is attached from the cache instead of read again, and a new
     import is added to it.
     """
-    from roistudio.core.import_cache import ImportCache
-    from roistudio.core.importer import import_file
+    from roistudio.core.data.import_cache import ImportCache
+    from roistudio.core.data.importer import import_file
     from roistudio.core.sql import quote_ident
 
     cache = ImportCache(Path(cache_dir)) if cache_dir is not None else None
@@ -97,7 +97,7 @@ def import_data(
 def _fingerprint(path: str, progress: Any) -> Any:
     """The file's SHA-256 fingerprint (with progress and Cancel), taken once for the cache lookup
     and the import; ``None`` when the file cannot be read (the import then names the problem)."""
-    from roistudio.core.provenance import SourceInfo
+    from roistudio.core.data.provenance import SourceInfo
 
     try:
         source = SourceInfo.of(path, progress=progress)
@@ -110,8 +110,8 @@ def _fingerprint(path: str, progress: Any) -> Any:
 
 def filter_options(con: Any, mapping: ColumnMapping, table: str = TABLE, limit: int = 200) -> FilterOptions:
     """Distinct values of each segment column and the time column's range (worker thread)."""
+    from roistudio.core.engine.sweep import segment_key_sql
     from roistudio.core.sql import quote_ident
-    from roistudio.core.sweep import segment_key_sql
 
     segments = {}
     for column in mapping.segments:
@@ -198,11 +198,11 @@ class ProjectDocument(QObject):
         The operating threshold (``float`` or ``None`` = flag nobody) changed.
     constraintsChanged(object), filtersChanged(object), viewChanged(str)
     analysisChanged(object)
-        A new :class:`~roistudio.core.analysis.Analysis` (or ``None``) is current.
+        A new :class:`~roistudio.core.engine.analysis.Analysis` (or ``None``) is current.
     analysisFailed(str)
         The sweep failed; one line for the user. The previous analysis stays shown.
     dataLoaded(object)
-        An :class:`~roistudio.core.importer.ImportReport` of the data now in the table.
+        An :class:`~roistudio.core.data.importer.ImportReport` of the data now in the table.
     dataFailed(str)
         Loading the project's data failed (one line).
     sourceChanged(list)
@@ -253,7 +253,7 @@ class ProjectDocument(QObject):
         self._analysis_job: Job | None = None
         # Worker-side caches, keyed by what they depend on: the validation of a mapping under
         # a filter (a payoff edit then only re-aggregates) and the score column the table is
-        # clustered by (see roistudio.core.sweep.cluster_by_score).
+        # clustered by (see roistudio.core.engine.sweep.cluster_by_score).
         self._validation_cache: tuple[tuple, Any] | None = None
         self._clustered: tuple[str, str] | None = None
         self._sums_cache = None  # created with the first sweep: importing DuckDB waits until then
@@ -355,8 +355,8 @@ class ProjectDocument(QObject):
 
     def load_demo(self, on_done=None) -> Job:
         """Import the bundled demo and analyse it with its default mapping and payoff."""
-        from roistudio.core.demo import demo_data_path, demo_defaults
-        from roistudio.core.mapping import ColumnMapping
+        from roistudio.core.data.mapping import ColumnMapping
+        from roistudio.core.project.demo import demo_data_path, demo_defaults
 
         defaults = demo_defaults()
         path = str(demo_data_path())
@@ -393,7 +393,7 @@ class ProjectDocument(QObject):
         """
         from dataclasses import replace
 
-        from roistudio.core.project import load_project
+        from roistudio.core.project.project import load_project
 
         project = load_project(path)  # raises ProjectError with one line
         if relocated and project.sources:
@@ -577,9 +577,9 @@ class ProjectDocument(QObject):
         self.worker.submit(lambda con, _p: filter_options(con, mapping, table), kind="options", on_done=done)
 
     def build_request(self):
-        """The :class:`~roistudio.core.analysis.AnalysisRequest` of the current state (automatic threshold)."""
-        from roistudio.core.analysis import AnalysisRequest
-        from roistudio.core.payoff import parse_payoff
+        """The :class:`~roistudio.core.engine.analysis.AnalysisRequest` of the current state (automatic threshold)."""
+        from roistudio.core.engine.analysis import AnalysisRequest
+        from roistudio.core.payoff.language import parse_payoff
 
         project = self.project
         payoff = parse_payoff(dict(project.payoff), dict(project.parameters), self.columns)
@@ -616,8 +616,8 @@ class ProjectDocument(QObject):
         sums_cache = self._sums_cache
 
         def job(con, progress):
-            from roistudio.core.analysis import analyse
-            from roistudio.core.sweep import cluster_by_score
+            from roistudio.core.engine.analysis import analyse
+            from roistudio.core.engine.sweep import cluster_by_score
 
             if cluster is not None:
                 progress.progress(0.0, "Ordering rows by score for fast re-sweeps")
@@ -627,7 +627,7 @@ class ProjectDocument(QObject):
         def done(analysis: Analysis) -> None:
             from dataclasses import replace
 
-            from roistudio.core.analysis import reread
+            from roistudio.core.engine.analysis import reread
 
             self._validation_cache = (key, analysis.validation)
             if cluster is not None:
@@ -649,7 +649,7 @@ class ProjectDocument(QObject):
         """Apply a constraint edit to the current curves; False if a sweep is needed instead."""
         from dataclasses import replace
 
-        from roistudio.core.analysis import reread
+        from roistudio.core.engine.analysis import reread
 
         base = self.base_analysis
         if base is None or self.analysis_error is not None:
@@ -669,7 +669,7 @@ class ProjectDocument(QObject):
 
     def _publish(self) -> None:
         """Make ``analysis`` the base analysis, read at the user's threshold if there is one."""
-        from roistudio.core.analysis import reread_at
+        from roistudio.core.engine.analysis import reread_at
 
         base = self.base_analysis
         if base is None:
@@ -687,13 +687,13 @@ class ProjectDocument(QObject):
 
 def _new_sums_cache():
     """Per-score column sums for fast payoff edits (used on the worker thread only)."""
-    from roistudio.core.sweep import ColumnSumsCache
+    from roistudio.core.engine.sweep import ColumnSumsCache
 
     return ColumnSumsCache()
 
 
 def _guess_currency(columns) -> str | None:
-    from roistudio.core.mapping import guess_currency  # pandas-free module, but keep start-up lean
+    from roistudio.core.data.mapping import guess_currency  # pandas-free module, but keep start-up lean
 
     return guess_currency(columns)
 

@@ -1,6 +1,6 @@
 """The threshold explorer: the value curve, a slider over it, what the chosen threshold is worth.
 
-Everything shown at a threshold is read off the champion's :class:`~roistudio.core.curve.Curve`
+Everything shown at a threshold is read off the champion's :class:`~roistudio.core.engine.curve.Curve`
 (a binary search or an index, never a query), and a slider move repaints only the operating
 marker (blitting, see :class:`~roistudio.gui.mpl_canvas.MplCanvas`), so moving the slider stays
 interactive on a curve of a million distinct scores.
@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 
 from roistudio.charts import curves as chart_curves
 from roistudio.charts import style as chart_style
-from roistudio.core.analysis import Analysis, ModelResult
-from roistudio.core.curve import Constraints, Curve, CurvePoint
+from roistudio.core.engine.analysis import Analysis, ModelResult
+from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
     ConfusionMatrixWidget,
@@ -76,7 +76,7 @@ class ThresholdExplorer(QWidget):
         The threshold the user moved to (float), or None for "flag nobody". While the slider is
         dragged the signal is coalesced (at most one per ~120 ms, and one on release).
     constraintsChanged(object)
-        A :class:`~roistudio.core.curve.Constraints` ~300 ms after the user's last constraint edit.
+        A :class:`~roistudio.core.engine.curve.Constraints` ~300 ms after the user's last constraint edit.
     """
 
     thresholdChanged = Signal(object)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from roistudio.core.filters import Filters
+from roistudio.core.engine.filters import Filters
 
 __all__ = ["FilterBar", "MultiSelectButton"]
 
@@ -160,7 +160,7 @@ class FilterBar(QWidget):
     Signals
     -------
     filtersChanged(object)
-        A :class:`roistudio.core.filters.Filters`, ~250 ms after the user's last change (so
+        A :class:`roistudio.core.engine.filters.Filters`, ~250 ms after the user's last change (so
         ticking several values starts one analysis, not several). Never emitted by
         :meth:`set_options` or :meth:`set_filters`.
     """

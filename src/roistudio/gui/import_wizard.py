@@ -2,7 +2,7 @@
 
 The import runs on the database worker (the wizard never touches DuckDB itself) with a progress
 bar and a Cancel button; a cancelled import is rolled back by the core, so no partial table is
-left. The mapping page starts from :func:`roistudio.core.mapping.propose_mapping` on the real
+left. The mapping page starts from :func:`roistudio.core.data.mapping.propose_mapping` on the real
 columns and distinct counts; the validation page shows what the core counted: rejected rows with
 their line numbers, label values, unlabelled rows and unusable scores.
 """
@@ -35,16 +35,16 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from roistudio.core.data.mapping import ColumnMapping, is_numeric_type, is_temporal_type
 from roistudio.core.errors import RoiError
-from roistudio.core.mapping import ColumnMapping, is_numeric_type, is_temporal_type
 from roistudio.gui.document import TABLE, ImportResult, import_data
 from roistudio.gui.widgets import error_color
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from roistudio.core.importer import ImportReport
-    from roistudio.core.mapping import ValidationReport
+    from roistudio.core.data.importer import ImportReport
+    from roistudio.core.data.mapping import ValidationReport
     from roistudio.gui.workers import DatabaseWorker, Job
 
 NONE = "(none)"
@@ -134,7 +134,7 @@ class FilePage(QWizardPage):
         return bool(self.path_edit.text().strip())
 
     def validatePage(self) -> bool:  # noqa: N802
-        from roistudio.core.importer import detect_format
+        from roistudio.core.data.importer import detect_format
 
         path = self.path_edit.text().strip()
         if not Path(path).is_file():
@@ -168,7 +168,7 @@ class PreviewPage(QWizardPage):
         layout.addWidget(self.error)
 
     def initializePage(self) -> None:  # noqa: N802
-        from roistudio.core.importer import preview
+        from roistudio.core.data.importer import preview
 
         path = self._wizard.path
         self.setSubTitle(f"The first rows of {Path(path).name}, typed as they will be imported.")
@@ -328,7 +328,7 @@ class MappingPage(QWizardPage):
             combo.currentTextChanged.connect(self.completeChanged)
 
     def initializePage(self) -> None:  # noqa: N802
-        from roistudio.core.mapping import propose_mapping
+        from roistudio.core.data.mapping import propose_mapping
 
         result = self._wizard.import_result
         assert result is not None
@@ -393,7 +393,7 @@ class MappingPage(QWizardPage):
         )
 
     def _load_label_values(self) -> None:
-        from roistudio.core.mapping import label_values
+        from roistudio.core.data.mapping import label_values
         from roistudio.core.sql import quote_ident
 
         label = self.label.currentText()
@@ -456,7 +456,7 @@ class ValidationPage(QWizardPage):
         self._checked = False
 
     def initializePage(self) -> None:  # noqa: N802
-        from roistudio.core.mapping import validate_mapping
+        from roistudio.core.data.mapping import validate_mapping
 
         mapping = self._wizard.mapping()
         table = self._wizard.table
@@ -582,7 +582,7 @@ class ImportWizard(QWizard):
     existing
         Data already imported: show only the mapping and validation pages.
     cache_dir
-        Folder of imports kept between sessions (:mod:`roistudio.core.import_cache`): a file
+        Folder of imports kept between sessions (:mod:`roistudio.core.data.import_cache`): a file
         imported before and unchanged since is attached from there instead of read again.
 
     After ``accepted``, :attr:`import_result` and :meth:`mapping` hold the outcome.

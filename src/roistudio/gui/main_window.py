@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from roistudio import __version__
 from roistudio.core.errors import RoiError
-from roistudio.core.project import PROJECT_SUFFIX, VIEWS
+from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
 from roistudio.gui.document import ProjectDocument
 from roistudio.gui.export_actions import Exporter
 from roistudio.gui.settings import Settings
@@ -567,7 +567,7 @@ class MainWindow(QMainWindow):
             return
 
         def clear(con, _progress):
-            from roistudio.core.import_cache import ImportCache
+            from roistudio.core.data.import_cache import ImportCache
 
             return ImportCache(Path(folder)).clear(con)
 
@@ -635,7 +635,7 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str) -> None:
         """Open a project, a data file or a ``roistudio://`` link."""
-        from roistudio.core.links import is_link
+        from roistudio.core.project.links import is_link
 
         if is_link(path):
             self.open_link(path)
@@ -711,7 +711,7 @@ class MainWindow(QMainWindow):
 
     def _locate_missing_source(self, path: str) -> str | None:
         """If the project's data file is gone, ask where it is now (None: it is where it was)."""
-        from roistudio.core.project import load_project
+        from roistudio.core.project.project import load_project
 
         project = load_project(path)
         if not project.sources or Path(project.sources[0].path).exists():
@@ -786,7 +786,7 @@ class MainWindow(QMainWindow):
     # -- links -----------------------------------------------------------------------------------------
     def current_link(self) -> str | None:
         """The ``roistudio://`` link of what is shown (needs a saved project)."""
-        from roistudio.core.links import ViewLink, encode_link
+        from roistudio.core.project.links import ViewLink, encode_link
 
         if not self.doc.path:
             return None
@@ -816,7 +816,7 @@ class MainWindow(QMainWindow):
         self.open_link(text)
 
     def open_link(self, text: str) -> None:
-        from roistudio.core.links import decode_link
+        from roistudio.core.project.links import decode_link
 
         try:
             link = decode_link(text)

@@ -1,7 +1,7 @@
 """The payoff editor: what each outcome is worth, typed in the payoff language, checked as you type.
 
 Four one-line editors (TP, FP, TN, FN) and a parameter table. Each keystroke re-checks its field
-with :func:`roistudio.core.payoff.check_expression`; an error is shown where it is (a wavy
+with :func:`roistudio.core.payoff.language.check_expression`; an error is shown where it is (a wavy
 underline under the offending name or character) and, in words, in red under the field, exactly
 as the core words it. ``payoffEdited`` fires ~300 ms after the last edit, and only when the whole
 payoff parses, so the shell never starts an analysis on a half-typed expression.
@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from roistudio.core.errors import PayoffError
-from roistudio.core.payoff import ALLOWED_FUNCTIONS, OUTCOMES, check_expression, parse_payoff
-from roistudio.core.presets import PRESETS, apply_preset
+from roistudio.core.payoff.language import ALLOWED_FUNCTIONS, OUTCOMES, check_expression, parse_payoff
+from roistudio.core.payoff.presets import PRESETS, apply_preset
 from roistudio.gui.widgets import error_color
 
 __all__ = ["PayoffEditor"]

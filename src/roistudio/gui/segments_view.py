@@ -2,7 +2,7 @@
 
 "Money lost" is what errors cost in a segment: its perfect-knowledge value (every positive
 flagged, no negative flagged) minus the value achieved at the overall operating threshold (see
-:class:`roistudio.core.analysis.GroupResult`). The table sorts by it, largest first.
+:class:`roistudio.core.engine.analysis.GroupResult`). The table sorts by it, largest first.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from roistudio.charts import breakdown as chart_breakdown
-from roistudio.core.analysis import Analysis, GroupResult
+from roistudio.core.engine.analysis import Analysis, GroupResult
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
     GroupColumn,

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from roistudio.charts import breakdown as chart_breakdown
 from roistudio.charts.breakdown import period_label
-from roistudio.core.analysis import Analysis, GroupResult
+from roistudio.core.engine.analysis import Analysis, GroupResult
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
     GroupColumn,

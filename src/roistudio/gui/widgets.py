@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from roistudio.core.curve import CurvePoint
+from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.money import currency_symbol
 from roistudio.core.money import format_money as core_format_money
 

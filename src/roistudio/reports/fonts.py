@@ -28,7 +28,7 @@ def _candidates() -> list[Path]:
     """Font folders, best first: the app's resources, the source checkout, matplotlib's copy."""
     out: list[Path] = []
     try:
-        from roistudio.core.demo import resources_dir
+        from roistudio.core.project.demo import resources_dir
 
         out.append(resources_dir() / "fonts")
     except (ImportError, DataError):

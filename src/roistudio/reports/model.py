@@ -11,10 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from roistudio import __version__
-from roistudio.core.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
-from roistudio.core.curve import CurvePoint
+from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
+from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
-from roistudio.core.payoff import OUTCOMES
+from roistudio.core.payoff.language import OUTCOMES
 
 # What each outcome means, in the words both reports use.
 OUTCOME_MEANING = {
@@ -171,7 +171,7 @@ def _threshold_text(t: float | None) -> str:
 
 
 def live_breakdown_terms(con, table: str, analysis: Analysis) -> tuple[dict[str, dict], dict | None]:
-    """Aggregates for live segment, trend and comparison formulas (see :mod:`roistudio.core.linear`).
+    """Aggregates for live segment, trend and comparison formulas (see :mod:`roistudio.core.engine.linear`).
 
     Returns
     -------
@@ -179,7 +179,7 @@ def live_breakdown_terms(con, table: str, analysis: Analysis) -> tuple[dict[str,
         ``breakdown name -> group key -> policy -> terms`` (empty when the figures could not be
         split) and the challenger's ``{"best", "common"}`` terms or ``None``.
     """
-    from roistudio.core import linear as live
+    from roistudio.core.engine import linear as live
 
     breakdowns = {f"segment:{column}": groups for column, groups in analysis.segments.items()}
     if analysis.periods:
@@ -204,7 +204,7 @@ def build_report_model(
     Parameters
     ----------
     analysis
-        Result of :func:`roistudio.core.analysis.analyse`.
+        Result of :func:`roistudio.core.engine.analysis.analyse`.
     source
         File facts (name, sha256, rows, rejected rows, date range).
     title, currency
@@ -295,7 +295,7 @@ def build_report_model(
     breakdown_terms: dict[str, dict] = {}
     comparison_terms = None
     if linear and con is not None:
-        from roistudio.core.linear import linear_aggregates as compute_linear
+        from roistudio.core.engine.linear import linear_aggregates as compute_linear
 
         linear_aggregates = compute_linear(con, table, analysis, sweep_indices)
         if linear_aggregates is not None:

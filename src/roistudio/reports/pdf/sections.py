@@ -17,8 +17,8 @@ from reportlab.platypus import (
 
 from roistudio.charts.breakdown import draw_value_by_period, draw_value_by_segment, period_label
 from roistudio.charts.curves import draw_comparison, draw_rates
-from roistudio.core.analysis import GroupResult, ModelResult
-from roistudio.core.curve import CurvePoint
+from roistudio.core.engine.analysis import GroupResult, ModelResult
+from roistudio.core.engine.curve import CurvePoint
 from roistudio.reports.model import OUTCOME_MEANING, ReportModel
 from roistudio.reports.pdf.layout import (
     TEXT_WIDTH,

@@ -13,11 +13,11 @@ Conventions
   name (the parameter's name, or ``p_`` + name when that would read as a cell reference or a
   function).
 - Live formulas: when the payoff is linear in its parameters and the per-parameter aggregates
-  are available (:func:`roistudio.core.linear.linear_aggregates`), the dollar figures of the
+  are available (:func:`roistudio.core.engine.linear.linear_aggregates`), the dollar figures of the
   Summary and of the sweep table are formulas ``constant + sum(parameter * aggregate)`` over
   those names, so changing ``review_cost`` in Excel reprices every policy. So are the segment,
   trend and comparison figures when their aggregates are available too
-  (:func:`roistudio.core.linear.group_terms`, kept in collapsed columns beside each table).
+  (:func:`roistudio.core.engine.linear.group_terms`, kept in collapsed columns beside each table).
   The thresholds stay those of the analysis. Otherwise dollar figures are fixed values and the
   Assumptions sheet says why.
 - Cross-sheet formulas point at a fixed "key policies" block, never at a row of a table, so
@@ -33,7 +33,7 @@ import duckdb
 from openpyxl import Workbook
 
 from roistudio.core.atomic import write_with_atomic
-from roistudio.core.linear import LinearAggregates, linear_aggregates
+from roistudio.core.engine.linear import LinearAggregates, linear_aggregates
 from roistudio.reports.cells import safe_text
 from roistudio.reports.model import ReportModel, live_breakdown_terms
 from roistudio.reports.xlsx.about import add_about_sheet, add_quality_sheet

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from roistudio.core.analysis import PERIOD_BREAKDOWN, GroupResult
+from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, GroupResult
 from roistudio.reports.cells import safe_sheet_name, safe_text
 from roistudio.reports.xlsx.context import SheetContext, linear_formula, write_terms
 from roistudio.reports.xlsx.layout import (
@@ -60,7 +60,7 @@ def _groups_table(
 ) -> tuple[int, int, dict[str, int]]:
     """Write one table of groups; returns (first data row, last data row, column by header).
 
-    With ``terms`` (group key -> policy -> aggregates, see :func:`roistudio.core.linear.group_terms`)
+    With ``terms`` (group key -> policy -> aggregates, see :func:`roistudio.core.engine.linear.group_terms`)
     the dollar columns are live formulas over the Assumptions parameters and aggregate columns
     appended to the table, grouped and collapsed so the table reads as before.
     """

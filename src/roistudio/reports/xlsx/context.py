@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
-from roistudio.core.analysis import PERIOD_BREAKDOWN, ModelResult
-from roistudio.core.curve import Curve, CurvePoint
-from roistudio.core.linear import LinearAggregates
-from roistudio.core.payoff import OUTCOMES
+from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, ModelResult
+from roistudio.core.engine.curve import Curve, CurvePoint
+from roistudio.core.engine.linear import LinearAggregates
+from roistudio.core.payoff.language import OUTCOMES
 from roistudio.reports.model import ReportModel
 from roistudio.reports.xlsx.layout import cell_ref, put_number
 from roistudio.reports.xlsx.style import MAX_SWEEP_ROWS, MUTED_FONT, PLAIN_NUMBER

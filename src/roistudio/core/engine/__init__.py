@@ -1,0 +1,1 @@
+"""The engine: curves, filters, the sweep aggregation, analysis, live-formula aggregates and the JSON contract."""

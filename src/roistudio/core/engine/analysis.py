@@ -1,0 +1,506 @@
+"""One analysis: validate a mapping, sweep every model, pick the operating threshold, break down.
+
+:func:`analyse` is the single entry point the CLI, the reports and the GUI call. It returns an
+:class:`Analysis`, a frozen object holding curves and the points read off them; nothing in it
+touches the database again, so the GUI can read any threshold from it at slider speed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import duckdb
+
+from roistudio.core.data.mapping import ColumnMapping, ValidationReport, validate_mapping
+from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
+from roistudio.core.engine.filters import Filters
+from roistudio.core.engine.sweep import (
+    ColumnSumsCache,
+    ModelSource,
+    SweepQuery,
+    period_key_sql,
+    run_sweep,
+    segment_key_sql,
+)
+from roistudio.core.errors import MappingError
+from roistudio.core.payoff.language import Payoff
+from roistudio.core.progress import Progress
+
+PolicyKind = Literal["optimal", "constrained", "user"]
+PERIOD_BREAKDOWN = "period"
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    """What to analyse.
+
+    Attributes
+    ----------
+    threshold, use_threshold
+        With ``use_threshold`` the operating threshold is ``threshold`` as the user set it
+        (``None`` = flag nobody). Otherwise it is the constrained optimum when constraints are
+        given, else the free optimum.
+    at
+        Extra thresholds to report (``--at``).
+    period
+        ``day``/``week``/``month``/``quarter``/``year`` breakdown on the mapping's time column.
+    """
+
+    mapping: ColumnMapping
+    payoff: Payoff
+    constraints: Constraints = field(default_factory=Constraints)
+    threshold: float | None = None
+    use_threshold: bool = False
+    at: tuple[float, ...] = ()
+    period: str | None = None
+    filters: Filters = field(default_factory=Filters)
+
+
+@dataclass(frozen=True, eq=False)
+class ModelResult:
+    """One model's curve and the policies read off it."""
+
+    name: str
+    score_column: str
+    curve: Curve
+    optimum: CurvePoint
+    constrained: CurvePoint | None
+    operating: CurvePoint
+    at: tuple[CurvePoint, ...]
+    break_even: tuple[float, ...]
+
+    @property
+    def flag_nobody(self) -> CurvePoint:
+        return self.curve.flag_nobody()
+
+    @property
+    def flag_everyone(self) -> CurvePoint:
+        return self.curve.flag_everyone()
+
+    @property
+    def better_baseline(self) -> CurvePoint:
+        return self.curve.better_baseline()
+
+    @property
+    def value_of_model(self) -> float:
+        """Value at the operating threshold minus the better baseline."""
+        return self.operating.value - self.better_baseline.value
+
+    @property
+    def perfect_value(self) -> float:
+        """Value with perfect knowledge: every positive flagged, no negative flagged."""
+        return float(self.curve.tp_value[-1]) + self.curve.tn_value_total
+
+    @property
+    def savings(self) -> float | None:
+        """Cost-sensitive savings: 1 - cost(model) / min(cost(flag nobody), cost(flag everyone)).
+
+        Costs are negated values. ``None`` when the better baseline costs nothing or gains money
+        (the ratio is then meaningless).
+        """
+        best_baseline_cost = -self.better_baseline.value
+        if best_baseline_cost <= 0:
+            return None
+        return 1.0 - (-self.operating.value) / best_baseline_cost
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "score_column": self.score_column,
+            "optimal": self.optimum.to_dict(),
+            "operating": self.operating.to_dict(),
+            "constrained": None if self.constrained is None else self.constrained.to_dict(),
+            "at": [p.to_dict() for p in self.at],
+            "baselines": baselines_dict(self),
+            "break_even": list(self.break_even),
+            "value_of_model": self.value_of_model,
+            "savings": self.savings,
+        }
+
+
+def baselines_dict(model: ModelResult) -> dict:
+    nobody, everyone = model.flag_nobody, model.flag_everyone
+    better = model.better_baseline
+    return {
+        "flag_nobody": {"value": nobody.value},
+        "flag_everyone": {"value": everyone.value, "threshold": everyone.threshold},
+        "better": "flag_nobody" if better.index == 0 else "flag_everyone",
+        "optimal_vs_flag_nobody": model.optimum.value - nobody.value,
+        "optimal_vs_flag_everyone": model.optimum.value - everyone.value,
+        "operating_vs_flag_nobody": model.operating.value - nobody.value,
+        "operating_vs_flag_everyone": model.operating.value - everyone.value,
+    }
+
+
+@dataclass(frozen=True, eq=False)
+class GroupResult:
+    """One segment value or one period, read at the overall operating threshold.
+
+    ``money_lost`` is what errors cost at that threshold: the perfect-knowledge value minus the
+    value achieved (missed positives and false alarms, in money).
+    """
+
+    key: str
+    curve: Curve
+    operating: CurvePoint
+    optimum: CurvePoint
+    challenger_operating: CurvePoint | None = None
+    challenger_optimum: CurvePoint | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.curve.rows
+
+    @property
+    def positives(self) -> int:
+        return self.curve.positives
+
+    @property
+    def unlabeled(self) -> int:
+        return self.curve.unlabeled
+
+    @property
+    def fully_unlabeled(self) -> bool:
+        """True when no row of this group has a label yet (e.g. the latest month)."""
+        return self.curve.rows == 0 and self.curve.unlabeled > 0
+
+    @property
+    def perfect_value(self) -> float:
+        return float(self.curve.tp_value[-1]) + self.curve.tn_value_total
+
+    @property
+    def money_lost(self) -> float:
+        return self.perfect_value - self.operating.value
+
+    def to_dict(self) -> dict:
+        out = {
+            "key": self.key,
+            "rows": self.rows,
+            "positives": self.positives,
+            "unlabeled": self.unlabeled,
+            "labels_known": not self.fully_unlabeled,
+            "value": self.operating.value,
+            "money_lost": self.money_lost,
+            "perfect_value": self.perfect_value,
+            "flagged": self.operating.flagged,
+            "flagged_unlabeled": self.operating.flagged_unlabeled,
+            "precision": self.operating.precision,
+            "recall": self.operating.recall,
+            "tp": self.operating.tp,
+            "fp": self.operating.fp,
+            "tn": self.operating.tn,
+            "fn": self.operating.fn,
+            "best_threshold": self.optimum.threshold,
+            "best_value": self.optimum.value,
+        }
+        if self.challenger_operating is not None:
+            out["challenger_value"] = self.challenger_operating.value
+            out["challenger_best_value"] = self.challenger_optimum.value if self.challenger_optimum else None
+        return out
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Champion vs challenger on the same rows."""
+
+    champion: ModelResult
+    challenger: ModelResult
+    periods_with_labels: int
+
+    @property
+    def common_threshold(self) -> float | None:
+        """The champion's operating threshold, applied to both models."""
+        return self.champion.operating.threshold
+
+    @property
+    def challenger_at_common(self) -> CurvePoint:
+        return self.challenger.curve.at(self.common_threshold)
+
+    @property
+    def difference_at_best(self) -> float:
+        """Challenger minus champion, each at its own best threshold."""
+        return self.challenger.optimum.value - self.champion.optimum.value
+
+    @property
+    def difference_at_common(self) -> float:
+        return self.challenger_at_common.value - self.champion.operating.value
+
+    @property
+    def difference_per_period_at_best(self) -> float | None:
+        if not self.periods_with_labels:
+            return None
+        return self.difference_at_best / self.periods_with_labels
+
+    def to_dict(self) -> dict:
+        return {
+            "champion": self.champion.name,
+            "challenger": self.challenger.name,
+            "champion_best": self.champion.optimum.to_dict(),
+            "challenger_best": self.challenger.optimum.to_dict(),
+            "difference_at_best": self.difference_at_best,
+            "common_threshold": self.common_threshold,
+            "champion_at_common": self.champion.operating.to_dict(),
+            "challenger_at_common": self.challenger_at_common.to_dict(),
+            "difference_at_common": self.difference_at_common,
+            "periods_with_labels": self.periods_with_labels,
+            "difference_per_period_at_best": self.difference_per_period_at_best,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """The result of :func:`analyse`: everything the CLI, reports and GUI show."""
+
+    request: AnalysisRequest
+    table: str
+    validation: ValidationReport
+    champion: ModelResult
+    challenger: ModelResult | None
+    models: dict[str, ModelResult]
+    policy: PolicyKind
+    segments: dict[str, tuple[GroupResult, ...]]
+    periods: tuple[GroupResult, ...]
+    excluded_rows: int
+
+    @property
+    def comparison(self) -> Comparison | None:
+        if self.challenger is None:
+            return None
+        labelled = sum(1 for p in self.periods if not p.fully_unlabeled) if self.periods else 0
+        return Comparison(self.champion, self.challenger, labelled)
+
+    @property
+    def operating(self) -> CurvePoint:
+        return self.champion.operating
+
+    @property
+    def rows(self) -> int:
+        """Rows analysed (after filters), labelled or not, excluding rows with unusable scores."""
+        return self.champion.curve.rows + self.champion.curve.unlabeled
+
+    def policy_description(self) -> str:
+        """Why the operating threshold is what it is, in words."""
+        if self.policy == "user":
+            return "set by the analyst"
+        if self.policy == "constrained":
+            return f"best threshold under the constraints ({self.request.constraints.describe()})"
+        return "the threshold with the highest value"
+
+
+def _sources(mapping: ColumnMapping, validation: ValidationReport) -> list[ModelSource]:
+    if mapping.challenger_score:
+        return [
+            ModelSource(mapping.score, mapping.score),
+            ModelSource(mapping.challenger_score, mapping.challenger_score),
+        ]
+    if mapping.model:
+        if not validation.models:
+            raise MappingError(f"model column '{mapping.model}' has no values")
+        champion = mapping.champion or validation.models[0]
+        others = [m for m in validation.models if m != champion]
+        return [ModelSource(name, mapping.score, mapping.model, name) for name in [champion, *others]]
+    return [ModelSource(mapping.score, mapping.score)]
+
+
+def _policy_kind(request: AnalysisRequest) -> PolicyKind:
+    """Why the operating threshold is what it is: set by the user, constrained or optimal."""
+    if request.use_threshold:
+        return "user"
+    return "optimal" if request.constraints.is_empty() else "constrained"
+
+
+def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest) -> ModelResult:
+    optimum = curve.optimum()
+    constrained = None if request.constraints.is_empty() else curve.constrained_optimum(request.constraints)
+    if request.use_threshold:
+        operating = curve.at(request.threshold)
+    elif constrained is not None:
+        operating = constrained
+    elif not request.constraints.is_empty():
+        operating = curve.flag_nobody()
+    else:
+        operating = optimum
+    return ModelResult(
+        name=name,
+        score_column=column,
+        curve=curve,
+        optimum=optimum,
+        constrained=constrained,
+        operating=operating,
+        at=tuple(curve.at(t) for t in request.at),
+        break_even=tuple(curve.break_even_thresholds()),
+    )
+
+
+def analyse(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    request: AnalysisRequest,
+    *,
+    progress: Progress | None = None,
+    validation: ValidationReport | None = None,
+    cache: ColumnSumsCache | None = None,
+) -> Analysis:
+    """Validate, sweep every model with all breakdowns in one pass, and read off the policies.
+
+    Parameters
+    ----------
+    con
+        Connection owning ``table``.
+    table
+        Table or view of the prediction export.
+    request
+        Mapping, payoff, constraints, operating threshold, breakdowns and filters.
+    progress
+        Optional progress/cancel object (see :mod:`roistudio.core.progress`).
+    validation
+        The validation report of an earlier call with the same table, mapping and filters.
+        Passing it skips the validation queries: a payoff or constraint change re-runs only
+        the aggregation.
+    cache
+        Column sums kept between calls on the same table (the app keeps one per open project):
+        a payoff edit with a payoff affine in the row's columns then needs no scan at all. Create
+        a new cache whenever the table's content changes.
+
+    Raises
+    ------
+    MappingError, PayoffError
+        With one line naming the problem (bad column, labels, scores or payoff rows).
+    """
+    mapping = request.mapping
+    if request.period and not mapping.timestamp:
+        raise MappingError(f"a breakdown by {request.period} needs a time column (--time COL)")
+    where_sql, where_params = request.filters.to_sql(mapping.timestamp)
+    if progress is not None:
+        progress.progress(0.0, "Checking the data")
+    if validation is None:
+        validation = validate_mapping(con, table, mapping, where_sql=where_sql, where_params=where_params)
+    validation.raise_for_problems()
+    label_sql, label_params = validation.label.condition_sql()
+
+    breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
+    if request.period:
+        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(mapping.timestamp, request.period)
+    sources = _sources(mapping, validation)
+    query = SweepQuery(
+        table=table,
+        label_sql=label_sql,
+        label_params=label_params,
+        payoff=request.payoff,
+        where_sql=where_sql,
+        where_params=where_params,
+        raw_scores=mapping.raw_scores,
+        breakdowns=breakdowns,
+    )
+    result = run_sweep(con, query, sources, progress=progress, cache=cache)
+
+    champion_src = sources[0]
+    champion = _model_result(
+        champion_src.name, champion_src.score_column, result.overall[champion_src.name], request
+    )
+    models = {champion.name: champion}
+    for src in sources[1:]:
+        models[src.name] = _model_result(src.name, src.score_column, result.overall[src.name], request)
+    challenger = models[sources[1].name] if len(sources) > 1 else None
+    policy = _policy_kind(request)
+
+    def groups(name: str) -> tuple[GroupResult, ...]:
+        champ_curves = result.by[name][champion.name]
+        chall_curves = result.by[name][challenger.name] if challenger is not None else {}
+        threshold = champion.operating.threshold
+        out = []
+        for key, curve in champ_curves.items():
+            other = chall_curves.get(key)
+            out.append(
+                GroupResult(
+                    key=key,
+                    curve=curve,
+                    operating=curve.at(threshold),
+                    optimum=curve.optimum(),
+                    challenger_operating=None if other is None else other.at(challenger.operating.threshold),
+                    challenger_optimum=None if other is None else other.optimum(),
+                )
+            )
+        return tuple(out)
+
+    segments = {
+        s: tuple(sorted(groups(f"segment:{s}"), key=lambda g: (-g.money_lost, g.key)))
+        for s in mapping.segments
+    }
+    periods = tuple(sorted(groups(PERIOD_BREAKDOWN), key=lambda g: g.key)) if request.period else ()
+    excluded = 0
+    if mapping.exclude_bad_scores:
+        # Separate score columns share their rows, so the rows left out are exactly those not on
+        # the champion's curve; with a model column each model has its own rows.
+        analysed = champion.curve.rows + champion.curve.unlabeled
+        excluded = (
+            max((s.bad for s in validation.scores), default=0)
+            if mapping.model
+            else validation.rows - analysed
+        )
+    return Analysis(
+        request=request,
+        table=table,
+        validation=validation,
+        champion=champion,
+        challenger=challenger,
+        models=models,
+        policy=policy,
+        segments=segments,
+        periods=periods,
+        excluded_rows=excluded,
+    )
+
+
+def reread(analysis: Analysis, request: AnalysisRequest) -> Analysis:
+    """The same curves read under a new operating policy, without any query.
+
+    ``request`` may differ from ``analysis.request`` only in ``threshold``, ``use_threshold``,
+    ``constraints`` and ``at``: those are read off the existing curves (binary searches). The
+    GUI calls this on slider moves and constraint edits.
+
+    Raises
+    ------
+    ValueError
+        When the request changes anything that needs a new sweep (mapping, payoff, filters...).
+    """
+    old = analysis.request
+    same = (old.mapping, old.payoff, old.period, old.filters.to_dict()) == (
+        request.mapping, request.payoff, request.period, request.filters.to_dict(),
+    )  # fmt: skip
+    if not same:
+        raise ValueError(
+            "reread() only changes the threshold, constraints or asked thresholds; run analyse()"
+        )
+    champion_name = analysis.champion.name
+    champion = _model_result(champion_name, analysis.champion.score_column, analysis.champion.curve, request)
+    models = {champion_name: champion}
+    for name, m in analysis.models.items():
+        if name != champion_name:
+            models[name] = _model_result(name, m.score_column, m.curve, request)
+    challenger = models[analysis.challenger.name] if analysis.challenger else None
+    threshold = champion.operating.threshold
+
+    def regroup(groups: tuple[GroupResult, ...]) -> tuple[GroupResult, ...]:
+        return tuple(
+            GroupResult(
+                g.key, g.curve, g.curve.at(threshold), g.optimum, g.challenger_operating, g.challenger_optimum
+            )
+            for g in groups
+        )
+
+    segments = {
+        s: tuple(sorted(regroup(gs), key=lambda g: (-g.money_lost, g.key)))
+        for s, gs in analysis.segments.items()
+    }
+    policy = _policy_kind(request)
+    return Analysis(
+        request, analysis.table, analysis.validation, champion, challenger, models, policy,
+        segments, regroup(analysis.periods), analysis.excluded_rows,
+    )  # fmt: skip
+
+
+def reread_at(analysis: Analysis, threshold: float | None) -> Analysis:
+    """The same analysis with a user-set operating threshold, read off the existing curves."""
+    return reread(analysis, replace(analysis.request, threshold=threshold, use_threshold=True))

@@ -1,0 +1,1 @@
+"""Project files, roistudio:// links, the bundled demo."""

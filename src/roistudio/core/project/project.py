@@ -1,0 +1,311 @@
+"""Project files (``.roiproj``): versioned JSON holding everything needed to redo an analysis.
+
+A project stores *where the data came from* (path and fingerprint of each source file), never
+the data itself: the DuckDB database is a cache that is rebuilt from the sources. It also stores
+the mapping, the payoff (expressions, parameters and their ranges), the operating threshold,
+constraints, filters, breakdown period and the view that was open.
+
+Conventions
+-----------
+- ``schema_version`` is an integer. :data:`MIGRATIONS` maps a version to a function that turns a
+  document of that version into one of the next version, so old files keep loading. Files written
+  by a newer app are refused with a one-line message, never half-read.
+- Source paths are stored twice: relative to the project file (so a folder holding the project and
+  its data can be moved or shared) and absolute (the fallback). Loading resolves the relative path
+  first.
+- Writes go through :mod:`roistudio.core.atomic`; a failed save leaves the previous file intact.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from roistudio.core.atomic import write_text_atomic
+from roistudio.core.data.provenance import SourceInfo
+from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.filters import Filters
+from roistudio.core.errors import ProjectError
+
+if TYPE_CHECKING:
+    # Imported where used: the mapping module loads DuckDB, which the GUI defers past its first paint.
+    from roistudio.core.data.mapping import ColumnMapping
+
+SCHEMA_VERSION = 1
+FORMAT_MARKER = "model-roi-studio-project"
+PROJECT_SUFFIX = ".roiproj"
+VIEWS = ("data", "payoff", "threshold", "comparison", "segments", "trends")
+DEFAULT_VIEW = "threshold"
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One data file of a project: its fingerprint and the DuckDB table it is imported into.
+
+    Attributes
+    ----------
+    info
+        Absolute path, name, size, SHA-256 and modification time of the file.
+    table
+        Name of the DuckDB table the file is imported into.
+    """
+
+    info: SourceInfo
+    table: str = "data"
+
+    @property
+    def path(self) -> str:
+        return self.info.path
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+
+@dataclass(frozen=True)
+class Project:
+    """The state of one analysis, as saved in a ``.roiproj`` file.
+
+    Attributes
+    ----------
+    sources
+        Data files (the first one is the analysed table).
+    mapping
+        Column roles; ``None`` until the user has mapped the data.
+    payoff, parameters, ranges
+        Payoff expression per outcome (``tp``, ``fp``, ``tn``, ``fn``), parameter values, and
+        the (low, high) range of each parameter for sensitivity analysis.
+    threshold, threshold_user_set
+        The operating threshold. Unless ``threshold_user_set``, it is recomputed (optimum) on
+        load and ``threshold`` is only informative. ``None`` with ``threshold_user_set`` means
+        "flag nobody".
+    """
+
+    sources: tuple[DataSource, ...] = ()
+    mapping: ColumnMapping | None = None
+    payoff: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, float] = field(default_factory=dict)
+    ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    currency: str = "USD"
+    title: str = "Model value report"
+    threshold: float | None = None
+    threshold_user_set: bool = False
+    constraints: Constraints = field(default_factory=Constraints)
+    filters: Filters = field(default_factory=Filters)
+    period: str | None = None
+    view: str = DEFAULT_VIEW
+
+    def with_changes(self, **changes) -> Project:
+        return replace(self, **changes)
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+def _relative(path: str, folder: Path) -> str | None:
+    try:
+        return Path(os.path.relpath(path, folder)).as_posix()
+    except ValueError:  # another drive on Windows: no relative path exists
+        return None
+
+
+def project_to_dict(project: Project, project_path: str | os.PathLike[str] | None = None) -> dict:
+    """The JSON document of ``project``; source paths are made relative to ``project_path``'s folder."""
+    folder = Path(project_path).resolve().parent if project_path is not None else None
+    sources = []
+    for src in project.sources:
+        entry = src.info.to_dict() | {"table": src.table}
+        entry["relative_path"] = _relative(src.info.path, folder) if folder is not None else None
+        sources.append(entry)
+    return {
+        "format": FORMAT_MARKER,
+        "schema_version": SCHEMA_VERSION,
+        "title": project.title,
+        "currency": project.currency,
+        "sources": sources,
+        "mapping": project.mapping.to_dict() if project.mapping is not None else None,
+        "payoff": {
+            "expressions": dict(project.payoff),
+            "parameters": {k: float(v) for k, v in project.parameters.items()},
+            "ranges": {k: [float(lo), float(hi)] for k, (lo, hi) in project.ranges.items()},
+        },
+        "threshold": {"value": project.threshold, "user_set": project.threshold_user_set},
+        "constraints": project.constraints.to_dict(),
+        "filters": project.filters.to_dict(),
+        "period": project.period,
+        "view": project.view,
+    }
+
+
+def save_project(project: Project, path: str | os.PathLike[str]) -> None:
+    """Write ``project`` to ``path`` atomically as indented JSON.
+
+    Raises
+    ------
+    ProjectError
+        When the file cannot be written (one line naming the file and the reason).
+    """
+    text = json.dumps(project_to_dict(project, path), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    try:
+        write_text_atomic(path, text)
+    except OSError as exc:
+        raise ProjectError(f"{path}: cannot save the project: {exc.strerror or exc}") from exc
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def _migrate_v0(doc: dict) -> dict:
+    """v0 (before versioning): one ``source``, flat payoff keys and a bare threshold number."""
+    out = {k: v for k, v in doc.items() if k not in ("source", "payoff", "parameters", "threshold")}
+    source = doc.get("source")
+    out["sources"] = [source] if source else []
+    out["payoff"] = {
+        "expressions": doc.get("payoff") or {},
+        "parameters": doc.get("parameters") or {},
+        "ranges": {},
+    }
+    threshold = doc.get("threshold")
+    out["threshold"] = {"value": threshold, "user_set": threshold is not None}
+    out["format"] = FORMAT_MARKER
+    out["schema_version"] = 1
+    return out
+
+
+# from_version -> function returning the document at from_version + 1.
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _migrate_v0}
+
+
+def migrate(doc: dict, name: str) -> dict:
+    """Bring a project document up to :data:`SCHEMA_VERSION`, one migration at a time."""
+    version = doc.get("schema_version", 0)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise ProjectError(
+            f"{name}: not a Model ROI Studio project (schema_version {version!r} is not a version)"
+        )
+    if version > SCHEMA_VERSION:
+        raise ProjectError(
+            f"{name}: was written by a newer version (schema {version}); this app reads up to {SCHEMA_VERSION}"
+        )
+    while version < SCHEMA_VERSION:
+        doc = MIGRATIONS[version](doc)
+        version = doc["schema_version"]
+    return doc
+
+
+def _number(value: object, what: str, name: str, *, optional: bool = True) -> float | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ProjectError(f"{name}: {what} must be a number, not {value!r}")
+    return float(value)
+
+
+def _source(entry: object, folder: Path, name: str) -> DataSource:
+    if not isinstance(entry, dict):
+        raise ProjectError(f"{name}: a data source must be an object, not {entry!r}")
+    try:
+        info = SourceInfo.from_dict(entry)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ProjectError(f"{name}: a data source lacks {exc}") from exc
+    relative = entry.get("relative_path")
+    # Prefer the file beside the project (the folder may have moved), else the absolute path.
+    if relative:
+        candidate = (folder / relative).resolve()
+        if candidate.exists() or not Path(info.path).exists():
+            info = replace(info, path=str(candidate))
+    return DataSource(info, str(entry.get("table") or "data"))
+
+
+def project_from_dict(doc: Mapping, project_path: str | os.PathLike[str]) -> Project:
+    """Build a :class:`Project` from a current-version document (see :func:`migrate`)."""
+    from roistudio.core.data.mapping import PERIODS, ColumnMapping
+
+    name = str(project_path)
+    folder = Path(project_path).resolve().parent
+    try:
+        mapping = ColumnMapping.from_dict(doc["mapping"]) if doc.get("mapping") else None
+    except TypeError as exc:
+        raise ProjectError(f"{name}: the column mapping is incomplete ({exc})") from exc
+    payoff = doc.get("payoff") or {}
+    expressions = {str(k): str(v) for k, v in (payoff.get("expressions") or {}).items()}
+    parameters = {str(k): _number(v, f"parameter '{k}'", name, optional=False) for k, v in
+                  (payoff.get("parameters") or {}).items()}  # fmt: skip
+    ranges: dict[str, tuple[float, float]] = {}
+    for key, pair in (payoff.get("ranges") or {}).items():
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise ProjectError(f"{name}: the range of parameter '{key}' must be [low, high], not {pair!r}")
+        low = _number(pair[0], f"the range of parameter '{key}'", name, optional=False)
+        high = _number(pair[1], f"the range of parameter '{key}'", name, optional=False)
+        ranges[str(key)] = (low, high)
+    threshold = doc.get("threshold") or {}
+    period = doc.get("period")
+    if period is not None and period not in PERIODS:
+        raise ProjectError(f"{name}: unknown period {period!r}; use {', '.join(PERIODS)}")
+    view = doc.get("view") or DEFAULT_VIEW
+    return Project(
+        sources=tuple(_source(s, folder, name) for s in doc.get("sources") or ()),
+        mapping=mapping,
+        payoff=expressions,
+        parameters=parameters,
+        ranges=ranges,
+        currency=str(doc.get("currency") or "USD"),
+        title=str(doc.get("title") or "Model value report"),
+        threshold=_number(threshold.get("value"), "the threshold", name),
+        threshold_user_set=bool(threshold.get("user_set", False)),
+        constraints=Constraints.from_dict(doc.get("constraints") or {}),
+        filters=Filters.from_dict(doc.get("filters")),
+        period=period,
+        view=view if view in VIEWS else DEFAULT_VIEW,
+    )
+
+
+def load_project(path: str | os.PathLike[str]) -> Project:
+    """Read a ``.roiproj`` file, migrating older schema versions.
+
+    Raises
+    ------
+    ProjectError
+        One line naming the file: missing, unreadable, not JSON (with the line), not a project,
+        or written by a newer version of the app.
+    """
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ProjectError(f"{name}: project file not found") from exc
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"{name}: not a Model ROI Studio project (not UTF-8 text)") from exc
+    except OSError as exc:
+        raise ProjectError(f"{name}: cannot read the project: {exc.strerror or exc}") from exc
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ProjectError(
+            f"{name}: not a Model ROI Studio project (invalid JSON at line {exc.lineno})"
+        ) from exc
+    if not isinstance(doc, dict):
+        raise ProjectError(f"{name}: not a Model ROI Studio project (the JSON is not an object)")
+    marked = doc.get("format") == FORMAT_MARKER
+    # A v0 file has no marker; it is recognised by its keys.
+    legacy = "schema_version" not in doc and ("mapping" in doc or "payoff" in doc)
+    if not marked and not legacy:
+        raise ProjectError(f"{name}: not a Model ROI Studio project (no project marker)")
+    doc = migrate(doc, name)
+    try:
+        return project_from_dict(doc, path)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ProjectError(f"{name}: the project file is damaged ({exc})") from exc
+
+
+def source_changed(project: Project) -> list[str]:
+    """Names of the project's data files that are missing or differ from their saved fingerprint.
+
+    The size is compared first, so a changed file is usually spotted without hashing it.
+    """
+    return [src.name for src in project.sources if not src.info.matches()]

@@ -1,0 +1,172 @@
+"""Project files: round trip, relative source paths, migrations and the exact error lines."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from roistudio.core.data.mapping import ColumnMapping
+from roistudio.core.data.provenance import SourceInfo
+from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.filters import Filters
+from roistudio.core.errors import ProjectError
+from roistudio.core.project.project import (
+    SCHEMA_VERSION,
+    DataSource,
+    Project,
+    load_project,
+    save_project,
+    source_changed,
+)
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    path = tmp_path / "data" / "preds.csv"
+    path.parent.mkdir()
+    path.write_text("score,label\n0.9,1\n0.2,0\n", encoding="utf-8")
+    return path
+
+
+def _project(data_file) -> Project:
+    return Project(
+        sources=(DataSource(SourceInfo.of(data_file)),),
+        mapping=ColumnMapping("score", "label", positive="1", segments=("region",), money=("amount",)),
+        payoff={"tp": "amount - review", "fp": "-review", "tn": "0", "fn": "-amount"},
+        parameters={"review": 4.5},
+        ranges={"review": (2.0, 8.0)},
+        currency="EUR",
+        title="Fraud review",
+        threshold=0.42,
+        threshold_user_set=True,
+        constraints=Constraints(max_flagged=500, min_precision=0.3),
+        filters=Filters({"region": ("north", "south")}, start="2026-01-01", end=None),
+        period="month",
+        view="segments",
+    )
+
+
+def test_save_and_load_give_the_same_project(tmp_path, data_file):
+    project = _project(data_file)
+    target = tmp_path / "analysis.roiproj"
+    save_project(project, target)
+    assert load_project(target) == project
+    doc = json.loads(target.read_text(encoding="utf-8"))
+    assert doc["schema_version"] == SCHEMA_VERSION
+    assert doc["sources"][0]["relative_path"] == "data/preds.csv"
+    assert doc["sources"][0]["sha256"] == project.sources[0].info.sha256
+
+
+def test_flag_nobody_threshold_survives_a_round_trip(tmp_path, data_file):
+    project = _project(data_file).with_changes(threshold=None, threshold_user_set=True)
+    save_project(project, tmp_path / "p.roiproj")
+    loaded = load_project(tmp_path / "p.roiproj")
+    assert loaded.threshold is None and loaded.threshold_user_set
+
+
+def test_moving_the_folder_finds_the_data_beside_the_project(tmp_path, data_file):
+    save_project(_project(data_file), tmp_path / "p.roiproj")
+    moved = tmp_path.parent / (tmp_path.name + "_moved")
+    shutil.copytree(tmp_path, moved)
+    shutil.rmtree(tmp_path / "data")
+    loaded = load_project(moved / "p.roiproj")
+    assert loaded.sources[0].path == str((moved / "data" / "preds.csv").resolve())
+    assert source_changed(loaded) == []
+    shutil.rmtree(moved)
+
+
+def test_source_changed_names_edited_and_missing_files(tmp_path, data_file):
+    project = _project(data_file)
+    assert source_changed(project) == []
+    data_file.write_text("score,label\n0.9,1\n0.3,0\n", encoding="utf-8")  # same size, new content
+    assert source_changed(project) == ["preds.csv"]
+    data_file.unlink()
+    assert source_changed(project) == ["preds.csv"]
+
+
+def test_a_v0_file_without_schema_version_is_migrated(tmp_path):
+    (tmp_path / "old.roiproj").write_text(
+        json.dumps(
+            {
+                "source": {
+                    "path": "/nowhere/x.csv",
+                    "name": "x.csv",
+                    "size": 10,
+                    "sha256": "ab",
+                    "modified": "t",
+                },
+                "mapping": {"score": "p", "label": "y"},
+                "payoff": {"tp": "10", "fp": "-1", "tn": "0", "fn": "-10"},
+                "parameters": {"k": 2},
+                "threshold": 0.5,
+            }
+        ),
+        encoding="utf-8",
+    )
+    project = load_project(tmp_path / "old.roiproj")
+    assert project.sources[0].name == "x.csv"
+    assert project.mapping == ColumnMapping("p", "y")
+    assert project.payoff["fn"] == "-10"
+    assert project.parameters == {"k": 2.0}
+    assert (project.threshold, project.threshold_user_set) == (0.5, True)
+
+
+def test_invalid_json_names_the_line(tmp_path):
+    path = tmp_path / "project.roiproj"
+    path.write_text('{\n  "schema_version": 1,\n  "title": oops\n}\n', encoding="utf-8")
+    with pytest.raises(ProjectError) as err:
+        load_project(path)
+    assert str(err.value) == f"{path}: not a Model ROI Studio project (invalid JSON at line 3)"
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "project.roiproj"
+    path.write_text(json.dumps({"format": "model-roi-studio-project", "schema_version": 7}), encoding="utf-8")
+    with pytest.raises(ProjectError) as err:
+        load_project(path)
+    assert str(err.value) == f"{path}: was written by a newer version (schema 7); this app reads up to 1"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [("[1, 2]", "the JSON is not an object"), ('{"hello": 1}', "no project marker")],
+)
+def test_other_json_is_not_a_project(tmp_path, content, reason):
+    path = tmp_path / "x.roiproj"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ProjectError, match=rf"not a Model ROI Studio project \({reason}\)$"):
+        load_project(path)
+
+
+def test_bad_parameter_value_is_named(tmp_path, data_file):
+    path = tmp_path / "p.roiproj"
+    save_project(_project(data_file), path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["payoff"]["parameters"]["review"] = "cheap"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ProjectError) as err:
+        load_project(path)
+    assert str(err.value) == f"{path}: parameter 'review' must be a number, not 'cheap'"
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ProjectError, match=r"missing\.roiproj: project file not found$"):
+        load_project(tmp_path / "missing.roiproj")
+
+
+def test_failed_save_keeps_the_old_file(tmp_path, data_file, monkeypatch):
+    path = tmp_path / "p.roiproj"
+    save_project(_project(data_file), path)
+    before = path.read_bytes()
+    import roistudio.core.atomic as atomic
+
+    def boom(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "replace", boom)
+    with pytest.raises(ProjectError, match="cannot save the project: No space left on device"):
+        save_project(_project(data_file).with_changes(title="new"), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".p.roiproj")] == []
