@@ -10,6 +10,7 @@ their line numbers, label values, unlabelled rows and unusable scores.
 from __future__ import annotations
 
 import numbers
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,10 +96,29 @@ class FrameModel(QAbstractTableModel):
         return str(section + 1)
 
 
-class FilePage(QWizardPage):
+class _Page(QWizardPage):
+    """A wizard page that reaches its wizard through a weak reference.
+
+    A strong one (page -> wizard -> page) would put the whole widget tree in a reference cycle
+    that only Python's cyclic collector frees, and that collector runs on whichever thread
+    happens to allocate, the database worker included: Qt widgets must never be finalised
+    there. The wizard owns its pages (``addPage``); the pages only look it up.
+    """
+
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
-        self._wizard = wizard
+        self._wizard_ref = weakref.ref(wizard)
+
+    @property
+    def _wizard(self) -> ImportWizard:
+        wizard = self._wizard_ref()
+        assert wizard is not None, "the wizard is gone"
+        return wizard
+
+
+class FilePage(_Page):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
         self.setTitle("Choose a prediction export")
         self.setSubTitle(
             "CSV, TSV, Parquet or Excel; one row per prediction, with the score and the actual outcome."
@@ -149,12 +169,11 @@ class FilePage(QWizardPage):
         return True
 
 
-class PreviewPage(QWizardPage):
+class PreviewPage(_Page):
     def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__()
-        self._wizard = wizard
+        super().__init__(wizard)
         self.setTitle("Preview")
-        self.model = FrameModel()
+        self.model = FrameModel(parent=self)  # owned by the page: deleted with it, on the GUI thread
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAlternatingRowColors(True)
@@ -183,12 +202,11 @@ class PreviewPage(QWizardPage):
             self.table.resizeColumnsToContents()
 
 
-class ImportPage(QWizardPage):
+class ImportPage(_Page):
     """Runs the import on the worker; Next is enabled once it is done."""
 
     def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__()
-        self._wizard = wizard
+        super().__init__(wizard)
         self.setTitle("Import")
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
@@ -230,6 +248,7 @@ class ImportPage(QWizardPage):
             on_error=self._failed,
             on_cancel=self._cancelled,
             on_progress=self._progress,
+            owner=self,
         )
 
     def cancel(self) -> None:
@@ -276,12 +295,11 @@ def _checklist() -> QListWidget:
     return widget
 
 
-class MappingPage(QWizardPage):
+class MappingPage(_Page):
     """Which column is the score, the label, the challenger... starting from the core's proposal."""
 
     def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__()
-        self._wizard = wizard
+        super().__init__(wizard)
         self.setTitle("Column roles")
         self.setSubTitle("Proposed from the column names and contents; change anything that is wrong.")
         self.score = QComboBox()
@@ -412,7 +430,10 @@ class MappingPage(QWizardPage):
                 self.positive.setCurrentText(str(wanted))
 
         self._wizard.worker.submit(
-            lambda con, _p: label_values(con, quote_ident(table), label), kind="label-values", on_done=done
+            lambda con, _p: label_values(con, quote_ident(table), label),
+            kind="label-values",
+            on_done=done,
+            owner=self,
         )
 
     def mapping(self) -> ColumnMapping:
@@ -439,12 +460,11 @@ class MappingPage(QWizardPage):
         return bool(self.score.currentText()) and bool(self.label.currentText())
 
 
-class ValidationPage(QWizardPage):
+class ValidationPage(_Page):
     """What the core found in the data under the chosen mapping; Finish only without blocking problems."""
 
     def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__()
-        self._wizard = wizard
+        super().__init__(wizard)
         self.setTitle("Data check")
         self.setSubTitle("What the data holds under this mapping, counted by the analysis engine.")
         self.text = QTextBrowser()
@@ -469,6 +489,7 @@ class ValidationPage(QWizardPage):
             description="Checking the mapping",
             on_done=self._done,
             on_error=self._failed,
+            owner=self,
         )
 
     def _done(self, report: ValidationReport) -> None:
@@ -613,20 +634,26 @@ class ImportWizard(QWizard):
         self.path = path or ""
         self.initial_mapping = initial_mapping
         self.import_result: ImportResult | None = existing
-        self.file_page = FilePage(self)
-        self.preview_page = PreviewPage(self)
-        self.import_page = ImportPage(self)
-        self.mapping_page = MappingPage(self)
-        self.validation_page = ValidationPage(self)
-        pages = [self.file_page, self.preview_page, self.import_page, self.mapping_page, self.validation_page]
-        if existing is not None:
-            # Mapping only: the data is already imported into ``table``.
+        # Every page is added, hence owned by the wizard: a page built and never added would be a
+        # parentless widget left for Python's collector (see _Page). Mapping only: the data is
+        # already imported into ``table``, so there are no file, preview and import pages.
+        self.file_page: FilePage | None = None
+        self.preview_page: PreviewPage | None = None
+        self.import_page: ImportPage | None = None
+        if existing is None:
+            self.file_page = FilePage(self)
+            self.preview_page = PreviewPage(self)
+            self.import_page = ImportPage(self)
+            for page in (self.file_page, self.preview_page, self.import_page):
+                self.addPage(page)
+        else:
             self.setWindowTitle("Change column mapping")
             self.table = existing.report.table
-            pages = pages[3:]
-        for page in pages:
-            self.addPage(page)
-        if path and existing is None:
+        self.mapping_page = MappingPage(self)
+        self.validation_page = ValidationPage(self)
+        self.addPage(self.mapping_page)
+        self.addPage(self.validation_page)
+        if path and self.file_page is not None:
             self.file_page.path_edit.setText(path)
             self.setStartId(self.pageIds()[1])
 
@@ -635,5 +662,6 @@ class ImportWizard(QWizard):
 
     def reject(self) -> None:
         # Closing the wizard stops a running import; the core rolls it back.
-        self.import_page.cancel()
+        if self.import_page is not None:
+            self.import_page.cancel()
         super().reject()

@@ -41,6 +41,7 @@ from roistudio.core.errors import RoiError
 from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
 from roistudio.gui.document import ProjectDocument
 from roistudio.gui.export_actions import Exporter
+from roistudio.gui.lifetime import dispose
 from roistudio.gui.settings import Settings
 from roistudio.gui.widgets import error_color
 from roistudio.gui.workers import DatabaseWorker
@@ -655,14 +656,17 @@ class MainWindow(QMainWindow):
         wizard = ImportWizard(
             self.worker, path or None, table=table, cache_dir=self.doc.import_cache_dir, parent=self
         )
-        if wizard.exec() and wizard.import_result is not None:
-            self.doc.adopt_import(wizard.import_result, wizard.mapping())
-            self.settings.add_recent(wizard.path)
-            self.remove_recovery()
-            self.tabs.setCurrentIndex(VIEWS.index("threshold"))
-        else:
-            # Nothing adopted: drop what the wizard may have imported (the open project keeps its own).
-            self.doc._drop_table(table)
+        try:
+            if wizard.exec() and wizard.import_result is not None:
+                self.doc.adopt_import(wizard.import_result, wizard.mapping())
+                self.settings.add_recent(wizard.path)
+                self.remove_recovery()
+                self.tabs.setCurrentIndex(VIEWS.index("threshold"))
+            else:
+                # Nothing adopted: drop what the wizard may have imported (the open project keeps its own).
+                self.doc._drop_table(table)
+        finally:
+            dispose(wizard)
 
     def change_mapping(self) -> None:
         """Edit the column mapping of the loaded data (one undoable step)."""
@@ -673,8 +677,11 @@ class MainWindow(QMainWindow):
 
         result = ImportResult(self.doc.import_report, {})
         wizard = ImportWizard(self.worker, existing=result, initial_mapping=self.doc.mapping, parent=self)
-        if wizard.exec():
-            self.doc.set_mapping(wizard.mapping())
+        try:
+            if wizard.exec():
+                self.doc.set_mapping(wizard.mapping())
+        finally:
+            dispose(wizard)
 
     def open_demo(self) -> None:
         self.finish_startup()
@@ -779,9 +786,14 @@ class MainWindow(QMainWindow):
         buttons.accepted.connect(dialog.accept)
         buttons.rejected.connect(dialog.reject)
         form.addRow(buttons)
-        if dialog.exec():
-            code = currency.currentText().strip().upper() or self.doc.project.currency
-            self.doc.set_report_details(title=title.text().strip() or self.doc.project.title, currency=code)
+        try:
+            if dialog.exec():
+                code = currency.currentText().strip().upper() or self.doc.project.currency
+                self.doc.set_report_details(
+                    title=title.text().strip() or self.doc.project.title, currency=code
+                )
+        finally:
+            dispose(dialog)
 
     # -- links -----------------------------------------------------------------------------------------
     def current_link(self) -> str | None:
