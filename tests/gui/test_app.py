@@ -141,6 +141,61 @@ def test_autosaved_work_is_offered_on_the_next_start(qtbot, demo_window, make_wi
     assert not crashed.recovery_path.exists()  # consumed
 
 
+def _crash_with_threshold(window, threshold: float) -> None:
+    """Autosave ``threshold`` as unsaved work, then let go of the lock as a dead process would."""
+    window.doc.set_threshold(threshold)
+    assert window.autosave()
+    window._recovery_lock.unlock()
+
+
+def _recover(qtbot, window) -> None:
+    with qtbot.waitSignal(
+        window.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None
+    ):
+        window.offer_recovery()
+
+
+def test_recovered_work_survives_a_second_crash_before_the_next_autosave(
+    qtbot, demo_window, make_window, monkeypatch
+):
+    from roistudio.core.project.project import load_project
+
+    crashed = demo_window
+    _crash_with_threshold(crashed, 0.42)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    fresh = make_window()
+    fresh.recovery_path = fresh.recovery_path.with_name("autosave-1.roiproj")
+    _recover(qtbot, fresh)
+    assert not crashed.recovery_path.exists()  # replaced by the new session's copy...
+    assert fresh.recovery_path.exists()  # ...written at once, not a minute later
+    # The second session dies too, before its autosave timer fires: a third still finds the work.
+    fresh._recovery_lock.unlock()
+    third = make_window()
+    third.recovery_path = third.recovery_path.with_name("autosave-2.roiproj")
+    assert third.leftover_recovery() == fresh.recovery_path
+    recovered = load_project(fresh.recovery_path)
+    assert recovered.threshold == 0.42 and recovered.threshold_user_set
+
+
+def test_recovery_keeps_the_old_autosave_when_the_new_one_cannot_be_written(
+    qtbot, demo_window, make_window, monkeypatch
+):
+    crashed = demo_window
+    _crash_with_threshold(crashed, 0.42)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    fresh = make_window()
+    fresh.recovery_path = fresh.recovery_path.with_name("autosave-1.roiproj")
+
+    def disk_full(_path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fresh.doc, "write_recovery", disk_full)
+    _recover(qtbot, fresh)
+    assert fresh.doc.threshold == 0.42
+    assert crashed.recovery_path.exists()  # still there, offered again next time
+    assert fresh.statusBar().currentMessage() == "Autosave failed: [Errno 28] No space left on device"
+
+
 def test_save_then_link_round_trip_opens_the_same_view(qtbot, demo_window, make_window, tmp_path):
     w = demo_window
     w.doc.set_threshold(0.25)

@@ -846,10 +846,14 @@ class MainWindow(QMainWindow):
             self.open_project(link.project, on_done=apply)
 
     # -- autosave and recovery ---------------------------------------------------------------------------
-    def autosave(self) -> None:
-        """Write unsaved work to the recovery file (every minute while there are unsaved changes)."""
+    def autosave(self) -> bool:
+        """Write unsaved work to the recovery file (every minute while there are unsaved changes).
+
+        Returns True when the recovery file now holds the current work (False: nothing to save,
+        or the write failed, which the status bar says).
+        """
         if not self.doc.is_dirty() or not self.doc.has_data:
-            return
+            return False
         try:
             self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
             if self._recovery_lock is None:
@@ -861,6 +865,8 @@ class MainWindow(QMainWindow):
             self.recovery_path.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
         except (OSError, RoiError) as exc:
             self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
+            return False
+        return True
 
     def remove_recovery(self) -> None:
         for path in (self.recovery_path, self.recovery_path.with_suffix(".json")):
@@ -915,7 +921,12 @@ class MainWindow(QMainWindow):
 
         def recovered() -> None:
             self.doc.mark_recovered(original)
-            discard()
+            # The recovered work is still unsaved: write it to this session's autosave at once,
+            # and only then remove the old one. Were the old one removed first, a second crash
+            # before the next timed autosave (up to a minute) would lose everything; should this
+            # write fail, the old file stays and is offered again.
+            if self.autosave():
+                discard()
 
         try:
             self.doc.open_project(str(leftover), on_done=recovered)
