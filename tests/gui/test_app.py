@@ -327,3 +327,16 @@ def test_the_window_module_loads_no_heavy_library_before_the_first_paint():
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_status_bar_is_idle_at_start_and_after_a_sweep(qtbot, make_window):
+    w = make_window()
+    busy = (w.busy_label, w.progress_bar, w.cancel_button)
+    assert not any(widget.isVisible() for widget in busy) and w.busy_label.text() == ""
+    _open_demo(qtbot, w)
+    qtbot.waitUntil(lambda: not w.worker.busy, timeout=30_000)
+    assert not any(widget.isVisible() for widget in busy)
+    # Nothing left over from the last job ("Sweep done", a full bar) to show when the next starts.
+    assert w.busy_label.text() == "" and w.progress_bar.value() == w.progress_bar.minimum() - 1
+    w.doc.progress.emit(1.0, "Sweep done")  # a late progress report of a finished job
+    assert w.busy_label.text() == "" and w.progress_bar.value() == w.progress_bar.minimum() - 1

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableView,
@@ -272,7 +273,7 @@ class ImportPage(_Page):
     def _done(self, result: ImportResult) -> None:
         self._wizard.import_result = result
         self.bar.setValue(1000)
-        self._finish("done", "\n".join(result.report.summary_lines(max_details=3)))
+        self._finish("done", "\n".join(result.report.summary_lines(max_details=3, with_table=False)))
 
     def _failed(self, exc: BaseException) -> None:
         self.bar.setValue(0)
@@ -660,8 +661,31 @@ class ImportWizard(QWizard):
     def mapping(self) -> ColumnMapping:
         return self.mapping_page.mapping()
 
+    def has_import(self) -> bool:
+        """True while this wizard's import is being read or is read (and not yet adopted)."""
+        return self.import_page is not None and self.import_page.state in ("running", "done")
+
+    def confirm_discard(self) -> bool:
+        """Ask before Escape or Cancel throws an import away (tests replace this)."""
+        name = Path(self.path).name or "the file"
+        if self.import_page is not None and self.import_page.state == "running":
+            text = f"{name} is being read. Stop reading it and close the wizard?"
+        else:
+            text = f"{name} is imported but not opened yet. Close the wizard and discard it?"
+        answer = QMessageBox.question(
+            self,
+            "Discard the import?",
+            text,
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
     def reject(self) -> None:
-        # Closing the wizard stops a running import; the core rolls it back.
+        # Escape, Cancel and the close button all land here: an import is not thrown away
+        # without asking. Closing stops a running import; the core rolls it back.
+        if self.has_import() and not self.confirm_discard():
+            return
         if self.import_page is not None:
             self.import_page.cancel()
         super().reject()

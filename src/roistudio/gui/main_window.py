@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
             self.doc.import_cache_dir = import_cache_folder()
         self.exporter = Exporter(self.doc, self)
         self._syncing = False
+        self._busy = False
         self._closing = False
         self._started = False
         self.recovery_path = recovery_folder() / f"autosave-{os.getpid()}{PROJECT_SUFFIX}"
@@ -519,13 +520,20 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(VIEWS.index(view))
 
     def _on_busy(self, busy: bool, text: str) -> None:
+        self._busy = busy
         if busy:
             self.busy_label.setText(text or "Working…")
             self.progress_bar.setValue(0)
+        else:
+            # Idle shows nothing: no "Sweep done" and full bar left over from the last job.
+            self.busy_label.clear()
+            self.progress_bar.reset()
         for widget in (self.busy_label, self.progress_bar, self.cancel_button):
             widget.setVisible(busy)
 
     def _on_progress(self, fraction: float, text: str) -> None:
+        if not self._busy:
+            return  # progress of a job already over
         self.progress_bar.setValue(int(fraction * 1000))
         if text:
             self.busy_label.setText(text[:1].upper() + text[1:])
