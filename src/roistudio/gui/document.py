@@ -16,17 +16,22 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from roistudio.core.data.loading import TABLE, ImportResult, import_data
 from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.filter_options import FilterOptions, filter_options
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
+from roistudio.core.project.defaults import default_ranges, project_for_import
+from roistudio.core.project.edits import Rerun, rerun_for
 from roistudio.core.project.project import VIEWS, DataSource, Project, save_project
+
+__all__ = ["TABLE", "EditCommand", "FilterOptions", "ImportResult", "ProjectDocument", "import_data"]
 
 if TYPE_CHECKING:
     from roistudio.core.data.importer import ImportReport
@@ -34,118 +39,10 @@ if TYPE_CHECKING:
     from roistudio.core.engine.analysis import Analysis
     from roistudio.gui.workers import DatabaseWorker, Job
 
-TABLE = "data"
 # Threshold moves closer together than this merge into one undo step (one slider drag).
 MERGE_SECONDS = 1.5
 _THRESHOLD_COMMAND_ID = 1001
-# Fields whose change needs a new sweep; the others are read off existing curves or are cosmetic.
 CLUSTER_MIN_ROWS = 1_000_000  # below this a sweep is fast enough without reordering the table
-_ANALYSIS_FIELDS = ("mapping", "payoff", "parameters", "constraints", "filters", "period", "sources")
-DEFAULT_PAYOFF = {"tp": "value_caught - review_cost", "fp": "-review_cost", "tn": "0", "fn": "0"}
-DEFAULT_PARAMETERS = {"value_caught": 100.0, "review_cost": 10.0}
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """An import and what the mapping proposal needs: the report and distinct counts per column."""
-
-    report: ImportReport
-    distinct: dict[str, int]
-
-
-@dataclass(frozen=True)
-class FilterOptions:
-    """Values the filter bar offers: segment values and the date range of the data."""
-
-    segments: dict[str, list[str]] = field(default_factory=dict)
-    date_min: str | None = None
-    date_max: str | None = None
-
-
-def import_data(
-    con: Any, path: str, progress: Any = None, *, table: str = TABLE, cache_dir: str | Path | None = None
-) -> ImportResult:
-    """Import ``path`` into ``table`` and count distinct values per column (worker thread).
-
-    With a ``cache_dir`` (see :class:`roistudio.core.data.import_cache.ImportCache`), an unchanged file
-    (same SHA-256) imported before is attached from the cache instead of read again, and a new
-    import is added to it.
-    """
-    from roistudio.core.data.import_cache import ImportCache
-    from roistudio.core.data.importer import import_file
-    from roistudio.core.sql import quote_ident
-
-    cache = ImportCache(Path(cache_dir)) if cache_dir is not None else None
-
-    source = _fingerprint(path, progress) if cache is not None else None
-    report = cache.load(con, source, table) if source is not None else None
-    if report is None:
-        report = import_file(con, path, table=table, progress=progress, source=source)
-        if cache is not None:
-            if progress is not None:
-                progress.progress(1.0, "keeping a copy for the next time")
-            cache.store(con, report)
-    names = [name for name, _ in report.columns]
-    distinct: dict[str, int] = {}
-    if names:
-        exprs = ", ".join(f"approx_count_distinct({quote_ident(n)})" for n in names)
-        row = con.execute(f"SELECT {exprs} FROM {quote_ident(table)}").fetchone()
-        distinct = {n: int(v) for n, v in zip(names, row, strict=True)}
-    return ImportResult(report, distinct)
-
-
-def _fingerprint(path: str, progress: Any) -> Any:
-    """The file's SHA-256 fingerprint (with progress and Cancel), taken once for the cache lookup
-    and the import; ``None`` when the file cannot be read (the import then names the problem)."""
-    from roistudio.core.data.provenance import SourceInfo
-
-    try:
-        source = SourceInfo.of(path, progress=progress)
-    except OSError:
-        return None
-    if progress is not None:
-        progress.progress(0.3, "looking for a copy kept from the last import")
-    return source
-
-
-def filter_options(con: Any, mapping: ColumnMapping, table: str = TABLE, limit: int = 200) -> FilterOptions:
-    """Distinct values of each segment column and the time column's range (worker thread)."""
-    from roistudio.core.engine.sweep import segment_key_sql
-    from roistudio.core.sql import quote_ident
-
-    segments = {}
-    for column in mapping.segments:
-        rows = con.execute(
-            f"SELECT DISTINCT {segment_key_sql(column)} AS k FROM {quote_ident(table)} ORDER BY 1 LIMIT {int(limit)}"
-        ).fetchall()
-        segments[column] = [str(r[0]) for r in rows]
-    date_min = date_max = None
-    if mapping.timestamp:
-        col = quote_ident(mapping.timestamp)
-        low, high = con.execute(f"SELECT min({col}), max({col}) FROM {quote_ident(table)}").fetchone()
-        date_min = None if low is None else str(low)[:10]
-        date_max = None if high is None else str(high)[:10]
-    return FilterOptions(segments, date_min, date_max)
-
-
-def default_ranges(parameters: dict[str, float]) -> dict[str, tuple[float, float]]:
-    """Half to one and a half times each parameter (a starting point for sensitivity)."""
-    out = {}
-    for name, value in parameters.items():
-        low, high = sorted((value * 0.5, value * 1.5)) if value else (-1.0, 1.0)
-        out[name] = (low, high)
-    return out
-
-
-def default_payoff(mapping: ColumnMapping) -> tuple[dict[str, str], dict[str, float]]:
-    """A starting payoff: per-row money when a money column is mapped, else flat amounts."""
-    money = next((m for m in mapping.money if m.isidentifier()), None)
-    if money is None:
-        return dict(DEFAULT_PAYOFF), dict(DEFAULT_PARAMETERS)
-    return (
-        {"tp": f"{money} - review_cost", "fp": "-review_cost", "tn": "0", "fn": f"-{money}"},
-        {"review_cost": 10.0},
-    )
 
 
 class EditCommand(QUndoCommand):
@@ -341,17 +238,7 @@ class ProjectDocument(QObject):
         self, result: ImportResult, mapping: ColumnMapping, *, period: str | None = "month"
     ) -> None:
         """Start a new project on data just imported (by the wizard) into the table."""
-        payoff, parameters = default_payoff(mapping)
-        project = Project(
-            sources=(DataSource(result.report.source, result.report.table),),
-            mapping=mapping,
-            payoff=payoff,
-            parameters=parameters,
-            ranges=default_ranges(parameters),
-            period=period if mapping.timestamp else None,
-            currency=_guess_currency(mapping.money) or Project().currency,
-        )
-        self._reset(project, None, result)
+        self._reset(project_for_import(result, mapping, period=period), None, result)
 
     def load_demo(self, on_done=None) -> Job:
         """Import the bundled demo and analyse it with its default mapping and payoff."""
@@ -555,13 +442,18 @@ class ProjectDocument(QObject):
         if "view" in changed:
             self.viewChanged.emit(self.project.view)
         self.projectChanged.emit()
-        if changed & set(_ANALYSIS_FIELDS) == {"constraints"} and self._reread_constraints():
-            pass  # read off the existing curves, no query
-        elif changed & set(_ANALYSIS_FIELDS):
+        rerun = rerun_for(changed)  # the rule, in core.project.edits
+        if rerun is Rerun.RESWEEP:
+            self._validation_cache = None  # other rows: validate the mapping again
             self._request_analysis()
-        elif changed & {"threshold", "threshold_user_set"}:
-            self._publish()
-        elif "currency" in changed and self.analysis is not None:
+        elif rerun is Rerun.REAGGREGATE:
+            self._request_analysis()  # the cached validation is reused
+        elif rerun is Rerun.REREAD:
+            if "constraints" not in changed:
+                self._publish()  # a threshold move: read off the existing curves
+            elif not self._reread_constraints():
+                self._request_analysis()
+        elif rerun is Rerun.REDRAW and self.analysis is not None:
             self.analysisChanged.emit(self.analysis)
 
     def _refresh_options(self) -> None:
@@ -690,12 +582,6 @@ def _new_sums_cache():
     from roistudio.core.engine.sweep import ColumnSumsCache
 
     return ColumnSumsCache()
-
-
-def _guess_currency(columns) -> str | None:
-    from roistudio.core.data.mapping import guess_currency  # pandas-free module, but keep start-up lean
-
-    return guess_currency(columns)
 
 
 def _one_line(exc: BaseException) -> str:

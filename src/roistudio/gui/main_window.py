@@ -680,7 +680,7 @@ class MainWindow(QMainWindow):
         """Edit the column mapping of the loaded data (one undoable step)."""
         if not self.doc.has_data:
             return
-        from roistudio.gui.document import ImportResult
+        from roistudio.core.data.loading import ImportResult
         from roistudio.gui.import_wizard import ImportWizard
 
         result = ImportResult(self.doc.import_report, {})
