@@ -294,6 +294,29 @@ def test_clear_cached_imports_asks_then_deletes_the_unused_copies(qtbot, make_wi
     )
 
 
+def test_a_failed_cache_clear_tells_the_user_in_one_line(qtbot, make_window, tmp_path, monkeypatch):
+    from roistudio.core.data.import_cache import ImportCache
+
+    window = make_window()
+    window.doc.import_cache_dir = tmp_path / "cache"
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "abc.duckdb").write_bytes(b"x" * 100)
+
+    def denied(self, con):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "cache" / "abc.duckdb"))
+
+    monkeypatch.setattr(ImportCache, "clear", denied)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    window.clear_cache_action.trigger()
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    # The error slot gets text, not the exception object (which showed the user nothing).
+    assert shown == [
+        f"Clearing cached imports failed: [Errno 13] Permission denied: '{tmp_path}/cache/abc.duckdb'"
+    ]
+
+
 def test_a_switch_to_the_dark_scheme_redraws_every_chart_dark(demo_window):
     from matplotlib.colors import to_rgba
     from PySide6.QtWidgets import QApplication

@@ -60,7 +60,8 @@ def test_wizard_proposes_the_mapping_checks_the_data_and_imports(qtbot, worker, 
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.file_page.path_edit.setText(str(path))
-    _next(qtbot, wizard)  # -> preview
+    with qtbot.waitSignal(wizard.previewed, timeout=10_000):  # read on the worker
+        _next(qtbot, wizard)  # -> preview
     assert wizard.preview_page.model.rowCount() == 50
     assert wizard.preview_page.model.headerData(1, Qt.Orientation.Horizontal) == "fraud_score"
     with qtbot.waitSignal(wizard.importFinished, timeout=10_000) as finished:

@@ -24,12 +24,13 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from roistudio.core.data.loading import TABLE, ImportResult, import_data
 from roistudio.core.engine.curve import Constraints
-from roistudio.core.engine.filter_options import FilterOptions, filter_options
+from roistudio.core.engine.filter_options import FilterOptions
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
 from roistudio.core.project.defaults import default_ranges, project_for_import
 from roistudio.core.project.edits import Rerun, rerun_for
 from roistudio.core.project.project import VIEWS, DataSource, Project, save_project
+from roistudio.gui import operations
 
 __all__ = ["TABLE", "EditCommand", "FilterOptions", "ImportResult", "ProjectDocument", "import_data"]
 
@@ -263,13 +264,10 @@ class ProjectDocument(QObject):
             if on_done is not None:
                 on_done()
 
-        return self.worker.submit(
-            lambda con, progress: import_data(con, path, progress, cache_dir=self.import_cache_dir),
-            kind="load",
-            description="Loading the demo data",
-            on_done=done,
-            on_error=lambda exc: self.dataFailed.emit(_one_line(exc)),
-        )
+        return operations.load_data(
+            self.worker, path, table=TABLE, cache_dir=self.import_cache_dir,
+            description="Loading the demo data", on_done=done, on_failure=self.dataFailed.emit,
+        )  # fmt: skip
 
     def open_project(self, path: str, on_done=None, *, relocated: str | None = None) -> Job:
         """Load a project file and re-import its data on the worker.
@@ -303,15 +301,10 @@ class ProjectDocument(QObject):
             if on_done is not None:
                 on_done()
 
-        return self.worker.submit(
-            lambda con, progress: import_data(
-                con, source.path, progress, table=source.table, cache_dir=self.import_cache_dir
-            ),
-            kind="load",
-            description=f"Loading {source.name}",
-            on_done=done,
-            on_error=lambda exc: self.dataFailed.emit(_one_line(exc)),
-        )
+        return operations.load_data(
+            self.worker, source.path, table=source.table, cache_dir=self.import_cache_dir,
+            description=f"Loading {source.name}", on_done=done, on_failure=self.dataFailed.emit,
+        )  # fmt: skip
 
     def accept_changed_source(self) -> None:
         """Use the data as it is now for the project waiting after ``sourceChanged``."""
@@ -466,7 +459,7 @@ class ProjectDocument(QObject):
             self.options = options
             self.optionsChanged.emit(options)
 
-        self.worker.submit(lambda con, _p: filter_options(con, mapping, table), kind="options", on_done=done)
+        operations.read_filter_options(self.worker, mapping, table, on_done=done)
 
     def build_request(self):
         """The :class:`~roistudio.core.engine.analysis.AnalysisRequest` of the current state (automatic threshold)."""
@@ -534,7 +527,7 @@ class ProjectDocument(QObject):
             kind="analysis",
             description="Sweeping thresholds",
             on_done=done,
-            on_error=lambda exc: self._fail(_one_line(exc)),
+            on_error=lambda exc: self._fail(operations.one_line(exc)),
         )
 
     def _reread_constraints(self) -> bool:
@@ -582,11 +575,3 @@ def _new_sums_cache():
     from roistudio.core.engine.sweep import ColumnSumsCache
 
     return ColumnSumsCache()
-
-
-def _one_line(exc: BaseException) -> str:
-    """The user-facing line of an error: RoiError text, or the type and first line otherwise."""
-    if isinstance(exc, RoiError):
-        return str(exc)
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

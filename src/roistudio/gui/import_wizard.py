@@ -1,8 +1,9 @@
 """The import wizard: file -> preview -> import -> column mapping -> validation summary.
 
-The import runs on the database worker (the wizard never touches DuckDB itself) with a progress
-bar and a Cancel button; a cancelled import is rolled back by the core, so no partial table is
-left. The mapping page starts from :func:`roistudio.core.data.mapping.propose_mapping` on the real
+Every read of the file or the database runs on the database worker (:mod:`roistudio.gui.operations`):
+the preview of the first rows, the import (with a progress bar and a Cancel button), the label
+values and the data check; the wizard never touches DuckDB on the GUI thread. A cancelled import
+is rolled back by the core, so no partial table is left. The mapping page starts from :func:`roistudio.core.data.mapping.propose_mapping` on the real
 columns and distinct counts; the validation page shows what the core counted: rejected rows with
 their line numbers, label values, unlabelled rows and unusable scores.
 """
@@ -37,9 +38,10 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from roistudio.core.data.loading import TABLE, ImportResult, import_data
+from roistudio.core.data.loading import TABLE, ImportResult
 from roistudio.core.data.mapping import ColumnMapping, is_numeric_type, is_temporal_type
 from roistudio.core.errors import RoiError
+from roistudio.gui import operations
 from roistudio.gui.widgets import error_color
 
 if TYPE_CHECKING:
@@ -188,19 +190,25 @@ class PreviewPage(_Page):
         layout.addWidget(self.error)
 
     def initializePage(self) -> None:  # noqa: N802
-        from roistudio.core.data.importer import preview
-
         path = self._wizard.path
         self.setSubTitle(f"The first rows of {Path(path).name}, typed as they will be imported.")
+        self.error.setText("Reading the first rows…")
+        self.model.set_frame(None)
+        # On the worker: the preview sniffs the file and types its head with DuckDB.
+        operations.read_preview(
+            self._wizard.worker, path, PREVIEW_ROWS, on_done=self._show, on_failure=self._failed, owner=self
+        )
+
+    def _show(self, frame: pd.DataFrame) -> None:
         self.error.clear()
-        try:
-            frame = preview(path, n=PREVIEW_ROWS)
-        except RoiError as exc:
-            self.model.set_frame(None)
-            self.error.setText(str(exc))
-        else:
-            self.model.set_frame(frame)
-            self.table.resizeColumnsToContents()
+        self.model.set_frame(frame)
+        self.table.resizeColumnsToContents()
+        self._wizard.previewed.emit()
+
+    def _failed(self, message: str) -> None:
+        self.model.set_frame(None)
+        self.error.setText(message)
+        self._wizard.previewed.emit()
 
 
 class ImportPage(_Page):
@@ -239,18 +247,11 @@ class ImportPage(_Page):
         self.cancel_button.setEnabled(True)
         self.retry_button.setVisible(False)
         self.completeChanged.emit()
-        self.job = self._wizard.worker.submit(
-            lambda con, progress: import_data(
-                con, path, progress, table=self._wizard.table, cache_dir=self._wizard.cache_dir
-            ),
-            kind="import",
-            description=f"Importing {Path(path).name}",
-            on_done=self._done,
-            on_error=self._failed,
-            on_cancel=self._cancelled,
-            on_progress=self._progress,
-            owner=self,
-        )
+        self.job = operations.load_data(
+            self._wizard.worker, path, table=self._wizard.table, cache_dir=self._wizard.cache_dir,
+            kind="import", description=f"Importing {Path(path).name}", on_done=self._done,
+            on_failure=self._failed, on_cancel=self._cancelled, on_progress=self._progress, owner=self,
+        )  # fmt: skip
 
     def cancel(self) -> None:
         if self.job is not None and self.state == "running":
@@ -275,9 +276,9 @@ class ImportPage(_Page):
         self.bar.setValue(1000)
         self._finish("done", "\n".join(result.report.summary_lines(max_details=3, with_table=False)))
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, message: str) -> None:
         self.bar.setValue(0)
-        self._finish("failed", str(exc) if isinstance(exc, RoiError) else f"{type(exc).__name__}: {exc}")
+        self._finish("failed", message)
 
     def _cancelled(self) -> None:
         self.bar.setValue(0)
@@ -412,9 +413,6 @@ class MappingPage(_Page):
         )
 
     def _load_label_values(self) -> None:
-        from roistudio.core.data.mapping import label_values
-        from roistudio.core.sql import quote_ident
-
         label = self.label.currentText()
         if not label:
             return
@@ -430,12 +428,7 @@ class MappingPage(_Page):
             if wanted is not None:
                 self.positive.setCurrentText(str(wanted))
 
-        self._wizard.worker.submit(
-            lambda con, _p: label_values(con, quote_ident(table), label),
-            kind="label-values",
-            on_done=done,
-            owner=self,
-        )
+        operations.read_label_values(self._wizard.worker, table, label, on_done=done, owner=self)
 
     def mapping(self) -> ColumnMapping:
         def opt(combo: QComboBox) -> str | None:
@@ -477,20 +470,13 @@ class ValidationPage(_Page):
         self._checked = False
 
     def initializePage(self) -> None:  # noqa: N802
-        from roistudio.core.data.mapping import validate_mapping
-
         mapping = self._wizard.mapping()
         table = self._wizard.table
         self.report, self.error, self._checked = None, None, False
         self.text.setPlainText("Checking the data…")
         self.completeChanged.emit()
-        self._wizard.worker.submit(
-            lambda con, _p: validate_mapping(con, table, mapping),
-            kind="validate",
-            description="Checking the mapping",
-            on_done=self._done,
-            on_error=self._failed,
-            owner=self,
+        operations.check_mapping(
+            self._wizard.worker, table, mapping, on_done=self._done, on_failure=self._failed, owner=self
         )
 
     def _done(self, report: ValidationReport) -> None:
@@ -500,11 +486,11 @@ class ValidationPage(_Page):
         self.completeChanged.emit()
         self._wizard.validated.emit()
 
-    def _failed(self, exc: BaseException) -> None:
-        self.error, self._checked = str(exc), True
+    def _failed(self, message: str) -> None:
+        self.error, self._checked = message, True
         red = error_color(self.palette()).name()
         self.text.setHtml(
-            f"<p style='color:{red}'><b>{_esc(str(exc))}</b></p><p>Go back and change the mapping.</p>"
+            f"<p style='color:{red}'><b>{_esc(message)}</b></p><p>Go back and change the mapping.</p>"
         )
         self.completeChanged.emit()
         self._wizard.validated.emit()
@@ -611,6 +597,7 @@ class ImportWizard(QWizard):
     """
 
     importFinished = Signal(str)  # "done", "failed" or "cancelled"
+    previewed = Signal()  # the preview page shows the first rows (or why it cannot)
     validated = Signal()
 
     def __init__(

@@ -8,9 +8,7 @@ edits, and the document's signals update every view.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 import os
 from pathlib import Path
 
@@ -22,15 +20,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QPushButton,
     QTabWidget,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -39,11 +34,14 @@ from PySide6.QtWidgets import (
 from roistudio import __version__
 from roistudio.core.errors import RoiError
 from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
+from roistudio.gui import operations
+from roistudio.gui.data_page import DataPage
 from roistudio.gui.document import ProjectDocument
 from roistudio.gui.export_actions import Exporter
 from roistudio.gui.lifetime import dispose
+from roistudio.gui.operations import CacheCleared
+from roistudio.gui.recovery import Recovery, recovery_folder
 from roistudio.gui.settings import Settings
-from roistudio.gui.widgets import error_color
 from roistudio.gui.workers import DatabaseWorker
 
 FILE_FILTER = "Prediction exports (*.csv *.tsv *.txt *.csv.gz *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
@@ -76,97 +74,10 @@ METRICS = {
 }
 
 
-def _owner_gone(autosave: Path) -> bool:
-    """True when the session that wrote ``autosave`` no longer runs (its lock file is free or stale)."""
-    lock = QLockFile(str(autosave.with_suffix(".lock")))
-    lock.setStaleLockTime(0)  # judge by the owner process only, however old the lock
-    if not lock.tryLock(0):
-        return False
-    lock.unlock()  # removes the lock file
-    return True
-
-
-def recovery_folder() -> Path:
-    """Where autosaved copies of unsaved work live (the platform's app data folder)."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".roistudio") / "recovery"
-
-
 def import_cache_folder() -> Path:
     """Where imported tables are kept between sessions (the platform's cache folder)."""
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
     return Path(base or Path.home() / ".cache" / "roistudio") / "imports"
-
-
-class DataPage(QWidget):
-    """Import summary and data-quality counts, or a welcome text before any data is open."""
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__()
-        self.text = QTextBrowser()
-        self.text.setOpenLinks(False)
-        self.text.anchorClicked.connect(lambda url: window.handle_welcome_link(url.toString()))
-        self.open_button = QPushButton("Open data…")
-        self.open_button.clicked.connect(window.open_data)
-        self.mapping_button = QPushButton("Change column mapping…")
-        self.mapping_button.clicked.connect(window.change_mapping)
-        self.demo_button = QPushButton("Open the demo")
-        self.demo_button.clicked.connect(window.open_demo)
-        buttons = QHBoxLayout()
-        for button in (self.open_button, self.mapping_button, self.demo_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(buttons)
-        layout.addWidget(self.text, 1)
-        self.show_welcome()
-
-    def show_welcome(self) -> None:
-        self.mapping_button.setEnabled(False)
-        self.text.setHtml(
-            "<h2>Model ROI Studio</h2>"
-            "<p>What is your classifier worth in money? Open a prediction export (CSV, Parquet or Excel) "
-            "with a score and the actual outcome, say what each outcome is worth, and pick the threshold "
-            "that earns the most.</p>"
-            "<ul><li><a href='action:open-data'>Open data…</a> (Ctrl+O) or drop a file on this window</li>"
-            "<li><a href='action:open-project'>Open a project…</a></li>"
-            "<li><a href='action:demo'>Try the demo</a>: card-fraud predictions, champion vs challenger</li></ul>"
-        )
-
-    def show_data(self, document: ProjectDocument) -> None:
-        from roistudio.gui.import_wizard import validation_html
-
-        self.mapping_button.setEnabled(document.has_data)
-        analysis = document.analysis
-        red = error_color(self.palette()).name()
-        parts = [
-            validation_html(analysis.validation if analysis else None, document.import_report, error=red)
-        ]
-        mapping = document.mapping
-        if mapping is not None:
-            roles = [(k, v) for k, v in mapping.to_dict().items() if v not in (None, [], False)]
-            rows = "".join(
-                f"<tr><td>{k.replace('_', ' ')}</td><td><b>{_html(v)}</b></td></tr>" for k, v in roles
-            )
-            parts.append(f"<h3>Column mapping</h3><table cellpadding='3'>{rows}</table>")
-        if analysis is not None:
-            a = analysis
-            parts.append(
-                "<h3>Rows analysed</h3>"
-                f"<p title='Rows after filters, labelled or not'>{a.rows:,} rows after filters "
-                f"({document.project.filters.describe()}); {a.excluded_rows:,} left out for unusable scores.</p>"
-            )
-        if document.analysis_error:
-            parts.append(f"<p style='color:{red}'><b>{_html(document.analysis_error)}</b></p>")
-        self.text.setHtml("\n".join(parts))
-
-
-def _html(value: object) -> str:
-    import html
-
-    if isinstance(value, list):
-        value = ", ".join(map(str, value))
-    return html.escape(str(value))
 
 
 class MainWindow(QMainWindow):
@@ -199,8 +110,13 @@ class MainWindow(QMainWindow):
         self._busy = False
         self._closing = False
         self._started = False
-        self.recovery_path = recovery_folder() / f"autosave-{os.getpid()}{PROJECT_SUFFIX}"
-        self._recovery_lock: QLockFile | None = None
+        self.recovery = Recovery(
+            self.doc,
+            recovery_folder() / f"autosave-{os.getpid()}{PROJECT_SUFFIX}",
+            parent=self,
+            show_status=lambda text: self.statusBar().showMessage(text, 8000),
+            show_error=lambda text: self._show_error(text),
+        )
         self._build_pages()
         self._build_status_bar()
         self._build_actions()
@@ -575,21 +491,13 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             return
 
-        def clear(con, _progress):
-            from roistudio.core.data.import_cache import ImportCache
-
-            return ImportCache(Path(folder)).clear(con)
-
-        def done(result: tuple[int, int]) -> None:
-            count, freed = result
-            noun = "import" if count == 1 else "imports"
+        def done(result: CacheCleared) -> None:
+            noun = "import" if result.count == 1 else "imports"
             self.statusBar().showMessage(
-                f"Deleted {count:,} cached {noun}, {freed / 1e6:,.1f} MB freed", 8000
+                f"Deleted {result.count:,} cached {noun}, {result.freed_bytes / 1e6:,.1f} MB freed", 8000
             )
 
-        self.worker.submit(
-            clear, description="Clearing cached imports", on_done=done, on_error=self._show_error
-        )
+        operations.clear_import_cache(self.worker, Path(folder), on_done=done, on_failure=self._show_error)
 
     def _on_data_failed(self, message: str) -> None:
         self._show_error(message)
@@ -853,94 +761,32 @@ class MainWindow(QMainWindow):
         else:
             self.open_project(link.project, on_done=apply)
 
-    # -- autosave and recovery ---------------------------------------------------------------------------
-    def autosave(self) -> bool:
-        """Write unsaved work to the recovery file (every minute while there are unsaved changes).
+    # -- autosave and recovery (gui.recovery) -------------------------------------------------------------
+    @property
+    def recovery_path(self) -> Path:
+        return self.recovery.path
 
-        Returns True when the recovery file now holds the current work (False: nothing to save,
-        or the write failed, which the status bar says).
-        """
-        if not self.doc.is_dirty() or not self.doc.has_data:
-            return False
-        try:
-            self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
-            if self._recovery_lock is None:
-                # Held while this session runs, so another running instance never offers our file.
-                self._recovery_lock = QLockFile(str(self.recovery_path.with_suffix(".lock")))
-                self._recovery_lock.tryLock(0)
-            self.doc.write_recovery(str(self.recovery_path))
-            meta = {"project_path": self.doc.path, "saved": dt.datetime.now().isoformat(timespec="seconds")}
-            self.recovery_path.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
-        except (OSError, RoiError) as exc:
-            self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
-            return False
-        return True
+    @recovery_path.setter
+    def recovery_path(self, path: Path) -> None:
+        self.recovery.path = path
+
+    @property
+    def _recovery_lock(self) -> QLockFile | None:
+        return self.recovery.lock
+
+    def autosave(self) -> bool:
+        """Write unsaved work to the recovery file; True when it now holds the current work."""
+        return self.recovery.autosave()
 
     def remove_recovery(self) -> None:
-        for path in (self.recovery_path, self.recovery_path.with_suffix(".json")):
-            with contextlib.suppress(OSError):
-                path.unlink()
-        if self._recovery_lock is not None:
-            self._recovery_lock.unlock()
-            self._recovery_lock = None
+        self.recovery.remove()
 
     def leftover_recovery(self) -> Path | None:
-        """The newest autosave left by an earlier session that did not close cleanly."""
-        folder = self.recovery_path.parent
-        if not folder.is_dir():
-            return None
-        files = [
-            p
-            for p in folder.glob(f"autosave-*{PROJECT_SUFFIX}")
-            if p != self.recovery_path and _owner_gone(p)
-        ]
-        return max(files, key=lambda p: p.stat().st_mtime) if files else None
+        return self.recovery.leftover()
 
     def offer_recovery(self) -> None:
-        """Ask whether to restore unsaved work from a previous session; remove it either way."""
-        leftover = self.leftover_recovery()
-        if leftover is None:
-            return
-        meta_path = leftover.with_suffix(".json")
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta = {}
-        original = meta.get("project_path")
-        when = meta.get("saved", "an earlier session")
-        answer = QMessageBox.question(
-            self,
-            "Recover unsaved work",
-            f"Model ROI Studio did not close normally. Recover the unsaved work autosaved at {when}"
-            + (f" (project {Path(original).name})" if original else "")
-            + "?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
-        )
-
-        def discard() -> None:
-            for path in (leftover, meta_path):
-                with contextlib.suppress(OSError):
-                    path.unlink()
-
-        if answer != QMessageBox.StandardButton.Yes:
-            discard()
-            return
-
-        def recovered() -> None:
-            self.doc.mark_recovered(original)
-            # The recovered work is still unsaved: write it to this session's autosave at once,
-            # and only then remove the old one. Were the old one removed first, a second crash
-            # before the next timed autosave (up to a minute) would lose everything; should this
-            # write fail, the old file stays and is offered again.
-            if self.autosave():
-                discard()
-
-        try:
-            self.doc.open_project(str(leftover), on_done=recovered)
-        except RoiError as exc:
-            self._show_error(str(exc))
-            discard()
+        """Ask whether to restore unsaved work from a previous session (see gui.recovery)."""
+        self.recovery.offer()
 
     # -- drag and drop ------------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802
