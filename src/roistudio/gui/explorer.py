@@ -54,8 +54,10 @@ SPIN_DECIMALS = 4
 TOOLTIPS = {
     "value": "Value: the sum over labelled rows of the payoff of each row's outcome at this threshold "
     "(gains positive, costs negative). Rows without a label are not counted.",
-    "gain": "Value at this threshold minus the better of the two policies that need no model: "
-    "flag nobody, or flag everyone. Positive means the model earns its keep.",
+    "gain": "Value at this threshold minus the better of the policies that need no model: flag nobody, "
+    "or flag everyone. Under a constraint that forbids flagging everyone, the comparison is with flag "
+    "nobody and flagging as many rows as allowed at random (expected value). Positive means the model "
+    "earns its keep.",
     "flagged": "Labelled rows with score at or above the threshold (true positives + false positives). "
     "Flagged rows whose label is not yet known are counted apart.",
     "precision": "Precision: of the flagged rows, the share that are actually positive (TP / flagged).",
@@ -376,16 +378,21 @@ class ThresholdExplorer(QWidget):
 
     def _update_tiles(self, point: CurvePoint) -> None:
         curve, cur = self._curve, self._currency
-        baseline = curve.better_baseline()
+        # Only the baselines the constraints allow (core rule: Curve.baselines).
+        allowed = curve.baselines(self._constraints)
+        baseline = curve.better_allowed_baseline(self._constraints)
         gain = point.value - baseline.value
         self.tiles["value"].set_value(
             format_money(point.value, cur), f"at threshold {format_threshold(point.threshold)}"
         )
-        nobody = baseline.index == 0
-        self.tiles["gain"].set_title("vs doing nothing" if nobody else "vs flagging everyone")
+        titles = {"flag_nobody": "vs doing nothing", "flag_everyone": "vs flagging everyone"}
+        self.tiles["gain"].set_title(titles.get(baseline.kind, f"vs {baseline.label}"))
+        forbidden = all(b.kind != "flag_everyone" for b in allowed)
         self.tiles["gain"].set_value(
             format_money(gain, cur, signed=True),
-            f"better baseline: {'flag nobody' if nobody else 'flag everyone'} ({format_money(baseline.value, cur)})",
+            f"better {'allowed ' if forbidden else ''}baseline: {baseline.label} "
+            f"({format_money(baseline.value, cur)})"
+            + ("; the constraints forbid flagging everyone" if forbidden else ""),
             tone="bad" if gain < 0 else None,
         )
         unknown = f"; +{point.flagged_unlabeled:,} not yet known" if point.flagged_unlabeled else ""
@@ -553,6 +560,8 @@ class ThresholdExplorer(QWidget):
             None if self._constraints.is_empty() else self._curve.constrained_optimum(self._constraints)
         )
         self._update_constrained_label()
+        if self._operating is not None:
+            self._update_tiles(self._operating)  # the baselines compared depend on the constraints
         if self._artists is not None and self._legend_has_constraints == self._constraints.is_empty():
             # The legend names the constrained marker only while a constraint is set: switching
             # constraints on or off is rare, so a full redraw there is fine.

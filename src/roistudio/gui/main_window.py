@@ -943,7 +943,7 @@ class MainWindow(QMainWindow):
             self,
             f"About {APP_NAME}",
             f"<h3>{APP_NAME} {__version__}</h3><p>What a classifier is worth in money: threshold sweeps in "
-            "dollars, champion vs challenger, Excel and PDF reports.</p>",
+            "money, champion vs challenger, Excel and PDF reports.</p>",
         )
 
     # -- closing -------------------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ class Headline:
     vs_flag_nobody: float
     vs_flag_everyone: float
     value_of_model: float  # vs the better baseline
-    better_baseline: str  # "flag nobody" | "flag everyone"
+    better_baseline: str  # "flag nobody" | "flag everyone" | "flag N at random"
     value_per_1000: float | None
     precision: float | None
     recall: float | None
@@ -62,6 +62,20 @@ class Headline:
     optimum_threshold: float | None
     threshold: float | None
     savings: float | None
+    # The baselines the constraints allow, as (label, value), flag nobody first; and whether a
+    # constraint forbids flagging everyone (then it is not compared, see Curve.baselines).
+    baselines: tuple[tuple[str, float], ...] = ()
+    everyone_forbidden: bool = False
+
+    def baseline_phrase(self) -> str:
+        """What the value of the model is measured against, for the recommendation sentence."""
+        if not self.everyone_forbidden:
+            return f"the better of doing nothing and flagging everyone ({self.better_baseline})"
+        allowed = ", ".join(label for label, _ in self.baselines)
+        return (
+            f"{self.better_baseline}, the better of the baselines the constraints allow "
+            f"({allowed}; they forbid flagging everyone)"
+        )
 
 
 @dataclass(frozen=True)
@@ -148,7 +162,7 @@ def _headline(model: ModelResult) -> Headline:
         vs_flag_nobody=p.value - nobody.value,
         vs_flag_everyone=p.value - everyone.value,
         value_of_model=model.value_of_model,
-        better_baseline="flag nobody" if model.better_baseline.index == 0 else "flag everyone",
+        better_baseline=model.better_baseline.label,
         value_per_1000=p.value_per_1000,
         precision=p.precision,
         recall=p.recall,
@@ -163,6 +177,8 @@ def _headline(model: ModelResult) -> Headline:
         optimum_threshold=model.optimum.threshold,
         threshold=p.threshold,
         savings=model.savings,
+        baselines=tuple((b.label, b.value) for b in model.baselines),
+        everyone_forbidden=all(b.kind != "flag_everyone" for b in model.baselines),
     )
 
 
@@ -246,8 +262,8 @@ def build_report_model(
         )
         recommendation = (
             f"Flag rows scoring {_threshold_text(head.threshold)} or more: on these {head.rows:,} labelled rows "
-            f"that policy {result}, so the model is worth {money(head.value_of_model)} more than the better "
-            f"of doing nothing and flagging everyone ({head.better_baseline})."
+            f"that policy {result}, so the model is worth {money(head.value_of_model)} more than "
+            f"{head.baseline_phrase()}."
         )
     else:
         recommendation = (

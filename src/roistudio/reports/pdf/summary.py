@@ -49,10 +49,22 @@ def summary_page(model: ReportModel, s: Styles) -> list:
     shown = round(h.value_of_model)
     better = "better" if shown > 0 else "worse" if shown < 0 else "no better"
     policy = "flag nobody" if h.threshold is None else f"threshold {fmt_threshold(h.threshold)}"
-    if h.better_baseline == "flag nobody":
-        other, other_delta = "flag everyone", h.vs_flag_everyone
-    else:
-        other, other_delta = "flag nobody", h.vs_flag_nobody
+    # The other baseline compared: under a constraint that forbids flagging everyone, only the
+    # baselines the constraint allows (flag nobody, flag N at random) are named.
+    others = [(label, h.value - value) for label, value in h.baselines if label != h.better_baseline]
+    if not h.baselines:  # a model built before baselines were recorded
+        others = [("flag everyone", h.vs_flag_everyone) if h.better_baseline == "flag nobody"
+                  else ("flag nobody", h.vs_flag_nobody)]  # fmt: skip
+    compared = (
+        "the better of the two policies that need no model"
+        if not h.everyone_forbidden
+        else "the better policy needing no model that the constraints allow (they forbid flagging everyone)"
+        if others
+        else "the only policy needing no model that the constraints allow (they forbid flagging everyone)"
+    )
+    vs_other = "".join(
+        f" (vs {paragraph_text(label)}: {escape(model.money(delta, signed=True))})" for label, delta in others
+    )
     left = [
         Paragraph("NET VALUE AT THE OPERATING THRESHOLD", s.label),
         Paragraph(escape(model.money(h.value)), s.big),
@@ -65,8 +77,7 @@ def summary_page(model: ReportModel, s: Styles) -> list:
         Paragraph("VALUE ADDED BY THE MODEL", s.label),
         Paragraph(escape(model.money(h.value_of_model, signed=True)), s.big2),
         Paragraph(
-            f"{better} than {paragraph_text(h.better_baseline)}, the better of the two policies that need no model "
-            f"(vs {paragraph_text(other)}: {escape(model.money(other_delta, signed=True))})",
+            f"{better} than {paragraph_text(h.better_baseline)}, {compared}{vs_other}",
             s.small,
         ),
     ]
