@@ -190,3 +190,17 @@ def test_fonts_are_bundled_with_their_licence():
     assert (folder / "DejaVuSans.ttf").is_file()
     assert (folder / "DejaVuSans-Bold.ttf").is_file()
     assert "Bitstream" in (folder / "LICENSE").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("currency", "size"), [("EUR", (595, 842)), ("GBP", (595, 842)), ("USD", (612, 792)),
+                                                ("CAD", (612, 792))])  # fmt: skip
+def test_pages_are_a4_unless_the_currency_is_us_or_canadian(currency, size, tmp_path):
+    frame = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.4, 0.2], "label": [1, 0, 1, 0, 1],
+                          "amount": [100.0, 50.0, 20.0, 10.0, 3.0]})  # fmt: skip
+    analysis, _ = run_analysis(frame, PAYOFF, PARAMS)
+    model = build_report_model(analysis, _source(len(frame)), currency=currency, created=CREATED)
+    path = tmp_path / "r.pdf"
+    pdf.write_pdf(model, path)
+    for page in PdfReader(path).pages:
+        box = page.mediabox
+        assert (round(float(box.width)), round(float(box.height))) == size

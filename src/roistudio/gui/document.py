@@ -26,6 +26,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from roistudio.core.engine.curve import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
+from roistudio.core.project.defaults import default_ranges, suggested_payoff
 from roistudio.core.project.project import VIEWS, DataSource, Project, save_project
 
 if TYPE_CHECKING:
@@ -41,8 +42,6 @@ _THRESHOLD_COMMAND_ID = 1001
 # Fields whose change needs a new sweep; the others are read off existing curves or are cosmetic.
 CLUSTER_MIN_ROWS = 1_000_000  # below this a sweep is fast enough without reordering the table
 _ANALYSIS_FIELDS = ("mapping", "payoff", "parameters", "constraints", "filters", "period", "sources")
-DEFAULT_PAYOFF = {"tp": "value_caught - review_cost", "fp": "-review_cost", "tn": "0", "fn": "0"}
-DEFAULT_PARAMETERS = {"value_caught": 100.0, "review_cost": 10.0}
 
 
 @dataclass(frozen=True)
@@ -128,24 +127,9 @@ def filter_options(con: Any, mapping: ColumnMapping, table: str = TABLE, limit: 
     return FilterOptions(segments, date_min, date_max)
 
 
-def default_ranges(parameters: dict[str, float]) -> dict[str, tuple[float, float]]:
-    """Half to one and a half times each parameter (a starting point for sensitivity)."""
-    out = {}
-    for name, value in parameters.items():
-        low, high = sorted((value * 0.5, value * 1.5)) if value else (-1.0, 1.0)
-        out[name] = (low, high)
-    return out
-
-
 def default_payoff(mapping: ColumnMapping) -> tuple[dict[str, str], dict[str, float]]:
-    """A starting payoff: per-row money when a money column is mapped, else flat amounts."""
-    money = next((m for m in mapping.money if m.isidentifier()), None)
-    if money is None:
-        return dict(DEFAULT_PAYOFF), dict(DEFAULT_PARAMETERS)
-    return (
-        {"tp": f"{money} - review_cost", "fp": "-review_cost", "tn": "0", "fn": f"-{money}"},
-        {"review_cost": 10.0},
-    )
+    """The payoff suggested for new data (see :mod:`roistudio.core.project.defaults`)."""
+    return suggested_payoff(mapping.money)
 
 
 class EditCommand(QUndoCommand):

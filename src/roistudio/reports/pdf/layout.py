@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
@@ -31,9 +31,16 @@ from roistudio.charts import style as chart_style
 from roistudio.reports.model import ReportModel
 
 CHART_DPI = 220
-PAGE_SIZE = LETTER
+# US Letter where the currency says the reader is in the US or Canada, A4 everywhere else.
+LETTER_CURRENCIES = frozenset({"USD", "CAD"})
 MARGIN = 0.75 * inch
-TEXT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
+# Laid out for the narrower of the two pages (A4), so every flowable fits both.
+TEXT_WIDTH = min(A4[0], LETTER[0]) - 2 * MARGIN
+
+
+def page_size_for(currency: str) -> tuple[float, float]:
+    """US Letter for US and Canadian dollars, A4 for every other currency."""
+    return LETTER if currency.upper() in LETTER_CURRENCIES else A4
 
 NAVY = colors.HexColor(chart_style.LIGHT.champion)
 INK = colors.HexColor("#222222")
