@@ -278,7 +278,7 @@ def test_a_nonlinear_payoff_writes_fixed_values_and_says_why(con, frame, tmp_pat
     wb = openpyxl.load_workbook(path)
     text = " ".join(str(c.value) for row in wb["Assumptions"].iter_rows() for c in row if c.value)
     assert (
-        "fn = -max(amount, chargeback_fee) is not linear in its parameters, so dollar figures are fixed values"
+        "fn = -max(amount, chargeback_fee) is not linear in its parameters, so money figures are fixed values"
         in text
     )
     assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
@@ -508,7 +508,7 @@ def test_segment_trend_and_comparison_dollars_follow_a_parameter_change(saved, m
         assert got == pytest.approx([champion, challenger], abs=0.005), label
         assert cells[3].value == f"={cells[2].coordinate}-{cells[1].coordinate}"
     notes = " ".join(str(c.value) for row in wb["Assumptions"].iter_rows() for c in row if c.value)
-    assert "The 'by channel', trend and comparison dollar figures are live formulas too" in notes
+    assert "The 'by channel', trend and comparison money figures are live formulas too" in notes
 
 
 def evaluate_reference(wb, formula: str, **params: float) -> float:
@@ -581,3 +581,29 @@ def test_a_complete_write_replaces_the_old_file(model, tmp_path):
         "Summary", "Assumptions", "Threshold sweep", "Comparison", "By channel", "Trend", "Data quality", "About",
     ]  # fmt: skip
     assert os.listdir(tmp_path) == ["report.xlsx"]
+
+
+def test_an_example_payoff_is_stamped_on_the_summary_sheet(con, tmp_path):
+    from dataclasses import replace
+
+    base = report(con, currency="EUR")
+    for suggested in (True, False):
+        path = tmp_path / f"s{suggested}.xlsx"
+        write_xlsx(replace(base, payoff_suggested=suggested), path, con=con)
+        ws = openpyxl.load_workbook(path)["Summary"]
+        stamp = ws["A3"].value or ""
+        assert stamp.startswith("EXAMPLE PAYOFF, NOT CONFIRMED: ") is suggested
+        assert ws.sheet_state == "visible" and ws.row_dimensions[3].hidden is False
+
+
+def test_a_eur_workbook_never_says_dollar(con, tmp_path):
+    path = tmp_path / "eur.xlsx"
+    write_xlsx(report(con, currency="EUR"), path, con=con)
+    texts = [
+        str(cell.value)
+        for ws in openpyxl.load_workbook(path).worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    ]
+    assert texts and not [t for t in texts if "dollar" in t.lower()]

@@ -16,6 +16,14 @@ from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff.language import OUTCOMES
 
+# Stamped on page 1 of the PDF and on the workbook's Summary while the payoff is the app's
+# example (see roistudio.core.project.defaults): the file is written, and says so.
+EXAMPLE_PAYOFF_STAMP = "Example payoff, not confirmed"
+EXAMPLE_PAYOFF_NOTE = (
+    "The app suggested this payoff as a starting point and the analyst has not confirmed or edited it: "
+    "every money figure in this report rests on it. Check what each outcome is worth before relying on them."
+)
+
 # What each outcome means, in the words both reports use.
 OUTCOME_MEANING = {
     "tp": "True positive: flagged, and the label is positive",
@@ -128,6 +136,9 @@ class ReportModel:
     # comparison_terms), when linear: breakdown ("segment:COL", "period") -> key -> policy -> terms.
     breakdown_terms: dict[str, dict[str, dict[str, dict[str | None, float]]]] = field(default_factory=dict)
     comparison_terms: dict[str, dict[str | None, float]] | None = None
+    # True while the payoff is the app's example, not confirmed by the analyst: both writers
+    # stamp EXAMPLE_PAYOFF_STAMP where a reader looks first.
+    payoff_suggested: bool = False
 
     @property
     def symbol(self) -> str:
@@ -214,6 +225,7 @@ def build_report_model(
     created: dt.datetime | None = None,
     con=None,
     table: str = "data",
+    payoff_suggested: bool = False,
 ) -> ReportModel:
     """Assemble the report model from an analysis and the source's provenance.
 
@@ -231,6 +243,10 @@ def build_report_model(
         The DuckDB connection and table the analysis ran on. When given and the payoff is linear
         in its parameters, per-parameter aggregates are computed so the workbook can hold live
         formulas (pass no connection when only a PDF is written: it does not use them).
+    payoff_suggested
+        True when the payoff is the app's example and the analyst has not confirmed it: the
+        reports are then stamped "example payoff, not confirmed". A payoff given explicitly
+        (the CLI's ``--tp/--fp/...``, the demo's own payoff) is confirmed.
     """
     created = created or dt.datetime.now(dt.UTC)
     champ = analysis.champion
@@ -337,4 +353,5 @@ def build_report_model(
         linear=linear_aggregates,
         breakdown_terms=breakdown_terms,
         comparison_terms=comparison_terms,
+        payoff_suggested=payoff_suggested,
     )

@@ -28,7 +28,7 @@ from reportlab.platypus import (
 )
 
 from roistudio.charts import style as chart_style
-from roistudio.reports.model import ReportModel
+from roistudio.reports.model import EXAMPLE_PAYOFF_STAMP, ReportModel
 
 CHART_DPI = 220
 # US Letter where the currency says the reader is in the US or Canada, A4 everywhere else.
@@ -50,6 +50,8 @@ HEADER_BG = colors.HexColor("#e8edf3")
 ZEBRA = colors.HexColor("#f6f7f9")
 BOX_BG = colors.HexColor("#f4f6f9")
 UNKNOWN_TEXT = colors.HexColor("#8a8a8a")
+STAMP = colors.HexColor("#b3261e")  # the "example payoff, not confirmed" stamp
+STAMP_BG = colors.HexColor("#fdecea")
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -109,6 +111,7 @@ class Styles:
             "cell_unknown", self.cell, textColor=UNKNOWN_TEXT, alignment=TA_LEFT
         )
         self.bullet = ParagraphStyle("bullet", base, leftIndent=10, bulletIndent=0, spaceAfter=2)
+        self.stamp = ParagraphStyle("stamp", base, fontName=bold, fontSize=11, leading=14, textColor=STAMP)
 
 
 # -- charts ---------------------------------------------------------------------------------------
@@ -311,6 +314,9 @@ def numbered_canvas(model: ReportModel, regular: str):
                 self.line(MARGIN, height - 0.56 * inch, width - MARGIN, height - 0.56 * inch)
             self.drawString(MARGIN, 0.45 * inch, app)
             self.drawRightString(width - MARGIN, 0.45 * inch, f"Page {page} of {total}")
+            if model.payoff_suggested:  # on every page, not only under page 1's stamp
+                self.setFillColor(STAMP)
+                self.drawCentredString(width / 2, 0.45 * inch, EXAMPLE_PAYOFF_STAMP.upper())
             self.restoreState()
 
     return NumberedCanvas

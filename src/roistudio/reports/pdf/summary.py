@@ -15,11 +15,13 @@ from reportlab.platypus import (
 )
 
 from roistudio.charts.curves import draw_value_curve
-from roistudio.reports.model import ReportModel
+from roistudio.reports.model import EXAMPLE_PAYOFF_NOTE, EXAMPLE_PAYOFF_STAMP, ReportModel
 from roistudio.reports.pdf.layout import (
     BOX_BG,
     NAVY,
     RULE,
+    STAMP,
+    STAMP_BG,
     TEXT_WIDTH,
     Styles,
     chart_image,
@@ -44,6 +46,8 @@ def summary_page(model: ReportModel, s: Styles) -> list:
         Paragraph(" \u00b7 ".join(paragraph_text(p) for p in subtitle), s.subtitle),
         Spacer(1, 14),
     ]
+    if model.payoff_suggested:
+        story += [_example_stamp(s), Spacer(1, 10)]
 
     # Compared as the reader sees it: a gain that rounds to zero is no gain.
     shown = round(h.value_of_model)
@@ -110,6 +114,27 @@ def summary_page(model: ReportModel, s: Styles) -> list:
         )
     story += [Spacer(1, 4), Paragraph(" ".join(notes), s.small)]
     return story
+
+
+def _example_stamp(s: Styles) -> Table:
+    """A boxed warning: the payoff is the app's example, not the analyst's."""
+    cell = [
+        Paragraph(f"<b>{escape(EXAMPLE_PAYOFF_STAMP.upper())}</b>", s.stamp),
+        Paragraph(escape(EXAMPLE_PAYOFF_NOTE), s.small),
+    ]
+    table = Table([[cell]], colWidths=[TEXT_WIDTH], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.2, STAMP),
+                ("BACKGROUND", (0, 0), (-1, -1), STAMP_BG),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    return table
 
 
 def _value_chart(ax: Axes, model: ReportModel) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from roistudio.reports.model import EXAMPLE_PAYOFF_NOTE, EXAMPLE_PAYOFF_STAMP
 from roistudio.reports.xlsx.context import SheetContext
 from roistudio.reports.xlsx.layout import (
     add_header_row,
@@ -32,6 +33,9 @@ from roistudio.reports.xlsx.style import (
 )
 from roistudio.reports.xlsx.sweep import value_chart
 
+STAMP_FONT = Font(name="Calibri", size=11, bold=True, color="B3261E")
+STAMP_FILL = PatternFill("solid", fgColor="FDECEA")
+
 
 def fill_summary_sheet(
     ctx: SheetContext, ws: Worksheet, sweep_chart_source: tuple[Worksheet, int, int, int]
@@ -48,6 +52,13 @@ def fill_summary_sheet(
     )
     last = 4
     row = 4
+    if model.payoff_suggested:
+        # Row 3 is free: the stamp sits under the title, where a reader looks first.
+        put_text(ws.cell(3, 1), f"{EXAMPLE_PAYOFF_STAMP.upper()}: {EXAMPLE_PAYOFF_NOTE}", STAMP_FONT)
+        ws.cell(3, 1).fill = STAMP_FILL
+        ws.cell(3, 1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=last)
+        ws.row_dimensions[3].height = 48
     row = add_section(ws, row, "Recommendation", last)
     row = add_paragraph(ws, row, model.recommendation, last, Font(name="Calibri", size=11, bold=True), 105)
     if model.comparison_sentence:
