@@ -272,3 +272,64 @@ def test_the_window_module_loads_no_heavy_library_before_the_first_paint():
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def _import_into(qtbot, window, path):
+    from roistudio.core.data.mapping import ColumnMapping
+    from roistudio.gui.document import import_data
+
+    box = {}
+    window.worker.submit(
+        lambda con, p: import_data(con, str(path), p), on_done=lambda r: box.setdefault("r", r)
+    )
+    qtbot.waitUntil(lambda: "r" in box, timeout=20_000)
+    mapping = ColumnMapping("fraud_score", "is_fraud", positive="1", segments=("channel",), money=("amount",))
+    with qtbot.waitSignal(
+        window.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None
+    ):
+        window.doc.adopt_import(box["r"], mapping)
+
+
+def test_a_suggested_payoff_shows_a_banner_until_confirmed_and_exports_say_so(qtbot, make_window, small_csv,
+                                                                               tmp_path):  # fmt: skip
+    import openpyxl
+    from pypdf import PdfReader
+
+    w = make_window()
+    _import_into(qtbot, w, small_csv[0])
+    banners = w.payoff_banners
+    assert banners.is_suggested_shown()
+    text = banners.suggested.label.text()
+    assert "Example payoff, not confirmed." in text
+    assert "TP = amount - review_cost, FP = -review_cost, FN = -amount; review_cost = 10" in text
+    for view in range(w.tabs.count()):  # above the tabs: on every view
+        w.tabs.setCurrentIndex(view)
+        assert banners.isVisible() and banners.suggested.isVisible()
+    targets = {"xlsx": str(tmp_path / "r.xlsx"), "pdf": str(tmp_path / "r.pdf")}
+    with qtbot.waitSignal(w.exporter.finished, timeout=120_000):
+        w.exporter.write(targets)
+    assert "EXAMPLE PAYOFF, NOT CONFIRMED" in PdfReader(targets["pdf"]).pages[0].extract_text()
+    assert openpyxl.load_workbook(targets["xlsx"])["Summary"]["A3"].value.startswith("EXAMPLE PAYOFF")
+    banners.confirm_button.click()
+    assert not w.doc.project.payoff_suggested and not banners.is_suggested_shown()
+    with qtbot.waitSignal(w.exporter.finished, timeout=120_000):
+        w.exporter.write(targets)
+    assert "EXAMPLE PAYOFF" not in PdfReader(targets["pdf"]).pages[0].extract_text()
+    assert openpyxl.load_workbook(targets["xlsx"])["Summary"]["A3"].value is None
+    banners.edit_button.click()
+    assert w.tabs.currentIndex() == VIEWS.index("payoff")
+
+
+def test_figures_are_marked_stale_while_the_payoff_has_errors(qtbot, demo_window):
+    w = demo_window
+    assert not w.payoff_banners.is_suggested_shown()  # the demo's payoff is its own, confirmed
+    editor = w.payoff_editor
+    fp = editor.expression_edit("fp")
+    original = fp.text()
+    fp.setText("-review_cost -")  # half-typed: no analysis can run on it
+    assert w.payoff_banners.is_stale_shown()
+    assert "from the previous valid payoff" in w.payoff_banners.stale.label.text()
+    assert not w.explorer.tiles["value"].isEnabled()  # dimmed
+    fp.setText(original)
+    assert not w.payoff_banners.is_stale_shown()
+    assert w.explorer.tiles["value"].isEnabled()

@@ -98,6 +98,7 @@ class ThresholdExplorer(QWidget):
         self._constrained_marker = None
         self._quiet = False
         self._pending_threshold: tuple[float | None] | None = None
+        self._stale = False
 
         self._drag_timer = QTimer(self)
         self._drag_timer.setSingleShot(True)
@@ -292,6 +293,17 @@ class ThresholdExplorer(QWidget):
     def threshold(self) -> float | None:
         """The operating threshold shown (None: flag nobody)."""
         return None if self._operating is None else self._operating.threshold
+
+    def set_stale(self, stale: bool) -> None:
+        """Dim the KPI tiles while the figures are from a previous payoff (the shell's banner says why)."""
+        tip = "From the previous valid payoff: the payoff being edited has errors" if stale else ""
+        for tile in self.tiles.values():
+            tile.setEnabled(not stale)
+            tile.setStatusTip(tip)
+        self._stale = stale
+
+    def is_stale(self) -> bool:
+        return self._stale
 
     def operating_point(self) -> CurvePoint | None:
         return self._operating

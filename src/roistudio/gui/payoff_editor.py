@@ -152,15 +152,20 @@ class PayoffEditor(QWidget):
         ``(expressions, parameters, ranges)`` after the user stops typing for ~300 ms, only when
         every expression and parameter is valid. ``ranges`` maps a parameter to ``(low, high)``
         when both are given.
+    validityChanged(bool)
+        The payoff as typed became valid (True) or invalid (False): while it is invalid the
+        figures shown are those of the previous valid payoff.
     """
 
     payoffEdited = Signal(dict, dict, dict)
+    validityChanged = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._columns: dict[str, str] = {}
         self._errors: dict[str, PayoffError | None] = dict.fromkeys(OUTCOMES)
         self._parameter_error: str | None = None
+        self._valid = True
         self._loading = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -323,6 +328,14 @@ class PayoffEditor(QWidget):
         """The line edit of one outcome (for the shell's focus handling and for tests)."""
         return self._edits[outcome]
 
+    def focus_first_problem(self) -> None:
+        """Put the cursor in the first field with an error (the TP field when all are valid)."""
+        outcome = next((o for o in OUTCOMES if self._errors[o] is not None), OUTCOMES[0])
+        if self._parameter_error is not None and all(self._errors[o] is None for o in OUTCOMES):
+            self._table.setFocus()
+            return
+        self._edits[outcome].setFocus()
+
     def parameter_table(self) -> QTableWidget:
         return self._table
 
@@ -412,12 +425,23 @@ class PayoffEditor(QWidget):
 
     def _check_all(self) -> None:
         for outcome in OUTCOMES:
-            self._check(outcome)
+            self._check_field(outcome)
         self._parameter_error = self._parameter_problem()
         self._parameter_error_label.setText(self._parameter_error or "")
         self._parameter_error_label.setVisible(self._parameter_error is not None)
+        self._report_validity()
+
+    def _report_validity(self) -> None:
+        valid = self.is_valid()
+        if valid != self._valid:
+            self._valid = valid
+            self.validityChanged.emit(valid)
 
     def _check(self, outcome: str) -> None:
+        self._check_field(outcome)
+        self._report_validity()
+
+    def _check_field(self, outcome: str) -> None:
         edit = self._edits[outcome]
         error = check_expression(edit.text(), columns=self._columns, parameters=self._parameter_names())
         self._errors[outcome] = error
@@ -483,5 +507,6 @@ class PayoffEditor(QWidget):
             self._parameter_error = str(error)
             self._parameter_error_label.setText(self._parameter_error)
             self._parameter_error_label.setVisible(True)
+            self._report_validity()
             return
         self.payoffEdited.emit(expressions, parameters, ranges)

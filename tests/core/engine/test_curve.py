@@ -176,13 +176,18 @@ def test_random_baseline_value_matches_a_brute_force_average_over_every_pick(toy
     flagged = [85.0, -5.0, 13.0, -5.0, -2.3]
     unflagged = [-100.0, 0.0, -20.0, 0.0, -3.0]
     picks = list(combinations(range(5), 2))
-    mean = sum(sum(flagged[i] if i in pick else unflagged[i] for i in range(5)) for pick in picks) / len(picks)
+    mean = sum(sum(flagged[i] if i in pick else unflagged[i] for i in range(5)) for pick in picks) / len(
+        picks
+    )
     assert toy.curve.baselines(Constraints(max_flagged=2))[1].value == pytest.approx(mean)
 
 
 def test_rate_and_fpr_limits_size_the_random_pick_and_precision_can_forbid_it(toy):
     curve = toy.curve
-    assert [b.label for b in curve.baselines(Constraints(max_flag_rate=40.0))] == ["flag nobody", "flag 2 at random"]
+    assert [b.label for b in curve.baselines(Constraints(max_flag_rate=40.0))] == [
+        "flag nobody",
+        "flag 2 at random",
+    ]
     # Random flagging has an expected false positive rate of n/5: at most 50% allows n = 2.
     assert [b.label for b in curve.baselines(Constraints(max_fpr=0.5))] == ["flag nobody", "flag 2 at random"]
     # Random flagging has the base rate 3/5 as expected precision: 70% forbids it and flag everyone.

@@ -126,7 +126,10 @@ def test_newer_schema_is_refused(tmp_path):
     path.write_text(json.dumps({"format": "model-roi-studio-project", "schema_version": 7}), encoding="utf-8")
     with pytest.raises(ProjectError) as err:
         load_project(path)
-    assert str(err.value) == f"{path}: was written by a newer version (schema 7); this app reads up to {SCHEMA_VERSION}"
+    assert (
+        str(err.value)
+        == f"{path}: was written by a newer version (schema 7); this app reads up to {SCHEMA_VERSION}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -195,10 +198,14 @@ def _v1_doc(payoff: dict, parameters: dict) -> dict:
 
 def test_a_v1_file_holding_the_apps_suggestion_loads_as_suggested(tmp_path):
     suggestion = {"tp": "balance_eur - review_cost", "fp": "-review_cost", "tn": "0", "fn": "-balance_eur"}
-    (tmp_path / "s.roiproj").write_text(json.dumps(_v1_doc(suggestion, {"review_cost": 10})), encoding="utf-8")
+    (tmp_path / "s.roiproj").write_text(
+        json.dumps(_v1_doc(suggestion, {"review_cost": 10})), encoding="utf-8"
+    )
     assert load_project(tmp_path / "s.roiproj").payoff_suggested
     # Any edit (here the review cost) made it the analyst's own payoff.
-    (tmp_path / "e.roiproj").write_text(json.dumps(_v1_doc(suggestion, {"review_cost": 12})), encoding="utf-8")
+    (tmp_path / "e.roiproj").write_text(
+        json.dumps(_v1_doc(suggestion, {"review_cost": 12})), encoding="utf-8"
+    )
     edited = load_project(tmp_path / "e.roiproj")
     assert not edited.payoff_suggested
     assert edited.parameters == {"review_cost": 12.0}
@@ -208,5 +215,7 @@ def test_an_unknown_payoff_status_is_one_line(tmp_path):
     doc = _v1_doc({"tp": "1"}, {}) | {"schema_version": 2}
     doc["payoff"]["status"] = "maybe"
     (tmp_path / "x.roiproj").write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(ProjectError, match=r"x\.roiproj: payoff status must be 'suggested' or 'confirmed', not 'maybe'"):
+    with pytest.raises(
+        ProjectError, match=r"x\.roiproj: payoff status must be 'suggested' or 'confirmed', not 'maybe'"
+    ):
         load_project(tmp_path / "x.roiproj")

@@ -42,6 +42,7 @@ def page_size_for(currency: str) -> tuple[float, float]:
     """US Letter for US and Canadian dollars, A4 for every other currency."""
     return LETTER if currency.upper() in LETTER_CURRENCIES else A4
 
+
 NAVY = colors.HexColor(chart_style.LIGHT.champion)
 INK = colors.HexColor("#222222")
 MUTED = colors.HexColor("#666666")
