@@ -138,7 +138,7 @@ def baselines_dict(model: ModelResult) -> dict:
         "allowed": [
             {"kind": b.kind, "label": b.label, "value": b.value, "flagged": b.flagged}
             for b in model.baselines
-        ],  # fmt: skip
+        ],
         "optimal_vs_flag_nobody": model.optimum.value - nobody.value,
         "optimal_vs_flag_everyone": model.optimum.value - everyone.value,
         "operating_vs_flag_nobody": model.operating.value - nobody.value,
