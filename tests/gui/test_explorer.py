@@ -68,12 +68,16 @@ def test_slider_positions_show_the_row_by_row_numbers(explorer_and_frame, qtbot)
     distinct = np.sort(frame["score"].unique())
     nobody = _oracle(frame, None)
     previous = -np.inf
-    for position in (0, 5, 17, explorer.slider.maximum() - 1):
+    low, high = distinct[0], distinct[-1]
+    for position in (0, 250, 500, 750, explorer.slider.maximum() - 1):
         with qtbot.waitSignal(explorer.thresholdChanged, timeout=1000) as blocker:
             explorer.slider.setValue(position)
         threshold = explorer.threshold()
         assert blocker.args == [threshold]
-        assert threshold in distinct  # the slider lands on exact distinct scores
+        # The slider moves evenly through score values (like the chart's x axis) and lands on the
+        # lowest distinct score at or above the value of its position.
+        value = low + (high - low) * position / (explorer.slider.maximum() - 1)
+        assert threshold == distinct[distinct >= value - 1e-12][0]
         assert threshold > previous  # left to right is increasing threshold, like the chart
         previous = threshold
         expected = _oracle(frame, threshold)

@@ -5,9 +5,11 @@ Everything shown at a threshold is read off the champion's :class:`~roistudio.co
 marker (blitting, see :class:`~roistudio.gui.mpl_canvas.MplCanvas`), so moving the slider stays
 interactive on a curve of a million distinct scores.
 
-The slider runs over curve indices, left to right in increasing threshold like the chart's x
-axis, so every slider position is an exact distinct score; its right end is "flag nobody". The
-spin box takes any threshold (4 decimals): rows with ``score >= threshold`` are flagged.
+The slider moves through score values, evenly from the lowest score to the highest, like the
+chart's x axis above it (not through rows or distinct scores, which crowd where scores crowd).
+Each position snaps to the lowest distinct score at or above its value, so the threshold shown
+is always a real score; one more step at the right end is "flag nobody". The spin box takes any
+threshold exactly (4 decimals): rows with ``score >= threshold`` are flagged.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ __all__ = ["ThresholdExplorer"]
 CONSTRAINT_DEBOUNCE_MS = 300
 DRAG_EMIT_MS = 120  # while dragging, thresholdChanged is coalesced to one signal per this interval
 SPIN_DECIMALS = 4
+SLIDER_STEPS = 1000  # positions between the lowest and the highest score; one more flags nobody
 
 TOOLTIPS = {
     "value": "Value: the sum over labelled rows of the payoff of each row's outcome at this threshold "
@@ -99,6 +102,7 @@ class ThresholdExplorer(QWidget):
         self._quiet = False
         self._pending_threshold: tuple[float | None] | None = None
         self._stale = False
+        self._feasible_cache: tuple[tuple, np.ndarray] | None = None
 
         self._drag_timer = QTimer(self)
         self._drag_timer.setSingleShot(True)
@@ -124,7 +128,10 @@ class ThresholdExplorer(QWidget):
         # Chart and threshold controls -------------------------------------------------------------------
         self.canvas = MplCanvas(self, width=7, height=4.5)
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("Threshold: each step is one distinct score; far right flags nobody")
+        self.slider.setToolTip(
+            "Threshold: moves evenly through score values, like the chart's x axis, and stops on the "
+            "nearest score at or above; far right flags nobody. Type an exact threshold in the box."
+        )
         self.slider.valueChanged.connect(self._on_slider)
         self.slider.sliderReleased.connect(self._emit_pending_threshold)
         self.spin = QDoubleSpinBox()
@@ -325,12 +332,37 @@ class ThresholdExplorer(QWidget):
         self._constraints = constraints
         self._update_constrained()
 
+    def _score_range(self) -> tuple[float, float]:
+        if self._curve is None or len(self._curve) < 2:
+            return 0.0, 0.0
+        scores = self._curve.thresholds[1:]  # strictly descending
+        return float(scores[-1]), float(scores[0])
+
+    def slider_score(self, value: int) -> float | None:
+        """The score value a slider position stands for (``None``: the far right, flag nobody)."""
+        if int(value) > SLIDER_STEPS:
+            return None
+        low, high = self._score_range()
+        return low + (high - low) * int(value) / SLIDER_STEPS
+
     def index_for_slider(self, value: int) -> int:
-        """Curve index of a slider position (the slider runs in increasing threshold)."""
-        return len(self._curve) - 1 - int(value) if self._curve is not None else 0
+        """Curve index of a slider position: the lowest distinct score at or above its value."""
+        score = self.slider_score(value)
+        if self._curve is None or score is None or len(self._curve) < 2:
+            return 0
+        index = self._curve.index_at(score)
+        # Float rounding at the top end must not turn "the highest score" into "flag nobody".
+        return max(index, 1)
 
     def slider_for_index(self, index: int) -> int:
-        return len(self._curve) - 1 - int(index) if self._curve is not None else 0
+        """The slider position nearest a curve index's score (index 0, flag nobody: far right)."""
+        if self._curve is None or int(index) == 0:
+            return SLIDER_STEPS + 1
+        low, high = self._score_range()
+        if high <= low:
+            return 0
+        score = float(self._curve.thresholds[int(index)])
+        return round((score - low) / (high - low) * SLIDER_STEPS)
 
     # -- drawing ----------------------------------------------------------------------------------------------
     def _draw_chart(self) -> None:
@@ -371,18 +403,20 @@ class ThresholdExplorer(QWidget):
             return self._curve.point(0)  # a threshold above every score flags nobody
         return self._curve.at(threshold)
 
-    def _show_point(self, point: CurvePoint, *, blit: bool = True) -> None:
+    def _show_point(self, point: CurvePoint, *, blit: bool = True, move_slider: bool = True) -> None:
         """Update tiles, matrix, slider, spin box and marker for ``point``; emits nothing."""
         self._operating = point
         self._quiet = True
         try:
-            self.slider.setValue(self.slider_for_index(point.index))
+            if move_slider:  # not under the user's hand: a drag keeps its own position
+                self.slider.setValue(self.slider_for_index(point.index))
             spin_value = self.spin.maximum() if point.threshold is None else point.threshold
             self.spin.setValue(spin_value)
         finally:
             self._quiet = False
         self._nobody_label.setText("flag nobody" if point.threshold is None else "")
         self._update_tiles(point)
+        self._update_constrained_label()
         self.matrix.set_point(point, self._currency)
         if blit and self._artists is not None:
             chart_curves.move_operating_marker(self._artists, point)
@@ -425,6 +459,13 @@ class ThresholdExplorer(QWidget):
             f"<nobr>{format_threshold(point.threshold)}</nobr> (<nobr>{point.flagged:,} flagged</nobr>)"
         )
 
+    def _feasible_mask(self) -> np.ndarray:
+        """Which curve points meet the constraints (kept until the curve or constraints change)."""
+        key = (id(self._curve), self._constraints)
+        if self._feasible_cache is None or self._feasible_cache[0] != key:
+            self._feasible_cache = (key, self._curve.feasible(self._constraints))
+        return self._feasible_cache[1]
+
     def _show_best(self) -> None:
         if self._model is None:
             return
@@ -438,13 +479,21 @@ class ThresholdExplorer(QWidget):
             text = "<b>Best under constraints:</b> no threshold meets the constraints"
         else:
             text = f"<b>Best under constraints:</b> {self._describe(self._constrained)}"
+        point = self._operating
+        if point is not None and self._curve is not None and not self._constraints.is_empty():
+            # A threshold the analyst set is kept under a new constraint; say when it breaks it.
+            if not bool(self._feasible_mask()[point.index]):
+                text += (
+                    f"<br>The threshold in use (<nobr>{format_threshold(point.threshold)}</nobr>) does not meet "
+                    "the constraints; <i>Use best</i> moves to the best one that does."
+                )
         self.constrained_label.setText(text)
 
     # -- threshold inputs ---------------------------------------------------------------------------------------
     def _configure_threshold_inputs(self) -> None:
         n = len(self._curve)
-        self.slider.setRange(0, max(0, n - 1))
-        self.slider.setPageStep(max(1, n // 50))
+        self.slider.setRange(0, SLIDER_STEPS + 1 if n > 1 else 0)
+        self.slider.setPageStep(SLIDER_STEPS // 50)
         if n > 1:
             low = float(np.nanmin(self._curve.thresholds[1:]))
             high = float(np.nanmax(self._curve.thresholds[1:]))
@@ -458,7 +507,7 @@ class ThresholdExplorer(QWidget):
         if self._quiet or self._curve is None:
             return
         point = self._curve.point(self.index_for_slider(value))
-        self._show_point(point)
+        self._show_point(point, move_slider=False)
         self._queue_threshold(point.threshold)
 
     def _on_spin(self, value: float) -> None:
