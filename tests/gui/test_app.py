@@ -149,9 +149,10 @@ def test_save_then_link_round_trip_opens_the_same_view(qtbot, demo_window, make_
     assert w._save_to(str(tmp_path / "fraud.roiproj"))
     assert not w.isWindowModified()
     w.tabs.setCurrentIndex(VIEWS.index("segments"))
+    w.segments_view.column_box.setCurrentText("region")  # not the first segment column
     link = w.current_link()
     assert link.startswith(
-        f"roistudio://open?project={tmp_path}/fraud.roiproj&view=segments&threshold=0.25&filters="
+        f"roistudio://open?project={tmp_path}/fraud.roiproj&view=segments&segment=region&threshold=0.25&filters="
     )
 
     other = make_window()
@@ -162,6 +163,26 @@ def test_save_then_link_round_trip_opens_the_same_view(qtbot, demo_window, make_
     assert other.doc.analysis.operating.threshold == 0.25
     assert other.explorer.threshold() == 0.25
     assert other.doc.analysis.operating.value == w.doc.analysis.operating.value
+    assert other.segments_view.column() == "region"
+
+
+def test_a_saved_project_keeps_the_segment_column_shown_and_the_parameter_order(
+    qtbot, demo_window, make_window, tmp_path
+):
+    w = demo_window
+    expressions, parameters, ranges = w.payoff_editor.payoff_state()
+    reordered = dict(reversed(list(parameters.items())))  # not alphabetical, not the demo's order
+    w.doc.set_payoff(expressions, reordered, ranges)  # same numbers: no sweep, but the order is kept
+    assert list(w.doc.project.parameters) == list(reordered)
+    w.tabs.setCurrentIndex(VIEWS.index("segments"))
+    w.segments_view.column_box.setCurrentText("region")
+    assert w._save_to(str(tmp_path / "kept.roiproj"))
+    other = make_window()
+    with qtbot.waitSignal(other.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None):
+        other.open_path(str(tmp_path / "kept.roiproj"))
+    qtbot.waitUntil(lambda: other.segments_view.column() == "region", timeout=5000)
+    assert list(other.doc.project.parameters) == list(reordered)
+    assert list(other.payoff_editor.payoff_state()[1]) == list(reordered)
 
 
 def test_a_bad_link_says_what_is_wrong(qtbot, make_window, monkeypatch):

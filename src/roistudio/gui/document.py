@@ -458,10 +458,17 @@ class ProjectDocument(QObject):
         save_project(self.project, path)
 
     def apply_link(
-        self, view: str | None, threshold: float | None, has_threshold: bool, filters: Filters | None
+        self,
+        view: str | None,
+        threshold: float | None,
+        has_threshold: bool,
+        filters: Filters | None,
+        segment: str | None = None,
     ):
-        """Show what a link names: view, threshold and filters (not undoable: it is navigation)."""
+        """Show what a link names: view, segment column, threshold and filters (navigation, not undoable)."""
         changes: dict[str, Any] = {}
+        if segment:
+            changes["segment"] = segment
         if filters is not None:
             changes["filters"] = filters
         if has_threshold:
@@ -485,7 +492,10 @@ class ProjectDocument(QObject):
         after = {"payoff": dict(expressions), "parameters": dict(parameters),
                  "ranges": {k: tuple(v) for k, v in ranges.items()}}  # fmt: skip
         before = {key: getattr(self.project, key) for key in after}
-        if {k: dict(v) for k, v in before.items()} == after:
+        # Compared with order: the parameter table's order is the analyst's and is saved as is.
+        if {k: list(dict(v).items()) for k, v in before.items()} == {
+            k: list(v.items()) for k, v in after.items()
+        }:
             return
         # An edit makes the payoff the analyst's own; Undo brings the "suggested" mark back.
         before["payoff_suggested"], after["payoff_suggested"] = self.project.payoff_suggested, False
@@ -530,6 +540,11 @@ class ProjectDocument(QObject):
         """Remember the open view (saved with the project; not an edit)."""
         if view in VIEWS and view != self.project.view:
             self.project = self.project.with_changes(view=view)
+
+    def set_segment(self, column: str) -> None:
+        """Remember the segment column shown (saved with the project and in links; not an edit)."""
+        if column and column != self.project.segment:
+            self.project = self.project.with_changes(segment=column)
 
     def set_report_details(self, *, title: str | None = None, currency: str | None = None) -> None:
         changes = {k: v for k, v in (("title", title), ("currency", currency)) if v is not None}

@@ -480,13 +480,18 @@ class ThresholdExplorer(QWidget):
         else:
             text = f"<b>Best under constraints:</b> {self._describe(self._constrained)}"
         point = self._operating
-        if point is not None and self._curve is not None and not self._constraints.is_empty():
-            # A threshold the analyst set is kept under a new constraint; say when it breaks it.
-            if not bool(self._feasible_mask()[point.index]):
-                text += (
-                    f"<br>The threshold in use (<nobr>{format_threshold(point.threshold)}</nobr>) does not meet "
-                    "the constraints; <i>Use best</i> moves to the best one that does."
-                )
+        # A threshold the analyst set is kept under a new constraint; say when it breaks it.
+        breaks = (
+            point is not None
+            and self._curve is not None
+            and not self._constraints.is_empty()
+            and not bool(self._feasible_mask()[point.index])
+        )
+        if breaks:
+            text += (
+                f"<br>The threshold in use (<nobr>{format_threshold(point.threshold)}</nobr>) does not meet "
+                "the constraints; <i>Use best</i> moves to the best one that does."
+            )
         self.constrained_label.setText(text)
 
     # -- threshold inputs ---------------------------------------------------------------------------------------

@@ -450,6 +450,9 @@ class MainWindow(QMainWindow):
         self.payoff_banners.confirmRequested.connect(doc.confirm_payoff)
         self.payoff_banners.editRequested.connect(self.edit_payoff)
         doc.thresholdMoved.connect(lambda message: self.statusBar().showMessage(message, 15000))
+        # The segment column shown is part of the project and of links.
+        self.segments_view.columnChanged.connect(doc.set_segment)
+        doc.projectChanged.connect(lambda: self.segments_view.set_column(doc.project.segment))
         hints = QGuiApplication.styleHints()
         if hasattr(hints, "colorSchemeChanged"):  # Qt 6.5+
             hints.colorSchemeChanged.connect(self._on_color_scheme)
@@ -820,6 +823,7 @@ class MainWindow(QMainWindow):
             threshold=self.doc.threshold,
             has_threshold=p.threshold_user_set,
             filters=p.filters,
+            segment=self.segments_view.column() or p.segment,
         )
         return encode_link(link)
 
@@ -848,7 +852,7 @@ class MainWindow(QMainWindow):
             return
 
         def apply() -> None:
-            self.doc.apply_link(link.view, link.threshold, link.has_threshold, link.filters)
+            self.doc.apply_link(link.view, link.threshold, link.has_threshold, link.filters, link.segment)
 
         same = self.doc.path and Path(self.doc.path).resolve() == Path(link.project).resolve()
         if same:

@@ -346,7 +346,7 @@ def build_report_model(
         threshold_reason=analysis.policy_description(),
         mapping_rows=mapping_rows,
         payoff_rows=tuple((o, payoff.expressions[o]) for o in OUTCOMES),
-        parameters=tuple(sorted(payoff.parameters.items())),
+        parameters=tuple(payoff.parameters.items()),  # in the analyst's order
         payoff_linear=linear,
         filters=analysis.request.filters.describe(),
         sweep_indices=sweep_indices,

@@ -219,3 +219,13 @@ def test_an_unknown_payoff_status_is_one_line(tmp_path):
         ProjectError, match=r"x\.roiproj: payoff status must be 'suggested' or 'confirmed', not 'maybe'"
     ):
         load_project(tmp_path / "x.roiproj")
+
+
+def test_the_segment_column_shown_and_the_parameter_order_survive_a_round_trip(tmp_path, data_file):
+    project = _project(data_file).with_changes(
+        segment="region", parameters={"zeta": 1.0, "alpha": 2.0, "mid": 3.0}, ranges={}
+    )
+    save_project(project, tmp_path / "p.roiproj")
+    loaded = load_project(tmp_path / "p.roiproj")
+    assert loaded.segment == "region"
+    assert list(loaded.parameters) == ["zeta", "alpha", "mid"]

@@ -88,6 +88,9 @@ class Project:
         The operating threshold. Unless ``threshold_user_set``, it is recomputed (optimum) on
         load and ``threshold`` is only informative. ``None`` with ``threshold_user_set`` means
         "flag nobody".
+    view, segment
+        The view that was open and the segment column the Segments view showed (``None``: the
+        first mapped one).
     """
 
     sources: tuple[DataSource, ...] = ()
@@ -104,6 +107,7 @@ class Project:
     filters: Filters = field(default_factory=Filters)
     period: str | None = None
     view: str = DEFAULT_VIEW
+    segment: str | None = None
 
     def with_changes(self, **changes) -> Project:
         return replace(self, **changes)
@@ -145,6 +149,7 @@ def project_to_dict(project: Project, project_path: str | os.PathLike[str] | Non
         "filters": project.filters.to_dict(),
         "period": project.period,
         "view": project.view,
+        "segment": project.segment,
     }
 
 
@@ -292,6 +297,7 @@ def project_from_dict(doc: Mapping, project_path: str | os.PathLike[str]) -> Pro
         filters=Filters.from_dict(doc.get("filters")),
         period=period,
         view=view if view in VIEWS else DEFAULT_VIEW,
+        segment=str(doc["segment"]) if doc.get("segment") else None,
     )
 
 
