@@ -177,3 +177,27 @@ def test_precision_and_recall_constraints(explorer_and_frame, qtbot):
         explorer._recall.setValue(90.0)
     assert explorer.constrained_point() is None
     assert "no threshold meets the constraints" in explorer.constrained_label.text()
+
+
+def test_at_900_pixels_no_tile_caption_is_cut_and_the_legend_leaves_the_curve_alone(
+    explorer_and_frame, qtbot
+):
+    explorer, _, _ = explorer_and_frame
+    explorer.resize(900, 700)
+    explorer.show()
+    qtbot.waitExposed(explorer)
+    explorer.set_constraints(Constraints(max_flagged=12))  # the longest gain caption
+    qtbot.wait(50)
+    widths = {tile.width() for tile in explorer.tiles.values()}
+    assert max(widths) - min(widths) <= 2  # the tiles share the row evenly
+    for name, tile in explorer.tiles.items():
+        caption = tile._caption
+        assert caption.heightForWidth(caption.width()) <= caption.height(), name
+        title = tile._title
+        assert title.fontMetrics().horizontalAdvance(title.text()) <= title.width(), name
+    explorer.canvas.draw()
+    ax = explorer.canvas.figure.axes[0]
+    renderer = explorer.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    plot = ax.get_window_extent(renderer)
+    assert legend.y1 <= plot.y0  # under the axes, not over the curve

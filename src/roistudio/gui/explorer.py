@@ -52,6 +52,7 @@ __all__ = ["ThresholdExplorer"]
 CONSTRAINT_DEBOUNCE_MS = 300
 DRAG_EMIT_MS = 120  # while dragging, thresholdChanged is coalesced to one signal per this interval
 SPIN_DECIMALS = 4
+LEGEND_BELOW_PX = 640  # a chart narrower than this has its legend under the axes
 SLIDER_STEPS = 1000  # positions between the lowest and the highest score; one more flags nobody
 
 TOOLTIPS = {
@@ -102,6 +103,7 @@ class ThresholdExplorer(QWidget):
         self._quiet = False
         self._pending_threshold: tuple[float | None] | None = None
         self._stale = False
+        self._legend_below = False
         self._feasible_cache: tuple[tuple, np.ndarray] | None = None
 
         self._drag_timer = QTimer(self)
@@ -381,10 +383,23 @@ class ThresholdExplorer(QWidget):
             label="_nolegend_" if self._constraints.is_empty() else "best under constraints",
         )  # fmt: skip
         self._legend_has_constraints = not self._constraints.is_empty()
-        chart_style.style_legend(ax, palette, loc="best")
+        self._legend_below = self._narrow()
+        if self._legend_below:
+            # A narrow chart has no free corner: the legend goes under the axes, off the curve.
+            chart_style.style_legend(ax, palette, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+        else:
+            chart_style.style_legend(ax, palette, loc="best")
         self.canvas.set_moving_artists((*self._artists.moving_artists(), self._constrained_marker))
         self._place_constrained_marker()
         self.canvas.draw_idle()
+
+    def _narrow(self) -> bool:
+        return self.canvas.width() < LEGEND_BELOW_PX
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self._model is not None and self._artists is not None and self._narrow() != self._legend_below:
+            self._draw_chart()
 
     def _place_constrained_marker(self) -> None:
         if self._constrained_marker is None or self._artists is None:
@@ -436,9 +451,10 @@ class ThresholdExplorer(QWidget):
         forbidden = all(b.kind != "flag_everyone" for b in allowed)
         self.tiles["gain"].set_value(
             format_money(gain, cur, signed=True),
-            f"better {'allowed ' if forbidden else ''}baseline: {baseline.label} "
-            f"({format_money(baseline.value, cur)})"
-            + ("; the constraints forbid flagging everyone" if forbidden else ""),
+            # A non-breaking minus keeps "-€4,376,528" on one line when the caption wraps.
+            f"baseline {format_money(baseline.value, cur)}; flag everyone not allowed".replace("-", "\u2212")
+            if forbidden
+            else f"better baseline: {baseline.label} ({format_money(baseline.value, cur)})",
             tone="bad" if gain < 0 else None,
         )
         unknown = f"; +{point.flagged_unlabeled:,} not yet known" if point.flagged_unlabeled else ""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -111,6 +111,15 @@ class KpiTile(QFrame):
         small.setPointSizeF(small.pointSizeF() * 0.9)
         self._caption.setFont(small)
         self._title.setFont(small)
+        # Tiles share the row evenly whatever their text: a long caption wraps onto a second
+        # line (the whole of it is in the tooltip) instead of widening its tile and cutting the
+        # others' captions in a narrow window.
+        for label in (self._title, self._caption):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._caption.setWordWrap(True)
+        self._caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self._caption.setFixedHeight(QFontMetrics(small).lineSpacing() * 2 + 2)
+        self._value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(1)
@@ -124,6 +133,7 @@ class KpiTile(QFrame):
         self._value.setText(text)
         if caption is not None:
             self._caption.setText(caption)
+            self._caption.setToolTip(caption)
         palette = self._value.palette()
         color = (
             error_color(self.palette()) if tone == "bad" else self.palette().color(QPalette.ColorRole.Text)
