@@ -607,3 +607,47 @@ def test_a_eur_workbook_never_says_dollar(con, tmp_path):
         if isinstance(cell.value, str)
     ]
     assert texts and not [t for t in texts if "dollar" in t.lower()]
+
+
+def test_under_a_capacity_the_value_of_the_model_formula_uses_the_allowed_random_baseline(
+    con, frame, tmp_path
+):
+    from roistudio.core.engine.curve import Constraints
+    from tests.helpers import demo_row_payoffs
+
+    cols = table_columns(con, "data")
+    request = AnalysisRequest(
+        mapping=ColumnMapping(score="score", label="is_fraud"),
+        payoff=parse_payoff(PAYOFF, PARAMS, cols),
+        constraints=Constraints(max_flagged=40),
+    )
+    analysis = analyse(con, "data", request)
+    source = SourceFacts("preds.csv", "/data/preds.csv", "0" * 64, 12345, analysis.rows, 0)
+    model = build_report_model(analysis, source, currency="EUR", created=CREATED, con=con)
+    path = tmp_path / "capacity.xlsx"
+    write_xlsx(model, path, con=con)
+    wb = openpyxl.load_workbook(path)
+    rows = {r[0].value: r for r in wb["Summary"].iter_rows(min_col=1, max_col=3)}
+    # Expected from the rows: each of the R labelled rows is flagged with probability 40 / R.
+    labelled = frame[frame["is_fraud"].notna()]
+    pay = demo_row_payoffs(labelled["amount"].to_numpy(), PARAMS)
+    positive = labelled["is_fraud"].to_numpy(dtype=int) == 1
+    flagged = np.where(positive, pay["tp"], pay["fp"])
+    unflagged = np.where(positive, pay["fn"], pay["tn"])
+    random_value = unflagged.sum() + 40 / len(labelled) * (flagged - unflagged).sum()
+    assert model.headline.better_baseline == "flag 40 at random"
+    assert model.headline.value_of_model == pytest.approx(model.headline.value - random_value)
+    # The live formulas say the same: nobody + N/R * (everyone - nobody), never MAX(nobody, everyone).
+    value_ref = rows["Value at operating threshold"][1].value
+    nobody_ref = rows["vs flag nobody"][1].value.split("-", 1)[1]
+    everyone_ref = rows["vs flag everyone"][1].value.split("-", 1)[1]
+    nobody, everyone = evaluate_reference(wb, nobody_ref), evaluate_reference(wb, everyone_ref)
+    value = evaluate_reference(wb, value_ref)
+    assert rows["Value of the model"][1].value == (
+        f"=B12-MAX({nobody_ref},({nobody_ref}+40/{len(labelled)}*({everyone_ref}-{nobody_ref})))"
+    )
+    assert value - max(nobody, nobody + 40 / len(labelled) * (everyone - nobody)) == pytest.approx(
+        model.headline.value_of_model, abs=0.005
+    )
+    assert nobody + 40 / len(labelled) * (everyone - nobody) == pytest.approx(random_value, abs=0.005)
+    assert rows["vs flag 40 at random"][2].value.startswith("value minus the expected value of flagging 40")

@@ -74,6 +74,7 @@ class Headline:
     # constraint forbids flagging everyone (then it is not compared, see Curve.baselines).
     baselines: tuple[tuple[str, float], ...] = ()
     everyone_forbidden: bool = False
+    random_flagged: int | None = None  # N of the "flag N at random" baseline, when it is compared
 
     def baseline_phrase(self) -> str:
         """What the value of the model is measured against, for the recommendation sentence."""
@@ -190,6 +191,7 @@ def _headline(model: ModelResult) -> Headline:
         savings=model.savings,
         baselines=tuple((b.label, b.value) for b in model.baselines),
         everyone_forbidden=all(b.kind != "flag_everyone" for b in model.baselines),
+        random_flagged=next((b.flagged for b in model.baselines if b.kind == "flag_random"), None),
     )
 
 

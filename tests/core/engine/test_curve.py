@@ -196,3 +196,19 @@ def test_rate_and_fpr_limits_size_the_random_pick_and_precision_can_forbid_it(to
     assert [b.label for b in curve.baselines(Constraints(min_recall=0.5))] == ["flag nobody", "flag everyone"]
     # A capacity of every row allows flag everyone itself.
     assert [b.label for b in curve.baselines(Constraints(max_flagged=5))] == ["flag nobody", "flag everyone"]
+
+
+def test_a_user_threshold_that_breaks_the_constraints_is_kept_and_said_to_break_them():
+    capacity = Constraints(max_flagged=2)
+    # t = 0.8 flags 3 rows (hand table above): over a capacity of 2.
+    analysis, _ = run_analysis(
+        TOY, TOY_PAYOFF, TOY_PARAMS, constraints=capacity, threshold=0.8, use_threshold=True
+    )
+    assert analysis.operating.threshold == 0.8 and analysis.operating.flagged == 3
+    assert analysis.policy_description() == (
+        "set by the analyst; it does not meet the constraints (at most 2 rows flagged)"
+    )
+    fine, _ = run_analysis(
+        TOY, TOY_PAYOFF, TOY_PARAMS, constraints=capacity, threshold=0.9, use_threshold=True
+    )
+    assert fine.policy_description() == "set by the analyst"

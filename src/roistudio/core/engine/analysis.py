@@ -295,6 +295,13 @@ class Analysis:
     def policy_description(self) -> str:
         """Why the operating threshold is what it is, in words."""
         if self.policy == "user":
+            constraints = self.request.constraints
+            point = self.champion.operating
+            if not constraints.is_empty() and not bool(
+                self.champion.curve.feasible(constraints)[point.index]
+            ):
+                # Kept as the analyst set it, and said to break the limits rather than moved.
+                return f"set by the analyst; it does not meet the constraints ({constraints.describe()})"
             return "set by the analyst"
         if self.policy == "constrained":
             return f"best threshold under the constraints ({self.request.constraints.describe()})"
