@@ -323,9 +323,7 @@ def _arrays_from_column_sums(
     progress: Progress | None,
 ) -> dict[str, np.ndarray] | None:
     """Payoff sums from cached column sums, or None when the payoff needs the SQL path."""
-    from roistudio.core.payoff.affine import affine_payoff
-
-    affine = affine_payoff(query.payoff)
+    affine = query.payoff.column_terms()
     if affine is None:
         return None
     used = frozenset(col for terms in affine.values() for col in terms.coefficients)
