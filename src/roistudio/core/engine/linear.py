@@ -25,9 +25,9 @@ import duckdb
 import numpy as np
 
 from roistudio.core.data.mapping import label_condition_sql
+from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
 from roistudio.core.engine.curve import Curve
-from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.engine.sweep import period_key_sql
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.sql import quote_ident
