@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import io
+import itertools
 import keyword
 import math
 import tokenize
@@ -458,7 +459,7 @@ def _diagnose_syntax(source: Source, error: SyntaxError) -> tuple[int, str]:
     def is_operand_start(tok: tokenize.TokenInfo) -> bool:
         return (tok.type in _OPERAND_TOKENS and tok.string not in _KEYWORDS) or tok.string in "([{"
 
-    for before, after in zip(tokens, tokens[1:], strict=False):
+    for before, after in itertools.pairwise(tokens):
         if (
             is_operand_end(before)
             and is_operand_start(after)
