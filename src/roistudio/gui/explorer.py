@@ -451,8 +451,7 @@ class ThresholdExplorer(QWidget):
         forbidden = all(b.kind != "flag_everyone" for b in allowed)
         self.tiles["gain"].set_value(
             format_money(gain, cur, signed=True),
-            # A non-breaking minus keeps "-€4,376,528" on one line when the caption wraps.
-            f"baseline {format_money(baseline.value, cur)}; flag everyone not allowed".replace("-", "\u2212")
+            f"baseline {format_money(baseline.value, cur)}; flag everyone not allowed"
             if forbidden
             else f"better baseline: {baseline.label} ({format_money(baseline.value, cur)})",
             tone="bad" if gain < 0 else None,

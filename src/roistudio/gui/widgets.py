@@ -9,6 +9,7 @@ from it, never hard-coded.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,9 @@ def error_color(palette: QPalette) -> QColor:
     return QColor("#ff8a80") if dark else QColor("#b3261e")
 
 
+_NEGATIVE_AMOUNT = re.compile(r"-(?=[\d$€£¥])")
+
+
 class KpiTile(QFrame):
     """One headline number with a title above and a short caption below.
 
@@ -132,6 +136,8 @@ class KpiTile(QFrame):
         """Show ``text`` (and ``caption`` when given); ``tone`` ``"bad"`` writes it in red."""
         self._value.setText(text)
         if caption is not None:
+            # A non-breaking hyphen before an amount: a wrapped caption never splits "-$349,008".
+            caption = _NEGATIVE_AMOUNT.sub("\u2011", caption)
             self._caption.setText(caption)
             self._caption.setToolTip(caption)
         palette = self._value.palette()
