@@ -311,3 +311,13 @@ def test_an_automatic_threshold_that_moves_is_announced_and_undo_restores_it(qtb
     ]
     doc.undo_stack.undo()
     assert doc.analysis.operating.threshold == before
+
+
+def test_a_filter_keeps_the_threshold_the_analyst_typed(qtbot, doc, small_csv):
+    _, frame = small_csv
+    doc.set_threshold(0.2)
+    with qtbot.waitSignal(doc.analysisChanged, timeout=10_000):
+        doc.set_filters(Filters({"channel": ("web",)}))
+    assert doc.project.threshold_user_set and doc.analysis.operating.threshold == 0.2
+    web = frame[frame.channel == "web"]
+    assert doc.analysis.operating.value == pytest.approx(_value_at(web, 0.2), abs=1e-6)
