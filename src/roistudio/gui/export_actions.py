@@ -100,6 +100,7 @@ class Exporter(QObject):
 
         operations.write_reports(
             doc.worker, analysis, facts, targets, title=doc.project.title, currency=doc.project.currency,
+            payoff_suggested=doc.project.payoff_suggested,  # stamped "example payoff, not confirmed"
             on_done=done, on_failure=self.failed.emit,
         )  # fmt: skip
 

@@ -20,10 +20,10 @@ if TYPE_CHECKING:
     import pandas as pd
     from PySide6.QtCore import QObject
 
+    from roistudio.core.data.filter_options import FilterOptions
     from roistudio.core.data.loading import ImportResult
     from roistudio.core.data.mapping import ColumnMapping, ValidationReport
     from roistudio.core.engine.analysis import Analysis
-    from roistudio.core.engine.filter_options import FilterOptions
     from roistudio.gui.workers import DatabaseWorker, Job
     from roistudio.reports.model import SourceFacts
 
@@ -151,7 +151,7 @@ def read_filter_options(
     worker: DatabaseWorker, mapping: ColumnMapping, table: str, *, on_done: Callable[[FilterOptions], None]
 ) -> Job:
     """Segment values and date range for the filter bar; a failure leaves the filter bar as it is."""
-    from roistudio.core.engine.filter_options import filter_options
+    from roistudio.core.data.filter_options import filter_options
 
     return run(
         worker, lambda con, _p: filter_options(con, mapping, table), kind="options",
@@ -193,10 +193,13 @@ def write_reports(
     *,
     title: str,
     currency: str,
+    payoff_suggested: bool = False,
     on_done: Callable[[list[str]], None],
     on_failure: Failure,
 ) -> Job:
     """Write the ``"xlsx"`` and/or ``"pdf"`` reports of ``analysis`` to ``targets``; ``on_done`` gets the paths.
+
+    ``payoff_suggested`` stamps the reports "example payoff, not confirmed".
 
     Both run on the worker: the workbook's live formulas need per-parameter aggregates from
     DuckDB, and the worker is the connection's only user.
@@ -209,7 +212,10 @@ def write_reports(
         progress.progress(0.05, "Building the report")
         # Aggregates for live formulas are the workbook's alone; a PDF-only export skips them.
         live = con if "xlsx" in targets else None
-        model = build_report_model(analysis, facts, title=title, currency=currency, con=live, table=table)
+        model = build_report_model(
+            analysis, facts, title=title, currency=currency, con=live, table=table,
+            payoff_suggested=payoff_suggested,
+        )  # fmt: skip
         written = []
         if "xlsx" in targets:
             from roistudio.reports.xlsx import write_xlsx

@@ -9,9 +9,9 @@ from roistudio.core.data.provenance import SourceInfo
 from roistudio.core.project.defaults import (
     DEFAULT_PARAMETERS,
     DEFAULT_PAYOFF,
-    default_payoff,
     default_ranges,
     project_for_import,
+    suggested_payoff,
 )
 from roistudio.core.project.project import Project
 
@@ -26,11 +26,11 @@ def test_ranges_are_half_to_one_and_a_half_times_and_zero_gets_minus_one_to_one(
 
 def test_a_money_column_gives_a_per_row_payoff_else_flat_amounts():
     with_money = ColumnMapping("score", "label", money=("2nd amount", "balance_eur"))
-    assert default_payoff(with_money) == (
+    assert suggested_payoff(with_money.money) == (
         {"tp": "balance_eur - review_cost", "fp": "-review_cost", "tn": "0", "fn": "-balance_eur"},
         {"review_cost": 10.0},
     )  # the first money column usable as a name
-    assert default_payoff(ColumnMapping("score", "label")) == (DEFAULT_PAYOFF, DEFAULT_PARAMETERS)
+    assert suggested_payoff(ColumnMapping("score", "label").money) == (DEFAULT_PAYOFF, DEFAULT_PARAMETERS)
 
 
 def _result(table: str = "import_1") -> ImportResult:
@@ -49,7 +49,7 @@ def test_project_for_import_uses_the_source_table_currency_and_period():
     mapping = ColumnMapping("score", "label", money=("balance_eur",), timestamp="at")
     project = project_for_import(_result(), mapping)
     assert project.sources[0].table == "import_1" and project.sources[0].name == "bank.csv"
-    assert project.mapping == mapping
+    assert project.mapping == mapping and project.payoff_suggested
     assert project.currency == "EUR" and project.period == "month"
     assert project.ranges == {"review_cost": (5.0, 15.0)}
     no_time = project_for_import(_result(), ColumnMapping("score", "label"))

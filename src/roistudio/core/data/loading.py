@@ -60,7 +60,7 @@ def import_data(
     """
     from roistudio.core.data.import_cache import ImportCache
     from roistudio.core.data.importer import import_file
-    from roistudio.core.sql import quote_ident
+    from roistudio.core.data.profile import distinct_counts
 
     cache = ImportCache(Path(cache_dir)) if cache_dir is not None else None
     source = _fingerprint(path, progress) if cache is not None else None
@@ -71,12 +71,7 @@ def import_data(
             if progress is not None:
                 progress.progress(1.0, "keeping a copy for the next time")
             cache.store(con, report)
-    names = [name for name, _ in report.columns]
-    distinct: dict[str, int] = {}
-    if names:
-        exprs = ", ".join(f"approx_count_distinct({quote_ident(n)})" for n in names)
-        row = con.execute(f"SELECT {exprs} FROM {quote_ident(table)}").fetchone()
-        distinct = {n: int(v) for n, v in zip(names, row, strict=True)}
+    distinct = distinct_counts(con, table, [name for name, _ in report.columns])
     return ImportResult(report, distinct)
 
 

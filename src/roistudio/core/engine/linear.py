@@ -1,14 +1,14 @@
 """A payoff that is linear in its parameters, split into per-parameter aggregates along a curve.
 
 When every outcome's payoff is ``c0(row) + sum_j p_j * c_j(row)`` (see
-:meth:`roistudio.core.payoff.language.Payoff.linear_terms`), the value of a policy is
+:meth:`roistudio.core.payoff.language.Payoff.parameter_terms`), the value of a policy is
 
     ``value(index) = A0[index] + sum_j p_j * Aj[index]``
 
 where ``Aj[index]`` sums coefficient ``c_j`` over the rows with each outcome at that curve point
 (TP and FN over positives, FP and TN over negatives). The workbook stores the ``Aj`` and writes
-every dollar figure as that formula over the parameter cells, so a reader who changes
-``review_cost`` in Excel sees every dollar figure move, exactly.
+every money figure as that formula over the parameter cells, so a reader who changes
+``review_cost`` in Excel sees every money figure move, exactly.
 
 The aggregation mirrors :func:`roistudio.core.engine.sweep.run_sweep` (same filter, label rule and score
 validity rule) and uses :meth:`Curve.from_score_aggregates` for the cumulative sums, so its points
@@ -25,9 +25,10 @@ import duckdb
 import numpy as np
 
 from roistudio.core.data.mapping import label_condition_sql
+from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
 from roistudio.core.engine.curve import Curve
-from roistudio.core.engine.sweep import period_key_sql, segment_key_sql
+from roistudio.core.engine.sweep import period_key_sql
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.sql import quote_ident
 
@@ -147,7 +148,7 @@ def linear_aggregates(
 def _split(analysis: Analysis) -> dict[str, dict] | None:
     """Each outcome's payoff split into its parameter-free part and per-parameter coefficients."""
     payoff = analysis.request.payoff
-    split = {o: payoff.linear_terms(o, prefix="lin_") for o in OUTCOMES}
+    split = {o: payoff.parameter_terms(o, prefix="lin_") for o in OUTCOMES}
     return None if any(t is None for t in split.values()) else split  # type: ignore[return-value]
 
 
@@ -238,7 +239,7 @@ def policy_terms(
     Where :func:`linear_aggregates` follows the champion along its whole curve, this reads a few
     policies per group (the value at the operating threshold of each segment, its best
     threshold, perfect knowledge, a challenger's policy), so a workbook can write each of those
-    dollar figures as ``constant + sum(parameter * aggregate)`` too. All breakdowns are read in
+    money figures as ``constant + sum(parameter * aggregate)`` too. All breakdowns are read in
     one scan of the model's rows (``GROUPING SETS``), as the sweep does.
 
     Parameters
@@ -356,7 +357,7 @@ def group_terms(
     analysis: Analysis,
     breakdowns: Mapping[str, Sequence[GroupResult]],
 ) -> dict[str, dict[str, dict[str, Terms]]] | None:
-    """The aggregates behind every dollar figure of the breakdown tables, per group.
+    """The aggregates behind every money figure of the breakdown tables, per group.
 
     Policies: ``value`` (the champion at the overall operating threshold), ``best`` (at the
     group's own best threshold), ``perfect`` (perfect knowledge, for money lost) and, with a

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
+from roistudio.core.data.filter_options import FilterOptions, filter_options
 from roistudio.core.data.mapping import ColumnMapping
-from roistudio.core.engine.filter_options import FilterOptions, filter_options
 
 
 def test_segment_values_sorted_and_limited_and_the_date_range():
@@ -18,7 +18,7 @@ def test_segment_values_sorted_and_limited_and_the_date_range():
     mapping = ColumnMapping("score", "label", segments=("channel",), timestamp="happened")
     options = filter_options(con, mapping, "t")
     # NULL is its own segment key, written as the sweep writes it.
-    from roistudio.core.engine.sweep import segment_key_sql
+    from roistudio.core.data.profile import segment_key_sql
 
     keys = sorted(
         str(r[0]) for r in con.execute(f"SELECT DISTINCT {segment_key_sql('channel')} FROM t").fetchall()

@@ -1,7 +1,8 @@
 """What the filter bar offers for the loaded data: each segment column's values and the date range.
 
-The segment values are the same keys the sweep groups by (:func:`roistudio.core.engine.sweep.segment_key_sql`),
-so a value picked in the filter matches a row the breakdown shows.
+Segment values are the sweep's breakdown keys and dates the time column's range, both from
+:mod:`roistudio.core.data.profile` (one rule each), so a value picked in the filter matches a row
+the breakdown shows.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class FilterOptions:
 def filter_options(
     con: Any, mapping: ColumnMapping, table: str, limit: int = SEGMENT_VALUE_LIMIT
 ) -> FilterOptions:
-    """Distinct values of each segment column (sorted, at most ``limit``) and the time column's range.
+    """Distinct keys of each segment column (sorted, at most ``limit``) and the time column's range.
 
     Parameters
     ----------
@@ -45,20 +46,8 @@ def filter_options(
     FilterOptions
         Dates as ``YYYY-MM-DD`` text (None without a time column or without dates).
     """
-    from roistudio.core.engine.sweep import segment_key_sql
-    from roistudio.core.sql import quote_ident
+    from roistudio.core.data.profile import date_range, segment_values
 
-    segments = {}
-    for column in mapping.segments:
-        rows = con.execute(
-            f"SELECT DISTINCT {segment_key_sql(column)} AS k FROM {quote_ident(table)} ORDER BY 1 LIMIT ?",
-            [int(limit)],
-        ).fetchall()
-        segments[column] = [str(r[0]) for r in rows]
-    date_min = date_max = None
-    if mapping.timestamp:
-        col = quote_ident(mapping.timestamp)
-        low, high = con.execute(f"SELECT min({col}), max({col}) FROM {quote_ident(table)}").fetchone()
-        date_min = None if low is None else str(low)[:10]
-        date_max = None if high is None else str(high)[:10]
+    segments = {column: segment_values(con, table, column, limit) for column in mapping.segments}
+    date_min, date_max = date_range(con, table, mapping.timestamp) if mapping.timestamp else (None, None)
     return FilterOptions(segments, date_min, date_max)
