@@ -1,8 +1,9 @@
 """Export the current analysis as an Excel workbook and/or a PDF report, off the GUI thread.
 
 The report model is built once from the document's analysis and the source's fingerprint, then
-rendered by :mod:`roistudio.reports.xlsx` and :mod:`roistudio.reports.pdf`, on the database worker
-(:func:`roistudio.gui.operations.write_reports`). Once written, the user is offered to open the file.
+rendered by :mod:`roistudio.reports.xlsx` and :mod:`roistudio.reports.pdf`. Both steps run on the
+database worker: the workbook's live formulas need per-parameter aggregates from DuckDB, and the
+worker is the connection's only user. Once written, the user is offered to open the file.
 """
 
 from __future__ import annotations
@@ -92,16 +93,48 @@ class Exporter(QObject):
         except RoiError as exc:
             self.failed.emit(str(exc))
             return
+        title, currency, table = doc.project.title, doc.project.currency, analysis.table
+        suggested = doc.project.payoff_suggested  # stamped "example payoff, not confirmed"
+
+        def job(con, progress):
+            from roistudio.reports.model import build_report_model
+
+            progress.progress(0.05, "Building the report")
+            # Aggregates for live formulas are the workbook's alone; a PDF-only export skips them.
+            live = con if "xlsx" in targets else None
+            model = build_report_model(
+                analysis,
+                facts,
+                title=title,
+                currency=currency,
+                con=live,
+                table=table,
+                payoff_suggested=suggested,
+            )
+            written = []
+            if "xlsx" in targets:
+                from roistudio.reports.xlsx import write_xlsx
+
+                progress.progress(0.2, "Writing the workbook")
+                write_xlsx(model, targets["xlsx"], con=con)
+                written.append(targets["xlsx"])
+            if "pdf" in targets:
+                from roistudio.reports.pdf import write_pdf
+
+                progress.progress(0.6, "Writing the PDF")
+                write_pdf(model, targets["pdf"])
+                written.append(targets["pdf"])
+            progress.progress(1.0, "Export done")
+            return written
 
         def done(written: list[str]) -> None:
             self.finished.emit(written)
             if ask_open:
                 self._offer_open(written)
 
-        operations.write_reports(
-            doc.worker, analysis, facts, targets, title=doc.project.title, currency=doc.project.currency,
-            payoff_suggested=doc.project.payoff_suggested,  # stamped "example payoff, not confirmed"
-            on_done=done, on_failure=self.failed.emit,
+        operations.run(
+            doc.worker, job, description="Exporting", on_done=done, on_failure=self.failed.emit,
+            failure_prefix="Export failed: ",
         )  # fmt: skip
 
     def _offer_open(self, written: list[str]) -> None:

@@ -13,15 +13,10 @@ import os
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QStandardPaths, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -34,11 +29,13 @@ from PySide6.QtWidgets import (
 from roistudio import __version__
 from roistudio.core.errors import RoiError
 from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
-from roistudio.gui import operations
+from roistudio.gui import dialogs, operations
 from roistudio.gui.data_page import DataPage
 from roistudio.gui.document import ProjectDocument
+from roistudio.gui.editor_sync import EditorSync
 from roistudio.gui.export_actions import Exporter
 from roistudio.gui.lifetime import dispose
+from roistudio.gui.menus import build_actions, build_menus
 from roistudio.gui.operations import CacheCleared
 from roistudio.gui.payoff_banner import PayoffBanners, payoff_summary
 from roistudio.gui.recovery import Recovery, recovery_folder
@@ -107,7 +104,6 @@ class MainWindow(QMainWindow):
         if os.environ.get("ROISTUDIO_IMPORT_CACHE", "1") != "0":
             self.doc.import_cache_dir = import_cache_folder()
         self.exporter = Exporter(self.doc, self)
-        self._syncing = False
         self._busy = False
         self._closing = False
         self._started = False
@@ -120,8 +116,8 @@ class MainWindow(QMainWindow):
         )
         self._build_pages()
         self._build_status_bar()
-        self._build_actions()
-        self._build_menus()
+        build_actions(self)
+        build_menus(self)
         self._connect_document()
         self.setAcceptDrops(True)
         self.resize(1280, 820)
@@ -233,102 +229,6 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(widget)
             widget.hide()
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, list):
-                action.setShortcuts(shortcut)
-            else:
-                action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        action.triggered.connect(slot)
-        return action
-
-    def _build_actions(self) -> None:
-        A = self._action
-        self.new_action = A("&New project", self.new_project, QKeySequence.StandardKey.New)
-        self.open_data_action = A(
-            "&Open data…", self.open_data, "Ctrl+O", "Import a CSV, Parquet or Excel export"
-        )
-        self.open_project_action = A("Open &project…", self.open_project_dialog, "Ctrl+Shift+O")
-        self.demo_action = A("Open the &demo", self.open_demo, tip="Card-fraud predictions, mapped and swept")
-        self.save_action = A("&Save", self.save, "Ctrl+S")
-        self.save_as_action = A("Save &as…", self.save_as, "Ctrl+Shift+S")
-        self.export_xlsx_action = A("Export &Excel…", lambda: self.exporter.export("xlsx"), "Ctrl+E")
-        self.export_pdf_action = A("Export P&DF…", lambda: self.exporter.export("pdf"), "Ctrl+Shift+E")
-        self.copy_link_action = A("Copy &link to this view", self.copy_link, "Ctrl+Shift+C")
-        self.quit_action = A("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.undo_action = self.doc.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
-        self.redo_action = self.doc.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.paste_link_action = A("&Paste link", self.paste_link, "Ctrl+Shift+V", "Open a roistudio:// link")
-        self.clear_cache_action = A("&Clear cached imports…", self.clear_import_cache,
-                                    tip="Delete the copies of imported files kept to reopen them fast")  # fmt: skip
-        self.optimum_action = A("Use the &best threshold", self.doc.use_optimum, "Ctrl+B",
-                                "Let the analysis pick the threshold (optimum, or best under the constraints)")  # fmt: skip
-        self.mapping_action = A("Change column &mapping…", self.change_mapping, "Ctrl+M")
-        self.report_details_action = A("Report &title and currency…", self.edit_report_details,
-                                       tip="Title and currency of the exported workbook and PDF")  # fmt: skip
-        self.about_action = A("&About Model ROI Studio", self.about)
-        self.metrics_action = A(
-            "What the &numbers mean", self.show_metrics, QKeySequence.StandardKey.HelpContents
-        )
-        self.view_actions = []
-        for i, view in enumerate(VIEWS):
-            action = A(TAB_TITLES[view], lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
-            self.view_actions.append(action)
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        menu.addActions([self.new_action, self.open_data_action, self.open_project_action, self.demo_action])
-        self.recent_menu = menu.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        menu.addSeparator()
-        menu.addActions([self.save_action, self.save_as_action])
-        menu.addSeparator()
-        menu.addAction(self.report_details_action)
-        menu.addActions([self.export_xlsx_action, self.export_pdf_action, self.copy_link_action])
-        menu.addSeparator()
-        menu.addAction(self.quit_action)
-        edit = self.menuBar().addMenu("&Edit")
-        edit.addActions([self.undo_action, self.redo_action])
-        edit.addSeparator()
-        edit.addActions([self.optimum_action, self.mapping_action])
-        edit.addSeparator()
-        edit.addAction(self.paste_link_action)
-        edit.addSeparator()
-        edit.addAction(self.clear_cache_action)
-        view = self.menuBar().addMenu("&View")
-        view.addActions(self.view_actions)
-        view.addSeparator()
-        self.period_menu = view.addMenu("Trend &period")
-        self.period_menu.setToolTipsVisible(True)
-        self.period_group = QActionGroup(self)
-        self.period_actions: dict[str, QAction] = {}
-        for period in ("day", "week", "month", "quarter", "year"):
-            action = self.period_menu.addAction(period.capitalize())
-            action.setCheckable(True)
-            action.setToolTip(f"Break the Trends view down by {period}")
-            action.triggered.connect(lambda _=False, p=period: self.doc.set_period(p))
-            self.period_group.addAction(action)
-            self.period_actions[period] = action
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addActions([self.metrics_action, self.about_action])
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_files()
-        for path in recent:
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_path(p)).setStatusTip(path)
-        if not recent:
-            self.recent_menu.addAction("(none)").setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear list", self.settings.clear_recent)
-
     def _connect_document(self) -> None:
         doc = self.doc
         doc.analysisFailed.connect(self._on_analysis_failed)
@@ -352,16 +252,11 @@ class MainWindow(QMainWindow):
         doc = self.doc
         doc.analysisChanged.connect(self._on_analysis)
         doc.thresholdChanged.connect(self.explorer.set_threshold)
-        doc.constraintsChanged.connect(self._on_constraints)
-        doc.payoffChanged.connect(self._on_payoff)
+        # Two-way: the payoff editor, the filter bar and the constraints <-> the document.
+        self.editor_sync = EditorSync(doc, self.payoff_editor, self.filter_bar, self.explorer)
         doc.mappingChanged.connect(self._on_mapping)
         doc.dataLoaded.connect(lambda _report: self._on_mapping())
-        doc.filtersChanged.connect(self._on_filters)
         doc.optionsChanged.connect(self._on_options)
-        self.explorer.thresholdChanged.connect(doc.set_threshold)
-        self.explorer.constraintsChanged.connect(doc.set_constraints)
-        self.payoff_editor.payoffEdited.connect(self._on_payoff_edited)
-        self.filter_bar.filtersChanged.connect(self._on_filters_edited)
         # Figures from a payoff the analyst has not given (suggested, or stale while it has errors).
         for signal in (doc.projectChanged, doc.analysisChanged, self.payoff_editor.validityChanged):
             signal.connect(self._update_payoff_banners)
@@ -414,42 +309,14 @@ class MainWindow(QMainWindow):
         if self.doc.has_data:
             self.data_page.show_data(self.doc)
 
-    def _on_constraints(self, constraints) -> None:
-        if self.explorer.constraints() != constraints:
-            self.explorer.set_constraints(constraints)
-
-    def _on_payoff(self) -> None:
-        if self._syncing:
-            return  # the editor itself made this change; do not reset its text under the cursor
-        p = self.doc.project
-        self.payoff_editor.set_payoff(dict(p.payoff), dict(p.parameters), dict(p.ranges))
-
-    def _on_payoff_edited(self, expressions: dict, parameters: dict, ranges: dict) -> None:
-        self._syncing = True
-        try:
-            self.doc.set_payoff(expressions, parameters, ranges)
-        finally:
-            self._syncing = False
-
     def _on_mapping(self) -> None:
         self.payoff_editor.set_columns(self.doc.columns)
-        self._on_payoff()
+        self.editor_sync.show_payoff()
         if self.doc.has_data:
             self.data_page.show_data(self.doc)
         else:
             self.data_page.show_welcome()
         self.filter_bar.setEnabled(self.doc.has_data)
-
-    def _on_filters(self, filters) -> None:
-        if not self._syncing and self.filter_bar.filters() != filters:
-            self.filter_bar.set_filters(filters)
-
-    def _on_filters_edited(self, filters) -> None:
-        self._syncing = True
-        try:
-            self.doc.set_filters(filters)
-        finally:
-            self._syncing = False
 
     def _on_options(self, options) -> None:
         self.filter_bar.set_options(options.segments, options.date_min, options.date_max)
@@ -660,23 +527,7 @@ class MainWindow(QMainWindow):
 
     def _locate_missing_source(self, path: str) -> str | None:
         """If the project's data file is gone, ask where it is now (None: it is where it was)."""
-        from roistudio.core.project.project import load_project
-
-        project = load_project(path)
-        if not project.sources or Path(project.sources[0].path).exists():
-            return None
-        name = project.sources[0].name
-        answer = QMessageBox.question(
-            self,
-            "Data file not found",
-            f"{project.sources[0].path}: the project's data file is not there any more.\n\nLocate {name}?",
-            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Open,
-        )
-        if answer != QMessageBox.StandardButton.Open:
-            return None
-        found, _ = QFileDialog.getOpenFileName(self, f"Locate {name}", str(Path(path).parent), FILE_FILTER)
-        return found or None
+        return dialogs.locate_missing_source(self, path, FILE_FILTER)
 
     def save(self) -> bool:
         if not self.doc.path:
@@ -708,34 +559,12 @@ class MainWindow(QMainWindow):
 
     def edit_report_details(self) -> None:
         """Ask for the report title and currency (one undoable step)."""
-        from roistudio.core.money import CURRENCY_SYMBOLS
-
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Report title and currency")
-        title = QLineEdit(self.doc.project.title)
-        title.setMinimumWidth(380)
-        currency = QComboBox()
-        currency.setEditable(True)
-        currency.addItems(sorted(CURRENCY_SYMBOLS))
-        currency.setCurrentText(self.doc.project.currency)
-        currency.setToolTip("ISO code of the currency the payoff is in; used to format every amount")
-        form = QFormLayout(dialog)
-        form.addRow("Title", title)
-        form.addRow("Currency", currency)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(dialog.accept)
-        buttons.rejected.connect(dialog.reject)
-        form.addRow(buttons)
-        try:
-            if dialog.exec():
-                code = currency.currentText().strip().upper() or self.doc.project.currency
-                self.doc.set_report_details(
-                    title=title.text().strip() or self.doc.project.title, currency=code
-                )
-        finally:
-            dispose(dialog)
+        answer = dialogs.ask_report_details(self, self.doc.project.title, self.doc.project.currency)
+        if answer is not None:
+            title, currency = answer
+            self.doc.set_report_details(
+                title=title or self.doc.project.title, currency=currency or self.doc.project.currency
+            )
 
     # -- links -----------------------------------------------------------------------------------------
     def current_link(self) -> str | None:

@@ -23,9 +23,7 @@ if TYPE_CHECKING:
     from roistudio.core.data.filter_options import FilterOptions
     from roistudio.core.data.loading import ImportResult
     from roistudio.core.data.mapping import ColumnMapping, ValidationReport
-    from roistudio.core.engine.analysis import Analysis
     from roistudio.gui.workers import DatabaseWorker, Job
-    from roistudio.reports.model import SourceFacts
 
 T = TypeVar("T")
 Failure = Callable[[str], None]
@@ -159,7 +157,7 @@ def read_filter_options(
     )  # fmt: skip
 
 
-# -- cache and reports -------------------------------------------------------------------------------------
+# -- the import cache -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CacheCleared:
     """What clearing the import cache did."""
@@ -182,57 +180,4 @@ def clear_import_cache(
     return run(
         worker, clear, description="Clearing cached imports", on_done=on_done, on_failure=on_failure,
         failure_prefix="Clearing cached imports failed: ",
-    )  # fmt: skip
-
-
-def write_reports(
-    worker: DatabaseWorker,
-    analysis: Analysis,
-    facts: SourceFacts,
-    targets: dict[str, str],
-    *,
-    title: str,
-    currency: str,
-    payoff_suggested: bool = False,
-    on_done: Callable[[list[str]], None],
-    on_failure: Failure,
-) -> Job:
-    """Write the ``"xlsx"`` and/or ``"pdf"`` reports of ``analysis`` to ``targets``; ``on_done`` gets the paths.
-
-    ``payoff_suggested`` stamps the reports "example payoff, not confirmed".
-
-    Both run on the worker: the workbook's live formulas need per-parameter aggregates from
-    DuckDB, and the worker is the connection's only user.
-    """
-    table = analysis.table
-
-    def job(con: Any, progress: Any) -> list[str]:
-        from roistudio.reports.model import build_report_model
-
-        progress.progress(0.05, "Building the report")
-        # Aggregates for live formulas are the workbook's alone; a PDF-only export skips them.
-        live = con if "xlsx" in targets else None
-        model = build_report_model(
-            analysis, facts, title=title, currency=currency, con=live, table=table,
-            payoff_suggested=payoff_suggested,
-        )  # fmt: skip
-        written = []
-        if "xlsx" in targets:
-            from roistudio.reports.xlsx import write_xlsx
-
-            progress.progress(0.2, "Writing the workbook")
-            write_xlsx(model, targets["xlsx"], con=con)
-            written.append(targets["xlsx"])
-        if "pdf" in targets:
-            from roistudio.reports.pdf import write_pdf
-
-            progress.progress(0.6, "Writing the PDF")
-            write_pdf(model, targets["pdf"])
-            written.append(targets["pdf"])
-        progress.progress(1.0, "Export done")
-        return written
-
-    return run(
-        worker, job, description="Exporting", on_done=on_done, on_failure=on_failure,
-        failure_prefix="Export failed: ",
     )  # fmt: skip
