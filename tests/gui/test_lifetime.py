@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import random
+import weakref
 
 import pytest
 import shiboken6
@@ -23,21 +24,17 @@ pytestmark = pytest.mark.gui
 
 
 def _live_qt_objects_only_the_collector_would_free() -> list[str]:
-    """Live widgets, layouts and item models held only by reference cycles (``gc.collect()`` frees them).
+    """Live widgets, layouts and item models that only reference cycles kept: ``gc.collect()`` frees them.
 
     (Earlier tests' parentless workers and settings objects may show up late: not widgets.)
     """
-    gc.set_debug(gc.DEBUG_SAVEALL)
-    try:
-        gc.collect()
-        return [
-            type(o).__name__
-            for o in gc.garbage
-            if isinstance(o, QWidget | QAbstractItemModel | QLayout) and shiboken6.isValid(o)
-        ]
-    finally:
-        gc.set_debug(0)
-        gc.garbage.clear()
+    watched = [
+        (weakref.ref(o), type(o).__name__)
+        for o in gc.get_objects()
+        if isinstance(o, QWidget | QAbstractItemModel | QLayout) and shiboken6.isValid(o)
+    ]
+    gc.collect()
+    return [name for ref, name in watched if ref() is None or not shiboken6.isValid(ref())]
 
 
 @pytest.fixture
