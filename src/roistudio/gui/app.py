@@ -115,8 +115,9 @@ def _set_window_icon(app) -> None:
 def _arm_smoke_test(app, window, picture: str, *, demo: bool, started: float) -> None:
     """Quit once the window is ready (see the module docstring), saving a picture of it first."""
     from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
 
-    done = []
+    done: list[int] = []
 
     def finish(code: int, message: str) -> None:
         if done:
@@ -130,6 +131,7 @@ def _arm_smoke_test(app, window, picture: str, *, demo: bool, started: float) ->
         app.exit(code)
 
     if demo:
+
         def when_idle() -> None:
             # The views redraw from queued events; grab once the database thread is idle too.
             if window.worker.busy:
