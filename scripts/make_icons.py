@@ -1,14 +1,16 @@
 """Render the app icon's PNG sizes from ``resources/icons/roistudio.svg`` (the one drawn source).
 
 The PNGs are committed beside the SVG: the Linux desktop entry, the window icon and the
-installers use them, and PyInstaller turns the 256 px one into a Windows ``.ico`` or a macOS
-``.icns`` on those systems. Run after editing the SVG::
+installers use them, and PyInstaller turns a PNG into the executable's ``.ico`` or ``.icns`` on
+Windows and macOS. Run after editing the SVG::
 
     python scripts/make_icons.py
+    python scripts/make_icons.py --ico installers/windows/roistudio.ico   # for Inno Setup (Pillow)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -18,7 +20,23 @@ ICONS = Path(__file__).resolve().parents[1] / "resources" / "icons"
 SIZES = (16, 32, 48, 64, 128, 256, 512)
 
 
-def main() -> int:
+def write_ico(path: Path) -> None:
+    """A multi-size Windows icon from the committed PNGs (Pillow, a dependency of matplotlib)."""
+    from PIL import Image
+
+    largest = Image.open(ICONS / "roistudio-256.png")
+    largest.save(path, format="ICO", sizes=[(s, s) for s in SIZES if s <= 256])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ico", type=Path, help="only write a Windows .ico here from the PNGs")
+    args = parser.parse_args(argv)
+    if args.ico:
+        write_ico(args.ico)
+        print(args.ico)
+        return 0
+
     from PySide6.QtCore import Qt
     from PySide6.QtGui import QGuiApplication, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer

@@ -67,7 +67,9 @@ def _commands() -> list[tuple[Path, list[str]]]:
             except ValueError as exc:
                 pytest.fail(f"{page.name}: cannot split {line!r}: {exc}")
             starts = [
-                i for i, t in enumerate(tokens) if re.split(r"[\\/]", t)[-1] in ("roistudio", "roistudio.exe")
+                i
+                for i, t in enumerate(tokens)
+                if re.split(r"[\\/]", t)[-1] in ("roistudio", "roistudio.exe", "roistudio-cli.exe")
             ]
             if not starts:
                 continue
