@@ -40,6 +40,7 @@ def test_smoke_mode_saves_the_window_and_exits_0(tmp_path):
     done = _run(tmp_path, picture)
     assert done.returncode == 0, done.stderr
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "roistudio: window painted after" in done.stderr
     assert "roistudio: views ready after" in done.stderr
 
 

@@ -72,7 +72,7 @@ def run_app(target: str | None = None, *, demo: bool = False) -> int:
     window = MainWindow(lazy=True)
     window.show()
     app.processEvents()  # the first paint, before anything heavy loads
-    if os.environ.get("ROISTUDIO_STARTUP_TIMING"):
+    if os.environ.get("ROISTUDIO_STARTUP_TIMING") or os.environ.get(SMOKE_ENV):
         print(f"roistudio: window painted after {time.perf_counter() - started:.2f} s", file=sys.stderr)
 
     def after_first_paint() -> None:
@@ -129,6 +129,12 @@ def _arm_smoke_test(app, window, picture: str, *, demo: bool, started: float) ->
         window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard  # nobody is there to answer
         window.close()  # stops the database thread
         app.exit(code)
+
+    def unhandled(kind, value, traceback) -> None:
+        sys.__excepthook__(kind, value, traceback)
+        finish(1, f"unhandled {kind.__name__}: {value}")
+
+    sys.excepthook = unhandled  # an error in a slot would otherwise leave the app running
 
     if demo:
 
