@@ -11,7 +11,14 @@ bin=$HOME/.local/bin
 if [ "${1:-}" = "--uninstall" ]; then
     rm -f "$bin/roistudio" "$data/applications/roistudio.desktop" "$data/icons/hicolor/scalable/apps/roistudio.svg"
     for size in 16 32 48 64 128 256 512; do rm -f "$data/icons/hicolor/${size}x${size}/apps/roistudio.png"; done
-    command -v xdg-mime >/dev/null 2>&1 && xdg-mime uninstall "$share/roistudio-mime.xml" || true
+    if command -v xdg-mime >/dev/null 2>&1; then
+        xdg-mime uninstall "$share/roistudio-mime.xml" || true
+    else
+        rm -f "$data/mime/packages/roistudio.xml"
+        command -v update-mime-database >/dev/null 2>&1 && update-mime-database "$data/mime" || true
+    fi
+    list="$data/applications/mimeapps.list"
+    [ -f "$list" ] && sed -i '/=roistudio\.desktop$/d' "$list"
     echo "Model ROI Studio removed from the menu (the bundle folder $bundle is left as it is)."
     exit 0
 fi
