@@ -262,3 +262,15 @@ def test_every_payoff_block_parses_and_each_preset_is_shown_as_it_is():
         assert (dict(preset.expressions), dict(preset.parameters)) in shown, (
             f"preset {preset.name} differs in the guide"
         )
+
+
+def test_package_names_in_the_guide_carry_the_current_version():
+    from roistudio import __version__
+
+    named = [
+        (page.name, version)
+        for page in PAGES
+        for version in re.findall(r"(?:roistudio|ModelROIStudio)-(\d+\.\d+\.\d+)", _text(page))
+    ]
+    assert named, "the install page names the packages"
+    assert all(version == __version__ for _, version in named), named
