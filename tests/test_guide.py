@@ -6,7 +6,8 @@
   or removed flag fails here); the sweeps on the demo or on the sample export are run for real;
 - every ``--option`` quoted in the text is an option of the command;
 - every **Menu > Item** it names is an action of the main window;
-- every ```payoff block parses in the payoff language, and each preset's block is the preset.
+- every ```payoff block parses in the payoff language, and each preset's block is the preset;
+- the worked one-row examples of the presets (outcome values, break-even probability) are recomputed.
 """
 
 from __future__ import annotations
@@ -274,3 +275,49 @@ def test_package_names_in_the_guide_carry_the_current_version():
     ]
     assert named, "the install page names the packages"
     assert all(version == __version__ for _, version in named), named
+
+
+# The one row each preset's worked example in payoffs.md is about: its money column's value.
+WORKED_ROW = {
+    "Fraud review": 200,
+    "Churn retention offer": 1200,
+    "Credit approval": 10_000,
+    "Marketing contact": 80,
+}
+
+
+def _money(value: float) -> set[str]:
+    """How the guide may write an amount in bold: ``-$215`` or ``-$215.00``, ``$22.50``."""
+    sign = "-$" if value < 0 else "$"
+    forms = {f"**{sign}{abs(value):,.2f}**"}
+    if round(value) == value:
+        forms.add(f"**{sign}{abs(value):,.0f}**")
+    return forms
+
+
+def test_the_worked_examples_of_the_presets_are_right():
+    import duckdb
+
+    text = _text(GUIDE / "payoffs.md")
+    con = duckdb.connect()
+    assert set(WORKED_ROW) == set(PRESETS)
+    for name, preset in PRESETS.items():
+        section = text.split(f"### {name}\n", 1)[1].split("\n#", 1)[0]
+        payoff = parse_payoff(preset.expressions, preset.parameters, {preset.money_hint: "DOUBLE"})
+        row = f"(SELECT {float(WORKED_ROW[name])}::DOUBLE AS {preset.money_hint})"
+        value = {}
+        for outcome in OUTCOMES:
+            compiled = payoff.compile(outcome)
+            value[outcome] = con.execute(f"SELECT {compiled.sql} FROM {row}", compiled.params).fetchone()[0]
+            if value[outcome]:
+                # A loss may also be written as a positive amount ("loses **$4,500**").
+                forms = _money(value[outcome]) | _money(-value[outcome])
+                assert any(form in section for form in forms), (
+                    f"{name}: {outcome.upper()} = {value[outcome]:,.2f} is not in the worked example"
+                )
+        # Flagging the row pays when p * (TP - FN) > (1 - p) * (TN - FP).
+        gain, cost = value["tp"] - value["fn"], value["tn"] - value["fp"]
+        break_even = 100 * cost / (gain + cost)
+        assert f"**{break_even:.1f}%**" in section or f"**{break_even:.2f}%**" in section, (
+            f"{name}: break-even {break_even:.2f}% is not in the worked example"
+        )
