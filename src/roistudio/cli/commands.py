@@ -117,6 +117,7 @@ def build_request(
         money=tuple(defaults.money) if defaults else (),
         raw_scores=args.raw_scores,
         exclude_bad_scores=args.exclude_bad_scores,
+        time_year=args.time_year,
     )
     if mapping.challenger_score and mapping.model:
         raise MappingError("use either --challenger-score or --model, not both")
@@ -186,7 +187,10 @@ def run_command(args: argparse.Namespace) -> int:
         raise RoiError("pass either a data file or --demo, not both")
     if args.command == "report" and not args.xlsx and not args.pdf:
         raise RoiError("nothing to write; pass --xlsx PATH and/or --pdf PATH")
+    from roistudio.core.sql import pin_session_time_zone
+
     con = duckdb.connect()
+    pin_session_time_zone(con)  # periods and date filters must not depend on the machine's TZ
     report = load_data(con, args)
     columns = table_columns(con, TABLE)
     request, extras = build_request(args, columns, con)
@@ -298,8 +302,17 @@ def format_summary(analysis: Analysis, report) -> str:
         lines.append(
             f"By {analysis.request.period}: {len(known)} period{'s' * (len(known) != 1)} with labels"
             + (f", {len(unknown)} not yet known ({', '.join(p.key for p in unknown)})" if unknown else "")
+            + _periods_note(analysis)
         )
     return "\n".join(lines)
+
+
+def _periods_note(analysis: Analysis) -> str:
+    """How periods were formed, when it is not plain dates: year not given, or the time zone."""
+    time = analysis.validation.time
+    if time is None or time.form.name == "date":
+        return ""
+    return f" ({time.describe()})"
 
 
 def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
