@@ -31,6 +31,7 @@ from roistudio.core.project.project import VIEWS, DataSource, Project, save_proj
 if TYPE_CHECKING:
     from roistudio.core.data.importer import ImportReport
     from roistudio.core.data.mapping import ColumnMapping
+    from roistudio.core.data.periods import TimeColumn
     from roistudio.core.engine.analysis import Analysis
     from roistudio.gui.workers import DatabaseWorker, Job
 
@@ -51,6 +52,9 @@ class ImportResult:
 
     report: ImportReport
     distinct: dict[str, int]
+    # Which columns can be the time column, and why the others cannot (see
+    # core.data.periods.time_column_candidates); None when not inspected yet.
+    time_candidates: tuple[dict[str, TimeColumn], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,10 @@ def import_data(
         exprs = ", ".join(f"approx_count_distinct({quote_ident(n)})" for n in names)
         row = con.execute(f"SELECT {exprs} FROM {quote_ident(table)}").fetchone()
         distinct = {n: int(v) for n, v in zip(names, row, strict=True)}
-    return ImportResult(report, distinct)
+    from roistudio.core.data.periods import time_column_candidates
+
+    candidates = time_column_candidates(con, table, dict(report.columns), distinct)
+    return ImportResult(report, distinct, candidates)
 
 
 def _fingerprint(path: str, progress: Any) -> Any:
@@ -120,7 +127,11 @@ def filter_options(con: Any, mapping: ColumnMapping, table: str = TABLE, limit: 
         ).fetchall()
         segments[column] = [str(r[0]) for r in rows]
     date_min = date_max = None
-    if mapping.timestamp:
+    from roistudio.core.data.mapping import table_columns
+    from roistudio.core.data.periods import is_date_type
+
+    # A date range is offered for dates and timestamps only, not for period labels ("may").
+    if mapping.timestamp and is_date_type(table_columns(con, table).get(mapping.timestamp, "")):
         col = quote_ident(mapping.timestamp)
         low, high = con.execute(f"SELECT min({col}), max({col}) FROM {quote_ident(table)}").fetchone()
         date_min = None if low is None else str(low)[:10]
@@ -342,6 +353,9 @@ class ProjectDocument(QObject):
     ) -> None:
         """Start a new project on data just imported (by the wizard) into the table."""
         payoff, parameters = default_payoff(mapping)
+        time = (result.time_candidates or ({}, {}))[0].get(mapping.timestamp or "")
+        if time is not None and period is not None and period not in time.periods:
+            period = time.periods[0]  # e.g. ISO week labels allow only weeks
         project = Project(
             sources=(DataSource(result.report.source, result.report.table),),
             mapping=mapping,

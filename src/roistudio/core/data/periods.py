@@ -500,3 +500,15 @@ def label_sort_key(text: str) -> tuple:
         if m:
             return (0, int(m.group(gy)), 3 * int(m.group(gq)) - 2, t)
     return (1, 0, 0, t)
+
+
+def period_sort_text(key: str) -> str:
+    """:func:`period_sort_key` as text that sorts the same way (for a table's text sort role)."""
+    rank, number, text = period_sort_key(key)
+    return f"{rank}{number:02d}{text}"
+
+
+def label_sort_text(text: str) -> str:
+    """:func:`label_sort_key` as text that sorts the same way (for a table's text sort role)."""
+    rank, year, month, low = label_sort_key(text)
+    return f"{rank}{year:04d}{month:02d}{low}"
