@@ -149,3 +149,24 @@ def test_periods_of_zone_aware_times_do_not_depend_on_the_machine_time_zone(tmp_
         ("2026-03-01", 2),
         ("2026-04-01", 1),
     ]
+
+
+def test_bank_reports_list_months_in_calendar_order_and_say_year_not_given(bank, tmp_path, capsys):
+    import openpyxl
+    from pypdf import PdfReader
+
+    xlsx, pdf = tmp_path / "bank.xlsx", tmp_path / "bank.pdf"
+    code = main([
+        "report", str(BANK), "--score", "p_subscribe", "--label", "subscribed", "--positive", "yes",
+        *BANK_PAYOFF, "--time", "campaign_month", "--period", "month", "--currency", "EUR",
+        "--xlsx", str(xlsx), "--pdf", str(pdf),
+    ])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    ws = openpyxl.load_workbook(xlsx)["Trend"]
+    keys = [ws.cell(row, 1).value for row in range(6, 18)]
+    assert keys == CALENDAR
+    assert "month names, year not given" in ws.cell(3, 1).value
+    text = " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(pdf).pages)
+    assert "Periods by month of 'campaign_month': month names, year not given" in text
+    # The min and max of month names ("apr", "sep") are no date range: page 1 shows none.
+    assert "apr to sep" not in text

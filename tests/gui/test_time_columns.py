@@ -77,14 +77,17 @@ def test_change_mapping_inspects_the_time_columns_on_the_worker(qtbot, worker, t
 
     path = tmp_path / "weeks.csv"
     path.write_text(
-        "score,y,week,region\n0.9,1,2026-W05,north\n0.2,0,2026-W06,south\n0.4,1,2026-W05,x1\n", encoding="utf-8"
+        "score,y,week,region\n0.9,1,2026-W05,north\n0.2,0,2026-W06,south\n0.4,1,2026-W05,x1\n",
+        encoding="utf-8",
     )
     box = []
     worker.submit(lambda con, p: import_data(con, str(path), p, table="weeks"), on_done=box.append)
     qtbot.waitUntil(lambda: bool(box), timeout=10_000)
     # As Edit > Change column mapping builds it: no distinct counts, no time candidates yet.
     existing = ImportResult(box[0].report, {})
-    wizard = ImportWizard(worker, existing=existing, initial_mapping=ColumnMapping("score", "y", timestamp="week"))
+    wizard = ImportWizard(
+        worker, existing=existing, initial_mapping=ColumnMapping("score", "y", timestamp="week")
+    )
     qtbot.addWidget(wizard)
     wizard.show()
     page = wizard.mapping_page

@@ -320,7 +320,8 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
 
     date_min = date_max = None
     ts = analysis.request.mapping.timestamp
-    if ts:
+    time = analysis.validation.time
+    if ts and time is not None and not time.form.is_text:  # min/max of labels ("apr", "sep") is no range
         from roistudio.core.sql import quote_ident
 
         lo, hi = con.execute(
