@@ -113,16 +113,17 @@ def test_the_year_of_month_names_makes_them_dates(tmp_path, capsys):
     assert [(r["key"], r["rows"]) for r in block["rows"]] == [("2014-04-01", 3), ("2014-10-01", 1)]
 
 
-def _run_with_tz(tz: str, csv: Path) -> dict:
+def _run_with_tz(tz: str, data: Path, *extra: str) -> dict:
     env = {**os.environ, "TZ": tz, "PYTHONPATH": str(SRC)}
     proc = subprocess.run(
-        [sys.executable, "-m", "roistudio", "sweep", str(csv), "--score", "score", "--label", "y",
-         "--tp", "10", "--fp", "-1", "--fn", "-10", "--time", "ts", "--period", "month",
-         "--from", "2026-02-01", "--json", "-"],
+        [sys.executable, "-m", "roistudio", "sweep", str(data), "--score", "score", "--label", "y",
+         "--tp", "10", "--fp", "-1", "--fn", "-10", "--time", "ts", "--period", "month", *extra, "--json", "-"],
         env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    doc = json.loads(proc.stdout)
+    doc.pop("source")  # carries the import time
+    return doc
 
 
 def test_periods_of_zone_aware_times_do_not_depend_on_the_machine_time_zone(tmp_path):
@@ -137,10 +138,8 @@ def test_periods_of_zone_aware_times_do_not_depend_on_the_machine_time_zone(tmp_
         ("2026-03-15T12:00:00+00:00", 0.2, 0),  # 2026-03-15 12:00 UTC
     ]
     path.write_text("ts,score,y\n" + "".join(f"{t},{s},{y}\n" for t, s, y in rows), encoding="utf-8")
-    tokyo = _run_with_tz("Asia/Tokyo", path)
-    los_angeles = _run_with_tz("America/Los_Angeles", path)
-    for doc in (tokyo, los_angeles):
-        doc.pop("source")  # carries the import time
+    tokyo = _run_with_tz("Asia/Tokyo", path, "--from", "2026-02-01")
+    los_angeles = _run_with_tz("America/Los_Angeles", path, "--from", "2026-02-01")
     assert tokyo == los_angeles
     block = tokyo["periods"]
     assert block["time_zone"] == "UTC" and block["form"] == "timestamp_tz"
@@ -170,3 +169,29 @@ def test_bank_reports_list_months_in_calendar_order_and_say_year_not_given(bank,
     assert "Periods by month of 'campaign_month': month names, year not given" in text
     # The min and max of month names ("apr", "sep") are no date range: page 1 shows none.
     assert "apr to sep" not in text
+
+
+def test_a_parquet_file_s_own_zone_forms_the_periods_whatever_the_machine_zone(tmp_path):
+    path = tmp_path / "tokyo.parquet"
+    local = ["2026-01-31 23:30", "2026-02-01 00:30", "2026-02-28 08:00", "2026-03-01 08:00"]
+    pd.DataFrame(
+        {
+            "ts": pd.to_datetime(local).tz_localize("Asia/Tokyo"),
+            "score": [0.9, 0.8, 0.4, 0.2],
+            "y": [1, 0, 1, 0],
+        }
+    ).to_parquet(path)
+    tokyo = _run_with_tz("Asia/Tokyo", path)
+    los_angeles = _run_with_tz("America/Los_Angeles", path)
+    assert tokyo == los_angeles
+    block = tokyo["periods"]
+    assert block["time_zone"] == "Asia/Tokyo" and tokyo["mapping"]["time_zone"] == "Asia/Tokyo"
+    # Tokyo's own months (the file says Asia/Tokyo), not UTC's: 2026-02-01 00:30 JST is Jan 31 in UTC.
+    assert [(r["key"], r["rows"]) for r in block["rows"]] == [
+        ("2026-01-01", 1),
+        ("2026-02-01", 2),
+        ("2026-03-01", 1),
+    ]
+    in_utc = _run_with_tz("America/Los_Angeles", path, "--time-zone", "utc")["periods"]
+    assert in_utc["time_zone"] == "UTC"
+    assert [(r["key"], r["rows"]) for r in in_utc["rows"]] == [("2026-01-01", 2), ("2026-02-01", 2)]

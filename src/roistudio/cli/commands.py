@@ -118,6 +118,7 @@ def build_request(
         raw_scores=args.raw_scores,
         exclude_bad_scores=args.exclude_bad_scores,
         time_year=args.time_year,
+        time_zone=args.time_zone,
     )
     if mapping.challenger_score and mapping.model:
         raise MappingError("use either --challenger-score or --model, not both")
@@ -194,6 +195,15 @@ def run_command(args: argparse.Namespace) -> int:
     report = load_data(con, args)
     columns = table_columns(con, TABLE)
     request, extras = build_request(args, columns, con)
+    if request.mapping.timestamp and not request.mapping.time_zone:
+        from dataclasses import replace
+
+        from roistudio.core.data.periods import data_time_zones
+
+        # Periods of zone-aware times are formed in the data's own zone when the file records one.
+        zone = data_time_zones(con, report.source.path, report.format).get(request.mapping.timestamp)
+        if zone:
+            request = replace(request, mapping=request.mapping.with_changes(time_zone=zone))
     analysis = analyse(con, TABLE, request, progress=ConsoleProgress())
     if args.command == "sweep":
         return _emit_sweep(args, analysis, report)

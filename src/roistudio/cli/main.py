@@ -68,6 +68,12 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         metavar="YEAR",
         help="the year of a --time column of month names without a year (default: year not given)",
     )
+    m.add_argument(
+        "--time-zone",
+        metavar="ZONE",
+        help="zone to form periods of time-zone-aware --time values in, e.g. Europe/Paris "
+        "(default: the zone a Parquet file records, else UTC)",
+    )
     m.add_argument("--raw-scores", action="store_true", help="scores are margins/logits, not probabilities")
     m.add_argument(
         "--exclude-bad-scores",

@@ -55,6 +55,8 @@ class ImportResult:
     # Which columns can be the time column, and why the others cannot (see
     # core.data.periods.time_column_candidates); None when not inspected yet.
     time_candidates: tuple[dict[str, TimeColumn], dict[str, str]] | None = None
+    # The data's own time zone of zone-aware columns, where the file records it (Parquet).
+    time_zones: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,11 @@ def import_data(
         exprs = ", ".join(f"approx_count_distinct({quote_ident(n)})" for n in names)
         row = con.execute(f"SELECT {exprs} FROM {quote_ident(table)}").fetchone()
         distinct = {n: int(v) for n, v in zip(names, row, strict=True)}
-    from roistudio.core.data.periods import time_column_candidates
+    from roistudio.core.data.periods import data_time_zones, time_column_candidates
 
     candidates = time_column_candidates(con, table, dict(report.columns), distinct)
-    return ImportResult(report, distinct, candidates)
+    zones = data_time_zones(con, report.source.path, report.format)
+    return ImportResult(report, distinct, candidates, zones)
 
 
 def _fingerprint(path: str, progress: Any) -> Any:

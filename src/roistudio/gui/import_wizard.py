@@ -448,6 +448,14 @@ class MappingPage(QWizardPage):
             on_done=done,
         )
 
+    def _time_zone(self, column: str | None) -> str | None:
+        """The zone to form periods in: the one the file records, else the current mapping's."""
+        result, initial = self._wizard.import_result, self._wizard.initial_mapping
+        zone = result.time_zones.get(column or "") if result is not None else None
+        if zone is None and initial is not None and column and initial.timestamp == column:
+            zone = initial.time_zone
+        return zone
+
     def _show_time_year(self, *_args) -> None:
         time = self._time_columns.get(self.timestamp.currentText())
         self.time_year.setVisible(time is not None and time.form.name == "month_name")
@@ -494,6 +502,7 @@ class MappingPage(QWizardPage):
                 if self.time_year.isVisibleTo(self) and self.time_year.value() != _NO_YEAR
                 else None
             ),
+            time_zone=self._time_zone(opt(self.timestamp)),
             segments=self._checked(self.segments),
             money=self._checked(self.money),
             raw_scores=self.raw_scores.isChecked(),

@@ -263,3 +263,44 @@ def test_validation_reports_the_time_column_and_refuses_a_bad_one():
     assert report.time == TimeColumn("x", report.time.form, 2010)
     with pytest.raises(MappingError, match=r"^time column 's' is DOUBLE, not a date"):
         validate_mapping(con, "t", ColumnMapping("s", "y", timestamp="s"))
+
+
+def test_zone_aware_times_form_periods_in_the_zone_given(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from roistudio.core.data.periods import check_time_zone, data_time_zones
+
+    utc = [dt.datetime(2026, 1, 31, 14, 30), dt.datetime(2026, 1, 31, 16, 0), dt.datetime(2026, 3, 31, 23, 0)]
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'America/Los_Angeles'")  # the session's zone must not matter
+    con.execute("CREATE TABLE t (x TIMESTAMPTZ)")
+    con.executemany("INSERT INTO t VALUES (?)", [[d.replace(tzinfo=dt.UTC)] for d in utc])
+    for zone in ("UTC", "Asia/Tokyo", "America/New_York"):
+        time = inspect_time_column(
+            con, "t", "x", "TIMESTAMP WITH TIME ZONE", zone=None if zone == "UTC" else zone
+        )
+        assert time.time_zone == zone and time.to_dict()["time_zone"] == zone
+        local = [d.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(zone)).date() for d in utc]
+        for period in ("day", "month"):
+            assert _keys(con, time, period) == [_first_day(d, period) for d in local]
+    assert check_time_zone(con, "asia/tokyo") == "Asia/Tokyo"
+    with pytest.raises(MappingError) as err:
+        check_time_zone(con, "Mars/Olympus")
+    assert str(err.value) == "unknown time zone 'Mars/Olympus'; use a name such as Europe/Paris or UTC"
+    with pytest.raises(MappingError) as err:
+        inspect_time_column(_table([dt.date(2026, 1, 1)], "DATE"), "t", "x", "DATE", zone="UTC")
+    assert str(err.value) == "a time zone applies to time-zone-aware timestamps; time column 'x' is DATE"
+
+    import pandas as pd
+
+    path = tmp_path / "tz.parquet"
+    pd.DataFrame(
+        {
+            "tokyo": pd.to_datetime(["2026-01-31 23:30"]).tz_localize("Asia/Tokyo"),
+            "offset": pd.to_datetime(["2026-01-31 23:30"]).tz_localize(dt.timezone(dt.timedelta(hours=9))),
+            "naive": pd.to_datetime(["2026-01-31 23:30"]),
+        }
+    ).to_parquet(path)
+    # A fixed offset has no name DuckDB knows: that column falls back to UTC.
+    assert data_time_zones(con, str(path), "parquet") == {"tokyo": "Asia/Tokyo"}
+    assert data_time_zones(con, str(path), "csv") == {}

@@ -68,9 +68,10 @@ class ColumnMapping:
     exclude_bad_scores
         Leave out rows whose score is missing, NaN, infinite (or outside [0, 1] when not raw),
         instead of refusing to sweep.
-    timestamp, time_year
-        The time column (a date, a timestamp or period labels, see :mod:`roistudio.core.data.periods`)
-        and, for month names without a year, the year they belong to (``None``: not given).
+    timestamp, time_year, time_zone
+        The time column (a date, a timestamp or period labels, see :mod:`roistudio.core.data.periods`);
+        for month names without a year, the year they belong to (``None``: not given); for
+        zone-aware timestamps, the zone periods are formed in (``None``: UTC).
     """
 
     score: str
@@ -86,6 +87,7 @@ class ColumnMapping:
     raw_scores: bool = False
     exclude_bad_scores: bool = False
     time_year: int | None = None
+    time_zone: str | None = None
 
     def columns_used(self) -> list[str]:
         cols = [self.score, self.label, self.challenger_score, self.model, self.id, self.timestamp]
@@ -109,6 +111,7 @@ class ColumnMapping:
             "raw_scores": self.raw_scores,
             "exclude_bad_scores": self.exclude_bad_scores,
             "time_year": self.time_year,
+            "time_zone": self.time_zone,
         }
 
     @staticmethod
@@ -447,6 +450,8 @@ def validate_mapping(
     check_year(mapping.time_year)
     if mapping.time_year is not None and not mapping.timestamp:
         raise MappingError("a year for month names needs a time column (--time COL)")
+    if mapping.time_zone is not None and not mapping.timestamp:
+        raise MappingError("a time zone needs a time column (--time COL)")
     time = None
     if mapping.timestamp:
         time = inspect_time_column(
@@ -455,6 +460,7 @@ def validate_mapping(
             mapping.timestamp,
             columns[mapping.timestamp],
             year=mapping.time_year,
+            zone=mapping.time_zone,
             where_sql=where_sql,
             params=params,
         )

@@ -6,9 +6,10 @@ period keys, the CLI and the GUI all ask it.
 Accepted time columns
 ---------------------
 A DATE or TIMESTAMP column (any precision) is bucketed with ``date_trunc``. A TIMESTAMP WITH TIME
-ZONE column is bucketed in UTC: DuckDB keeps only the instant, not the offset each value was
-written with, so the data's own zone is not recoverable and UTC is the one zone that does not
-depend on the machine. Naive timestamps are bucketed as written.
+ZONE column is bucketed in the data's own zone when it is recoverable (a Parquet file's Arrow schema
+names it, see :func:`parquet_time_zones`; or the analyst gives it, ``ColumnMapping.time_zone``),
+else in UTC: DuckDB keeps only the instant, not the offset each CSV value was written with. Never
+in the machine's zone. Naive timestamps are bucketed as written.
 
 A text column is a time column when every non-blank value (trimmed, case-insensitive) has one of
 these forms, the same form for the whole column:
@@ -119,11 +120,15 @@ class TimeColumn:
     year
         For month names: the year the analyst gave, or ``None`` (one calendar year, "year not
         given").
+    zone
+        For zone-aware timestamps: the zone periods are formed in (a name DuckDB knows, checked by
+        :func:`check_time_zone`); ``UTC`` unless the data's own zone is known.
     """
 
     column: str
     form: PeriodForm
     year: int | None = None
+    zone: str = "UTC"  # zone-aware timestamps only: the IANA zone periods are formed in
 
     @property
     def periods(self) -> tuple[str, ...]:
@@ -139,13 +144,13 @@ class TimeColumn:
 
     @property
     def time_zone(self) -> str | None:
-        """The zone periods are bucketed in: ``UTC`` for zone-aware timestamps, else ``None``."""
-        return "UTC" if self.form.name == "timestamp_tz" else None
+        """The zone periods are bucketed in (zone-aware timestamps), else ``None``."""
+        return self.zone if self.form.name == "timestamp_tz" else None
 
     def describe(self) -> str:
         """How periods are formed, in a few words, for reports and tooltips."""
         if self.form.name == "timestamp_tz":
-            return "time-zone-aware timestamps, bucketed in UTC"
+            return f"time-zone-aware timestamps, bucketed in {self.zone}"
         if self.form.name == "date":
             return "dates and times as recorded (no time zone)"
         if self.form.name == "month_name":
@@ -190,8 +195,9 @@ class TimeColumn:
         self.check_period(period)
         col = quote_ident(self.column)
         if self.form.name == "timestamp_tz":
-            # timezone('UTC', x) is a plain TIMESTAMP in UTC, whatever the session's TimeZone.
-            start = f"timezone('UTC', {col})"
+            # timezone(zone, x) is the plain local TIMESTAMP in that zone, whatever the session's
+            # TimeZone. The zone is one of DuckDB's own names (check_time_zone), not user text.
+            start = f"timezone({quote_literal(self.zone)}, {col})"
         elif self.form.name == "date":
             start = col
         elif self.form.name == "month_name" and self.year is None:
@@ -312,6 +318,52 @@ def check_year(year: object) -> int | None:
     return year
 
 
+def check_time_zone(con: duckdb.DuckDBPyConnection, zone: object) -> str:
+    """DuckDB's own spelling of the time zone ``zone`` (``asia/tokyo`` -> ``Asia/Tokyo``).
+
+    Raises
+    ------
+    MappingError
+        When DuckDB does not know the zone.
+    """
+    row = con.execute(
+        "SELECT name FROM pg_timezone_names() WHERE lower(name) = lower($zone) ORDER BY name = $zone DESC LIMIT 1",
+        {"zone": str(zone).strip()},
+    ).fetchone()
+    if row is None or not isinstance(zone, str):
+        raise MappingError(f"unknown time zone '{zone}'; use a name such as Europe/Paris or UTC")
+    return str(row[0])
+
+
+def parquet_time_zones(path: str) -> dict[str, str]:
+    """Column -> time zone named in a Parquet file's Arrow schema (pandas, pyarrow and polars write
+    it for zone-aware timestamps); empty when the file has none or cannot be read that way."""
+    try:
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(path)
+    except Exception:  # not Parquet, unreadable, or no Arrow schema: nothing recoverable
+        return {}
+    return {field.name: str(field.type.tz) for field in schema if getattr(field.type, "tz", None)}
+
+
+def data_time_zones(con: duckdb.DuckDBPyConnection, path: str, file_format: str) -> dict[str, str]:
+    """Column -> the data's own time zone, where the file records one DuckDB knows.
+
+    Only Parquet files record it (:func:`parquet_time_zones`); a CSV's offsets are gone once
+    DuckDB has parsed them, so its zone-aware columns are bucketed in UTC.
+    """
+    if file_format != "parquet":
+        return {}
+    known = {}
+    for column, zone in parquet_time_zones(path).items():
+        try:
+            known[column] = check_time_zone(con, zone)
+        except MappingError:
+            continue  # a fixed offset such as '+09:00' that DuckDB cannot name: UTC then
+    return known
+
+
 def inspect_time_column(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -319,6 +371,7 @@ def inspect_time_column(
     duck_type: str,
     *,
     year: int | None = None,
+    zone: str | None = None,
     where_sql: str = "TRUE",
     params: Mapping[str, object] | None = None,
 ) -> TimeColumn:
@@ -332,6 +385,8 @@ def inspect_time_column(
         The column and its DuckDB type.
     year
         For month names without a year: the year the analyst gave, if any.
+    zone
+        For zone-aware timestamps: the zone to form periods in (default UTC).
     where_sql, params
         Row filter; only the rows analysed need readable periods.
 
@@ -347,8 +402,17 @@ def inspect_time_column(
     """
     year = check_year(year)
     if is_date_type(duck_type):
-        form = TIMESTAMP_TZ_FORM if "TIME ZONE" in duck_type.upper() else DATE_FORM
-        return TimeColumn(column, form)
+        if "TIME ZONE" in duck_type.upper():
+            return TimeColumn(column, TIMESTAMP_TZ_FORM, zone=check_time_zone(con, zone) if zone else "UTC")
+        if zone:
+            raise MappingError(
+                f"a time zone applies to time-zone-aware timestamps; time column '{column}' is {duck_type}"
+            )
+        return TimeColumn(column, DATE_FORM)
+    if zone:
+        raise MappingError(
+            f"a time zone applies to time-zone-aware timestamps; time column '{column}' is {duck_type}"
+        )
     if not _is_text_type(duck_type):
         raise MappingError(
             f"time column '{column}' is {duck_type}, not a date, a timestamp or text holding period labels"
