@@ -130,3 +130,44 @@ def test_trends_and_segments_follow_the_calendar(qtbot):
     segments.set_analysis(analysis, "EUR")
     segments.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
     assert [segments.table.displayed(r, 0) for r in range(5)] == ["jan", "apr", "may", "aug", "oct"]
+
+
+def test_the_window_on_month_names_offers_only_the_periods_they_allow(
+    qtbot, worker, bank, tmp_path, monkeypatch
+):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
+
+    import roistudio.gui.main_window as main_window
+    from roistudio.core.data.mapping import propose_mapping
+    from roistudio.gui.document import import_data
+    from roistudio.gui.settings import Settings
+
+    monkeypatch.setattr(main_window, "recovery_folder", lambda: tmp_path / "recovery")
+    window = main_window.MainWindow(
+        worker, Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    )
+    window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(window)
+    window.show()
+    box = []
+    worker.submit(lambda con, p: import_data(con, str(bank), p, table="bank"), on_done=box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=20_000)
+    result = box[0]
+    columns = dict(result.report.columns)
+    mapping = propose_mapping(columns, result.distinct, tuple(result.time_candidates[0])).mapping
+    assert mapping.timestamp == "campaign_month"
+    with qtbot.waitSignal(
+        window.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None
+    ):
+        window.doc.adopt_import(result, mapping.with_changes(positive="yes"))
+    analysis = window.doc.analysis
+    assert [g.key for g in analysis.periods] == ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep",
+                                                 "Oct", "Nov", "Dec"]  # fmt: skip
+    window._update_actions()
+    enabled = {p for p, action in window.period_actions.items() if action.isEnabled()}
+    assert enabled == {"month", "quarter"}
+    assert window.period_actions["month"].isChecked()
+    # The filter bar offers no date range for month names (their min and max are no dates).
+    qtbot.waitUntil(lambda: bool(window.doc.options.segments), timeout=10_000)
+    assert window.doc.options.date_min is None and window.doc.options.date_max is None
