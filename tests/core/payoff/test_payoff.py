@@ -458,7 +458,7 @@ def _sum(con, compiled) -> float:
 
 def test_linear_terms_of_the_worked_example(con):
     payoff = parse_payoff({"tp": "amount * recovery - review_cost"}, PARAMETERS, COLUMNS)
-    terms = payoff.linear_terms("tp")
+    terms = payoff.parameter_terms("tp")
     assert list(terms) == [None, "recovery", "review_cost"]
     known = AMOUNT[~np.isnan(AMOUNT)]
     assert _sum(con, terms[None]) == 0.0
@@ -479,7 +479,7 @@ def test_linear_terms_of_the_worked_example(con):
 )
 def test_linear_terms_reproduce_the_expression(con, text):
     payoff = parse_payoff({"tp": text}, PARAMETERS, COLUMNS)
-    terms = payoff.linear_terms("tp", prefix="lt_")
+    terms = payoff.parameter_terms("tp", prefix="lt_")
     assert terms is not None and payoff.is_linear_in_parameters()
     rng = np.random.default_rng(7)
     for _ in range(3):
@@ -502,5 +502,5 @@ def test_linear_terms_reproduce_the_expression(con, text):
 )
 def test_nonlinear_expressions_have_no_linear_terms(text):
     payoff = parse_payoff({"tp": text}, PARAMETERS, COLUMNS)
-    assert payoff.linear_terms("tp") is None
+    assert payoff.parameter_terms("tp") is None
     assert not payoff.is_linear_in_parameters()

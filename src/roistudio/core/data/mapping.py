@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 
+from roistudio.core.data.periods import PERIODS as PERIODS  # re-exported; the one list is there
 from roistudio.core.data.periods import TimeColumn, check_year, inspect_time_column
 from roistudio.core.errors import MappingError
 from roistudio.core.sql import quote_ident
@@ -30,7 +31,6 @@ TEMPORAL_TYPES = (
     "TIMESTAMP_MS",
     "TIMESTAMP_S",
 )
-PERIODS = ("day", "week", "month", "quarter", "year")
 
 # Label vocabularies with an obvious positive; matched on lower-cased text.
 TRUTHY = ("1", "true", "yes", "y", "t")

@@ -51,11 +51,12 @@ from dataclasses import dataclass
 
 import duckdb
 
+from roistudio.core.column_types import base_type, column_kind, is_temporal_type
+from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.errors import MappingError
 from roistudio.core.sql import quote_ident, quote_literal, relation_kind
 
 PERIODS = ("day", "week", "month", "quarter", "year")
-MISSING_KEY = "(missing)"
 YEAR_NOT_GIVEN = "year not given"
 _MIN_YEAR, _MAX_YEAR = 1000, 9999
 
@@ -300,15 +301,6 @@ def _missing_sql(col: str) -> str:
     return f"({col} IS NULL OR trim(CAST({col} AS VARCHAR)) = '')"
 
 
-def is_date_type(duck_type: str) -> bool:
-    """DATE or TIMESTAMP of any precision or zone."""
-    return duck_type.upper().startswith(("DATE", "TIMESTAMP"))
-
-
-def _is_text_type(duck_type: str) -> bool:
-    return duck_type.upper().startswith(("VARCHAR", "TEXT", "STRING", "CHAR", "ENUM"))
-
-
 def check_year(year: object) -> int | None:
     """Validate the year given for month names (``None`` = not given)."""
     if year is None:
@@ -401,8 +393,8 @@ def inspect_time_column(
         and its data row (1-based, header not counted) when the table has row order.
     """
     year = check_year(year)
-    if is_date_type(duck_type):
-        if "TIME ZONE" in duck_type.upper():
+    if is_temporal_type(duck_type):
+        if base_type(duck_type) == "TIMESTAMPTZ":
             return TimeColumn(column, TIMESTAMP_TZ_FORM, zone=check_time_zone(con, zone) if zone else "UTC")
         if zone:
             raise MappingError(
@@ -413,7 +405,7 @@ def inspect_time_column(
         raise MappingError(
             f"a time zone applies to time-zone-aware timestamps; time column '{column}' is {duck_type}"
         )
-    if not _is_text_type(duck_type):
+    if not column_kind(duck_type) == "str":
         raise MappingError(
             f"time column '{column}' is {duck_type}, not a date, a timestamp or text holding period labels"
         )
@@ -500,10 +492,10 @@ def time_column_candidates(
     accepted: dict[str, TimeColumn] = {}
     rejected: dict[str, str] = {}
     for name, duck_type in columns.items():
-        if not (is_date_type(duck_type) or _is_text_type(duck_type)):
+        if not (is_temporal_type(duck_type) or column_kind(duck_type) == "str"):
             continue
         n = (distinct or {}).get(name)
-        if n is not None and n > max_distinct and not is_date_type(duck_type):
+        if n is not None and n > max_distinct and not is_temporal_type(duck_type):
             rejected[name] = (
                 f"time column '{name}' holds about {n:,} distinct text values, too many for period labels"
             )

@@ -12,8 +12,10 @@ from typing import Literal
 
 import duckdb
 
+from roistudio.core.column_types import is_temporal_type
 from roistudio.core.data.mapping import ColumnMapping, ValidationReport, table_columns, validate_mapping
-from roistudio.core.data.periods import is_date_type, period_sort_key
+from roistudio.core.data.periods import period_sort_key
+from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
 from roistudio.core.engine.filters import Filters
 from roistudio.core.engine.sweep import (
@@ -22,7 +24,6 @@ from roistudio.core.engine.sweep import (
     SweepQuery,
     period_key_sql,
     run_sweep,
-    segment_key_sql,
 )
 from roistudio.core.errors import MappingError
 from roistudio.core.payoff.language import Payoff
@@ -375,7 +376,7 @@ def analyse(
         raise MappingError(f"a breakdown by {request.period} needs a time column (--time COL)")
     if (request.filters.start or request.filters.end) and mapping.timestamp:
         duck_type = table_columns(con, table).get(mapping.timestamp)
-        if duck_type is not None and not is_date_type(duck_type):
+        if duck_type is not None and not is_temporal_type(duck_type):
             # Comparing period labels with a date as text would keep the wrong rows.
             raise MappingError(
                 f"a date range (--from/--until) needs a date or timestamp time column; "
