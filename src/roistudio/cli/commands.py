@@ -332,13 +332,9 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
     ts = analysis.request.mapping.timestamp
     time = analysis.validation.time
     if ts and time is not None and not time.form.is_text:  # min/max of labels ("apr", "sep") is no range
-        from roistudio.core.sql import quote_ident
+        from roistudio.core.data.profile import date_range
 
-        lo, hi = con.execute(
-            f"SELECT min({quote_ident(ts)}), max({quote_ident(ts)}) FROM {quote_ident(TABLE)}"
-        ).fetchone()
-        date_min = None if lo is None else str(lo)[:10]
-        date_max = None if hi is None else str(hi)[:10]
+        date_min, date_max = date_range(con, TABLE, ts)
     facts = SourceFacts(
         name=report.source.name,
         path=report.source.path,
