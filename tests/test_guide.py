@@ -321,3 +321,13 @@ def test_the_worked_examples_of_the_presets_are_right():
         assert f"**{break_even:.1f}%**" in section or f"**{break_even:.2f}%**" in section, (
             f"{name}: break-even {break_even:.2f}% is not in the worked example"
         )
+
+
+def test_every_button_named_in_bold_is_in_the_app():
+    texts = _action_texts()
+    named = {"Confirm payoff", "Edit payoff", "Show the errors", "Use best", "Presets"}
+    for page in PAGES:
+        for label in re.findall(r"\*\*([^*]+?)…?\*\*", _text(page)):
+            if label in named:
+                assert label in texts, f"{page.name}: button {label!r} is not in the app"
+    assert all(label in texts for label in named)
