@@ -44,10 +44,14 @@ def filter_options(
     Returns
     -------
     FilterOptions
-        Dates as ``YYYY-MM-DD`` text (None without a time column or without dates).
+        Dates as ``YYYY-MM-DD`` text (None without a time column, for period labels, or without dates).
     """
+    from roistudio.core.column_types import is_temporal_type
+    from roistudio.core.data.mapping import table_columns
     from roistudio.core.data.profile import date_range, segment_values
 
     segments = {column: segment_values(con, table, column, limit) for column in mapping.segments}
-    date_min, date_max = date_range(con, table, mapping.timestamp) if mapping.timestamp else (None, None)
+    # A date range is offered for dates and timestamps only, not for period labels ("may").
+    dated = mapping.timestamp and is_temporal_type(table_columns(con, table).get(mapping.timestamp, ""))
+    date_min, date_max = date_range(con, table, mapping.timestamp) if dated else (None, None)
     return FilterOptions(segments, date_min, date_max)

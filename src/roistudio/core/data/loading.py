@@ -8,7 +8,7 @@ count per column that the mapping proposal needs. Runs on whatever thread owns t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +16,7 @@ from roistudio.core.progress import Progress
 
 if TYPE_CHECKING:
     from roistudio.core.data.importer import ImportReport
+    from roistudio.core.data.periods import TimeColumn
     from roistudio.core.data.provenance import SourceInfo
 
 TABLE = "data"
@@ -27,6 +28,11 @@ class ImportResult:
 
     report: ImportReport
     distinct: dict[str, int]
+    # Which columns can be the time column, and why the others cannot (see
+    # core.data.periods.time_column_candidates); None when not inspected yet.
+    time_candidates: tuple[dict[str, TimeColumn], dict[str, str]] | None = None
+    # The data's own time zone of zone-aware columns, where the file records it (Parquet).
+    time_zones: dict[str, str] = field(default_factory=dict)
 
 
 def import_data(
@@ -56,10 +62,12 @@ def import_data(
     Returns
     -------
     ImportResult
-        The import report and an approximate distinct count per column.
+        The import report, an approximate distinct count per column, the columns that can be
+        the time column (and why the others cannot) and the data's own time zones.
     """
     from roistudio.core.data.import_cache import ImportCache
     from roistudio.core.data.importer import import_file
+    from roistudio.core.data.periods import data_time_zones, time_column_candidates
     from roistudio.core.data.profile import distinct_counts
 
     cache = ImportCache(Path(cache_dir)) if cache_dir is not None else None
@@ -72,7 +80,9 @@ def import_data(
                 progress.progress(1.0, "keeping a copy for the next time")
             cache.store(con, report)
     distinct = distinct_counts(con, table, [name for name, _ in report.columns])
-    return ImportResult(report, distinct)
+    candidates = time_column_candidates(con, table, dict(report.columns), distinct)
+    zones = data_time_zones(con, report.source.path, report.format)
+    return ImportResult(report, distinct, candidates, zones)
 
 
 def _fingerprint(path: str, progress: Progress | None) -> SourceInfo | None:

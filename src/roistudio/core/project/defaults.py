@@ -80,7 +80,8 @@ def project_for_import(
     mapping
         The column roles the analyst chose.
     period
-        The trend period, used only when a time column is mapped.
+        The trend period, used only when a time column is mapped (the first period the time
+        column allows when it does not allow this one).
 
     Returns
     -------
@@ -91,6 +92,9 @@ def project_for_import(
     from roistudio.core.data.mapping import guess_currency
 
     payoff, parameters = suggested_payoff(mapping.money)
+    time = (result.time_candidates or ({}, {}))[0].get(mapping.timestamp or "")
+    if time is not None and period is not None and period not in time.periods:
+        period = time.periods[0]  # e.g. ISO week labels allow only weeks
     return Project(
         sources=(DataSource(result.report.source, result.report.table),),
         mapping=mapping,
