@@ -13,6 +13,7 @@ from roistudio.core.engine.analysis import Analysis, AnalysisRequest, analyse
 from roistudio.core.engine.curve import Constraints, CurvePoint
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import DataError, MappingError, RoiError
+from roistudio.core.money import format_money
 from roistudio.core.payoff.language import OUTCOMES, parse_parameter_assignment, parse_payoff
 from roistudio.core.progress import ConsoleProgress
 
@@ -216,10 +217,7 @@ def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
 
 
 def _money(v: float | None) -> str:
-    if v is None:
-        return "n/a"
-    v = round(v, 2) + 0.0  # float noise such as -1e-12 prints as 0.00, not -0.00
-    return f"-{abs(v):,.2f}" if v < 0 else f"{v:,.2f}"
+    return format_money(v, None, decimals=2)
 
 
 def _pct(v: float | None) -> str:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from roistudio import __version__
+from roistudio.core.glossary import PERIODS
 
 PAYOFF_OPTIONS = ("--tp", "--fp", "--tn", "--fn")
 SUBCOMMANDS = ("sweep", "report")
@@ -55,9 +56,7 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         "--segment", metavar="COL", action="append", default=[], help="break down by this column (repeatable)"
     )
     m.add_argument("--time", metavar="COL", help="timestamp/date column")
-    m.add_argument(
-        "--period", choices=("day", "week", "month", "quarter", "year"), help="break down by period of --time"
-    )
+    m.add_argument("--period", choices=PERIODS, help="break down by period of --time")
     m.add_argument("--raw-scores", action="store_true", help="scores are margins/logits, not probabilities")
     m.add_argument(
         "--exclude-bad-scores",

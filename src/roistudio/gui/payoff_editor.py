@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from roistudio.core.errors import PayoffError
+from roistudio.core.glossary import OUTCOME_MEANINGS
 from roistudio.core.payoff.language import ALLOWED_FUNCTIONS, OUTCOMES, check_expression, parse_payoff
 from roistudio.core.payoff.presets import PRESETS, apply_preset
 from roistudio.gui.widgets import error_color
@@ -40,12 +41,7 @@ from roistudio.gui.widgets import error_color
 __all__ = ["PayoffEditor"]
 
 DEBOUNCE_MS = 300
-_OUTCOME_LABELS = {
-    "tp": ("TP", "flagged, actually positive"),
-    "fp": ("FP", "flagged, actually negative (false alarm)"),
-    "tn": ("TN", "not flagged, actually negative"),
-    "fn": ("FN", "not flagged, actually positive (missed)"),
-}
+_OUTCOME_LABELS = {o: (o.upper(), OUTCOME_MEANINGS[o]) for o in OUTCOME_MEANINGS}
 _NAME, _VALUE, _LOW, _HIGH = range(4)
 _IDENTIFIER_BEFORE_CURSOR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _TOKEN = re.compile(r"`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_]*|\d[\d_.eE]*|\S")

@@ -13,16 +13,9 @@ from dataclasses import dataclass, field
 from roistudio import __version__
 from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
 from roistudio.core.engine.curve import CurvePoint
+from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff.language import OUTCOMES
-
-# What each outcome means, in the words both reports use.
-OUTCOME_MEANING = {
-    "tp": "True positive: flagged, and the label is positive",
-    "fp": "False positive: flagged, but the label is negative",
-    "tn": "True negative: not flagged, and the label is negative",
-    "fn": "False negative: not flagged, but the label is positive",
-}
 
 
 @dataclass(frozen=True)
@@ -121,7 +114,7 @@ class ReportModel:
 
     def money(self, value: float | None, *, signed: bool = False, decimals: int = 0) -> str:
         """Format money with the currency symbol and thousands separators: ``-$1,234``."""
-        return format_money(value, self.symbol, signed=signed, decimals=decimals)
+        return format_money(value, self.currency, signed=signed, decimals=decimals)
 
     @property
     def champion(self) -> ModelResult:
@@ -232,10 +225,9 @@ def build_report_model(
         negatives=label.negatives,
         warnings=validation.warnings,
     )
-    sym = currency_symbol(currency)
 
     def money(v: float, signed: bool = False) -> str:
-        return format_money(v, sym, signed=signed)
+        return format_money(v, currency, signed=signed)
 
     baseline_value = head.value - head.value_of_model
     if head.value_of_model > 0:
@@ -258,15 +250,9 @@ def build_report_model(
     comparison_sentence = None
     comp = analysis.comparison
     if comp is not None:
-        diff = comp.difference_at_best
-        per = comp.difference_per_period_at_best
-        period = analysis.request.period or "period"
-        more = "more" if diff >= 0 else "less"
         comparison_sentence = (
-            f"The challenger ({comp.challenger.name}) is worth {money(abs(diff))} {more} than the champion "
-            f"({comp.champion.name}) at its best threshold"
-            + (f", {money(abs(per))} per {period}" if per is not None and analysis.request.period else "")
-            + f"; at the common threshold {_threshold_text(comp.common_threshold)} the difference is "
+            comparison_verdict(comp, currency, analysis.request.period)
+            + f" At the common threshold {_threshold_text(comp.common_threshold)} the difference is "
             f"{money(comp.difference_at_common, signed=True)}."
         )
     mapping = analysis.request.mapping

@@ -29,7 +29,6 @@ TEMPORAL_TYPES = (
     "TIMESTAMP_MS",
     "TIMESTAMP_S",
 )
-PERIODS = ("day", "week", "month", "quarter", "year")
 
 # Label vocabularies with an obvious positive; matched on lower-cased text.
 TRUTHY = ("1", "true", "yes", "y", "t")

@@ -224,7 +224,8 @@ def _source(entry: object, folder: Path, name: str) -> DataSource:
 
 def project_from_dict(doc: Mapping, project_path: str | os.PathLike[str]) -> Project:
     """Build a :class:`Project` from a current-version document (see :func:`migrate`)."""
-    from roistudio.core.data.mapping import PERIODS, ColumnMapping
+    from roistudio.core.data.mapping import ColumnMapping
+    from roistudio.core.glossary import PERIODS
 
     name = str(project_path)
     folder = Path(project_path).resolve().parent
