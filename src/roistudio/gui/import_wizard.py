@@ -35,7 +35,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from roistudio.core.data.mapping import ColumnMapping, is_numeric_type, is_temporal_type
+from roistudio.core.column_types import is_numeric_type, is_temporal_type
+from roistudio.core.data.mapping import ColumnMapping
 from roistudio.core.errors import RoiError
 from roistudio.gui.document import TABLE, ImportResult, import_data
 from roistudio.gui.widgets import error_color

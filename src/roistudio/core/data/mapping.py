@@ -14,33 +14,13 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 
+from roistudio.core.column_types import is_numeric_type, is_temporal_type
 from roistudio.core.errors import MappingError
 from roistudio.core.sql import quote_ident
-
-NUMERIC_TYPES = (
-    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-    "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL",
-)  # fmt: skip
-TEMPORAL_TYPES = (
-    "DATE",
-    "TIMESTAMP",
-    "TIMESTAMP WITH TIME ZONE",
-    "TIMESTAMP_NS",
-    "TIMESTAMP_MS",
-    "TIMESTAMP_S",
-)
 
 # Label vocabularies with an obvious positive; matched on lower-cased text.
 TRUTHY = ("1", "true", "yes", "y", "t")
 FALSY = ("0", "false", "no", "n", "f")
-
-
-def is_numeric_type(duck_type: str) -> bool:
-    return duck_type.upper().split("(")[0].strip() in NUMERIC_TYPES
-
-
-def is_temporal_type(duck_type: str) -> bool:
-    return duck_type.upper().startswith(("DATE", "TIMESTAMP"))
 
 
 @dataclass(frozen=True)
