@@ -7,6 +7,7 @@ touches the database again, so the GUI can read any threshold from it at slider 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -147,6 +148,8 @@ class GroupResult:
     optimum: CurvePoint
     challenger_operating: CurvePoint | None = None
     challenger_optimum: CurvePoint | None = None
+    # Kept so that a threshold move re-reads the challenger too (see _breakdowns).
+    challenger_curve: Curve | None = None
 
     @property
     def rows(self) -> int:
@@ -333,6 +336,69 @@ def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest
     )
 
 
+GroupCurves = tuple[Mapping[str, Curve], Mapping[str, Curve]]  # champion's, challenger's; by key
+
+
+def _group_results(
+    curves: GroupCurves, champion: ModelResult, challenger: ModelResult | None
+) -> list[GroupResult]:
+    """Each group read at the models' operating thresholds: the champion's for the champion, the
+    challenger's for the challenger (as the overall comparison reads them)."""
+    champion_curves, challenger_curves = curves
+    threshold = champion.operating.threshold
+    out = []
+    for key, curve in champion_curves.items():
+        other = challenger_curves.get(key) if challenger is not None else None
+        out.append(
+            GroupResult(
+                key=key,
+                curve=curve,
+                operating=curve.at(threshold),
+                optimum=curve.optimum(),
+                challenger_operating=None if other is None else other.at(challenger.operating.threshold),  # type: ignore[union-attr]
+                challenger_optimum=None if other is None else other.optimum(),
+                challenger_curve=other,
+            )
+        )
+    return out
+
+
+def _breakdowns(
+    curves: Mapping[str, GroupCurves],
+    segment_columns: Sequence[str],
+    with_periods: bool,
+    champion: ModelResult,
+    challenger: ModelResult | None,
+) -> tuple[dict[str, tuple[GroupResult, ...]], tuple[GroupResult, ...]]:
+    """The one builder of segment and period results, used by :func:`analyse` and :func:`reread`.
+
+    Segments are ordered by money lost (most first), periods in time order.
+    """
+    segments = {
+        s: tuple(
+            sorted(
+                _group_results(curves[f"segment:{s}"], champion, challenger),
+                key=lambda g: (-g.money_lost, g.key),
+            )
+        )
+        for s in segment_columns
+    }
+    periods: tuple[GroupResult, ...] = ()
+    if with_periods:
+        periods = tuple(
+            sorted(_group_results(curves[PERIOD_BREAKDOWN], champion, challenger), key=lambda g: g.key)
+        )
+    return segments, periods
+
+
+def _group_curves(groups: Sequence[GroupResult]) -> GroupCurves:
+    """The curves an analysis's groups were built from, for :func:`_breakdowns`."""
+    return (
+        {g.key: g.curve for g in groups},
+        {g.key: g.challenger_curve for g in groups if g.challenger_curve is not None},
+    )
+
+
 def analyse(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -405,30 +471,14 @@ def analyse(
     challenger = models[sources[1].name] if len(sources) > 1 else None
     policy = _policy_kind(request)
 
-    def groups(name: str) -> tuple[GroupResult, ...]:
-        champ_curves = result.by[name][champion.name]
-        chall_curves = result.by[name][challenger.name] if challenger is not None else {}
-        threshold = champion.operating.threshold
-        out = []
-        for key, curve in champ_curves.items():
-            other = chall_curves.get(key)
-            out.append(
-                GroupResult(
-                    key=key,
-                    curve=curve,
-                    operating=curve.at(threshold),
-                    optimum=curve.optimum(),
-                    challenger_operating=None if other is None else other.at(challenger.operating.threshold),
-                    challenger_optimum=None if other is None else other.optimum(),
-                )
-            )
-        return tuple(out)
-
-    segments = {
-        s: tuple(sorted(groups(f"segment:{s}"), key=lambda g: (-g.money_lost, g.key)))
-        for s in mapping.segments
+    curves = {
+        name: (
+            result.by[name][champion.name],
+            result.by[name][challenger.name] if challenger is not None else {},
+        )
+        for name in breakdowns
     }
-    periods = tuple(sorted(groups(PERIOD_BREAKDOWN), key=lambda g: g.key)) if request.period else ()
+    segments, periods = _breakdowns(curves, mapping.segments, bool(request.period), champion, challenger)
     excluded = 0
     if mapping.exclude_bad_scores:
         # Separate score columns share their rows, so the rows left out are exactly those not on
@@ -480,24 +530,14 @@ def reread(analysis: Analysis, request: AnalysisRequest) -> Analysis:
         if name != champion_name:
             models[name] = _model_result(name, m.score_column, m.curve, request)
     challenger = models[analysis.challenger.name] if analysis.challenger else None
-    threshold = champion.operating.threshold
-
-    def regroup(groups: tuple[GroupResult, ...]) -> tuple[GroupResult, ...]:
-        return tuple(
-            GroupResult(
-                g.key, g.curve, g.curve.at(threshold), g.optimum, g.challenger_operating, g.challenger_optimum
-            )
-            for g in groups
-        )
-
-    segments = {
-        s: tuple(sorted(regroup(gs), key=lambda g: (-g.money_lost, g.key)))
-        for s, gs in analysis.segments.items()
-    }
+    curves = {f"segment:{s}": _group_curves(gs) for s, gs in analysis.segments.items()}
+    if old.period:
+        curves[PERIOD_BREAKDOWN] = _group_curves(analysis.periods)
+    segments, periods = _breakdowns(curves, tuple(analysis.segments), bool(old.period), champion, challenger)
     policy = _policy_kind(request)
     return Analysis(
         request, analysis.table, analysis.validation, champion, challenger, models, policy,
-        segments, regroup(analysis.periods), analysis.excluded_rows,
+        segments, periods, analysis.excluded_rows,
     )  # fmt: skip
 
 
