@@ -301,36 +301,17 @@ def format_summary(analysis: Analysis, report) -> str:
 
 
 def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
-    from roistudio.reports.model import SourceFacts, build_report_model
+    from roistudio.reports.model import build_project_report
 
-    date_min = date_max = None
-    ts = analysis.request.mapping.timestamp
-    if ts:
-        from roistudio.core.sql import quote_ident
-
-        lo, hi = con.execute(
-            f"SELECT min({quote_ident(ts)}), max({quote_ident(ts)}) FROM {quote_ident(TABLE)}"
-        ).fetchone()
-        date_min = None if lo is None else str(lo)[:10]
-        date_max = None if hi is None else str(hi)[:10]
-    facts = SourceFacts(
-        name=report.source.name,
-        path=report.source.path,
-        sha256=report.source.sha256,
-        size=report.source.size,
-        rows_in_file=report.rows,
-        rejected_rows=report.rejected_count,
-        date_min=date_min,
-        date_max=date_max,
-    )
-    model = build_report_model(
+    model = build_project_report(
+        con,
         analysis,
-        facts,
+        report,
         title=args.title or extras.get("title") or f"Model value report: {report.source.name}",
         currency=(args.currency or extras.get("currency") or "USD").upper(),
         # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
         # does not pay for their extra scans.
-        con=con if args.xlsx else None,
+        live=bool(args.xlsx),
     )
     if args.xlsx:
         from roistudio.reports.xlsx import write_xlsx

@@ -10,7 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import duckdb
+
 from roistudio import __version__
+from roistudio.core.data.import_report import ImportReport
+from roistudio.core.data.profile import date_range
 from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
 from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.verdict import comparison_verdict
@@ -30,6 +34,26 @@ class SourceFacts:
     rejected_rows: int
     date_min: str | None = None
     date_max: str | None = None
+
+    @classmethod
+    def from_import(
+        cls, report: ImportReport, date_min: str | None = None, date_max: str | None = None
+    ) -> SourceFacts:
+        """The facts of an imported file: the one place "Rows in file" is counted.
+
+        Rows in the file are the data rows imported plus those rejected (kept out of the table
+        and reported), so the figure is the file's, whatever the import made of it.
+        """
+        return cls(
+            name=report.source.name,
+            path=report.source.path,
+            sha256=report.source.sha256,
+            size=report.source.size,
+            rows_in_file=report.rows + report.rejected_count,
+            rejected_rows=report.rejected_count,
+            date_min=date_min,
+            date_max=date_max,
+        )
 
 
 @dataclass(frozen=True)
@@ -179,6 +203,47 @@ def live_breakdown_terms(con, table: str, analysis: Analysis) -> tuple[dict[str,
         breakdowns[PERIOD_BREAKDOWN] = analysis.periods
     return live.group_terms(con, table, analysis, breakdowns) or {}, live.comparison_terms(
         con, table, analysis
+    )
+
+
+def build_project_report(
+    con: duckdb.DuckDBPyConnection,
+    analysis: Analysis,
+    import_report: ImportReport,
+    *,
+    title: str,
+    currency: str,
+    live: bool,
+    created: dt.datetime | None = None,
+) -> ReportModel:
+    """The report model of an analysed data file: what the app's export and ``roistudio report`` both build.
+
+    Parameters
+    ----------
+    con
+        The connection the analysis ran on (for the date range and the live-formula aggregates).
+    analysis
+        The analysis to report.
+    import_report
+        The import of the analysed file (provenance, rows, rejected rows).
+    title, currency
+        Report title and ISO currency code.
+    live
+        Compute the per-parameter aggregates behind the workbook's live formulas (a PDF alone
+        does not use them, so a PDF-only export skips their scans).
+    created
+        Creation time; UTC now by default.
+    """
+    timestamp = analysis.request.mapping.timestamp
+    dates = date_range(con, analysis.table, timestamp) if timestamp else (None, None)
+    return build_report_model(
+        analysis,
+        SourceFacts.from_import(import_report, *dates),
+        title=title,
+        currency=currency,
+        created=created,
+        con=con if live else None,
+        table=analysis.table,
     )
 
 
