@@ -291,7 +291,8 @@ class Analysis:
         return "the threshold with the highest value"
 
 
-def _sources(mapping: ColumnMapping, validation: ValidationReport) -> list[ModelSource]:
+def model_sources(mapping: ColumnMapping, validation: ValidationReport) -> list[ModelSource]:
+    """The models of an analysis, champion first, and where their scores are."""
     if mapping.challenger_score:
         return [
             ModelSource(mapping.score, mapping.score),
@@ -448,7 +449,7 @@ def analyse(
     breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
     if request.period:
         breakdowns[PERIOD_BREAKDOWN] = period_key_sql(mapping.timestamp, request.period)
-    sources = _sources(mapping, validation)
+    sources = model_sources(mapping, validation)
     query = SweepQuery(
         table=table,
         label_sql=label_sql,

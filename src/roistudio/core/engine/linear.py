@@ -26,9 +26,9 @@ import numpy as np
 
 from roistudio.core.data.mapping import label_condition_sql
 from roistudio.core.data.profile import segment_key_sql
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
+from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult, model_sources
 from roistudio.core.engine.curve import Curve
-from roistudio.core.engine.sweep import period_key_sql
+from roistudio.core.engine.sweep import model_rows_sql, period_key_sql
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.sql import quote_ident
 
@@ -192,14 +192,12 @@ def _model_rows(analysis: Analysis, model: ModelResult) -> tuple[str, str, list[
     params = dict(params)
     label_sql, label_params = label_condition_sql(mapping.label, analysis.validation.label.positive_value)
     params.update(label_params)
-    score = f"CAST({quote_ident(model.score_column)} AS DOUBLE)"
-    conds = [f"({where_sql})", f"{score} IS NOT NULL AND isfinite({score})"]
-    if not mapping.raw_scores:
-        conds.append(f"{score} BETWEEN 0 AND 1")
-    if mapping.model and not mapping.challenger_score:
-        # Long format: a model's rows are those whose model column names it (as in analyse()).
-        params["sel_model"] = model.name
-        conds.append(f"CAST({quote_ident(mapping.model)} AS VARCHAR) = $sel_model")
+    sources = model_sources(mapping, analysis.validation)
+    i = next(j for j, source in enumerate(sources) if source.name == model.name)
+    score, conds, model_params = model_rows_sql(
+        sources, i, where_sql=where_sql, raw_scores=mapping.raw_scores
+    )
+    params.update(model_params)
     return score, label_sql, conds, params
 
 

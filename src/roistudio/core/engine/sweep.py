@@ -95,6 +95,33 @@ def valid_score_sql(column: str, raw_scores: bool) -> str:
     return f"({cond})" if raw_scores else f"({cond} AND {score} BETWEEN 0 AND 1)"
 
 
+def model_rows_sql(
+    models: Sequence[ModelSource], i: int, *, where_sql: str, raw_scores: bool
+) -> tuple[str, list[str], dict[str, object]]:
+    """The one rule for which rows make model ``i``'s curve (the sweep and the live-formula sums use it).
+
+    Models in separate score columns are compared on the same rows: a row is left out of every
+    curve when any of those scores is unusable. With a model column, a model's rows are those
+    whose model column names it, and only its own score counts.
+
+    Returns
+    -------
+    tuple
+        The score as SQL (DOUBLE), the WHERE conditions (to be joined with AND) and the values of
+        the placeholders they use (``$model_<i>``).
+    """
+    model = models[i]
+    shared = {m.score_column for m in models if m.model_column is None}
+    score = f"CAST({quote_ident(model.score_column)} AS DOUBLE)"
+    columns = sorted(shared) if model.model_column is None else [model.score_column]
+    conds = [f"({where_sql})", " AND ".join(valid_score_sql(c, raw_scores) for c in columns)]
+    params: dict[str, object] = {}
+    if model.model_column is not None:
+        params[f"model_{i}"] = model.model_value
+        conds.append(f"CAST({quote_ident(model.model_column)} AS VARCHAR) = $model_{i}")
+    return score, conds, params
+
+
 def _aggregate_sql(
     query: SweepQuery,
     models: Sequence[ModelSource],
@@ -111,17 +138,11 @@ def _aggregate_sql(
     breakdowns = dict(query.breakdowns or {})
     selects = []
     y = f"({query.label_sql})"
-    # Models in separate score columns are compared on the same rows: a row is left out of every
-    # curve when any of those scores is unusable.
-    shared = {m.score_column for m in models if m.model_column is None}
-    for i, model in enumerate(models):
-        score = f"CAST({quote_ident(model.score_column)} AS DOUBLE)"
-        columns = sorted(shared) if model.model_column is None else [model.score_column]
-        valid = " AND ".join(valid_score_sql(c, query.raw_scores) for c in columns)
-        conds = [f"({query.where_sql})", valid]
-        if model.model_column is not None:
-            params[f"model_{i}"] = model.model_value
-            conds.append(f"CAST({quote_ident(model.model_column)} AS VARCHAR) = $model_{i}")
+    for i in range(len(models)):
+        score, conds, model_params = model_rows_sql(
+            models, i, where_sql=query.where_sql, raw_scores=query.raw_scores
+        )
+        params.update(model_params)
         source = f"FROM {quote_ident(query.table)} WHERE {' AND '.join(conds)}"
         dims = "".join(f", {expr} AS {quote_ident('d_' + name)}" for name, expr in breakdowns.items())
         values = "".join(f", {sql} AS {name}" for name, sql in row_values.items())
