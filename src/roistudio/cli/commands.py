@@ -37,7 +37,7 @@ def _fraction_option(name: str, value: float | None) -> float | None:
 
 
 def parse_capacity(text: str | None) -> tuple[int | None, float | None]:
-    """``--capacity 500`` -> (500, None); ``--capacity 2.5%`` -> (None, 2.5)."""
+    """``--capacity 500`` -> (500, None); ``--capacity 2.5%`` -> (None, 0.025): a rate is a fraction."""
     if text is None:
         return None, None
     raw = text.strip()
@@ -45,7 +45,7 @@ def parse_capacity(text: str | None) -> tuple[int | None, float | None]:
         pct = _float_option("--capacity", raw[:-1])
         if not 0 <= pct <= 100:
             raise RoiError(f"--capacity percentage must be between 0% and 100%, got '{text}'")
-        return None, pct
+        return None, pct / 100.0
     try:
         n = int(raw.replace(",", "").replace("_", ""))
     except ValueError:

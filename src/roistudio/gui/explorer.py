@@ -491,7 +491,7 @@ class ThresholdExplorer(QWidget):
         percent_unit = c.max_flagged is None and c.max_flag_rate is not None
         self._capacity_unit.setCurrentIndex(1 if percent_unit else 0)
         self._on_capacity_unit(1 if percent_unit else 0)
-        capacity = c.max_flag_rate if percent_unit else c.max_flagged
+        capacity = _percent(c.max_flag_rate) if percent_unit else c.max_flagged
         self._capacity_on.setChecked(capacity is not None)
         if capacity is not None:
             self._capacity.setValue(float(capacity))
@@ -521,7 +521,7 @@ class ThresholdExplorer(QWidget):
             if self._capacity_unit.currentIndex() == 0:
                 max_flagged = round(self._capacity.value())
             else:
-                max_rate = float(self._capacity.value())
+                max_rate = self._capacity.value() / 100.0  # rates are fractions; the box shows percent
         return Constraints(
             max_flagged=max_flagged,
             max_flag_rate=max_rate,

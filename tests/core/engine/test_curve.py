@@ -86,7 +86,7 @@ def test_ties_go_to_the_higher_threshold():
 def test_constraints_pick_the_best_feasible_threshold(toy):
     curve = toy.curve
     assert curve.constrained_optimum(Constraints(max_flagged=1)).threshold == 0.9
-    assert curve.constrained_optimum(Constraints(max_flag_rate=20.0)).threshold == 0.9
+    assert curve.constrained_optimum(Constraints(max_flag_rate=0.2)).threshold == 0.9
     assert curve.constrained_optimum(Constraints(min_precision=0.9)).threshold == 0.9
     # recall >= 1 needs every positive flagged: only flag everyone does it.
     assert curve.constrained_optimum(Constraints(min_recall=1.0)).threshold == 0.2

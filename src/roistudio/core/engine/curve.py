@@ -32,7 +32,10 @@ TIE_TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class Constraints:
-    """Limits an operating threshold must respect. ``None`` means no limit."""
+    """Limits an operating threshold must respect. ``None`` means no limit.
+
+    Every rate is a fraction in [0, 1] (``max_flag_rate=0.02`` is 2% of labelled rows).
+    """
 
     max_flagged: int | None = None
     max_flag_rate: float | None = None
@@ -52,7 +55,7 @@ class Constraints:
         if self.max_flagged is not None:
             parts.append(f"at most {self.max_flagged:,} rows flagged")
         if self.max_flag_rate is not None:
-            parts.append(f"at most {self.max_flag_rate:.4g}% of rows flagged")
+            parts.append(f"at most {self.max_flag_rate * 100:.4g}% of rows flagged")
         if self.min_precision is not None:
             parts.append(f"precision at least {self.min_precision:.4g}")
         if self.min_recall is not None:
@@ -361,7 +364,7 @@ class Curve:
         if constraints.max_flagged is not None:
             mask &= self.flagged <= constraints.max_flagged
         if constraints.max_flag_rate is not None:
-            mask &= np.nan_to_num(self.flag_rate, nan=0.0) <= constraints.max_flag_rate / 100.0 + 1e-12
+            mask &= np.nan_to_num(self.flag_rate, nan=0.0) <= constraints.max_flag_rate + 1e-12
         if constraints.min_precision is not None:
             mask &= np.nan_to_num(self.precision, nan=1.0) >= constraints.min_precision - 1e-12
         if constraints.min_recall is not None:

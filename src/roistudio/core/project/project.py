@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     # Imported where used: the mapping module loads DuckDB, which the GUI defers past its first paint.
     from roistudio.core.data.mapping import ColumnMapping
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FORMAT_MARKER = "model-roi-studio-project"
 PROJECT_SUFFIX = ".roiproj"
 VIEWS = ("data", "payoff", "threshold", "comparison", "segments", "trends")
@@ -177,8 +177,22 @@ def _migrate_v0(doc: dict) -> dict:
     return out
 
 
+def _migrate_v1(doc: dict) -> dict:
+    """v1 -> v2: ``constraints.max_flag_rate`` was a percent (2.5 = 2.5%); it is a fraction like every rate."""
+    out = dict(doc)
+    constraints = doc.get("constraints")
+    if isinstance(constraints, Mapping):
+        rate = constraints.get("max_flag_rate")
+        fixed = dict(constraints)
+        if isinstance(rate, int | float) and not isinstance(rate, bool):
+            fixed["max_flag_rate"] = rate / 100.0
+        out["constraints"] = fixed
+    out["schema_version"] = 2
+    return out
+
+
 # from_version -> function returning the document at from_version + 1.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _migrate_v0}
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _migrate_v0, 1: _migrate_v1}
 
 
 def migrate(doc: dict, name: str) -> dict:
