@@ -121,7 +121,9 @@ def test_sample_indices_stay_within_the_budget_and_keep_what_is_asked():
     n = 10_001
     scores = np.linspace(1, 0, n - 1)
     ones = np.ones(n - 1)
-    curve = Curve.from_score_aggregates(scores, ones, ones, ones, ones, ones, ones)
+    curve = Curve.from_score_aggregates(
+        scores, ones, ones, tp_value=ones, fp_value=ones, tn_value=ones, fn_value=ones
+    )
     keep = (17, 4321, 9999)
     idx = curve.sample_indices(2000, keep=keep)
     assert len(idx) == 2000

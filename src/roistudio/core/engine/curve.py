@@ -166,7 +166,7 @@ class Curve:
     fn_drop, tn_drop
         Cumulative FN / TN payoff of flagged rows: the FN (TN) value at a point is
         ``fn_value_total - fn_drop`` (``tn_value_total - tn_drop``).
-    unlabeled_flagged
+    flagged_unlabeled
         Cumulative count of rows without a label at or above each threshold.
     """
 
@@ -177,7 +177,7 @@ class Curve:
     fp_value: np.ndarray
     fn_drop: np.ndarray
     tn_drop: np.ndarray
-    unlabeled_flagged: np.ndarray
+    flagged_unlabeled: np.ndarray
     positives: int
     negatives: int
     unlabeled: int
@@ -191,12 +191,12 @@ class Curve:
         scores: np.ndarray,
         pos: np.ndarray,
         neg: np.ndarray,
+        *,
         tp_value: np.ndarray,
         fp_value: np.ndarray,
-        fn_value: np.ndarray,
         tn_value: np.ndarray,
+        fn_value: np.ndarray,
         unlabeled: np.ndarray | None = None,
-        *,
         descending: bool = False,
     ) -> Curve:
         """Build the curve from per-distinct-score aggregates (any order, scores unique).
@@ -204,7 +204,8 @@ class Curve:
         ``pos``/``neg`` count labelled positives/negatives at each score; the ``*_value`` arrays
         hold the sum of that outcome's payoff over the rows at each score that *would* have
         that outcome (positives for TP/FN, negatives for FP/TN). ``descending=True`` promises
-        the scores are already strictly descending.
+        the scores are already strictly descending. The values are keyword-only, in the
+        order of :data:`~roistudio.core.glossary.OUTCOMES`, so they cannot be swapped silently.
         """
         if descending:  # the caller guarantees strictly descending scores: no sort needed
             order = np.arange(len(scores))
@@ -224,7 +225,7 @@ class Curve:
         tn_drop = cum(tn_value, np.float64)
         tp = cum(pos, np.int64)
         fp = cum(neg, np.int64)
-        unlabeled_flagged = cum(unl, np.int64)
+        flagged_unlabeled = cum(unl, np.int64)
         return Curve(
             thresholds=thresholds,
             tp=tp,
@@ -233,10 +234,10 @@ class Curve:
             fp_value=cum(fp_value, np.float64),
             fn_drop=fn_drop,
             tn_drop=tn_drop,
-            unlabeled_flagged=unlabeled_flagged,
+            flagged_unlabeled=flagged_unlabeled,
             positives=int(tp[-1]),
             negatives=int(fp[-1]),
-            unlabeled=int(unlabeled_flagged[-1]),
+            unlabeled=int(flagged_unlabeled[-1]),
             fn_value_total=float(fn_drop[-1]),
             tn_value_total=float(tn_drop[-1]),
         )
@@ -245,7 +246,7 @@ class Curve:
     def empty() -> Curve:
         """The curve of no labelled rows: one point, flag nobody, worth 0."""
         z = np.zeros(0)
-        return Curve.from_score_aggregates(z, z, z, z, z, z, z)
+        return Curve.from_score_aggregates(z, z, z, tp_value=z, fp_value=z, tn_value=z, fn_value=z)
 
     # -- whole-curve arrays ---------------------------------------------------------------------
     def __len__(self) -> int:
@@ -321,7 +322,7 @@ class Curve:
             fp_value=float(self.fp_value[index]),
             tn_value=float(self.tn_value_total - self.tn_drop[index]),
             fn_value=float(self.fn_value_total - self.fn_drop[index]),
-            flagged_unlabeled=int(self.unlabeled_flagged[index]),
+            flagged_unlabeled=int(self.flagged_unlabeled[index]),
         )
 
     def index_at(self, threshold: float | None) -> int:

@@ -131,8 +131,8 @@ def linear_aggregates(
             scores,
             arrays["pos"],
             arrays["neg"],
-            *(np.asarray(arrays[f"{o}_{j}"], dtype=np.float64) for o in ("tp", "fp", "fn", "tn")),
-            arrays["unl"],
+            **{f"{o}_value": np.asarray(arrays[f"{o}_{j}"], dtype=np.float64) for o in OUTCOMES},
+            unlabeled=arrays["unl"],
         )
         if len(curve) != len(reference) or not np.array_equal(curve.thresholds[1:], reference.thresholds[1:]):
             return None

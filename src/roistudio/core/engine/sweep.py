@@ -460,8 +460,9 @@ def _curves_from_arrays(arrays: Mapping[str, np.ndarray]) -> dict[tuple[int, int
         sl = slice(start, end)
         key = (int(pair_set[start]), int(pair_model[start]), str(key_names[pair_key[start]]))
         out[key] = Curve.from_score_aggregates(
-            pair_score[sl], pos[sl], neg[sl], tp[sl], fp[sl], fn[sl], tn[sl], unl[sl], descending=True
-        )
+            pair_score[sl], pos[sl], neg[sl], tp_value=tp[sl], fp_value=fp[sl], tn_value=tn[sl],
+            fn_value=fn[sl], unlabeled=unl[sl], descending=True,
+        )  # fmt: skip
     return out
 
 
