@@ -264,7 +264,9 @@ def _collect_rejects(
         else:
             value = (csv_line or "").strip("\r\n")[:200] or None
             column = column_name if error_type not in ("TOO MANY COLUMNS", "MISSING COLUMNS") else None
-        out.append(RejectedRow(physical, column, value, str(message)))
+        out.append(
+            RejectedRow(physical, column, value, str(message), kind=str(error_type) if error_type else None)
+        )
     return count, tuple(out)
 
 

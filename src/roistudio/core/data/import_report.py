@@ -31,12 +31,18 @@ class RejectedRow:
         The bad cell value, or the raw line for a structural problem (wrong column count).
     message
         The reader's own message (DuckDB's for CSV).
+    kind
+        The reader's class of problem, when it gives one (DuckDB's ``error_type``: ``CAST``,
+        ``TOO MANY COLUMNS``, ``MISSING COLUMNS``, ``UNQUOTED VALUE``, ``INVALID UNICODE``...).
+        The user's line is chosen by this, not by the wording of ``message``, which changes
+        between releases.
     """
 
     line: int | None
     column: str | None
     value: str | None
     message: str
+    kind: str | None = None
 
     def describe(self) -> str:
         """One human line, e.g. ``line 7, column 'score': could not convert 'abc' to DOUBLE``."""
@@ -47,15 +53,23 @@ class RejectedRow:
 
 
 def _friendly(row: RejectedRow) -> str:
-    cast = re.search(r"to '?([A-Z]+)'?\s*$", row.message)
-    if row.value is not None and row.column is not None and cast and "convert" in row.message.lower():
-        return f"could not convert {row.value!r} to {cast.group(1)}"
-    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", row.message)
-    if counts:
-        return f"expected {counts.group(1)} columns, found {counts.group(2)}"
-    if "unterminated quote" in row.message.lower():
+    kind = (row.kind or "").upper()
+    if kind == "CAST" or (not kind and "convert" in row.message.lower()):
+        # The target type is a detail read from the message when present; the sentence does not depend on it.
+        cast = re.search(r"to '?([A-Z]+)'?\s*$", row.message)
+        target = cast.group(1) if cast else "the column's type"
+        if row.value is not None:
+            return f"could not convert {row.value!r} to {target}"
+    if kind in ("TOO MANY COLUMNS", "MISSING COLUMNS") or (not kind and "Number of Columns" in row.message):
+        counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", row.message)
+        if counts:
+            return f"expected {counts.group(1)} columns, found {counts.group(2)}"
+        return "too many columns" if kind == "TOO MANY COLUMNS" else "too few columns"
+    if kind == "UNQUOTED VALUE" or (not kind and "unterminated quote" in row.message.lower()):
         return "a quoted value is never closed"
-    if "unicode" in row.message.lower() or "encod" in row.message.lower():
+    if kind == "INVALID UNICODE" or (
+        not kind and ("unicode" in row.message.lower() or "encod" in row.message.lower())
+    ):
         return "the text is not valid UTF-8"
     return row.message.splitlines()[0] if row.message else "unreadable row"
 

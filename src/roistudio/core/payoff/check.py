@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import ast
 import difflib
+import io
+import itertools
 import keyword
 import math
+import tokenize
 import warnings
 from collections.abc import Collection, Mapping
 
@@ -379,12 +382,9 @@ def parse_expression(text: str, *, columns: Mapping[str, str], parameters: Colle
             warnings.simplefilter("ignore")
             tree = ast.parse(source.translated, mode="eval")
     except SyntaxError as error:
-        lineno = error.lineno or 1
-        index = source.index_of(lineno, max((error.offset or 1) - 1, 0))
+        # Our own words, not CPython's: its messages and offsets change between releases.
+        index, reason = _diagnose_syntax(source, error)
         line, column = source.pos_of_index(index)
-        reason = str(error.msg or "invalid syntax")
-        for placeholder, name in source.placeholders.items():
-            reason = reason.replace(placeholder, f"`{name}`")
         raise PayoffError(f"syntax error at {line}:{column}: {reason}", position=(line, column)) from None
     except (RecursionError, MemoryError, ValueError):
         raise PayoffError("expression is too complex to parse") from None
@@ -422,3 +422,53 @@ def check_expression(
     except PayoffError as error:
         return error
     return None
+
+
+_OPERAND_TOKENS = (tokenize.NAME, tokenize.NUMBER, tokenize.STRING)
+_KEYWORDS = {"if", "else", "and", "or", "not", "in", "is"}
+
+
+def _diagnose_syntax(source: Source, error: SyntaxError) -> tuple[int, str]:
+    """Where the text stops being an expression, and why, in the language's own words.
+
+    Brackets, quotes and backticks are already checked by the scanner, so what is left is a
+    missing operator between two operands, an operator with nothing after it, or a token that
+    cannot stand where it is. Returns an index into the original text and the reason.
+    """
+    body = source.translated[1:-2]  # without the wrapping "(" and "\n)"
+    try:
+        tokens = [
+            tok
+            for tok in tokenize.generate_tokens(io.StringIO(body).readline)
+            if tok.type
+            not in (tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)
+        ]
+    except (tokenize.TokenError, SyntaxError):
+        tokens = []
+
+    def index(tok: tokenize.TokenInfo) -> int:
+        row, col = tok.start
+        return source.index_of(row, col + (1 if row == 1 else 0))
+
+    def shown(tok: tokenize.TokenInfo) -> str:
+        return source.placeholders.get(tok.string, tok.string)
+
+    def is_operand_end(tok: tokenize.TokenInfo) -> bool:
+        return (tok.type in _OPERAND_TOKENS and tok.string not in _KEYWORDS) or tok.string in ")]}"
+
+    def is_operand_start(tok: tokenize.TokenInfo) -> bool:
+        return (tok.type in _OPERAND_TOKENS and tok.string not in _KEYWORDS) or tok.string in "([{"
+
+    for before, after in itertools.pairwise(tokens):
+        if (
+            is_operand_end(before)
+            and is_operand_start(after)
+            and not (before.type == tokenize.NAME and after.string == "(")
+        ):
+            return index(after), f"an operator is missing before {shown(after)!r}"
+    if tokens and tokens[-1].type == tokenize.OP and tokens[-1].string not in ")]}":
+        last = tokens[-1]
+        return index(last) + len(last.string), f"a value is missing after {last.string!r}"
+    lineno = error.lineno or 1
+    at_index = source.index_of(lineno, max((error.offset or 1) - 1, 0))
+    return at_index, "this is not a valid expression here"

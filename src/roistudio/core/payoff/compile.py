@@ -173,4 +173,20 @@ class Compiler:
             if len(args) == 1:
                 return f"ROUND({args[0]})"
             return f"ROUND({args[0]}, {int(e.args[1].value)})"  # type: ignore[call-overload]
+        if name in ("log", "sqrt"):
+            return self._domain_guarded(name, args[0])
         return f"{self.dialect.functions[name]}({', '.join(args)})"
+
+    def _domain_guarded(self, name: str, x: str) -> str:
+        """``log``/``sqrt`` with numpy's answers outside their domain, whatever the engine's release.
+
+        ``log(0)`` is ``-inf``, ``log`` and ``sqrt`` of a negative number NaN. Some engines
+        (DuckDB 1.3 and 1.4) raise there instead, so the function only ever sees its domain; NaN
+        and NULL pass through the ``ELSE`` branch unchanged.
+        """
+        function = self.dialect.functions[name]
+        nan = self.dialect.cast("'NaN'", "num")
+        if name == "log":
+            minus_inf = self.dialect.cast("'-Infinity'", "num")
+            return f"(CASE WHEN {x} > 0 THEN {function}({x}) WHEN {x} = 0 THEN {minus_inf} WHEN {x} < 0 THEN {nan} ELSE {x} END)"
+        return f"(CASE WHEN {x} >= 0 THEN {function}({x}) WHEN {x} < 0 THEN {nan} ELSE {x} END)"
