@@ -15,6 +15,8 @@ from roistudio.core.errors import Cancelled
 
 
 class Progress(Protocol):
+    """Where long work reports how far it got, and learns whether to stop."""
+
     def progress(self, fraction: float, text: str = "") -> None:
         """Report ``fraction`` in [0, 1] of the work done, with a short description."""
 

@@ -66,10 +66,10 @@ class FrameModel(QAbstractTableModel):
         self._frame = frame
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if self._frame is None or parent.isValid() else len(self._frame)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if self._frame is None or parent.isValid() else len(self._frame.columns)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -88,7 +88,7 @@ class FrameModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole or self._frame is None:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -131,10 +131,10 @@ class FilePage(QWizardPage):
         self.error.clear()
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return bool(self.path_edit.text().strip())
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         from roistudio.core.data.importer import detect_format
 
         path = self.path_edit.text().strip()
@@ -168,7 +168,7 @@ class PreviewPage(QWizardPage):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.error)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         from roistudio.core.data.importer import preview
 
         path = self._wizard.path
@@ -211,7 +211,7 @@ class ImportPage(QWizardPage):
         self.job: Job | None = None
         self.state = "idle"  # running, done, cancelled, failed
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         path = self._wizard.path
         self._wizard.import_result = None
         self.setSubTitle(f"Reading {Path(path).name} into the analysis database.")
@@ -264,10 +264,10 @@ class ImportPage(QWizardPage):
         self.bar.setValue(0)
         self._finish("cancelled", "Import cancelled; nothing was imported.")
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self.state == "done"
 
-    def cleanupPage(self) -> None:  # noqa: N802 - going Back cancels a running import
+    def cleanupPage(self) -> None:
         self.cancel()
 
 
@@ -328,7 +328,7 @@ class MappingPage(QWizardPage):
         for combo in (self.score, self.label, self.positive, self.challenger, self.model):
             combo.currentTextChanged.connect(self.completeChanged)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         from roistudio.core.data.mapping import propose_mapping
 
         result = self._wizard.import_result
@@ -436,7 +436,7 @@ class MappingPage(QWizardPage):
             exclude_bad_scores=self.exclude_bad.isChecked(),
         )
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return bool(self.score.currentText()) and bool(self.label.currentText())
 
 
@@ -456,7 +456,7 @@ class ValidationPage(QWizardPage):
         self.error: str | None = None
         self._checked = False
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         from roistudio.core.data.mapping import validate_mapping
 
         mapping = self._wizard.mapping()
@@ -488,7 +488,7 @@ class ValidationPage(QWizardPage):
         self.completeChanged.emit()
         self._wizard.validated.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self._checked and self.report is not None and not self.report.problems
 
 

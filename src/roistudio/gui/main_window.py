@@ -900,12 +900,12 @@ class MainWindow(QMainWindow):
             discard()
 
     # -- drag and drop ------------------------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
             event.acceptProposedAction()
@@ -935,7 +935,7 @@ class MainWindow(QMainWindow):
         )
 
     # -- closing -------------------------------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         if not self._closing and not self.maybe_save():
             event.ignore()
             return

@@ -121,6 +121,7 @@ class ModelResult:
 
 
 def baselines_dict(model: ModelResult) -> dict:
+    """The two baselines and the model's value against each, for the JSON result."""
     nobody, everyone = model.flag_nobody, model.flag_everyone
     better = model.better_baseline
     return {
@@ -343,8 +344,11 @@ GroupCurves = tuple[Mapping[str, Curve], Mapping[str, Curve]]  # champion's, cha
 def _group_results(
     curves: GroupCurves, champion: ModelResult, challenger: ModelResult | None
 ) -> list[GroupResult]:
-    """Each group read at the models' operating thresholds: the champion's for the champion, the
-    challenger's for the challenger (as the overall comparison reads them)."""
+    """Each group read at the models' operating thresholds.
+
+    The champion's threshold for the champion, the challenger's for the challenger, as the
+    overall comparison reads them.
+    """
     champion_curves, challenger_curves = curves
     threshold = champion.operating.threshold
     out = []

@@ -14,7 +14,7 @@ __all__ = ["comparison_verdict"]
 
 
 def comparison_verdict(comparison: Comparison, currency: str, period: str | None) -> str:
-    """The verdict, e.g. "The challenger (v2) earns $3,041 more per month at its best threshold."
+    """The verdict, e.g. ``The challenger (v2) earns $3,041 more per month at its best threshold.``.
 
     Parameters
     ----------

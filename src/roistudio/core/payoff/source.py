@@ -30,7 +30,7 @@ def at(message: str, where: str) -> str:
 class Source:
     """The original text, its translation for :func:`ast.parse`, and position mapping between them.
 
-    The translation is ``"(" + body + "\\n)"`` where ``body`` is the original text with every backtick
+    The translation is ``"(" + body + newline + ")"`` where ``body`` is the original text with every backtick
     name replaced by an identifier of exactly the same length, so character positions in the body are
     those of the original text. The wrapping parentheses allow leading spaces and several lines; the
     scanner has already checked that brackets balance, so they cannot change the meaning.
