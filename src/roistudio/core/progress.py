@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from roistudio.core.errors import Cancelled
 
@@ -63,7 +63,7 @@ class CancelToken:
 class ConsoleProgress:
     """Writes progress lines to stderr when it is a terminal; silent otherwise."""
 
-    def __init__(self, stream=None) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stderr
         self._tty = hasattr(self._stream, "isatty") and self._stream.isatty()
 

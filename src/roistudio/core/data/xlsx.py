@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -32,7 +33,7 @@ def check_xlsx(path: str | os.PathLike[str]) -> None:
         raise DataError(f"{path}: cannot read the file: not an XLSX workbook")
 
 
-def read_xlsx_rows(path: str | os.PathLike[str], nrows: int | None = None) -> list[list[object]]:
+def read_xlsx_rows(path: str | os.PathLike[str], nrows: int | None = None) -> list[list[Any]]:
     """The first sheet's rows as Python values (header first), at most ``nrows`` data rows."""
     from python_calamine import CalamineWorkbook  # local: only XLSX users pay for the import
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 
@@ -105,7 +105,7 @@ class ModelResult:
             return None
         return 1.0 - (-self.operating.value) / best_baseline_cost
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "score_column": self.score_column,
@@ -120,7 +120,7 @@ class ModelResult:
         }
 
 
-def baselines_dict(model: ModelResult) -> dict:
+def baselines_dict(model: ModelResult) -> dict[str, Any]:
     """The two baselines and the model's value against each, for the JSON result."""
     nobody, everyone = model.flag_nobody, model.flag_everyone
     better = model.better_baseline
@@ -177,7 +177,7 @@ class GroupResult:
     def money_lost(self) -> float:
         return self.perfect_value - self.operating.value
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = {
             "key": self.key,
             "rows": self.rows,
@@ -236,7 +236,7 @@ class Comparison:
             return None
         return self.difference_at_best / self.periods_with_labels
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "champion": self.champion.name,
             "challenger": self.challenger.name,
@@ -451,7 +451,7 @@ def analyse(
     label_sql, label_params = validation.label.condition_sql()
 
     breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
-    if request.period:
+    if request.period and mapping.timestamp:  # checked above: a period needs a time column
         breakdowns[PERIOD_BREAKDOWN] = period_key_sql(mapping.timestamp, request.period)
     sources = model_sources(mapping, validation)
     query = SweepQuery(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -64,7 +65,7 @@ class Constraints:
             parts.append(f"false positive rate at most {self.max_fpr:.4g}")
         return ", ".join(parts) if parts else "no constraint"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "max_flagged": self.max_flagged,
             "max_flag_rate": self.max_flag_rate,
@@ -74,7 +75,7 @@ class Constraints:
         }
 
     @staticmethod
-    def from_dict(data: dict) -> Constraints:
+    def from_dict(data: dict[str, Any]) -> Constraints:
         return Constraints(**{k: data.get(k) for k in Constraints().to_dict()})
 
 
@@ -128,7 +129,7 @@ class CurvePoint:
     def value_per_1000(self) -> float | None:
         return self.value * 1000.0 / self.rows if self.rows else None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "threshold": self.threshold,
             "value": self.value,
@@ -183,7 +184,7 @@ class Curve:
     unlabeled: int
     fn_value_total: float
     tn_value_total: float
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- construction -------------------------------------------------------------------------
     @staticmethod
@@ -212,7 +213,7 @@ class Curve:
         else:
             order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
 
-        def cum(values: np.ndarray, dtype) -> np.ndarray:
+        def cum(values: np.ndarray, dtype: type[np.generic]) -> np.ndarray:
             out = np.zeros(len(order) + 1, dtype=dtype)
             np.cumsum(np.asarray(values, dtype=dtype)[order], out=out[1:])
             return out
@@ -278,11 +279,13 @@ class Curve:
         """Total value at every point (cached: the GUI reads it on every slider move)."""
         if "value" not in self._cache:
             self._cache["value"] = self.tp_value + self.fp_value + self.fn_value + self.tn_value
-        return self._cache["value"]
+        value: np.ndarray = self._cache["value"]
+        return value
 
     @property
     def flagged(self) -> np.ndarray:
-        return self.tp + self.fp
+        flagged: np.ndarray = self.tp + self.fp
+        return flagged
 
     def _rate(self, num: np.ndarray, den: np.ndarray | int) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -353,7 +356,9 @@ class Curve:
 
     def optimum(self) -> CurvePoint:
         """The highest-value policy; ties go to the higher threshold (fewer rows flagged)."""
-        return self.point(self._best_index())
+        best = self._best_index()
+        assert best is not None  # without a mask every point is a candidate
+        return self.point(best)
 
     def feasible(self, constraints: Constraints) -> np.ndarray:
         """Boolean mask of the points that satisfy ``constraints``.
@@ -413,7 +418,7 @@ class Curve:
             idx = np.union1d(idx, extra[: max_points - len(idx)])
         return idx
 
-    def to_records(self, indices: np.ndarray | None = None) -> list[dict]:
+    def to_records(self, indices: np.ndarray | None = None) -> list[dict[str, Any]]:
         """Curve points as JSON-ready dicts (threshold ``None`` for flag nobody)."""
         idx = np.arange(len(self)) if indices is None else np.asarray(indices)
         thr = self.thresholds[idx]

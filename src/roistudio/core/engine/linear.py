@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -131,7 +132,10 @@ def linear_aggregates(
             scores,
             arrays["pos"],
             arrays["neg"],
-            **{f"{o}_value": np.asarray(arrays[f"{o}_{j}"], dtype=np.float64) for o in OUTCOMES},
+            tp_value=np.asarray(arrays[f"tp_{j}"], dtype=np.float64),
+            fp_value=np.asarray(arrays[f"fp_{j}"], dtype=np.float64),
+            tn_value=np.asarray(arrays[f"tn_{j}"], dtype=np.float64),
+            fn_value=np.asarray(arrays[f"fn_{j}"], dtype=np.float64),
             unlabeled=arrays["unl"],
         )
         if len(curve) != len(reference) or not np.array_equal(curve.thresholds[1:], reference.thresholds[1:]):
@@ -145,20 +149,20 @@ def linear_aggregates(
     return result
 
 
-def _split(analysis: Analysis) -> dict[str, dict] | None:
+def _split(analysis: Analysis) -> dict[str, dict[str | None, Any]] | None:
     """Each outcome's payoff split into its parameter-free part and per-parameter coefficients."""
     payoff = analysis.request.payoff
     split = {o: payoff.parameter_terms(o, prefix="lin_") for o in OUTCOMES}
     return None if any(t is None for t in split.values()) else split  # type: ignore[return-value]
 
 
-def _term_keys(split: Mapping[str, Mapping]) -> list[str | None]:
+def _term_keys(split: Mapping[str, Mapping[str | None, Any]]) -> list[str | None]:
     """``None`` (the parameter-free part) then every parameter with a coefficient, sorted."""
     return [None, *sorted({k for t in split.values() for k in t if k is not None})]
 
 
 def _coefficient_sums(
-    split: Mapping[str, Mapping], term_keys: Sequence[str | None], params: dict[str, object]
+    split: Mapping[str, Mapping[str | None, Any]], term_keys: Sequence[str | None], params: dict[str, object]
 ) -> tuple[list[str], list[str]]:
     """SQL for the per-row coefficient columns and their sums per outcome.
 
@@ -216,7 +220,9 @@ def breakdown_key_sql(analysis: Analysis, breakdown: str | None) -> str:
     if breakdown is None:
         return "'all'"
     if breakdown == PERIOD_BREAKDOWN:
-        return period_key_sql(analysis.request.mapping.timestamp, analysis.request.period)
+        timestamp, period = analysis.request.mapping.timestamp, analysis.request.period
+        assert timestamp is not None and period is not None  # a period breakdown exists only then
+        return period_key_sql(timestamp, period)
     return segment_key_sql(breakdown.removeprefix("segment:"))
 
 
@@ -374,23 +380,25 @@ def group_terms(
     groups = {(b, g.key): g for b, gs in breakdowns.items() for g in gs}
     if not groups:
         return {}
-    champion_policies = {
+    champion_policies: dict[str, dict[GroupRef, float | str | None]] = {
         "value": {ref: g.operating.threshold for ref, g in groups.items()},
         "best": {ref: g.optimum.threshold for ref, g in groups.items()},
         "perfect": {ref: PERFECT for ref in groups},
     }
-    expected = {
+    expected: dict[str, dict[GroupRef, float]] = {
         "value": {ref: g.operating.value for ref, g in groups.items()},
         "best": {ref: g.optimum.value for ref, g in groups.items()},
         "perfect": {ref: g.perfect_value for ref, g in groups.items()},
     }
     found = policy_terms(con, table, analysis, analysis.champion, champion_policies, expected)
-    with_challenger = {ref: g for ref, g in groups.items() if g.challenger_operating is not None}
+    with_challenger = {
+        ref: g.challenger_operating for ref, g in groups.items() if g.challenger_operating is not None
+    }
     if found is not None and analysis.challenger is not None and with_challenger:
         challenger = policy_terms(
             con, table, analysis, analysis.challenger,
-            {"challenger": {ref: g.challenger_operating.threshold for ref, g in with_challenger.items()}},
-            {"challenger": {ref: g.challenger_operating.value for ref, g in with_challenger.items()}},
+            {"challenger": {ref: p.threshold for ref, p in with_challenger.items()}},
+            {"challenger": {ref: p.value for ref, p in with_challenger.items()}},
         )  # fmt: skip
         if challenger is None:
             return None

@@ -34,8 +34,8 @@ def _clean(value: Any) -> Any:
 
 
 def analysis_to_json(
-    analysis: Analysis, *, source: dict | None = None, max_points: int = MAX_CURVE_POINTS
-) -> dict:
+    analysis: Analysis, *, source: dict[str, Any] | None = None, max_points: int = MAX_CURVE_POINTS
+) -> dict[str, Any]:
     """Build the JSON-ready dict of ``analysis``.
 
     Parameters
@@ -94,4 +94,5 @@ def analysis_to_json(
         out["segments"] = {col: [g.to_dict() for g in groups] for col, groups in analysis.segments.items()}
     if analysis.request.period:
         out["periods"] = {"period": analysis.request.period, "rows": [g.to_dict() for g in analysis.periods]}
-    return _clean(out)
+    cleaned: dict[str, Any] = _clean(out)
+    return cleaned

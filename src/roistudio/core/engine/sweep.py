@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -289,7 +290,7 @@ def _payoff_arrays(
 class ColumnSums:
     """Per (model, breakdown key, score, class): row count, and sum and count of some columns."""
 
-    key: tuple
+    key: tuple[object, ...]
     columns: frozenset[str]
     arrays: dict[str, np.ndarray]
 
@@ -306,7 +307,7 @@ class ColumnSumsCache:
     def __init__(self) -> None:
         self._sums: ColumnSums | None = None
 
-    def get(self, key: tuple, columns: frozenset[str]) -> ColumnSums | None:
+    def get(self, key: tuple[object, ...], columns: frozenset[str]) -> ColumnSums | None:
         sums = self._sums
         return sums if sums is not None and sums.key == key and columns <= sums.columns else None
 
@@ -317,7 +318,7 @@ class ColumnSumsCache:
         self._sums = None
 
 
-def _cache_key(query: SweepQuery, models: Sequence[ModelSource]) -> tuple:
+def _cache_key(query: SweepQuery, models: Sequence[ModelSource]) -> tuple[object, ...]:
     return (
         query.table,
         query.label_sql,
@@ -359,39 +360,40 @@ def _arrays_from_column_sums(
         if progress is not None:
             progress.progress(0.05, "Summing columns per score in DuckDB")
         raw = _fetch(con, sql, params)
-        arrays = {k: raw[k] for k in ("m", "set_id", "k", "s", "c", "n") if k in raw}
+        arrays: dict[str, np.ndarray] = {k: raw[k] for k in ("m", "set_id", "k", "s", "c", "n") if k in raw}
         for j, c in enumerate(columns):
             arrays[f"sum:{c}"] = np.asarray(raw[f"sum_{j}"], dtype=np.float64)
             arrays[f"cnt:{c}"] = np.asarray(raw[f"cnt_{j}"], dtype=np.int64)
         sums = ColumnSums(key, frozenset(columns), arrays)
         cache.put(sums)
-    arrays = sums.arrays
-    n = np.asarray(arrays["n"], dtype=np.float64)
-    cls = np.asarray(arrays["c"])
+    cached = sums.arrays
+    n = np.asarray(cached["n"], dtype=np.float64)
+    cls = np.asarray(cached["c"])
 
     def outcome_sums(outcome: str) -> np.ndarray | None:
         terms = affine[outcome]
         total = terms.constant * n
         for col, coef in terms.coefficients.items():
-            if np.any(arrays[f"cnt:{col}"] != arrays["n"]):
+            if np.any(cached[f"cnt:{col}"] != cached["n"]):
                 return None  # a missing value: the SQL path counts and reports it
-            total = total + coef * arrays[f"sum:{col}"]
+            total = total + coef * cached[f"sum:{col}"]
         return total
 
-    sums_by_outcome = {o: outcome_sums(o) for o in OUTCOMES}
-    if any(v is None for v in sums_by_outcome.values()):
+    maybe_sums = {o: outcome_sums(o) for o in OUTCOMES}
+    sums_by_outcome = {o: v for o, v in maybe_sums.items() if v is not None}
+    if len(sums_by_outcome) != len(OUTCOMES):
         return None
     v_flag = np.where(cls == 1, sums_by_outcome["tp"], np.where(cls == 0, sums_by_outcome["fp"], 0.0))
     v_keep = np.where(cls == 1, sums_by_outcome["fn"], np.where(cls == 0, sums_by_outcome["tn"], 0.0))
     if not (np.isfinite(v_flag).all() and np.isfinite(v_keep).all()):
         return None
-    out = {k: v for k, v in arrays.items() if ":" not in k}
+    out = {k: v for k, v in cached.items() if ":" not in k}
     out["v_flag"], out["v_keep"] = v_flag, v_keep
     return out
 
 
 def _raise_for_bad_payoffs(
-    con: duckdb.DuckDBPyConnection, selects: list[str], params: dict, payoff: Payoff
+    con: duckdb.DuckDBPyConnection, selects: list[str], params: dict[str, Any], payoff: Payoff
 ) -> None:
     """Count, per outcome, the rows whose payoff is NULL or not finite, and raise for the first.
 
@@ -406,6 +408,7 @@ def _raise_for_bad_payoffs(
             FROM valued""",
         params,
     ).fetchone()  # in OUTCOMES order: tp, fp, tn, fn
+    assert counts is not None  # an aggregate without GROUP BY returns one row
     for outcome, bad in zip(OUTCOMES, counts, strict=True):
         if bad:
             expr = payoff.expressions[outcome]
