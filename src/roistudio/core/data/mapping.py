@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -66,9 +66,6 @@ class ColumnMapping:
     def columns_used(self) -> list[str]:
         cols = [self.score, self.label, self.challenger_score, self.model, self.id, self.timestamp]
         return [c for c in (*cols, *self.segments, *self.money) if c]
-
-    def with_changes(self, **changes: Any) -> ColumnMapping:
-        return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -261,6 +258,7 @@ class ValidationReport:
 
     @property
     def excluded_scores(self) -> int:
+        """Rows the worst score column cannot use: those left out with ``exclude_bad_scores``."""
         return max((s.bad for s in self.scores), default=0)
 
     def to_dict(self) -> dict[str, Any]:

@@ -489,11 +489,7 @@ def analyse(
         # Separate score columns share their rows, so the rows left out are exactly those not on
         # the champion's curve; with a model column each model has its own rows.
         analysed = champion.curve.rows + champion.curve.unlabeled
-        excluded = (
-            max((s.bad for s in validation.scores), default=0)
-            if mapping.model
-            else validation.rows - analysed
-        )
+        excluded = validation.excluded_scores if mapping.model else validation.rows - analysed
     return Analysis(
         request=request,
         table=table,
