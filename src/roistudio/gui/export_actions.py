@@ -86,7 +86,7 @@ class Exporter(QObject):
                 from roistudio.reports.xlsx import write_xlsx
 
                 progress.progress(0.2, "Writing the workbook")
-                write_xlsx(model, targets["xlsx"], con=con)
+                write_xlsx(model, targets["xlsx"])
                 written.append(targets["xlsx"])
             if "pdf" in targets:
                 from roistudio.reports.pdf import write_pdf

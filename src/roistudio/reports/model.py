@@ -125,7 +125,9 @@ class ReportModel:
     payoff_linear: bool
     filters: str
     sweep_indices: tuple[int, ...] = ()  # champion curve points shown in sweep tables (<= 2,000)
-    linear: object | None = None  # per-parameter aggregates at sweep_indices (core.engine.linear), when linear
+    linear: object | None = (
+        None  # per-parameter aggregates at sweep_indices (core.engine.linear), when linear
+    )
     notes: tuple[str, ...] = field(default_factory=tuple)
     # Aggregates behind the breakdown and comparison figures (core.engine.linear.group_terms and
     # comparison_terms), when linear: breakdown ("segment:COL", "period") -> key -> policy -> terms.
