@@ -15,7 +15,13 @@ import duckdb
 from roistudio import __version__
 from roistudio.core.data.import_report import ImportReport
 from roistudio.core.data.profile import date_range
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
+from roistudio.core.engine.analysis import (
+    PERIOD_BREAKDOWN,
+    Analysis,
+    GroupResult,
+    ModelResult,
+    segment_breakdown,
+)
 from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
@@ -200,7 +206,7 @@ def live_breakdown_terms(con, table: str, analysis: Analysis) -> tuple[dict[str,
     """
     from roistudio.core.engine import linear as live
 
-    breakdowns = {f"segment:{column}": groups for column, groups in analysis.segments.items()}
+    breakdowns = {segment_breakdown(column): groups for column, groups in analysis.segments.items()}
     if analysis.periods:
         breakdowns[PERIOD_BREAKDOWN] = analysis.periods
     return live.group_terms(con, table, analysis, breakdowns) or {}, live.comparison_terms(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import duckdb
 
@@ -29,7 +29,18 @@ from roistudio.core.payoff.language import Payoff
 from roistudio.core.progress import Progress
 
 PolicyKind = Literal["optimal", "constrained", "user"]
-PERIOD_BREAKDOWN = "period"
+PERIOD_BREAKDOWN: Final = "period"
+_SEGMENT_PREFIX: Final = "segment:"
+
+
+def segment_breakdown(column: str) -> str:
+    """The breakdown name of a segment column, ``"segment:<column>"`` (the one place it is spelt)."""
+    return _SEGMENT_PREFIX + column
+
+
+def breakdown_segment(name: str) -> str | None:
+    """The segment column of a breakdown name, or None for :data:`PERIOD_BREAKDOWN`."""
+    return name.removeprefix(_SEGMENT_PREFIX) if name.startswith(_SEGMENT_PREFIX) else None
 
 
 @dataclass(frozen=True)
@@ -382,7 +393,7 @@ def _breakdowns(
     segments = {
         s: tuple(
             sorted(
-                _group_results(curves[f"segment:{s}"], champion, challenger),
+                _group_results(curves[segment_breakdown(s)], champion, challenger),
                 key=lambda g: (-g.money_lost, g.key),
             )
         )
@@ -450,7 +461,7 @@ def analyse(
     validation.raise_for_problems()
     label_sql, label_params = validation.label.condition_sql()
 
-    breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
+    breakdowns = {segment_breakdown(s): segment_key_sql(s) for s in mapping.segments}
     if request.period and mapping.timestamp:  # checked above: a period needs a time column
         breakdowns[PERIOD_BREAKDOWN] = period_key_sql(mapping.timestamp, request.period)
     sources = model_sources(mapping, validation)
@@ -531,7 +542,7 @@ def reread(analysis: Analysis, request: AnalysisRequest) -> Analysis:
         if name != champion_name:
             models[name] = _model_result(name, m.score_column, m.curve, request)
     challenger = models[analysis.challenger.name] if analysis.challenger else None
-    curves = {f"segment:{s}": _group_curves(gs) for s, gs in analysis.segments.items()}
+    curves = {segment_breakdown(s): _group_curves(gs) for s, gs in analysis.segments.items()}
     if old.period:
         curves[PERIOD_BREAKDOWN] = _group_curves(analysis.periods)
     segments, periods = _breakdowns(curves, tuple(analysis.segments), bool(old.period), champion, challenger)

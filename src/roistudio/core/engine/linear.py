@@ -27,7 +27,14 @@ import numpy as np
 
 from roistudio.core.data.mapping import label_condition_sql
 from roistudio.core.data.profile import segment_key_sql
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult, model_sources
+from roistudio.core.engine.analysis import (
+    PERIOD_BREAKDOWN,
+    Analysis,
+    GroupResult,
+    ModelResult,
+    breakdown_segment,
+    model_sources,
+)
 from roistudio.core.engine.curve import Curve
 from roistudio.core.engine.sweep import model_rows_sql, period_key_sql
 from roistudio.core.payoff.language import OUTCOMES
@@ -223,7 +230,10 @@ def breakdown_key_sql(analysis: Analysis, breakdown: str | None) -> str:
         timestamp, period = analysis.request.mapping.timestamp, analysis.request.period
         assert timestamp is not None and period is not None  # a period breakdown exists only then
         return period_key_sql(timestamp, period)
-    return segment_key_sql(breakdown.removeprefix("segment:"))
+    column = breakdown_segment(breakdown)
+    if column is None:
+        raise ValueError(f"unknown breakdown {breakdown!r}")
+    return segment_key_sql(column)
 
 
 GroupRef = tuple[str | None, str]
