@@ -72,6 +72,7 @@ class Exporter(QObject):
             self.failed.emit("no data is loaded")
             return
         title, currency = doc.project.title, doc.project.currency
+        suggested = doc.project.payoff_suggested  # stamped "example payoff, not confirmed"
 
         def job(con, progress):
             from roistudio.reports.model import build_project_report
@@ -79,7 +80,13 @@ class Exporter(QObject):
             progress.progress(0.05, "Building the report")
             # Aggregates for live formulas are the workbook's alone; a PDF-only export skips them.
             model = build_project_report(
-                con, analysis, import_report, title=title, currency=currency, live="xlsx" in targets
+                con,
+                analysis,
+                import_report,
+                title=title,
+                currency=currency,
+                live="xlsx" in targets,
+                payoff_suggested=suggested,
             )
             written = []
             if "xlsx" in targets:
