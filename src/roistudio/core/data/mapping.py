@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -73,6 +73,10 @@ class ColumnMapping:
     def columns_used(self) -> list[str]:
         cols = [self.score, self.label, self.challenger_score, self.model, self.id, self.timestamp]
         return [c for c in (*cols, *self.segments, *self.money) if c]
+
+    def with_changes(self, **changes: Any) -> ColumnMapping:
+        """A copy with some fields replaced (e.g. the time zone the CLI read from a Parquet file)."""
+        return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
