@@ -63,6 +63,7 @@ def test_app_export_and_cli_report_build_the_same_model(qtbot, worker, tmp_path,
     with qtbot.waitSignal(doc.analysisChanged, timeout=10_000, check_params_cb=lambda a: a is not None):
         doc.adopt_import(result, MAPPING, period="month")
     doc.set_report_details(title="Fraud review", currency="EUR")
+    doc.confirm_payoff()  # the CLI's payoff is the analyst's own, not the app's example
     exporter = Exporter(doc)
     with qtbot.waitSignal(exporter.finished, timeout=20_000):
         exporter.write({"xlsx": str(tmp_path / "app.xlsx")})

@@ -588,10 +588,10 @@ def test_a_complete_write_replaces_the_old_file(model, tmp_path):
 def test_an_example_payoff_is_stamped_on_the_summary_sheet(con, tmp_path):
     from dataclasses import replace
 
-    base = report(con, currency="EUR")
+    base = report(con, currency="EUR", live=True)
     for suggested in (True, False):
         path = tmp_path / f"s{suggested}.xlsx"
-        write_xlsx(replace(base, payoff_suggested=suggested), path, con=con)
+        write_xlsx(replace(base, payoff_suggested=suggested), path)
         ws = openpyxl.load_workbook(path)["Summary"]
         stamp = ws["A3"].value or ""
         assert stamp.startswith("EXAMPLE PAYOFF, NOT CONFIRMED: ") is suggested
@@ -600,7 +600,7 @@ def test_an_example_payoff_is_stamped_on_the_summary_sheet(con, tmp_path):
 
 def test_a_eur_workbook_never_says_dollar(con, tmp_path):
     path = tmp_path / "eur.xlsx"
-    write_xlsx(report(con, currency="EUR"), path, con=con)
+    write_xlsx(report(con, currency="EUR", live=True), path)
     texts = [
         str(cell.value)
         for ws in openpyxl.load_workbook(path).worksheets
@@ -627,7 +627,7 @@ def test_under_a_capacity_the_value_of_the_model_formula_uses_the_allowed_random
     source = SourceFacts("preds.csv", "/data/preds.csv", "0" * 64, 12345, analysis.rows, 0)
     model = build_report_model(analysis, source, currency="EUR", created=CREATED, con=con)
     path = tmp_path / "capacity.xlsx"
-    write_xlsx(model, path, con=con)
+    write_xlsx(model, path)
     wb = openpyxl.load_workbook(path)
     rows = {r[0].value: r for r in wb["Summary"].iter_rows(min_col=1, max_col=3)}
     # Expected from the rows: each of the R labelled rows is flagged with probability 40 / R.

@@ -186,7 +186,7 @@ def test_random_baseline_value_matches_a_brute_force_average_over_every_pick(toy
 
 def test_rate_and_fpr_limits_size_the_random_pick_and_precision_can_forbid_it(toy):
     curve = toy.curve
-    assert [b.label for b in curve.baselines(Constraints(max_flag_rate=40.0))] == [
+    assert [b.label for b in curve.baselines(Constraints(max_flag_rate=0.4))] == [
         "flag nobody",
         "flag 2 at random",
     ]

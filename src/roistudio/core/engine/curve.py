@@ -436,7 +436,7 @@ class Curve:
         if c.max_flagged is not None:
             n = min(n, int(c.max_flagged))
         if c.max_flag_rate is not None:
-            n = min(n, math.floor(c.max_flag_rate / 100.0 * rows + 1e-9))
+            n = min(n, math.floor(c.max_flag_rate * rows + 1e-9))
         if c.max_fpr is not None:
             n = min(n, math.floor(c.max_fpr * rows + 1e-9))
         if c.min_precision is not None and self.positives / rows < c.min_precision - 1e-12:
