@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 
@@ -233,7 +234,9 @@ def _threshold_text(t: float | None) -> str:
     return "flag nobody" if t is None else f"{t:.4g}"
 
 
-def live_breakdown_terms(con, table: str, analysis: Analysis) -> tuple[dict[str, dict], dict | None]:
+def live_breakdown_terms(
+    con: duckdb.DuckDBPyConnection, table: str, analysis: Analysis
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
     """Aggregates for live segment, trend and comparison formulas (see :mod:`roistudio.core.engine.linear`).
 
     Returns
@@ -306,7 +309,7 @@ def build_report_model(
     title: str = "Model value report",
     currency: str = "USD",
     created: dt.datetime | None = None,
-    con=None,
+    con: duckdb.DuckDBPyConnection | None = None,
     table: str = "data",
     payoff_suggested: bool = False,
 ) -> ReportModel:
@@ -400,7 +403,7 @@ def build_report_model(
         keep.append(champ.constrained.index)
     sweep_indices = tuple(int(i) for i in champ.curve.sample_indices(2000, keep=tuple(keep)))
     linear_aggregates = None
-    breakdown_terms: dict[str, dict] = {}
+    breakdown_terms: dict[str, dict[str, Any]] = {}
     comparison_terms = None
     if linear and con is not None:
         from roistudio.core.engine.linear import linear_aggregates as compute_linear

@@ -56,7 +56,7 @@ def _groups_table(
     table_name: str,
     *,
     period: str | None = None,
-    terms: dict[str, dict[str, dict]] | None = None,
+    terms: dict[str, dict[str, dict[str | None, float]]] | None = None,
 ) -> tuple[int, int, dict[str, int]]:
     """Write one table of groups; returns (first data row, last data row, column by header).
 
@@ -138,7 +138,7 @@ def _groups_table(
                 )
     last_row = first + max(len(groups), 1) - 1
     add_excel_table(ws, table_name, header_row, last_row, 1, len(headers))
-    widths = {"A": 26 if period is None else 14}
+    widths: dict[str, float] = {"A": 26 if period is None else 14}
     for h, j in col.items():
         if j > 1:
             widths[get_column_letter(j)] = 13 if h != "Status" else 24
