@@ -61,7 +61,9 @@ METRICS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Baselines",
-        "Two policies that need no model: flag nobody and flag everyone.",
+        "Policies that need no model: flag nobody and flag everyone. Under a constraint that forbids "
+        "flagging everyone, the comparison is with flag nobody and flagging as many rows as allowed at "
+        "random (its expected value).",
     ),
     (
         "vs flag nobody / everyone",
@@ -69,8 +71,8 @@ METRICS: tuple[tuple[str, str], ...] = (
     ),
     (
         "Value of the model",
-        "The value at the operating threshold minus the better of the two baselines. Positive means "
-        "the model earns its keep.",
+        "The value at the operating threshold minus the better of the baselines the constraints allow. "
+        "Positive means the model earns its keep.",
     ),
     (
         "Best threshold",
