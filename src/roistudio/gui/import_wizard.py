@@ -39,8 +39,9 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from roistudio.core.column_types import is_numeric_type, is_temporal_type
 from roistudio.core.data.loading import TABLE, ImportResult
-from roistudio.core.data.mapping import ColumnMapping, is_numeric_type, is_temporal_type
+from roistudio.core.data.mapping import ColumnMapping
 from roistudio.core.errors import RoiError
 from roistudio.gui import operations
 from roistudio.gui.widgets import error_color
@@ -71,10 +72,10 @@ class FrameModel(QAbstractTableModel):
         self._frame = frame
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if self._frame is None or parent.isValid() else len(self._frame)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if self._frame is None or parent.isValid() else len(self._frame.columns)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -93,7 +94,7 @@ class FrameModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole or self._frame is None:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -155,10 +156,10 @@ class FilePage(_Page):
         self.error.clear()
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return bool(self.path_edit.text().strip())
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         from roistudio.core.data.importer import detect_format
 
         path = self.path_edit.text().strip()
@@ -191,7 +192,7 @@ class PreviewPage(_Page):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.error)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         path = self._wizard.path
         self.setSubTitle(f"The first rows of {Path(path).name}, typed as they will be imported.")
         self.error.setText("Reading the first rows…")
@@ -239,7 +240,7 @@ class ImportPage(_Page):
         self.job: Job | None = None
         self.state = "idle"  # running, done, cancelled, failed
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         path = self._wizard.path
         self._wizard.import_result = None
         self.setSubTitle(f"Reading {Path(path).name} into the analysis database.")
@@ -286,10 +287,10 @@ class ImportPage(_Page):
         self.bar.setValue(0)
         self._finish("cancelled", "Import cancelled; nothing was imported.")
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self.state == "done"
 
-    def cleanupPage(self) -> None:  # noqa: N802 - going Back cancels a running import
+    def cleanupPage(self) -> None:
         self.cancel()
 
 
@@ -366,7 +367,7 @@ class MappingPage(_Page):
         for combo in (self.score, self.label, self.positive, self.challenger, self.model):
             combo.currentTextChanged.connect(self.completeChanged)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         from roistudio.core.data.mapping import propose_mapping
 
         result = self._wizard.import_result
@@ -525,7 +526,7 @@ class MappingPage(_Page):
             exclude_bad_scores=self.exclude_bad.isChecked(),
         )
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return bool(self.score.currentText()) and bool(self.label.currentText())
 
 
@@ -544,7 +545,7 @@ class ValidationPage(_Page):
         self.error: str | None = None
         self._checked = False
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         mapping = self._wizard.mapping()
         table = self._wizard.table
         self.report, self.error, self._checked = None, None, False
@@ -570,7 +571,7 @@ class ValidationPage(_Page):
         self.completeChanged.emit()
         self._wizard.validated.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self._checked and self.report is not None and not self.report.problems
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
+from roistudio.core.glossary import PERIODS
 from roistudio.core.project.project import VIEWS
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def _action(window: MainWindow, text: str, slot, shortcut=None, tip: str = "") -
 def build_actions(window: MainWindow) -> None:
     """The window's actions (menu items and shortcuts), set as attributes of ``window``."""
 
-    def A(*args, **kwargs) -> QAction:  # noqa: N802 - short, as in a table
+    def A(*args, **kwargs) -> QAction:
         return _action(window, *args, **kwargs)
 
     window.new_action = A("&New project", window.new_project, QKeySequence.StandardKey.New)
@@ -102,7 +103,7 @@ def build_menus(window: MainWindow) -> None:
     window.period_menu.setToolTipsVisible(True)
     window.period_group = QActionGroup(window)
     window.period_actions: dict[str, QAction] = {}
-    for period in ("day", "week", "month", "quarter", "year"):
+    for period in PERIODS:
         action = window.period_menu.addAction(period.capitalize())
         action.setCheckable(True)
         action.setToolTip(f"Break the Trends view down by {period}")

@@ -86,8 +86,11 @@ def import_data(
 
 
 def _fingerprint(path: str, progress: Progress | None) -> SourceInfo | None:
-    """The file's SHA-256 fingerprint (with progress and Cancel), taken once for the cache lookup
-    and the import; ``None`` when the file cannot be read (the import then names the problem)."""
+    """The file's SHA-256 fingerprint, with progress and Cancel.
+
+    Taken once for the cache lookup and the import; ``None`` when the file cannot be read (the
+    import then names the problem).
+    """
     from roistudio.core.data.provenance import SourceInfo
 
     try:
