@@ -175,25 +175,52 @@ def _hardlink_to_input(folder: Path) -> None:
 CASES = [
     # Data loss: an output on an input, two outputs on one path, non-regular and protected targets.
     Case("json-onto-input", _sweep("--json", "data.csv"), exits=(2,)),
-    Case("json-onto-input-other-spelling", _with(lambda f: (f / "sub").mkdir(),
-         ["sweep", "data.csv", *GOOD, "--json", "sub/../data.csv"]), exits=(2,)),  # fmt: skip
-    Case("json-onto-input-symlink", _with(_symlink_to_input, ["sweep", "data.csv", *GOOD, "--json", "alias.json"]),
-         exits=(2,)),  # fmt: skip
-    Case("json-onto-input-hardlink", _with(_hardlink_to_input, ["sweep", "data.csv", *GOOD, "--json", "hard.json"]),
-         exits=(2,)),  # fmt: skip
+    Case(
+        "json-onto-input-other-spelling",
+        _with(lambda f: (f / "sub").mkdir(), ["sweep", "data.csv", *GOOD, "--json", "sub/../data.csv"]),
+        exits=(2,),
+    ),  # fmt: skip
+    Case(
+        "json-onto-input-symlink",
+        _with(_symlink_to_input, ["sweep", "data.csv", *GOOD, "--json", "alias.json"]),
+        exits=(2,),
+    ),  # fmt: skip
+    Case(
+        "json-onto-input-hardlink",
+        _with(_hardlink_to_input, ["sweep", "data.csv", *GOOD, "--json", "hard.json"]),
+        exits=(2,),
+    ),  # fmt: skip
     Case("xlsx-onto-input", _report("--xlsx", "data.csv"), exits=(2,)),
-    Case("pdf-onto-parquet-input", lambda f: (_parquet(f), ["report", "data.parquet", *GOOD, "--pdf",
-         "data.parquet"])[1], exits=(2,)),  # fmt: skip
+    Case(
+        "pdf-onto-parquet-input",
+        lambda f: (_parquet(f), ["report", "data.parquet", *GOOD, "--pdf", "data.parquet"])[1],
+        exits=(2,),
+    ),  # fmt: skip
     Case("xlsx-and-pdf-same-path", _report("--xlsx", "out.bin", "--pdf", "out.bin"), exits=(2,)),
-    Case("json-onto-fifo", _with(lambda f: _fifo(f, "out.json"), ["sweep", "data.csv", *GOOD, "--json",
-         "out.json"]), exits=(2,)),  # fmt: skip
+    Case(
+        "json-onto-fifo",
+        _with(lambda f: _fifo(f, "out.json"), ["sweep", "data.csv", *GOOD, "--json", "out.json"]),
+        exits=(2,),
+    ),  # fmt: skip
     Case("json-onto-dev-null", _sweep("--json", "/dev/null"), exits=(2,)),
-    Case("json-onto-readonly", _with(_readonly_out, ["sweep", "data.csv", *GOOD, "--json", "out.json"]),
-         exits=(2,), stderr_contains="--force"),  # fmt: skip
-    Case("json-onto-readonly-forced", _with(_readonly_out, ["sweep", "data.csv", *GOOD, "--json", "out.json",
-         "--force"]), exits=(0,), outputs=("out.json",)),  # fmt: skip
-    Case("json-through-symlink", _with(_symlink_out, ["sweep", "data.csv", *GOOD, "--json", "link.json"]),
-         exits=(0,), outputs=("real/out.json",)),  # fmt: skip
+    Case(
+        "json-onto-readonly",
+        _with(_readonly_out, ["sweep", "data.csv", *GOOD, "--json", "out.json"]),
+        exits=(2,),
+        stderr_contains="--force",
+    ),  # fmt: skip
+    Case(
+        "json-onto-readonly-forced",
+        _with(_readonly_out, ["sweep", "data.csv", *GOOD, "--json", "out.json", "--force"]),
+        exits=(0,),
+        outputs=("out.json",),
+    ),  # fmt: skip
+    Case(
+        "json-through-symlink",
+        _with(_symlink_out, ["sweep", "data.csv", *GOOD, "--json", "link.json"]),
+        exits=(0,),
+        outputs=("real/out.json",),
+    ),  # fmt: skip
     # Options that would be silently ignored.
     Case("from-without-time", _sweep("--from", "2025-03-01"), exits=(2,)),
     Case("until-without-time", _sweep("--until", "2025-03-01"), exits=(2,)),
@@ -201,26 +228,68 @@ CASES = [
     # Targets that cannot be written.
     Case("json-missing-folder", _sweep("--json", "nowhere/out.json"), exits=(2,)),
     Case("xlsx-missing-folder", _report("--xlsx", "nowhere/out.xlsx"), exits=(2,)),
-    Case("xlsx-onto-folder", _with(lambda f: (f / "dir.xlsx").mkdir(), ["report", "data.csv", *GOOD, "--xlsx",
-         "dir.xlsx"]), exits=(2,)),  # fmt: skip
+    Case(
+        "xlsx-onto-folder",
+        _with(lambda f: (f / "dir.xlsx").mkdir(), ["report", "data.csv", *GOOD, "--xlsx", "dir.xlsx"]),
+        exits=(2,),
+    ),  # fmt: skip
     Case("json-name-too-long", _sweep("--json", "o" * 300 + ".json"), exits=(2,)),
     Case("xlsx-name-too-long", _report("--xlsx", "o" * 300 + ".xlsx"), exits=(2,)),
     # Reports of awkward data.
-    Case("long-text-report", lambda f: (_long_text_csv(f), ["report", "long.csv", *GOOD, "--segment",
-         "segment " + "w" * 400, "--currency", "Q" * 3000, "--xlsx", "r.xlsx", "--pdf", "r.pdf"])[1],
-         outputs=("r.xlsx", "r.pdf")),  # fmt: skip
-    Case("huge-raw-scores-report", lambda f: (_huge_scores_csv(f), ["report", "huge.csv", *GOOD,
-         "--raw-scores", "--pdf", "r.pdf"])[1], outputs=("r.pdf",)),  # fmt: skip
-    Case("many-segments-pdf", lambda f: (_many_segments_csv(f), ["report", "many.csv", *GOOD, "--segment",
-         "seg", "--pdf", "r.pdf"])[1], exits=(0,), outputs=("r.pdf",)),  # fmt: skip
+    Case(
+        "long-text-report",
+        lambda f: (
+            _long_text_csv(f),
+            [
+                "report",
+                "long.csv",
+                *GOOD,
+                "--segment",
+                "segment " + "w" * 400,
+                "--currency",
+                "Q" * 3000,
+                "--xlsx",
+                "r.xlsx",
+                "--pdf",
+                "r.pdf",
+            ],
+        )[1],
+        outputs=("r.xlsx", "r.pdf"),
+    ),  # fmt: skip
+    Case(
+        "huge-raw-scores-report",
+        lambda f: (_huge_scores_csv(f), ["report", "huge.csv", *GOOD, "--raw-scores", "--pdf", "r.pdf"])[1],
+        outputs=("r.pdf",),
+    ),  # fmt: skip
+    Case(
+        "many-segments-pdf",
+        lambda f: (
+            _many_segments_csv(f),
+            ["report", "many.csv", *GOOD, "--segment", "seg", "--pdf", "r.pdf"],
+        )[1],
+        exits=(0,),
+        outputs=("r.pdf",),
+    ),  # fmt: skip
     # Input files that are not what they say.
     Case("fifo-named-csv", lambda f: (_fifo(f, "pipe.csv"), ["sweep", "pipe.csv", *GOOD])[1], exits=(2,)),
-    Case("dev-zero-named-csv", lambda f: ((f / "zero.csv").symlink_to("/dev/zero"), ["sweep", "zero.csv",
-         *GOOD])[1], exits=(2,)),  # fmt: skip
-    Case("truncated-gz", lambda f: ((f / "t.csv.gz").write_bytes(gzip.compress(_frame().to_csv().encode())[:200]),
-         ["sweep", "t.csv.gz", *GOOD])[1], exits=(2,)),  # fmt: skip
-    Case("not-gzip-gz", lambda f: ((f / "n.csv.gz").write_text("score,label\n1,0\n"), ["sweep", "n.csv.gz",
-         *GOOD])[1], exits=(2,)),  # fmt: skip
+    Case(
+        "dev-zero-named-csv",
+        lambda f: ((f / "zero.csv").symlink_to("/dev/zero"), ["sweep", "zero.csv", *GOOD])[1],
+        exits=(2,),
+    ),  # fmt: skip
+    Case(
+        "truncated-gz",
+        lambda f: (
+            (f / "t.csv.gz").write_bytes(gzip.compress(_frame().to_csv().encode())[:200]),
+            ["sweep", "t.csv.gz", *GOOD],
+        )[1],
+        exits=(2,),
+    ),  # fmt: skip
+    Case(
+        "not-gzip-gz",
+        lambda f: ((f / "n.csv.gz").write_text("score,label\n1,0\n"), ["sweep", "n.csv.gz", *GOOD])[1],
+        exits=(2,),
+    ),  # fmt: skip
     Case("input-path-too-long", lambda f: ["sweep", "d" * 5000 + ".csv", *GOOD], exits=(2,)),
     Case("input-name-too-long", lambda f: ["sweep", "d" * 300 + ".csv", *GOOD], exits=(2,)),
     Case("wide-csv", lambda f: (_wide_csv(f), ["sweep", "wide.csv", *GOOD])[1], exits=(0,)),
@@ -231,8 +300,11 @@ CASES = [
     Case("usage-unknown-option", _sweep("--bogus"), exits=(2,), stderr_contains="--help"),
     Case("usage-missing-value", lambda f: ["sweep", "data.csv", "--capacity"], exits=(2,)),
     Case("usage-bad-choice", _sweep("--period", "fortnight"), exits=(2,)),
-    Case("guessed-mapping-then-error", lambda f: (_csv(f), ["sweep", "data.csv", "--tp", "nosuchcol"])[1],
-         exits=(2,)),  # fmt: skip
+    Case(
+        "guessed-mapping-then-error",
+        lambda f: (_csv(f), ["sweep", "data.csv", "--tp", "nosuchcol"])[1],
+        exits=(2,),
+    ),  # fmt: skip
     Case("stdout-closed", _sweep(), shell=">&-"),
     Case("stdout-full", _sweep(), shell=">/dev/full"),
     Case("payoff-overflow-round", _sweep("--tp", "round(amount, 1/0)"), exits=(2,)),
@@ -261,7 +333,13 @@ def _snapshot(folder: Path) -> dict:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
             elif stat.S_ISLNK(st.st_mode):
                 digest = os.readlink(path)
-            shot[str(path.relative_to(folder))] = (stat.S_IFMT(st.st_mode), st.st_mode, st.st_ino, st.st_size, digest)
+            shot[str(path.relative_to(folder))] = (
+                stat.S_IFMT(st.st_mode),
+                st.st_mode,
+                st.st_ino,
+                st.st_size,
+                digest,
+            )
     return shot
 
 

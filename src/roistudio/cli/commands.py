@@ -6,6 +6,7 @@ import argparse
 import errno
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from roistudio.core.engine.analysis import Analysis, AnalysisRequest, analyse
 from roistudio.core.engine.curve import Constraints, CurvePoint
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import DataError, MappingError, OutputError, RoiError
+from roistudio.core.data.provenance import shown_path as shown_text
 from roistudio.core.payoff.language import OUTCOMES, parse_parameter_assignment, parse_payoff
 from roistudio.core.progress import ConsoleProgress
 
@@ -362,11 +364,16 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
         date_min=date_min,
         date_max=date_max,
     )
+    currency = (args.currency or extras.get("currency") or "USD").upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise RoiError(
+            f"--currency expects a 3-letter ISO code such as USD, EUR or JPY, got '{shown_text(currency)}'"
+        )
     model = build_report_model(
         analysis,
         facts,
         title=args.title or extras.get("title") or f"Model value report: {report.source.name}",
-        currency=(args.currency or extras.get("currency") or "USD").upper(),
+        currency=currency,
         # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
         # does not pay for their extra scans.
         con=con if args.xlsx else None,

@@ -80,7 +80,9 @@ def check_target(
         raise OutputError(f"cannot write the {what} to {target}: {_os_reason(exc)}") from None
     if st is not None:
         if not stat.S_ISREG(st.st_mode):
-            raise OutputError(f"cannot write the {what} to {target}: it is {_kind(st.st_mode)}, not a regular file")
+            raise OutputError(
+                f"cannot write the {what} to {target}: it is {_kind(st.st_mode)}, not a regular file"
+            )
         if not force and not st.st_mode & 0o222:
             raise OutputError(f"{target} is write-protected; pass --force to replace it")
     folder = real.parent if str(real.parent) else Path(".")
@@ -146,7 +148,9 @@ def check_targets(
             )
         key = os.path.realpath(path)
         if key in seen:
-            raise OutputError(f"the {what} and the {seen[key]} would both be written to {path}; use two paths")
+            raise OutputError(
+                f"the {what} and the {seen[key]} would both be written to {path}; use two paths"
+            )
         seen[key] = what
 
 

@@ -8,6 +8,7 @@ openpyxl, reportlab or Qt.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 
 from roistudio import __version__
@@ -114,6 +115,9 @@ class ReportModel:
     # comparison_terms), when linear: breakdown ("segment:COL", "period") -> key -> policy -> terms.
     breakdown_terms: dict[str, dict[str, dict[str, dict[str | None, float]]]] = field(default_factory=dict)
     comparison_terms: dict[str, dict[str | None, float]] | None = None
+    # One id per built model, written into the metadata of every file rendered from it, so a
+    # workbook and a PDF from two different runs can be told apart even under the same names.
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def symbol(self) -> str:

@@ -90,7 +90,9 @@ def verify_unchanged(path: str | os.PathLike[str], stamp: FileStamp) -> None:
     except OSError:
         raise DataError(f"{shown_path(path)}: the file was removed while it was read") from None
     if now != stamp:
-        raise DataError(f"{shown_path(path)}: the file changed while it was read; run again once it is complete")
+        raise DataError(
+            f"{shown_path(path)}: the file changed while it was read; run again once it is complete"
+        )
 
 
 def file_sha256(path: str | os.PathLike[str], progress: Progress | None = None) -> str:

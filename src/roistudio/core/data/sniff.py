@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import zlib
 import io
 import os
 import re
@@ -275,8 +276,13 @@ def sniff_csv(path: str | os.PathLike[str], *, scan_limit: int | None = None) ->
     """
     if not Path(path).exists():
         raise DataError(f"{path}: file not found")
-    encoding = detect_encoding(path, limit=scan_limit)
-    text, complete = read_head(path, encoding)
+    try:
+        encoding = detect_encoding(path, limit=scan_limit)
+        text, complete = read_head(path, encoding)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        # A download cut short, or a file named .gz that is not compressed at all.
+        reason = "it is cut short" if isinstance(exc, EOFError) else "it is not gzip-compressed"
+        raise DataError(f"{path}: cannot read the file as .gz: {reason}") from None
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
     name = str(path).lower().removesuffix(".gz")
