@@ -30,8 +30,20 @@ import roistudio
 
 SRC = str(Path(roistudio.__file__).resolve().parents[1])
 HANG_LIMIT = 90.0  # seconds; a hang detector on a noisy shared machine
-GOOD = ["--score", "score", "--label", "label", "--positive", "1", "--tp", "amount - 5", "--fp", "-5",
-        "--fn", "-amount"]  # fmt: skip
+GOOD = [
+    "--score",
+    "score",
+    "--label",
+    "label",
+    "--positive",
+    "1",
+    "--tp",
+    "amount - 5",
+    "--fp",
+    "-5",
+    "--fn",
+    "-amount",
+]
 
 
 @dataclasses.dataclass
@@ -147,8 +159,7 @@ def _european_csv(folder: Path) -> None:
 
 def _project(folder: Path, source: str) -> None:
     (folder / "p.roiproj").write_text(
-        '{"schema_version": 1, "sources": [{"path": "%s", "name": "x", "size": 1, "sha256": "0",'
-        ' "modified": "x"}]}' % source
+        f'{{"schema_version": 1, "sources": [{{"path": "{source}", "name": "x", "size": 1, "sha256": "0"}}]}}'
     )
 
 
@@ -179,48 +190,48 @@ CASES = [
         "json-onto-input-other-spelling",
         _with(lambda f: (f / "sub").mkdir(), ["sweep", "data.csv", *GOOD, "--json", "sub/../data.csv"]),
         exits=(2,),
-    ),  # fmt: skip
+    ),
     Case(
         "json-onto-input-symlink",
         _with(_symlink_to_input, ["sweep", "data.csv", *GOOD, "--json", "alias.json"]),
         exits=(2,),
-    ),  # fmt: skip
+    ),
     Case(
         "json-onto-input-hardlink",
         _with(_hardlink_to_input, ["sweep", "data.csv", *GOOD, "--json", "hard.json"]),
         exits=(2,),
-    ),  # fmt: skip
+    ),
     Case("xlsx-onto-input", _report("--xlsx", "data.csv"), exits=(2,)),
     Case(
         "pdf-onto-parquet-input",
         lambda f: (_parquet(f), ["report", "data.parquet", *GOOD, "--pdf", "data.parquet"])[1],
         exits=(2,),
-    ),  # fmt: skip
+    ),
     Case("xlsx-and-pdf-same-path", _report("--xlsx", "out.bin", "--pdf", "out.bin"), exits=(2,)),
     Case(
         "json-onto-fifo",
         _with(lambda f: _fifo(f, "out.json"), ["sweep", "data.csv", *GOOD, "--json", "out.json"]),
         exits=(2,),
-    ),  # fmt: skip
+    ),
     Case("json-onto-dev-null", _sweep("--json", "/dev/null"), exits=(2,)),
     Case(
         "json-onto-readonly",
         _with(_readonly_out, ["sweep", "data.csv", *GOOD, "--json", "out.json"]),
         exits=(2,),
         stderr_contains="--force",
-    ),  # fmt: skip
+    ),
     Case(
         "json-onto-readonly-forced",
         _with(_readonly_out, ["sweep", "data.csv", *GOOD, "--json", "out.json", "--force"]),
         exits=(0,),
         outputs=("out.json",),
-    ),  # fmt: skip
+    ),
     Case(
         "json-through-symlink",
         _with(_symlink_out, ["sweep", "data.csv", *GOOD, "--json", "link.json"]),
         exits=(0,),
         outputs=("real/out.json",),
-    ),  # fmt: skip
+    ),
     # Options that would be silently ignored.
     Case("from-without-time", _sweep("--from", "2025-03-01"), exits=(2,)),
     Case("until-without-time", _sweep("--until", "2025-03-01"), exits=(2,)),
@@ -232,7 +243,7 @@ CASES = [
         "xlsx-onto-folder",
         _with(lambda f: (f / "dir.xlsx").mkdir(), ["report", "data.csv", *GOOD, "--xlsx", "dir.xlsx"]),
         exits=(2,),
-    ),  # fmt: skip
+    ),
     Case("json-name-too-long", _sweep("--json", "o" * 300 + ".json"), exits=(2,)),
     Case("xlsx-name-too-long", _report("--xlsx", "o" * 300 + ".xlsx"), exits=(2,)),
     # Reports of awkward data.
@@ -255,12 +266,12 @@ CASES = [
             ],
         )[1],
         outputs=("r.xlsx", "r.pdf"),
-    ),  # fmt: skip
+    ),
     Case(
         "huge-raw-scores-report",
         lambda f: (_huge_scores_csv(f), ["report", "huge.csv", *GOOD, "--raw-scores", "--pdf", "r.pdf"])[1],
         outputs=("r.pdf",),
-    ),  # fmt: skip
+    ),
     Case(
         "many-segments-pdf",
         lambda f: (
@@ -269,14 +280,14 @@ CASES = [
         )[1],
         exits=(0,),
         outputs=("r.pdf",),
-    ),  # fmt: skip
+    ),
     # Input files that are not what they say.
     Case("fifo-named-csv", lambda f: (_fifo(f, "pipe.csv"), ["sweep", "pipe.csv", *GOOD])[1], exits=(2,)),
     Case(
         "dev-zero-named-csv",
         lambda f: ((f / "zero.csv").symlink_to("/dev/zero"), ["sweep", "zero.csv", *GOOD])[1],
         exits=(2,),
-    ),  # fmt: skip
+    ),
     Case(
         "truncated-gz",
         lambda f: (
@@ -284,12 +295,12 @@ CASES = [
             ["sweep", "t.csv.gz", *GOOD],
         )[1],
         exits=(2,),
-    ),  # fmt: skip
+    ),
     Case(
         "not-gzip-gz",
         lambda f: ((f / "n.csv.gz").write_text("score,label\n1,0\n"), ["sweep", "n.csv.gz", *GOOD])[1],
         exits=(2,),
-    ),  # fmt: skip
+    ),
     Case("input-path-too-long", lambda f: ["sweep", "d" * 5000 + ".csv", *GOOD], exits=(2,)),
     Case("input-name-too-long", lambda f: ["sweep", "d" * 300 + ".csv", *GOOD], exits=(2,)),
     Case("wide-csv", lambda f: (_wide_csv(f), ["sweep", "wide.csv", *GOOD])[1], exits=(0,)),
@@ -304,7 +315,7 @@ CASES = [
         "guessed-mapping-then-error",
         lambda f: (_csv(f), ["sweep", "data.csv", "--tp", "nosuchcol"])[1],
         exits=(2,),
-    ),  # fmt: skip
+    ),
     Case("stdout-closed", _sweep(), shell=">&-"),
     Case("stdout-full", _sweep(), shell=">/dev/full"),
     Case("payoff-overflow-round", _sweep("--tp", "round(amount, 1/0)"), exits=(2,)),
@@ -352,8 +363,14 @@ def _run(case: Case, folder: Path) -> Outcome:
     if case.shell:
         cmd = ["sh", "-c", 'exec "$0" "$@" ' + case.shell, *cmd]
     try:
-        proc = subprocess.run(cmd, cwd=folder, env=env, capture_output=case.shell is None,
-                              stderr=subprocess.PIPE if case.shell else None, timeout=HANG_LIMIT)  # fmt: skip
+        proc = subprocess.run(
+            cmd,
+            cwd=folder,
+            env=env,
+            capture_output=case.shell is None,
+            stderr=subprocess.PIPE if case.shell else None,
+            timeout=HANG_LIMIT,
+        )
         code, err, timed_out = proc.returncode, proc.stderr.decode("utf-8", "replace"), False
     except subprocess.TimeoutExpired as exc:
         code, err, timed_out = None, (exc.stderr or b"").decode("utf-8", "replace"), True

@@ -11,11 +11,11 @@ import sys
 from pathlib import Path
 
 from roistudio.core.data.mapping import ColumnMapping, propose_for_table, table_columns
+from roistudio.core.data.provenance import shown_path as shown_text
 from roistudio.core.engine.analysis import Analysis, AnalysisRequest, analyse
 from roistudio.core.engine.curve import Constraints, CurvePoint
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import DataError, MappingError, OutputError, RoiError
-from roistudio.core.data.provenance import shown_path as shown_text
 from roistudio.core.payoff.language import OUTCOMES, parse_parameter_assignment, parse_payoff
 from roistudio.core.progress import ConsoleProgress
 

@@ -8,6 +8,7 @@ the desktop app. Bad input gives one line on stderr and exit code 2, never a tra
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import os
 import sys
@@ -199,10 +200,8 @@ def describe_failure(exc: BaseException) -> tuple[int, str | None]:
 
 
 def _print_error(line: str) -> None:
-    try:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         print(line, file=sys.stderr, flush=True)
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 def _silence_stdout() -> None:

@@ -166,16 +166,15 @@ def remove_stale_temporaries(target: str | os.PathLike[str], max_age: float = ST
     pattern = re.compile(rf"\.{re.escape(real.name)}\.{_RANDOM}\.tmp")
     removed = 0
     now = time.time()
-    with contextlib.suppress(OSError):
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if not pattern.fullmatch(entry.name):
-                    continue
-                with contextlib.suppress(OSError):
-                    st = entry.stat(follow_symlinks=False)
-                    if stat.S_ISREG(st.st_mode) and now - st.st_mtime > max_age:
-                        os.unlink(entry.path)
-                        removed += 1
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            if not pattern.fullmatch(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                st = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(st.st_mode) and now - st.st_mtime > max_age:
+                    os.unlink(entry.path)
+                    removed += 1
     return removed
 
 

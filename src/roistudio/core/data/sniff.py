@@ -16,10 +16,10 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
-import zlib
 import io
 import os
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
