@@ -24,8 +24,13 @@ SUBCOMMANDS = ("sweep", "report")
 class _Parser(argparse.ArgumentParser):
     """argparse with usage errors in one line plus a ``--help`` hint (not the whole usage)."""
 
+    # Set on the top-level parser when a subcommand was named: its unknown-option errors are
+    # about that subcommand ("roistudio sweep: ... (see roistudio sweep --help)").
+    command_prog: str | None = None
+
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        prog = self.command_prog or self.prog
+        self.exit(2, f"{prog}: {message} (see {prog} --help)\n")
 
 
 def _join_negative_values(argv: Sequence[str]) -> list[str]:
@@ -148,7 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from roistudio.gui.app import run_app
 
         return run_app(args.target, demo=args.demo)
-    args = build_parser().parse_args(_join_negative_values(argv))
+    parser = build_parser()
+    if argv[0] in SUBCOMMANDS:
+        parser.command_prog = f"roistudio {argv[0]}"
+    args = parser.parse_args(_join_negative_values(argv))
     from roistudio.cli.commands import run_command
 
     try:
@@ -181,7 +189,11 @@ def describe_failure(exc: BaseException) -> tuple[int, str | None]:
         return exc.exit_code, str(exc).replace("\n", " ")
     if isinstance(exc, Cancelled):
         return 130, "cancelled"
-    if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException):
+    # DuckDB turns Ctrl-C during a query into InterruptException, or into a plain
+    # RuntimeError("Query interrupted") when it fires while results are fetched.
+    if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException) or (
+        type(exc) is RuntimeError and str(exc).startswith("Query interrupted")
+    ):
         return 130, "interrupted"
     if isinstance(exc, BrokenPipeError):
         return 0, None

@@ -37,7 +37,7 @@ _RANDOM = r"[A-Za-z0-9_]{8}"  # tempfile.mkstemp's random part
 def resolve_target(target: str | os.PathLike[str]) -> Path:
     """The file a write to ``target`` lands in: the final target of a symlink chain, else itself."""
     path = Path(target)
-    if path.is_symlink():
+    if os.path.islink(path):  # False, not an error, for a name too long
         return Path(os.path.realpath(path))
     return path
 
