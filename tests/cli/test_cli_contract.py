@@ -126,7 +126,7 @@ def test_the_pair_shares_a_run_id_and_a_failed_pdf_leaves_no_half_pair(data, tmp
 def test_the_pdf_shows_the_top_segments_and_sums_the_rest(data, tmp_path, capsys):
     from roistudio.reports.pdf import sections
 
-    path, frame = data
+    path, _frame = data
     pdf = tmp_path / "s.pdf"
     assert main(["report", str(path), *PAYOFF, "--segment", "seg", "--pdf", str(pdf)]) == 0
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
@@ -139,3 +139,27 @@ def test_long_text_is_cut_with_an_ellipsis():
 
     assert paragraph_text("a" * 3000) == "a" * (MAX_TEXT - 1) + "\u2026"
     assert paragraph_text("<b>&") == "&lt;b&gt;&amp;"
+
+
+@pytest.mark.parametrize("change", ["delete", "rewrite"])
+def test_a_parquet_file_deleted_or_replaced_mid_run_is_refused(data, tmp_path, capsys, monkeypatch, change):
+    import roistudio.cli.commands as commands
+
+    parquet = tmp_path / "data.parquet"
+    frame = data[1]
+    frame.to_parquet(parquet, index=False)
+    real = commands.analyse
+
+    def analyse_after_change(con, table, request, progress=None):
+        if change == "delete":
+            parquet.unlink()
+        else:
+            frame.head(100).to_parquet(parquet, index=False)
+        return real(con, table, request, progress=progress)
+
+    monkeypatch.setattr(commands, "analyse", analyse_after_change)
+    assert main(["sweep", str(parquet), *PAYOFF]) == 2
+    lines = _err(capsys)
+    assert len(lines) == 1
+    expected = "cannot read the data" if change == "delete" else "the file changed while it was read"
+    assert expected in lines[0]
