@@ -157,12 +157,6 @@ def _european_csv(folder: Path) -> None:
     (folder / "euro.csv").write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-def _project(folder: Path, source: str) -> None:
-    (folder / "p.roiproj").write_text(
-        f'{{"schema_version": 1, "sources": [{{"path": "{source}", "name": "x", "size": 1, "sha256": "0"}}]}}'
-    )
-
-
 def _readonly_out(folder: Path) -> None:
     out = folder / "out.json"
     out.write_text("precious\n")
