@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from roistudio.core.engine.sweep import segment_key_sql
+from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.sql import quote_ident
 
 
