@@ -125,7 +125,7 @@ def _huge_scores_csv(folder: Path) -> None:
 
 
 def _many_segments_csv(folder: Path) -> None:
-    frame = _frame(20_000, seed=4)
+    frame = _frame(5_000, seed=4)
     frame["seg"] = [f"s{i}" for i in range(len(frame))]
     frame.to_csv(folder / "many.csv", index=False)
 
