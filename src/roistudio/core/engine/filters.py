@@ -6,7 +6,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.sql import quote_ident
 
 
@@ -54,6 +53,9 @@ class Filters:
 
     def to_sql(self, time_column: str | None) -> tuple[str, dict[str, object]]:
         """A WHERE condition and its parameters (names prefixed ``flt_``)."""
+        # Imported here: the profile module loads DuckDB, which the window defers past its first paint.
+        from roistudio.core.data.profile import segment_key_sql
+
         conds: list[str] = []
         params: dict[str, object] = {}
         for i, (col, values) in enumerate(sorted(self.segments.items())):
