@@ -201,6 +201,7 @@ CASES = [
         lambda f: (_parquet(f), ["report", "data.parquet", *GOOD, "--pdf", "data.parquet"])[1],
         exits=(2,),
     ),
+    Case("pdf-to-dash", _report("--pdf", "-"), exits=(2,)),
     Case("xlsx-and-pdf-same-path", _report("--xlsx", "out.bin", "--pdf", "out.bin"), exits=(2,)),
     Case(
         "json-onto-fifo",

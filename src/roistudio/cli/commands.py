@@ -212,6 +212,11 @@ def run_command(args: argparse.Namespace) -> int:
         raise RoiError("pass either a data file or --demo, not both")
     if args.command == "report" and not args.xlsx and not args.pdf:
         raise RoiError("nothing to write; pass --xlsx PATH and/or --pdf PATH")
+    for option in ("xlsx", "pdf"):
+        if args.command == "report" and getattr(args, option) == "-":
+            raise OutputError(
+                f"--{option} - (standard output) is not supported for a binary file; give a file path"
+            )
     source = _input_path(args)
     stamp = file_stamp(check_source_file(source)) if source is not None else None
     # Before any work: no output on the input, no two outputs on one path, nothing unwritable.
