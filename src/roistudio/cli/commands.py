@@ -121,6 +121,8 @@ def build_request(
         money=tuple(defaults.money) if defaults else (),
         raw_scores=args.raw_scores,
         exclude_bad_scores=args.exclude_bad_scores,
+        time_year=args.time_year,
+        time_zone=args.time_zone,
     )
     if mapping.challenger_score and mapping.model:
         raise MappingError("use either --challenger-score or --model, not both")
@@ -221,10 +223,22 @@ def run_command(args: argparse.Namespace) -> int:
     stamp = file_stamp(check_source_file(source)) if source is not None else None
     # Before any work: no output on the input, no two outputs on one path, nothing unwritable.
     check_targets(_outputs(args), [source] if source is not None else [], force=args.force)
+    from roistudio.core.sql import pin_session_time_zone
+
     con = duckdb.connect()
+    pin_session_time_zone(con)  # periods and date filters must not depend on the machine's TZ
     report = load_data(con, args)
     columns = table_columns(con, TABLE)
     request, extras = build_request(args, columns, con)
+    if request.mapping.timestamp and not request.mapping.time_zone:
+        from dataclasses import replace
+
+        from roistudio.core.data.periods import data_time_zones
+
+        # Periods of zone-aware times are formed in the data's own zone when the file records one.
+        zone = data_time_zones(con, report.source.path, report.format).get(request.mapping.timestamp)
+        if zone:
+            request = replace(request, mapping=request.mapping.with_changes(time_zone=zone))
     analysis = analyse(con, TABLE, request, progress=ConsoleProgress())
     if source is not None and stamp is not None:
         # A Parquet view is read during the analysis: the numbers belong to the fingerprint
@@ -350,8 +364,17 @@ def format_summary(analysis: Analysis, report) -> str:
         lines.append(
             f"By {analysis.request.period}: {len(known)} period{'s' * (len(known) != 1)} with labels"
             + (f", {len(unknown)} not yet known ({', '.join(p.key for p in unknown)})" if unknown else "")
+            + _periods_note(analysis)
         )
     return "\n".join(lines)
+
+
+def _periods_note(analysis: Analysis) -> str:
+    """How periods were formed, when it is not plain dates: year not given, or the time zone."""
+    time = analysis.validation.time
+    if time is None or time.form.name == "date":
+        return ""
+    return f" ({time.describe()})"
 
 
 def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
@@ -359,14 +382,11 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
 
     date_min = date_max = None
     ts = analysis.request.mapping.timestamp
-    if ts:
-        from roistudio.core.sql import quote_ident
+    time = analysis.validation.time
+    if ts and time is not None and not time.form.is_text:  # min/max of labels ("apr", "sep") is no range
+        from roistudio.core.data.profile import date_range
 
-        lo, hi = con.execute(
-            f"SELECT min({quote_ident(ts)}), max({quote_ident(ts)}) FROM {quote_ident(TABLE)}"
-        ).fetchone()
-        date_min = None if lo is None else str(lo)[:10]
-        date_max = None if hi is None else str(hi)[:10]
+        date_min, date_max = date_range(con, TABLE, ts)
     facts = SourceFacts(
         name=report.source.name,
         path=report.source.path,

@@ -141,11 +141,7 @@ def reference(node) -> tuple[np.ndarray, np.ndarray]:
         return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[node[1]](lv, rv), ln | rn
     if kind == "pow":
         v, n = reference(node[1])
-        e = node[2][0]
-        result = np.power(v, e)
-        if e != int(e) and e > 0:
-            result = np.where(np.isneginf(v), np.inf, result)  # C99 and Python: (-inf) ** 0.5 is inf
-        return result, n
+        return np.power(v, node[2][0]), n
     if kind == "call":
         args = [reference(a) for a in node[2:]]
         if node[1] == "abs":

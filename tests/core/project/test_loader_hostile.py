@@ -187,3 +187,9 @@ def test_fuzzed_links_raise_only_project_error(head, key, value, tail):
         decode_link(f"{head}project=p.roiproj&{key}={value}{tail}")
     except ProjectError as exc:
         assert "\n" not in str(exc)
+
+
+def test_every_mapping_field_survives_a_round_trip(tmp_path, valid_doc):
+    valid_doc["mapping"].update(time_year=2026, time_zone="Europe/Paris", timestamp="ts", money=["amount"])
+    mapping = _load(tmp_path, valid_doc).mapping
+    assert mapping.to_dict() == valid_doc["mapping"]

@@ -109,6 +109,8 @@ def mapping(value: object, name: str) -> ColumnMapping | None:
         money=text_list(data.get("money"), "the money columns", name),
         raw_scores=flag(data.get("raw_scores"), "raw_scores", name),
         exclude_bad_scores=flag(data.get("exclude_bad_scores"), "exclude_bad_scores", name),
+        time_year=count(data.get("time_year"), "time_year", name),
+        time_zone=text(data.get("time_zone"), "time_zone", name, optional=True),
     )
 
 
