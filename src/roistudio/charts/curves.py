@@ -89,7 +89,7 @@ def _sampled(curve: Curve, keep: tuple[int, ...]) -> tuple[np.ndarray, np.ndarra
         return np.empty(0), np.empty(0)
     idx = curve.sample_indices(MAX_POINTS, keep=tuple(k for k in keep if 0 < k < len(curve)))
     idx = idx[idx > 0]
-    return _plot_x(curve.thresholds[idx]), curve.value[idx]
+    return np.clip(curve.thresholds[idx], -X_BOUND, X_BOUND), curve.value[idx]
 
 
 def _draw_baselines(ax: Axes, model: ModelResult, symbol: str, palette: style.ChartPalette) -> None:

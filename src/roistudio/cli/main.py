@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from roistudio import __version__
+from roistudio.core.glossary import PERIODS
 
 PAYOFF_OPTIONS = ("--tp", "--fp", "--tn", "--fn")
 SUBCOMMANDS = ("sweep", "report")
@@ -75,9 +76,7 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         metavar="COL",
         help="time column: dates, timestamps or period labels (may, 2026-05, 2026-Q1, 2026-W05, FY2026 Q2)",
     )
-    m.add_argument(
-        "--period", choices=("day", "week", "month", "quarter", "year"), help="break down by period of --time"
-    )
+    m.add_argument("--period", choices=PERIODS, help="break down by period of --time")
     m.add_argument(
         "--time-year",
         type=int,
@@ -125,7 +124,7 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     pol.add_argument("--max-fpr", type=float, metavar="X")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> _Parser:
     parser = _Parser(
         prog="roistudio",
         description="Model ROI Studio: what a classifier is worth in money.",
@@ -180,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sys.stdout is not None:
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at interpreter exit
         return code
-    except BaseException as exc:  # noqa: BLE001 - the one place every failure becomes one line
+    except BaseException as exc:
         code, line = describe_failure(exc)
         if line:
             _print_error(f"roistudio {args.command}: {line}")

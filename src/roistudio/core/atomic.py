@@ -134,8 +134,8 @@ def check_targets(
     input_ids: dict[tuple[int, int], str] = {}
     for path in inputs:
         with contextlib.suppress(OSError, ValueError):
-            st = os.stat(path)
-            input_ids[(st.st_dev, st.st_ino)] = str(path)
+            read = os.stat(path)
+            input_ids[(read.st_dev, read.st_ino)] = str(path)
     seen: dict[str, str] = {}
     for what, path in outputs:
         if str(path) == "-":

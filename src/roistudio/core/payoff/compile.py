@@ -180,10 +180,9 @@ class Compiler:
         return f"NULLIF({x}, {self.dialect.nan()})"
 
     def _nan_propagating(self, args: list[str], body: str) -> str:
-        """``body`` (a LEAST/GREATEST over ``args``) that is NaN when any argument is NaN and
-        NULL when any is NULL (and none is NaN).
+        """Make ``body`` (a LEAST/GREATEST over ``args``) NaN when an argument is NaN, NULL when one is NULL.
 
-        SQL's LEAST/GREATEST skip NULLs, and DuckDB orders NaN above every number, so
+        NULL wins only when no argument is NaN. SQL's LEAST/GREATEST skip NULLs, and DuckDB orders NaN above every number, so
         ``min(NaN, 500)`` would be 500: a value that is not a number would silently become one.
         """
         isnan = self.dialect.isnan_function

@@ -81,7 +81,7 @@ def text_list(value: object, what: str, name: str) -> tuple[str, ...]:
     return tuple(str(text(v, what, name)) for v in value)
 
 
-def obj(value: object, what: str, name: str) -> Mapping:
+def obj(value: object, what: str, name: str) -> Mapping[str, object]:
     """A JSON object (None reads as empty)."""
     if value is None:
         return {}
@@ -117,17 +117,13 @@ def mapping(value: object, name: str) -> ColumnMapping | None:
 def constraints(value: object, name: str) -> Constraints:
     """Constraints with a row count and fractions of the right type and range."""
     data = obj(value, "the constraints", name)
-    rate = number(data.get("max_flag_rate"), "max_flag_rate", name)
-    if rate is not None and not 0 <= rate <= 100:
-        raise ProjectError(f"{name}: max_flag_rate must be a percentage between 0 and 100, not {rate:g}")
-    fractions = {}
-    for key in ("min_precision", "min_recall", "max_fpr"):
+    fractions: dict[str, float | None] = {}
+    for key in ("max_flag_rate", "min_precision", "min_recall", "max_fpr"):
         v = number(data.get(key), key, name)
         if v is not None and not 0 <= v <= 1:
             raise ProjectError(f"{name}: {key} must be a fraction between 0 and 1, not {v:g}")
         fractions[key] = v
-    return Constraints(max_flagged=count(data.get("max_flagged"), "max_flagged", name), max_flag_rate=rate,
-                       **fractions)  # fmt: skip
+    return Constraints(max_flagged=count(data.get("max_flagged"), "max_flagged", name), **fractions)
 
 
 def filters(value: object, name: str) -> Filters:
@@ -154,7 +150,7 @@ def filters(value: object, name: str) -> Filters:
     return Filters(segs, bounds[0], bounds[1])
 
 
-def _list(value: object, col: str, name: str) -> list:
+def _list(value: object, col: str, name: str) -> list[object]:
     if not isinstance(value, list):
         raise ProjectError(f"{name}: the filter values of '{col}' must be a list, not {_shown(value)}")
     return value
