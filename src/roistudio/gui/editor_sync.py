@@ -68,7 +68,12 @@ class EditorSync:
             self.explorer.set_constraints(constraints)
 
     # -- widgets -> document -------------------------------------------------------------------
-    def _payoff_edited(self, expressions: dict, parameters: dict, ranges: dict) -> None:
+    def _payoff_edited(
+        self,
+        expressions: dict[str, str],
+        parameters: dict[str, float],
+        ranges: dict[str, tuple[float, float]],
+    ) -> None:
         with self._applying_widget_edit():
             self.doc.set_payoff(expressions, parameters, ranges)
 

@@ -52,6 +52,7 @@ def filter_options(
 
     segments = {column: segment_values(con, table, column, limit) for column in mapping.segments}
     # A date range is offered for dates and timestamps only, not for period labels ("may").
-    dated = mapping.timestamp and is_temporal_type(table_columns(con, table).get(mapping.timestamp, ""))
-    date_min, date_max = date_range(con, table, mapping.timestamp) if dated else (None, None)
+    time_column = mapping.timestamp
+    dated = time_column is not None and is_temporal_type(table_columns(con, table).get(time_column, ""))
+    date_min, date_max = date_range(con, table, time_column) if dated and time_column else (None, None)
     return FilterOptions(segments, date_min, date_max)
