@@ -5,8 +5,9 @@ Top-level keys: ``rows`` (labelled rows swept), ``positives``, ``negatives``, ``
 operating point and every asked threshold always kept), ``baselines``, ``break_even``,
 ``constrained`` (when constraints were given), ``models`` and ``comparison`` (champion vs
 challenger), ``segments`` and ``periods`` (when asked), ``source``, ``mapping``, ``payoff``,
-``validation`` and ``app``. Money is in the data's units; ``threshold`` is ``null`` for
-"flag nobody".
+``validation`` and ``app``; with a label-delay estimate, ``calibration``, ``unlabeled_estimate``
+and ``estimated_value``/``estimated_low``/``estimated_high`` in each ``periods.rows[]`` entry.
+Money is in the data's units; ``threshold`` is ``null`` for "flag nobody".
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from roistudio import __version__
 from roistudio.core.engine.analysis import Analysis, baselines_dict
+from roistudio.core.engine.estimate import LabelDelay, add_label_delay
 
 MAX_CURVE_POINTS = 2000
 
@@ -34,7 +36,11 @@ def _clean(value: Any) -> Any:
 
 
 def analysis_to_json(
-    analysis: Analysis, *, source: dict | None = None, max_points: int = MAX_CURVE_POINTS
+    analysis: Analysis,
+    *,
+    source: dict | None = None,
+    max_points: int = MAX_CURVE_POINTS,
+    label_delay: LabelDelay | None = None,
 ) -> dict:
     """Build the JSON-ready dict of ``analysis``.
 
@@ -46,6 +52,9 @@ def analysis_to_json(
         Provenance of the data file (``ImportReport.to_dict()``), echoed under ``source``.
     max_points
         Largest number of curve points written (the curve itself stays exact).
+    label_delay
+        The calibration check and estimates (:func:`roistudio.core.engine.estimate.estimate_label_delay`):
+        adds ``calibration``, ``unlabeled_estimate`` and each period's ``estimated_*`` keys.
     """
     champ = analysis.champion
     curve = champ.curve
@@ -94,4 +103,6 @@ def analysis_to_json(
         out["segments"] = {col: [g.to_dict() for g in groups] for col, groups in analysis.segments.items()}
     if analysis.request.period:
         out["periods"] = {"period": analysis.request.period, "rows": [g.to_dict() for g in analysis.periods]}
+    if label_delay is not None:
+        add_label_delay(out, analysis, label_delay)
     return _clean(out)
