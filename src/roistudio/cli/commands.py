@@ -392,6 +392,7 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict, label_dela
         # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
         # does not pay for their extra scans.
         con=con if args.xlsx else None,
+        label_delay=label_delay,
     )
     if args.xlsx:
         from roistudio.reports.xlsx import write_xlsx

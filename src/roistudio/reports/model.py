@@ -114,6 +114,8 @@ class ReportModel:
     # comparison_terms), when linear: breakdown ("segment:COL", "period") -> key -> policy -> terms.
     breakdown_terms: dict[str, dict[str, dict[str, dict[str | None, float]]]] = field(default_factory=dict)
     comparison_terms: dict[str, dict[str | None, float]] | None = None
+    # Calibration check and estimates for rows not yet labelled (core.engine.estimate.LabelDelay).
+    label_delay: object | None = None
 
     @property
     def symbol(self) -> str:
@@ -198,6 +200,7 @@ def build_report_model(
     created: dt.datetime | None = None,
     con=None,
     table: str = "data",
+    label_delay=None,
 ) -> ReportModel:
     """Assemble the report model from an analysis and the source's provenance.
 
@@ -215,6 +218,9 @@ def build_report_model(
         The DuckDB connection and table the analysis ran on. When given and the payoff is linear
         in its parameters, per-parameter aggregates are computed so the workbook can hold live
         formulas (pass no connection when only a PDF is written: it does not use them).
+    label_delay
+        The calibration check and estimates (``core.engine.estimate.LabelDelay``), when computed:
+        page 1 then gives the latest period's estimate, and the workbook an Estimate sheet.
     """
     created = created or dt.datetime.now(dt.UTC)
     champ = analysis.champion
@@ -321,4 +327,5 @@ def build_report_model(
         linear=linear_aggregates,
         breakdown_terms=breakdown_terms,
         comparison_terms=comparison_terms,
+        label_delay=label_delay,
     )
