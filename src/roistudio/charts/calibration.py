@@ -76,6 +76,7 @@ def draw_estimate_by_period(
     *,
     symbol: str = "$",
     period: str | None = None,
+    challenger: bool = True,
     palette: style.ChartPalette = style.LIGHT,
 ) -> None:
     """Realised value per labelled period, and the estimate with its interval for the rest.
@@ -85,7 +86,9 @@ def draw_estimate_by_period(
     periods
         Period groups in time order (at the operating threshold).
     estimates
-        Period key -> estimate for all its rows (see ``LabelDelay.periods_at``).
+        Period key -> estimate of the champion for all its rows (see ``LabelDelay.periods_at``).
+    challenger
+        Draw the challenger's realised bar beside the champion's when the groups carry one.
     """
     style.style_axes(ax, palette)
     ax.yaxis.set_major_formatter(style.money_formatter(symbol))
@@ -99,7 +102,16 @@ def draw_estimate_by_period(
     value = np.array([e.value if e is not None else np.nan for e in est])
     low = np.array([e.low if e is not None else np.nan for e in est])
     high = np.array([e.high if e is not None else np.nan for e in est])
-    ax.bar(x[known], realised[known], 0.62, color=palette.champion, label="realised", zorder=3)
+    with_challenger = challenger and any(g.challenger_operating is not None for g in periods)
+    width = 0.38 if with_challenger else 0.62
+    offset = width / 2 if with_challenger else 0.0
+    ax.bar(x[known] - offset, realised[known], width, color=palette.champion, label="realised", zorder=3)
+    if with_challenger:
+        chall = np.array(
+            [g.challenger_operating.value if g.challenger_operating is not None else np.nan for g in periods]
+        )
+        ax.bar(x[known] + offset, chall[known], width, color=palette.challenger, hatch="////",
+               edgecolor=palette.background, linewidth=0, zorder=3)  # fmt: skip
     pending = ~known & has
     if pending.any():
         ax.bar(x[pending], value[pending], 0.62, facecolor="none", edgecolor=palette.operating,
@@ -113,7 +125,7 @@ def draw_estimate_by_period(
                         color=palette.operating, fontstyle="italic")  # fmt: skip
     track = known & has
     if track.any():
-        ax.errorbar(x[track] + 0.2, value[track], yerr=[value[track] - low[track], high[track] - value[track]],
+        ax.errorbar(x[track] - offset + width * 0.3, value[track], yerr=[value[track] - low[track], high[track] - value[track]],
                     fmt="D", markersize=3.5, color=palette.operating, markerfacecolor=palette.background,
                     elinewidth=0.9, capsize=2, zorder=5)  # fmt: skip
     ax.axhline(0.0, color=palette.axis, linewidth=0.8, zorder=2)
@@ -125,7 +137,10 @@ def draw_estimate_by_period(
             tick.set_rotation_mode("anchor")
     ax.set_xlim(-0.6, n - 0.4 if n else 0.6)
     handles = [Patch(facecolor=palette.champion)]
-    names = ["realised"]
+    names = ["realised (champion)" if with_challenger else "realised"]
+    if with_challenger:
+        handles.append(Patch(facecolor=palette.challenger, hatch="////", edgecolor=palette.background))
+        names.append("challenger")
     if pending.any():
         handles.append(Patch(facecolor="none", edgecolor=palette.operating, hatch="///", linestyle="--"))
         names.append("estimate (labels not yet known)")
