@@ -68,3 +68,18 @@ def test_threshold_move_rereads_without_a_new_job_and_method_change_reruns(qtbot
         ),
         timeout=30_000,
     )
+
+
+def test_payoff_edit_reruns_the_estimate_with_the_new_payoff(qtbot, demo_window):
+    w = demo_window
+    first = w.label_delay.label_delay
+    project = w.doc.project
+    parameters = dict(project.parameters) | {"review_cost": 50.0}
+    w.doc.set_payoff(dict(project.payoff), parameters, dict(project.ranges))
+    qtbot.waitUntil(
+        lambda: w.label_delay.label_delay is not None and w.label_delay.label_delay is not first,
+        timeout=60_000,
+    )
+    threshold = w.doc.analysis.operating.threshold
+    # A higher review cost makes every flagged row cost more: the estimate falls.
+    assert w.label_delay.label_delay.unlabeled_at(threshold).value < first.unlabeled_at(threshold).value

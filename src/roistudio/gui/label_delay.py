@@ -22,8 +22,17 @@ class LabelDelayController(QObject):
         self.trends_view, self.calibration_view = trends_view, calibration_view
         self.label_delay = None
         self._key: tuple | None = None
+        self._job = None
         doc.analysisChanged.connect(self._on_analysis)
         calibration_view.optionsChanged.connect(lambda *_: self._on_analysis(doc.analysis))
+        # An edit queues a new sweep on the same (single) database thread: a running estimate
+        # for the old analysis would only hold it up, so it stops at once.
+        for signal in (doc.mappingChanged, doc.payoffChanged, doc.filtersChanged):
+            signal.connect(self._cancel)
+
+    def _cancel(self, *_args) -> None:
+        if self._job is not None and not self._job.finished:
+            self.worker.cancel(self._job)
 
     def _key_of(self, analysis: Analysis) -> tuple:
         req = analysis.request
@@ -78,7 +87,7 @@ class LabelDelayController(QObject):
             if key == self._key:
                 self._key = None  # the next analysis change tries again
 
-        self.worker.submit(
+        self._job = self.worker.submit(
             job,
             kind="label_delay",
             description="Estimating rows not yet labelled",
