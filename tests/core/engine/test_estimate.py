@@ -121,3 +121,45 @@ def test_raw_scores_need_a_calibration():
     ld = estimate_label_delay(con, analysis, method="platt")
     assert ld.calibration.method == "platt" and ld.calibration.brier is None
     assert ld.unlabeled_at(analysis.operating.threshold).rows == 3
+
+
+def _long_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    n = 2000
+    frame = pd.DataFrame(
+        {
+            "score": np.round(rng.random(n), 2),
+            "other": np.round(rng.random(n), 2),
+            "amount": rng.lognormal(3, 1, n),
+            "model": rng.choice(["a", "b"], n),
+        }
+    )
+    frame["label"] = (rng.random(n) < frame["score"]).astype(float)
+    frame.loc[:99, "label"] = np.nan
+    return frame
+
+
+def _row_level(rows: pd.DataFrame, threshold: float | None) -> float:
+    p = rows["score"].to_numpy()
+    flagged = np.zeros(len(p), bool) if threshold is None else p >= threshold
+    amount = rows["amount"].to_numpy()
+    return float(np.sum(np.where(flagged, p * (amount - 1) + (1 - p) * -1, p * -amount)))
+
+
+def test_estimate_follows_the_champion_rows_of_a_model_column():
+    frame = _long_frame()
+    analysis, con = run_analysis(frame, PAYOFF, model="model", champion="b")
+    est = estimate_label_delay(con, analysis, method="none").unlabeled_at(analysis.operating.threshold)
+    rows = frame[(frame["model"] == "b") & frame["label"].isna()]
+    assert est.rows == len(rows)
+    assert est.value == pytest.approx(_row_level(rows, analysis.operating.threshold))
+
+
+def test_estimate_leaves_out_rows_the_challenger_cannot_score():
+    frame = _long_frame()
+    frame.loc[:29, "other"] = np.nan  # 30 unlabelled rows without a challenger score
+    analysis, con = run_analysis(frame, PAYOFF, challenger_score="other", exclude_bad_scores=True)
+    est = estimate_label_delay(con, analysis, method="none").unlabeled_at(analysis.operating.threshold)
+    rows = frame[frame["label"].isna() & frame["other"].notna()]
+    assert est.rows == len(rows) == analysis.champion.curve.unlabeled == 70
+    assert est.value == pytest.approx(_row_level(rows, analysis.operating.threshold))
