@@ -210,7 +210,9 @@ def _score_sums(con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Pr
         compiled = request.payoff.compile(outcome, prefix=f"pe_{outcome}_")
         row_values[f"e_{outcome}"] = f"CAST(({compiled.sql}) AS DOUBLE)"
         params.update(compiled.params)
-    # Every outcome's payoff on every row, whatever its label: the estimate weighs both.
+    # Every outcome's payoff on every row, whatever its label: the estimate weighs both. A NULL
+    # payoff shows as count(e) < count(*), a non-finite one as a non-finite sum; only then are
+    # the bad rows counted precisely (a second query), so clean data pays for neither.
     aggregates = [
         "coalesce(sum(e_fp), 0) AS fp",
         "coalesce(sum(e_tp - e_fp), 0) AS dflag",
@@ -218,7 +220,7 @@ def _score_sums(con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Pr
         "coalesce(sum(e_tn), 0) AS tn",
         "coalesce(sum(e_fn - e_tn), 0) AS dkeep",
         "coalesce(sum((e_fn - e_tn) * (e_fn - e_tn)), 0) AS sqkeep",
-        *(f"count(*) FILTER (WHERE NOT coalesce(isfinite(e_{o}), FALSE)) AS bad_{o}" for o in OUTCOMES),
+        *(f"count(e_{o}) AS cnt_{o}" for o in OUTCOMES),
     ]
     sql, _ = _aggregate_sql(query, [source], row_values, aggregates, params)
     if progress is not None:
@@ -226,17 +228,24 @@ def _score_sums(con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Pr
     arrays = _fetch(con, sql, params)
     set_ids = np.asarray(arrays["set_id"], dtype=np.int64)
     overall = set_ids == 0
-    for outcome in OUTCOMES:
-        bad = int(np.asarray(arrays[f"bad_{outcome}"])[overall].sum())
-        if bad:
-            raise PayoffError(
-                f"{outcome} = {request.payoff.expressions[outcome]} is missing or not a finite number on "
-                f"{bad:,} rows; the estimate for rows not yet labelled needs every outcome's payoff on "
-                "every row (use coalesce(column, 0) for missing values)",
-                outcome=outcome,
-            )
+    n = np.asarray(arrays["n"], dtype=np.int64)
     sums = {k: np.asarray(arrays[k], dtype=np.float64) for k in _SUMS}
-    if not all(np.isfinite(v).all() for v in sums.values()):
+    missing = any((np.asarray(arrays[f"cnt_{o}"]) != n).any() for o in OUTCOMES)
+    if missing or not all(np.isfinite(v).all() for v in sums.values()):
+        bad_counts = [
+            f"count(*) FILTER (WHERE NOT coalesce(isfinite(e_{o}), FALSE)) AS bad_{o}" for o in OUTCOMES
+        ]
+        bad_sql, _ = _aggregate_sql(query, [source], row_values, bad_counts, params)
+        bad = _fetch(con, bad_sql, params)
+        for outcome in OUTCOMES:
+            count = int(np.asarray(bad[f"bad_{outcome}"])[np.asarray(bad["set_id"]) == 0].sum())
+            if count:
+                raise PayoffError(
+                    f"{outcome} = {request.payoff.expressions[outcome]} is missing or not a finite number on "
+                    f"{count:,} rows; the estimate for rows not yet labelled needs every outcome's payoff on "
+                    "every row (use coalesce(column, 0) for missing values)",
+                    outcome=outcome,
+                )
         raise PayoffError("the payoff sums for the estimate are not finite numbers (values too large?)")
     if "k" in arrays:
         group = np.where(overall, "", np.asarray(arrays["k"], dtype=object)).astype(object)
