@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from roistudio.core.engine.calibration import check_calibration
 from roistudio.core.engine.estimate import estimate_label_delay
 from roistudio.core.errors import PayoffError, RoiError
 from tests.helpers import run_analysis
@@ -163,3 +164,20 @@ def test_estimate_leaves_out_rows_the_challenger_cannot_score():
     rows = frame[frame["label"].isna() & frame["other"].notna()]
     assert est.rows == len(rows) == analysis.champion.curve.unlabeled == 70
     assert est.value == pytest.approx(_row_level(rows, analysis.operating.threshold))
+
+
+def test_all_labelled_without_periods_checks_from_the_curve_alone():
+    frame = _long_frame().assign(label=lambda f: f["label"].fillna(0.0))
+    analysis, con = run_analysis(frame, PAYOFF)
+    con.execute("DROP TABLE data")  # no query may run: the curve holds the labelled counts
+    ld = estimate_label_delay(con, analysis, method="isotonic")
+    values, inverse = np.unique(frame["score"], return_inverse=True)
+    pos = np.bincount(inverse, weights=frame["label"].to_numpy())
+    neg = np.bincount(inverse, weights=1.0 - frame["label"].to_numpy())
+    expected = check_calibration(values, pos, neg, method="isotonic")
+    assert ld.calibration.brier == pytest.approx(expected.brier)
+    assert ld.calibration.brier_calibrated == pytest.approx(expected.brier_calibrated)
+    assert [b.rows for b in ld.calibration.bins] == [b.rows for b in expected.bins]
+    est = ld.unlabeled_at(analysis.operating.threshold)
+    assert (est.rows, est.value, est.low, est.high) == (0, 0.0, 0.0, 0.0)
+    assert ld.periods_at(analysis.operating.threshold) == {}

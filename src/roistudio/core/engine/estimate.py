@@ -301,6 +301,22 @@ def estimate_label_delay(
         # Refused before any scan (check_calibration says the same).
         check_calibration([], [], [], method=method, raw_scores=True)
     check_cancelled(progress)
+    curve = analysis.champion.curve
+    if curve.unlabeled == 0 and not analysis.request.period:
+        # Nothing to estimate and no periods to keep a track record for: the check needs only
+        # the labelled counts per score, which the champion's curve already holds (no scan).
+        scores, pos, neg = curve.thresholds[1:], np.diff(curve.tp), np.diff(curve.fp)
+        sums = ScoreSums(
+            group=np.array([], dtype=object),
+            score=np.array([], dtype=np.float64),
+            cls=np.array([], dtype=np.int64),
+            n=np.array([], dtype=np.int64),
+            sums={k: np.array([], dtype=np.float64) for k in _SUMS},
+        )
+        check = check_calibration(
+            scores, pos, neg, method=method, raw_scores=analysis.request.mapping.raw_scores
+        )
+        return LabelDelay(check, sums, np.array([], dtype=np.float64), confidence)
     sums = _score_sums(con, analysis, progress)
     check_cancelled(progress)
     overall = sums.group == ""
