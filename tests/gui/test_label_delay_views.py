@@ -83,3 +83,16 @@ def test_payoff_edit_reruns_the_estimate_with_the_new_payoff(qtbot, demo_window)
     threshold = w.doc.analysis.operating.threshold
     # A higher review cost makes every flagged row cost more: the estimate falls.
     assert w.label_delay.label_delay.unlabeled_at(threshold).value < first.unlabeled_at(threshold).value
+
+
+def test_export_carries_the_estimate_the_app_shows(qtbot, demo_window, tmp_path):
+    import openpyxl
+
+    w = demo_window
+    target = str(tmp_path / "report.xlsx")
+    with qtbot.waitSignal(w.exporter.finished, timeout=120_000):
+        w.exporter.write({"xlsx": target})
+    ws = openpyxl.load_workbook(target)["Estimate"]
+    cells = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1)}
+    est = w.label_delay.label_delay.unlabeled_at(w.doc.analysis.operating.threshold)
+    assert cells["Estimated value"] == pytest.approx(est.value)

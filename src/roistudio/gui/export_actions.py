@@ -61,6 +61,8 @@ class Exporter(QObject):
         self._doc = document
         self._window = window
         self.last_folder = str(Path.home())
+        # Set by the main window (gui.label_delay): () -> (estimate ready or None, method, periods).
+        self.label_delay_source = None
 
     def ask_path(self, kind: str) -> str | None:
         label, pattern = KINDS[kind]
@@ -93,14 +95,18 @@ class Exporter(QObject):
             self.failed.emit(str(exc))
             return
         title, currency, table = doc.project.title, doc.project.currency, analysis.table
+        label_delay = self.label_delay_source() if self.label_delay_source is not None else None
 
         def job(con, progress):
             from roistudio.reports.model import build_report_model
 
             progress.progress(0.05, "Building the report")
+            ld = _label_delay_for_export(con, analysis, label_delay)
             # Aggregates for live formulas are the workbook's alone; a PDF-only export skips them.
             live = con if "xlsx" in targets else None
-            model = build_report_model(analysis, facts, title=title, currency=currency, con=live, table=table)
+            model = build_report_model(
+                analysis, facts, title=title, currency=currency, con=live, table=table, label_delay=ld
+            )
             written = []
             if "xlsx" in targets:
                 from roistudio.reports.xlsx import write_xlsx
@@ -140,3 +146,22 @@ class Exporter(QObject):
         if answer == QMessageBox.StandardButton.Open:
             for path in written:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def _label_delay_for_export(con, analysis, source):
+    """The estimate the app shows, or (still running) computed now; None when it cannot be had.
+
+    ``source`` is ``(estimate or None, method, periods)``. An estimate that cannot be made (say,
+    payoffs missing on unlabelled rows) leaves it out of the report rather than failing the export.
+    """
+    if source is None:
+        return None
+    ready, method, periods = source
+    if ready is not None:
+        return ready
+    from roistudio.core.engine.estimate import estimate_label_delay
+
+    try:
+        return estimate_label_delay(con, analysis, method=method, calibration_periods=periods)
+    except RoiError:
+        return None

@@ -30,6 +30,10 @@ class LabelDelayController(QObject):
         for signal in (doc.mappingChanged, doc.payoffChanged, doc.filtersChanged):
             signal.connect(self._cancel)
 
+    def for_export(self) -> tuple:
+        """(the current estimate or None while it runs, method, periods), for the report export."""
+        return (self.label_delay, *self.calibration_view.options())
+
     def _cancel(self, *_args) -> None:
         if self._job is not None and not self._job.finished:
             self.worker.cancel(self._job)

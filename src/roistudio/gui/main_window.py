@@ -264,6 +264,7 @@ class MainWindow(QMainWindow):
         self.label_delay = LabelDelayController(
             self.doc, self.worker, self.trends_view, self.calibration_view, self
         )
+        self.exporter.label_delay_source = self.label_delay.for_export
 
     # -- construction ---------------------------------------------------------------------------------
     def _build_pages(self) -> None:
