@@ -117,6 +117,8 @@ def build_request(
         money=tuple(defaults.money) if defaults else (),
         raw_scores=args.raw_scores,
         exclude_bad_scores=args.exclude_bad_scores,
+        time_year=args.time_year,
+        time_zone=args.time_zone,
     )
     if mapping.challenger_score and mapping.model:
         raise MappingError("use either --challenger-score or --model, not both")
@@ -186,10 +188,22 @@ def run_command(args: argparse.Namespace) -> int:
         raise RoiError("pass either a data file or --demo, not both")
     if args.command == "report" and not args.xlsx and not args.pdf:
         raise RoiError("nothing to write; pass --xlsx PATH and/or --pdf PATH")
+    from roistudio.core.sql import pin_session_time_zone
+
     con = duckdb.connect()
+    pin_session_time_zone(con)  # periods and date filters must not depend on the machine's TZ
     report = load_data(con, args)
     columns = table_columns(con, TABLE)
     request, extras = build_request(args, columns, con)
+    if request.mapping.timestamp and not request.mapping.time_zone:
+        from dataclasses import replace
+
+        from roistudio.core.data.periods import data_time_zones
+
+        # Periods of zone-aware times are formed in the data's own zone when the file records one.
+        zone = data_time_zones(con, report.source.path, report.format).get(request.mapping.timestamp)
+        if zone:
+            request = replace(request, mapping=request.mapping.with_changes(time_zone=zone))
     analysis = analyse(con, TABLE, request, progress=ConsoleProgress())
     label_delay = compute_label_delay(con, analysis, args)
     if args.command == "sweep":
@@ -296,6 +310,14 @@ def format_summary(analysis: Analysis, report, label_delay=None) -> str:
                 else f"threshold {_thr(c.threshold)}: {_point_line(c)}"
             )
         )
+        if c is not None:
+            # Only the baselines the constraints allow (core rule: Curve.baselines).
+            allowed = champ.baselines
+            compared = "; ".join(f"vs {b.label} {_money(c.value - b.value)}" for b in allowed)
+            forbidden = all(b.kind != "flag_everyone" for b in allowed)
+            lines.append(
+                f"  {compared}" + (" (the constraints do not allow flagging everyone)" if forbidden else "")
+            )
     if analysis.policy == "user":
         lines.append(
             f"At operating threshold {_thr(champ.operating.threshold)}: {_point_line(champ.operating)}"
@@ -324,6 +346,7 @@ def format_summary(analysis: Analysis, report, label_delay=None) -> str:
         lines.append(
             f"By {analysis.request.period}: {len(known)} period{'s' * (len(known) != 1)} with labels"
             + (f", {len(unknown)} not yet known ({', '.join(p.key for p in unknown)})" if unknown else "")
+            + _periods_note(analysis)
         )
     if label_delay is not None:
         lines.extend(label_delay_lines(analysis, label_delay))
@@ -361,19 +384,24 @@ def label_delay_lines(analysis: Analysis, label_delay) -> list[str]:
     return lines
 
 
+def _periods_note(analysis: Analysis) -> str:
+    """How periods were formed, when it is not plain dates: year not given, or the time zone."""
+    time = analysis.validation.time
+    if time is None or time.form.name == "date":
+        return ""
+    return f" ({time.describe()})"
+
+
 def _emit_report(args, analysis: Analysis, report, con, extras: dict, label_delay=None) -> int:
     from roistudio.reports.model import SourceFacts, build_report_model
 
     date_min = date_max = None
     ts = analysis.request.mapping.timestamp
-    if ts:
-        from roistudio.core.sql import quote_ident
+    time = analysis.validation.time
+    if ts and time is not None and not time.form.is_text:  # min/max of labels ("apr", "sep") is no range
+        from roistudio.core.data.profile import date_range
 
-        lo, hi = con.execute(
-            f"SELECT min({quote_ident(ts)}), max({quote_ident(ts)}) FROM {quote_ident(TABLE)}"
-        ).fetchone()
-        date_min = None if lo is None else str(lo)[:10]
-        date_max = None if hi is None else str(hi)[:10]
+        date_min, date_max = date_range(con, TABLE, ts)
     facts = SourceFacts(
         name=report.source.name,
         path=report.source.path,

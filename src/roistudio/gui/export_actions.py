@@ -95,6 +95,7 @@ class Exporter(QObject):
             self.failed.emit(str(exc))
             return
         title, currency, table = doc.project.title, doc.project.currency, analysis.table
+        suggested = doc.project.payoff_suggested  # stamped "example payoff, not confirmed"
         label_delay = self.label_delay_source() if self.label_delay_source is not None else None
 
         def job(con, progress):
@@ -105,7 +106,14 @@ class Exporter(QObject):
             # Aggregates for live formulas are the workbook's alone; a PDF-only export skips them.
             live = con if "xlsx" in targets else None
             model = build_report_model(
-                analysis, facts, title=title, currency=currency, con=live, table=table, label_delay=ld
+                analysis,
+                facts,
+                title=title,
+                currency=currency,
+                con=live,
+                table=table,
+                payoff_suggested=suggested,
+                label_delay=ld,
             )
             written = []
             if "xlsx" in targets:

@@ -7,6 +7,7 @@ report model. An estimate is always called one and never added to realised value
 from __future__ import annotations
 
 from roistudio.charts.breakdown import period_label
+from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.analysis import GroupResult
 from roistudio.core.engine.estimate import ValueEstimate
 from roistudio.reports.model import ReportModel
@@ -22,7 +23,7 @@ def period_estimates(model: ReportModel) -> dict[str, ValueEstimate]:
 
 def latest_estimate(model: ReportModel) -> tuple[GroupResult, ValueEstimate] | None:
     """The latest period, when none of its labels are known yet, with its estimate."""
-    dated = [g for g in model.periods if g.key[:1].isdigit()]
+    dated = [g for g in model.periods if g.key != MISSING_KEY]  # in calendar order
     if not dated or not dated[-1].fully_unlabeled:
         return None
     est = period_estimates(model).get(dated[-1].key)

@@ -12,9 +12,11 @@ from typing import Literal
 
 import duckdb
 
-from roistudio.core.data.mapping import ColumnMapping, ValidationReport, validate_mapping
+from roistudio.core.column_types import is_temporal_type
+from roistudio.core.data.mapping import ColumnMapping, ValidationReport, table_columns, validate_mapping
+from roistudio.core.data.periods import period_sort_key
 from roistudio.core.data.profile import segment_key_sql
-from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
+from roistudio.core.engine.curve import Baseline, Constraints, Curve, CurvePoint
 from roistudio.core.engine.filters import Filters
 from roistudio.core.engine.sweep import (
     ColumnSumsCache,
@@ -44,7 +46,8 @@ class AnalysisRequest:
     at
         Extra thresholds to report (``--at``).
     period
-        ``day``/``week``/``month``/``quarter``/``year`` breakdown on the mapping's time column.
+        ``day``/``week``/``month``/``quarter``/``year`` breakdown on the mapping's time column
+        (which of them a column allows: :mod:`roistudio.core.data.periods`).
     """
 
     mapping: ColumnMapping
@@ -69,6 +72,8 @@ class ModelResult:
     operating: CurvePoint
     at: tuple[CurvePoint, ...]
     break_even: tuple[float, ...]
+    # The constraints the policies were read under: they decide which baselines are compared.
+    constraints: Constraints = field(default_factory=Constraints)
 
     @property
     def flag_nobody(self) -> CurvePoint:
@@ -79,12 +84,18 @@ class ModelResult:
         return self.curve.flag_everyone()
 
     @property
-    def better_baseline(self) -> CurvePoint:
-        return self.curve.better_baseline()
+    def baselines(self) -> tuple[Baseline, ...]:
+        """The policies needing no model that the constraints allow (see ``Curve.baselines``)."""
+        return self.curve.baselines(self.constraints)
+
+    @property
+    def better_baseline(self) -> Baseline:
+        """The most valuable allowed baseline: never one the constraints forbid."""
+        return self.curve.better_allowed_baseline(self.constraints)
 
     @property
     def value_of_model(self) -> float:
-        """Value at the operating threshold minus the better baseline."""
+        """Value at the operating threshold minus the better allowed baseline."""
         return self.operating.value - self.better_baseline.value
 
     @property
@@ -125,7 +136,12 @@ def baselines_dict(model: ModelResult) -> dict:
     return {
         "flag_nobody": {"value": nobody.value},
         "flag_everyone": {"value": everyone.value, "threshold": everyone.threshold},
-        "better": "flag_nobody" if better.index == 0 else "flag_everyone",
+        "better": better.kind,
+        "better_value": better.value,
+        "allowed": [
+            {"kind": b.kind, "label": b.label, "value": b.value, "flagged": b.flagged}
+            for b in model.baselines
+        ],
         "optimal_vs_flag_nobody": model.optimum.value - nobody.value,
         "optimal_vs_flag_everyone": model.optimum.value - everyone.value,
         "operating_vs_flag_nobody": model.operating.value - nobody.value,
@@ -282,6 +298,13 @@ class Analysis:
     def policy_description(self) -> str:
         """Why the operating threshold is what it is, in words."""
         if self.policy == "user":
+            constraints = self.request.constraints
+            point = self.champion.operating
+            if not constraints.is_empty() and not bool(
+                self.champion.curve.feasible(constraints)[point.index]
+            ):
+                # Kept as the analyst set it, and said to break the limits rather than moved.
+                return f"set by the analyst; it does not meet the constraints ({constraints.describe()})"
             return "set by the analyst"
         if self.policy == "constrained":
             return f"best threshold under the constraints ({self.request.constraints.describe()})"
@@ -330,6 +353,7 @@ def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest
         operating=operating,
         at=tuple(curve.at(t) for t in request.at),
         break_even=tuple(curve.break_even_thresholds()),
+        constraints=request.constraints,
     )
 
 
@@ -371,6 +395,14 @@ def analyse(
     mapping = request.mapping
     if request.period and not mapping.timestamp:
         raise MappingError(f"a breakdown by {request.period} needs a time column (--time COL)")
+    if (request.filters.start or request.filters.end) and mapping.timestamp:
+        duck_type = table_columns(con, table).get(mapping.timestamp)
+        if duck_type is not None and not is_temporal_type(duck_type):
+            # Comparing period labels with a date as text would keep the wrong rows.
+            raise MappingError(
+                f"a date range (--from/--until) needs a date or timestamp time column; "
+                f"'{mapping.timestamp}' is {duck_type}"
+            )
     where_sql, where_params = request.filters.to_sql(mapping.timestamp)
     if progress is not None:
         progress.progress(0.0, "Checking the data")
@@ -381,7 +413,8 @@ def analyse(
 
     breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
     if request.period:
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(mapping.timestamp, request.period)
+        assert validation.time is not None  # validate_mapping inspects the mapped time column
+        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(validation.time, request.period)
     sources = _sources(mapping, validation)
     query = SweepQuery(
         table=table,
@@ -428,7 +461,11 @@ def analyse(
         s: tuple(sorted(groups(f"segment:{s}"), key=lambda g: (-g.money_lost, g.key)))
         for s in mapping.segments
     }
-    periods = tuple(sorted(groups(PERIOD_BREAKDOWN), key=lambda g: g.key)) if request.period else ()
+    periods = (
+        tuple(sorted(groups(PERIOD_BREAKDOWN), key=lambda g: period_sort_key(g.key)))
+        if request.period
+        else ()
+    )
     excluded = 0
     if mapping.exclude_bad_scores:
         # Separate score columns share their rows, so the rows left out are exactly those not on

@@ -31,10 +31,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis
 from roistudio.core.engine.calibration import DEFAULT_METHOD, CalibrationCheck, check_calibration
 from roistudio.core.engine.sweep import (
-    MISSING_KEY,
     ModelSource,
     SweepQuery,
     _aggregate_sql,
@@ -187,7 +187,8 @@ def _score_sums(con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Pr
     label_sql, label_params = analysis.validation.label.condition_sql()
     breakdowns = {}
     if request.period:
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(mapping.timestamp, request.period)
+        # The analysis' own period keys (its time column, as validated: dates, labels, zone).
+        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(analysis.validation.time, request.period)
     query = SweepQuery(
         table=analysis.table,
         label_sql=label_sql,
@@ -323,8 +324,8 @@ def estimate_label_delay(
     scores, pos, neg = _labelled_counts(sums, overall)
     fit_on, periods = None, None
     if calibration_periods is not None:
-        in_period = ~overall & (sums.cls < 2) & (sums.group != MISSING_KEY)
-        labelled_keys = sorted(set(sums.group[in_period].tolist()))
+        # The analysis lists its periods in calendar order (keys may be labels, not dates).
+        labelled_keys = [g.key for g in analysis.periods if g.rows > 0 and g.key != MISSING_KEY]
         periods = tuple(labelled_keys[-calibration_periods:])
         fit_on = _labelled_counts(sums, ~overall & np.isin(sums.group, list(periods)))
     if progress is not None:

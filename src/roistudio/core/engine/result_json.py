@@ -7,7 +7,12 @@ operating point and every asked threshold always kept), ``baselines``, ``break_e
 challenger), ``segments`` and ``periods`` (when asked), ``source``, ``mapping``, ``payoff``,
 ``validation`` and ``app``; with a label-delay estimate, ``calibration``, ``unlabeled_estimate``
 and ``estimated_value``/``estimated_low``/``estimated_high`` in each ``periods.rows[]`` entry.
-Money is in the data's units; ``threshold`` is ``null`` for "flag nobody".
+Money is in the data's units; ``threshold`` is ``null`` for "flag nobody". ``baselines.allowed`` lists the baselines the constraints allow (flag nobody,
+flag everyone or flag N at random, see ``Curve.baselines``) and ``baselines.better`` names the
+one ``value_of_model`` is measured against (``flag_nobody``, ``flag_everyone`` or
+``flag_random``). ``periods`` says how periods were formed (``time_column``, ``form``,
+``year_given``, ``time_zone``: ``UTC`` for zone-aware timestamps, ``null`` when the times carry
+no zone, ``note``) and lists its rows in calendar order.
 """
 
 from __future__ import annotations
@@ -102,7 +107,12 @@ def analysis_to_json(
     if analysis.segments:
         out["segments"] = {col: [g.to_dict() for g in groups] for col, groups in analysis.segments.items()}
     if analysis.request.period:
-        out["periods"] = {"period": analysis.request.period, "rows": [g.to_dict() for g in analysis.periods]}
+        time = analysis.validation.time
+        out["periods"] = {
+            "period": analysis.request.period,
+            **(time.to_dict() if time is not None else {}),
+            "rows": [g.to_dict() for g in analysis.periods],
+        }
     if label_delay is not None:
         add_label_delay(out, analysis, label_delay)
     return _clean(out)

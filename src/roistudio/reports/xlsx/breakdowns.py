@@ -61,7 +61,7 @@ def _groups_table(
     """Write one table of groups; returns (first data row, last data row, column by header).
 
     With ``terms`` (group key -> policy -> aggregates, see :func:`roistudio.core.engine.linear.group_terms`)
-    the dollar columns are live formulas over the Assumptions parameters and aggregate columns
+    the money columns are live formulas over the Assumptions parameters and aggregate columns
     appended to the table, grouped and collapsed so the table reads as before.
     """
     challenger = ctx.model.challenger is not None
@@ -176,7 +176,7 @@ def add_segment_sheets(wb: Workbook, ctx: SheetContext) -> None:
         shown = groups[:MAX_GROUP_ROWS]
         note = "Money lost: value with perfect knowledge minus the value achieved, for that segment."
         if f"segment:{column}" in ctx.breakdown_terms:
-            note += " Dollar figures follow the parameters on the Assumptions sheet."
+            note += " Money figures follow the parameters on the Assumptions sheet."
         if len(groups) > len(shown):
             note += f" The {len(shown):,} segments losing the most money of {len(groups):,} are listed."
         add_note(ws, 3, note, 11)
@@ -222,7 +222,7 @@ def add_trend_sheet(wb: Workbook, ctx: SheetContext) -> None:
     at = "flag nobody" if threshold is None else f"threshold {threshold:.4g}"
     prepare_sheet(ws, f"Value per {period}", f"At the operating {at}")
     add_note(ws, 3, f"Periods whose rows have no label yet are marked '{NOT_YET_KNOWN}': their value is unknown, "
-          "not zero.", 12)  # fmt: skip
+          "not zero." + (f" {model.periods_note}." if model.periods_note else ""), 12)  # fmt: skip
     first, last_row, col = _groups_table(
         ws, ctx, model.periods, 5, period.capitalize(), "tblTrend", period=period,
         terms=ctx.breakdown_terms.get(PERIOD_BREAKDOWN),
