@@ -181,3 +181,25 @@ def test_all_labelled_without_periods_checks_from_the_curve_alone():
     est = ld.unlabeled_at(analysis.operating.threshold)
     assert (est.rows, est.value, est.low, est.high) == (0, 0.0, 0.0, 0.0)
     assert ld.periods_at(analysis.operating.threshold) == {}
+
+
+def test_calibration_periods_follow_calendar_order_of_month_labels():
+    rng = np.random.default_rng(4)
+    n = 2400
+    months = np.array(["Jan", "Feb", "Mar", "Apr", "May"])
+    frame = pd.DataFrame(
+        {
+            "score": np.round(rng.random(n), 2),
+            "amount": rng.lognormal(3, 1, n),
+            "month": months[rng.integers(0, 5, n)],
+        }
+    )
+    frame["label"] = (rng.random(n) < frame["score"]).astype(float)
+    frame.loc[frame["month"] == "May", "label"] = np.nan
+    analysis, con = run_analysis(frame, PAYOFF, timestamp="month", period="month")
+    ld = estimate_label_delay(con, analysis, calibration_periods=2)
+    # Alphabetically the last two would be "Jan" and "Mar"; in calendar order they are Mar, Apr.
+    assert ld.calibration.fitted_on_periods == ("Mar", "Apr")
+    assert ld.calibration.fitted_on_rows == int(frame["month"].isin(["Mar", "Apr"]).sum())
+    est = ld.periods_at(analysis.operating.threshold)["May"]
+    assert est.rows == int((frame["month"] == "May").sum())
