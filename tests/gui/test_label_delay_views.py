@@ -61,6 +61,8 @@ def test_threshold_move_rereads_without_a_new_job_and_method_change_reruns(qtbot
     expected = first.periods_at(w.doc.analysis.operating.threshold)
     assert w.trends_view._estimates.keys() == expected.keys()
     assert w.trends_view._estimates["2026-11-01"].value == pytest.approx(expected["2026-11-01"].value)
+    moved = first.unlabeled_at(w.doc.analysis.operating.threshold)
+    assert f"rows not yet labelled: -${abs(moved.value):,.0f}" in w.calibration_view.estimate_label.text()
     w.calibration_view.method.setCurrentText("platt")
     qtbot.waitUntil(
         lambda: (

@@ -80,6 +80,7 @@ class CalibrationView(QWidget):
             layout.addWidget(label)
         layout.addLayout(body, 1)
         self._stack = with_empty_state(self, content, "Map a score and a label to check the calibration")
+        self._label_delay = None
         self.method.currentTextChanged.connect(lambda _t: self._emit())
         self.periods.valueChanged.connect(lambda _v: self._emit())
 
@@ -102,6 +103,7 @@ class CalibrationView(QWidget):
     def set_label_delay(self, label_delay, threshold: float | None, currency: str = "USD") -> None:
         """Show the check of ``label_delay`` (``None``: the empty state) at ``threshold``."""
         self.canvas.clear()
+        self._label_delay = label_delay
         if label_delay is None:
             self._stack.setCurrentIndex(0)
             self.canvas.draw_idle()
@@ -114,6 +116,24 @@ class CalibrationView(QWidget):
         self.caption.setText(f"{calibration_caption(check)}. Fitted on {fitted}.")
         self.warning.setText(" ".join(t for t in (*check.notes, check.warning) if t))
         self.warning.setVisible(bool(self.warning.text()))
+        self.set_threshold(threshold, currency)
+        self.table.setHorizontalHeaderLabels(
+            ["Mean score" if check.bins_of == "score" else "Mean probability", "Observed rate", "Rows"]
+        )
+        self.table.setRowCount(len(check.bins))
+        for i, b in enumerate(check.bins):
+            cells = (f"{b.mean_score:.4g}", format_percent(b.observed_rate, 2), format_count(b.rows))
+            for j, text in enumerate(cells):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+        ax = self.canvas.figure.add_subplot()
+        draw_reliability(ax, check, palette=self.canvas.chart_palette, title=False)
+        self.canvas.draw_idle()
+
+    def set_threshold(self, threshold: float | None, currency: str = "USD") -> None:
+        """Re-read the estimate sentence at ``threshold`` (a slider move: no chart redraw)."""
+        label_delay = self._label_delay
+        if label_delay is None:
+            return
         est = label_delay.unlabeled_at(threshold)
         if est.rows:
             pct = round(label_delay.confidence * 100)
@@ -125,15 +145,3 @@ class CalibrationView(QWidget):
             )
         else:
             self.estimate_label.setText("Every row has a label: nothing to estimate.")
-        self.table.setHorizontalHeaderLabels(
-            ["Mean score" if check.bins_of == "score" else "Mean probability", "Observed rate", "Rows"]
-        )
-        self.table.setRowCount(len(check.bins))
-        for i, b in enumerate(check.bins):
-            for j, text in enumerate(
-                (f"{b.mean_score:.4g}", format_percent(b.observed_rate, 2), format_count(b.rows))
-            ):
-                self.table.setItem(i, j, QTableWidgetItem(text))
-        ax = self.canvas.figure.add_subplot()
-        draw_reliability(ax, check, palette=self.canvas.chart_palette, title=False)
-        self.canvas.draw_idle()

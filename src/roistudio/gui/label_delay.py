@@ -61,8 +61,10 @@ class LabelDelayController(QObject):
             return
         key = self._key_of(analysis)
         if key == self._key:
+            # Same estimate (a threshold move): Trends re-reads it in its own set_analysis; only
+            # the Calibration view's sentence changes. No chart is redrawn here.
             if self.label_delay is not None:
-                self._show(analysis)  # same estimate, read at the new threshold
+                self.calibration_view.set_threshold(analysis.operating.threshold, self.doc.project.currency)
             return  # else its job is still running
         self._key, self.label_delay = key, None
         self._show(analysis)
