@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -136,7 +137,7 @@ def draw_estimate_by_period(
             tick.set_horizontalalignment("right")
             tick.set_rotation_mode("anchor")
     ax.set_xlim(-0.6, n - 0.4 if n else 0.6)
-    handles = [Patch(facecolor=palette.champion)]
+    handles: list[Artist] = [Patch(facecolor=palette.champion)]
     names = ["realised (champion)" if with_challenger else "realised"]
     if with_challenger:
         handles.append(Patch(facecolor=palette.challenger, hatch="////", edgecolor=palette.background))

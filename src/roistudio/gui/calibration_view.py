@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from roistudio.charts.calibration import calibration_caption, draw_reliability
 from roistudio.core.engine.calibration import DEFAULT_METHOD, METHODS
+from roistudio.core.engine.estimate import LabelDelay
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import format_count, format_money, format_percent, with_empty_state
 
@@ -80,7 +81,7 @@ class CalibrationView(QWidget):
             layout.addWidget(label)
         layout.addLayout(body, 1)
         self._stack = with_empty_state(self, content, "Map a score and a label to check the calibration")
-        self._label_delay = None
+        self._label_delay: LabelDelay | None = None
         self.method.currentTextChanged.connect(lambda _t: self._emit())
         self.periods.valueChanged.connect(lambda _v: self._emit())
 
@@ -94,19 +95,21 @@ class CalibrationView(QWidget):
         """Show why there is no calibration check (an error, or the job running)."""
         self._stack.setCurrentIndex(1)
         self.canvas.clear()
-        self.canvas.draw_idle()
+        self.canvas.draw_idle()  # type: ignore[no-untyped-call]
         self.table.setRowCount(0)
         self.caption.setText(text)
         self.warning.hide()
         self.estimate_label.setText("")
 
-    def set_label_delay(self, label_delay, threshold: float | None, currency: str = "USD") -> None:
+    def set_label_delay(
+        self, label_delay: LabelDelay | None, threshold: float | None, currency: str = "USD"
+    ) -> None:
         """Show the check of ``label_delay`` (``None``: the empty state) at ``threshold``."""
         self.canvas.clear()
         self._label_delay = label_delay
         if label_delay is None:
             self._stack.setCurrentIndex(0)
-            self.canvas.draw_idle()
+            self.canvas.draw_idle()  # type: ignore[no-untyped-call]
             return
         self._stack.setCurrentIndex(1)
         check = label_delay.calibration
@@ -127,7 +130,7 @@ class CalibrationView(QWidget):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         ax = self.canvas.figure.add_subplot()
         draw_reliability(ax, check, palette=self.canvas.chart_palette, title=False)
-        self.canvas.draw_idle()
+        self.canvas.draw_idle()  # type: ignore[no-untyped-call]
 
     def set_threshold(self, threshold: float | None, currency: str = "USD") -> None:
         """Re-read the estimate sentence at ``threshold`` (a slider move: no chart redraw)."""

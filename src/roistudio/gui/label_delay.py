@@ -8,21 +8,37 @@ reads the same estimate at the new threshold (numpy over the per-score sums, no 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from PySide6.QtCore import QObject
 
 from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.estimate import LabelDelay
+
+if TYPE_CHECKING:
+    from roistudio.gui.calibration_view import CalibrationView
+    from roistudio.gui.document import ProjectDocument
+    from roistudio.gui.trends_view import TrendsView
+    from roistudio.gui.workers import DatabaseWorker, Job
 
 
 class LabelDelayController(QObject):
     """Keeps the estimate of the document's current analysis, computed off the GUI thread."""
 
-    def __init__(self, doc, worker, trends_view, calibration_view, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        doc: ProjectDocument,
+        worker: DatabaseWorker,
+        trends_view: TrendsView,
+        calibration_view: CalibrationView,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.doc, self.worker = doc, worker
         self.trends_view, self.calibration_view = trends_view, calibration_view
-        self.label_delay = None
-        self._key: tuple | None = None
-        self._job = None
+        self.label_delay: LabelDelay | None = None
+        self._key: tuple[object, ...] | None = None
+        self._job: Job | None = None
         doc.analysisChanged.connect(self._on_analysis)
         calibration_view.optionsChanged.connect(lambda *_: self._on_analysis(doc.analysis))
         # An edit queues a new sweep on the same (single) database thread: a running estimate
@@ -30,15 +46,15 @@ class LabelDelayController(QObject):
         for signal in (doc.mappingChanged, doc.payoffChanged, doc.filtersChanged):
             signal.connect(self._cancel)
 
-    def for_export(self) -> tuple:
+    def for_export(self) -> tuple[LabelDelay | None, str, int | None]:
         """(the current estimate or None while it runs, method, periods), for the report export."""
         return (self.label_delay, *self.calibration_view.options())
 
-    def _cancel(self, *_args) -> None:
+    def _cancel(self, *_args: object) -> None:
         if self._job is not None and not self._job.finished:
             self.worker.cancel(self._job)
 
-    def _key_of(self, analysis: Analysis) -> tuple:
+    def _key_of(self, analysis: Analysis) -> tuple[object, ...]:
         req = analysis.request
         return (
             analysis.table,
@@ -71,14 +87,14 @@ class LabelDelayController(QObject):
         self.calibration_view.set_message("Checking the calibration and estimating rows not yet labelled…")
         method, periods = self.calibration_view.options()
 
-        def job(con, progress):
+        def job(con: Any, progress: Any) -> LabelDelay:
             from roistudio.core.engine.estimate import estimate_label_delay
 
             return estimate_label_delay(
                 con, analysis, method=method, calibration_periods=periods, progress=progress
             )
 
-        def done(result) -> None:
+        def done(result: LabelDelay) -> None:
             if key == self._key:
                 self.label_delay = result
                 self._show(self.doc.analysis)

@@ -60,11 +60,11 @@ def estimate_sentence(model: ReportModel) -> str | None:
             f"({pct} interval {model.money(est.low)} to {model.money(est.high)}; outcome randomness only). "
             "It is not included in the figures above."
         )
-    est = unlabeled_estimate(model)
-    if est is None:
+    overall = unlabeled_estimate(model)
+    if overall is None:
         return None
     return (
-        f"ESTIMATE, not realised: {est.rows:,} rows have no label yet; {how}, they are worth an estimated "
-        f"{model.money(est.value)} at the operating threshold ({pct} interval {model.money(est.low)} to "
-        f"{model.money(est.high)}; outcome randomness only). It is not included in the figures above."
+        f"ESTIMATE, not realised: {overall.rows:,} rows have no label yet; {how}, they are worth an estimated "
+        f"{model.money(overall.value)} at the operating threshold ({pct} interval {model.money(overall.low)} "
+        f"to {model.money(overall.high)}; outcome randomness only). It is not included in the figures above."
     )

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from roistudio.core.errors import RoiError
 
@@ -59,11 +61,12 @@ class CalibrationMap:
     slope: float = 0.0
     intercept: float = 0.0
 
-    def __call__(self, scores: np.ndarray) -> np.ndarray:
+    def __call__(self, scores: ArrayLike) -> np.ndarray:
         """Probabilities of ``scores`` (any shape), each in [0, 1]."""
         s = np.asarray(scores, dtype=np.float64)
         if self.method == "isotonic":
-            return np.interp(s, self.knots_x, self.knots_y)
+            assert self.knots_x is not None and self.knots_y is not None
+            return np.asarray(np.interp(s, self.knots_x, self.knots_y), dtype=np.float64)
         if self.method == "platt":
             return _sigmoid(self.slope * s + self.intercept)
         return np.clip(s, 0.0, 1.0)
@@ -77,7 +80,7 @@ class ReliabilityBin:
     observed_rate: float
     rows: int
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"mean_score": self.mean_score, "observed_rate": self.observed_rate, "rows": self.rows}
 
 
@@ -105,7 +108,7 @@ class CalibrationCheck:
     warning: str | None = None
     notes: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "requested": self.requested,
@@ -121,12 +124,14 @@ class CalibrationCheck:
         }
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
+def _sigmoid(z: ArrayLike) -> np.ndarray:
     # exp of a large negative argument underflows to 0 harmlessly; clip keeps it from overflowing.
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -700.0, 700.0)))
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -700.0, 700.0))), dtype=np.float64)
 
 
-def _counts(scores, positives, negatives) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _counts(
+    scores: ArrayLike, positives: ArrayLike, negatives: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     s = np.asarray(scores, dtype=np.float64)
     pos = np.asarray(positives, dtype=np.float64)
     neg = np.asarray(negatives, dtype=np.float64)
@@ -135,7 +140,7 @@ def _counts(scores, positives, negatives) -> tuple[np.ndarray, np.ndarray, np.nd
     return s, pos, neg
 
 
-def brier_score(probabilities, positives, negatives) -> float | None:
+def brier_score(probabilities: ArrayLike, positives: ArrayLike, negatives: ArrayLike) -> float | None:
     """Mean of ``(p - y)^2`` over the rows behind per-score counts; ``None`` without rows.
 
     Parameters
@@ -152,7 +157,9 @@ def brier_score(probabilities, positives, negatives) -> float | None:
     return float((pos * (1.0 - p) ** 2 + neg * p**2).sum() / total)
 
 
-def reliability_bins(values, positives, negatives, n_bins: int = DEFAULT_BINS) -> tuple[ReliabilityBin, ...]:
+def reliability_bins(
+    values: ArrayLike, positives: ArrayLike, negatives: ArrayLike, n_bins: int = DEFAULT_BINS
+) -> tuple[ReliabilityBin, ...]:
     """Equal-count reliability bins of rows sorted by ``values``.
 
     A distinct value's rows all go to the bin holding their middle row, so bins are equal-count
@@ -189,7 +196,7 @@ def expected_calibration_error(bins: tuple[ReliabilityBin, ...]) -> float | None
     return float((rows * gap).sum() / rows.sum())
 
 
-def fit_isotonic(scores, positives, negatives) -> CalibrationMap:
+def fit_isotonic(scores: ArrayLike, positives: ArrayLike, negatives: ArrayLike) -> CalibrationMap:
     """Weighted isotonic regression of the positive rate on the score (pool adjacent violators).
 
     The fit is the slope of the greatest convex minorant of the cumulative sum diagram (points
@@ -223,7 +230,9 @@ def fit_isotonic(scores, positives, negatives) -> CalibrationMap:
     return CalibrationMap("isotonic", knots_x=s, knots_y=fitted)
 
 
-def fit_platt(scores, positives, negatives, *, max_iter: int = 100) -> CalibrationMap:
+def fit_platt(
+    scores: ArrayLike, positives: ArrayLike, negatives: ArrayLike, *, max_iter: int = 100
+) -> CalibrationMap:
     """Unpenalised logistic regression of the label on the score, on per-score counts.
 
     Newton steps (with step halving) on the standardised score; the fit is mapped back to the
@@ -276,13 +285,13 @@ def fit_platt(scores, positives, negatives, *, max_iter: int = 100) -> Calibrati
 
 
 def check_calibration(
-    scores,
-    positives,
-    negatives,
+    scores: ArrayLike,
+    positives: ArrayLike,
+    negatives: ArrayLike,
     *,
     method: str = DEFAULT_METHOD,
     raw_scores: bool = False,
-    fit_on: tuple | None = None,
+    fit_on: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
     periods: tuple[str, ...] | None = None,
     n_bins: int = DEFAULT_BINS,
 ) -> CalibrationCheck:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -75,7 +76,7 @@ class ValueEstimate:
     def high(self) -> float:
         return self.value + self.half_width
 
-    def to_dict(self, method: str) -> dict:
+    def to_dict(self, method: str) -> dict[str, Any]:
         return {
             "rows": self.rows,
             "method": method,
@@ -116,7 +117,9 @@ class LabelDelay:
     probability: np.ndarray
     confidence: float = DEFAULT_CONFIDENCE
 
-    def _estimates(self, mask: np.ndarray, codes: np.ndarray, n_groups: int, threshold: float | None):
+    def _estimates(
+        self, mask: np.ndarray, codes: np.ndarray, n_groups: int, threshold: float | None
+    ) -> dict[str, np.ndarray]:
         s = self.sums
         flagged = np.zeros(len(s.score), dtype=bool) if threshold is None else s.score >= threshold
         flagged, p, n = flagged[mask], self.probability[mask], s.n[mask].astype(np.float64)
@@ -139,7 +142,7 @@ class LabelDelay:
             "variance": total(variance),
         }
 
-    def _make(self, totals: dict, i: int) -> ValueEstimate:
+    def _make(self, totals: dict[str, np.ndarray], i: int) -> ValueEstimate:
         return ValueEstimate(
             rows=round(float(totals["rows"][i])),
             tp=float(totals["tp"][i]),
@@ -188,7 +191,9 @@ def _score_sums(con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Pr
     breakdowns = {}
     if request.period:
         # The analysis' own period keys (its time column, as validated: dates, labels, zone).
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(analysis.validation.time, request.period)
+        time = analysis.validation.time
+        assert time is not None  # analyse() broke down by period, so it validated the time column
+        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(time, request.period)
     query = SweepQuery(
         table=analysis.table,
         label_sql=label_sql,
@@ -344,7 +349,7 @@ def estimate_label_delay(
     return LabelDelay(check, sums, check.map(sums.score), confidence)
 
 
-def add_label_delay(doc: dict, analysis: Analysis, label_delay: LabelDelay) -> None:
+def add_label_delay(doc: dict[str, Any], analysis: Analysis, label_delay: LabelDelay) -> None:
     """Add the label-delay keys of the JSON contract to ``doc`` (an analysis' JSON dict).
 
     ``calibration``, ``unlabeled_estimate`` (at the operating threshold) and, in each

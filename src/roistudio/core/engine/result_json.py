@@ -43,10 +43,10 @@ def _clean(value: Any) -> Any:
 def analysis_to_json(
     analysis: Analysis,
     *,
-    source: dict | None = None,
+    source: dict[str, Any] | None = None,
     max_points: int = MAX_CURVE_POINTS,
     label_delay: LabelDelay | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Build the JSON-ready dict of ``analysis``.
 
     Parameters
@@ -115,4 +115,5 @@ def analysis_to_json(
         }
     if label_delay is not None:
         add_label_delay(out, analysis, label_delay)
-    return _clean(out)
+    cleaned: dict[str, Any] = _clean(out)
+    return cleaned

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from roistudio.charts.breakdown import period_label
 from roistudio.charts.calibration import calibration_caption, draw_estimate_by_period, draw_reliability
@@ -22,12 +22,13 @@ from roistudio.reports.pdf.layout import (
 )
 
 
-def estimate_box(model: ReportModel, s: Styles) -> list:
+def estimate_box(model: ReportModel, s: Styles) -> list[Flowable]:
     """Page 1: the latest period's estimated value, boxed and marked as an estimate."""
     sentence = estimate_sentence(model)
     if sentence is None:
         return []
-    parts = [Paragraph(paragraph_text(sentence), s.body)]
+    assert model.label_delay is not None  # a sentence needs an estimate
+    parts: list[Flowable] = [Paragraph(paragraph_text(sentence), s.body)]
     warning = model.label_delay.calibration.warning
     if warning:
         parts.append(Paragraph(paragraph_text(warning), s.small))
@@ -46,7 +47,7 @@ def estimate_box(model: ReportModel, s: Styles) -> list:
     return [Spacer(1, 6), box]
 
 
-def calibration_section(model: ReportModel, s: Styles) -> list:
+def calibration_section(model: ReportModel, s: Styles) -> list[Flowable]:
     """The calibration check, and realised value beside the estimate per period."""
     ld = model.label_delay
     if ld is None:
@@ -61,7 +62,7 @@ def calibration_section(model: ReportModel, s: Styles) -> list:
         f"with its calibrated probability, with its own payoffs; the interval covers the randomness of the "
         "outcomes, not the calibration's own error nor a change in the data since the fit."
     )
-    story: list = [CondPageBreak(5 * inch), Paragraph("Calibration and estimates", s.h1),
+    story: list[Flowable] = [CondPageBreak(5 * inch), Paragraph("Calibration and estimates", s.h1),
                    Paragraph(paragraph_text(intro), s.body)]  # fmt: skip
     for text in (*check.notes, check.warning):
         if text:
@@ -97,7 +98,7 @@ def calibration_section(model: ReportModel, s: Styles) -> list:
             Spacer(1, 8),
             KeepTogether([Paragraph("Realised value and estimate per period", s.h2), chart]),
         ]
-        rows = []
+        rows: list[list[object]] = []
         for g in periods:
             est = estimates.get(g.key)
             rows.append(

@@ -69,8 +69,8 @@ def add_estimate_sheet(wb: Workbook, ctx: SheetContext) -> None:
             (f"High ({pct})", est.high, ctx.money),
         ], last=6) + 1  # fmt: skip
     estimates = period_estimates(model)
-    if estimates:
-        period = model.analysis.request.period
+    period = model.analysis.request.period
+    if estimates and period:
         row = add_section(ws, row, f"Per {period}: realised value beside the estimate from scores alone", 6)
         add_header_row(ws, row, [period.capitalize(), "Labels known", "Realised value", "Estimated value",
                                  f"Low ({pct})", f"High ({pct})"])  # fmt: skip
