@@ -141,15 +141,17 @@ class Exporter(QObject):
 def _label_delay_for_export(con, analysis, source):
     """The estimate the app shows, or (still running) computed now; None when it cannot be had.
 
-    ``source`` is ``(estimate or None, method, periods)``. An estimate that cannot be made (say,
-    payoffs missing on unlabelled rows) leaves it out of the report rather than failing the export.
+    ``source`` is ``(estimate or None, method, periods)``; without one (no window), the CLI's
+    default (isotonic on every labelled period), as ``roistudio report`` builds it. An estimate
+    that cannot be made (say, payoffs missing on unlabelled rows) leaves it out of the report
+    rather than failing the export.
     """
-    if source is None:
-        return None
-    ready, method, periods = source
+    from roistudio.core.engine.calibration import DEFAULT_METHOD
+    from roistudio.core.engine.estimate import estimate_label_delay
+
+    ready, method, periods = source if source is not None else (None, DEFAULT_METHOD, None)
     if ready is not None:
         return ready
-    from roistudio.core.engine.estimate import estimate_label_delay
 
     try:
         return estimate_label_delay(con, analysis, method=method, calibration_periods=periods)
