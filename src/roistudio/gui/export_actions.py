@@ -147,6 +147,7 @@ def _label_delay_for_export(con, analysis, source):
     """
     from roistudio.core.engine.calibration import DEFAULT_METHOD
     from roistudio.core.engine.estimate import estimate_label_delay
+    from roistudio.core.errors import RoiError
 
     ready, method, periods = source if source is not None else (None, DEFAULT_METHOD, None)
     if ready is not None:
