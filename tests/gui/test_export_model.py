@@ -35,6 +35,13 @@ def _comparable(model) -> dict:
     fields.pop("run_id")  # one id per built model by design (it tells two runs' files apart)
     analysis = fields.pop("analysis")
     linear = fields.pop("linear")
+    ld = fields.pop("label_delay")  # compared by what the reports show of it
+    threshold = analysis.operating.threshold
+    fields["label_delay"] = (
+        ld.calibration.to_dict(),
+        ld.unlabeled_at(threshold).to_dict(ld.calibration.method),
+        {k: e.to_dict("") for k, e in ld.periods_at(threshold).items()},
+    )
     fields["analysis"] = (analysis.champion.to_dict(), [g.to_dict() for g in analysis.periods],
                           {s: [g.to_dict() for g in gs] for s, gs in analysis.segments.items()})  # fmt: skip
     assert linear is not None  # the workbook's live formulas, computed by the report model in both runs

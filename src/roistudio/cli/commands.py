@@ -241,6 +241,8 @@ def run_command(args: argparse.Namespace) -> int:
         if zone:
             request = replace(request, mapping=request.mapping.with_changes(time_zone=zone))
     analysis = analyse(con, TABLE, request, progress=ConsoleProgress())
+    # Before the stamp check: the estimate reads the data again, and must read the same file.
+    label_delay = compute_label_delay(con, analysis, args)
     if source is not None and stamp is not None:
         # A Parquet view is read during the analysis: the numbers belong to the fingerprint
         # only if the file is still the version stamped before the import.
@@ -248,15 +250,40 @@ def run_command(args: argparse.Namespace) -> int:
     for note in extras["notes"]:
         print(note, file=sys.stderr)
     if args.command == "sweep":
-        return _emit_sweep(args, analysis, report)
-    return _emit_report(args, analysis, report, con, extras)
+        return _emit_sweep(args, analysis, report, label_delay)
+    return _emit_report(args, analysis, report, con, extras, label_delay)
 
 
-def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
+def compute_label_delay(con, analysis: Analysis, args: argparse.Namespace):
+    """The calibration check and estimate for rows not yet labelled (``--calibration``).
+
+    With the default calibration, a dataset that cannot be estimated (say, raw scores with one
+    class labelled, or payoffs missing on unlabelled rows) still gets its sweep, with one line
+    saying why there is no estimate; an explicit ``--calibration`` makes that an error.
+    """
+    from roistudio.core.engine.calibration import DEFAULT_METHOD
+    from roistudio.core.engine.estimate import estimate_label_delay
+
+    try:
+        return estimate_label_delay(
+            con,
+            analysis,
+            method=args.calibration or DEFAULT_METHOD,
+            calibration_periods=args.calibration_periods,
+            progress=ConsoleProgress(),
+        )
+    except RoiError as error:
+        if args.calibration is not None or args.calibration_periods is not None:
+            raise
+        print(f"roistudio: no estimate for rows not yet labelled: {error}", file=sys.stderr)
+        return None
+
+
+def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report, label_delay=None) -> int:
     from roistudio.core.engine.result_json import analysis_to_json
 
     if args.json:
-        doc = analysis_to_json(analysis, source=report.to_dict())
+        doc = analysis_to_json(analysis, source=report.to_dict(), label_delay=label_delay)
         text = json.dumps(doc, indent=1, allow_nan=False)
         if args.json == "-":
             sys.stdout.write(text + "\n")
@@ -270,7 +297,7 @@ def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
             print(f"wrote {args.json}", file=sys.stderr)
         if args.json == "-":
             return 0
-    print(format_summary(analysis, report))
+    print(format_summary(analysis, report, label_delay))
     return 0
 
 
@@ -293,7 +320,7 @@ def _point_line(p: CurvePoint) -> str:
     )
 
 
-def format_summary(analysis: Analysis, report) -> str:
+def format_summary(analysis: Analysis, report, label_delay=None) -> str:
     """The short human summary printed by ``roistudio sweep`` without ``--json``."""
     champ = analysis.champion
     curve = champ.curve
@@ -364,7 +391,40 @@ def format_summary(analysis: Analysis, report) -> str:
             + (f", {len(unknown)} not yet known ({', '.join(p.key for p in unknown)})" if unknown else "")
             + _periods_note(analysis)
         )
+    if label_delay is not None:
+        lines.extend(label_delay_lines(analysis, label_delay))
     return "\n".join(lines)
+
+
+def label_delay_lines(analysis: Analysis, label_delay) -> list[str]:
+    """Summary lines of the calibration check and the estimate for rows not yet labelled."""
+    from roistudio.core.engine.estimate import estimate_summary
+
+    cal = label_delay.calibration
+    brier = "n/a (raw scores)" if cal.brier is None else f"{cal.brier:.4f}"
+    fitted = f"{cal.fitted_on_rows:,} labelled rows" + (
+        f" of {', '.join(cal.fitted_on_periods)}" if cal.fitted_on_periods else ""
+    )
+    calibrated = "n/a" if cal.brier_calibrated is None else f"{cal.brier_calibrated:.4f}"
+    ece = "n/a" if cal.ece is None else f"{cal.ece:.4f}"
+    lines = [
+        f"Calibration: {cal.method} on {fitted}; Brier score {brier} raw, {calibrated} calibrated; "
+        f"expected calibration error {ece}"
+    ]
+    lines.extend(f"  {text}" for text in (*cal.notes, cal.warning) if text)
+    threshold = analysis.operating.threshold
+    summary = estimate_summary(label_delay, threshold)
+    if summary:
+        lines.append(summary)
+    estimates = label_delay.periods_at(threshold)
+    for period in analysis.periods:
+        est = estimates.get(period.key)
+        if period.fully_unlabeled and est is not None:
+            lines.append(
+                f"  {period.key} (labels not yet known): estimated value {_money(est.value)} "
+                f"({round(label_delay.confidence * 100)}% interval {_money(est.low)} to {_money(est.high)})"
+            )
+    return lines
 
 
 def _periods_note(analysis: Analysis) -> str:
@@ -375,7 +435,7 @@ def _periods_note(analysis: Analysis) -> str:
     return f" ({time.describe()})"
 
 
-def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
+def _emit_report(args, analysis: Analysis, report, con, extras: dict, label_delay=None) -> int:
     from roistudio.reports.model import build_project_report
 
     currency = (args.currency or extras.get("currency") or "USD").upper()
@@ -392,6 +452,7 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
         # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
         # does not pay for their extra scans.
         live=bool(args.xlsx),
+        label_delay=label_delay,
     )
     from roistudio.core.atomic import atomic_group
 
@@ -412,7 +473,7 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
     for path in (args.xlsx, args.pdf):
         if path:
             print(f"wrote {path}", file=sys.stderr)
-    print(format_summary(analysis, report))
+    print(format_summary(analysis, report, label_delay))
     return 0
 
 

@@ -122,6 +122,18 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     pol.add_argument("--min-precision", type=float, metavar="X")
     pol.add_argument("--min-recall", type=float, metavar="X")
     pol.add_argument("--max-fpr", type=float, metavar="X")
+    cal = p.add_argument_group("label delay (estimate for rows not yet labelled)")
+    cal.add_argument(
+        "--calibration",
+        choices=("none", "isotonic", "platt"),
+        help="map scores to probabilities, fitted on the labelled rows (default isotonic)",
+    )
+    cal.add_argument(
+        "--calibration-periods",
+        type=int,
+        metavar="N",
+        help="fit the calibration on the last N labelled periods",
+    )
 
 
 def build_parser() -> _Parser:

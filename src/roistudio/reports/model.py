@@ -25,6 +25,7 @@ from roistudio.core.engine.analysis import (
     segment_breakdown,
 )
 from roistudio.core.engine.curve import CurvePoint
+from roistudio.core.engine.estimate import LabelDelay
 from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff.language import OUTCOMES
@@ -170,6 +171,8 @@ class ReportModel:
     # One id per built model, written into the metadata of every file rendered from it, so a
     # workbook and a PDF from two different runs can be told apart even under the same names.
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Calibration check and estimates for rows not yet labelled.
+    label_delay: LabelDelay | None = None
 
     @property
     def symbol(self) -> str:
@@ -269,6 +272,7 @@ def build_project_report(
     live: bool,
     created: dt.datetime | None = None,
     payoff_suggested: bool = False,
+    label_delay: LabelDelay | None = None,
 ) -> ReportModel:
     """The report model of an analysed data file: what the app's export and ``roistudio report`` both build.
 
@@ -289,6 +293,8 @@ def build_project_report(
         Creation time; UTC now by default.
     payoff_suggested
         The payoff is the app's example, not confirmed by the analyst (the reports say so).
+    label_delay
+        The calibration check and estimates (``core.engine.estimate.LabelDelay``), if computed.
     """
     timestamp, time = analysis.request.mapping.timestamp, analysis.validation.time
     # The first and last day of the data; min/max of period labels ("apr", "sep") is no range.
@@ -303,6 +309,7 @@ def build_project_report(
         con=con if live else None,
         table=analysis.table,
         payoff_suggested=payoff_suggested,
+        label_delay=label_delay,
     )
 
 
@@ -316,6 +323,7 @@ def build_report_model(
     con: duckdb.DuckDBPyConnection | None = None,
     table: str = "data",
     payoff_suggested: bool = False,
+    label_delay: LabelDelay | None = None,
 ) -> ReportModel:
     """Assemble the report model from an analysis and the source's provenance.
 
@@ -337,6 +345,9 @@ def build_report_model(
         True when the payoff is the app's example and the analyst has not confirmed it: the
         reports are then stamped "example payoff, not confirmed". A payoff given explicitly
         (the CLI's ``--tp/--fp/...``, the demo's own payoff) is confirmed.
+    label_delay
+        The calibration check and estimates (``core.engine.estimate.LabelDelay``), when computed:
+        page 1 then gives the latest period's estimate, and the workbook an Estimate sheet.
     """
     created = created or dt.datetime.now(dt.UTC)
     champ = analysis.champion
@@ -437,4 +448,5 @@ def build_report_model(
         breakdown_terms=breakdown_terms,
         comparison_terms=comparison_terms,
         payoff_suggested=payoff_suggested,
+        label_delay=label_delay,
     )
