@@ -196,10 +196,17 @@ class _Cells:
     buckets: list[np.ndarray]
 
 
-def _query(analysis: Analysis) -> tuple[SweepQuery, dict[str, object]]:
+def analysis_query(analysis: Analysis) -> tuple[SweepQuery, dict[str, object]]:
+    """The sweep query of ``analysis`` (no breakdowns) and its bound parameters."""
     request = analysis.request
     where_sql, where_params = request.filters.to_sql(request.mapping.timestamp)
     label_sql, label_params = analysis.validation.label.condition_sql()
+    if not request.mapping.model:
+        # Score columns on the same rows: a row is on every curve or on none (as in the sweep),
+        # even when only one model's rows are aggregated here.
+        columns = sorted({m.score_column for m in analysis.models.values()})
+        valid = " AND ".join(valid_score_sql(c, request.mapping.raw_scores) for c in columns)
+        where_sql = f"({where_sql}) AND {valid}"
     query = SweepQuery(
         table=analysis.table,
         label_sql=label_sql,
@@ -216,7 +223,7 @@ def _paired_cells(
     con: duckdb.DuckDBPyConnection, analysis: Analysis, models: list[ModelResult], edges: list[np.ndarray]
 ) -> _Cells:
     """Two score columns on the same rows: one cell per (champion bucket, challenger bucket, class)."""
-    query, params = _query(analysis)
+    query, params = analysis_query(analysis)
     values = payoff_row_values(query, params)
     y = f"({query.label_sql})"
     valid = " AND ".join(valid_score_sql(m.score_column, query.raw_scores) for m in models)
@@ -245,18 +252,23 @@ def _paired_cells(
     return _cells_from(raw, [np.asarray(raw[f"b{i}"], dtype=np.int64) for i in range(len(models))])
 
 
-def _per_model_cells(
-    con: duckdb.DuckDBPyConnection, analysis: Analysis, models: list[ModelResult], edges: list[np.ndarray]
-) -> _Cells:
-    """One score column (or a model column): the sweep's per-(model, score, class) aggregation."""
-    query, params = _query(analysis)
+def model_sources(analysis: Analysis, models: Sequence[ModelResult]) -> list[ModelSource]:
+    """The sweep's score sources for some models of ``analysis``."""
     mapping = analysis.request.mapping
-    sources = [
+    return [
         ModelSource(m.name, m.score_column, mapping.model, m.name)
         if mapping.model
         else ModelSource(m.name, m.score_column)
         for m in models
     ]
+
+
+def _per_model_cells(
+    con: duckdb.DuckDBPyConnection, analysis: Analysis, models: list[ModelResult], edges: list[np.ndarray]
+) -> _Cells:
+    """One score column (or a model column): the sweep's per-(model, score, class) aggregation."""
+    query, params = analysis_query(analysis)
+    sources = model_sources(analysis, models)
     values = payoff_row_values(query, params)
     sql, _ = _aggregate_sql(query, sources, values, _MOMENTS.split(", ")[1:], params)
     raw = _fetch(con, sql, params)

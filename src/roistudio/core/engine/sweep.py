@@ -221,16 +221,17 @@ def run_sweep(
     return SweepResult(overall_curves, by)
 
 
-def payoff_row_values(query: SweepQuery, params: dict[str, object]) -> dict[str, str]:
+def payoff_row_values(query: SweepQuery, params: dict[str, object], prefix: str = "po_") -> dict[str, str]:
     """Per-row SQL of the payoff if flagged (``v_flag``) and if not flagged (``v_keep``).
 
     ``v_flag`` is the TP payoff for a positive and the FP payoff for a negative, ``v_keep`` the
     FN and TN payoffs; both are NULL for unlabelled rows. The payoff's bound values are added to
-    ``params``. Used by the sweep and by the bootstrap (``core.engine.bootstrap``).
+    ``params`` under names starting with ``prefix`` (distinct prefixes let several payoffs share
+    one query). Used by the sweep, the bootstrap and the sensitivity analysis.
     """
     payoff_sql = {}
     for outcome in OUTCOMES:
-        compiled = query.payoff.compile(outcome, prefix=f"po_{outcome}_")
+        compiled = query.payoff.compile(outcome, prefix=f"{prefix}{outcome}_")
         payoff_sql[outcome] = compiled.sql
         params.update(compiled.params)
     y = f"({query.label_sql})"
