@@ -277,7 +277,10 @@ def format_summary(analysis: Analysis, report) -> str:
     for p in champ.at:
         lines.append(f"At {_thr(p.threshold)}: {_point_line(p)}")
     if champ.break_even:
-        lines.append("Break-even vs the better baseline at: " + ", ".join(_thr(t) for t in champ.break_even))
+        lines.append(
+            "Break-even thresholds (value of the model crosses zero; the side that pays): "
+            + ", ".join(repr(t) for t in champ.break_even)
+        )
     comp = analysis.comparison
     if comp is not None:
         lines.append(
