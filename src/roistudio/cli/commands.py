@@ -179,6 +179,30 @@ def build_request(
     return request, extras
 
 
+def decision_options(args: argparse.Namespace):
+    """``--bootstrap/--seed/--confidence/--range/--promote-at`` -> DecisionOptions (checked)."""
+    from roistudio.core.engine.decision import DecisionOptions
+    from roistudio.core.engine.sensitivity import parse_range
+
+    def whole(name: str, text: str) -> int:
+        try:
+            return int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise RoiError(f"{name} expects a whole number, got '{text}'") from None
+
+    options = DecisionOptions(
+        replicates=whole("--bootstrap", args.bootstrap),
+        confidence=_float_option("--confidence", args.confidence),
+        promote_at=_float_option("--promote-at", args.promote_at),
+        ranges=tuple(parse_range(t) for t in args.range),
+        **({} if args.seed is None else {"seed": whole("--seed", args.seed)}),
+    )
+    if options.seed < 0:
+        raise RoiError(f"--seed expects a whole number >= 0, got '{args.seed}'")
+    options.check()
+    return options
+
+
 def run_command(args: argparse.Namespace) -> int:
     import duckdb
 
@@ -190,17 +214,21 @@ def run_command(args: argparse.Namespace) -> int:
     report = load_data(con, args)
     columns = table_columns(con, TABLE)
     request, extras = build_request(args, columns, con)
+    options = decision_options(args)
     analysis = analyse(con, TABLE, request, progress=ConsoleProgress())
+    from roistudio.core.engine.decision import decide
+
+    decision = decide(con, analysis, options, progress=ConsoleProgress())
     if args.command == "sweep":
-        return _emit_sweep(args, analysis, report)
-    return _emit_report(args, analysis, report, con, extras)
+        return _emit_sweep(args, analysis, report, decision)
+    return _emit_report(args, analysis, report, con, extras, decision)
 
 
-def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
+def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report, decision) -> int:
     from roistudio.core.engine.result_json import analysis_to_json
 
     if args.json:
-        doc = analysis_to_json(analysis, source=report.to_dict())
+        doc = analysis_to_json(analysis, source=report.to_dict(), decision=decision.to_json_blocks())
         text = json.dumps(doc, indent=1, allow_nan=False)
         if args.json == "-":
             sys.stdout.write(text + "\n")
@@ -211,7 +239,7 @@ def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
             print(f"wrote {args.json}", file=sys.stderr)
         if args.json == "-":
             return 0
-    print(format_summary(analysis, report))
+    print(format_summary(analysis, report, decision))
     return 0
 
 
@@ -237,7 +265,7 @@ def _point_line(p: CurvePoint) -> str:
     )
 
 
-def format_summary(analysis: Analysis, report) -> str:
+def format_summary(analysis: Analysis, report, decision=None) -> str:
     """The short human summary printed by ``roistudio sweep`` without ``--json``."""
     champ = analysis.champion
     curve = champ.curve
@@ -302,10 +330,74 @@ def format_summary(analysis: Analysis, report) -> str:
             f"By {analysis.request.period}: {len(known)} period{'s' * (len(known) != 1)} with labels"
             + (f", {len(unknown)} not yet known ({', '.join(p.key for p in unknown)})" if unknown else "")
         )
+    if decision is not None:
+        lines.extend(decision_lines(decision))
     return "\n".join(lines)
 
 
-def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
+def _span(low: float | None, high: float | None) -> str:
+    return f"{_money(low)} to {_money(high)}"
+
+
+def decision_lines(decision) -> list[str]:
+    """The decision-grade figures in a few lines (intervals, verdict, backtest, sensitivity)."""
+    lines = []
+    u = decision.uncertainty
+    if u is not None:
+        thr = u.optimal_threshold
+        lines.append(
+            f"{u.confidence:.0%} intervals ({u.replicates:,} bootstrap replicates, seed {u.seed}): "
+            f"value at the operating threshold {_span(u.operating_value.low, u.operating_value.high)}; "
+            f"value of the model {_span(u.value_of_model.low, u.value_of_model.high)}; "
+            f"best threshold {_thr(thr.low)} to {_thr(thr.high)}"
+        )
+        if u.p_challenger_better is not None:
+            lines.append(
+                f"Challenger minus champion: {_span(u.difference_at_best.low, u.difference_at_best.high)} at each "
+                f"one's best threshold, {_span(u.difference_at_common.low, u.difference_at_common.high)} at the "
+                f"common threshold; P(challenger better) = {u.p_challenger_better:.3f}"
+            )
+    if decision.recommendation.get("challenger_verdict") is not None or u is not None:
+        lines.append(decision.recommendation["text"])
+    cov = decision.coverage
+    if cov is not None:
+        lines.append(
+            f"Covers {cov.first} to {cov.last} ({cov.labelled_periods} labelled periods; "
+            f"{cov.unlabelled_rows:,} rows not yet labelled): {_money(cov.value_per_month)} per month, "
+            f"{_money(cov.value_per_year)} per year"
+        )
+    bt = decision.backtest
+    if bt is not None:
+        lines.append(
+            f"Walk-forward ({len(bt.rows)} {bt.period}s, threshold tuned on earlier {bt.period}s): "
+            f"{_money(bt.value)} vs {_money(bt.in_sample_value)} tuned in-sample "
+            f"({_money(bt.optimism)} optimism); a stale threshold {_thr(bt.stale_threshold)} "
+            f"would have cost {_money(bt.stale_cost)}"
+        )
+    sens = decision.sensitivity
+    if sens is not None:
+        for bar in sens.parameters:
+            lines.append(
+                f"{bar.name} {bar.low:g} to {bar.high:g}: value {_money(bar.value_at_low)} to "
+                f"{_money(bar.value_at_high)} at the operating threshold; best {_money(bar.best_value_at_low)} "
+                f"to {_money(bar.best_value_at_high)}"
+                + (
+                    "; break-even at " + ", ".join(f"{v:.6g}" for v in sens.break_even[bar.name])
+                    if sens.break_even.get(bar.name)
+                    else "; no break-even in range"
+                )
+            )
+        if sens.draws:
+            doc = sens.to_dict()["monte_carlo"]
+            lines.append(
+                f"Monte Carlo ({sens.draws:,} draws): value of the model p5 {_money(doc['value_of_model']['p5'])}, "
+                f"median {_money(doc['value_of_model']['p50'])}, p95 {_money(doc['value_of_model']['p95'])}; "
+                f"pays off in {sens.p_positive:.0%} of draws"
+            )
+    return lines
+
+
+def _emit_report(args, analysis: Analysis, report, con, extras: dict, decision=None) -> int:
     from roistudio.reports.model import SourceFacts, build_report_model
 
     date_min = date_max = None
@@ -347,5 +439,5 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
 
         write_pdf(model, args.pdf)
         print(f"wrote {args.pdf}", file=sys.stderr)
-    print(format_summary(analysis, report))
+    print(format_summary(analysis, report, decision))
     return 0

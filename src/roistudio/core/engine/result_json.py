@@ -5,7 +5,8 @@ Top-level keys: ``rows`` (labelled rows swept), ``positives``, ``negatives``, ``
 operating point and every asked threshold always kept), ``baselines``, ``break_even``,
 ``constrained`` (when constraints were given), ``models`` and ``comparison`` (champion vs
 challenger), ``segments`` and ``periods`` (when asked), ``source``, ``mapping``, ``payoff``,
-``validation`` and ``app``. Money is in the data's units; ``threshold`` is ``null`` for
+``validation`` and ``app``; with the decision options, ``uncertainty``, ``recommendation``,
+``backtest``, ``sensitivity`` and ``coverage`` (``docs/uncertainty.md``). Money is in the data's units; ``threshold`` is ``null`` for
 "flag nobody".
 """
 
@@ -34,7 +35,11 @@ def _clean(value: Any) -> Any:
 
 
 def analysis_to_json(
-    analysis: Analysis, *, source: dict | None = None, max_points: int = MAX_CURVE_POINTS
+    analysis: Analysis,
+    *,
+    source: dict | None = None,
+    max_points: int = MAX_CURVE_POINTS,
+    decision: dict | None = None,
 ) -> dict:
     """Build the JSON-ready dict of ``analysis``.
 
@@ -46,6 +51,9 @@ def analysis_to_json(
         Provenance of the data file (``ImportReport.to_dict()``), echoed under ``source``.
     max_points
         Largest number of curve points written (the curve itself stays exact).
+    decision
+        The decision blocks (``uncertainty``, ``recommendation``, ``backtest``, ``sensitivity``,
+        ``coverage``) of :meth:`roistudio.core.engine.decision.Decision.to_json_blocks`.
     """
     champ = analysis.champion
     curve = champ.curve
@@ -94,4 +102,5 @@ def analysis_to_json(
         out["segments"] = {col: [g.to_dict() for g in groups] for col, groups in analysis.segments.items()}
     if analysis.request.period:
         out["periods"] = {"period": analysis.request.period, "rows": [g.to_dict() for g in analysis.periods]}
+    out.update(decision or {})
     return _clean(out)
