@@ -88,7 +88,7 @@ def test_demo_opens_mapped_and_swept_in_the_real_views(demo_window):
     assert isinstance(w.payoff_editor, PayoffEditor) and isinstance(w.segments_view, SegmentsView)
     assert isinstance(w.trends_view, TrendsView)
     assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == [
-        "Data", "Payoff", "Threshold explorer", "Comparison", "Segments", "Trends"
+        "Data", "Payoff", "Threshold explorer", "Comparison", "Segments", "Trends", "Sensitivity"
     ]  # fmt: skip
     analysis = w.doc.analysis
     assert analysis.challenger is not None and len(analysis.periods) == 12

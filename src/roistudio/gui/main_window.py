@@ -57,6 +57,7 @@ TAB_TITLES = {
     "comparison": "Comparison",
     "segments": "Segments",
     "trends": "Trends",
+    "sensitivity": "Sensitivity",
 }
 METRICS = {
     "Value": "Sum over rows of the payoff of each row's outcome (TP, FP, TN, FN) at the threshold. "
@@ -237,12 +238,16 @@ class MainWindow(QMainWindow):
         self.comparison_view = ComparisonView()
         self.segments_view = SegmentsView()
         self.trends_view = TrendsView()
+        from roistudio.gui.decision_views import DecisionJobs, SensitivityView
+
+        self.sensitivity_view = SensitivityView()
         for view, widget in (
             ("payoff", self.payoff_editor),
             ("threshold", self.explorer),
             ("comparison", self.comparison_view),
             ("segments", self.segments_view),
             ("trends", self.trends_view),
+            ("sensitivity", self.sensitivity_view),
         ):
             holder = self.tabs.widget(VIEWS.index(view))
             loading = holder.layout().takeAt(0).widget()  # the "Loading…" label
@@ -255,6 +260,7 @@ class MainWindow(QMainWindow):
         self.top_layout.replaceWidget(self.filter_placeholder, self.filter_bar)
         self.filter_placeholder.deleteLater()
         self._connect_views()
+        self.decision_jobs = DecisionJobs(self)  # intervals, verdict, walk-forward, sensitivity
 
     # -- construction ---------------------------------------------------------------------------------
     def _build_pages(self) -> None:

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 FORMAT_MARKER = "model-roi-studio-project"
 PROJECT_SUFFIX = ".roiproj"
-VIEWS = ("data", "payoff", "threshold", "comparison", "segments", "trends")
+VIEWS = ("data", "payoff", "threshold", "comparison", "segments", "trends", "sensitivity")
 DEFAULT_VIEW = "threshold"
 
 
