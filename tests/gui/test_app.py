@@ -170,7 +170,7 @@ def test_a_bad_link_says_what_is_wrong(qtbot, make_window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
     w.open_link("roistudio://open?project=x.roiproj&view=pie")
     assert shown == ["not a valid Model ROI Studio link: unknown view 'pie'; use one of data, payoff, "
-                     "threshold, comparison, segments, trends"]  # fmt: skip
+                     "threshold, comparison, segments, trends, sensitivity"]  # fmt: skip
 
 
 def test_export_writes_the_workbook_and_the_pdf(qtbot, demo_window, tmp_path):

@@ -70,7 +70,7 @@ def draw_tornado(
             )
     ax.axvline(base, color=palette.axis, linewidth=1.0, zorder=4)
     if bars:
-        style.style_legend(ax, palette, loc="lower right")
+        style.style_legend(ax, palette, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
     ax.set_yticks(range(len(bars)), [b.name for b in bars])
     ax.xaxis.set_major_formatter(style.money_formatter(symbol))
     ax.set_xlabel("value at the operating threshold (range ends written beside each bar)", color=palette.ink)

@@ -428,6 +428,7 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict, decision=N
         # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
         # does not pay for their extra scans.
         con=con if args.xlsx else None,
+        decision=decision,
     )
     if args.xlsx:
         from roistudio.reports.xlsx import write_xlsx

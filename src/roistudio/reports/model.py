@@ -114,6 +114,7 @@ class ReportModel:
     # comparison_terms), when linear: breakdown ("segment:COL", "period") -> key -> policy -> terms.
     breakdown_terms: dict[str, dict[str, dict[str, dict[str | None, float]]]] = field(default_factory=dict)
     comparison_terms: dict[str, dict[str | None, float]] | None = None
+    decision: object | None = None  # core.engine.decision.Decision: intervals, verdict, sensitivity
 
     @property
     def symbol(self) -> str:
@@ -198,6 +199,7 @@ def build_report_model(
     created: dt.datetime | None = None,
     con=None,
     table: str = "data",
+    decision=None,
 ) -> ReportModel:
     """Assemble the report model from an analysis and the source's provenance.
 
@@ -215,6 +217,9 @@ def build_report_model(
         The DuckDB connection and table the analysis ran on. When given and the payoff is linear
         in its parameters, per-parameter aggregates are computed so the workbook can hold live
         formulas (pass no connection when only a PDF is written: it does not use them).
+    decision
+        Decision-grade figures (:func:`roistudio.core.engine.decision.decide`) shown in the
+        PDF's "How sure, and what if" section and the workbook's Uncertainty sheet.
     """
     created = created or dt.datetime.now(dt.UTC)
     champ = analysis.champion
@@ -321,4 +326,5 @@ def build_report_model(
         linear=linear_aggregates,
         breakdown_terms=breakdown_terms,
         comparison_terms=comparison_terms,
+        decision=decision,
     )
