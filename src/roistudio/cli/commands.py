@@ -215,10 +215,14 @@ def run_command(args: argparse.Namespace) -> int:
     columns = table_columns(con, TABLE)
     request, extras = build_request(args, columns, con)
     options = decision_options(args)
-    analysis = analyse(con, TABLE, request, progress=ConsoleProgress())
     from roistudio.core.engine.decision import decide
+    from roistudio.core.engine.sweep import ColumnSumsCache
 
-    decision = decide(con, analysis, options, progress=ConsoleProgress())
+    # With parameter ranges, per-score column sums kept from the sweep let the sensitivity
+    # re-read the curve at any parameter value without another scan.
+    cache = ColumnSumsCache() if options.ranges else None
+    analysis = analyse(con, TABLE, request, progress=ConsoleProgress(), cache=cache)
+    decision = decide(con, analysis, options, progress=ConsoleProgress(), cache=cache)
     if args.command == "sweep":
         return _emit_sweep(args, analysis, report, decision)
     return _emit_report(args, analysis, report, con, extras, decision)

@@ -11,6 +11,7 @@ re-runs the analysis cancels a job still running, so it never delays a sweep.
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -132,6 +133,8 @@ class DecisionJobs(QObject):
 
     def _on_analysis(self, analysis) -> None:
         self._timer.stop()
+        if not shiboken6.isValid(self.window.explorer.interval_label):
+            return
         w = self.window
         w.explorer.set_uncertainty(None, pending=analysis is not None)
         if analysis is None:
@@ -162,6 +165,8 @@ class DecisionJobs(QObject):
         )
 
     def _show(self, analysis, decision: Decision) -> None:
+        if not shiboken6.isValid(self) or not shiboken6.isValid(self.window.explorer.interval_label):
+            return  # the window closed while the job ran (a shared worker delivers anyway)
         if self.doc.analysis is not analysis:
             return  # an older analysis: a newer job is on its way
         currency = self.doc.project.currency

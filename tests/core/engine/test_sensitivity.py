@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -180,3 +182,33 @@ def test_bad_ranges(linear_case):
     for bad in ("review", "review=1", "review=a:b", "review=3:2", "=1:2"):
         with pytest.raises(RoiError, match="--range"):
             parse_range(bad)
+
+
+def test_cached_column_sums_need_no_scan(linear_case, monkeypatch):
+    """With the analysis's column-sums cache, the sensitivity of an affine payoff runs no query."""
+    from roistudio.core.engine import sweep
+    from roistudio.core.engine.sweep import ColumnSumsCache
+
+    _, con, analysis = linear_case
+    cache = ColumnSumsCache()
+    cached = analyse(con, "data", replace(analysis.request), cache=cache)
+    queries = []
+    monkeypatch.setattr(sweep, "_fetch", lambda *a: queries.append(a) or pytest.fail("scanned"))
+    monkeypatch.setattr(duckdb.DuckDBPyConnection, "execute", lambda *a, **k: pytest.fail("scanned"))
+    fast = sensitivity(con, cached, RANGES, draws=300, seed=1, cache=cache)
+    monkeypatch.undo()
+    slow = sensitivity(con, cached, RANGES, draws=300, seed=1)
+    assert queries == []
+    assert fast.exact and _close_dicts(fast.to_dict(), slow.to_dict())
+
+
+def _close_dicts(a, b) -> bool:
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_close_dicts(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_close_dicts(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        assert a == pytest.approx(b, rel=1e-9, abs=1e-6)
+        return True
+    assert a == b
+    return True

@@ -32,6 +32,7 @@ from roistudio.core.engine.sensitivity import (
     check_ranges,
     sensitivity,
 )
+from roistudio.core.engine.sweep import ColumnSumsCache
 from roistudio.core.progress import Progress
 
 BACKTEST_PERIOD = "month"
@@ -102,6 +103,7 @@ def decide(
     *,
     progress: Progress | None = None,
     only: Sequence[str] | None = None,
+    cache: ColumnSumsCache | None = None,
 ) -> Decision:
     """Compute the decision-grade figures the options ask for.
 
@@ -118,6 +120,8 @@ def decide(
     only
         Restrict to some of ``"uncertainty"``, ``"backtest"``, ``"sensitivity"`` (the app runs
         them as separate background jobs).
+    cache
+        The column-sums cache the analysis ran with (lets the sensitivity skip its scan).
 
     Notes
     -----

@@ -24,17 +24,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
 
-from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis
 from roistudio.core.engine.bootstrap import DEFAULT_SEED, analysis_query, model_sources
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
-from roistudio.core.engine.linear import linear_aggregates
-from roistudio.core.engine.sweep import payoff_row_values, run_sweep, valid_score_sql
+from roistudio.core.engine.linear import LinearAggregates, linear_aggregates
+from roistudio.core.engine.sweep import (
+    ColumnSumsCache,
+    SweepQuery,
+    payoff_row_values,
+    period_key_sql,
+    run_sweep,
+    segment_key_sql,
+    valid_score_sql,
+)
 from roistudio.core.errors import RoiError
+from roistudio.core.payoff.affine import affine_payoff
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
 
@@ -253,9 +262,7 @@ class _HeldPolicies:
             params = dict(self.params)
             sums = []
             for j, setting in enumerate(settings[start : start + _BATCH]):
-                query = self.query.__class__(
-                    **{**self.query.__dict__, "payoff": payoff.with_parameters(**setting)}
-                )
+                query = replace(self.query, payoff=payoff.with_parameters(**setting))
                 v = payoff_row_values(query, params, prefix=f"hp{j}_")
                 sums += [
                     f"sum(CASE WHEN {self.score} >= $hp_t THEN {v['v_flag']} ELSE {v['v_keep']} END)",
@@ -304,7 +311,7 @@ def _generic(con, analysis, ranges, draws, rng, progress) -> Sensitivity:
         for value in (r.low, r.high):
             check_cancelled(progress)
             payoff = analysis.request.payoff.with_parameters(**{r.name: value})
-            swept = run_sweep(con, query.__class__(**{**query.__dict__, "payoff": payoff}), sources)
+            swept = run_sweep(con, replace(query, payoff=payoff), sources)
             curve: Curve = swept.overall[champion.name]
             best = curve.optimum()
             ends.append((curve.at(champion.operating.threshold).value, best.value, best.threshold))
@@ -342,6 +349,69 @@ def _result(analysis, bars, roots, draws, values, of_model, *, exact) -> Sensiti
     )
 
 
+def _analysis_sweep_query(analysis: Analysis) -> tuple[SweepQuery, list]:
+    """The very query (and sources) :func:`analyse` swept, so a column-sums cache it filled hits."""
+    request, mapping = analysis.request, analysis.request.mapping
+    where_sql, where_params = request.filters.to_sql(mapping.timestamp)
+    label_sql, label_params = analysis.validation.label.condition_sql()
+    breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
+    if request.period:
+        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(mapping.timestamp, request.period)
+    query = SweepQuery(
+        table=analysis.table,
+        label_sql=label_sql,
+        label_params=label_params,
+        payoff=request.payoff,
+        where_sql=where_sql,
+        where_params=where_params,
+        raw_scores=mapping.raw_scores,
+        breakdowns=breakdowns,
+    )
+    return query, model_sources(analysis, list(analysis.models.values()))
+
+
+def _aggregates_from_sums(
+    con: duckdb.DuckDBPyConnection, analysis: Analysis, cache: ColumnSumsCache
+) -> LinearAggregates | None:
+    """Per-parameter aggregates along the champion curve from cached per-score column sums.
+
+    For a payoff linear in its parameters and affine in the row's columns, the curve's value is
+    ``A0 + sum_j p_j Aj``: ``A0`` is the curve with every parameter at 0 and ``Aj`` the change
+    when ``p_j`` is 1. Each is a sweep from the sums the analysis cached (numpy over the
+    distinct scores, no scan). ``None`` when the payoff is not affine in its columns or the
+    curves do not line up with the analysis's.
+    """
+    payoff = analysis.request.payoff
+    if affine_payoff(payoff) is None:
+        return None
+    query, sources = _analysis_sweep_query(analysis)
+    names = sorted(payoff.parameters_used())
+    champion = analysis.champion
+    zero = dict.fromkeys(payoff.parameters, 0.0)
+
+    def curve_values(values: dict[str, float]) -> np.ndarray | None:
+        swept = run_sweep(con, replace(query, payoff=payoff.with_parameters(**values)), sources, cache=cache)
+        curve = swept.overall[champion.name]
+        same = len(curve) == len(champion.curve) and np.array_equal(
+            curve.thresholds[1:], champion.curve.thresholds[1:]
+        )
+        return curve.value if same else None
+
+    base = curve_values(zero)
+    if base is None:
+        return None
+    terms: dict[str | None, np.ndarray] = {None: base}
+    for name in names:
+        one = curve_values({**zero, name: 1.0})
+        if one is None:
+            return None
+        terms[name] = one - base
+    result = LinearAggregates(np.arange(len(champion.curve)), terms, dict(payoff.parameters))
+    expected = champion.curve.value
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    return result if np.allclose(result.value(), expected, rtol=0.0, atol=1e-9 * scale) else None
+
+
 def sensitivity(
     con: duckdb.DuckDBPyConnection,
     analysis: Analysis,
@@ -350,6 +420,7 @@ def sensitivity(
     draws: int = DEFAULT_DRAWS,
     seed: int = DEFAULT_SEED,
     progress: Progress | None = None,
+    cache: ColumnSumsCache | None = None,
 ) -> Sensitivity:
     """Tornado, break-even values and Monte Carlo of the champion over parameter ranges.
 
@@ -367,6 +438,9 @@ def sensitivity(
         Random seed of the draws.
     progress
         Optional progress/cancel object.
+    cache
+        The column-sums cache the analysis was run with: a payoff linear in its parameters and
+        affine in its columns then needs no scan at all.
 
     Raises
     ------
@@ -384,7 +458,12 @@ def sensitivity(
         progress.progress(0.05, "Sensitivity: per-parameter aggregates")
     aggregates = None
     if analysis.request.payoff.is_linear_in_parameters():
-        aggregates = linear_aggregates(con, analysis.table, analysis, np.arange(len(analysis.champion.curve)))
+        if cache is not None:
+            aggregates = _aggregates_from_sums(con, analysis, cache)
+        if aggregates is None:
+            aggregates = linear_aggregates(
+                con, analysis.table, analysis, np.arange(len(analysis.champion.curve))
+            )
     check_cancelled(progress)
     if aggregates is not None:
         result = _linear(analysis, aggregates, ranges, draws, rng)
