@@ -22,14 +22,22 @@ class Progress(Protocol):
         """True once the user asked to stop."""
 
 
-class NullProgress:
-    """Reports nowhere and is never cancelled."""
+class ScaledProgress:
+    """A sub-task's progress: its fraction in [0, 1] is reported as [start, stop] of the whole.
+
+    Cancellation is the whole task's.
+    """
+
+    def __init__(self, inner: Progress, start: float, stop: float) -> None:
+        self._inner, self._start, self._stop = inner, start, stop
 
     def progress(self, fraction: float, text: str = "") -> None:
-        pass
+        """Report ``fraction`` of the sub-task as the matching fraction of the whole."""
+        self._inner.progress(self._start + (self._stop - self._start) * fraction, text)
 
     def cancelled(self) -> bool:
-        return False
+        """True once the whole task is cancelled."""
+        return self._inner.cancelled()
 
 
 class CancelToken:

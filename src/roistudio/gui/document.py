@@ -73,7 +73,7 @@ def import_data(
     """
     from roistudio.core.data.import_cache import ImportCache
     from roistudio.core.data.importer import import_file
-    from roistudio.core.sql import quote_ident
+    from roistudio.core.data.profile import distinct_counts
 
     cache = ImportCache(Path(cache_dir)) if cache_dir is not None else None
 
@@ -85,12 +85,7 @@ def import_data(
             if progress is not None:
                 progress.progress(1.0, "keeping a copy for the next time")
             cache.store(con, report)
-    names = [name for name, _ in report.columns]
-    distinct: dict[str, int] = {}
-    if names:
-        exprs = ", ".join(f"approx_count_distinct({quote_ident(n)})" for n in names)
-        row = con.execute(f"SELECT {exprs} FROM {quote_ident(table)}").fetchone()
-        distinct = {n: int(v) for n, v in zip(names, row, strict=True)}
+    distinct = distinct_counts(con, table, [name for name, _ in report.columns])
     return ImportResult(report, distinct)
 
 
@@ -110,21 +105,10 @@ def _fingerprint(path: str, progress: Any) -> Any:
 
 def filter_options(con: Any, mapping: ColumnMapping, table: str = TABLE, limit: int = 200) -> FilterOptions:
     """Distinct values of each segment column and the time column's range (worker thread)."""
-    from roistudio.core.engine.sweep import segment_key_sql
-    from roistudio.core.sql import quote_ident
+    from roistudio.core.data.profile import date_range, segment_values
 
-    segments = {}
-    for column in mapping.segments:
-        rows = con.execute(
-            f"SELECT DISTINCT {segment_key_sql(column)} AS k FROM {quote_ident(table)} ORDER BY 1 LIMIT {int(limit)}"
-        ).fetchall()
-        segments[column] = [str(r[0]) for r in rows]
-    date_min = date_max = None
-    if mapping.timestamp:
-        col = quote_ident(mapping.timestamp)
-        low, high = con.execute(f"SELECT min({col}), max({col}) FROM {quote_ident(table)}").fetchone()
-        date_min = None if low is None else str(low)[:10]
-        date_max = None if high is None else str(high)[:10]
+    segments = {column: segment_values(con, table, column, limit) for column in mapping.segments}
+    date_min, date_max = date_range(con, table, mapping.timestamp) if mapping.timestamp else (None, None)
     return FilterOptions(segments, date_min, date_max)
 
 

@@ -291,7 +291,7 @@ def build_report_model(
         if value
     )
     payoff = analysis.request.payoff
-    linear = all(payoff.linear_terms(o) is not None for o in OUTCOMES)
+    linear = all(payoff.parameter_terms(o) is not None for o in OUTCOMES)
     keep = [champ.optimum.index, champ.operating.index, *(p.index for p in champ.at)]
     if champ.constrained is not None:
         keep.append(champ.constrained.index)

@@ -14,7 +14,6 @@ from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.filters import Filters
 from roistudio.core.engine.sweep import ColumnSumsCache
 from roistudio.core.errors import PayoffError
-from roistudio.core.payoff.affine import affine_payoff
 from roistudio.core.payoff.language import parse_payoff
 from tests.helpers import table_from_frame
 
@@ -96,7 +95,7 @@ def test_a_new_filter_or_column_rebuilds_the_sums(con):
 def test_other_payoffs_take_the_sql_path_with_the_same_numbers(con):
     cache = ColumnSumsCache()
     payoff = {"tp": "max(amount * 0.9, 10) - 5", "fp": "-5 if channel == 'web' else -2", "fn": "-amount"}
-    assert affine_payoff(_request(con, payoff, {}).payoff) is None
+    assert _request(con, payoff, {}).payoff.column_terms() is None
     _same(
         analyse(con, "data", _request(con, payoff, {}), cache=cache),
         analyse(con, "data", _request(con, payoff, {})),
@@ -133,20 +132,20 @@ def _affine_text(draw) -> str:
        q=st.floats(0.5, 5).map(lambda x: round(x, 2)))  # fmt: skip
 def test_random_affine_payoffs_match_the_sql_path(con, tp, fp, p, q):
     request = _request(con, {"tp": tp, "fp": fp, "fn": "-amount"}, {"p": p, "q": q})
-    assert affine_payoff(request.payoff) is not None
+    assert request.payoff.column_terms() is not None
     _same(analyse(con, "data", request, cache=ColumnSumsCache()), analyse(con, "data", request))
 
 
 def test_affine_terms_by_hand(con):
     payoff = _request(con, {"tp": "-amount * (1 - r) - c", "fp": "-(fee + c) / 2", "fn": "amount * fee"},
                       {"r": 0.85, "c": 4.5}).payoff  # fmt: skip
-    from roistudio.core.payoff.affine import affine_terms
+    from roistudio.core.payoff.terms import column_terms
 
-    tp = affine_terms(payoff.tree("tp"), payoff.parameters)
+    tp = column_terms(payoff.tree("tp"), payoff.parameters)
     assert tp.constant == pytest.approx(-4.5)
     assert dict(tp.coefficients) == {"amount": pytest.approx(-0.15)}
-    fp = affine_terms(payoff.tree("fp"), payoff.parameters)
+    fp = column_terms(payoff.tree("fp"), payoff.parameters)
     assert (fp.constant, dict(fp.coefficients)) == (pytest.approx(-2.25), {"fee": pytest.approx(-0.5)})
-    assert affine_terms(payoff.tree("fn"), payoff.parameters) is None  # a column times a column
+    assert column_terms(payoff.tree("fn"), payoff.parameters) is None  # a column times a column
     zero = _request(con, {"tp": "amount / 0"}, {}).payoff
-    assert affine_terms(zero.tree("tp"), zero.parameters) is None
+    assert column_terms(zero.tree("tp"), zero.parameters) is None

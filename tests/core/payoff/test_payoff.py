@@ -103,7 +103,10 @@ def value(con, text: str, parameters=PARAMETERS) -> np.ndarray:
         ),
         ("amount * (1 +", "syntax error at 1:10: '(' was never closed"),
         ("amount )", "syntax error at 1:8: unmatched ')'"),
-        ("amount 2", "syntax error at 1:1: invalid syntax. Perhaps you forgot a comma?"),
+        ("amount 2", "syntax error at 1:8: an operator is missing before '2'"),
+        ("amount *", "syntax error at 1:9: a value is missing after '*'"),
+        ("`net amount` amount", "syntax error at 1:14: an operator is missing before 'amount'"),
+        ("1 if amount > 0", "syntax error at 1:1: this is not a valid expression here"),
         ("'abc", "syntax error at 1:1: unterminated text literal"),
         ("x.y", "'x.y' attribute access is not allowed at 1:1"),
         ("2 * amount.real", "'amount.real' attribute access is not allowed at 1:5"),
@@ -458,7 +461,7 @@ def _sum(con, compiled) -> float:
 
 def test_linear_terms_of_the_worked_example(con):
     payoff = parse_payoff({"tp": "amount * recovery - review_cost"}, PARAMETERS, COLUMNS)
-    terms = payoff.linear_terms("tp")
+    terms = payoff.parameter_terms("tp")
     assert list(terms) == [None, "recovery", "review_cost"]
     known = AMOUNT[~np.isnan(AMOUNT)]
     assert _sum(con, terms[None]) == 0.0
@@ -479,7 +482,7 @@ def test_linear_terms_of_the_worked_example(con):
 )
 def test_linear_terms_reproduce_the_expression(con, text):
     payoff = parse_payoff({"tp": text}, PARAMETERS, COLUMNS)
-    terms = payoff.linear_terms("tp", prefix="lt_")
+    terms = payoff.parameter_terms("tp", prefix="lt_")
     assert terms is not None and payoff.is_linear_in_parameters()
     rng = np.random.default_rng(7)
     for _ in range(3):
@@ -502,5 +505,5 @@ def test_linear_terms_reproduce_the_expression(con, text):
 )
 def test_nonlinear_expressions_have_no_linear_terms(text):
     payoff = parse_payoff({"tp": text}, PARAMETERS, COLUMNS)
-    assert payoff.linear_terms("tp") is None
+    assert payoff.parameter_terms("tp") is None
     assert not payoff.is_linear_in_parameters()

@@ -189,7 +189,7 @@ def _accepts_or_refuses_cleanly(con, text: str) -> None:
     assert live is None
     compiled = payoff.compile("tp", prefix="j_")
     con.execute(f"SELECT {compiled.sql} FROM t", compiled.params).fetchall()
-    terms = payoff.linear_terms("tp")
+    terms = payoff.parameter_terms("tp")
     for piece in (terms or {}).values():
         con.execute(f"SELECT {piece.sql} FROM t", piece.params).fetchall()
 

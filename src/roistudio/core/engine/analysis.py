@@ -13,6 +13,7 @@ from typing import Literal
 import duckdb
 
 from roistudio.core.data.mapping import ColumnMapping, ValidationReport, validate_mapping
+from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
 from roistudio.core.engine.filters import Filters
 from roistudio.core.engine.sweep import (
@@ -21,7 +22,6 @@ from roistudio.core.engine.sweep import (
     SweepQuery,
     period_key_sql,
     run_sweep,
-    segment_key_sql,
 )
 from roistudio.core.errors import MappingError
 from roistudio.core.payoff.language import Payoff

@@ -1,7 +1,7 @@
 """A payoff that is linear in its parameters, split into per-parameter aggregates along a curve.
 
 When every outcome's payoff is ``c0(row) + sum_j p_j * c_j(row)`` (see
-:meth:`roistudio.core.payoff.language.Payoff.linear_terms`), the value of a policy is
+:meth:`roistudio.core.payoff.language.Payoff.parameter_terms`), the value of a policy is
 
     ``value(index) = A0[index] + sum_j p_j * Aj[index]``
 
@@ -25,9 +25,10 @@ import duckdb
 import numpy as np
 
 from roistudio.core.data.mapping import label_condition_sql
+from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
 from roistudio.core.engine.curve import Curve
-from roistudio.core.engine.sweep import period_key_sql, segment_key_sql
+from roistudio.core.engine.sweep import period_key_sql
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.sql import quote_ident
 
@@ -147,7 +148,7 @@ def linear_aggregates(
 def _split(analysis: Analysis) -> dict[str, dict] | None:
     """Each outcome's payoff split into its parameter-free part and per-parameter coefficients."""
     payoff = analysis.request.payoff
-    split = {o: payoff.linear_terms(o, prefix="lin_") for o in OUTCOMES}
+    split = {o: payoff.parameter_terms(o, prefix="lin_") for o in OUTCOMES}
     return None if any(t is None for t in split.values()) else split  # type: ignore[return-value]
 
 

@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.curve import Curve
 from roistudio.core.errors import Cancelled, MappingError, PayoffError
 from roistudio.core.payoff.language import OUTCOMES, Payoff
@@ -24,7 +25,6 @@ from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident, relation_kind
 
 OVERALL = "__overall__"
-MISSING_KEY = "(missing)"
 _PERIOD_UNITS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
 
 
@@ -77,12 +77,6 @@ class SweepResult:
 
     overall: dict[str, Curve]
     by: dict[str, dict[str, dict[str, Curve]]]
-
-
-def segment_key_sql(column: str) -> str:
-    """Breakdown key of a segment column: its value as text, ``(missing)`` for NULL/blank."""
-    col = quote_ident(column)
-    return f"coalesce(nullif(trim(CAST({col} AS VARCHAR)), ''), '{MISSING_KEY}')"
 
 
 def period_key_sql(column: str, period: str) -> str:
@@ -332,9 +326,7 @@ def _arrays_from_column_sums(
     progress: Progress | None,
 ) -> dict[str, np.ndarray] | None:
     """Payoff sums from cached column sums, or None when the payoff needs the SQL path."""
-    from roistudio.core.payoff.affine import affine_payoff
-
-    affine = affine_payoff(query.payoff)
+    affine = query.payoff.column_terms()
     if affine is None:
         return None
     used = frozenset(col for terms in affine.values() for col in terms.coefficients)

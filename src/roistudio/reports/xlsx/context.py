@@ -55,7 +55,7 @@ def describe_nonlinear(model: ReportModel) -> str | None:
     """Why dollar figures are fixed values: the first payoff that is not linear in its parameters."""
     payoff = model.analysis.request.payoff
     for outcome in OUTCOMES:
-        if payoff.linear_terms(outcome) is None:
+        if payoff.parameter_terms(outcome) is None:
             expr = " ".join(payoff.expressions[outcome].split())
             return (
                 f"{outcome} = {expr} is not linear in its parameters, so dollar figures are fixed values "

@@ -1,0 +1,192 @@
+"""Compiling a checked :class:`~.expr.Expr` to SQL: quoted identifiers, bound placeholders, never user text.
+
+Every column becomes a quoted identifier, every parameter and text literal a named placeholder
+whose value travels beside the SQL; numbers are rendered from the parsed float. What differs
+between SQL engines (quoting, casts, placeholder syntax, function names) is a :class:`Dialect`;
+DuckDB is the one in use (:data:`DUCKDB`), and another engine is a new ``Dialect`` instance, not
+a new compiler.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+
+from roistudio.core.errors import PayoffError
+from roistudio.core.payoff.expr import CompiledExpr, Expr
+
+__all__ = ["DUCKDB", "MAX_SQL_LENGTH", "Compiler", "Dialect"]
+
+MAX_SQL_LENGTH = 200_000  # chained comparisons repeat their middle operand; keep the SQL bounded
+
+_PREFIX = re.compile(r"(?:[A-Za-z_][A-Za-z0-9_]*)?")
+_FUNCTIONS = {"abs": "ABS", "exp": "EXP", "log": "LN", "sqrt": "SQRT", "min": "LEAST", "max": "GREATEST"}
+_SQL_COMPARE = {"==": "=", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How one SQL engine spells what the payoff language needs.
+
+    Attributes
+    ----------
+    name
+        The engine, for messages.
+    placeholder
+        Template of a named placeholder, ``{name}`` replaced by its name (DuckDB: ``$name``).
+    number_type, text_type, boolean_type
+        Type names for casts.
+    functions
+        Payoff function -> SQL function, for those that map one to one.
+    """
+
+    name: str
+    placeholder: str = "${name}"
+    number_type: str = "DOUBLE"
+    text_type: str = "VARCHAR"
+    boolean_type: str = "BOOLEAN"
+    functions: Mapping[str, str] = field(default_factory=lambda: dict(_FUNCTIONS))
+
+    def quote_identifier(self, name: str) -> str:
+        """``a"b`` -> ``"a""b"`` (standard SQL quoting)."""
+        return '"' + name.replace('"', '""') + '"'
+
+    def number(self, value: float) -> str:
+        """A number literal rendered from the parsed float, never from user text."""
+        # The string cast is exactly rounded, so the value survives unchanged.
+        if value == int(value) and abs(value) < 2**53:
+            return f"CAST({int(value)} AS {self.number_type})"
+        return f"CAST('{value!r}' AS {self.number_type})"
+
+    def cast(self, sql: str, kind: str) -> str:
+        """Cast an SQL expression to the type of a payoff value kind (``num``, ``str``, ``bool``)."""
+        target = {"str": self.text_type, "bool": self.boolean_type}.get(kind, self.number_type)
+        return f"CAST({sql} AS {target})"
+
+
+DUCKDB = Dialect(name="DuckDB")
+
+
+class Compiler:
+    """Compiles expression trees to one dialect's SQL, naming placeholders consistently.
+
+    Parameters
+    ----------
+    prefix
+        Placeholder names start with it, so pieces compiled with different prefixes can share
+        one query; with one prefix the same parameter or text always gets the same placeholder.
+    parameters
+        Parameter name -> value (bound, never pasted into the SQL).
+    strings
+        Text literals the trees may contain.
+    dialect
+        The SQL engine; DuckDB by default.
+    """
+
+    def __init__(
+        self,
+        *,
+        prefix: str,
+        parameters: Mapping[str, float],
+        strings: Collection[str],
+        dialect: Dialect = DUCKDB,
+    ):
+        if not _PREFIX.fullmatch(prefix):
+            raise ValueError(f"placeholder prefix must be an identifier, got {prefix!r}")
+        self.dialect = dialect
+        # DuckDB matches $names case-insensitively, so placeholders are numbered, not only named.
+        self.parameter_names = {name: f"{prefix}p{i}_{name}" for i, name in enumerate(sorted(parameters))}
+        self.parameter_values = parameters
+        self.string_names = {value: f"{prefix}s{i}" for i, value in enumerate(sorted(strings))}
+        self.used: dict[str, object] = {}
+
+    def compile(self, e: Expr) -> CompiledExpr:
+        """SQL for a numeric expression and the values of exactly the placeholders it uses."""
+        self.used = {}
+        return CompiledExpr(self.sql(e), dict(self.used))
+
+    def sql(self, e: Expr, want: str = "num") -> str:
+        """SQL text of a sub-expression, as a number (``want="num"``), text or condition."""
+        text = self._sql(e, want)
+        if want == "num" and e.kind == "bool":
+            text = self.dialect.cast(text, "num")
+        if len(text) > MAX_SQL_LENGTH:
+            raise PayoffError(
+                f"expression is too complex at {e.pos[0]}:{e.pos[1]}: its SQL would exceed "
+                f"{MAX_SQL_LENGTH} characters (chained comparisons repeat their middle terms)",
+                position=e.pos,
+            )
+        return text
+
+    def _placeholder(self, name: str, value: object) -> str:
+        self.used[name] = value
+        return self.dialect.placeholder.format(name=name)
+
+    def _sql(self, e: Expr, want: str) -> str:
+        op = e.op
+        d = self.dialect
+        if op == "num":
+            return d.number(float(e.value))  # type: ignore[arg-type]
+        if op == "bool":
+            return "TRUE" if e.value else "FALSE"
+        if op == "str":
+            return self._placeholder(self.string_names[str(e.value)], e.value)
+        if op == "col":
+            return d.cast(d.quote_identifier(str(e.value)), e.kind)
+        if op == "param":
+            name = str(e.value)
+            return d.cast(self._placeholder(self.parameter_names[name], self.parameter_values[name]), "num")
+        if op == "neg":
+            return f"(-{self.sql(e.args[0])})"
+        if op == "pos":
+            return self.sql(e.args[0])
+        if op == "not":
+            return f"(NOT {self.sql(e.args[0], 'bool')})"
+        if op in ("+", "-", "*", "/"):
+            return f"({self.sql(e.args[0])} {op} {self.sql(e.args[1])})"
+        if op == "**":  # a function, so SQL precedence cannot differ from Python's (-2**2 == -4)
+            return f"POWER({self.sql(e.args[0])}, {self.sql(e.args[1])})"
+        if op in ("and", "or"):
+            return "(" + f" {op.upper()} ".join(self.sql(a, "bool") for a in e.args) + ")"
+        if op == "cmp":
+            pairs = []
+            operators: tuple[str, ...] = e.value  # type: ignore[assignment]
+            for sql_op, left, right in zip(operators, e.args, e.args[1:], strict=False):
+                kind = "str" if left.kind == "str" and right.kind == "str" else "num"
+                pairs.append(f"({self.sql(left, kind)} {_SQL_COMPARE[sql_op]} {self.sql(right, kind)})")
+            return pairs[0] if len(pairs) == 1 else "(" + " AND ".join(pairs) + ")"
+        if op == "if":
+            test, body, orelse = (self.sql(e.args[0], "bool"), self.sql(e.args[1]), self.sql(e.args[2]))
+            # The simple CASE form mentions the condition once and gives NULL when it is NULL.
+            return f"(CASE {test} WHEN TRUE THEN {body} WHEN FALSE THEN {orelse} END)"
+        if op == "call":
+            return self._call(str(e.value), [self.sql(a) for a in e.args], e)
+        raise AssertionError(f"unknown node {op}")
+
+    def _call(self, name: str, args: list[str], e: Expr) -> str:
+        if name == "clip":
+            return f"LEAST(GREATEST({args[0]}, {args[1]}), {args[2]})"
+        if name == "coalesce":
+            return f"COALESCE({', '.join(args)})"
+        if name == "round":
+            if len(args) == 1:
+                return f"ROUND({args[0]})"
+            return f"ROUND({args[0]}, {int(e.args[1].value)})"  # type: ignore[call-overload]
+        if name in ("log", "sqrt"):
+            return self._domain_guarded(name, args[0])
+        return f"{self.dialect.functions[name]}({', '.join(args)})"
+
+    def _domain_guarded(self, name: str, x: str) -> str:
+        """``log``/``sqrt`` with numpy's answers outside their domain, whatever the engine's release.
+
+        ``log(0)`` is ``-inf``, ``log`` and ``sqrt`` of a negative number NaN. Some engines
+        (DuckDB 1.3 and 1.4) raise there instead, so the function only ever sees its domain; NaN
+        and NULL pass through the ``ELSE`` branch unchanged.
+        """
+        function = self.dialect.functions[name]
+        nan = self.dialect.cast("'NaN'", "num")
+        if name == "log":
+            minus_inf = self.dialect.cast("'-Infinity'", "num")
+            return f"(CASE WHEN {x} > 0 THEN {function}({x}) WHEN {x} = 0 THEN {minus_inf} WHEN {x} < 0 THEN {nan} ELSE {x} END)"
+        return f"(CASE WHEN {x} >= 0 THEN {function}({x}) WHEN {x} < 0 THEN {nan} ELSE {x} END)"
