@@ -33,6 +33,7 @@ def test_views_show_the_background_figures(qtbot, demo_window):
     w = demo_window
     # The main figures are up first; the intervals say they are on their way.
     assert w.explorer.interval_label.text() == "Intervals: computing in the background…"
+    w.tabs.setCurrentIndex(w.tabs.count() - 1)  # looking at the Sensitivity tab cancels nothing
     qtbot.waitUntil(lambda: "intervals (1,000 bootstrap" in w.explorer.interval_label.text(), timeout=120_000)
     analysis = w.doc.analysis
     # The same figures as the core computes with the app's options (same seed: identical).
@@ -46,6 +47,7 @@ def test_views_show_the_background_figures(qtbot, demo_window):
     assert table.rowCount() == len(sens.parameters) == len(w.doc.project.ranges)
     assert [table.item(r, 0).text() for r in range(table.rowCount())] == [b.name for b in sens.parameters]
     assert "Monte Carlo" in w.sensitivity_view.caption.text()
+    assert w.doc.project.view == "sensitivity"
 
 
 def test_a_threshold_move_marks_the_intervals_stale(qtbot, demo_window):

@@ -120,9 +120,11 @@ class DecisionJobs(QObject):
         self._timer.setInterval(SETTLE_MS)
         self._timer.timeout.connect(self._submit)
         self.doc.analysisChanged.connect(self._on_analysis)
-        # Any edit (threshold, payoff, mapping, filters, another project or data file) may queue a
-        # job on the worker: a running decision job must not hold it up.
-        for signal in (self.doc.projectChanged, self.doc.dataLoaded, self.doc.sourceChanged):
+        # Edits that queue a sweep (payoff, mapping, filters, constraints, another data file) must
+        # not wait behind a running decision job. A view switch or a slider move queues none.
+        doc = self.doc
+        for signal in (doc.payoffChanged, doc.mappingChanged, doc.filtersChanged, doc.constraintsChanged,
+                       doc.dataLoaded, doc.sourceChanged):  # fmt: skip
             signal.connect(self.cancel)
 
     def cancel(self, *_args) -> None:

@@ -16,13 +16,8 @@ import pytest
 from roistudio.core.data.importer import import_file
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
-from roistudio.core.engine.bootstrap import (
-    bootstrap,
-    percentile_interval,
-    recommendation,
-    threshold_interval,
-    verdict,
-)
+from roistudio.core.engine.bootstrap import bootstrap, percentile_interval, threshold_interval
+from roistudio.core.engine.decision import recommendation, verdict
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import Cancelled, RoiError
 from roistudio.core.payoff.language import parse_payoff
@@ -216,3 +211,36 @@ def test_bad_options_and_cancel(bank):
 
     with pytest.raises(Cancelled):
         bootstrap(con, analysis, replicates=10, progress=Stop())
+
+
+def test_segment_intervals_agree_with_row_level_bootstrap(bank):
+    """Per segment value, at the held operating threshold: the same agreement as the totals."""
+    from dataclasses import replace
+
+    from roistudio.core.engine.group_bootstrap import group_intervals
+
+    con, analysis, frame = bank
+    request = replace(
+        analysis.request, mapping=replace(analysis.request.mapping, segments=("contact_channel",))
+    )
+    by_channel = analyse(con, "data", request)
+    ours = dict(
+        group_intervals(con, by_channel, replicates=REPLICATES, confidence=0.9, seed=8)[
+            "segment:contact_channel"
+        ]
+    )
+    y = (frame.subscribed == "yes").to_numpy()
+    fn = -np.maximum(R * D * frame.balance_eur.to_numpy(dtype=float), C)
+    flagged = frame.p_subscribe.to_numpy(dtype=float) >= 0.2
+    value = np.where(flagged, -C, np.where(y, fn, 0.0))
+    channel = frame.contact_channel.fillna("(missing)").to_numpy()
+    rng = np.random.default_rng(12)
+    keys = sorted(set(channel))
+    per_key = {k: [] for k in keys}
+    for _ in range(REPLICATES // 200):
+        w = _row_weights(len(frame), 200, rng)
+        for k in keys:
+            per_key[k].append(w @ np.where(channel == k, value, 0.0))
+    assert sorted(ours) == keys
+    for k in keys:
+        _close(ours[k], percentile_interval(np.concatenate(per_key[k]), 0.9), k)

@@ -92,6 +92,7 @@ class BootstrapResult:
     samples: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     band: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     method: str = METHOD
+    groups: dict[str, tuple[tuple[str, Interval], ...]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The ``uncertainty`` block of the JSON contract."""
@@ -104,6 +105,12 @@ class BootstrapResult:
             "value_of_model": self.value_of_model.to_dict(),
             "optimal_threshold": self.optimal_threshold.to_dict(),
         }
+        for name, groups in self.groups.items():
+            rows = [{"key": k, **i.to_dict()} for k, i in groups]
+            if name.startswith("segment:"):
+                out.setdefault("segments", {})[name.removeprefix("segment:")] = rows
+            else:
+                out["periods"] = rows
         if self.p_challenger_better is not None:
             out["comparison"] = {
                 "difference_at_best": self.difference_at_best.to_dict(),  # type: ignore[union-attr]
@@ -504,56 +511,3 @@ def bootstrap(
         difference_at_common=percentile_interval(samples["difference_at_common"], confidence),
         p_challenger_better=float(np.mean(diff > 0)),
     )  # fmt: skip
-
-
-# -- the verdict --------------------------------------------------------------------------------------
-
-
-def verdict(p_challenger_better: float | None, promote_at: float = PROMOTE_AT) -> str | None:
-    """``promote`` when P >= promote_at, ``keep`` when P <= 1 - promote_at, else ``inconclusive``.
-
-    ``None`` without a challenger (or without a bootstrap).
-    """
-    if p_challenger_better is None:
-        return None
-    if p_challenger_better >= promote_at:
-        return "promote"
-    if p_challenger_better <= 1.0 - promote_at:
-        return "keep"
-    return "inconclusive"
-
-
-def check_promote_at(promote_at: float) -> None:
-    if not 0.5 < promote_at < 1.0:
-        raise RoiError(
-            f"--promote-at expects a probability above 0.5 and below 1 (e.g. 0.95), got {promote_at:g}"
-        )
-
-
-def recommendation(
-    analysis: Analysis, result: BootstrapResult | None, promote_at: float = PROMOTE_AT
-) -> dict:
-    """The ``recommendation`` block: ``{challenger_verdict, text}`` with one plain sentence."""
-    comp = analysis.comparison
-    p = None if result is None else result.p_challenger_better
-    which = verdict(p, promote_at)
-    if comp is None:
-        text = "No challenger to compare."
-    elif which is None:
-        text = (
-            f"Challenger {comp.challenger.name} differs by {comp.difference_at_best:,.2f} at each model's best "
-            "threshold; run a bootstrap (--bootstrap N) to know whether that is more than luck."
-        )
-    else:
-        diff = result.difference_at_best  # type: ignore[union-attr]
-        span = f"{result.confidence:.0%} interval {diff.low:,.2f} to {diff.high:,.2f}"  # type: ignore[union-attr]
-        chance = f"P(challenger better) = {p:.2f}"
-        text = {
-            "promote": f"Promote {comp.challenger.name}: it beats {comp.champion.name} in {p:.0%} of resamples "
-            f"({span}).",
-            "keep": f"Keep {comp.champion.name}: the challenger {comp.challenger.name} is worse in "
-            f"{1 - p:.0%} of resamples ({span}).",
-            "inconclusive": f"Inconclusive: {chance}, short of {promote_at:.0%} either way ({span}); "
-            "collect more labelled rows before switching.",
-        }[which]
-    return {"challenger_verdict": which, "text": text}

@@ -22,9 +22,8 @@ from roistudio.core.engine.bootstrap import (
     BootstrapResult,
     bootstrap,
     check_options,
-    check_promote_at,
-    recommendation,
 )
+from roistudio.core.engine.group_bootstrap import group_intervals
 from roistudio.core.engine.sensitivity import (
     DEFAULT_DRAWS,
     ParameterRange,
@@ -33,7 +32,8 @@ from roistudio.core.engine.sensitivity import (
     sensitivity,
 )
 from roistudio.core.engine.sweep import ColumnSumsCache
-from roistudio.core.progress import Progress
+from roistudio.core.errors import RoiError
+from roistudio.core.progress import Progress, ScaledProgress
 
 BACKTEST_PERIOD = "month"
 
@@ -82,18 +82,8 @@ class Decision:
         return out
 
 
-class _Part:
-    """Progress of one step, mapped into [start, start + width] of the whole."""
-
-    def __init__(self, outer: Progress | None, start: float, width: float):
-        self.outer, self.start, self.width = outer, start, width
-
-    def progress(self, fraction: float, text: str = "") -> None:
-        if self.outer is not None:
-            self.outer.progress(self.start + self.width * fraction, text)
-
-    def cancelled(self) -> bool:
-        return self.outer is not None and self.outer.cancelled()
+def _part(progress: Progress | None, start: float, width: float) -> Progress | None:
+    return None if progress is None else ScaledProgress(progress, start, start + width)
 
 
 def decide(
@@ -138,8 +128,17 @@ def decide(
             replicates=options.replicates,
             confidence=options.confidence,
             seed=options.seed,
-            progress=_Part(progress, 0.0, 0.6),
+            progress=_part(progress, 0.0, 0.5),
         )
+        groups = group_intervals(
+            con,
+            analysis,
+            replicates=options.replicates,
+            confidence=options.confidence,
+            seed=options.seed,
+            progress=_part(progress, 0.5, 0.1),
+        )
+        result = replace(result, groups=groups)
     backtest = cover = None
     if "backtest" in wanted and analysis.request.mapping.timestamp:
         by_period = analysis
@@ -150,7 +149,7 @@ def decide(
                 analysis.table,
                 request,
                 validation=analysis.validation,
-                progress=_Part(progress, 0.6, 0.1),
+                progress=_part(progress, 0.6, 0.1),
             )
         backtest, cover = walk_forward(by_period), coverage(by_period)
     sens = None
@@ -161,7 +160,7 @@ def decide(
             options.ranges,
             draws=options.draws,
             seed=options.seed,
-            progress=_Part(progress, 0.7, 0.3),
+            progress=_part(progress, 0.7, 0.3),
         )
     return Decision(
         options=options,
@@ -171,3 +170,56 @@ def decide(
         sensitivity=sens,
         recommendation=recommendation(analysis, result, options.promote_at),
     )
+
+
+# -- the verdict --------------------------------------------------------------------------------------
+
+
+def verdict(p_challenger_better: float | None, promote_at: float = PROMOTE_AT) -> str | None:
+    """``promote`` when P >= promote_at, ``keep`` when P <= 1 - promote_at, else ``inconclusive``.
+
+    ``None`` without a challenger (or without a bootstrap).
+    """
+    if p_challenger_better is None:
+        return None
+    if p_challenger_better >= promote_at:
+        return "promote"
+    if p_challenger_better <= 1.0 - promote_at:
+        return "keep"
+    return "inconclusive"
+
+
+def check_promote_at(promote_at: float) -> None:
+    if not 0.5 < promote_at < 1.0:
+        raise RoiError(
+            f"--promote-at expects a probability above 0.5 and below 1 (e.g. 0.95), got {promote_at:g}"
+        )
+
+
+def recommendation(
+    analysis: Analysis, result: BootstrapResult | None, promote_at: float = PROMOTE_AT
+) -> dict:
+    """The ``recommendation`` block: ``{challenger_verdict, text}`` with one plain sentence."""
+    comp = analysis.comparison
+    p = None if result is None else result.p_challenger_better
+    which = verdict(p, promote_at)
+    if comp is None:
+        text = "No challenger to compare."
+    elif which is None:
+        text = (
+            f"Challenger {comp.challenger.name} differs by {comp.difference_at_best:,.2f} at each model's best "
+            "threshold; run a bootstrap (--bootstrap N) to know whether that is more than luck."
+        )
+    else:
+        diff = result.difference_at_best  # type: ignore[union-attr]
+        span = f"{result.confidence:.0%} interval {diff.low:,.2f} to {diff.high:,.2f}"  # type: ignore[union-attr]
+        chance = f"P(challenger better) = {p:.2f}"
+        text = {
+            "promote": f"Promote {comp.challenger.name}: it beats {comp.champion.name} in {p:.0%} of resamples "
+            f"({span}).",
+            "keep": f"Keep {comp.champion.name}: the challenger {comp.challenger.name} is worse in "
+            f"{1 - p:.0%} of resamples ({span}).",
+            "inconclusive": f"Inconclusive: {chance}, short of {promote_at:.0%} either way ({span}); "
+            "collect more labelled rows before switching.",
+        }[which]
+    return {"challenger_verdict": which, "text": text}

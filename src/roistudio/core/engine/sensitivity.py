@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 import duckdb
 import numpy as np
 
+from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis
 from roistudio.core.engine.bootstrap import DEFAULT_SEED, analysis_query, model_sources
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
@@ -39,11 +40,9 @@ from roistudio.core.engine.sweep import (
     payoff_row_values,
     period_key_sql,
     run_sweep,
-    segment_key_sql,
     valid_score_sql,
 )
 from roistudio.core.errors import RoiError
-from roistudio.core.payoff.affine import affine_payoff
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
 
@@ -382,7 +381,7 @@ def _aggregates_from_sums(
     curves do not line up with the analysis's.
     """
     payoff = analysis.request.payoff
-    if affine_payoff(payoff) is None:
+    if payoff.column_terms() is None:
         return None
     query, sources = _analysis_sweep_query(analysis)
     names = sorted(payoff.parameters_used())
