@@ -37,7 +37,15 @@ def demo_doc():
 def test_contract_keys(demo_doc):
     u = demo_doc["uncertainty"]
     assert set(u) == {"method", "replicates", "confidence", "seed", "operating_value", "value_of_model",
-                      "optimal_threshold", "comparison"}  # fmt: skip
+                      "optimal_threshold", "comparison", "segments", "periods"}  # fmt: skip
+    # Per group, in the order of the breakdown blocks, for the groups with labelled rows.
+    assert [g["key"] for g in u["periods"]] == [
+        p["key"] for p in demo_doc["periods"]["rows"] if p["labels_known"]
+    ]
+    for col, groups in demo_doc["segments"].items():
+        assert [g["key"] for g in u["segments"][col]] == [g["key"] for g in groups]
+        for interval, group in zip(u["segments"][col], groups, strict=True):
+            assert interval["low"] < group["value"] < interval["high"]
     assert (u["replicates"], u["confidence"]) == (300, 0.9)
     for key in ("operating_value", "value_of_model", "optimal_threshold"):
         assert set(u[key]) == {"low", "high"}
