@@ -172,8 +172,8 @@ def test_comparison_marks_each_models_optimum():
     assert (0.6, 270.0) in markers
     assert (0.7, 300.0) in markers
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "score (best $270 at 0.6)" in legend
-    assert "challenger (best $300 at 0.7)" in legend
+    assert "Score (best $270 at 0.6)" in legend  # column names made readable
+    assert "Challenger (best $300 at 0.7)" in legend
     _render(fig)
 
 
@@ -280,3 +280,19 @@ def test_every_chart_reads_on_its_palettes_background(palette):
     assert len(series) >= 4
     faint = [line.get_label() for line in series if _contrast(line.get_color(), palette.background) < 3.0]
     assert faint == []
+
+
+def test_legends_read_column_names_as_words():
+    from roistudio.charts.style import readable
+
+    assert readable("champion_score") == "Champion score"
+    assert readable("p_subscribe") == "P subscribe"
+    assert readable("Model A (2026)") == "Model A (2026)"  # the analyst's own wording is kept
+    assert readable("fraudScore") == "fraudScore"
+    frame = HAND.assign(p_fraud_v2=HAND["score"])
+    analysis, _ = run_analysis(frame, HAND_PAYOFF, score="p_fraud_v2")
+    fig = Figure()
+    ax = fig.add_subplot()
+    draw_value_curve(ax, analysis.champion, symbol="$")
+    ax.legend()
+    assert "P fraud v2" in [t.get_text() for t in ax.get_legend().get_texts()]

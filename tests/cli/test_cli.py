@@ -178,3 +178,33 @@ def test_report_needs_an_output(capsys):
         capsys.readouterr().err.strip()
         == "roistudio report: nothing to write; pass --xlsx PATH and/or --pdf PATH"
     )
+
+
+def test_a_cli_report_with_an_explicit_payoff_is_not_stamped_as_an_example(tmp_path):
+    from pypdf import PdfReader
+
+    frame = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.4, 0.2], "label": [1, 0, 1, 0, 1],
+                          "amount": [100.0, 50.0, 20.0, 10.0, 3.0]})  # fmt: skip
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    pdf_path = tmp_path / "r.pdf"
+    code = main(["report", str(tmp_path / "p.csv"), "--score", "score", "--label", "label",
+                 "--tp", "amount - 5", "--fp", "-5", "--fn", "-amount", "--currency", "EUR", "--pdf", str(pdf_path)])  # fmt: skip
+    assert code == 0
+    pages = [p.extract_text() for p in PdfReader(pdf_path).pages]
+    assert not [p for p in pages if "EXAMPLE PAYOFF" in p]  # given explicitly: confirmed by definition
+    assert not [p for p in pages if "dollar" in p.lower()]  # a EUR report speaks of money
+    assert PdfReader(pdf_path).pages[0].mediabox.width == pytest.approx(595.28, abs=0.5)  # A4
+
+
+def test_sweep_json_under_a_capacity_names_the_allowed_baselines(capsys, tmp_path):
+    frame = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.4, 0.2], "label": [1, 0, 1, 0, 1],
+                          "amount": [100.0, 50.0, 20.0, 10.0, 3.0]})  # fmt: skip
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    doc = _sweep_json(capsys, str(tmp_path / "p.csv"), "--score", "score", "--label", "label",
+                      "--tp", "amount * 0.9 - 5", "--fp", "-5", "--fn", "-amount", "--capacity", "2")  # fmt: skip
+    baselines = doc["baselines"]
+    # Hand-worked (tests/core/engine/test_curve.py): flag 2 of 5 at random expects -39.52.
+    assert [b["label"] for b in baselines["allowed"]] == ["flag nobody", "flag 2 at random"]
+    assert baselines["better"] == "flag_random"
+    assert baselines["better_value"] == pytest.approx(-39.52)
+    assert doc["value_of_model"] == pytest.approx(62.0 + 39.52)

@@ -149,9 +149,10 @@ def test_save_then_link_round_trip_opens_the_same_view(qtbot, demo_window, make_
     assert w._save_to(str(tmp_path / "fraud.roiproj"))
     assert not w.isWindowModified()
     w.tabs.setCurrentIndex(VIEWS.index("segments"))
+    w.segments_view.column_box.setCurrentText("region")  # not the first segment column
     link = w.current_link()
     assert link.startswith(
-        f"roistudio://open?project={tmp_path}/fraud.roiproj&view=segments&threshold=0.25&filters="
+        f"roistudio://open?project={tmp_path}/fraud.roiproj&view=segments&segment=region&threshold=0.25&filters="
     )
 
     other = make_window()
@@ -162,6 +163,26 @@ def test_save_then_link_round_trip_opens_the_same_view(qtbot, demo_window, make_
     assert other.doc.analysis.operating.threshold == 0.25
     assert other.explorer.threshold() == 0.25
     assert other.doc.analysis.operating.value == w.doc.analysis.operating.value
+    assert other.segments_view.column() == "region"
+
+
+def test_a_saved_project_keeps_the_segment_column_shown_and_the_parameter_order(
+    qtbot, demo_window, make_window, tmp_path
+):
+    w = demo_window
+    expressions, parameters, ranges = w.payoff_editor.payoff_state()
+    reordered = dict(reversed(list(parameters.items())))  # not alphabetical, not the demo's order
+    w.doc.set_payoff(expressions, reordered, ranges)  # same numbers: no sweep, but the order is kept
+    assert list(w.doc.project.parameters) == list(reordered)
+    w.tabs.setCurrentIndex(VIEWS.index("segments"))
+    w.segments_view.column_box.setCurrentText("region")
+    assert w._save_to(str(tmp_path / "kept.roiproj"))
+    other = make_window()
+    with qtbot.waitSignal(other.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None):
+        other.open_path(str(tmp_path / "kept.roiproj"))
+    qtbot.waitUntil(lambda: other.segments_view.column() == "region", timeout=5000)
+    assert list(other.doc.project.parameters) == list(reordered)
+    assert list(other.payoff_editor.payoff_state()[1]) == list(reordered)
 
 
 def test_a_bad_link_says_what_is_wrong(qtbot, make_window, monkeypatch):
@@ -272,3 +293,64 @@ def test_the_window_module_loads_no_heavy_library_before_the_first_paint():
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def _import_into(qtbot, window, path):
+    from roistudio.core.data.mapping import ColumnMapping
+    from roistudio.gui.document import import_data
+
+    box = {}
+    window.worker.submit(
+        lambda con, p: import_data(con, str(path), p), on_done=lambda r: box.setdefault("r", r)
+    )
+    qtbot.waitUntil(lambda: "r" in box, timeout=20_000)
+    mapping = ColumnMapping("fraud_score", "is_fraud", positive="1", segments=("channel",), money=("amount",))
+    with qtbot.waitSignal(
+        window.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None
+    ):
+        window.doc.adopt_import(box["r"], mapping)
+
+
+def test_a_suggested_payoff_shows_a_banner_until_confirmed_and_exports_say_so(qtbot, make_window, small_csv,
+                                                                               tmp_path):  # fmt: skip
+    import openpyxl
+    from pypdf import PdfReader
+
+    w = make_window()
+    _import_into(qtbot, w, small_csv[0])
+    banners = w.payoff_banners
+    assert banners.is_suggested_shown()
+    text = banners.suggested.label.text()
+    assert "Example payoff, not confirmed." in text
+    assert "TP = amount - review_cost, FP = -review_cost, FN = -amount; review_cost = 10" in text
+    for view in range(w.tabs.count()):  # above the tabs: on every view
+        w.tabs.setCurrentIndex(view)
+        assert banners.isVisible() and banners.suggested.isVisible()
+    targets = {"xlsx": str(tmp_path / "r.xlsx"), "pdf": str(tmp_path / "r.pdf")}
+    with qtbot.waitSignal(w.exporter.finished, timeout=120_000):
+        w.exporter.write(targets)
+    assert "EXAMPLE PAYOFF, NOT CONFIRMED" in PdfReader(targets["pdf"]).pages[0].extract_text()
+    assert openpyxl.load_workbook(targets["xlsx"])["Summary"]["A3"].value.startswith("EXAMPLE PAYOFF")
+    banners.confirm_button.click()
+    assert not w.doc.project.payoff_suggested and not banners.is_suggested_shown()
+    with qtbot.waitSignal(w.exporter.finished, timeout=120_000):
+        w.exporter.write(targets)
+    assert "EXAMPLE PAYOFF" not in PdfReader(targets["pdf"]).pages[0].extract_text()
+    assert openpyxl.load_workbook(targets["xlsx"])["Summary"]["A3"].value is None
+    banners.edit_button.click()
+    assert w.tabs.currentIndex() == VIEWS.index("payoff")
+
+
+def test_figures_are_marked_stale_while_the_payoff_has_errors(qtbot, demo_window):
+    w = demo_window
+    assert not w.payoff_banners.is_suggested_shown()  # the demo's payoff is its own, confirmed
+    editor = w.payoff_editor
+    fp = editor.expression_edit("fp")
+    original = fp.text()
+    fp.setText("-review_cost -")  # half-typed: no analysis can run on it
+    assert w.payoff_banners.is_stale_shown()
+    assert "from the previous valid payoff" in w.payoff_banners.stale.label.text()
+    assert not w.explorer.tiles["value"].isEnabled()  # dimmed
+    fp.setText(original)
+    assert not w.payoff_banners.is_stale_shown()
+    assert w.explorer.tiles["value"].isEnabled()

@@ -261,3 +261,63 @@ def test_a_cached_import_hashes_the_file_once(small_csv, tmp_path, monkeypatch):
     assert len(hashed) == 2
     assert first.report.rows == second.report.rows == len(frame)
     assert first.report.source.sha256 == second.report.source.sha256
+
+
+# -- issue 7: a suggested payoff is marked until confirmed; a user-set threshold is kept ---------------
+
+
+def test_an_imported_payoff_is_suggested_until_confirmed_or_edited_and_undo_brings_the_mark_back(qtbot, doc):
+    assert doc.project.payoff_suggested
+    doc.confirm_payoff()
+    assert not doc.project.payoff_suggested
+    assert doc.undo_stack.undoText() == "Confirm payoff"
+    doc.undo_stack.undo()
+    assert doc.project.payoff_suggested
+    with qtbot.waitSignal(doc.analysisChanged, timeout=10_000):
+        doc.set_payoff(dict(doc.project.payoff), {"review_cost": 12.0}, dict(doc.project.ranges))
+    assert not doc.project.payoff_suggested
+    with qtbot.waitSignal(doc.analysisChanged, timeout=10_000):
+        doc.undo_stack.undo()
+    assert doc.project.payoff_suggested and doc.project.parameters == {"review_cost": 10.0}
+
+
+def test_a_constraint_keeps_the_threshold_the_analyst_typed(qtbot, doc, small_csv):
+    from roistudio.core.engine.curve import Constraints
+
+    _, frame = small_csv
+    doc.set_threshold(0.2)
+    doc.set_constraints(Constraints(max_flagged=30))
+    assert doc.project.threshold_user_set
+    assert doc.analysis.operating.threshold == 0.2
+    assert doc.analysis.operating.value == pytest.approx(_value_at(frame, 0.2), abs=1e-6)
+    # The best under the constraint is computed beside it, not applied.
+    best = doc.analysis.champion.constrained
+    assert best is not None and best.flagged <= 30 and best.threshold != 0.2
+    labelled = frame[frame.fraud_score >= best.threshold]
+    assert best.flagged == len(labelled)
+
+
+def test_an_automatic_threshold_that_moves_is_announced_and_undo_restores_it(qtbot, doc):
+    from roistudio.core.engine.curve import Constraints
+
+    before = doc.analysis.operating.threshold
+    with qtbot.waitSignal(doc.thresholdMoved, timeout=10_000) as moved:
+        doc.set_constraints(Constraints(max_flagged=5))
+    after = doc.analysis.operating.threshold
+    assert after != before
+    assert moved.args == [
+        f"Threshold moved from {before:.4g} to {after:.4g} (best threshold under the constraints "
+        '(at most 5 rows flagged)) after "Change constraints"; Undo (Ctrl+Z) restores it'
+    ]
+    doc.undo_stack.undo()
+    assert doc.analysis.operating.threshold == before
+
+
+def test_a_filter_keeps_the_threshold_the_analyst_typed(qtbot, doc, small_csv):
+    _, frame = small_csv
+    doc.set_threshold(0.2)
+    with qtbot.waitSignal(doc.analysisChanged, timeout=10_000):
+        doc.set_filters(Filters({"channel": ("web",)}))
+    assert doc.project.threshold_user_set and doc.analysis.operating.threshold == 0.2
+    web = frame[frame.channel == "web"]
+    assert doc.analysis.operating.value == pytest.approx(_value_at(web, 0.2), abs=1e-6)

@@ -68,12 +68,16 @@ def test_slider_positions_show_the_row_by_row_numbers(explorer_and_frame, qtbot)
     distinct = np.sort(frame["score"].unique())
     nobody = _oracle(frame, None)
     previous = -np.inf
-    for position in (0, 5, 17, explorer.slider.maximum() - 1):
+    low, high = distinct[0], distinct[-1]
+    for position in (0, 250, 500, 750, explorer.slider.maximum() - 1):
         with qtbot.waitSignal(explorer.thresholdChanged, timeout=1000) as blocker:
             explorer.slider.setValue(position)
         threshold = explorer.threshold()
         assert blocker.args == [threshold]
-        assert threshold in distinct  # the slider lands on exact distinct scores
+        # The slider moves evenly through score values (like the chart's x axis) and lands on the
+        # lowest distinct score at or above the value of its position.
+        value = low + (high - low) * position / (explorer.slider.maximum() - 1)
+        assert threshold == distinct[distinct >= value - 1e-12][0]
         assert threshold > previous  # left to right is increasing threshold, like the chart
         previous = threshold
         expected = _oracle(frame, threshold)
@@ -173,3 +177,27 @@ def test_precision_and_recall_constraints(explorer_and_frame, qtbot):
         explorer._recall.setValue(90.0)
     assert explorer.constrained_point() is None
     assert "no threshold meets the constraints" in explorer.constrained_label.text()
+
+
+def test_at_900_pixels_no_tile_caption_is_cut_and_the_legend_leaves_the_curve_alone(
+    explorer_and_frame, qtbot
+):
+    explorer, _, _ = explorer_and_frame
+    explorer.resize(900, 700)
+    explorer.show()
+    qtbot.waitExposed(explorer)
+    explorer.set_constraints(Constraints(max_flagged=12))  # the longest gain caption
+    qtbot.wait(50)
+    widths = {tile.width() for tile in explorer.tiles.values()}
+    assert max(widths) - min(widths) <= 2  # the tiles share the row evenly
+    for name, tile in explorer.tiles.items():
+        caption = tile._caption
+        assert caption.heightForWidth(caption.width()) <= caption.height(), name
+        title = tile._title
+        assert title.fontMetrics().horizontalAdvance(title.text()) <= title.width(), name
+    explorer.canvas.draw()
+    ax = explorer.canvas.figure.axes[0]
+    renderer = explorer.canvas.get_renderer()
+    legend = ax.get_legend().get_window_extent(renderer)
+    plot = ax.get_window_extent(renderer)
+    assert legend.y1 <= plot.y0  # under the axes, not over the curve

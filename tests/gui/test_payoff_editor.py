@@ -36,7 +36,7 @@ def test_a_typo_shows_the_core_message_under_the_field(editor, qtbot):
     assert not editor.is_valid()
     label = editor._error_labels["fn"]
     assert label.isVisibleTo(editor)
-    assert label.text() == editor.error_text("fn")
+    assert label.message() == editor.error_text("fn") == label.toolTip()
 
 
 def test_error_messages_are_exactly_the_cores(editor):
@@ -123,3 +123,44 @@ def test_completion_offers_columns_parameters_and_functions(editor, qtbot):
     assert offered == ["channel", "chargeback_fee", "clip", "coalesce"]  # columns, parameters, functions
     completer.activated.emit("chargeback_fee")
     assert edit.text() == "2 * chargeback_fee"  # only the word under the cursor is replaced
+
+
+def test_a_click_on_the_next_field_while_the_completion_popup_is_open_lands_there(editor, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    editor.resize(800, 600)
+    editor.show()
+    qtbot.waitExposed(editor)
+    tp, fn = editor.expression_edit("tp"), editor.expression_edit("fn")
+    tp.setFocus()
+    tp.clear()
+    qtbot.keyClicks(tp, "amount - rev")
+    popup = tp._completer.popup()
+    assert popup.isVisible()
+    typed_in_tp = tp.text()
+    # Through the window, as a real click arrives: the open popup catches it first.
+    window = editor.window()
+    QTest.mouseClick(
+        window.windowHandle(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+        fn.mapTo(window, fn.rect().center()),
+    )  # fmt: skip
+    assert not popup.isVisible()
+    assert QApplication.focusWidget() is fn
+    fn.selectAll()
+    qtbot.keyClicks(QApplication.focusWidget(), "-amount * 2")
+    assert fn.text() == "-amount * 2"  # the keys went to the field clicked, not to TP
+    assert tp.text() == typed_in_tp
+
+
+def test_an_error_line_does_not_move_the_fields_below(editor, qtbot):
+    editor.resize(800, 600)
+    editor.show()
+    qtbot.waitExposed(editor)
+    fields = [editor.expression_edit(o) for o in ("fp", "tn", "fn")]
+    before = [f.geometry().top() for f in fields]
+    editor.expression_edit("tp").setText("amount *")
+    qtbot.wait(50)
+    assert editor.error_text("tp")
+    assert [f.geometry().top() for f in fields] == before

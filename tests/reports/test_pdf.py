@@ -190,3 +190,49 @@ def test_fonts_are_bundled_with_their_licence():
     assert (folder / "DejaVuSans.ttf").is_file()
     assert (folder / "DejaVuSans-Bold.ttf").is_file()
     assert "Bitstream" in (folder / "LICENSE").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("currency", "size"), [("EUR", (595, 842)), ("GBP", (595, 842)), ("USD", (612, 792)),
+                                                ("CAD", (612, 792))])  # fmt: skip
+def test_pages_are_a4_unless_the_currency_is_us_or_canadian(currency, size, tmp_path):
+    frame = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.4, 0.2], "label": [1, 0, 1, 0, 1],
+                          "amount": [100.0, 50.0, 20.0, 10.0, 3.0]})  # fmt: skip
+    analysis, _ = run_analysis(frame, PAYOFF, PARAMS)
+    model = build_report_model(analysis, _source(len(frame)), currency=currency, created=CREATED)
+    path = tmp_path / "r.pdf"
+    pdf.write_pdf(model, path)
+    for page in PdfReader(path).pages:
+        box = page.mediabox
+        assert (round(float(box.width)), round(float(box.height))) == size
+
+
+def test_an_example_payoff_is_stamped_on_page_one_and_every_footer(tmp_path):
+    frame = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.4, 0.2], "label": [1, 0, 1, 0, 1],
+                          "amount": [100.0, 50.0, 20.0, 10.0, 3.0]})  # fmt: skip
+    analysis, _ = run_analysis(frame, PAYOFF, PARAMS)
+    for suggested in (True, False):
+        model = build_report_model(analysis, _source(len(frame)), currency="EUR", created=CREATED,
+                                   payoff_suggested=suggested)  # fmt: skip
+        path = tmp_path / f"r{suggested}.pdf"
+        pdf.write_pdf(model, path)
+        pages = _pages_text(path)
+        assert ("EXAMPLE PAYOFF, NOT CONFIRMED" in pages[0]) is suggested
+        assert ("has not confirmed or edited it" in pages[0]) is suggested
+        assert all(("EXAMPLE PAYOFF, NOT CONFIRMED" in p) is suggested for p in pages)
+
+
+def test_under_a_capacity_page_one_compares_with_allowed_baselines_only(tmp_path):
+    from roistudio.core.engine.curve import Constraints
+
+    frame = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.4, 0.2], "label": [1, 0, 1, 0, 1],
+                          "amount": [100.0, 50.0, 20.0, 10.0, 3.0]})  # fmt: skip
+    payoff = {"tp": "amount * 0.9 - 5", "fp": "-5", "fn": "-amount"}
+    analysis, _ = run_analysis(frame, payoff, constraints=Constraints(max_flagged=2))
+    model = build_report_model(analysis, _source(len(frame)), currency="EUR", created=CREATED)
+    pdf.write_pdf(model, tmp_path / "c.pdf")
+    page = " ".join(_pages_text(tmp_path / "c.pdf")[0].split())
+    # Best under the capacity, t=0.9, is worth 62; flag 2 at random expects -39.52 (test_curve.py).
+    assert "+€102" in page
+    assert "better than flag 2 at random" in page
+    assert "they forbid flagging everyone" in page
+    assert "vs flag everyone" not in page and "vs flagging everyone" not in page

@@ -278,7 +278,7 @@ def test_a_nonlinear_payoff_writes_fixed_values_and_says_why(con, frame, tmp_pat
     wb = openpyxl.load_workbook(path)
     text = " ".join(str(c.value) for row in wb["Assumptions"].iter_rows() for c in row if c.value)
     assert (
-        "fn = -max(amount, chargeback_fee) is not linear in its parameters, so dollar figures are fixed values"
+        "fn = -max(amount, chargeback_fee) is not linear in its parameters, so money figures are fixed values"
         in text
     )
     assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
@@ -508,7 +508,7 @@ def test_segment_trend_and_comparison_dollars_follow_a_parameter_change(saved, m
         assert got == pytest.approx([champion, challenger], abs=0.005), label
         assert cells[3].value == f"={cells[2].coordinate}-{cells[1].coordinate}"
     notes = " ".join(str(c.value) for row in wb["Assumptions"].iter_rows() for c in row if c.value)
-    assert "The 'by channel', trend and comparison dollar figures are live formulas too" in notes
+    assert "The 'by channel', trend and comparison money figures are live formulas too" in notes
 
 
 def evaluate_reference(wb, formula: str, **params: float) -> float:
@@ -581,3 +581,73 @@ def test_a_complete_write_replaces_the_old_file(model, tmp_path):
         "Summary", "Assumptions", "Threshold sweep", "Comparison", "By channel", "Trend", "Data quality", "About",
     ]  # fmt: skip
     assert os.listdir(tmp_path) == ["report.xlsx"]
+
+
+def test_an_example_payoff_is_stamped_on_the_summary_sheet(con, tmp_path):
+    from dataclasses import replace
+
+    base = report(con, currency="EUR")
+    for suggested in (True, False):
+        path = tmp_path / f"s{suggested}.xlsx"
+        write_xlsx(replace(base, payoff_suggested=suggested), path, con=con)
+        ws = openpyxl.load_workbook(path)["Summary"]
+        stamp = ws["A3"].value or ""
+        assert stamp.startswith("EXAMPLE PAYOFF, NOT CONFIRMED: ") is suggested
+        assert ws.sheet_state == "visible" and ws.row_dimensions[3].hidden is False
+
+
+def test_a_eur_workbook_never_says_dollar(con, tmp_path):
+    path = tmp_path / "eur.xlsx"
+    write_xlsx(report(con, currency="EUR"), path, con=con)
+    texts = [
+        str(cell.value)
+        for ws in openpyxl.load_workbook(path).worksheets
+        for row in ws.iter_rows()
+        for cell in row
+        if isinstance(cell.value, str)
+    ]
+    assert texts and not [t for t in texts if "dollar" in t.lower()]
+
+
+def test_under_a_capacity_the_value_of_the_model_formula_uses_the_allowed_random_baseline(
+    con, frame, tmp_path
+):
+    from roistudio.core.engine.curve import Constraints
+    from tests.helpers import demo_row_payoffs
+
+    cols = table_columns(con, "data")
+    request = AnalysisRequest(
+        mapping=ColumnMapping(score="score", label="is_fraud"),
+        payoff=parse_payoff(PAYOFF, PARAMS, cols),
+        constraints=Constraints(max_flagged=40),
+    )
+    analysis = analyse(con, "data", request)
+    source = SourceFacts("preds.csv", "/data/preds.csv", "0" * 64, 12345, analysis.rows, 0)
+    model = build_report_model(analysis, source, currency="EUR", created=CREATED, con=con)
+    path = tmp_path / "capacity.xlsx"
+    write_xlsx(model, path, con=con)
+    wb = openpyxl.load_workbook(path)
+    rows = {r[0].value: r for r in wb["Summary"].iter_rows(min_col=1, max_col=3)}
+    # Expected from the rows: each of the R labelled rows is flagged with probability 40 / R.
+    labelled = frame[frame["is_fraud"].notna()]
+    pay = demo_row_payoffs(labelled["amount"].to_numpy(), PARAMS)
+    positive = labelled["is_fraud"].to_numpy(dtype=int) == 1
+    flagged = np.where(positive, pay["tp"], pay["fp"])
+    unflagged = np.where(positive, pay["fn"], pay["tn"])
+    random_value = unflagged.sum() + 40 / len(labelled) * (flagged - unflagged).sum()
+    assert model.headline.better_baseline == "flag 40 at random"
+    assert model.headline.value_of_model == pytest.approx(model.headline.value - random_value)
+    # The live formulas say the same: nobody + N/R * (everyone - nobody), never MAX(nobody, everyone).
+    value_ref = rows["Value at operating threshold"][1].value
+    nobody_ref = rows["vs flag nobody"][1].value.split("-", 1)[1]
+    everyone_ref = rows["vs flag everyone"][1].value.split("-", 1)[1]
+    nobody, everyone = evaluate_reference(wb, nobody_ref), evaluate_reference(wb, everyone_ref)
+    value = evaluate_reference(wb, value_ref)
+    assert rows["Value of the model"][1].value == (
+        f"=B12-MAX({nobody_ref},({nobody_ref}+40/{len(labelled)}*({everyone_ref}-{nobody_ref})))"
+    )
+    assert value - max(nobody, nobody + 40 / len(labelled) * (everyone - nobody)) == pytest.approx(
+        model.headline.value_of_model, abs=0.005
+    )
+    assert nobody + 40 / len(labelled) * (everyone - nobody) == pytest.approx(random_value, abs=0.005)
+    assert rows["vs flag 40 at random"][2].value.startswith("value minus the expected value of flagging 40")

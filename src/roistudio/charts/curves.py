@@ -238,7 +238,7 @@ def draw_value_curve(
     show_baselines
         Draw the "flag nobody" and "flag everyone" lines.
     label
-        Legend label of the curve; the model name by default.
+        Legend label of the curve; the model name, made readable (``style.readable``), by default.
     palette
         Colours for the background the chart sits on (:data:`~roistudio.charts.style.LIGHT`
         for reports).
@@ -253,7 +253,7 @@ def draw_value_curve(
     optimum = model.optimum
     nobody_x = _finish_axes(ax, [curve], symbol, palette)
     x, y = _sampled(curve, keep=(1, optimum.index, operating.index, len(curve) - 1))
-    (line,) = ax.plot(x, y, **palette.champion_line, label=label or model.name, zorder=3)
+    (line,) = ax.plot(x, y, **palette.champion_line, label=label or style.readable(model.name), zorder=3)
     if show_baselines:
         _draw_baselines(ax, model, symbol, palette)
     opt_x = _x_of(optimum, nobody_x)
@@ -316,7 +316,7 @@ def draw_comparison(
         best = (
             f"best {style.format_money_short(opt.value, symbol)} at {style.format_threshold(opt.threshold)}"
         )
-        (line,) = ax.plot(x, y, **line_style, label=f"{model.name} ({best})", zorder=3)
+        (line,) = ax.plot(x, y, **line_style, label=f"{style.readable(model.name)} ({best})", zorder=3)
         marker = _optimum_marker(
             ax, _x_of(opt, nobody_x), opt.value, marker_shape, line_style["color"], palette
         )

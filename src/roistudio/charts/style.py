@@ -193,6 +193,19 @@ def legend_text(legend, palette: ChartPalette) -> None:
         text.set_color(palette.ink)
 
 
+def readable(name: str) -> str:
+    """A column or model name as a legend reads it: ``champion_score`` -> ``Champion score``.
+
+    Underscores become spaces and the first letter is capitalised; a name that already has
+    spaces or capitals is the analyst's own wording and is kept as it is.
+    """
+    text = str(name)
+    if " " in text or text != text.lower():
+        return text
+    words = text.replace("_", " ").strip()
+    return (words[:1].upper() + words[1:]) if words else text
+
+
 def shorten(text: str, limit: int = 28) -> str:
     """Cut long labels (segment names) with an ellipsis so tick labels stay readable."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

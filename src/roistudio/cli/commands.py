@@ -302,6 +302,14 @@ def format_summary(analysis: Analysis, report, decision=None) -> str:
                 else f"threshold {_thr(c.threshold)}: {_point_line(c)}"
             )
         )
+        if c is not None:
+            # Only the baselines the constraints allow (core rule: Curve.baselines).
+            allowed = champ.baselines
+            compared = "; ".join(f"vs {b.label} {_money(c.value - b.value)}" for b in allowed)
+            forbidden = all(b.kind != "flag_everyone" for b in allowed)
+            lines.append(
+                f"  {compared}" + (" (the constraints do not allow flagging everyone)" if forbidden else "")
+            )
     if analysis.policy == "user":
         lines.append(
             f"At operating threshold {_thr(champ.operating.threshold)}: {_point_line(champ.operating)}"

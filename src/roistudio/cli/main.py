@@ -128,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"roistudio {__version__}")
     sub = parser.add_subparsers(dest="command")
-    sweep = sub.add_parser("sweep", help="sweep thresholds and print the dollar curve")
+    sweep = sub.add_parser("sweep", help="sweep thresholds and print the value curve in money")
     _add_analysis_options(sweep)
     sweep.add_argument(
         "--threshold", help="operating threshold (default: the best one, under constraints if given)"

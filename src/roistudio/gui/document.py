@@ -26,6 +26,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from roistudio.core.engine.curve import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
+from roistudio.core.project.defaults import default_ranges, suggested_payoff
 from roistudio.core.project.project import VIEWS, DataSource, Project, save_project
 
 if TYPE_CHECKING:
@@ -41,8 +42,6 @@ _THRESHOLD_COMMAND_ID = 1001
 # Fields whose change needs a new sweep; the others are read off existing curves or are cosmetic.
 CLUSTER_MIN_ROWS = 1_000_000  # below this a sweep is fast enough without reordering the table
 _ANALYSIS_FIELDS = ("mapping", "payoff", "parameters", "constraints", "filters", "period", "sources")
-DEFAULT_PAYOFF = {"tp": "value_caught - review_cost", "fp": "-review_cost", "tn": "0", "fn": "0"}
-DEFAULT_PARAMETERS = {"value_caught": 100.0, "review_cost": 10.0}
 
 
 @dataclass(frozen=True)
@@ -112,24 +111,9 @@ def filter_options(con: Any, mapping: ColumnMapping, table: str = TABLE, limit: 
     return FilterOptions(segments, date_min, date_max)
 
 
-def default_ranges(parameters: dict[str, float]) -> dict[str, tuple[float, float]]:
-    """Half to one and a half times each parameter (a starting point for sensitivity)."""
-    out = {}
-    for name, value in parameters.items():
-        low, high = sorted((value * 0.5, value * 1.5)) if value else (-1.0, 1.0)
-        out[name] = (low, high)
-    return out
-
-
 def default_payoff(mapping: ColumnMapping) -> tuple[dict[str, str], dict[str, float]]:
-    """A starting payoff: per-row money when a money column is mapped, else flat amounts."""
-    money = next((m for m in mapping.money if m.isidentifier()), None)
-    if money is None:
-        return dict(DEFAULT_PAYOFF), dict(DEFAULT_PARAMETERS)
-    return (
-        {"tp": f"{money} - review_cost", "fp": "-review_cost", "tn": "0", "fn": f"-{money}"},
-        {"review_cost": 10.0},
-    )
+    """The payoff suggested for new data (see :mod:`roistudio.core.project.defaults`)."""
+    return suggested_payoff(mapping.money)
 
 
 class EditCommand(QUndoCommand):
@@ -158,9 +142,11 @@ class EditCommand(QUndoCommand):
         return True
 
     def redo(self) -> None:
+        self._doc.last_edit = f'"{self.text()}"'  # named if the edit moves the automatic threshold
         self._doc._apply(self.after)
 
     def undo(self) -> None:
+        self._doc.last_edit = f'undoing "{self.text()}"'
         self._doc._apply(self.before)
 
 
@@ -194,6 +180,9 @@ class ProjectDocument(QObject):
         :meth:`accept_changed_source` or :meth:`new`.
     optionsChanged(object)
         New :class:`FilterOptions`.
+    thresholdMoved(str)
+        The analysis moved a threshold the analyst had not set (the best threshold changed
+        after an edit); one line for the status bar, naming the edit and how to undo it.
     dirtyChanged(bool), pathChanged(str)
     busyChanged(bool, str), progress(float, str)
         Work on the database thread started/ended, and how far it is.
@@ -212,6 +201,7 @@ class ProjectDocument(QObject):
     dataFailed = Signal(str)
     sourceChanged = Signal(list)
     optionsChanged = Signal(object)
+    thresholdMoved = Signal(str)
     dirtyChanged = Signal(bool)
     pathChanged = Signal(str)
     busyChanged = Signal(bool, str)
@@ -228,6 +218,7 @@ class ProjectDocument(QObject):
         self.analysis: Analysis | None = None
         self.base_analysis: Analysis | None = None
         self.analysis_error: str | None = None
+        self.last_edit = ""  # the edit (or undo) last applied, for the "threshold moved" line
         self.undo_stack = QUndoStack(self)
         # Folder of imports kept between sessions (core.import_cache); None imports every time.
         self.import_cache_dir: Path | None = None
@@ -332,6 +323,7 @@ class ProjectDocument(QObject):
             payoff=payoff,
             parameters=parameters,
             ranges=default_ranges(parameters),
+            payoff_suggested=True,  # the app's example until the analyst confirms or edits it
             period=period if mapping.timestamp else None,
             currency=_guess_currency(mapping.money) or Project().currency,
         )
@@ -450,10 +442,17 @@ class ProjectDocument(QObject):
         save_project(self.project, path)
 
     def apply_link(
-        self, view: str | None, threshold: float | None, has_threshold: bool, filters: Filters | None
+        self,
+        view: str | None,
+        threshold: float | None,
+        has_threshold: bool,
+        filters: Filters | None,
+        segment: str | None = None,
     ):
-        """Show what a link names: view, threshold and filters (not undoable: it is navigation)."""
+        """Show what a link names: view, segment column, threshold and filters (navigation, not undoable)."""
         changes: dict[str, Any] = {}
+        if segment:
+            changes["segment"] = segment
         if filters is not None:
             changes["filters"] = filters
         if has_threshold:
@@ -477,8 +476,13 @@ class ProjectDocument(QObject):
         after = {"payoff": dict(expressions), "parameters": dict(parameters),
                  "ranges": {k: tuple(v) for k, v in ranges.items()}}  # fmt: skip
         before = {key: getattr(self.project, key) for key in after}
-        if {k: dict(v) for k, v in before.items()} == after:
+        # Compared with order: the parameter table's order is the analyst's and is saved as is.
+        if {k: list(dict(v).items()) for k, v in before.items()} == {
+            k: list(v.items()) for k, v in after.items()
+        }:
             return
+        # An edit makes the payoff the analyst's own; Undo brings the "suggested" mark back.
+        before["payoff_suggested"], after["payoff_suggested"] = self.project.payoff_suggested, False
         if before["payoff"] == after["payoff"] and before["ranges"] == after["ranges"]:
             changed = [
                 k for k in after["parameters"] if before["parameters"].get(k) != after["parameters"][k]
@@ -487,6 +491,11 @@ class ProjectDocument(QObject):
         else:
             text = "Edit payoff"
         self.undo_stack.push(EditCommand(self, text, before, after))
+
+    def confirm_payoff(self) -> None:
+        """The analyst accepts the suggested payoff as it is (undoable)."""
+        if self.project.payoff_suggested:
+            self._edit("Confirm payoff", payoff_suggested=False)
 
     def set_threshold(self, threshold: float | None) -> None:
         """The user moved the threshold: merge with the previous move if it was a moment ago."""
@@ -502,7 +511,8 @@ class ProjectDocument(QObject):
             self._edit("Use the best threshold", threshold_user_set=False)
 
     def set_constraints(self, constraints: Constraints) -> None:
-        self._edit("Change constraints", constraints=constraints, threshold_user_set=False)
+        """A threshold the analyst set stays; the best one under the constraints is shown beside it."""
+        self._edit("Change constraints", constraints=constraints)
 
     def set_filters(self, filters: Filters) -> None:
         self._edit("Change filters", filters=filters)
@@ -514,6 +524,11 @@ class ProjectDocument(QObject):
         """Remember the open view (saved with the project; not an edit)."""
         if view in VIEWS and view != self.project.view:
             self.project = self.project.with_changes(view=view)
+
+    def set_segment(self, column: str) -> None:
+        """Remember the segment column shown (saved with the project and in links; not an edit)."""
+        if column and column != self.project.segment:
+            self.project = self.project.with_changes(segment=column)
 
     def set_report_details(self, *, title: str | None = None, currency: str | None = None) -> None:
         changes = {k: v for k, v in (("title", title), ("currency", currency)) if v is not None}
@@ -530,7 +545,7 @@ class ProjectDocument(QObject):
         if "mapping" in changed:
             self.mappingChanged.emit()
             self._refresh_options()
-        if changed & {"payoff", "parameters", "ranges", "currency"}:
+        if changed & {"payoff", "parameters", "ranges", "currency", "payoff_suggested"}:
             self.payoffChanged.emit()
         if "filters" in changed:
             self.filtersChanged.emit(self.project.filters)
@@ -659,14 +674,32 @@ class ProjectDocument(QObject):
         if base is None:
             self.thresholdChanged.emit(self.project.threshold)
             return
+        previous = self.analysis
         if self.project.threshold_user_set:
             self.analysis = reread_at(base, self.project.threshold)
         else:
             self.analysis = base
             # Informative only (saved with the project); not an edit.
             self.project = self.project.with_changes(threshold=base.operating.threshold)
+            if previous is not None and previous.operating.threshold != base.operating.threshold:
+                self.thresholdMoved.emit(_moved_message(previous, base, self.last_edit))
         self.thresholdChanged.emit(self.project.threshold)
         self.analysisChanged.emit(self.analysis)
+
+
+def _moved_message(previous: Analysis, current: Analysis, edit: str) -> str:
+    """``Threshold moved from 0.2 to 0.4099 (best ...) after "Change filters"; Undo (Ctrl+Z) restores it``."""
+    from roistudio.core.engine.curve import CurvePoint
+
+    def text(point: CurvePoint) -> str:
+        return "flag nobody" if point.threshold is None else f"{point.threshold:.4g}"
+
+    after = f" after {edit}" if edit else ""
+    back = "Redo (Ctrl+Shift+Z)" if edit.startswith("undoing") else "Undo (Ctrl+Z)"
+    return (
+        f"Threshold moved from {text(previous.operating)} to {text(current.operating)} "
+        f"({current.policy_description()}){after}; {back} restores it"
+    )
 
 
 def _new_sums_cache():

@@ -5,9 +5,11 @@ Everything shown at a threshold is read off the champion's :class:`~roistudio.co
 marker (blitting, see :class:`~roistudio.gui.mpl_canvas.MplCanvas`), so moving the slider stays
 interactive on a curve of a million distinct scores.
 
-The slider runs over curve indices, left to right in increasing threshold like the chart's x
-axis, so every slider position is an exact distinct score; its right end is "flag nobody". The
-spin box takes any threshold (4 decimals): rows with ``score >= threshold`` are flagged.
+The slider moves through score values, evenly from the lowest score to the highest, like the
+chart's x axis above it (not through rows or distinct scores, which crowd where scores crowd).
+Each position snaps to the lowest distinct score at or above its value, so the threshold shown
+is always a real score; one more step at the right end is "flag nobody". The spin box takes any
+threshold exactly (4 decimals): rows with ``score >= threshold`` are flagged.
 """
 
 from __future__ import annotations
@@ -51,12 +53,16 @@ __all__ = ["ThresholdExplorer"]
 CONSTRAINT_DEBOUNCE_MS = 300
 DRAG_EMIT_MS = 120  # while dragging, thresholdChanged is coalesced to one signal per this interval
 SPIN_DECIMALS = 4
+LEGEND_BELOW_PX = 640  # a chart narrower than this has its legend under the axes
+SLIDER_STEPS = 1000  # positions between the lowest and the highest score; one more flags nobody
 
 TOOLTIPS = {
     "value": "Value: the sum over labelled rows of the payoff of each row's outcome at this threshold "
     "(gains positive, costs negative). Rows without a label are not counted.",
-    "gain": "Value at this threshold minus the better of the two policies that need no model: "
-    "flag nobody, or flag everyone. Positive means the model earns its keep.",
+    "gain": "Value at this threshold minus the better of the policies that need no model: flag nobody, "
+    "or flag everyone. Under a constraint that forbids flagging everyone, the comparison is with flag "
+    "nobody and flagging as many rows as allowed at random (expected value). Positive means the model "
+    "earns its keep.",
     "flagged": "Labelled rows with score at or above the threshold (true positives + false positives). "
     "Flagged rows whose label is not yet known are counted apart.",
     "precision": "Precision: of the flagged rows, the share that are actually positive (TP / flagged).",
@@ -97,6 +103,9 @@ class ThresholdExplorer(QWidget):
         self._constrained_marker = None
         self._quiet = False
         self._pending_threshold: tuple[float | None] | None = None
+        self._stale = False
+        self._legend_below = False
+        self._feasible_cache: tuple[tuple, np.ndarray] | None = None
 
         self._drag_timer = QTimer(self)
         self._drag_timer.setSingleShot(True)
@@ -122,7 +131,10 @@ class ThresholdExplorer(QWidget):
         # Chart and threshold controls -------------------------------------------------------------------
         self.canvas = MplCanvas(self, width=7, height=4.5)
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setToolTip("Threshold: each step is one distinct score; far right flags nobody")
+        self.slider.setToolTip(
+            "Threshold: moves evenly through score values, like the chart's x axis, and stops on the "
+            "nearest score at or above; far right flags nobody. Type an exact threshold in the box."
+        )
         self.slider.valueChanged.connect(self._on_slider)
         self.slider.sliderReleased.connect(self._emit_pending_threshold)
         self.spin = QDoubleSpinBox()
@@ -320,6 +332,17 @@ class ThresholdExplorer(QWidget):
         """The operating threshold shown (None: flag nobody)."""
         return None if self._operating is None else self._operating.threshold
 
+    def set_stale(self, stale: bool) -> None:
+        """Dim the KPI tiles while the figures are from a previous payoff (the shell's banner says why)."""
+        tip = "From the previous valid payoff: the payoff being edited has errors" if stale else ""
+        for tile in self.tiles.values():
+            tile.setEnabled(not stale)
+            tile.setStatusTip(tip)
+        self._stale = stale
+
+    def is_stale(self) -> bool:
+        return self._stale
+
     def operating_point(self) -> CurvePoint | None:
         return self._operating
 
@@ -340,12 +363,37 @@ class ThresholdExplorer(QWidget):
         self._constraints = constraints
         self._update_constrained()
 
+    def _score_range(self) -> tuple[float, float]:
+        if self._curve is None or len(self._curve) < 2:
+            return 0.0, 0.0
+        scores = self._curve.thresholds[1:]  # strictly descending
+        return float(scores[-1]), float(scores[0])
+
+    def slider_score(self, value: int) -> float | None:
+        """The score value a slider position stands for (``None``: the far right, flag nobody)."""
+        if int(value) > SLIDER_STEPS:
+            return None
+        low, high = self._score_range()
+        return low + (high - low) * int(value) / SLIDER_STEPS
+
     def index_for_slider(self, value: int) -> int:
-        """Curve index of a slider position (the slider runs in increasing threshold)."""
-        return len(self._curve) - 1 - int(value) if self._curve is not None else 0
+        """Curve index of a slider position: the lowest distinct score at or above its value."""
+        score = self.slider_score(value)
+        if self._curve is None or score is None or len(self._curve) < 2:
+            return 0
+        index = self._curve.index_at(score)
+        # Float rounding at the top end must not turn "the highest score" into "flag nobody".
+        return max(index, 1)
 
     def slider_for_index(self, index: int) -> int:
-        return len(self._curve) - 1 - int(index) if self._curve is not None else 0
+        """The slider position nearest a curve index's score (index 0, flag nobody: far right)."""
+        if self._curve is None or int(index) == 0:
+            return SLIDER_STEPS + 1
+        low, high = self._score_range()
+        if high <= low:
+            return 0
+        score = float(self._curve.thresholds[int(index)])
+        return round((score - low) / (high - low) * SLIDER_STEPS)
 
     # -- drawing ----------------------------------------------------------------------------------------------
     def _draw_chart(self) -> None:
@@ -366,10 +414,23 @@ class ThresholdExplorer(QWidget):
         self._legend_has_constraints = not self._constraints.is_empty()
         if self._uncertainty is not None and self._uncertainty_curve is self._curve:
             chart_uncertainty.draw_value_band(ax, self._uncertainty, palette)
-        chart_style.style_legend(ax, palette, loc="best")
+        self._legend_below = self._narrow()
+        if self._legend_below:
+            # A narrow chart has no free corner: the legend goes under the axes, off the curve.
+            chart_style.style_legend(ax, palette, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
+        else:
+            chart_style.style_legend(ax, palette, loc="best")
         self.canvas.set_moving_artists((*self._artists.moving_artists(), self._constrained_marker))
         self._place_constrained_marker()
         self.canvas.draw_idle()
+
+    def _narrow(self) -> bool:
+        return self.canvas.width() < LEGEND_BELOW_PX
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self._model is not None and self._artists is not None and self._narrow() != self._legend_below:
+            self._draw_chart()
 
     def _place_constrained_marker(self) -> None:
         if self._constrained_marker is None or self._artists is None:
@@ -388,18 +449,20 @@ class ThresholdExplorer(QWidget):
             return self._curve.point(0)  # a threshold above every score flags nobody
         return self._curve.at(threshold)
 
-    def _show_point(self, point: CurvePoint, *, blit: bool = True) -> None:
+    def _show_point(self, point: CurvePoint, *, blit: bool = True, move_slider: bool = True) -> None:
         """Update tiles, matrix, slider, spin box and marker for ``point``; emits nothing."""
         self._operating = point
         self._quiet = True
         try:
-            self.slider.setValue(self.slider_for_index(point.index))
+            if move_slider:  # not under the user's hand: a drag keeps its own position
+                self.slider.setValue(self.slider_for_index(point.index))
             spin_value = self.spin.maximum() if point.threshold is None else point.threshold
             self.spin.setValue(spin_value)
         finally:
             self._quiet = False
         self._nobody_label.setText("flag nobody" if point.threshold is None else "")
         self._update_tiles(point)
+        self._update_constrained_label()
         self.matrix.set_point(point, self._currency)
         if blit and self._artists is not None:
             chart_curves.move_operating_marker(self._artists, point)
@@ -407,16 +470,21 @@ class ThresholdExplorer(QWidget):
 
     def _update_tiles(self, point: CurvePoint) -> None:
         curve, cur = self._curve, self._currency
-        baseline = curve.better_baseline()
+        # Only the baselines the constraints allow (core rule: Curve.baselines).
+        allowed = curve.baselines(self._constraints)
+        baseline = curve.better_allowed_baseline(self._constraints)
         gain = point.value - baseline.value
         self.tiles["value"].set_value(
             format_money(point.value, cur), f"at threshold {format_threshold(point.threshold)}"
         )
-        nobody = baseline.index == 0
-        self.tiles["gain"].set_title("vs doing nothing" if nobody else "vs flagging everyone")
+        titles = {"flag_nobody": "vs doing nothing", "flag_everyone": "vs flagging everyone"}
+        self.tiles["gain"].set_title(titles.get(baseline.kind, f"vs {baseline.label}"))
+        forbidden = all(b.kind != "flag_everyone" for b in allowed)
         self.tiles["gain"].set_value(
             format_money(gain, cur, signed=True),
-            f"better baseline: {'flag nobody' if nobody else 'flag everyone'} ({format_money(baseline.value, cur)})",
+            f"baseline {format_money(baseline.value, cur)}; flag everyone not allowed"
+            if forbidden
+            else f"better baseline: {baseline.label} ({format_money(baseline.value, cur)})",
             tone="bad" if gain < 0 else None,
         )
         unknown = f"; +{point.flagged_unlabeled:,} not yet known" if point.flagged_unlabeled else ""
@@ -437,6 +505,13 @@ class ThresholdExplorer(QWidget):
             f"<nobr>{format_threshold(point.threshold)}</nobr> (<nobr>{point.flagged:,} flagged</nobr>)"
         )
 
+    def _feasible_mask(self) -> np.ndarray:
+        """Which curve points meet the constraints (kept until the curve or constraints change)."""
+        key = (id(self._curve), self._constraints)
+        if self._feasible_cache is None or self._feasible_cache[0] != key:
+            self._feasible_cache = (key, self._curve.feasible(self._constraints))
+        return self._feasible_cache[1]
+
     def _show_best(self) -> None:
         if self._model is None:
             return
@@ -450,13 +525,26 @@ class ThresholdExplorer(QWidget):
             text = "<b>Best under constraints:</b> no threshold meets the constraints"
         else:
             text = f"<b>Best under constraints:</b> {self._describe(self._constrained)}"
+        point = self._operating
+        # A threshold the analyst set is kept under a new constraint; say when it breaks it.
+        breaks = (
+            point is not None
+            and self._curve is not None
+            and not self._constraints.is_empty()
+            and not bool(self._feasible_mask()[point.index])
+        )
+        if breaks:
+            text += (
+                f"<br>The threshold in use (<nobr>{format_threshold(point.threshold)}</nobr>) does not meet "
+                "the constraints; <i>Use best</i> moves to the best one that does."
+            )
         self.constrained_label.setText(text)
 
     # -- threshold inputs ---------------------------------------------------------------------------------------
     def _configure_threshold_inputs(self) -> None:
         n = len(self._curve)
-        self.slider.setRange(0, max(0, n - 1))
-        self.slider.setPageStep(max(1, n // 50))
+        self.slider.setRange(0, SLIDER_STEPS + 1 if n > 1 else 0)
+        self.slider.setPageStep(SLIDER_STEPS // 50)
         if n > 1:
             low = float(np.nanmin(self._curve.thresholds[1:]))
             high = float(np.nanmax(self._curve.thresholds[1:]))
@@ -470,7 +558,7 @@ class ThresholdExplorer(QWidget):
         if self._quiet or self._curve is None:
             return
         point = self._curve.point(self.index_for_slider(value))
-        self._show_point(point)
+        self._show_point(point, move_slider=False)
         self._queue_threshold(point.threshold)
 
     def _on_spin(self, value: float) -> None:
@@ -584,6 +672,8 @@ class ThresholdExplorer(QWidget):
             None if self._constraints.is_empty() else self._curve.constrained_optimum(self._constraints)
         )
         self._update_constrained_label()
+        if self._operating is not None:
+            self._update_tiles(self._operating)  # the baselines compared depend on the constraints
         if self._artists is not None and self._legend_has_constraints == self._constraints.is_empty():
             # The legend names the constrained marker only while a constraint is set: switching
             # constraints on or off is rare, so a full redraw there is fine.

@@ -93,6 +93,7 @@ class Exporter(QObject):
             self.failed.emit(str(exc))
             return
         title, currency, table = doc.project.title, doc.project.currency, analysis.table
+        suggested = doc.project.payoff_suggested  # stamped "example payoff, not confirmed"
 
         def job(con, progress):
             from roistudio.reports.model import build_report_model
@@ -100,7 +101,15 @@ class Exporter(QObject):
             progress.progress(0.05, "Building the report")
             # Aggregates for live formulas are the workbook's alone; a PDF-only export skips them.
             live = con if "xlsx" in targets else None
-            model = build_report_model(analysis, facts, title=title, currency=currency, con=live, table=table)
+            model = build_report_model(
+                analysis,
+                facts,
+                title=title,
+                currency=currency,
+                con=live,
+                table=table,
+                payoff_suggested=suggested,
+            )
             written = []
             if "xlsx" in targets:
                 from roistudio.reports.xlsx import write_xlsx

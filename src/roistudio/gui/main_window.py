@@ -41,6 +41,7 @@ from roistudio.core.errors import RoiError
 from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
 from roistudio.gui.document import ProjectDocument
 from roistudio.gui.export_actions import Exporter
+from roistudio.gui.payoff_banner import PayoffBanners, payoff_summary
 from roistudio.gui.settings import Settings
 from roistudio.gui.widgets import error_color
 from roistudio.gui.workers import DatabaseWorker
@@ -292,6 +293,7 @@ class MainWindow(QMainWindow):
             "QLabel { background: #fdecea; color: #8e1c14; border: 1px solid #f5c2bd; padding: 6px; border-radius: 3px; }"
         )
         self.error_banner.hide()
+        self.payoff_banners = PayoffBanners()
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(8, 6, 8, 4)
@@ -299,6 +301,7 @@ class MainWindow(QMainWindow):
         self.filter_placeholder = QWidget()
         layout.addWidget(self.filter_placeholder)
         layout.addWidget(self.error_banner)
+        layout.addWidget(self.payoff_banners)
         layout.addWidget(self.tabs, 1)
         self.top_layout = layout
         self.setCentralWidget(central)
@@ -447,6 +450,15 @@ class MainWindow(QMainWindow):
         self.explorer.constraintsChanged.connect(doc.set_constraints)
         self.payoff_editor.payoffEdited.connect(self._on_payoff_edited)
         self.filter_bar.filtersChanged.connect(self._on_filters_edited)
+        # Figures from a payoff the analyst has not given (suggested, or stale while it has errors).
+        for signal in (doc.projectChanged, doc.analysisChanged, self.payoff_editor.validityChanged):
+            signal.connect(self._update_payoff_banners)
+        self.payoff_banners.confirmRequested.connect(doc.confirm_payoff)
+        self.payoff_banners.editRequested.connect(self.edit_payoff)
+        doc.thresholdMoved.connect(lambda message: self.statusBar().showMessage(message, 15000))
+        # The segment column shown is part of the project and of links.
+        self.segments_view.columnChanged.connect(doc.set_segment)
+        doc.projectChanged.connect(lambda: self.segments_view.set_column(doc.project.segment))
         hints = QGuiApplication.styleHints()
         if hasattr(hints, "colorSchemeChanged"):  # Qt 6.5+
             hints.colorSchemeChanged.connect(self._on_color_scheme)
@@ -468,6 +480,20 @@ class MainWindow(QMainWindow):
         if self.doc.has_data:
             self.data_page.show_data(self.doc)
         self._update_actions()
+
+    def _update_payoff_banners(self, *_args) -> None:
+        p = self.doc.project
+        self.payoff_banners.show_suggested(
+            p.payoff_suggested and self.doc.has_data, payoff_summary(p.payoff, p.parameters)
+        )
+        stale = self.doc.analysis is not None and not self.payoff_editor.is_valid()
+        self.payoff_banners.show_stale(stale)
+        self.explorer.set_stale(stale)
+
+    def edit_payoff(self) -> None:
+        """Open the payoff editor on its first field (the banners' Edit action)."""
+        self.tabs.setCurrentIndex(VIEWS.index("payoff"))
+        self.payoff_editor.focus_first_problem()
 
     def _on_analysis_failed(self, message: str) -> None:
         self.error_banner.setText(f"The analysis cannot run: {message}")
@@ -803,6 +829,7 @@ class MainWindow(QMainWindow):
             threshold=self.doc.threshold,
             has_threshold=p.threshold_user_set,
             filters=p.filters,
+            segment=self.segments_view.column() or p.segment,
         )
         return encode_link(link)
 
@@ -831,7 +858,7 @@ class MainWindow(QMainWindow):
             return
 
         def apply() -> None:
-            self.doc.apply_link(link.view, link.threshold, link.has_threshold, link.filters)
+            self.doc.apply_link(link.view, link.threshold, link.has_threshold, link.filters, link.segment)
 
         same = self.doc.path and Path(self.doc.path).resolve() == Path(link.project).resolve()
         if same:
@@ -949,7 +976,7 @@ class MainWindow(QMainWindow):
             self,
             f"About {APP_NAME}",
             f"<h3>{APP_NAME} {__version__}</h3><p>What a classifier is worth in money: threshold sweeps in "
-            "dollars, champion vs challenger, Excel and PDF reports.</p>",
+            "money, champion vs challenger, Excel and PDF reports.</p>",
         )
 
     # -- closing -------------------------------------------------------------------------------------------------

@@ -13,10 +13,19 @@ import math
 import re
 from collections.abc import Mapping
 
-from PySide6.QtCore import QCoreApplication, QEvent, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFontDatabase, QInputMethodEvent, QKeyEvent, QPalette, QTextCharFormat
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPointF, QStringListModel, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QFontDatabase,
+    QInputMethodEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPalette,
+    QTextCharFormat,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QCompleter,
     QGridLayout,
     QHBoxLayout,
@@ -68,6 +77,98 @@ def _format_number(value: float) -> str:
     return f"{value:.10g}"
 
 
+class _PopupClickThrough(QObject):
+    """While a completion popup is open, a click outside it closes it *and* reaches its target.
+
+    A Qt popup grabs the mouse: by default a click elsewhere only closes it and is swallowed, and
+    the keyboard stays with the field that opened it, so what the analyst then types for FN
+    lands in TP. Installed on the application only while the popup is visible.
+    """
+
+    def __init__(self, popup: QWidget, parent: QObject) -> None:
+        super().__init__(parent)
+        self._popup = popup
+        popup.installEventFilter(self)  # to see it hide
+
+    def watch(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+            app.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if obj is self._popup and event.type() == QEvent.Type.Hide:
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)
+            return False
+        if (
+            event.type() != QEvent.Type.MouseButtonPress
+            or not self._popup.isVisible()
+            or not isinstance(obj, QWidget)  # the window-level copy of the event comes first
+        ):
+            return False
+        where = event.globalPosition().toPoint()
+        if self._popup.rect().contains(self._popup.mapFromGlobal(where)):
+            return False  # a click on a completion: the completer handles it
+        self._popup.hide()
+        grabbed = obj is self._popup or (isinstance(obj, QWidget) and self._popup.isAncestorOf(obj))
+        target = QApplication.widgetAt(where) if grabbed else obj
+        if target is None:
+            return grabbed
+        if target.focusPolicy() & Qt.FocusPolicy.ClickFocus:
+            target.setFocus(Qt.FocusReason.MouseFocusReason)
+        if grabbed:  # the popup caught the press: deliver it where the analyst clicked
+            local = QPointF(target.mapFromGlobal(where))
+            press = QMouseEvent(
+                event.type(),
+                local,
+                event.globalPosition(),
+                event.button(),
+                event.buttons(),
+                event.modifiers(),
+            )
+            QCoreApplication.sendEvent(target, press)
+            return True
+        return False
+
+
+class _ErrorLine(QLabel):
+    """One line always reserved under a field for its error, so the fields below never jump.
+
+    A message longer than the line is elided; the whole message is in the tooltip and in the
+    field's own tooltip.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(self.fontMetrics().height() + 2)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def set_message(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def message(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._elide()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.setFixedHeight(self.fontMetrics().height() + 2)
+
+    def _elide(self) -> None:
+        width = max(self.width(), 1)
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+
 class _ExpressionEdit(QLineEdit):
     """A line edit that completes the word under the cursor and can underline a span of its text."""
 
@@ -80,6 +181,9 @@ class _ExpressionEdit(QLineEdit):
         self._completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self._completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self._completer.activated.connect(self._insert_completion)
+        # A short list: the popup opens over the fields below, so it covers as few as it can.
+        self._completer.setMaxVisibleItems(6)
+        self._click_through = _PopupClickThrough(self._completer.popup(), self)
         self.textEdited.connect(self._maybe_complete)
 
     def set_completion_words(self, words: list[str]) -> None:
@@ -102,6 +206,7 @@ class _ExpressionEdit(QLineEdit):
             + self._completer.popup().verticalScrollBar().sizeHint().width()
         )
         self._completer.complete(rect)
+        self._click_through.watch()
 
     def _prefix(self) -> str:
         match = _IDENTIFIER_BEFORE_CURSOR.search(self.text()[: self.cursorPosition()])
@@ -152,15 +257,20 @@ class PayoffEditor(QWidget):
         ``(expressions, parameters, ranges)`` after the user stops typing for ~300 ms, only when
         every expression and parameter is valid. ``ranges`` maps a parameter to ``(low, high)``
         when both are given.
+    validityChanged(bool)
+        The payoff as typed became valid (True) or invalid (False): while it is invalid the
+        figures shown are those of the previous valid payoff.
     """
 
     payoffEdited = Signal(dict, dict, dict)
+    validityChanged = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._columns: dict[str, str] = {}
         self._errors: dict[str, PayoffError | None] = dict.fromkeys(OUTCOMES)
         self._parameter_error: str | None = None
+        self._valid = True
         self._loading = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -194,7 +304,7 @@ class PayoffEditor(QWidget):
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(8)
         self._edits: dict[str, _ExpressionEdit] = {}
-        self._error_labels: dict[str, QLabel] = {}
+        self._error_labels: dict[str, _ErrorLine] = {}
         for i, outcome in enumerate(OUTCOMES):
             short, long = _OUTCOME_LABELS[outcome]
             label = QLabel(f"<b>{short}</b><br><small>{long}</small>")
@@ -203,10 +313,7 @@ class PayoffEditor(QWidget):
             edit.setPlaceholderText("0")
             edit.setAccessibleName(f"{short} payoff")
             edit.textChanged.connect(lambda _t, o=outcome: self._on_expression_changed(o))
-            error = QLabel("")
-            error.setWordWrap(True)
-            error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            error.setVisible(False)
+            error = _ErrorLine(self)
             self._set_error_style(error)
             label.setBuddy(edit)
             box = QVBoxLayout()
@@ -247,9 +354,7 @@ class PayoffEditor(QWidget):
         params_row = QHBoxLayout()
         params_row.addWidget(self._table, 1)
         params_row.addLayout(buttons)
-        self._parameter_error_label = QLabel("")
-        self._parameter_error_label.setWordWrap(True)
-        self._parameter_error_label.setVisible(False)
+        self._parameter_error_label = _ErrorLine(self)
         self._set_error_style(self._parameter_error_label)
 
         layout = QVBoxLayout(self)
@@ -322,6 +427,14 @@ class PayoffEditor(QWidget):
     def expression_edit(self, outcome: str) -> QLineEdit:
         """The line edit of one outcome (for the shell's focus handling and for tests)."""
         return self._edits[outcome]
+
+    def focus_first_problem(self) -> None:
+        """Put the cursor in the first field with an error (the TP field when all are valid)."""
+        outcome = next((o for o in OUTCOMES if self._errors[o] is not None), OUTCOMES[0])
+        if self._parameter_error is not None and all(self._errors[o] is None for o in OUTCOMES):
+            self._table.setFocus()
+            return
+        self._edits[outcome].setFocus()
 
     def parameter_table(self) -> QTableWidget:
         return self._table
@@ -412,24 +525,32 @@ class PayoffEditor(QWidget):
 
     def _check_all(self) -> None:
         for outcome in OUTCOMES:
-            self._check(outcome)
+            self._check_field(outcome)
         self._parameter_error = self._parameter_problem()
-        self._parameter_error_label.setText(self._parameter_error or "")
-        self._parameter_error_label.setVisible(self._parameter_error is not None)
+        self._parameter_error_label.set_message(self._parameter_error or "")
+        self._report_validity()
+
+    def _report_validity(self) -> None:
+        valid = self.is_valid()
+        if valid != self._valid:
+            self._valid = valid
+            self.validityChanged.emit(valid)
 
     def _check(self, outcome: str) -> None:
+        self._check_field(outcome)
+        self._report_validity()
+
+    def _check_field(self, outcome: str) -> None:
         edit = self._edits[outcome]
         error = check_expression(edit.text(), columns=self._columns, parameters=self._parameter_names())
         self._errors[outcome] = error
         label = self._error_labels[outcome]
         if error is None:
-            label.setVisible(False)
-            label.setText("")
+            label.set_message("")
             edit.underline(None, 0)
             edit.setToolTip("")
             return
-        label.setText(error.message)
-        label.setVisible(True)
+        label.set_message(error.message)
         edit.setToolTip(error.message)
         start, length = self._error_span(edit.text(), error.position)
         fmt = QTextCharFormat()
@@ -481,7 +602,7 @@ class PayoffEditor(QWidget):
             parse_payoff(expressions, parameters, self._columns)
         except PayoffError as error:  # e.g. a parameter name the language reserves
             self._parameter_error = str(error)
-            self._parameter_error_label.setText(self._parameter_error)
-            self._parameter_error_label.setVisible(True)
+            self._parameter_error_label.set_message(self._parameter_error)
+            self._report_validity()
             return
         self.payoffEdited.emit(expressions, parameters, ranges)

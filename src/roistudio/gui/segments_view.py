@@ -7,7 +7,7 @@ flagged, no negative flagged) minus the value achieved at the overall operating 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from roistudio.charts import breakdown as chart_breakdown
@@ -70,15 +70,24 @@ MONEY_LOST_COLUMN = 7
 
 
 class SegmentsView(QWidget):
-    """A segment-column selector, a bar chart of the biggest losses and a sortable table."""
+    """A segment-column selector, a bar chart of the biggest losses and a sortable table.
+
+    Signals
+    -------
+    columnChanged(str)
+        The user chose another segment column (saved with the project and in links).
+    """
+
+    columnChanged = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._analysis: Analysis | None = None
+        self._preferred: str | None = None
         self._currency = "USD"
         self.column_box = QComboBox()
         self.column_box.setMinimumWidth(160)
-        self.column_box.currentTextChanged.connect(self._show_column)
+        self.column_box.currentTextChanged.connect(self._on_column_chosen)
         self.caption = QLabel("")
         self.caption.setWordWrap(True)
         top = QHBoxLayout()
@@ -106,13 +115,33 @@ class SegmentsView(QWidget):
             self.model.set_rows([], currency)
             return
         self._stack.setCurrentIndex(1)
-        current = self.column_box.currentText()
+        current = self._preferred if self._preferred in columns else self.column_box.currentText()
         self.column_box.blockSignals(True)
         self.column_box.clear()
         self.column_box.addItems(columns)
         self.column_box.setCurrentText(current if current in columns else columns[0])
         self.column_box.blockSignals(False)
         self._show_column(self.column_box.currentText())
+
+    def set_column(self, column: str | None) -> None:
+        """Show ``column`` (e.g. from a project or a link) once it is in the analysis; emits nothing."""
+        self._preferred = column
+        if not column or column == self.column_box.currentText():
+            return
+        if self.column_box.findText(column) >= 0:
+            self.column_box.blockSignals(True)
+            self.column_box.setCurrentText(column)
+            self.column_box.blockSignals(False)
+            self._show_column(column)
+
+    def column(self) -> str:
+        return self.column_box.currentText()
+
+    def _on_column_chosen(self, column: str) -> None:
+        self._preferred = column
+        self._show_column(column)
+        if column:
+            self.columnChanged.emit(column)
 
     def groups(self) -> tuple[GroupResult, ...]:
         """The segment groups shown (of the selected column)."""

@@ -9,12 +9,13 @@ from it, never hard-coded.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QColor, QFont, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -84,6 +85,9 @@ def error_color(palette: QPalette) -> QColor:
     return QColor("#ff8a80") if dark else QColor("#b3261e")
 
 
+_NEGATIVE_AMOUNT = re.compile(r"-(?=[\d$€£¥])")
+
+
 class KpiTile(QFrame):
     """One headline number with a title above and a short caption below.
 
@@ -111,6 +115,15 @@ class KpiTile(QFrame):
         small.setPointSizeF(small.pointSizeF() * 0.9)
         self._caption.setFont(small)
         self._title.setFont(small)
+        # Tiles share the row evenly whatever their text: a long caption wraps onto a second
+        # line (the whole of it is in the tooltip) instead of widening its tile and cutting the
+        # others' captions in a narrow window.
+        for label in (self._title, self._caption):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._caption.setWordWrap(True)
+        self._caption.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self._caption.setFixedHeight(QFontMetrics(small).lineSpacing() * 2 + 2)
+        self._value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 6)
         layout.setSpacing(1)
@@ -123,7 +136,10 @@ class KpiTile(QFrame):
         """Show ``text`` (and ``caption`` when given); ``tone`` ``"bad"`` writes it in red."""
         self._value.setText(text)
         if caption is not None:
+            # A non-breaking hyphen before an amount: a wrapped caption never splits "-$349,008".
+            caption = _NEGATIVE_AMOUNT.sub("\u2011", caption)
             self._caption.setText(caption)
+            self._caption.setToolTip(caption)
         palette = self._value.palette()
         color = (
             error_color(self.palette()) if tone == "bad" else self.palette().color(QPalette.ColorRole.Text)

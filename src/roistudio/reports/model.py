@@ -16,6 +16,14 @@ from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff.language import OUTCOMES
 
+# Stamped on page 1 of the PDF and on the workbook's Summary while the payoff is the app's
+# example (see roistudio.core.project.defaults): the file is written, and says so.
+EXAMPLE_PAYOFF_STAMP = "Example payoff, not confirmed"
+EXAMPLE_PAYOFF_NOTE = (
+    "The app suggested this payoff as a starting point and the analyst has not confirmed or edited it: "
+    "every money figure in this report rests on it. Check what each outcome is worth before relying on them."
+)
+
 # What each outcome means, in the words both reports use.
 OUTCOME_MEANING = {
     "tp": "True positive: flagged, and the label is positive",
@@ -47,7 +55,7 @@ class Headline:
     vs_flag_nobody: float
     vs_flag_everyone: float
     value_of_model: float  # vs the better baseline
-    better_baseline: str  # "flag nobody" | "flag everyone"
+    better_baseline: str  # "flag nobody" | "flag everyone" | "flag N at random"
     value_per_1000: float | None
     precision: float | None
     recall: float | None
@@ -62,6 +70,21 @@ class Headline:
     optimum_threshold: float | None
     threshold: float | None
     savings: float | None
+    # The baselines the constraints allow, as (label, value), flag nobody first; and whether a
+    # constraint forbids flagging everyone (then it is not compared, see Curve.baselines).
+    baselines: tuple[tuple[str, float], ...] = ()
+    everyone_forbidden: bool = False
+    random_flagged: int | None = None  # N of the "flag N at random" baseline, when it is compared
+
+    def baseline_phrase(self) -> str:
+        """What the value of the model is measured against, for the recommendation sentence."""
+        if not self.everyone_forbidden:
+            return f"the better of doing nothing and flagging everyone ({self.better_baseline})"
+        allowed = ", ".join(label for label, _ in self.baselines)
+        return (
+            f"{self.better_baseline}, the better of the baselines the constraints allow "
+            f"({allowed}; they forbid flagging everyone)"
+        )
 
 
 @dataclass(frozen=True)
@@ -115,6 +138,9 @@ class ReportModel:
     breakdown_terms: dict[str, dict[str, dict[str, dict[str | None, float]]]] = field(default_factory=dict)
     comparison_terms: dict[str, dict[str | None, float]] | None = None
     decision: object | None = None  # core.engine.decision.Decision: intervals, verdict, sensitivity
+    # True while the payoff is the app's example, not confirmed by the analyst: both writers
+    # stamp EXAMPLE_PAYOFF_STAMP where a reader looks first.
+    payoff_suggested: bool = False
 
     @property
     def symbol(self) -> str:
@@ -149,7 +175,7 @@ def _headline(model: ModelResult) -> Headline:
         vs_flag_nobody=p.value - nobody.value,
         vs_flag_everyone=p.value - everyone.value,
         value_of_model=model.value_of_model,
-        better_baseline="flag nobody" if model.better_baseline.index == 0 else "flag everyone",
+        better_baseline=model.better_baseline.label,
         value_per_1000=p.value_per_1000,
         precision=p.precision,
         recall=p.recall,
@@ -164,6 +190,9 @@ def _headline(model: ModelResult) -> Headline:
         optimum_threshold=model.optimum.threshold,
         threshold=p.threshold,
         savings=model.savings,
+        baselines=tuple((b.label, b.value) for b in model.baselines),
+        everyone_forbidden=all(b.kind != "flag_everyone" for b in model.baselines),
+        random_flagged=next((b.flagged for b in model.baselines if b.kind == "flag_random"), None),
     )
 
 
@@ -200,6 +229,7 @@ def build_report_model(
     con=None,
     table: str = "data",
     decision=None,
+    payoff_suggested: bool = False,
 ) -> ReportModel:
     """Assemble the report model from an analysis and the source's provenance.
 
@@ -220,6 +250,10 @@ def build_report_model(
     decision
         Decision-grade figures (:func:`roistudio.core.engine.decision.decide`) shown in the
         PDF's "How sure, and what if" section and the workbook's Uncertainty sheet.
+    payoff_suggested
+        True when the payoff is the app's example and the analyst has not confirmed it: the
+        reports are then stamped "example payoff, not confirmed". A payoff given explicitly
+        (the CLI's ``--tp/--fp/...``, the demo's own payoff) is confirmed.
     """
     created = created or dt.datetime.now(dt.UTC)
     champ = analysis.champion
@@ -251,8 +285,8 @@ def build_report_model(
         )
         recommendation = (
             f"Flag rows scoring {_threshold_text(head.threshold)} or more: on these {head.rows:,} labelled rows "
-            f"that policy {result}, so the model is worth {money(head.value_of_model)} more than the better "
-            f"of doing nothing and flagging everyone ({head.better_baseline})."
+            f"that policy {result}, so the model is worth {money(head.value_of_model)} more than "
+            f"{head.baseline_phrase()}."
         )
     else:
         recommendation = (
@@ -319,7 +353,7 @@ def build_report_model(
         threshold_reason=analysis.policy_description(),
         mapping_rows=mapping_rows,
         payoff_rows=tuple((o, payoff.expressions[o]) for o in OUTCOMES),
-        parameters=tuple(sorted(payoff.parameters.items())),
+        parameters=tuple(payoff.parameters.items()),  # in the analyst's order
         payoff_linear=linear,
         filters=analysis.request.filters.describe(),
         sweep_indices=sweep_indices,
@@ -327,4 +361,5 @@ def build_report_model(
         breakdown_terms=breakdown_terms,
         comparison_terms=comparison_terms,
         decision=decision,
+        payoff_suggested=payoff_suggested,
     )

@@ -163,3 +163,75 @@ def test_curve_records_carry_rates_and_values_against_the_baselines(toy):
     assert best["value_per_1000"] == pytest.approx(90.0 * 1000 / 5)
     assert (best["flagged"], best["precision"]) == (3, pytest.approx(2 / 3))
     assert records[0]["precision"] is None  # nothing flagged: undefined, not 0
+
+
+# -- baselines under constraints (issue 7, item 4) ---------------------------------------------------
+# Toy totals: 5 labelled rows, 3 positives; flag nobody -123, flag everyone 85.7.
+# Flagging n rows at random flags each row with probability n/5, so its expected value is
+# -123 + n/5 * (85.7 + 123): n = 2 -> -123 + 0.4 * 208.7 = -39.52.
+
+
+def test_without_constraints_both_classic_baselines_are_compared(toy):
+    kinds = [(b.kind, round(b.value, 6)) for b in toy.curve.baselines(Constraints())]
+    assert kinds == [("flag_nobody", -123.0), ("flag_everyone", 85.7)]
+    assert toy.curve.better_allowed_baseline().label == "flag everyone"
+
+
+def test_a_capacity_forbids_flag_everyone_and_compares_with_flag_n_at_random(toy):
+    capacity = Constraints(max_flagged=2)
+    baselines = toy.curve.baselines(capacity)
+    assert [b.label for b in baselines] == ["flag nobody", "flag 2 at random"]
+    assert baselines[1].value == pytest.approx(-39.52)
+    better = toy.curve.better_allowed_baseline(capacity)
+    assert better.label == "flag 2 at random"
+    # The same rule through the analysis: best under "at most 2 flagged" is t=0.9 worth 62.
+    analysis, _ = run_analysis(TOY, TOY_PAYOFF, TOY_PARAMS, constraints=capacity)
+    champ = analysis.champion
+    assert champ.operating.value == pytest.approx(62.0)
+    assert champ.better_baseline.label == "flag 2 at random"
+    assert champ.value_of_model == pytest.approx(62.0 + 39.52)
+
+
+def test_random_baseline_value_matches_a_brute_force_average_over_every_pick(toy):
+    from itertools import combinations
+
+    # Row outcomes' payoffs flagged / not flagged, from the table at the top of this file.
+    flagged = [85.0, -5.0, 13.0, -5.0, -2.3]
+    unflagged = [-100.0, 0.0, -20.0, 0.0, -3.0]
+    picks = list(combinations(range(5), 2))
+    mean = sum(sum(flagged[i] if i in pick else unflagged[i] for i in range(5)) for pick in picks) / len(
+        picks
+    )
+    assert toy.curve.baselines(Constraints(max_flagged=2))[1].value == pytest.approx(mean)
+
+
+def test_rate_and_fpr_limits_size_the_random_pick_and_precision_can_forbid_it(toy):
+    curve = toy.curve
+    assert [b.label for b in curve.baselines(Constraints(max_flag_rate=40.0))] == [
+        "flag nobody",
+        "flag 2 at random",
+    ]
+    # Random flagging has an expected false positive rate of n/5: at most 50% allows n = 2.
+    assert [b.label for b in curve.baselines(Constraints(max_fpr=0.5))] == ["flag nobody", "flag 2 at random"]
+    # Random flagging has the base rate 3/5 as expected precision: 70% forbids it and flag everyone.
+    assert [b.label for b in curve.baselines(Constraints(min_precision=0.7))] == ["flag nobody"]
+    # A minimum recall does not forbid flagging everyone (recall 100%).
+    assert [b.label for b in curve.baselines(Constraints(min_recall=0.5))] == ["flag nobody", "flag everyone"]
+    # A capacity of every row allows flag everyone itself.
+    assert [b.label for b in curve.baselines(Constraints(max_flagged=5))] == ["flag nobody", "flag everyone"]
+
+
+def test_a_user_threshold_that_breaks_the_constraints_is_kept_and_said_to_break_them():
+    capacity = Constraints(max_flagged=2)
+    # t = 0.8 flags 3 rows (hand table above): over a capacity of 2.
+    analysis, _ = run_analysis(
+        TOY, TOY_PAYOFF, TOY_PARAMS, constraints=capacity, threshold=0.8, use_threshold=True
+    )
+    assert analysis.operating.threshold == 0.8 and analysis.operating.flagged == 3
+    assert analysis.policy_description() == (
+        "set by the analyst; it does not meet the constraints (at most 2 rows flagged)"
+    )
+    fine, _ = run_analysis(
+        TOY, TOY_PAYOFF, TOY_PARAMS, constraints=capacity, threshold=0.9, use_threshold=True
+    )
+    assert fine.policy_description() == "set by the analyst"

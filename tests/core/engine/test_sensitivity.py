@@ -212,3 +212,29 @@ def _close_dicts(a, b) -> bool:
         return True
     assert a == b
     return True
+
+
+def test_value_of_model_uses_the_baseline_the_constraints_allow(linear_case):
+    """Under a review capacity flag everyone is not allowed: the baseline is flag N at random."""
+    from roistudio.core.engine.curve import Constraints
+
+    frame, con, analysis = linear_case
+    request = replace(analysis.request, constraints=Constraints(max_flagged=150), use_threshold=False)
+    capped = analyse(con, "data", request)
+    kinds = [b.kind for b in capped.champion.baselines]
+    assert kinds == ["flag_nobody", "flag_random"]
+    share = capped.champion.baselines[1].flagged / capped.champion.curve.rows
+    result = sensitivity(con, capped, RANGES, draws=200, seed=2)
+    rng = np.random.default_rng(2)
+    draws = np.column_stack([rng.uniform(r.low, r.high, 200) for r in RANGES])
+    thr = capped.operating.threshold
+    expected = []
+    for review, recovery in draws:
+        op, nobody, everyone = _values(frame, thr, recovery, review)
+        expected.append(op - max(nobody, nobody + share * (everyone - nobody)))
+    assert np.allclose(result.values_of_model, expected, atol=1e-6)
+    for name, roots in result.break_even.items():
+        for root in roots:
+            params = {**PARAMS, name: root}
+            op, nobody, everyone = _values(frame, thr, params["recovery"], params["review"])
+            assert op - max(nobody, nobody + share * (everyone - nobody)) == pytest.approx(0.0, abs=1e-6)

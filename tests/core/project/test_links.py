@@ -55,3 +55,12 @@ def test_bad_links_say_what_is_wrong(text, reason):
     with pytest.raises(ProjectError) as err:
         decode_link(text)
     assert str(err.value) == f"not a valid Model ROI Studio link: {reason}"
+
+
+def test_a_link_keeps_the_segment_column_shown():
+    from roistudio.core.project.links import ViewLink, decode_link, encode_link
+
+    link = ViewLink("/p/x.roiproj", "segments", 0.3, True, None, segment="region")
+    text = encode_link(link)
+    assert text == "roistudio://open?project=/p/x.roiproj&view=segments&segment=region&threshold=0.3"
+    assert decode_link(text) == link

@@ -126,7 +126,10 @@ def test_newer_schema_is_refused(tmp_path):
     path.write_text(json.dumps({"format": "model-roi-studio-project", "schema_version": 7}), encoding="utf-8")
     with pytest.raises(ProjectError) as err:
         load_project(path)
-    assert str(err.value) == f"{path}: was written by a newer version (schema 7); this app reads up to 1"
+    assert (
+        str(err.value)
+        == f"{path}: was written by a newer version (schema 7); this app reads up to {SCHEMA_VERSION}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -170,3 +173,59 @@ def test_failed_save_keeps_the_old_file(tmp_path, data_file, monkeypatch):
         save_project(_project(data_file).with_changes(title="new"), path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".p.roiproj")] == []
+
+
+def test_a_suggested_payoff_stays_suggested_through_a_save(tmp_path, data_file):
+    project = _project(data_file).with_changes(payoff_suggested=True)
+    save_project(project, tmp_path / "p.roiproj")
+    doc = json.loads((tmp_path / "p.roiproj").read_text(encoding="utf-8"))
+    assert doc["payoff"]["status"] == "suggested"
+    assert load_project(tmp_path / "p.roiproj").payoff_suggested
+    save_project(project.with_changes(payoff_suggested=False), tmp_path / "q.roiproj")
+    assert not load_project(tmp_path / "q.roiproj").payoff_suggested
+
+
+def _v1_doc(payoff: dict, parameters: dict) -> dict:
+    return {
+        "format": "model-roi-studio-project",
+        "schema_version": 1,
+        "sources": [],
+        "mapping": {"score": "p", "label": "y", "money": ["balance_eur"]},
+        "payoff": {"expressions": payoff, "parameters": parameters, "ranges": {}},
+        "threshold": {"value": None, "user_set": False},
+    }
+
+
+def test_a_v1_file_holding_the_apps_suggestion_loads_as_suggested(tmp_path):
+    suggestion = {"tp": "balance_eur - review_cost", "fp": "-review_cost", "tn": "0", "fn": "-balance_eur"}
+    (tmp_path / "s.roiproj").write_text(
+        json.dumps(_v1_doc(suggestion, {"review_cost": 10})), encoding="utf-8"
+    )
+    assert load_project(tmp_path / "s.roiproj").payoff_suggested
+    # Any edit (here the review cost) made it the analyst's own payoff.
+    (tmp_path / "e.roiproj").write_text(
+        json.dumps(_v1_doc(suggestion, {"review_cost": 12})), encoding="utf-8"
+    )
+    edited = load_project(tmp_path / "e.roiproj")
+    assert not edited.payoff_suggested
+    assert edited.parameters == {"review_cost": 12.0}
+
+
+def test_an_unknown_payoff_status_is_one_line(tmp_path):
+    doc = _v1_doc({"tp": "1"}, {}) | {"schema_version": 2}
+    doc["payoff"]["status"] = "maybe"
+    (tmp_path / "x.roiproj").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(
+        ProjectError, match=r"x\.roiproj: payoff status must be 'suggested' or 'confirmed', not 'maybe'"
+    ):
+        load_project(tmp_path / "x.roiproj")
+
+
+def test_the_segment_column_shown_and_the_parameter_order_survive_a_round_trip(tmp_path, data_file):
+    project = _project(data_file).with_changes(
+        segment="region", parameters={"zeta": 1.0, "alpha": 2.0, "mid": 3.0}, ranges={}
+    )
+    save_project(project, tmp_path / "p.roiproj")
+    loaded = load_project(tmp_path / "p.roiproj")
+    assert loaded.segment == "region"
+    assert list(loaded.parameters) == ["zeta", "alpha", "mid"]

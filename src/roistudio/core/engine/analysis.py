@@ -14,7 +14,7 @@ import duckdb
 
 from roistudio.core.data.mapping import ColumnMapping, ValidationReport, validate_mapping
 from roistudio.core.data.profile import segment_key_sql
-from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
+from roistudio.core.engine.curve import Baseline, Constraints, Curve, CurvePoint
 from roistudio.core.engine.filters import Filters
 from roistudio.core.engine.sweep import (
     ColumnSumsCache,
@@ -69,6 +69,8 @@ class ModelResult:
     operating: CurvePoint
     at: tuple[CurvePoint, ...]
     break_even: tuple[float, ...]
+    # The constraints the policies were read under: they decide which baselines are compared.
+    constraints: Constraints = field(default_factory=Constraints)
 
     @property
     def flag_nobody(self) -> CurvePoint:
@@ -79,12 +81,18 @@ class ModelResult:
         return self.curve.flag_everyone()
 
     @property
-    def better_baseline(self) -> CurvePoint:
-        return self.curve.better_baseline()
+    def baselines(self) -> tuple[Baseline, ...]:
+        """The policies needing no model that the constraints allow (see ``Curve.baselines``)."""
+        return self.curve.baselines(self.constraints)
+
+    @property
+    def better_baseline(self) -> Baseline:
+        """The most valuable allowed baseline: never one the constraints forbid."""
+        return self.curve.better_allowed_baseline(self.constraints)
 
     @property
     def value_of_model(self) -> float:
-        """Value at the operating threshold minus the better baseline."""
+        """Value at the operating threshold minus the better allowed baseline."""
         return self.operating.value - self.better_baseline.value
 
     @property
@@ -125,7 +133,12 @@ def baselines_dict(model: ModelResult) -> dict:
     return {
         "flag_nobody": {"value": nobody.value},
         "flag_everyone": {"value": everyone.value, "threshold": everyone.threshold},
-        "better": "flag_nobody" if better.index == 0 else "flag_everyone",
+        "better": better.kind,
+        "better_value": better.value,
+        "allowed": [
+            {"kind": b.kind, "label": b.label, "value": b.value, "flagged": b.flagged}
+            for b in model.baselines
+        ],
         "optimal_vs_flag_nobody": model.optimum.value - nobody.value,
         "optimal_vs_flag_everyone": model.optimum.value - everyone.value,
         "operating_vs_flag_nobody": model.operating.value - nobody.value,
@@ -282,6 +295,13 @@ class Analysis:
     def policy_description(self) -> str:
         """Why the operating threshold is what it is, in words."""
         if self.policy == "user":
+            constraints = self.request.constraints
+            point = self.champion.operating
+            if not constraints.is_empty() and not bool(
+                self.champion.curve.feasible(constraints)[point.index]
+            ):
+                # Kept as the analyst set it, and said to break the limits rather than moved.
+                return f"set by the analyst; it does not meet the constraints ({constraints.describe()})"
             return "set by the analyst"
         if self.policy == "constrained":
             return f"best threshold under the constraints ({self.request.constraints.describe()})"
@@ -329,7 +349,10 @@ def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest
         constrained=constrained,
         operating=operating,
         at=tuple(curve.at(t) for t in request.at),
-        break_even=tuple(curve.break_even_thresholds()),
+        break_even=tuple(
+            curve.break_even_thresholds(curve.better_allowed_baseline(request.constraints).value)
+        ),
+        constraints=request.constraints,
     )
 
 

@@ -146,6 +146,24 @@ def threshold_interval(samples: np.ndarray, confidence: float) -> Interval:
     return Interval(None if math.isinf(low) else float(low), None if math.isinf(high) else float(high))
 
 
+def baseline_fractions(model: ModelResult) -> np.ndarray:
+    """The baselines the constraints allow, as shares of the way from flag nobody to flag everyone.
+
+    Flag nobody is 0, flag everyone 1, flag N at random N / rows (its expected value is
+    ``nobody + N / rows * (everyone - nobody)``, see ``Curve.baselines``). The share is held at
+    the analysis's value when the payoff or the rows are resampled or varied.
+    """
+    rows = max(model.curve.rows, 1)
+    share = {"flag_nobody": 0.0, "flag_everyone": 1.0}
+    return np.asarray([share.get(b.kind, b.flagged / rows) for b in model.baselines], dtype=np.float64)
+
+
+def better_baseline(nobody: np.ndarray, everyone: np.ndarray, fractions: np.ndarray) -> np.ndarray:
+    """Value of the better allowed baseline for each replicate / draw (see :func:`baseline_fractions`)."""
+    nobody, everyone = np.asarray(nobody, dtype=np.float64), np.asarray(everyone, dtype=np.float64)
+    return np.max(nobody[..., None] + fractions * (everyone - nobody)[..., None], axis=-1)
+
+
 # -- buckets ------------------------------------------------------------------------------------------
 
 
@@ -451,6 +469,7 @@ def bootstrap(
     pair_rng = np.random.default_rng([seed, 1])
     op_col = _column(champ_edges, champion.operating.index)
     champ_thresholds = np.r_[np.nan, champion.curve.thresholds[champ_edges]]
+    fractions = baseline_fractions(champion)
     out: dict[str, list[np.ndarray]] = {
         k: [] for k in ("operating_value", "value_of_model", "optimal_threshold")
     }
@@ -471,7 +490,9 @@ def bootstrap(
         values = _curve_values(flag, keep, champ_cells.buckets[0], len(champ_edges))
         band.append(values)
         out["operating_value"].append(values[:, op_col])
-        out["value_of_model"].append(values[:, op_col] - np.maximum(values[:, 0], values[:, -1]))
+        out["value_of_model"].append(
+            values[:, op_col] - better_baseline(values[:, 0], values[:, -1], fractions)
+        )
         best = values.max(axis=1, keepdims=True)
         # The first column within tolerance of the best: ties go to the higher threshold.
         out["optimal_threshold"].append(champ_thresholds[np.argmax(values >= best - TIE_TOLERANCE, axis=1)])

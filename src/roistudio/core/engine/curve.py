@@ -12,7 +12,10 @@ Conventions (fixed; tests pin them):
 - The optimum is the point with the highest value; ties go to the higher threshold, i.e. fewer
   rows flagged ("flag nobody" wins a tie against every threshold).
 - Baselines are "flag nobody" and "flag everyone"; the value of the model is the value at the
-  operating point minus the better baseline.
+  operating point minus the better baseline. Under constraints only the baselines the
+  constraints allow are compared (:meth:`Curve.baselines`): "flag everyone" only when it meets
+  them; otherwise "flag N at random", N the most rows the limits allow, whose expected value
+  follows exactly from the totals. "Flag nobody" (doing nothing) is always a baseline.
 
 A :class:`Curve` is built once from per-score aggregates (see :mod:`roistudio.core.engine.sweep`);
 looking up any threshold afterwards is a binary search, never a new query.
@@ -73,6 +76,35 @@ class Constraints:
     @staticmethod
     def from_dict(data: dict) -> Constraints:
         return Constraints(**{k: data.get(k) for k in Constraints().to_dict()})
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A policy that needs no model: flag nobody, flag everyone, or flag N rows at random.
+
+    Attributes
+    ----------
+    kind
+        ``"flag_nobody"``, ``"flag_everyone"`` or ``"flag_random"``.
+    value
+        Its value (for ``flag_random`` the expected value over random draws of N rows).
+    flagged
+        Labelled rows it flags (N for ``flag_random``).
+    threshold
+        The curve threshold that realises it (``None`` for flag nobody and flag at random).
+    """
+
+    kind: str
+    value: float
+    flagged: int
+    threshold: float | None = None
+
+    @property
+    def label(self) -> str:
+        """The policy in words: ``flag nobody``, ``flag everyone``, ``flag 1,000 at random``."""
+        if self.kind == "flag_random":
+            return f"flag {self.flagged:,} at random"
+        return self.kind.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -380,7 +412,62 @@ class Curve:
         nobody, everyone = self.flag_nobody(), self.flag_everyone()
         return everyone if everyone.value > nobody.value + TIE_TOLERANCE else nobody
 
-    def break_even_thresholds(self) -> list[float]:
+    def random_capacity(self, constraints: Constraints) -> int | None:
+        """The most labelled rows a random pick may flag and still meet ``constraints`` in expectation.
+
+        Flagging ``n`` of ``R`` labelled rows at random flags each row with probability
+        ``n / R``: expected precision is the base rate ``positives / R``, expected recall and
+        false positive rate are both ``n / R``. ``None`` when no ``n >= 1`` meets the limits.
+        """
+        rows = self.rows
+        if rows == 0:
+            return None
+        n = rows
+        c = constraints
+        if c.max_flagged is not None:
+            n = min(n, int(c.max_flagged))
+        if c.max_flag_rate is not None:
+            n = min(n, math.floor(c.max_flag_rate / 100.0 * rows + 1e-9))
+        if c.max_fpr is not None:
+            n = min(n, math.floor(c.max_fpr * rows + 1e-9))
+        if c.min_precision is not None and self.positives / rows < c.min_precision - 1e-12:
+            return None
+        if c.min_recall is not None and n / rows < c.min_recall - 1e-12:
+            return None
+        return n if n >= 1 else None
+
+    def baselines(self, constraints: Constraints | None = None) -> tuple[Baseline, ...]:
+        """The policies that need no model and that ``constraints`` allow, flag nobody first.
+
+        Flag nobody (doing nothing) is always compared. Flag everyone is compared only when it
+        meets the constraints. When it does not, but flagging fewer rows at random would,
+        "flag N at random" is compared, N the most rows the limits allow; its expected value is
+        exact from the totals, ``nobody + N / R * (everyone - nobody)``, since each labelled row
+        is flagged with probability ``N / R``.
+        """
+        nobody = Baseline("flag_nobody", float(self.value[0]), 0)
+        everyone_point = self.flag_everyone()
+        everyone = Baseline(
+            "flag_everyone", everyone_point.value, everyone_point.flagged, everyone_point.threshold
+        )
+        if constraints is None or constraints.is_empty() or bool(self.feasible(constraints)[-1]):
+            return (nobody, everyone)
+        n = self.random_capacity(constraints)
+        if n is None or n >= self.rows:
+            return (nobody,)
+        expected = nobody.value + n / self.rows * (everyone.value - nobody.value)
+        return (nobody, Baseline("flag_random", expected, n))
+
+    def better_allowed_baseline(self, constraints: Constraints | None = None) -> Baseline:
+        """The most valuable of :meth:`baselines`; flag nobody wins a tie."""
+        options = self.baselines(constraints)
+        best = options[0]
+        for option in options[1:]:
+            if option.value > best.value + TIE_TOLERANCE:
+                best = option
+        return best
+
+    def break_even_thresholds(self, baseline: float | None = None) -> list[float]:
         """Thresholds where the value of the model (value minus the better baseline) crosses zero.
 
         The curve is a step function of the threshold, so a crossing lies between two adjacent
@@ -390,8 +477,10 @@ class Curve:
         first, each once. Points within :data:`TIE_TOLERANCE` of the baseline count as neither
         side. The same meaning as a parameter's break-even value
         (:mod:`roistudio.core.engine.sensitivity`): where the value of the model crosses zero.
+        ``baseline`` is the better allowed baseline's value (:meth:`better_allowed_baseline`;
+        by default the better of flag nobody and flag everyone).
         """
-        gap = self.value - self.better_baseline().value
+        gap = self.value - (self.better_baseline().value if baseline is None else baseline)
         sign = np.where(gap > TIE_TOLERANCE, 1, np.where(gap < -TIE_TOLERANCE, -1, 0))
         nonzero = np.flatnonzero(sign)
         if len(nonzero) < 2:

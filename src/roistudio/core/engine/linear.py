@@ -7,8 +7,8 @@ When every outcome's payoff is ``c0(row) + sum_j p_j * c_j(row)`` (see
 
 where ``Aj[index]`` sums coefficient ``c_j`` over the rows with each outcome at that curve point
 (TP and FN over positives, FP and TN over negatives). The workbook stores the ``Aj`` and writes
-every dollar figure as that formula over the parameter cells, so a reader who changes
-``review_cost`` in Excel sees every dollar figure move, exactly.
+every money figure as that formula over the parameter cells, so a reader who changes
+``review_cost`` in Excel sees every money figure move, exactly.
 
 The aggregation mirrors :func:`roistudio.core.engine.sweep.run_sweep` (same filter, label rule and score
 validity rule) and uses :meth:`Curve.from_score_aggregates` for the cumulative sums, so its points
@@ -239,7 +239,7 @@ def policy_terms(
     Where :func:`linear_aggregates` follows the champion along its whole curve, this reads a few
     policies per group (the value at the operating threshold of each segment, its best
     threshold, perfect knowledge, a challenger's policy), so a workbook can write each of those
-    dollar figures as ``constant + sum(parameter * aggregate)`` too. All breakdowns are read in
+    money figures as ``constant + sum(parameter * aggregate)`` too. All breakdowns are read in
     one scan of the model's rows (``GROUPING SETS``), as the sweep does.
 
     Parameters
@@ -357,7 +357,7 @@ def group_terms(
     analysis: Analysis,
     breakdowns: Mapping[str, Sequence[GroupResult]],
 ) -> dict[str, dict[str, dict[str, Terms]]] | None:
-    """The aggregates behind every dollar figure of the breakdown tables, per group.
+    """The aggregates behind every money figure of the breakdown tables, per group.
 
     Policies: ``value`` (the champion at the overall operating threshold), ``best`` (at the
     group's own best threshold), ``perfect`` (perfect knowledge, for money lost) and, with a

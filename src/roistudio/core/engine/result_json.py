@@ -7,7 +7,10 @@ operating point and every asked threshold always kept), ``baselines``, ``break_e
 challenger), ``segments`` and ``periods`` (when asked), ``source``, ``mapping``, ``payoff``,
 ``validation`` and ``app``; with the decision options, ``uncertainty``, ``recommendation``,
 ``backtest``, ``sensitivity`` and ``coverage`` (``docs/uncertainty.md``). Money is in the data's units; ``threshold`` is ``null`` for
-"flag nobody".
+"flag nobody". ``baselines.allowed`` lists the baselines the constraints allow (flag nobody,
+flag everyone or flag N at random, see ``Curve.baselines``) and ``baselines.better`` names the
+one ``value_of_model`` is measured against (``flag_nobody``, ``flag_everyone`` or
+``flag_random``).
 """
 
 from __future__ import annotations

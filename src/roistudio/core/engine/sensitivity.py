@@ -31,7 +31,13 @@ import numpy as np
 
 from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis
-from roistudio.core.engine.bootstrap import DEFAULT_SEED, analysis_query, model_sources
+from roistudio.core.engine.bootstrap import (
+    DEFAULT_SEED,
+    analysis_query,
+    baseline_fractions,
+    better_baseline,
+    model_sources,
+)
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
 from roistudio.core.engine.linear import LinearAggregates, linear_aggregates
 from roistudio.core.engine.sweep import (
@@ -158,6 +164,7 @@ def _best(values: np.ndarray, thresholds: np.ndarray) -> tuple[float, float | No
 
 def _linear(analysis, aggregates, ranges, draws, rng) -> Sensitivity:
     champion = analysis.champion
+    fractions = baseline_fractions(champion)
     names = aggregates.parameter_names
     base = dict(analysis.request.payoff.parameters)
     thresholds = champion.curve.thresholds
@@ -180,11 +187,14 @@ def _linear(analysis, aggregates, ranges, draws, rng) -> Sensitivity:
             )
         )
         lines = []
-        for index in (op, 0, last):  # value of the model = op - max(nobody, everyone)
+        for index in (op, 0, last):
             a0, coefficients = policy(index)
             fixed = a0 + sum(base[n] * c for n, c in coefficients.items() if n != r.name)
             lines.append((fixed, coefficients.get(r.name, 0.0)))
-        roots[r.name] = _piecewise_roots(lines, r.low, r.high)
+        (a_op, b_op), (a_no, b_no), (a_all, b_all) = lines
+        # Value of the model = op - the better allowed baseline; each baseline is a line too.
+        baselines = [(a_no + f * (a_all - a_no), b_no + f * (b_all - b_no)) for f in fractions]
+        roots[r.name] = _piecewise_roots([(a_op, b_op), *baselines], r.low, r.high)
     draw_matrix = np.column_stack([rng.uniform(r.low, r.high, draws) for r in ranges]) if draws else None
 
     def policy_draws(index: int) -> np.ndarray:
@@ -195,17 +205,17 @@ def _linear(analysis, aggregates, ranges, draws, rng) -> Sensitivity:
 
     if draws:
         values = policy_draws(op)
-        of_model = values - np.maximum(policy_draws(0), policy_draws(last))
+        of_model = values - better_baseline(policy_draws(0), policy_draws(last), fractions)
     else:
         values = of_model = np.zeros(0)
     return _result(analysis, bars, roots, draws, values, of_model, exact=True)
 
 
 def _piecewise_roots(lines: list[tuple[float, float]], low: float, high: float) -> tuple[float, ...]:
-    """Where ``op - max(nobody, everyone)`` crosses zero on [low, high]; each is ``a + b p``.
+    """Where ``op - max(baselines)`` crosses zero on [low, high]; each line is ``a + b p``.
 
-    The function is the minimum of two lines (op - nobody, op - everyone), so it is concave and
-    crosses zero at most twice. A stretch where it is identically zero is no crossing.
+    The function is the minimum of the lines ``op - baseline``, so it is concave and crosses zero
+    at most twice. A stretch where it is identically zero is no crossing.
     """
     (a_op, b_op), *baselines = lines
     gaps = [(a_op - a, b_op - b) for a, b in baselines]
@@ -216,9 +226,9 @@ def _piecewise_roots(lines: list[tuple[float, float]], low: float, high: float) 
         p = -a / b
         if not low - 1e-12 * max(1.0, abs(low)) <= p <= high + 1e-12 * max(1.0, abs(high)):
             continue
-        other_a, other_b = gaps[1 - i]
         scale = max(1.0, abs(a), abs(b * p))
-        if other_a + other_b * p >= -1e-9 * scale:  # this line is the minimum there
+        # A root of this line is a root of the minimum only where no other line is below zero.
+        if all(oa + ob * p >= -1e-9 * scale for j, (oa, ob) in enumerate(gaps) if j != i):
             found.append(p)
     found.sort()
     out: list[float] = []
@@ -273,8 +283,8 @@ class _HeldPolicies:
         return np.concatenate(out) if out else np.zeros((0, 3))
 
 
-def _model_value(held: np.ndarray) -> np.ndarray:
-    return held[:, 0] - np.maximum(held[:, 1], held[:, 2])
+def _model_value(held: np.ndarray, fractions: np.ndarray) -> np.ndarray:
+    return held[:, 0] - better_baseline(held[:, 1], held[:, 2], fractions)
 
 
 def _bisect_roots(evaluate, low: float, high: float) -> tuple[float, ...]:
@@ -300,6 +310,7 @@ def _bisect_roots(evaluate, low: float, high: float) -> tuple[float, ...]:
 
 def _generic(con, analysis, ranges, draws, rng, progress) -> Sensitivity:
     champion = analysis.champion
+    fractions = baseline_fractions(champion)
     base = dict(analysis.request.payoff.parameters)
     held = _HeldPolicies(con, analysis, progress)
     query, _ = analysis_query(analysis)
@@ -321,7 +332,7 @@ def _generic(con, analysis, ranges, draws, rng, progress) -> Sensitivity:
         )
 
         def evaluate(points: np.ndarray, name: str = r.name) -> np.ndarray:
-            return _model_value(held([{**base, name: float(p)} for p in points]))
+            return _model_value(held([{**base, name: float(p)} for p in points]), fractions)
 
         roots[r.name] = _bisect_roots(evaluate, r.low, r.high)
     draw_matrix = (
@@ -331,7 +342,7 @@ def _generic(con, analysis, ranges, draws, rng, progress) -> Sensitivity:
         {**base, **{r.name: float(v) for r, v in zip(ranges, row, strict=True)}} for row in draw_matrix
     ]
     values = held(settings)
-    return _result(analysis, bars, roots, draws, values[:, 0], _model_value(values), exact=False)
+    return _result(analysis, bars, roots, draws, values[:, 0], _model_value(values, fractions), exact=False)
 
 
 def _result(analysis, bars, roots, draws, values, of_model, *, exact) -> Sensitivity:

@@ -7,6 +7,7 @@ on its command line or from "Paste link". Decoding validates every part and rais
 arrive from chat messages and e-mails.
 
 ``threshold=none`` means "flag nobody"; a link without ``threshold`` keeps the project's own.
+``segment=COL`` names the segment column the Segments view shows.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from roistudio.core.project.project import VIEWS
 
 SCHEME = "roistudio"
 ACTION = "open"
-_KEYS = ("project", "view", "threshold", "filters")
+_KEYS = ("project", "view", "segment", "threshold", "filters")
 MAX_LINK_LENGTH = 8192
 
 
@@ -41,6 +42,8 @@ class ViewLink:
         The threshold to show when ``has_threshold``; ``None`` then means "flag nobody".
     filters
         Row filters, or ``None`` for the project's own.
+    segment
+        The segment column the Segments view shows, or ``None`` for the project's own.
     """
 
     project: str
@@ -48,6 +51,7 @@ class ViewLink:
     threshold: float | None = None
     has_threshold: bool = False
     filters: Filters | None = None
+    segment: str | None = None
 
 
 def encode_link(link: ViewLink) -> str:
@@ -55,6 +59,8 @@ def encode_link(link: ViewLink) -> str:
     query: list[tuple[str, str]] = [("project", link.project)]
     if link.view is not None:
         query.append(("view", link.view))
+    if link.segment:
+        query.append(("segment", link.segment))
     if link.has_threshold:
         query.append(("threshold", "none" if link.threshold is None else repr(float(link.threshold))))
     if link.filters is not None and not link.filters.is_empty():
@@ -118,7 +124,8 @@ def decode_link(text: str) -> ViewLink:
     filters = None
     if "filters" in values:
         filters = _decode_filters(values["filters"])
-    return ViewLink(project, view, threshold, has_threshold, filters)
+    segment = values.get("segment", "").strip() or None
+    return ViewLink(project, view, threshold, has_threshold, filters, segment)
 
 
 def _decode_filters(text: str) -> Filters:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     # Imported where used: the mapping module loads DuckDB, which the GUI defers past its first paint.
     from roistudio.core.data.mapping import ColumnMapping
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FORMAT_MARKER = "model-roi-studio-project"
 PROJECT_SUFFIX = ".roiproj"
 VIEWS = ("data", "payoff", "threshold", "comparison", "segments", "trends", "sensitivity")
@@ -80,10 +80,17 @@ class Project:
     payoff, parameters, ranges
         Payoff expression per outcome (``tp``, ``fp``, ``tn``, ``fn``), parameter values, and
         the (low, high) range of each parameter for sensitivity analysis.
+    payoff_suggested
+        True while the payoff is the example the app suggested for new data
+        (:mod:`roistudio.core.project.defaults`) and the analyst has neither confirmed nor edited
+        it; views and exports then say so. Saved as ``payoff.status`` (``suggested``/``confirmed``).
     threshold, threshold_user_set
         The operating threshold. Unless ``threshold_user_set``, it is recomputed (optimum) on
         load and ``threshold`` is only informative. ``None`` with ``threshold_user_set`` means
         "flag nobody".
+    view, segment
+        The view that was open and the segment column the Segments view showed (``None``: the
+        first mapped one).
     """
 
     sources: tuple[DataSource, ...] = ()
@@ -91,6 +98,7 @@ class Project:
     payoff: Mapping[str, str] = field(default_factory=dict)
     parameters: Mapping[str, float] = field(default_factory=dict)
     ranges: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+    payoff_suggested: bool = False
     currency: str = "USD"
     title: str = "Model value report"
     threshold: float | None = None
@@ -99,6 +107,7 @@ class Project:
     filters: Filters = field(default_factory=Filters)
     period: str | None = None
     view: str = DEFAULT_VIEW
+    segment: str | None = None
 
     def with_changes(self, **changes) -> Project:
         return replace(self, **changes)
@@ -133,12 +142,14 @@ def project_to_dict(project: Project, project_path: str | os.PathLike[str] | Non
             "expressions": dict(project.payoff),
             "parameters": {k: float(v) for k, v in project.parameters.items()},
             "ranges": {k: [float(lo), float(hi)] for k, (lo, hi) in project.ranges.items()},
+            "status": "suggested" if project.payoff_suggested else "confirmed",
         },
         "threshold": {"value": project.threshold, "user_set": project.threshold_user_set},
         "constraints": project.constraints.to_dict(),
         "filters": project.filters.to_dict(),
         "period": project.period,
         "view": project.view,
+        "segment": project.segment,
     }
 
 
@@ -177,8 +188,28 @@ def _migrate_v0(doc: dict) -> dict:
     return out
 
 
+def _migrate_v1(doc: dict) -> dict:
+    """v1 did not record whether the payoff was confirmed: a payoff that is exactly the app's
+    suggestion for the mapped money columns is taken as still suggested, any other as confirmed."""
+    from roistudio.core.project.defaults import is_suggested_payoff
+
+    out = dict(doc)
+    payoff = dict(doc.get("payoff") or {})
+    money = (doc.get("mapping") or {}).get("money") or []
+    try:
+        suggested = is_suggested_payoff(
+            payoff.get("expressions") or {}, payoff.get("parameters") or {}, [str(m) for m in money]
+        )
+    except (AttributeError, TypeError, ValueError):  # a damaged payoff: project_from_dict names it
+        suggested = False
+    payoff["status"] = "suggested" if suggested else "confirmed"
+    out["payoff"] = payoff
+    out["schema_version"] = 2
+    return out
+
+
 # from_version -> function returning the document at from_version + 1.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _migrate_v0}
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _migrate_v0, 1: _migrate_v1}
 
 
 def migrate(doc: dict, name: str) -> dict:
@@ -243,6 +274,9 @@ def project_from_dict(doc: Mapping, project_path: str | os.PathLike[str]) -> Pro
         low = _number(pair[0], f"the range of parameter '{key}'", name, optional=False)
         high = _number(pair[1], f"the range of parameter '{key}'", name, optional=False)
         ranges[str(key)] = (low, high)
+    status = payoff.get("status", "confirmed")
+    if status not in ("suggested", "confirmed"):
+        raise ProjectError(f"{name}: payoff status must be 'suggested' or 'confirmed', not {status!r}")
     threshold = doc.get("threshold") or {}
     period = doc.get("period")
     if period is not None and period not in PERIODS:
@@ -254,6 +288,7 @@ def project_from_dict(doc: Mapping, project_path: str | os.PathLike[str]) -> Pro
         payoff=expressions,
         parameters=parameters,
         ranges=ranges,
+        payoff_suggested=status == "suggested",
         currency=str(doc.get("currency") or "USD"),
         title=str(doc.get("title") or "Model value report"),
         threshold=_number(threshold.get("value"), "the threshold", name),
@@ -262,6 +297,7 @@ def project_from_dict(doc: Mapping, project_path: str | os.PathLike[str]) -> Pro
         filters=Filters.from_dict(doc.get("filters")),
         period=period,
         view=view if view in VIEWS else DEFAULT_VIEW,
+        segment=str(doc["segment"]) if doc.get("segment") else None,
     )
 
 

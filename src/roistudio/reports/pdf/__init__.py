@@ -34,10 +34,10 @@ from roistudio.reports.pdf.layout import (
     CHART_DPI,
     CONTROL_CHARS,
     MARGIN,
-    PAGE_SIZE,
     Styles,
     fmt_threshold,
     numbered_canvas,
+    page_size_for,
 )
 from roistudio.reports.pdf.sections import (
     comparison_section,
@@ -92,7 +92,7 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
     def write(tmp) -> None:
         doc = SimpleDocTemplate(
             str(tmp),
-            pagesize=PAGE_SIZE,
+            pagesize=page_size_for(model.currency),
             leftMargin=MARGIN,
             rightMargin=MARGIN,
             topMargin=0.8 * inch,

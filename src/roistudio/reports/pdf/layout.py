@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.lib.utils import ImageReader
@@ -28,12 +28,20 @@ from reportlab.platypus import (
 )
 
 from roistudio.charts import style as chart_style
-from roistudio.reports.model import ReportModel
+from roistudio.reports.model import EXAMPLE_PAYOFF_STAMP, ReportModel
 
 CHART_DPI = 220
-PAGE_SIZE = LETTER
+# US Letter where the currency says the reader is in the US or Canada, A4 everywhere else.
+LETTER_CURRENCIES = frozenset({"USD", "CAD"})
 MARGIN = 0.75 * inch
-TEXT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
+# Laid out for the narrower of the two pages (A4), so every flowable fits both.
+TEXT_WIDTH = min(A4[0], LETTER[0]) - 2 * MARGIN
+
+
+def page_size_for(currency: str) -> tuple[float, float]:
+    """US Letter for US and Canadian dollars, A4 for every other currency."""
+    return LETTER if currency.upper() in LETTER_CURRENCIES else A4
+
 
 NAVY = colors.HexColor(chart_style.LIGHT.champion)
 INK = colors.HexColor("#222222")
@@ -43,6 +51,8 @@ HEADER_BG = colors.HexColor("#e8edf3")
 ZEBRA = colors.HexColor("#f6f7f9")
 BOX_BG = colors.HexColor("#f4f6f9")
 UNKNOWN_TEXT = colors.HexColor("#8a8a8a")
+STAMP = colors.HexColor("#b3261e")  # the "example payoff, not confirmed" stamp
+STAMP_BG = colors.HexColor("#fdecea")
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -102,6 +112,7 @@ class Styles:
             "cell_unknown", self.cell, textColor=UNKNOWN_TEXT, alignment=TA_LEFT
         )
         self.bullet = ParagraphStyle("bullet", base, leftIndent=10, bulletIndent=0, spaceAfter=2)
+        self.stamp = ParagraphStyle("stamp", base, fontName=bold, fontSize=11, leading=14, textColor=STAMP)
 
 
 # -- charts ---------------------------------------------------------------------------------------
@@ -304,6 +315,9 @@ def numbered_canvas(model: ReportModel, regular: str):
                 self.line(MARGIN, height - 0.56 * inch, width - MARGIN, height - 0.56 * inch)
             self.drawString(MARGIN, 0.45 * inch, app)
             self.drawRightString(width - MARGIN, 0.45 * inch, f"Page {page} of {total}")
+            if model.payoff_suggested:  # on every page, not only under page 1's stamp
+                self.setFillColor(STAMP)
+                self.drawCentredString(width / 2, 0.45 * inch, EXAMPLE_PAYOFF_STAMP.upper())
             self.restoreState()
 
     return NumberedCanvas

@@ -15,11 +15,13 @@ from reportlab.platypus import (
 )
 
 from roistudio.charts.curves import draw_value_curve
-from roistudio.reports.model import ReportModel
+from roistudio.reports.model import EXAMPLE_PAYOFF_NOTE, EXAMPLE_PAYOFF_STAMP, ReportModel
 from roistudio.reports.pdf.layout import (
     BOX_BG,
     NAVY,
     RULE,
+    STAMP,
+    STAMP_BG,
     TEXT_WIDTH,
     Styles,
     chart_image,
@@ -44,15 +46,29 @@ def summary_page(model: ReportModel, s: Styles) -> list:
         Paragraph(" \u00b7 ".join(paragraph_text(p) for p in subtitle), s.subtitle),
         Spacer(1, 14),
     ]
+    if model.payoff_suggested:
+        story += [_example_stamp(s), Spacer(1, 10)]
 
     # Compared as the reader sees it: a gain that rounds to zero is no gain.
     shown = round(h.value_of_model)
     better = "better" if shown > 0 else "worse" if shown < 0 else "no better"
     policy = "flag nobody" if h.threshold is None else f"threshold {fmt_threshold(h.threshold)}"
-    if h.better_baseline == "flag nobody":
-        other, other_delta = "flag everyone", h.vs_flag_everyone
-    else:
-        other, other_delta = "flag nobody", h.vs_flag_nobody
+    # The other baseline compared: under a constraint that forbids flagging everyone, only the
+    # baselines the constraint allows (flag nobody, flag N at random) are named.
+    others = [(label, h.value - value) for label, value in h.baselines if label != h.better_baseline]
+    if not h.baselines:  # a model built before baselines were recorded
+        others = [("flag everyone", h.vs_flag_everyone) if h.better_baseline == "flag nobody"
+                  else ("flag nobody", h.vs_flag_nobody)]  # fmt: skip
+    compared = (
+        "the better of the two policies that need no model"
+        if not h.everyone_forbidden
+        else "the better policy needing no model that the constraints allow (they forbid flagging everyone)"
+        if others
+        else "the only policy needing no model that the constraints allow (they forbid flagging everyone)"
+    )
+    vs_other = "".join(
+        f" (vs {paragraph_text(label)}: {escape(model.money(delta, signed=True))})" for label, delta in others
+    )
     left = [
         Paragraph("NET VALUE AT THE OPERATING THRESHOLD", s.label),
         Paragraph(escape(model.money(h.value)), s.big),
@@ -65,8 +81,7 @@ def summary_page(model: ReportModel, s: Styles) -> list:
         Paragraph("VALUE ADDED BY THE MODEL", s.label),
         Paragraph(escape(model.money(h.value_of_model, signed=True)), s.big2),
         Paragraph(
-            f"{better} than {paragraph_text(h.better_baseline)}, the better of the two policies that need no model "
-            f"(vs {paragraph_text(other)}: {escape(model.money(other_delta, signed=True))})",
+            f"{better} than {paragraph_text(h.better_baseline)}, {compared}{vs_other}",
             s.small,
         ),
     ]
@@ -99,6 +114,27 @@ def summary_page(model: ReportModel, s: Styles) -> list:
         )
     story += [Spacer(1, 4), Paragraph(" ".join(notes), s.small)]
     return story
+
+
+def _example_stamp(s: Styles) -> Table:
+    """A boxed warning: the payoff is the app's example, not the analyst's."""
+    cell = [
+        Paragraph(f"<b>{escape(EXAMPLE_PAYOFF_STAMP.upper())}</b>", s.stamp),
+        Paragraph(escape(EXAMPLE_PAYOFF_NOTE), s.small),
+    ]
+    table = Table([[cell]], colWidths=[TEXT_WIDTH], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.2, STAMP),
+                ("BACKGROUND", (0, 0), (-1, -1), STAMP_BG),
+                ("LEFTPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    return table
 
 
 def _value_chart(ax: Axes, model: ReportModel) -> None:

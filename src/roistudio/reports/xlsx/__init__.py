@@ -13,12 +13,12 @@ Conventions
   name (the parameter's name, or ``p_`` + name when that would read as a cell reference or a
   function).
 - Live formulas: when the payoff is linear in its parameters and the per-parameter aggregates
-  are available (:func:`roistudio.core.engine.linear.linear_aggregates`), the dollar figures of the
+  are available (:func:`roistudio.core.engine.linear.linear_aggregates`), the money figures of the
   Summary and of the sweep table are formulas ``constant + sum(parameter * aggregate)`` over
   those names, so changing ``review_cost`` in Excel reprices every policy. So are the segment,
   trend and comparison figures when their aggregates are available too
   (:func:`roistudio.core.engine.linear.group_terms`, kept in collapsed columns beside each table).
-  The thresholds stay those of the analysis. Otherwise dollar figures are fixed values and the
+  The thresholds stay those of the analysis. Otherwise money figures are fixed values and the
   Assumptions sheet says why.
 - Cross-sheet formulas point at a fixed "key policies" block, never at a row of a table, so
   sorting or filtering a table in Excel cannot make the Summary read the wrong row.
@@ -67,7 +67,7 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     linear
         Per-parameter aggregates of the champion curve covering the sweep rows and the key
         policies (see :func:`aggregate_indices`); ``model.linear`` by default. With them, and a
-        linear payoff, dollar figures on the Summary and the sweep are live formulas; without
+        linear payoff, money figures on the Summary and the sweep are live formulas; without
         them, fixed values.
     """
     if linear is None and isinstance(model.linear, LinearAggregates):
@@ -124,7 +124,7 @@ def write_xlsx(
         The DuckDB connection the analysis ran on. Needed for live formulas only when the report
         model carries no per-parameter aggregates covering the workbook's rows (``model.linear``,
         computed by ``build_report_model(..., con=con)``); then one extra query computes them.
-        Without either, dollar figures are fixed values.
+        Without either, money figures are fixed values.
     linear
         Precomputed aggregates (overrides ``model.linear`` and ``con``).
     """

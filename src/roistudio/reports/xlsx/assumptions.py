@@ -1,5 +1,5 @@
 """The Assumptions sheet: parameters in named cells, payoffs, definitions, and the key-policy
-block every live dollar figure of the Summary and Comparison sheets points at."""
+block every live money figure of the Summary and Comparison sheets points at."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def add_assumptions_sheet(wb: Workbook, ctx: SheetContext) -> None:
     model = ctx.model
     ws = wb.create_sheet("Assumptions")
     row = prepare_sheet(
-        ws, "Assumptions", "What each outcome is worth, and the parameters behind every dollar figure"
+        ws, "Assumptions", "What each outcome is worth, and the parameters behind every money figure"
     )
     last = 8
     row = add_section(ws, row, "Payoff per row (gains positive, costs negative)", last)
@@ -93,13 +93,13 @@ def add_assumptions_sheet(wb: Workbook, ctx: SheetContext) -> None:
         )  # fmt: skip
 
     row += 1
-    row = add_section(ws, row, "How the dollar figures are computed", last)
+    row = add_section(ws, row, "How the money figures are computed", last)
     if ctx.linear is not None:
         row = add_note(
             ws, row,
             "Every payoff is linear in its parameters, so the value of a policy is: constant + sum over "
             "parameters of (parameter x its aggregate), where each aggregate sums that parameter's "
-            "coefficient over the rows with each outcome. The dollar figures on the Summary and the "
+            "coefficient over the rows with each outcome. The money figures on the Summary and the "
             "Threshold sweep sheets are live formulas over the yellow cells above: change a parameter and "
             "they update. Thresholds stay those of the analysis; the best threshold for new parameters may "
             f"differ (re-run the analysis to find it). {breakdown_live_text(ctx)}",
@@ -136,7 +136,7 @@ def add_assumptions_sheet(wb: Workbook, ctx: SheetContext) -> None:
             row += 1
     else:
         reason = ctx.nonlinear_reason or (
-            "Dollar figures are fixed values: the workbook was written without access to the data, so the "
+            "Money figures are fixed values: the workbook was written without access to the data, so the "
             "per-parameter aggregates needed for live formulas were not available."
         )
         row = add_note(ws, row, reason, last)

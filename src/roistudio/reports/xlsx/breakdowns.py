@@ -61,7 +61,7 @@ def _groups_table(
     """Write one table of groups; returns (first data row, last data row, column by header).
 
     With ``terms`` (group key -> policy -> aggregates, see :func:`roistudio.core.engine.linear.group_terms`)
-    the dollar columns are live formulas over the Assumptions parameters and aggregate columns
+    the money columns are live formulas over the Assumptions parameters and aggregate columns
     appended to the table, grouped and collapsed so the table reads as before.
     """
     challenger = ctx.model.challenger is not None
@@ -176,7 +176,7 @@ def add_segment_sheets(wb: Workbook, ctx: SheetContext) -> None:
         shown = groups[:MAX_GROUP_ROWS]
         note = "Money lost: value with perfect knowledge minus the value achieved, for that segment."
         if f"segment:{column}" in ctx.breakdown_terms:
-            note += " Dollar figures follow the parameters on the Assumptions sheet."
+            note += " Money figures follow the parameters on the Assumptions sheet."
         if len(groups) > len(shown):
             note += f" The {len(shown):,} segments losing the most money of {len(groups):,} are listed."
         add_note(ws, 3, note, 11)

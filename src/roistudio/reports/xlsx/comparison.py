@@ -105,10 +105,10 @@ def add_comparison_sheet(wb: Workbook, ctx: SheetContext) -> None:
             ws.cell(row, c).border = THIN_BOTTOM
         row += 1
     note = (
-        "Dollar figures on this sheet are live formulas over the parameters on the Assumptions sheet, at the "
+        "Money figures on this sheet are live formulas over the parameters on the Assumptions sheet, at the "
         "thresholds of the analysis. The sentence above and the chart are as exported."
         if live
-        else "Dollar figures on this sheet are fixed values computed with the parameters as exported."
+        else "Money figures on this sheet are fixed values computed with the parameters as exported."
     )
     row = add_note(ws, row + 1, note, last, 100)
 

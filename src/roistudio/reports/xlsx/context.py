@@ -52,13 +52,13 @@ def key_policies(model: ReportModel) -> list[tuple[str, str, CurvePoint]]:
 
 
 def describe_nonlinear(model: ReportModel) -> str | None:
-    """Why dollar figures are fixed values: the first payoff that is not linear in its parameters."""
+    """Why money figures are fixed values: the first payoff that is not linear in its parameters."""
     payoff = model.analysis.request.payoff
     for outcome in OUTCOMES:
         if payoff.parameter_terms(outcome) is None:
             expr = " ".join(payoff.expressions[outcome].split())
             return (
-                f"{outcome} = {expr} is not linear in its parameters, so dollar figures are fixed values "
+                f"{outcome} = {expr} is not linear in its parameters, so money figures are fixed values "
                 "computed with the parameters above."
             )
     return None
@@ -106,7 +106,7 @@ def breakdown_live_text(ctx: SheetContext) -> str:
     text = []
     if live:
         text.append(
-            f"The {_join(live)} dollar figures are live formulas too; the aggregates they use are in grouped "
+            f"The {_join(live)} money figures are live formulas too; the aggregates they use are in grouped "
             "columns at the right of each table (click + above the column letters to show them)."
         )
     if fixed:

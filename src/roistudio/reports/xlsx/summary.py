@@ -5,6 +5,7 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from roistudio.reports.model import EXAMPLE_PAYOFF_NOTE, EXAMPLE_PAYOFF_STAMP
 from roistudio.reports.xlsx.context import SheetContext
 from roistudio.reports.xlsx.layout import (
     add_header_row,
@@ -32,6 +33,9 @@ from roistudio.reports.xlsx.style import (
 )
 from roistudio.reports.xlsx.sweep import value_chart
 
+STAMP_FONT = Font(name="Calibri", size=11, bold=True, color="B3261E")
+STAMP_FILL = PatternFill("solid", fgColor="FDECEA")
+
 
 def fill_summary_sheet(
     ctx: SheetContext, ws: Worksheet, sweep_chart_source: tuple[Worksheet, int, int, int]
@@ -48,6 +52,13 @@ def fill_summary_sheet(
     )
     last = 4
     row = 4
+    if model.payoff_suggested:
+        # Row 3 is free: the stamp sits under the title, where a reader looks first.
+        put_text(ws.cell(3, 1), f"{EXAMPLE_PAYOFF_STAMP.upper()}: {EXAMPLE_PAYOFF_NOTE}", STAMP_FONT)
+        ws.cell(3, 1).fill = STAMP_FILL
+        ws.cell(3, 1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=last)
+        ws.row_dimensions[3].height = 48
     row = add_section(ws, row, "Recommendation", last)
     row = add_paragraph(ws, row, model.recommendation, last, Font(name="Calibri", size=11, bold=True), 105)
     if model.comparison_sentence:
@@ -95,10 +106,27 @@ def fill_summary_sheet(
     )  # fmt: skip
     kpi("vs flag nobody", head.vs_flag_nobody, ctx.money, "value minus the value of flagging no row",
         f"={value_ref}-{kv['nobody']}" if live else None)  # fmt: skip
-    kpi("vs flag everyone", head.vs_flag_everyone, ctx.money, "value minus the value of flagging every row",
+    everyone_note = "value minus the value of flagging every row" + (
+        " (the constraints do not allow it)" if head.everyone_forbidden else ""
+    )
+    kpi("vs flag everyone", head.vs_flag_everyone, ctx.money, everyone_note,
         f"={value_ref}-{kv['everyone']}" if live else None)  # fmt: skip
+    # Only the baselines the constraints allow are compared (core rule: Curve.baselines). Flagging
+    # N of R labelled rows at random is worth nobody + N/R * (everyone - nobody) in expectation.
+    nobody, everyone = kv.get("nobody"), kv.get("everyone")
+    if head.random_flagged:
+        random_sql = f"({nobody}+{head.random_flagged}/{head.rows}*({everyone}-{nobody}))"
+        random_value = next(v for label, v in head.baselines if label.endswith("at random"))
+        kpi(f"vs flag {head.random_flagged:,} at random", head.value - random_value, ctx.money,
+            f"value minus the expected value of flagging {head.random_flagged:,} rows picked at random",
+            f"={value_ref}-{random_sql}" if live else None)  # fmt: skip
+        better_sql = f"MAX({nobody},{random_sql})"
+    elif head.everyone_forbidden:
+        better_sql = f"{nobody}"
+    else:
+        better_sql = f"MAX({nobody},{everyone})"
     kpi("Value of the model", head.value_of_model, ctx.money, f"vs the better baseline ({head.better_baseline})",
-        f"={value_ref}-MAX({kv['nobody']},{kv['everyone']})" if live else None)  # fmt: skip
+        f"={value_ref}-{better_sql}" if live else None)  # fmt: skip
     # Labelled rows do not depend on the parameters, so the count is a constant in the formula.
     per_1000_formula = f"={value_ref}*1000/{head.rows}" if live and head.rows else None
     kpi("Value per 1,000 rows", head.value_per_1000, money_format(model.symbol, 2), "per 1,000 labelled rows",

@@ -1,0 +1,58 @@
+"""The payoff the app suggests for new data, and how to recognise it later.
+
+A suggested payoff is an example the app made up from the mapping (a money column, a review cost
+of 10), not what the analyst said outcomes are worth. The project records whether the analyst
+has confirmed or edited it (``Project.payoff_suggested``); until then every view and every
+export says the figures rest on an example payoff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+DEFAULT_PAYOFF = {"tp": "value_caught - review_cost", "fp": "-review_cost", "tn": "0", "fn": "0"}
+DEFAULT_PARAMETERS = {"value_caught": 100.0, "review_cost": 10.0}
+SUGGESTED_REVIEW_COST = 10.0
+
+
+def suggested_payoff(money_columns: Sequence[str]) -> tuple[dict[str, str], dict[str, float]]:
+    """A starting payoff: per-row money when a money column is mapped, else flat amounts.
+
+    Parameters
+    ----------
+    money_columns
+        The mapping's money columns; the first one that is a plain identifier is used.
+
+    Returns
+    -------
+    tuple
+        ``(expressions, parameters)``.
+    """
+    money = next((m for m in money_columns if m.isidentifier()), None)
+    if money is None:
+        return dict(DEFAULT_PAYOFF), dict(DEFAULT_PARAMETERS)
+    return (
+        {"tp": f"{money} - review_cost", "fp": "-review_cost", "tn": "0", "fn": f"-{money}"},
+        {"review_cost": SUGGESTED_REVIEW_COST},
+    )
+
+
+def is_suggested_payoff(
+    expressions: Mapping[str, str], parameters: Mapping[str, float], money_columns: Sequence[str]
+) -> bool:
+    """True when a payoff is exactly what :func:`suggested_payoff` proposes for these columns.
+
+    Used to classify projects saved before the app recorded whether a payoff was confirmed.
+    """
+    expected, params = suggested_payoff(money_columns)
+    same_expressions = {k: str(v).strip() for k, v in expressions.items()} == expected
+    return same_expressions and {k: float(v) for k, v in parameters.items()} == params
+
+
+def default_ranges(parameters: Mapping[str, float]) -> dict[str, tuple[float, float]]:
+    """Half to one and a half times each parameter (a starting point for sensitivity)."""
+    out = {}
+    for name, value in parameters.items():
+        low, high = sorted((value * 0.5, value * 1.5)) if value else (-1.0, 1.0)
+        out[name] = (low, high)
+    return out
