@@ -99,3 +99,17 @@ def test_no_decision_no_section(tmp_path):
     assert "How sure" not in text
     write_xlsx(model, tmp_path / "r.xlsx")
     assert "Uncertainty" not in openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames
+
+
+def test_nothing_computed_no_section(tmp_path):
+    """`roistudio report --bootstrap 0` without ranges or time: no empty section, no empty sheet."""
+    frame = _frame(400)
+    analysis, con = run_analysis(frame, PAYOFF, PARAMS)
+    decision = decide(con, analysis, DecisionOptions(replicates=0))
+    assert not decision.has_figures
+    model = build_report_model(analysis, SourceFacts("e.csv", "/e.csv", "ab" * 32, 1, 400, 0), created=CREATED,
+                               decision=decision)  # fmt: skip
+    pdf.write_pdf(model, tmp_path / "r.pdf")
+    assert "How sure" not in "\n".join(p.extract_text() for p in PdfReader(tmp_path / "r.pdf").pages)
+    write_xlsx(model, tmp_path / "r.xlsx")
+    assert "Uncertainty" not in openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames

@@ -68,6 +68,11 @@ class Decision:
     sensitivity: Sensitivity | None
     recommendation: dict
 
+    @property
+    def has_figures(self) -> bool:
+        """True when anything beyond the recommendation was computed (reports show a section then)."""
+        return any(x is not None for x in (self.uncertainty, self.backtest, self.coverage, self.sensitivity))
+
     def to_json_blocks(self) -> dict:
         """The JSON contract's decision blocks; ``recommendation`` always, the others when computed."""
         out: dict = {"recommendation": self.recommendation}

@@ -26,7 +26,7 @@ from roistudio.reports.pdf.layout import (
 def uncertainty_section(model: ReportModel, s: Styles) -> list:
     """The decision-grade figures (empty when the report has none)."""
     decision = model.decision
-    if decision is None:
+    if decision is None or not decision.has_figures:
         return []
     w = TEXT_WIDTH
     story: list = [CondPageBreak(3 * inch), Paragraph("How sure, and what if", s.h1)]

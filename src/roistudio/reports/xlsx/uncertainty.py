@@ -27,7 +27,7 @@ def add_uncertainty_sheet(wb: Workbook, ctx: SheetContext) -> None:
     """Add the Uncertainty sheet when the model has decision figures."""
     model = ctx.model
     decision = model.decision
-    if decision is None:
+    if decision is None or not decision.has_figures:
         return
     ws = wb.create_sheet("Uncertainty")
     row = prepare_sheet(ws, "How sure, and what if", "Bootstrap intervals, walk-forward and sensitivity")
