@@ -37,6 +37,12 @@ import pandas as pd
 
 from roistudio.core.engine.analysis import Analysis, ModelResult
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
+from roistudio.core.engine.intervals import (  # noqa: F401 - re-exported
+    Interval,
+    check_options,
+    percentile_interval,
+    threshold_interval,
+)
 from roistudio.core.engine.sweep import (
     ModelSource,
     SweepQuery,
@@ -57,17 +63,6 @@ MAX_BUCKETS = 2000
 METHOD = "paired Poisson bootstrap over score-bucket aggregates, rescaled to the row count"
 _CHUNK = 100
 _EXACT_BELOW = 100
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A percentile interval; for thresholds ``None`` means "flag nobody"."""
-
-    low: float | None
-    high: float | None
-
-    def to_dict(self) -> dict:
-        return {"low": self.low, "high": self.high}
 
 
 @dataclass(frozen=True, eq=False)
@@ -118,32 +113,6 @@ class BootstrapResult:
                 "p_challenger_better": self.p_challenger_better,
             }
         return out
-
-
-def check_options(replicates: int, confidence: float) -> None:
-    """Refuse a replicate count or confidence that cannot give an interval (one clear line)."""
-    if replicates < 0 or replicates > 1_000_000:
-        raise RoiError(f"--bootstrap expects a number of replicates from 0 to 1,000,000, got {replicates}")
-    if not 0.0 < confidence < 1.0:
-        raise RoiError(f"--confidence expects a fraction between 0 and 1 (e.g. 0.9), got {confidence:g}")
-
-
-def percentile_interval(samples: np.ndarray, confidence: float) -> Interval:
-    """Percentile interval of money figures (linear interpolation between order statistics)."""
-    alpha = (1.0 - confidence) / 2.0
-    low, high = np.quantile(np.asarray(samples, dtype=np.float64), [alpha, 1.0 - alpha])
-    return Interval(float(low), float(high))
-
-
-def threshold_interval(samples: np.ndarray, confidence: float) -> Interval:
-    """Percentile interval of thresholds; NaN (flag nobody) ranks above every score.
-
-    Uses the inverted CDF (no interpolation), so each end is a threshold some replicate chose.
-    """
-    alpha = (1.0 - confidence) / 2.0
-    ranked = np.where(np.isnan(samples), np.inf, samples)
-    low, high = np.quantile(ranked, [alpha, 1.0 - alpha], method="inverted_cdf")
-    return Interval(None if math.isinf(low) else float(low), None if math.isinf(high) else float(high))
 
 
 def baseline_fractions(model: ModelResult) -> np.ndarray:
