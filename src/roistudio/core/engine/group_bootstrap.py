@@ -27,7 +27,7 @@ from roistudio.core.engine.bootstrap import (
     model_sources,
     percentile_interval,
 )
-from roistudio.core.engine.sweep import _fetch, payoff_row_values, period_key_sql
+from roistudio.core.engine.sweep import _fetch, payoff_row_values, period_key_sql, valid_score_sql
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
 
@@ -63,7 +63,11 @@ def group_intervals(
     score = f"CAST({quote_ident(champion.score_column)} AS DOUBLE)"
     threshold = champion.operating.threshold
     params["gb_t"] = math.inf if threshold is None else float(threshold)
-    conds = [f"({query.where_sql})", f"({y}) IS NOT NULL"]
+    conds = [
+        f"({query.where_sql})",
+        f"({y}) IS NOT NULL",
+        valid_score_sql(champion.score_column, query.raw_scores),
+    ]
     if source.model_column is not None:
         params["gb_model"] = source.model_value
         conds.append(f"CAST({quote_ident(source.model_column)} AS VARCHAR) = $gb_model")
