@@ -117,6 +117,8 @@ def build_request(
         money=tuple(defaults.money) if defaults else (),
         raw_scores=args.raw_scores,
         exclude_bad_scores=args.exclude_bad_scores,
+        time_year=args.time_year,
+        time_zone=args.time_zone,
     )
     if mapping.challenger_score and mapping.model:
         raise MappingError("use either --challenger-score or --model, not both")
@@ -210,11 +212,23 @@ def run_command(args: argparse.Namespace) -> int:
         raise RoiError("pass either a data file or --demo, not both")
     if args.command == "report" and not args.xlsx and not args.pdf:
         raise RoiError("nothing to write; pass --xlsx PATH and/or --pdf PATH")
+    from roistudio.core.sql import pin_session_time_zone
+
     con = duckdb.connect()
+    pin_session_time_zone(con)  # periods and date filters must not depend on the machine's TZ
     report = load_data(con, args)
     columns = table_columns(con, TABLE)
     request, extras = build_request(args, columns, con)
     options = decision_options(args)
+    if request.mapping.timestamp and not request.mapping.time_zone:
+        from dataclasses import replace
+
+        from roistudio.core.data.periods import data_time_zones
+
+        # Periods of zone-aware times are formed in the data's own zone when the file records one.
+        zone = data_time_zones(con, report.source.path, report.format).get(request.mapping.timestamp)
+        if zone:
+            request = replace(request, mapping=request.mapping.with_changes(time_zone=zone))
     from roistudio.core.engine.decision import decide
     from roistudio.core.engine.sweep import ColumnSumsCache
 
@@ -341,10 +355,19 @@ def format_summary(analysis: Analysis, report, decision=None) -> str:
         lines.append(
             f"By {analysis.request.period}: {len(known)} period{'s' * (len(known) != 1)} with labels"
             + (f", {len(unknown)} not yet known ({', '.join(p.key for p in unknown)})" if unknown else "")
+            + _periods_note(analysis)
         )
     if decision is not None:
         lines.extend(decision_lines(decision))
     return "\n".join(lines)
+
+
+def _periods_note(analysis: Analysis) -> str:
+    """How periods were formed, when it is not plain dates: year not given, or the time zone."""
+    time = analysis.validation.time
+    if time is None or time.form.name == "date":
+        return ""
+    return f" ({time.describe()})"
 
 
 def _span(low: float | None, high: float | None) -> str:
@@ -414,14 +437,11 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict, decision=N
 
     date_min = date_max = None
     ts = analysis.request.mapping.timestamp
-    if ts:
-        from roistudio.core.sql import quote_ident
+    time = analysis.validation.time
+    if ts and time is not None and not time.form.is_text:  # min/max of labels ("apr", "sep") is no range
+        from roistudio.core.data.profile import date_range
 
-        lo, hi = con.execute(
-            f"SELECT min({quote_ident(ts)}), max({quote_ident(ts)}) FROM {quote_ident(TABLE)}"
-        ).fetchone()
-        date_min = None if lo is None else str(lo)[:10]
-        date_max = None if hi is None else str(hi)[:10]
+        date_min, date_max = date_range(con, TABLE, ts)
     facts = SourceFacts(
         name=report.source.name,
         path=report.source.path,

@@ -54,9 +54,25 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     m.add_argument(
         "--segment", metavar="COL", action="append", default=[], help="break down by this column (repeatable)"
     )
-    m.add_argument("--time", metavar="COL", help="timestamp/date column")
+    m.add_argument(
+        "--time",
+        metavar="COL",
+        help="time column: dates, timestamps or period labels (may, 2026-05, 2026-Q1, 2026-W05, FY2026 Q2)",
+    )
     m.add_argument(
         "--period", choices=("day", "week", "month", "quarter", "year"), help="break down by period of --time"
+    )
+    m.add_argument(
+        "--time-year",
+        type=int,
+        metavar="YEAR",
+        help="the year of a --time column of month names without a year (default: year not given)",
+    )
+    m.add_argument(
+        "--time-zone",
+        metavar="ZONE",
+        help="zone to form periods of time-zone-aware --time values in, e.g. Europe/Paris "
+        "(default: the zone a Parquet file records, else UTC)",
     )
     m.add_argument("--raw-scores", action="store_true", help="scores are margins/logits, not probabilities")
     m.add_argument(

@@ -39,3 +39,13 @@ def drop_relation(con, name: str) -> None:
     kind = relation_kind(con, name)
     if kind is not None:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {quote_ident(name)}")
+
+
+def pin_session_time_zone(con) -> None:
+    """Set the connection's TimeZone to UTC.
+
+    DuckDB starts each connection in the machine's zone (``TZ``), which decides how a TIMESTAMP
+    WITH TIME ZONE becomes a date or compares with a plain date: the same file would give other
+    months on another machine. Every connection the app opens for analysis calls this.
+    """
+    con.execute("SET TimeZone = 'UTC'")

@@ -32,6 +32,7 @@ from roistudio.core.project.project import VIEWS, DataSource, Project, save_proj
 if TYPE_CHECKING:
     from roistudio.core.data.importer import ImportReport
     from roistudio.core.data.mapping import ColumnMapping
+    from roistudio.core.data.periods import TimeColumn
     from roistudio.core.engine.analysis import Analysis
     from roistudio.gui.workers import DatabaseWorker, Job
 
@@ -50,6 +51,11 @@ class ImportResult:
 
     report: ImportReport
     distinct: dict[str, int]
+    # Which columns can be the time column, and why the others cannot (see
+    # core.data.periods.time_column_candidates); None when not inspected yet.
+    time_candidates: tuple[dict[str, TimeColumn], dict[str, str]] | None = None
+    # The data's own time zone of zone-aware columns, where the file records it (Parquet).
+    time_zones: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,11 @@ def import_data(
                 progress.progress(1.0, "keeping a copy for the next time")
             cache.store(con, report)
     distinct = distinct_counts(con, table, [name for name, _ in report.columns])
-    return ImportResult(report, distinct)
+    from roistudio.core.data.periods import data_time_zones, time_column_candidates
+
+    candidates = time_column_candidates(con, table, dict(report.columns), distinct)
+    zones = data_time_zones(con, report.source.path, report.format)
+    return ImportResult(report, distinct, candidates, zones)
 
 
 def _fingerprint(path: str, progress: Any) -> Any:
@@ -104,10 +114,14 @@ def _fingerprint(path: str, progress: Any) -> Any:
 
 def filter_options(con: Any, mapping: ColumnMapping, table: str = TABLE, limit: int = 200) -> FilterOptions:
     """Distinct values of each segment column and the time column's range (worker thread)."""
+    from roistudio.core.column_types import is_temporal_type
+    from roistudio.core.data.mapping import table_columns
     from roistudio.core.data.profile import date_range, segment_values
 
     segments = {column: segment_values(con, table, column, limit) for column in mapping.segments}
-    date_min, date_max = date_range(con, table, mapping.timestamp) if mapping.timestamp else (None, None)
+    # A date range is offered for dates and timestamps only, not for period labels ("may").
+    dated = mapping.timestamp and is_temporal_type(table_columns(con, table).get(mapping.timestamp, ""))
+    date_min, date_max = date_range(con, table, mapping.timestamp) if dated else (None, None)
     return FilterOptions(segments, date_min, date_max)
 
 
@@ -317,6 +331,9 @@ class ProjectDocument(QObject):
     ) -> None:
         """Start a new project on data just imported (by the wizard) into the table."""
         payoff, parameters = default_payoff(mapping)
+        time = (result.time_candidates or ({}, {}))[0].get(mapping.timestamp or "")
+        if time is not None and period is not None and period not in time.periods:
+            period = time.periods[0]  # e.g. ISO week labels allow only weeks
         project = Project(
             sources=(DataSource(result.report.source, result.report.table),),
             mapping=mapping,

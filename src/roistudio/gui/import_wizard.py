@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QTableView,
     QTextBrowser,
     QVBoxLayout,
@@ -51,6 +52,7 @@ NONE = "(none)"
 AUTO = "(automatic)"
 FILE_FILTER = "Prediction exports (*.csv *.tsv *.txt *.csv.gz *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
 PREVIEW_ROWS = 50
+_NO_YEAR = 999  # the year spin box's "year not given"
 
 
 class FrameModel(QAbstractTableModel):
@@ -292,6 +294,18 @@ class MappingPage(QWizardPage):
         self.model = QComboBox()
         self.id = QComboBox()
         self.timestamp = QComboBox()
+        # Month names carry no year: the analyst may give it (the minimum means "not given").
+        self.time_year = QSpinBox()
+        self.time_year.setRange(_NO_YEAR, 9999)
+        self.time_year.setSpecialValueText("year not given")
+        self.time_year.setToolTip(
+            "The year the month names belong to. Without it they are treated as one calendar year "
+            "in month order, and the outputs say 'year not given'."
+        )
+        self.time_note = QLabel()  # why columns cannot be the time column (tooltip lists each)
+        self.time_note.setEnabled(False)
+        self.time_note.setWordWrap(True)
+        self._time_columns: dict = {}
         self.segments = _checklist()
         self.money = _checklist()
         self.raw_scores = QCheckBox("Scores are raw margins or logits (values outside 0-1 are allowed)")
@@ -317,13 +331,18 @@ class MappingPage(QWizardPage):
         form.addRow("Challenger score", self.challenger)
         form.addRow("Model column", self.model)
         form.addRow("Row id", self.id)
-        form.addRow("Time", self.timestamp)
+        time_row = QHBoxLayout()
+        time_row.addWidget(self.timestamp, 1)
+        time_row.addWidget(self.time_year)
+        form.addRow("Time", time_row)
+        form.addRow("", self.time_note)
         form.addRow("Segments", self.segments)
         form.addRow("Money columns", self.money)
         form.addRow("", self.raw_scores)
         form.addRow("", self.exclude_bad)
         form.addRow("", self.reasons)
         self.label.currentTextChanged.connect(self._load_label_values)
+        self.timestamp.currentTextChanged.connect(self._show_time_year)
         for combo in (self.score, self.label, self.positive, self.challenger, self.model):
             combo.currentTextChanged.connect(self.completeChanged)
 
@@ -333,7 +352,8 @@ class MappingPage(QWizardPage):
         result = self._wizard.import_result
         assert result is not None
         columns = dict(result.report.columns)
-        proposal = propose_mapping(columns, result.distinct)
+        candidates = result.time_candidates
+        proposal = propose_mapping(columns, result.distinct, tuple(candidates[0]) if candidates else ())
         mapping = self._wizard.initial_mapping or proposal.mapping
         names = list(columns)
         numeric = [c for c in names if is_numeric_type(columns[c])]
@@ -345,6 +365,8 @@ class MappingPage(QWizardPage):
         self._fill(self.model, text_like, mapping.model if mapping else None)
         self._fill(self.id, names, mapping.id if mapping else None)
         self._fill(self.timestamp, temporal, mapping.timestamp if mapping else None)
+        self.time_year.setValue(mapping.time_year if mapping and mapping.time_year else _NO_YEAR)
+        self._load_time_columns(mapping.timestamp if mapping else None)
         chosen_segments = set(mapping.segments) if mapping else set()
         # Columns with another role are not offered as segments or money.
         taken = {mapping.score, mapping.label, mapping.challenger_score, mapping.id} if mapping else set()
@@ -392,6 +414,52 @@ class MappingPage(QWizardPage):
             if widget.item(i).checkState() == Qt.CheckState.Checked
         )
 
+    def _load_time_columns(self, current: str | None) -> None:
+        """Offer every column that can be the time column (dates and period labels such as ``may``)
+        and say why the others cannot; inspected on the worker when the import did not."""
+        from roistudio.core.data.periods import time_column_candidates
+
+        def done(candidates: tuple[dict, dict]) -> None:
+            accepted, rejected = candidates
+            self._time_columns = accepted
+            wanted = self.timestamp.currentText() if self.timestamp.count() else current
+            self._fill(self.timestamp, list(accepted), wanted if wanted != NONE else current)
+            if rejected:
+                n = len(rejected)
+                self.time_note.setText(
+                    f"{n} text column{'s' * (n != 1)} cannot be the time column "
+                    f"({', '.join(rejected)}); hover for why"
+                )
+                self.time_note.setToolTip("\n".join(rejected.values()))
+            else:
+                self.time_note.setText("")
+                self.time_note.setToolTip("")
+            self._show_time_year()
+
+        result = self._wizard.import_result
+        if result is not None and result.time_candidates is not None:
+            done(result.time_candidates)
+            return
+        table, columns = self._wizard.table, dict(result.report.columns) if result else {}
+        distinct = dict(result.distinct) if result else {}
+        self._wizard.worker.submit(
+            lambda con, _p: time_column_candidates(con, table, columns, distinct),
+            kind="time-columns",
+            on_done=done,
+        )
+
+    def _time_zone(self, column: str | None) -> str | None:
+        """The zone to form periods in: the one the file records, else the current mapping's."""
+        result, initial = self._wizard.import_result, self._wizard.initial_mapping
+        zone = result.time_zones.get(column or "") if result is not None else None
+        if zone is None and initial is not None and column and initial.timestamp == column:
+            zone = initial.time_zone
+        return zone
+
+    def _show_time_year(self, *_args) -> None:
+        time = self._time_columns.get(self.timestamp.currentText())
+        self.time_year.setVisible(time is not None and time.form.name == "month_name")
+
     def _load_label_values(self) -> None:
         from roistudio.core.data.mapping import label_values
         from roistudio.core.sql import quote_ident
@@ -429,6 +497,12 @@ class MappingPage(QWizardPage):
             model=opt(self.model) if opt(self.challenger) is None else None,
             id=opt(self.id),
             timestamp=opt(self.timestamp),
+            time_year=(
+                self.time_year.value()
+                if self.time_year.isVisibleTo(self) and self.time_year.value() != _NO_YEAR
+                else None
+            ),
+            time_zone=self._time_zone(opt(self.timestamp)),
             segments=self._checked(self.segments),
             money=self._checked(self.money),
             raw_scores=self.raw_scores.isChecked(),

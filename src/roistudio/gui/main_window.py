@@ -631,8 +631,14 @@ class MainWindow(QMainWindow):
             action.setEnabled(has_analysis)
         has_time = bool(self.doc.mapping and self.doc.mapping.timestamp)
         self.period_menu.setEnabled(has_time)
+        analysis = self.doc.analysis
+        time = analysis.validation.time if analysis is not None else None
+        if time is not None and (self.doc.mapping is None or time.column != self.doc.mapping.timestamp):
+            time = None  # the analysis shown is of another time column: offer every period
         for period, action in self.period_actions.items():
             action.setChecked(period == self.doc.project.period)
+            # Period labels allow only some periods (month names: month or quarter).
+            action.setEnabled(time is None or period in time.periods)
         self.report_details_action.setEnabled(self.doc.has_data)
         self.save_action.setEnabled(self.doc.has_data)
         self.save_as_action.setEnabled(self.doc.has_data)

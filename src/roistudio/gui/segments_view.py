@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from roistudio.charts import breakdown as chart_breakdown
+from roistudio.core.data.periods import label_sort_text
 from roistudio.core.engine.analysis import Analysis, GroupResult
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
@@ -26,7 +27,8 @@ from roistudio.gui.widgets import (
 __all__ = ["SEGMENT_COLUMNS", "SegmentsView"]
 
 SEGMENT_COLUMNS = (
-    GroupColumn("Segment", lambda g: g.key, "text"),
+    # Period-like values (may, jun; 2026-Q1) sort in calendar order on a header click.
+    GroupColumn("Segment", lambda g: label_sort_text(g.key), "text", display=lambda g: g.key),
     GroupColumn("Rows", lambda g: g.rows, "count", "Labelled rows in the segment"),
     GroupColumn("Positives", lambda g: g.positives, "count", "Labelled positives in the segment"),
     GroupColumn(

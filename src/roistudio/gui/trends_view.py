@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 
 from roistudio.charts import breakdown as chart_breakdown
 from roistudio.charts.breakdown import period_label
+from roistudio.core.data.periods import YEAR_NOT_GIVEN, period_sort_text
 from roistudio.core.engine.analysis import Analysis, GroupResult
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
@@ -35,7 +36,8 @@ def _all_flagged(g: GroupResult) -> int:
 
 
 PERIOD_COLUMNS = (
-    GroupColumn("Period", lambda g: g.key, "text", "The period (sorted by its first day)"),
+    # Sorted in calendar order (Jan before Apr; (missing) last), shown by its readable name.
+    GroupColumn("Period", lambda g: period_sort_text(g.key), "text", "The period (in calendar order)"),
     GroupColumn("Rows", lambda g: g.rows + g.unlabeled, "count", "Rows in the period, labelled or not"),
     GroupColumn("Flagged", _all_flagged, "count", "Rows flagged at the operating threshold, labelled or not"),
     GroupColumn("Not yet known", lambda g: g.unlabeled, "count", "Rows whose label is not known yet"),
@@ -116,6 +118,9 @@ class TrendsView(QWidget):
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         unknown = [g for g in periods if g.fully_unlabeled]
         text = f"Value per {analysis.request.period} at the operating threshold {format_threshold(analysis.operating.threshold)}."
+        time = analysis.validation.time
+        if time is not None and (not time.year_given or time.time_zone):
+            text += f" Periods: {time.describe()}." if time.year_given else f" Months: {YEAR_NOT_GIVEN}."
         if unknown:
             flagged = sum(_all_flagged(g) for g in unknown)
             text += (

@@ -210,7 +210,10 @@ class DatabaseWorker(QThread):
     def run(self) -> None:  # noqa: D102 - QThread entry point
         import duckdb  # here, not at module import: the window paints before DuckDB loads
 
+        from roistudio.core.sql import pin_session_time_zone
+
         self._con = duckdb.connect(self._database)
+        pin_session_time_zone(self._con)  # periods must not depend on the machine's TZ
         self._ready.set()
         try:
             while True:

@@ -166,6 +166,15 @@ class ReportModel:
     def periods(self) -> tuple[GroupResult, ...]:
         return self.analysis.periods
 
+    @property
+    def periods_note(self) -> str | None:
+        """How periods were formed (``month names, year not given: ...``, ``... bucketed in UTC``),
+        when the analysis has a period breakdown."""
+        time = self.analysis.validation.time
+        if not self.analysis.request.period or time is None:
+            return None
+        return f"Periods by {self.analysis.request.period} of '{time.column}': {time.describe()}"
+
 
 def _headline(model: ModelResult) -> Headline:
     p: CurvePoint = model.operating

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 
 import duckdb
 
+from roistudio.core.data.periods import PERIODS as PERIODS  # re-exported; the one list is there
+from roistudio.core.data.periods import TimeColumn, check_year, inspect_time_column
 from roistudio.core.errors import MappingError
 from roistudio.core.sql import quote_ident
 
@@ -29,7 +31,6 @@ TEMPORAL_TYPES = (
     "TIMESTAMP_MS",
     "TIMESTAMP_S",
 )
-PERIODS = ("day", "week", "month", "quarter", "year")
 
 # Label vocabularies with an obvious positive; matched on lower-cased text.
 TRUTHY = ("1", "true", "yes", "y", "t")
@@ -67,6 +68,10 @@ class ColumnMapping:
     exclude_bad_scores
         Leave out rows whose score is missing, NaN, infinite (or outside [0, 1] when not raw),
         instead of refusing to sweep.
+    timestamp, time_year, time_zone
+        The time column (a date, a timestamp or period labels, see :mod:`roistudio.core.data.periods`);
+        for month names without a year, the year they belong to (``None``: not given); for
+        zone-aware timestamps, the zone periods are formed in (``None``: UTC).
     """
 
     score: str
@@ -81,6 +86,8 @@ class ColumnMapping:
     money: tuple[str, ...] = ()
     raw_scores: bool = False
     exclude_bad_scores: bool = False
+    time_year: int | None = None
+    time_zone: str | None = None
 
     def columns_used(self) -> list[str]:
         cols = [self.score, self.label, self.challenger_score, self.model, self.id, self.timestamp]
@@ -103,6 +110,8 @@ class ColumnMapping:
             "money": list(self.money),
             "raw_scores": self.raw_scores,
             "exclude_bad_scores": self.exclude_bad_scores,
+            "time_year": self.time_year,
+            "time_zone": self.time_zone,
         }
 
     @staticmethod
@@ -140,7 +149,9 @@ class ProposedMapping:
 
 
 def propose_mapping(
-    columns: Mapping[str, str], distinct_counts: Mapping[str, int] | None = None
+    columns: Mapping[str, str],
+    distinct_counts: Mapping[str, int] | None = None,
+    period_columns: Sequence[str] = (),
 ) -> ProposedMapping:
     """Guess a mapping from column names and DuckDB types.
 
@@ -151,6 +162,10 @@ def propose_mapping(
     distinct_counts
         Optional approximate number of distinct values per column; helps tell labels (2 values)
         and segments (a few values) from free text.
+    period_columns
+        Text columns known to hold period labels (``may``, ``2026-Q1``; see
+        :func:`roistudio.core.data.periods.time_column_candidates`): proposed as the time column
+        when no column is a date or timestamp.
 
     Returns
     -------
@@ -181,6 +196,9 @@ def propose_mapping(
     used = {score, label, challenger}
     ident = next((c for c in names if c not in used and _has_word(c, _ID_WORDS)), None)
     timestamp = next((c for c in names if c not in used and is_temporal_type(columns[c])), None)
+    timestamp = timestamp or next((c for c in period_columns if c in columns and c not in used), None)
+    if timestamp and not is_temporal_type(columns[timestamp]):
+        reasons["timestamp"] = f"'{timestamp}' holds period labels"
     model = next(
         (
             c
@@ -277,6 +295,7 @@ class ValidationReport:
     models: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()  # block a sweep
     warnings: tuple[str, ...] = ()  # shown, do not block
+    time: TimeColumn | None = None  # the time column and how it forms periods
 
     @property
     def excluded_scores(self) -> int:
@@ -427,12 +446,24 @@ def validate_mapping(
     for name in (mapping.score, mapping.challenger_score):
         if name is not None and not is_numeric_type(columns[name]):
             raise MappingError(f"score column '{name}' is {columns[name]}, not a number")
-    if mapping.timestamp and not is_temporal_type(columns[mapping.timestamp]):
-        raise MappingError(
-            f"time column '{mapping.timestamp}' is {columns[mapping.timestamp]}, not a date or timestamp"
-        )
-
     params = dict(where_params or {})
+    check_year(mapping.time_year)
+    if mapping.time_year is not None and not mapping.timestamp:
+        raise MappingError("a year for month names needs a time column (--time COL)")
+    if mapping.time_zone is not None and not mapping.timestamp:
+        raise MappingError("a time zone needs a time column (--time COL)")
+    time = None
+    if mapping.timestamp:
+        time = inspect_time_column(
+            con,
+            table,
+            mapping.timestamp,
+            columns[mapping.timestamp],
+            year=mapping.time_year,
+            zone=mapping.time_zone,
+            where_sql=where_sql,
+            params=params,
+        )
     src = f"(SELECT * FROM {quote_ident(table)} WHERE {where_sql})"
     values = con.execute(
         f"SELECT {quote_ident(mapping.label)} AS v, count(*) FROM {src} "
@@ -507,7 +538,7 @@ def validate_mapping(
                 f"champion '{mapping.champion}' is not a value of model column '{mapping.model}' "
                 f"(values: {', '.join(models)})"
             )
-    return ValidationReport(rows, label, tuple(summaries), models, tuple(problems), tuple(warnings))
+    return ValidationReport(rows, label, tuple(summaries), models, tuple(problems), tuple(warnings), time)
 
 
 def score_summary(

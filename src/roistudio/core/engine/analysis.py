@@ -12,7 +12,9 @@ from typing import Literal
 
 import duckdb
 
-from roistudio.core.data.mapping import ColumnMapping, ValidationReport, validate_mapping
+from roistudio.core.column_types import is_temporal_type
+from roistudio.core.data.mapping import ColumnMapping, ValidationReport, table_columns, validate_mapping
+from roistudio.core.data.periods import period_sort_key
 from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.engine.curve import Baseline, Constraints, Curve, CurvePoint
 from roistudio.core.engine.filters import Filters
@@ -44,7 +46,8 @@ class AnalysisRequest:
     at
         Extra thresholds to report (``--at``).
     period
-        ``day``/``week``/``month``/``quarter``/``year`` breakdown on the mapping's time column.
+        ``day``/``week``/``month``/``quarter``/``year`` breakdown on the mapping's time column
+        (which of them a column allows: :mod:`roistudio.core.data.periods`).
     """
 
     mapping: ColumnMapping
@@ -394,6 +397,14 @@ def analyse(
     mapping = request.mapping
     if request.period and not mapping.timestamp:
         raise MappingError(f"a breakdown by {request.period} needs a time column (--time COL)")
+    if (request.filters.start or request.filters.end) and mapping.timestamp:
+        duck_type = table_columns(con, table).get(mapping.timestamp)
+        if duck_type is not None and not is_temporal_type(duck_type):
+            # Comparing period labels with a date as text would keep the wrong rows.
+            raise MappingError(
+                f"a date range (--from/--until) needs a date or timestamp time column; "
+                f"'{mapping.timestamp}' is {duck_type}"
+            )
     where_sql, where_params = request.filters.to_sql(mapping.timestamp)
     if progress is not None:
         progress.progress(0.0, "Checking the data")
@@ -404,7 +415,8 @@ def analyse(
 
     breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
     if request.period:
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(mapping.timestamp, request.period)
+        assert validation.time is not None  # validate_mapping inspects the mapped time column
+        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(validation.time, request.period)
     sources = _sources(mapping, validation)
     query = SweepQuery(
         table=table,
@@ -451,7 +463,11 @@ def analyse(
         s: tuple(sorted(groups(f"segment:{s}"), key=lambda g: (-g.money_lost, g.key)))
         for s in mapping.segments
     }
-    periods = tuple(sorted(groups(PERIOD_BREAKDOWN), key=lambda g: g.key)) if request.period else ()
+    periods = (
+        tuple(sorted(groups(PERIOD_BREAKDOWN), key=lambda g: period_sort_key(g.key)))
+        if request.period
+        else ()
+    )
     excluded = 0
     if mapping.exclude_bad_scores:
         # Separate score columns share their rows, so the rows left out are exactly those not on

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from roistudio.core.data.periods import period_sort_key
+from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.analysis import Analysis, GroupResult
 from roistudio.core.engine.curve import Curve
-from roistudio.core.engine.sweep import MISSING_KEY
 
 _DAYS_PER_MONTH = 365.2425 / 12.0
 _PERIOD_STEP = {
@@ -203,12 +204,7 @@ def coverage(analysis: Analysis) -> Coverage | None:
     periods = labelled_periods(analysis)
     if not analysis.request.period or not periods:
         return None
-    start = pd.Timestamp(periods[0].key)
-    end = pd.Timestamp(periods[-1].key) + _PERIOD_STEP[analysis.request.period]
-    if analysis.request.period in ("month", "quarter", "year"):
-        months = float((end.year - start.year) * 12 + end.month - start.month)  # calendar months
-    else:
-        months = (end - start).days / _DAYS_PER_MONTH
+    months = _span_months(periods[0].key, periods[-1].key, analysis.request.period, len(periods))
     return Coverage(
         first=periods[0].key,
         last=periods[-1].key,
@@ -217,3 +213,31 @@ def coverage(analysis: Analysis) -> Coverage | None:
         value=float(sum(p.operating.value for p in periods)),
         months=months,
     )
+
+
+_MONTHS_PER_PERIOD = {
+    "day": 1 / _DAYS_PER_MONTH,
+    "week": 7 / _DAYS_PER_MONTH,
+    "month": 1.0,
+    "quarter": 3.0,
+    "year": 12.0,
+}
+
+
+def _span_months(first: str, last: str, period: str, count: int) -> float:
+    """Months from the start of period ``first`` to the end of period ``last``.
+
+    Calendar keys (ISO first days) give calendar months (days / 30.44 for days and weeks); month
+    or quarter names without a year count by their number; other keys (fiscal names, whose
+    calendar months are unknown) count the labelled periods themselves.
+    """
+    try:
+        start, end = pd.Timestamp(first), pd.Timestamp(last) + _PERIOD_STEP[period]
+    except ValueError:
+        (rank_a, number_a, _), (rank_b, number_b, _) = period_sort_key(first), period_sort_key(last)
+        if rank_a == rank_b == 0:  # "Jan".."Dec" or "Q1".."Q4" of one (unnamed) year
+            return float(number_b - number_a + 1) * _MONTHS_PER_PERIOD[period]
+        return count * _MONTHS_PER_PERIOD[period]
+    if period in ("month", "quarter", "year"):
+        return float((end.year - start.year) * 12 + end.month - start.month)
+    return (end - start).days / _DAYS_PER_MONTH

@@ -52,7 +52,7 @@ def group_intervals(
     request, mapping = analysis.request, analysis.request.mapping
     breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
     if request.period:
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(mapping.timestamp, request.period)
+        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(analysis.validation.time, request.period)
     if not breakdowns:
         return {}
     query, params = analysis_query(analysis)

@@ -218,7 +218,8 @@ def breakdown_key_sql(analysis: Analysis, breakdown: str | None) -> str:
     if breakdown is None:
         return "'all'"
     if breakdown == PERIOD_BREAKDOWN:
-        return period_key_sql(analysis.request.mapping.timestamp, analysis.request.period)
+        assert analysis.validation.time is not None
+        return period_key_sql(analysis.validation.time, analysis.request.period)
     return segment_key_sql(breakdown.removeprefix("segment:"))
 
 

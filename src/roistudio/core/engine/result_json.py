@@ -10,7 +10,9 @@ challenger), ``segments`` and ``periods`` (when asked), ``source``, ``mapping``,
 "flag nobody". ``baselines.allowed`` lists the baselines the constraints allow (flag nobody,
 flag everyone or flag N at random, see ``Curve.baselines``) and ``baselines.better`` names the
 one ``value_of_model`` is measured against (``flag_nobody``, ``flag_everyone`` or
-``flag_random``).
+``flag_random``). ``periods`` says how periods were formed (``time_column``, ``form``,
+``year_given``, ``time_zone``: ``UTC`` for zone-aware timestamps, ``null`` when the times carry
+no zone, ``note``) and lists its rows in calendar order.
 """
 
 from __future__ import annotations
@@ -104,6 +106,11 @@ def analysis_to_json(
     if analysis.segments:
         out["segments"] = {col: [g.to_dict() for g in groups] for col, groups in analysis.segments.items()}
     if analysis.request.period:
-        out["periods"] = {"period": analysis.request.period, "rows": [g.to_dict() for g in analysis.periods]}
+        time = analysis.validation.time
+        out["periods"] = {
+            "period": analysis.request.period,
+            **(time.to_dict() if time is not None else {}),
+            "rows": [g.to_dict() for g in analysis.periods],
+        }
     out.update(decision or {})
     return _clean(out)

@@ -366,7 +366,7 @@ def _analysis_sweep_query(analysis: Analysis) -> tuple[SweepQuery, list]:
     label_sql, label_params = analysis.validation.label.condition_sql()
     breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
     if request.period:
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(mapping.timestamp, request.period)
+        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(analysis.validation.time, request.period)
     query = SweepQuery(
         table=analysis.table,
         label_sql=label_sql,

@@ -17,15 +17,14 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from roistudio.core.data.profile import MISSING_KEY
+from roistudio.core.data.periods import TimeColumn
 from roistudio.core.engine.curve import Curve
-from roistudio.core.errors import Cancelled, MappingError, PayoffError
+from roistudio.core.errors import Cancelled, PayoffError
 from roistudio.core.payoff.language import OUTCOMES, Payoff
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident, relation_kind
 
 OVERALL = "__overall__"
-_PERIOD_UNITS = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
 
 
 @dataclass(frozen=True)
@@ -79,13 +78,13 @@ class SweepResult:
     by: dict[str, dict[str, dict[str, Curve]]]
 
 
-def period_key_sql(column: str, period: str) -> str:
-    """Breakdown key of a period: the period's first day as ISO text (``2026-03-01``)."""
-    if period not in _PERIOD_UNITS:
-        raise MappingError(f"unknown period '{period}'; use {', '.join(_PERIOD_UNITS)}")
-    col = quote_ident(column)
-    # The unit comes from the allow-list above, never from user text.
-    return f"coalesce(CAST(CAST(date_trunc('{_PERIOD_UNITS[period]}', {col}) AS DATE) AS VARCHAR), '{MISSING_KEY}')"
+def period_key_sql(time: TimeColumn, period: str) -> str:
+    """Breakdown key of a period: the period's first day as ISO text (``2026-03-01``), or the
+    label of a period without a calendar date (``Jan`` without a year, ``FY2026 Q2``).
+
+    The rule lives in :mod:`roistudio.core.data.periods`; this is the sweep's name for it.
+    """
+    return time.key_sql(period)
 
 
 def valid_score_sql(column: str, raw_scores: bool) -> str:

@@ -337,6 +337,8 @@ def periods_section(model: ReportModel, s: Styles) -> list:
         "Value per period at the overall operating threshold. Periods whose rows have no label yet are "
         "drawn hatched: their outcomes are not yet known, so they have no realised value (not zero)."
     )
+    if model.periods_note:
+        note += f" {paragraph_text(model.periods_note)}."
     return [
         CondPageBreak(4.5 * inch),
         Paragraph("Trend by period", s.h1),
@@ -398,6 +400,8 @@ def methodology_section(model: ReportModel, s: Styles) -> list:
         Paragraph("Rows analysed", s.h2),
         Paragraph(f"Filter: {paragraph_text(model.filters)}.", s.body),
     ]
+    if model.periods_note:
+        story.append(Paragraph(f"{paragraph_text(model.periods_note)}.", s.body))
     story.append(Paragraph("Definitions", s.h2))
     for term, text in DEFINITIONS:
         story.append(Paragraph(f"<b>{escape(term)}.</b> {escape(text)}", s.bullet, bulletText="\u2022"))

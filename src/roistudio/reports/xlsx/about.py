@@ -105,7 +105,7 @@ def add_about_sheet(wb: Workbook, ctx: SheetContext) -> None:
         ("Operating threshold", "flag nobody" if model.headline.threshold is None else model.headline.threshold,
          None if model.headline.threshold is None else THRESHOLD),
         ("Why this threshold", model.threshold_reason, None),
-        ("Breakdown by period", period or "none", None),
+        ("Breakdown by period", model.periods_note or period or "none", None),
     ])  # fmt: skip
     row += 1
     row = add_section(ws, row, "Source", 3)

@@ -222,7 +222,7 @@ def add_trend_sheet(wb: Workbook, ctx: SheetContext) -> None:
     at = "flag nobody" if threshold is None else f"threshold {threshold:.4g}"
     prepare_sheet(ws, f"Value per {period}", f"At the operating {at}")
     add_note(ws, 3, f"Periods whose rows have no label yet are marked '{NOT_YET_KNOWN}': their value is unknown, "
-          "not zero.", 12)  # fmt: skip
+          "not zero." + (f" {model.periods_note}." if model.periods_note else ""), 12)  # fmt: skip
     first, last_row, col = _groups_table(
         ws, ctx, model.periods, 5, period.capitalize(), "tblTrend", period=period,
         terms=ctx.breakdown_terms.get(PERIOD_BREAKDOWN),
