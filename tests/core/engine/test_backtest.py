@@ -103,3 +103,18 @@ def test_coverage(analysed):
 def test_no_time_no_backtest():
     analysis, _ = run_analysis(_frame(), PAYOFF)
     assert walk_forward(analysis) is None and coverage(analysis) is None
+
+
+def test_month_names_without_a_year():
+    """Period keys ``Jan``..``Jun`` (no year): calendar order, span counted by month number."""
+    frame = _frame(1)
+    frame = frame[frame.time < "2026-07-01"].copy()
+    frame["label"] = frame["label"].fillna(0.0)
+    frame["month"] = frame.time.dt.strftime("%b").str.lower()
+    analysis, _ = run_analysis(frame.drop(columns="time"), PAYOFF, timestamp="month", period="month")
+    result, cov = walk_forward(analysis), coverage(analysis)
+    assert [r.key for r in result.rows] == ["Feb", "Mar", "Apr", "May", "Jun"]
+    assert (cov.first, cov.last, cov.months) == ("Jan", "Jun", 6.0)
+    known = frame.copy()
+    first = known[known.month == "jan"]
+    assert result.stale_threshold == _best(first)[0]
