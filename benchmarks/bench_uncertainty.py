@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_sweep import CLI_SCRIPT, PANDAS_SCRIPT, PAYOFF_ARGS, make_data, run_process  # noqa: E402
+from bench_sweep import CLI_SCRIPT, PANDAS_SCRIPT, PAYOFF_ARGS, make_data, run_process
 
 
 def sensitivity_times(path: Path, repeat: int) -> dict[str, list[float]]:

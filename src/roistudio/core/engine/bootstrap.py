@@ -37,7 +37,7 @@ import pandas as pd
 
 from roistudio.core.engine.analysis import Analysis, ModelResult
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
-from roistudio.core.engine.intervals import (  # noqa: F401 - re-exported
+from roistudio.core.engine.intervals import (
     Interval,
     check_options,
     percentile_interval,

@@ -195,6 +195,7 @@ def verdict(p_challenger_better: float | None, promote_at: float = PROMOTE_AT) -
 
 
 def check_promote_at(promote_at: float) -> None:
+    """Refuse a promotion cut-off outside (0.5, 1) with one line."""
     if not 0.5 < promote_at < 1.0:
         raise RoiError(
             f"--promote-at expects a probability above 0.5 and below 1 (e.g. 0.95), got {promote_at:g}"

@@ -42,10 +42,10 @@ def _clean(value: Any) -> Any:
 def analysis_to_json(
     analysis: Analysis,
     *,
-    source: dict | None = None,
+    source: dict[str, Any] | None = None,
     max_points: int = MAX_CURVE_POINTS,
-    decision: dict | None = None,
-) -> dict:
+    decision: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Build the JSON-ready dict of ``analysis``.
 
     Parameters
@@ -113,4 +113,5 @@ def analysis_to_json(
             "rows": [g.to_dict() for g in analysis.periods],
         }
     out.update(decision or {})
-    return _clean(out)
+    cleaned: dict[str, Any] = _clean(out)
+    return cleaned
