@@ -50,11 +50,11 @@ def merge_curves(curves: list[Curve]) -> Curve:
         -unique,
         merged("tp").astype(np.int64),
         merged("fp").astype(np.int64),
-        merged("tp_value"),
-        merged("fp_value"),
-        merged("fn_drop"),
-        merged("tn_drop"),
-        merged("unlabeled_flagged").astype(np.int64),
+        tp_value=merged("tp_value"),
+        fp_value=merged("fp_value"),
+        tn_value=merged("tn_drop"),
+        fn_value=merged("fn_drop"),
+        unlabeled=merged("flagged_unlabeled").astype(np.int64),
         descending=True,
     )
 

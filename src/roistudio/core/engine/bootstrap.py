@@ -152,7 +152,7 @@ def bucket_edges(curve: Curve, forced: Sequence[int], max_buckets: int) -> np.nd
     else:
         # Half the edges spread the rows evenly, half the distinct scores (where many rows
         # share a few scores, row quantiles alone would leave most buckets unused).
-        counts = curve.tp + curve.fp + curve.unlabeled_flagged
+        counts = curve.tp + curve.fp + curve.flagged_unlabeled
         half = max(max_buckets // 2, 1)
         by_rows = np.searchsorted(counts, np.linspace(0, counts[-1], half + 1)[1:], side="left")
         by_scores = np.linspace(1, last, half).round().astype(np.int64)
