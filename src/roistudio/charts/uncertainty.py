@@ -6,6 +6,8 @@ palette it is given; none touches the global plotting state.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.axes import Axes
 
@@ -14,7 +16,7 @@ from roistudio.core.engine.bootstrap import BootstrapResult
 from roistudio.core.engine.sensitivity import Sensitivity
 
 
-def draw_value_band(ax: Axes, result: BootstrapResult, palette: style.ChartPalette = style.LIGHT):
+def draw_value_band(ax: Axes, result: BootstrapResult, palette: style.ChartPalette = style.LIGHT) -> Any:
     """Shade the bootstrap interval of the value at every threshold behind the value curve.
 
     The band is drawn at the bootstrap's bucket edges (every distinct score when there are few);

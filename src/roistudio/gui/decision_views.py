@@ -11,6 +11,8 @@ re-runs the analysis cancels a job still running, so it never delays a sweep.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -28,6 +30,13 @@ from roistudio.core.engine.decision import Decision, DecisionOptions, decide
 from roistudio.core.engine.sensitivity import ParameterRange
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import currency_symbol, format_money, format_threshold
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from roistudio.core.engine.analysis import Analysis
+    from roistudio.core.progress import Progress
+    from roistudio.core.project.project import Project
 
 APP_REPLICATES = 1000
 SETTLE_MS = 600
@@ -68,7 +77,7 @@ class SensitivityView(QWidget):
         self.table.setRowCount(0)
         if sens is None or not sens.parameters:
             self.caption.setText(EMPTY_TEXT)
-            self.canvas.draw_idle()
+            self.canvas.draw_idle()  # type: ignore[no-untyped-call]
             return
         symbol = currency_symbol(currency)
         palette = self.canvas.chart_palette
@@ -76,7 +85,7 @@ class SensitivityView(QWidget):
         right = self.canvas.figure.add_subplot(1, 2, 2)
         chart_uncertainty.draw_tornado(left, sens, symbol=symbol, palette=palette)
         chart_uncertainty.draw_monte_carlo(right, sens, symbol=symbol, palette=palette)
-        self.canvas.draw_idle()
+        self.canvas.draw_idle()  # type: ignore[no-untyped-call]
         how = "exact: the payoff is linear in its parameters" if sens.exact else "evaluated per setting"
         self.caption.setText(
             f"At the operating threshold, with each parameter over its range and the others at their values "
@@ -96,7 +105,7 @@ class SensitivityView(QWidget):
                 self.table.setItem(row, col, QTableWidgetItem(text))
 
 
-def options_for(project, analysis) -> DecisionOptions:
+def options_for(project: Project, analysis: Analysis) -> DecisionOptions:
     """The app's options: 1,000 replicates, the project's parameter ranges that fit the payoff."""
     params = analysis.request.payoff.parameters
     ranges = tuple(
@@ -110,7 +119,7 @@ def options_for(project, analysis) -> DecisionOptions:
 class DecisionJobs(QObject):
     """Runs the decision figures in the background after each settled analysis (see module doc)."""
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.window = window
         self.worker, self.doc = window.worker, window.doc
@@ -127,13 +136,13 @@ class DecisionJobs(QObject):
                        doc.dataLoaded, doc.sourceChanged):  # fmt: skip
             signal.connect(self.cancel)
 
-    def cancel(self, *_args) -> None:
+    def cancel(self, *_args: object) -> None:
         """Stop a running job (a new analysis is coming: it must not wait behind us)."""
         self._timer.stop()
         if self._job is not None and not self._job.finished:
             self.worker.cancel(self._job)
 
-    def _on_analysis(self, analysis) -> None:
+    def _on_analysis(self, analysis: Analysis | None) -> None:
         self._timer.stop()
         if not shiboken6.isValid(self.window.explorer.interval_label):
             return
@@ -153,7 +162,7 @@ class DecisionJobs(QObject):
         options = options_for(self.doc.project, analysis)
         self.window.sensitivity_view.set_pending("Computing the sensitivity in the background…")
 
-        def run(con, progress):
+        def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
             return decide(con, analysis, options, progress=progress)
 
         self._job = self.worker.submit(
@@ -166,7 +175,7 @@ class DecisionJobs(QObject):
             ),
         )
 
-    def _show(self, analysis, decision: Decision) -> None:
+    def _show(self, analysis: Analysis, decision: Decision) -> None:
         if not shiboken6.isValid(self) or not shiboken6.isValid(self.window.explorer.interval_label):
             return  # the window closed while the job ran (a shared worker delivers anyway)
         if self.doc.analysis is not analysis:

@@ -24,6 +24,7 @@ from roistudio.core.engine.analysis import (
     segment_breakdown,
 )
 from roistudio.core.engine.curve import CurvePoint
+from roistudio.core.engine.decision import Decision
 from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff.language import OUTCOMES
@@ -163,7 +164,7 @@ class ReportModel:
     # comparison_terms), when linear: breakdown ("segment:COL", "period") -> key -> policy -> terms.
     breakdown_terms: dict[str, dict[str, dict[str, dict[str | None, float]]]] = field(default_factory=dict)
     comparison_terms: dict[str, dict[str | None, float]] | None = None
-    decision: object | None = None  # core.engine.decision.Decision: intervals, verdict, sensitivity
+    decision: Decision | None = None  # intervals, verdict, walk-forward, sensitivity
     # True while the payoff is the app's example, not confirmed by the analyst: both writers
     # stamp EXAMPLE_PAYOFF_STAMP where a reader looks first.
     payoff_suggested: bool = False
@@ -266,7 +267,7 @@ def build_project_report(
     live: bool,
     created: dt.datetime | None = None,
     payoff_suggested: bool = False,
-    decision=None,
+    decision: Decision | None = None,
 ) -> ReportModel:
     """The report model of an analysed data file: what the app's export and ``roistudio report`` both build.
 
@@ -316,7 +317,7 @@ def build_report_model(
     created: dt.datetime | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     table: str = "data",
-    decision=None,
+    decision: Decision | None = None,
     payoff_suggested: bool = False,
 ) -> ReportModel:
     """Assemble the report model from an analysis and the source's provenance.

@@ -15,6 +15,7 @@ are recovered from each curve's cumulative arrays and merged exactly, so no quer
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ class BacktestRow:
     in_sample_value: float
     stale_value: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "threshold": self.threshold,
@@ -114,7 +115,7 @@ class Backtest:
         """Walk-forward minus stale value: what never re-tuning the threshold costs."""
         return self.value - self.stale_value
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "period": self.period,
             "rows": [r.to_dict() for r in self.rows],
@@ -186,7 +187,7 @@ class Coverage:
     def value_per_year(self) -> float:
         return self.value_per_month * 12.0
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "first": self.first,
             "last": self.last,
@@ -240,4 +241,4 @@ def _span_months(first: str, last: str, period: str, count: int) -> float:
         return count * _MONTHS_PER_PERIOD[period]
     if period in ("month", "quarter", "year"):
         return float((end.year - start.year) * 12 + end.month - start.month)
-    return (end - start).days / _DAYS_PER_MONTH
+    return float((end - start).days / _DAYS_PER_MONTH)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -89,9 +90,9 @@ class BootstrapResult:
     method: str = METHOD
     groups: dict[str, tuple[tuple[str, Interval], ...]] = field(default_factory=dict)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The ``uncertainty`` block of the JSON contract."""
-        out = {
+        out: dict[str, Any] = {
             "method": self.method,
             "replicates": self.replicates,
             "confidence": self.confidence,
@@ -103,7 +104,8 @@ class BootstrapResult:
         for name, groups in self.groups.items():
             rows = [{"key": k, **i.to_dict()} for k, i in groups]
             if name.startswith("segment:"):
-                out.setdefault("segments", {})[name.removeprefix("segment:")] = rows
+                out.setdefault("segments", {})
+                out["segments"][name.removeprefix("segment:")] = rows
             else:
                 out["periods"] = rows
         if self.p_challenger_better is not None:
@@ -130,7 +132,8 @@ def baseline_fractions(model: ModelResult) -> np.ndarray:
 def better_baseline(nobody: np.ndarray, everyone: np.ndarray, fractions: np.ndarray) -> np.ndarray:
     """Value of the better allowed baseline for each replicate / draw (see :func:`baseline_fractions`)."""
     nobody, everyone = np.asarray(nobody, dtype=np.float64), np.asarray(everyone, dtype=np.float64)
-    return np.max(nobody[..., None] + fractions * (everyone - nobody)[..., None], axis=-1)
+    best: np.ndarray = np.max(nobody[..., None] + fractions * (everyone - nobody)[..., None], axis=-1)
+    return best
 
 
 # -- buckets ------------------------------------------------------------------------------------------
@@ -289,13 +292,13 @@ def _per_model_cells(
 
 def _nonempty(cells: _Cells) -> _Cells:
     keep = cells.n > 0
+    c = cells
     return _Cells(
-        *(getattr(cells, k)[keep] for k in ("n", "sf", "sk", "qff", "qkk", "qfk")),
-        [b[keep] for b in cells.buckets],
+        c.n[keep], c.sf[keep], c.sk[keep], c.qff[keep], c.qkk[keep], c.qfk[keep], [b[keep] for b in c.buckets]
     )
 
 
-def _cells_from(raw: dict, buckets: list[np.ndarray]) -> _Cells:
+def _cells_from(raw: dict[str, Any], buckets: list[np.ndarray]) -> _Cells:
     def col(name: str) -> np.ndarray:
         return np.nan_to_num(np.asarray(raw[name], dtype=np.float64))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import duckdb
 
@@ -21,9 +22,9 @@ from roistudio.core.engine.bootstrap import (
     PROMOTE_AT,
     BootstrapResult,
     bootstrap,
-    check_options,
 )
 from roistudio.core.engine.group_bootstrap import group_intervals
+from roistudio.core.engine.intervals import check_options
 from roistudio.core.engine.sensitivity import (
     DEFAULT_DRAWS,
     ParameterRange,
@@ -66,16 +67,16 @@ class Decision:
     backtest: Backtest | None
     coverage: Coverage | None
     sensitivity: Sensitivity | None
-    recommendation: dict
+    recommendation: dict[str, Any]
 
     @property
     def has_figures(self) -> bool:
         """True when anything beyond the recommendation was computed (reports show a section then)."""
         return any(x is not None for x in (self.uncertainty, self.backtest, self.coverage, self.sensitivity))
 
-    def to_json_blocks(self) -> dict:
+    def to_json_blocks(self) -> dict[str, Any]:
         """The JSON contract's decision blocks; ``recommendation`` always, the others when computed."""
-        out: dict = {"recommendation": self.recommendation}
+        out: dict[str, Any] = {"recommendation": self.recommendation}
         if self.uncertainty is not None:
             out["uncertainty"] = self.uncertainty.to_dict()
         if self.backtest is not None:
@@ -204,7 +205,7 @@ def check_promote_at(promote_at: float) -> None:
 
 def recommendation(
     analysis: Analysis, result: BootstrapResult | None, promote_at: float = PROMOTE_AT
-) -> dict:
+) -> dict[str, Any]:
     """The ``recommendation`` block: ``{challenger_verdict, text}`` with one plain sentence."""
     comp = analysis.comparison
     p = None if result is None else result.p_challenger_better
@@ -217,8 +218,9 @@ def recommendation(
             "threshold; run a bootstrap (--bootstrap N) to know whether that is more than luck."
         )
     else:
-        diff = result.difference_at_best  # type: ignore[union-attr]
-        span = f"{result.confidence:.0%} interval {diff.low:,.2f} to {diff.high:,.2f}"  # type: ignore[union-attr]
+        assert result is not None and result.difference_at_best is not None and p is not None
+        diff = result.difference_at_best
+        span = f"{result.confidence:.0%} interval {diff.low:,.2f} to {diff.high:,.2f}"
         chance = f"P(challenger better) = {p:.2f}"
         text = {
             "promote": f"Promote {comp.challenger.name}: it beats {comp.champion.name} in {p:.0%} of resamples "

@@ -20,13 +20,12 @@ from roistudio.core.data.profile import segment_key_sql
 from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis
 from roistudio.core.engine.bootstrap import (
     _CHUNK,
-    Interval,
     _Cells,
     _replicate_sums,
     analysis_query,
     model_sources,
-    percentile_interval,
 )
+from roistudio.core.engine.intervals import Interval, percentile_interval
 from roistudio.core.engine.sweep import _fetch, payoff_row_values, period_key_sql, valid_score_sql
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
@@ -51,7 +50,7 @@ def group_intervals(
     """
     request, mapping = analysis.request, analysis.request.mapping
     breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
-    if request.period:
+    if request.period and analysis.validation.time is not None:
         breakdowns[PERIOD_BREAKDOWN] = period_key_sql(analysis.validation.time, request.period)
     if not breakdowns:
         return {}

@@ -23,8 +23,9 @@ sums do), with the break-even values bracketed on a grid and refined by repeated
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -42,6 +43,7 @@ from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
 from roistudio.core.engine.linear import LinearAggregates, linear_aggregates
 from roistudio.core.engine.sweep import (
     ColumnSumsCache,
+    ModelSource,
     SweepQuery,
     payoff_row_values,
     period_key_sql,
@@ -112,7 +114,7 @@ class TornadoBar:
     def swing(self) -> float:
         return abs(self.value_at_high - self.value_at_low)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
@@ -133,10 +135,10 @@ class Sensitivity:
     def p_positive(self) -> float:
         return float(np.mean(self.values_of_model > 0)) if self.draws else float("nan")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The ``sensitivity`` block of the JSON contract."""
 
-        def pct(x: np.ndarray) -> dict:
+        def pct(x: np.ndarray) -> dict[str, Any]:
             p5, p50, p95 = np.percentile(x, [5, 50, 95]) if len(x) else (None, None, None)
             return {"p5": p5, "p50": p50, "p95": p95}
 
@@ -162,7 +164,13 @@ def _best(values: np.ndarray, thresholds: np.ndarray) -> tuple[float, float | No
 # -- linear payoffs: exact, from per-parameter aggregates -------------------------------------------
 
 
-def _linear(analysis, aggregates, ranges, draws, rng) -> Sensitivity:
+def _linear(
+    analysis: Analysis,
+    aggregates: LinearAggregates,
+    ranges: Sequence[ParameterRange],
+    draws: int,
+    rng: np.random.Generator,
+) -> Sensitivity:
     champion = analysis.champion
     fractions = baseline_fractions(champion)
     names = aggregates.parameter_names
@@ -201,7 +209,9 @@ def _linear(analysis, aggregates, ranges, draws, rng) -> Sensitivity:
         a0, coefficients = policy(index)
         fixed = a0 + sum(base[n] * c for n, c in coefficients.items() if n not in {r.name for r in ranges})
         slope = np.array([coefficients.get(r.name, 0.0) for r in ranges])
-        return fixed + draw_matrix @ slope
+        assert draw_matrix is not None
+        out: np.ndarray = fixed + draw_matrix @ slope
+        return out
 
     if draws:
         values = policy_draws(op)
@@ -279,15 +289,17 @@ class _HeldPolicies:
                     f"sum({v['v_flag']})",
                 ]
             row = self.con.execute(f"SELECT {', '.join(sums)} {self.source}", params).fetchone()
+            assert row is not None
             out.append(np.asarray([0.0 if x is None else x for x in row], dtype=np.float64).reshape(-1, 3))
         return np.concatenate(out) if out else np.zeros((0, 3))
 
 
 def _model_value(held: np.ndarray, fractions: np.ndarray) -> np.ndarray:
-    return held[:, 0] - better_baseline(held[:, 1], held[:, 2], fractions)
+    out: np.ndarray = held[:, 0] - better_baseline(held[:, 1], held[:, 2], fractions)
+    return out
 
 
-def _bisect_roots(evaluate, low: float, high: float) -> tuple[float, ...]:
+def _bisect_roots(evaluate: Callable[[np.ndarray], np.ndarray], low: float, high: float) -> tuple[float, ...]:
     """Sign changes of ``evaluate`` on a grid over [low, high], each narrowed by k-section."""
     grid = np.linspace(low, high, _GRID + 1)
     g = evaluate(grid)
@@ -308,7 +320,14 @@ def _bisect_roots(evaluate, low: float, high: float) -> tuple[float, ...]:
     return tuple(sorted(roots))
 
 
-def _generic(con, analysis, ranges, draws, rng, progress) -> Sensitivity:
+def _generic(
+    con: duckdb.DuckDBPyConnection,
+    analysis: Analysis,
+    ranges: Sequence[ParameterRange],
+    draws: int,
+    rng: np.random.Generator,
+    progress: Progress | None,
+) -> Sensitivity:
     champion = analysis.champion
     fractions = baseline_fractions(champion)
     base = dict(analysis.request.payoff.parameters)
@@ -345,7 +364,16 @@ def _generic(con, analysis, ranges, draws, rng, progress) -> Sensitivity:
     return _result(analysis, bars, roots, draws, values[:, 0], _model_value(values, fractions), exact=False)
 
 
-def _result(analysis, bars, roots, draws, values, of_model, *, exact) -> Sensitivity:
+def _result(
+    analysis: Analysis,
+    bars: Sequence[TornadoBar],
+    roots: dict[str, tuple[float, ...]],
+    draws: int,
+    values: np.ndarray,
+    of_model: np.ndarray,
+    *,
+    exact: bool,
+) -> Sensitivity:
     champion = analysis.champion
     return Sensitivity(
         base_value=champion.operating.value,
@@ -359,13 +387,13 @@ def _result(analysis, bars, roots, draws, values, of_model, *, exact) -> Sensiti
     )
 
 
-def _analysis_sweep_query(analysis: Analysis) -> tuple[SweepQuery, list]:
+def _analysis_sweep_query(analysis: Analysis) -> tuple[SweepQuery, list[ModelSource]]:
     """The very query (and sources) :func:`analyse` swept, so a column-sums cache it filled hits."""
     request, mapping = analysis.request, analysis.request.mapping
     where_sql, where_params = request.filters.to_sql(mapping.timestamp)
     label_sql, label_params = analysis.validation.label.condition_sql()
     breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
-    if request.period:
+    if request.period and analysis.validation.time is not None:
         breakdowns[PERIOD_BREAKDOWN] = period_key_sql(analysis.validation.time, request.period)
     query = SweepQuery(
         table=analysis.table,

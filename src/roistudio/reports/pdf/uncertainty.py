@@ -8,7 +8,7 @@ Rendered only when the report model carries decision figures
 from __future__ import annotations
 
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
 
 from roistudio.charts import style as chart_style
 from roistudio.charts.uncertainty import draw_monte_carlo, draw_tornado
@@ -23,13 +23,13 @@ from roistudio.reports.pdf.layout import (
 )
 
 
-def uncertainty_section(model: ReportModel, s: Styles) -> list:
+def uncertainty_section(model: ReportModel, s: Styles) -> list[Flowable]:
     """The decision-grade figures (empty when the report has none)."""
     decision = model.decision
     if decision is None or not decision.has_figures:
         return []
     w = TEXT_WIDTH
-    story: list = [CondPageBreak(3 * inch), Paragraph("How sure, and what if", s.h1)]
+    story: list[Flowable] = [CondPageBreak(3 * inch), Paragraph("How sure, and what if", s.h1)]
     u = decision.uncertainty
     if u is not None:
         story.append(
@@ -51,13 +51,13 @@ def uncertainty_section(model: ReportModel, s: Styles) -> list:
              fmt_threshold(u.optimal_threshold.low), fmt_threshold(u.optimal_threshold.high)],
         ]  # fmt: skip
         comp = model.analysis.comparison
-        if u.p_challenger_better is not None and comp is not None:
+        d, c = u.difference_at_best, u.difference_at_common
+        if u.p_challenger_better is not None and comp is not None and d is not None and c is not None:
             rows += [
                 ["Challenger minus champion, each at its best", model.money(comp.difference_at_best, signed=True),
-                 model.money(u.difference_at_best.low, signed=True), model.money(u.difference_at_best.high, signed=True)],
+                 model.money(d.low, signed=True), model.money(d.high, signed=True)],
                 ["Challenger minus champion, common threshold", model.money(comp.difference_at_common, signed=True),
-                 model.money(u.difference_at_common.low, signed=True),
-                 model.money(u.difference_at_common.high, signed=True)],
+                 model.money(c.low, signed=True), model.money(c.high, signed=True)],
                 ["P(challenger better)", f"{u.p_challenger_better:.3f}", "", ""],
             ]  # fmt: skip
         story += [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
+from roistudio.core.engine.intervals import Interval
 from roistudio.reports.xlsx.context import SheetContext
 from roistudio.reports.xlsx.layout import (
     add_header_row,
@@ -41,7 +42,7 @@ def add_uncertainty_sheet(wb: Workbook, ctx: SheetContext) -> None:
         add_header_row(ws, row, ["Figure", "Point", "Low", "High"])
         row += 1
         head = model.headline
-        lines = [
+        lines: list[tuple[str, float, Interval | None, str]] = [
             ("Value at the operating threshold", head.value, u.operating_value, money),
             ("Value of the model (vs the better baseline)", head.value_of_model, u.value_of_model, money),
         ]
@@ -62,6 +63,8 @@ def add_uncertainty_sheet(wb: Workbook, ctx: SheetContext) -> None:
                 ),
             ]
         for label, point, interval, fmt in lines:
+            if interval is None:
+                continue
             put_text(ws.cell(row, 1), label, LABEL_FONT)
             put_number(ws.cell(row, 2), point, fmt)
             put_number(ws.cell(row, 3), interval.low, fmt)
@@ -85,19 +88,20 @@ def add_uncertainty_sheet(wb: Workbook, ctx: SheetContext) -> None:
     cov = decision.coverage
     if cov is not None:
         row = add_section(ws, row, "Span covered", 4)
-        for label, value, fmt in (
+        facts: tuple[tuple[str, object, str | None], ...] = (
             ("First labelled period", cov.first, None),
             ("Last labelled period", cov.last, None),
             ("Labelled periods", cov.labelled_periods, "#,##0"),
             ("Rows not yet labelled", cov.unlabelled_rows, "#,##0"),
             ("Value per month", cov.value_per_month, money),
             ("Value per year", cov.value_per_year, money),
-        ):
+        )
+        for label, value, number_format in facts:
             put_text(ws.cell(row, 1), label, LABEL_FONT)
-            if fmt is None:
+            if number_format is None:
                 put_text(ws.cell(row, 2), value)
             else:
-                put_number(ws.cell(row, 2), value, fmt)
+                put_number(ws.cell(row, 2), value, number_format)  # type: ignore[arg-type]
             row += 1
         row += 1
     bt = decision.backtest
