@@ -113,9 +113,9 @@ def test_monte_carlo_matches_direct_draws(linear_case):
     frame, con, analysis = linear_case
     result = sensitivity(con, analysis, RANGES, draws=400, seed=9)
     rng = np.random.default_rng(9)
-    draws = np.column_stack([rng.uniform(r.low, r.high, 400) for r in RANGES])
+    draws = np.column_stack([rng.uniform(r.low, r.high, 400) for r in sorted(RANGES, key=lambda r: r.name)])
     values, of_model = [], []
-    for review, recovery in draws:
+    for recovery, review in draws:  # drawn in parameter-name order
         op, nobody, everyone = _values(frame, 0.5, recovery, review)
         values.append(op)
         of_model.append(op - max(nobody, everyone))
@@ -226,10 +226,10 @@ def test_value_of_model_uses_the_baseline_the_constraints_allow(linear_case):
     share = capped.champion.baselines[1].flagged / capped.champion.curve.rows
     result = sensitivity(con, capped, RANGES, draws=200, seed=2)
     rng = np.random.default_rng(2)
-    draws = np.column_stack([rng.uniform(r.low, r.high, 200) for r in RANGES])
+    draws = np.column_stack([rng.uniform(r.low, r.high, 200) for r in sorted(RANGES, key=lambda r: r.name)])
     thr = capped.operating.threshold
     expected = []
-    for review, recovery in draws:
+    for recovery, review in draws:  # drawn in parameter-name order
         op, nobody, everyone = _values(frame, thr, recovery, review)
         expected.append(op - max(nobody, nobody + share * (everyone - nobody)))
     assert np.allclose(result.values_of_model, expected, atol=1e-6)

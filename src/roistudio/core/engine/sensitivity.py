@@ -489,7 +489,9 @@ def sensitivity(
     if draws < 0:
         raise RoiError(f"Monte Carlo draws must not be negative, got {draws}")
     rng = np.random.default_rng(seed)
-    ranges = list(ranges)
+    # Draws are made in parameter-name order, so the same ranges give the same figures whatever
+    # order they were given in (command line or project file).
+    ranges = sorted(ranges, key=lambda r: r.name)
     if not ranges:
         return _result(analysis, [], {}, 0, np.zeros(0), np.zeros(0), exact=True)
     if progress is not None:
