@@ -46,6 +46,7 @@ def _comparable(model) -> dict:
     # Intervals, verdict and sensitivity by their figures (the sensitivity may come from cached
     # column sums in one run and from a scan in the other: equal up to float rounding).
     fields["decision"] = _rounded(fields["decision"].to_json_blocks())
+    fields.pop("run_id")  # one id per built model by design (it tells two runs' files apart)
     analysis = fields.pop("analysis")
     linear = fields.pop("linear")
     fields["analysis"] = (analysis.champion.to_dict(), [g.to_dict() for g in analysis.periods],
