@@ -191,6 +191,30 @@ def build_request(
     return request, extras
 
 
+def decision_options(args: argparse.Namespace):
+    """``--bootstrap/--seed/--confidence/--range/--promote-at`` -> DecisionOptions (checked)."""
+    from roistudio.core.engine.decision import DecisionOptions
+    from roistudio.core.engine.sensitivity import parse_range
+
+    def whole(name: str, text: str) -> int:
+        try:
+            return int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise RoiError(f"{name} expects a whole number, got '{text}'") from None
+
+    options = DecisionOptions(
+        replicates=whole("--bootstrap", args.bootstrap),
+        confidence=_float_option("--confidence", args.confidence),
+        promote_at=_float_option("--promote-at", args.promote_at),
+        ranges=tuple(parse_range(t) for t in args.range),
+        **({} if args.seed is None else {"seed": whole("--seed", args.seed)}),
+    )
+    if options.seed < 0:
+        raise RoiError(f"--seed expects a whole number >= 0, got '{args.seed}'")
+    options.check()
+    return options
+
+
 def _outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
     if args.command == "sweep":
         return [("JSON result", args.json)] if args.json else []
@@ -231,6 +255,7 @@ def run_command(args: argparse.Namespace) -> int:
     report = load_data(con, args)
     columns = table_columns(con, TABLE)
     request, extras = build_request(args, columns, con)
+    options = decision_options(args)
     if request.mapping.timestamp and not request.mapping.time_zone:
         from dataclasses import replace
 
@@ -240,9 +265,17 @@ def run_command(args: argparse.Namespace) -> int:
         zone = data_time_zones(con, report.source.path, report.format).get(request.mapping.timestamp)
         if zone:
             request = replace(request, mapping=request.mapping.with_changes(time_zone=zone))
-    analysis = analyse(con, TABLE, request, progress=ConsoleProgress())
-    # Before the stamp check: the estimate reads the data again, and must read the same file.
+    from roistudio.core.engine.decision import decide
+    from roistudio.core.engine.sweep import ColumnSumsCache
+
+    # With parameter ranges, per-score column sums kept from the sweep let the sensitivity
+    # re-read the curve at any parameter value without another scan.
+    cache = ColumnSumsCache() if options.ranges else None
+    analysis = analyse(con, TABLE, request, progress=ConsoleProgress(), cache=cache)
+    # Before the stamp check: the estimate and the decision read the data again, and must read
+    # the same file.
     label_delay = compute_label_delay(con, analysis, args)
+    decision = decide(con, analysis, options, progress=ConsoleProgress(), cache=cache)
     if source is not None and stamp is not None:
         # A Parquet view is read during the analysis: the numbers belong to the fingerprint
         # only if the file is still the version stamped before the import.
@@ -250,8 +283,8 @@ def run_command(args: argparse.Namespace) -> int:
     for note in extras["notes"]:
         print(note, file=sys.stderr)
     if args.command == "sweep":
-        return _emit_sweep(args, analysis, report, label_delay)
-    return _emit_report(args, analysis, report, con, extras, label_delay)
+        return _emit_sweep(args, analysis, report, decision, label_delay)
+    return _emit_report(args, analysis, report, con, extras, decision, label_delay)
 
 
 def compute_label_delay(con, analysis: Analysis, args: argparse.Namespace):
@@ -279,11 +312,13 @@ def compute_label_delay(con, analysis: Analysis, args: argparse.Namespace):
         return None
 
 
-def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report, label_delay=None) -> int:
+def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report, decision, label_delay=None) -> int:
     from roistudio.core.engine.result_json import analysis_to_json
 
     if args.json:
-        doc = analysis_to_json(analysis, source=report.to_dict(), label_delay=label_delay)
+        doc = analysis_to_json(
+            analysis, source=report.to_dict(), decision=decision.to_json_blocks(), label_delay=label_delay
+        )
         text = json.dumps(doc, indent=1, allow_nan=False)
         if args.json == "-":
             sys.stdout.write(text + "\n")
@@ -297,7 +332,7 @@ def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report, label_dela
             print(f"wrote {args.json}", file=sys.stderr)
         if args.json == "-":
             return 0
-    print(format_summary(analysis, report, label_delay))
+    print(format_summary(analysis, report, decision, label_delay))
     return 0
 
 
@@ -320,7 +355,7 @@ def _point_line(p: CurvePoint) -> str:
     )
 
 
-def format_summary(analysis: Analysis, report, label_delay=None) -> str:
+def format_summary(analysis: Analysis, report, decision=None, label_delay=None) -> str:
     """The short human summary printed by ``roistudio sweep`` without ``--json``."""
     champ = analysis.champion
     curve = champ.curve
@@ -368,7 +403,10 @@ def format_summary(analysis: Analysis, report, label_delay=None) -> str:
     for p in champ.at:
         lines.append(f"At {_thr(p.threshold)}: {_point_line(p)}")
     if champ.break_even:
-        lines.append("Break-even vs the better baseline at: " + ", ".join(_thr(t) for t in champ.break_even))
+        lines.append(
+            "Break-even thresholds (value of the model crosses zero; the side that pays): "
+            + ", ".join(repr(t) for t in champ.break_even)
+        )
     comp = analysis.comparison
     if comp is not None:
         lines.append(
@@ -393,6 +431,8 @@ def format_summary(analysis: Analysis, report, label_delay=None) -> str:
         )
     if label_delay is not None:
         lines.extend(label_delay_lines(analysis, label_delay))
+    if decision is not None:
+        lines.extend(decision_lines(decision))
     return "\n".join(lines)
 
 
@@ -435,7 +475,69 @@ def _periods_note(analysis: Analysis) -> str:
     return f" ({time.describe()})"
 
 
-def _emit_report(args, analysis: Analysis, report, con, extras: dict, label_delay=None) -> int:
+def _span(low: float | None, high: float | None) -> str:
+    return f"{_money(low)} to {_money(high)}"
+
+
+def decision_lines(decision) -> list[str]:
+    """The decision-grade figures in a few lines (intervals, verdict, backtest, sensitivity)."""
+    lines = []
+    u = decision.uncertainty
+    if u is not None:
+        thr = u.optimal_threshold
+        lines.append(
+            f"{u.confidence:.0%} intervals ({u.replicates:,} bootstrap replicates, seed {u.seed}): "
+            f"value at the operating threshold {_span(u.operating_value.low, u.operating_value.high)}; "
+            f"value of the model {_span(u.value_of_model.low, u.value_of_model.high)}; "
+            f"best threshold {_thr(thr.low)} to {_thr(thr.high)}"
+        )
+        if u.p_challenger_better is not None:
+            lines.append(
+                f"Challenger minus champion: {_span(u.difference_at_best.low, u.difference_at_best.high)} at each "
+                f"one's best threshold, {_span(u.difference_at_common.low, u.difference_at_common.high)} at the "
+                f"common threshold; P(challenger better) = {u.p_challenger_better:.3f}"
+            )
+    if decision.recommendation.get("challenger_verdict") is not None or u is not None:
+        lines.append(decision.recommendation["text"])
+    cov = decision.coverage
+    if cov is not None:
+        lines.append(
+            f"Covers {cov.first} to {cov.last} ({cov.labelled_periods} labelled periods; "
+            f"{cov.unlabelled_rows:,} rows not yet labelled): {_money(cov.value_per_month)} per month, "
+            f"{_money(cov.value_per_year)} per year"
+        )
+    bt = decision.backtest
+    if bt is not None:
+        lines.append(
+            f"Walk-forward ({len(bt.rows)} {bt.period}s, threshold tuned on earlier {bt.period}s): "
+            f"{_money(bt.value)} vs {_money(bt.in_sample_value)} tuned in-sample "
+            f"({_money(bt.optimism)} optimism); a stale threshold {_thr(bt.stale_threshold)} "
+            f"would have cost {_money(bt.stale_cost)}"
+        )
+    sens = decision.sensitivity
+    if sens is not None:
+        for bar in sens.parameters:
+            lines.append(
+                f"{bar.name} {bar.low:g} to {bar.high:g}: value {_money(bar.value_at_low)} to "
+                f"{_money(bar.value_at_high)} at the operating threshold; best {_money(bar.best_value_at_low)} "
+                f"to {_money(bar.best_value_at_high)}"
+                + (
+                    "; break-even at " + ", ".join(f"{v:.6g}" for v in sens.break_even[bar.name])
+                    if sens.break_even.get(bar.name)
+                    else "; no break-even in range"
+                )
+            )
+        if sens.draws:
+            doc = sens.to_dict()["monte_carlo"]
+            lines.append(
+                f"Monte Carlo ({sens.draws:,} draws): value of the model p5 {_money(doc['value_of_model']['p5'])}, "
+                f"median {_money(doc['value_of_model']['p50'])}, p95 {_money(doc['value_of_model']['p95'])}; "
+                f"pays off in {sens.p_positive:.0%} of draws"
+            )
+    return lines
+
+
+def _emit_report(args, analysis: Analysis, report, con, extras: dict, decision=None, label_delay=None) -> int:
     from roistudio.reports.model import build_project_report
 
     currency = (args.currency or extras.get("currency") or "USD").upper()
@@ -453,6 +555,7 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict, label_dela
         # does not pay for their extra scans.
         live=bool(args.xlsx),
         label_delay=label_delay,
+        decision=decision,
     )
     from roistudio.core.atomic import atomic_group
 
@@ -473,7 +576,7 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict, label_dela
     for path in (args.xlsx, args.pdf):
         if path:
             print(f"wrote {path}", file=sys.stderr)
-    print(format_summary(analysis, report, label_delay))
+    print(format_summary(analysis, report, decision, label_delay))
     return 0
 
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from roistudio.core.progress import ScaledProgress
 from roistudio.gui import operations
 
 if TYPE_CHECKING:
@@ -76,10 +77,17 @@ class Exporter(QObject):
         title, currency = doc.project.title, doc.project.currency
         suggested = doc.project.payoff_suggested  # stamped "example payoff, not confirmed"
         label_delay = self.label_delay_source() if self.label_delay_source is not None else None
+        from roistudio.gui.decision_views import options_for
+
+        # The app's intervals, verdict and sensitivity (same options and seed as on screen).
+        options = options_for(doc.project, analysis)
 
         def job(con, progress):
+            from roistudio.core.engine.decision import decide
             from roistudio.reports.model import build_project_report
 
+            progress.progress(0.0, "Resampling for the intervals")
+            decision = decide(con, analysis, options, progress=ScaledProgress(progress, 0.0, 0.05))
             progress.progress(0.05, "Building the report")
             ld = _label_delay_for_export(con, analysis, label_delay)
             # Aggregates for live formulas are the workbook's alone; a PDF-only export skips them.
@@ -92,6 +100,7 @@ class Exporter(QObject):
                 live="xlsx" in targets,
                 payoff_suggested=suggested,
                 label_delay=ld,
+                decision=decision,
             )
             from roistudio.core.atomic import atomic_group
 

@@ -56,6 +56,7 @@ TAB_TITLES = {
     "segments": "Segments",
     "trends": "Trends",
     "calibration": "Calibration",
+    "sensitivity": "Sensitivity",
 }
 METRICS = dict(GLOSSARY_METRICS)  # Help > Definitions
 
@@ -143,6 +144,9 @@ class MainWindow(QMainWindow):
         self.segments_view = SegmentsView()
         self.trends_view = TrendsView()
         self.calibration_view = CalibrationView()
+        from roistudio.gui.decision_views import DecisionJobs, SensitivityView
+
+        self.sensitivity_view = SensitivityView()
         for view, widget in (
             ("payoff", self.payoff_editor),
             ("threshold", self.explorer),
@@ -150,6 +154,7 @@ class MainWindow(QMainWindow):
             ("segments", self.segments_view),
             ("trends", self.trends_view),
             ("calibration", self.calibration_view),
+            ("sensitivity", self.sensitivity_view),
         ):
             holder = self.tabs.widget(VIEWS.index(view))
             loading = holder.layout().takeAt(0).widget()  # the "Loading…" label
@@ -167,6 +172,7 @@ class MainWindow(QMainWindow):
             self.doc, self.worker, self.trends_view, self.calibration_view, self
         )
         self.exporter.label_delay_source = self.label_delay.for_export
+        self.decision_jobs = DecisionJobs(self)  # intervals, verdict, walk-forward, sensitivity
 
     # -- construction ---------------------------------------------------------------------------------
     def _build_pages(self) -> None:

@@ -97,7 +97,12 @@ class TrendsView(QWidget):
         self.model = GroupTableModel(columns, unknown=lambda g: g.fully_unlabeled, parent=self)
         self.table = SortedTableView()
         self.table.set_source(self.model)
+        # Walk-forward and stale-threshold cost, filled in by the background job (decision_views).
+        self.walk_forward = QLabel("")
+        self.walk_forward.setWordWrap(True)
+        self.walk_forward.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         content = chart_over_table(self.caption, self.canvas, self.table, stretch=(1, 1))
+        content.layout().insertWidget(1, self.walk_forward)
         self._stack = with_empty_state(
             self, content, "Map a time column and choose a period (month, week...) to see value over time"
         )
@@ -195,3 +200,25 @@ class TrendsView(QWidget):
                 palette=self.canvas.chart_palette,
             )
         self.canvas.draw_idle()
+
+    def set_decision(self, decision, currency: str = "USD") -> None:
+        """Show the walk-forward value, its gap to the in-sample value and the stale-threshold cost."""
+        bt = None if decision is None else decision.backtest
+        cov = None if decision is None else decision.coverage
+        if bt is None:
+            self.walk_forward.setText("")
+            return
+        text = (
+            f"Walk-forward: each {bt.period} at the threshold tuned on the {bt.period}s before it earns "
+            f"{format_money(bt.value, currency)} over {len(bt.rows)} {bt.period}s, against "
+            f"{format_money(bt.in_sample_value, currency)} with the threshold tuned on all rows "
+            f"(in-sample optimism {format_money(bt.optimism, currency)}). Keeping the first {bt.period}'s threshold "
+            f"{format_threshold(bt.stale_threshold)} would have cost {format_money(bt.stale_cost, currency)}."
+        )
+        if cov is not None:
+            text += (
+                f" Figures cover {period_label(cov.first, bt.period)} to {period_label(cov.last, bt.period)} "
+                f"({cov.labelled_periods} labelled {bt.period}s): "
+                f"{format_money(cov.value_per_month, currency)} per month, {format_money(cov.value_per_year, currency)} per year."
+            )
+        self.walk_forward.setText(text)

@@ -6,8 +6,10 @@ operating point and every asked threshold always kept), ``baselines``, ``break_e
 ``constrained`` (when constraints were given), ``models`` and ``comparison`` (champion vs
 challenger), ``segments`` and ``periods`` (when asked), ``source``, ``mapping``, ``payoff``,
 ``validation`` and ``app``; with a label-delay estimate, ``calibration``, ``unlabeled_estimate``
-and ``estimated_value``/``estimated_low``/``estimated_high`` in each ``periods.rows[]`` entry.
-Money is in the data's units; ``threshold`` is ``null`` for "flag nobody". ``baselines.allowed`` lists the baselines the constraints allow (flag nobody,
+and ``estimated_value``/``estimated_low``/``estimated_high`` in each ``periods.rows[]`` entry;
+with the decision options, ``uncertainty``, ``recommendation``, ``backtest``, ``sensitivity`` and
+``coverage`` (``docs/uncertainty.md``). Money is in the data's units; ``threshold`` is ``null``
+for "flag nobody". ``baselines.allowed`` lists the baselines the constraints allow (flag nobody,
 flag everyone or flag N at random, see ``Curve.baselines``) and ``baselines.better`` names the
 one ``value_of_model`` is measured against (``flag_nobody``, ``flag_everyone`` or
 ``flag_random``). ``periods`` says how periods were formed (``time_column``, ``form``,
@@ -46,6 +48,7 @@ def analysis_to_json(
     source: dict[str, Any] | None = None,
     max_points: int = MAX_CURVE_POINTS,
     label_delay: LabelDelay | None = None,
+    decision: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the JSON-ready dict of ``analysis``.
 
@@ -60,6 +63,9 @@ def analysis_to_json(
     label_delay
         The calibration check and estimates (:func:`roistudio.core.engine.estimate.estimate_label_delay`):
         adds ``calibration``, ``unlabeled_estimate`` and each period's ``estimated_*`` keys.
+    decision
+        The decision blocks (``uncertainty``, ``recommendation``, ``backtest``, ``sensitivity``,
+        ``coverage``) of :meth:`roistudio.core.engine.decision.Decision.to_json_blocks`.
     """
     champ = analysis.champion
     curve = champ.curve
@@ -115,5 +121,6 @@ def analysis_to_json(
         }
     if label_delay is not None:
         add_label_delay(out, analysis, label_delay)
+    out.update(decision or {})
     cleaned: dict[str, Any] = _clean(out)
     return cleaned

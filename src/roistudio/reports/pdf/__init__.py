@@ -50,6 +50,7 @@ from roistudio.reports.pdf.sections import (
     threshold_section,
 )
 from roistudio.reports.pdf.summary import summary_page
+from roistudio.reports.pdf.uncertainty import uncertainty_section
 
 __all__ = ["CHART_DPI", "build_story", "write_pdf"]
 
@@ -59,6 +60,7 @@ def build_story(model: ReportModel, styles: Styles) -> list:
     story = summary_page(model, styles)
     story += [PageBreak(), *threshold_section(model, styles)]
     story += comparison_section(model, styles)
+    story += uncertainty_section(model, styles)
     story += segments_section(model, styles)
     story += periods_section(model, styles)
     story += calibration_section(model, styles)

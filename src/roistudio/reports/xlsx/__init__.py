@@ -52,6 +52,7 @@ from roistudio.reports.xlsx.estimate import add_estimate_sheet
 from roistudio.reports.xlsx.style import money_format
 from roistudio.reports.xlsx.summary import fill_summary_sheet
 from roistudio.reports.xlsx.sweep import add_sweep_sheet
+from roistudio.reports.xlsx.uncertainty import add_uncertainty_sheet
 
 __all__ = ["aggregate_indices", "build_workbook", "key_policies", "money_format", "sweep_rows", "write_xlsx"]
 
@@ -93,6 +94,7 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     sweep = add_sweep_sheet(wb, ctx)
     fill_summary_sheet(ctx, summary, sweep)
     add_comparison_sheet(wb, ctx)
+    add_uncertainty_sheet(wb, ctx)
     add_segment_sheets(wb, ctx)
     add_trend_sheet(wb, ctx)
     add_estimate_sheet(wb, ctx)
