@@ -296,3 +296,20 @@ def test_legends_read_column_names_as_words():
     draw_value_curve(ax, analysis.champion, symbol="$")
     ax.legend()
     assert "P fraud v2" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_a_monte_carlo_histogram_of_nearly_equal_values_draws():
+    # Found by the GUI soak test: draws that differ only in the last bits of a large value made
+    # numpy refuse to cut 60 bins ("Too many bins for data range").
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from roistudio.charts.uncertainty import draw_monte_carlo
+
+    values = np.full(500, 165_000.123456) + np.arange(500) * 1e-11
+    fig = Figure()
+    ax = fig.add_subplot()
+    draw_monte_carlo(ax, SimpleNamespace(values_of_model=values, draws=500, p_positive=1.0))
+    assert sum(p.get_height() for p in ax.patches) == 500
+    _render(fig)

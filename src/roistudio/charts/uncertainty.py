@@ -84,6 +84,22 @@ def draw_tornado(
         ax.set_xlim(min(lo, base) - pad, max(hi, base) + pad)
 
 
+def _bin_edges(values: np.ndarray) -> np.ndarray:
+    """Histogram bin edges that exist even when every draw gives (almost) the same value.
+
+    numpy refuses to split a range narrower than its floating-point resolution into bins (a
+    payoff whose parameters barely move the value gives such a spread), so the range is widened
+    to a readable minimum around the values.
+    """
+    lo, hi = float(np.min(values)), float(np.max(values))
+    bins = min(60, max(10, len(values) // 50))
+    floor = max(abs(lo), abs(hi), 1.0) * 1e-6
+    if hi - lo < floor:
+        middle = (lo + hi) / 2
+        lo, hi = middle - floor, middle + floor
+    return np.linspace(lo, hi, bins + 1)
+
+
 def draw_monte_carlo(
     ax: Axes, sens: Sensitivity, *, symbol: str = "$", palette: style.ChartPalette = style.LIGHT
 ) -> None:
@@ -92,7 +108,7 @@ def draw_monte_carlo(
     values = sens.values_of_model
     if not len(values):
         return
-    ax.hist(values, bins=min(60, max(10, len(values) // 50)), color=palette.champion, alpha=0.75, zorder=3)
+    ax.hist(values, bins=_bin_edges(values), color=palette.champion, alpha=0.75, zorder=3)
     p5, p50, p95 = np.percentile(values, [5, 50, 95])
     for x, name in ((p5, "p5"), (p50, "median"), (p95, "p95")):
         ax.axvline(x, color=palette.muted, linewidth=0.9, linestyle="--", zorder=4)
