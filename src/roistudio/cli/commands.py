@@ -347,6 +347,7 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
         name=report.source.name,
         path=report.source.path,
         sha256=report.source.sha256,
+        fingerprint_label=report.source.fingerprint_label,
         size=report.source.size,
         rows_in_file=report.rows,
         rejected_rows=report.rejected_count,

@@ -85,7 +85,9 @@ def import_data(
     source = _fingerprint(path, progress) if cache is not None else None
     report = cache.load(con, source, table) if source is not None else None
     if report is None:
-        report = import_file(con, path, table=table, progress=progress, source=source)
+        # materialize=None: Parquet files past PARQUET_LOAD_MAX_ROWS rows (and datasets) are
+        # read in place, so opening 100M rows copies nothing into memory.
+        report = import_file(con, path, table=table, progress=progress, source=source, materialize=None)
         if cache is not None:
             if progress is not None:
                 progress.progress(1.0, "keeping a copy for the next time")
@@ -401,7 +403,7 @@ class ProjectDocument(QObject):
         source = project.sources[0]
 
         def done(result: ImportResult) -> None:
-            if result.report.source.sha256 != source.info.sha256:
+            if not source.info.same_data(result.report.source):
                 self._pending = (project, str(path), result, on_done)  # type: ignore[assignment]
                 self.sourceChanged.emit([source.name])
                 return

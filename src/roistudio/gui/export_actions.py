@@ -36,6 +36,7 @@ def source_facts(document: ProjectDocument) -> SourceFacts:
         name=report.source.name,
         path=report.source.path,
         sha256=report.source.sha256,
+        fingerprint_label=report.source.fingerprint_label,
         size=report.source.size,
         rows_in_file=report.rows + report.rejected_count,
         rejected_rows=report.rejected_count,

@@ -45,6 +45,8 @@ class SourceFacts:
     rejected_rows: int
     date_min: str | None = None
     date_max: str | None = None
+    # What ``sha256`` covers (SourceInfo.fingerprint_label): every byte, or a Parquet file's footer.
+    fingerprint_label: str = "SHA-256"
 
 
 @dataclass(frozen=True)

@@ -440,7 +440,7 @@ def provenance_section(model: ReportModel, s: Styles) -> list:
     rows = [
         ("Source file", src.name),
         ("Path", src.path),
-        ("SHA-256", src.sha256),
+        (src.fingerprint_label, src.sha256),
         ("Size", f"{fmt_int(src.size)} bytes"),
         ("Rows in file", fmt_int(src.rows_in_file)),
     ]
