@@ -79,10 +79,17 @@ def ensure_file(path: Path, rows: int, seed: int) -> Path:
     return path
 
 
-def ensure_dataset(directory: Path, rows: int, per_file: int = 100_000_000) -> Path:
+def ensure_dataset(directory: Path, rows: int, per_file: int = 100_000_000, link: Path | None = None) -> Path:
+    """A folder of ``per_file``-row files; with ``link``, hard links to that one file (no disk, no
+    generation time: the same rows repeated, so the same distinct scores, read from the page cache)."""
     directory.mkdir(parents=True, exist_ok=True)
     for i in range(-(-rows // per_file)):
-        ensure_file(directory / f"part-{i:04d}.parquet", min(per_file, rows - i * per_file), seed=1000 + i)
+        target = directory / f"part-{i:04d}.parquet"
+        if link is not None:
+            if not target.exists():
+                os.link(link, target)
+            continue
+        ensure_file(target, min(per_file, rows - i * per_file), seed=1000 + i)
     return directory
 
 
@@ -109,6 +116,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/roistudio-scale"))
     parser.add_argument("--make-only", action="store_true", help="generate the data and stop")
+    parser.add_argument(
+        "--dataset-links", action="store_true", help="build the dataset from hard links to the 100M-row file"
+    )
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     targets = [
@@ -116,7 +126,9 @@ def main() -> None:
         for n in args.sizes
     ]
     if args.dataset_rows:
-        d = ensure_dataset(args.data_dir / f"dataset{args.dataset_rows}", args.dataset_rows)
+        link = ensure_file(args.data_dir / "rows100000000.parquet", 100_000_000, seed=100_000_000 % 997)
+        name = f"dataset{args.dataset_rows}{'-links' if args.dataset_links else ''}"
+        d = ensure_dataset(args.data_dir / name, args.dataset_rows, link=link if args.dataset_links else None)
         targets.append(
             (f"{args.dataset_rows:,} rows, {len(list(d.glob('*.parquet')))} files", str(d), args.dataset_rows)
         )
