@@ -146,7 +146,7 @@ class Compiler:
         if op in ("+", "-", "*", "/"):
             return f"({self.sql(e.args[0])} {op} {self.sql(e.args[1])})"
         if op == "**":  # a function, so SQL precedence cannot differ from Python's (-2**2 == -4)
-            return f"POWER({self.sql(e.args[0])}, {self.sql(e.args[1])})"
+            return self._power(e)
         if op in ("and", "or"):
             return "(" + f" {op.upper()} ".join(self.sql(a, "bool") for a in e.args) + ")"
         if op == "cmp":
@@ -176,6 +176,21 @@ class Compiler:
         if name in ("log", "sqrt"):
             return self._domain_guarded(name, args[0])
         return f"{self.dialect.functions[name]}({', '.join(args)})"
+
+    def _power(self, e: Expr) -> str:
+        """``x ** y``; a negative ``x`` (``-inf`` too) to a non-integer power is NaN, as in numpy.
+
+        C's ``pow`` (and so some engines) gives ``(-inf) ** 0.5 == inf``; the language has one answer.
+        """
+        base, exponent = self.sql(e.args[0]), self.sql(e.args[1])
+        power = f"POWER({base}, {exponent})"
+        y = e.args[1]
+        if y.op == "num" and float(y.value) == int(float(y.value)):  # type: ignore[arg-type]
+            return power
+        nan = self.dialect.cast("'NaN'", "num")
+        if y.op == "num":
+            return f"(CASE WHEN {base} < 0 THEN {nan} ELSE {power} END)"
+        return f"(CASE WHEN {base} < 0 AND {exponent} <> TRUNC({exponent}) THEN {nan} ELSE {power} END)"
 
     def _domain_guarded(self, name: str, x: str) -> str:
         """``log``/``sqrt`` with numpy's answers outside their domain, whatever the engine's release.
