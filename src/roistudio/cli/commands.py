@@ -201,7 +201,9 @@ def run_command(args: argparse.Namespace) -> int:
         from roistudio.core.data.periods import data_time_zones
 
         # Periods of zone-aware times are formed in the data's own zone when the file records one.
-        zone = data_time_zones(con, report.source.path, report.format).get(request.mapping.timestamp)
+        # A dataset's files share one schema: the first names the zone.
+        first = report.source.files[0].path if report.source.files else report.source.path
+        zone = data_time_zones(con, first, report.format).get(request.mapping.timestamp)
         if zone:
             request = replace(request, mapping=request.mapping.with_changes(time_zone=zone))
     analysis = analyse(con, TABLE, request, progress=ConsoleProgress())

@@ -244,7 +244,7 @@ def import_file(
         dialect = sniff.sniff_csv(path)
     elif fmt == "parquet":
         for f in parquet_files:
-            _check_parquet(f if len(parquet_files) > 1 else path)
+            _check_parquet(path if f is source_path else f)  # a single file is named as given
     check_cancelled(progress)
 
     con.execute("BEGIN TRANSACTION")
