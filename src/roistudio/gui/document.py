@@ -96,7 +96,8 @@ def import_data(
     from roistudio.core.data.periods import data_time_zones, time_column_candidates
 
     candidates = time_column_candidates(con, table, dict(report.columns), distinct)
-    first = report.source.files[0].path if report.source.files else report.source.path  # a dataset's first file
+    # A dataset's files share one schema: the first names the zone.
+    first = report.source.files[0].path if report.source.files else report.source.path
     zones = data_time_zones(con, first, report.format)
     return ImportResult(report, distinct, candidates, zones)
 
