@@ -35,6 +35,7 @@ import struct
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from roistudio.core.errors import DataError
 from roistudio.core.progress import Progress, ScaledProgress, check_cancelled
@@ -249,7 +250,7 @@ class SourceInfo:
             return self.size == other.size and self.sha256 == other.sha256
         return self.matches(other.path)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (for project files and reports)."""
         d = asdict(self)
         if not self.files:
@@ -257,7 +258,7 @@ class SourceInfo:
         return d
 
     @staticmethod
-    def from_dict(d: dict) -> SourceInfo:
+    def from_dict(d: dict[str, Any]) -> SourceInfo:
         """Inverse of :meth:`to_dict`; unknown keys are ignored so newer files still load.
 
         A fingerprint without a ``fingerprint`` key was written before Parquet footers were
