@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_sweep import CLI_SCRIPT, PANDAS_SCRIPT, PAYOFF_ARGS, run_process  # noqa: E402
+from bench_sweep import CLI_SCRIPT, PANDAS_SCRIPT, PAYOFF_ARGS, run_process
 
 CHUNK_ROWS = 5_000_000  # rows generated at a time: bounded memory whatever the size
 ROW_GROUP_ROWS = 1_000_000

@@ -545,14 +545,13 @@ def _score_summary_sql(column: str) -> str:
                max({c}) FILTER (WHERE isfinite({c}))"""
 
 
-def _combine_score_summaries(column: str, parts: Sequence[Sequence], raw_scores: bool) -> ScoreSummary:
+def _combine_score_summaries(column: str, parts: Sequence[Sequence[Any]], raw_scores: bool) -> ScoreSummary:
     """One :class:`ScoreSummary` from the aggregates of :func:`_score_summary_sql` over groups."""
-    counts = [sum(int(p[j]) for p in parts) for j in range(6)]
+    total, missing, nan, infinite, below, above = (sum(int(p[j]) for p in parts) for j in range(6))
     lows = [p[6] for p in parts if p[6] is not None]
     highs = [p[7] for p in parts if p[7] is not None]
-    return ScoreSummary(
-        column, *counts, min(lows) if lows else None, max(highs) if highs else None, raw_scores
-    )
+    low, high = (min(lows) if lows else None), (max(highs) if highs else None)
+    return ScoreSummary(column, total, missing, nan, infinite, below, above, low, high, raw_scores)
 
 
 def score_summary(

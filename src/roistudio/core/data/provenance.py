@@ -114,8 +114,11 @@ def is_parquet_name(path: str | os.PathLike[str]) -> bool:
 
 
 def is_dataset(path: str | os.PathLike[str]) -> bool:
-    """True when ``path`` names a Parquet dataset: a folder, or a glob pattern (``*``, ``?``,
-    ``[``) that is not itself the name of an existing file."""
+    """True when ``path`` names a Parquet dataset.
+
+    That is a folder, or a glob pattern (``*``, ``?``, ``[``) that is not itself the name of an
+    existing file.
+    """
     text = str(path)
     if os.path.isdir(text):
         return True
