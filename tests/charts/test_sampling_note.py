@@ -15,7 +15,9 @@ def _model(n: int) -> ModelResult:
     scores = np.linspace(0, 1, n)
     pos = rng.integers(0, 3, n)
     neg = rng.integers(0, 3, n)
-    curve = Curve.from_score_aggregates(scores, pos, neg, pos * 10.0, neg * -5.0, pos * -10.0, np.zeros(n))
+    curve = Curve.from_score_aggregates(
+        scores, pos, neg, tp_value=pos * 10.0, fp_value=neg * -5.0, tn_value=np.zeros(n), fn_value=pos * -10.0
+    )
     best = curve.optimum()
     return ModelResult("score", "score", curve, best, None, best, (), ())
 
