@@ -28,7 +28,14 @@ import pandas as pd
 from roistudio.core.data import sniff
 from roistudio.core.data.csv import LayoutError, csv_types, import_csv, read_csv_sql
 from roistudio.core.data.import_report import ImportReport, RejectedRow, error_reason
-from roistudio.core.data.provenance import SourceInfo, dataset_files, is_dataset
+from roistudio.core.data.provenance import (
+    SourceInfo,
+    check_source_file,
+    dataset_files,
+    is_dataset,
+    source_stamp,
+    verify_source_unchanged,
+)
 from roistudio.core.data.sniff import CsvDialect
 from roistudio.core.data.xlsx import import_xlsx, read_xlsx_rows, xlsx_frame
 from roistudio.core.errors import Cancelled, DataError
@@ -76,6 +83,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
 
 
 def _check_readable(path: str | os.PathLike[str]) -> Path:
+    check_source_file(path)  # never open a FIFO or a device: reading it would hang
     target = Path(path)
     if not target.exists():
         raise DataError(f"{path}: file not found")
@@ -123,7 +131,8 @@ def _parquet_rows(con: duckdb.DuckDBPyConnection, files: list[Path]) -> int:
 
 def _import_parquet(
     con: duckdb.DuckDBPyConnection, files: list[Path], target: str, materialize: bool | None
-) -> None:
+) -> bool:
+    """Create ``target`` over the files; True when the rows were loaded (False: a view)."""
     absolute = [str(f.resolve()) for f in files]
     if materialize is None:
         materialize = _parquet_rows(con, files) <= PARQUET_LOAD_MAX_ROWS
@@ -137,6 +146,7 @@ def _import_parquet(
         # what was fingerprinted.
         listed = ", ".join(quote_literal(a) for a in absolute)
         con.execute(f"CREATE OR REPLACE VIEW {quote_ident(target)} AS SELECT * FROM read_parquet([{listed}])")
+    return materialize
 
 
 # ----------------------------------------------------------------------------------------- Records
@@ -226,6 +236,7 @@ def import_file(
         source_path = _check_readable(path)
         fmt = detect_format(path)
         parquet_files = [source_path]
+    stamp = source_stamp(path)  # every file read, stamped before it is read
     check_cancelled(progress)
     if source is None:
         if progress is not None:
@@ -250,13 +261,14 @@ def import_file(
     con.execute("BEGIN TRANSACTION")
     try:
         rejected_count, rejected = 0, tuple[RejectedRow, ...]()
+        loaded = True
         if fmt == "csv":
             assert dialect is not None
             rejected_count, rejected = import_csv(con, path, table, dialect, progress)
         elif fmt == "xlsx":
             rejected_count, rejected = import_xlsx(con, path, table)
         else:
-            _import_parquet(con, parquet_files, table, materialize)
+            loaded = _import_parquet(con, parquet_files, table, materialize)
         check_cancelled(progress)
         count_row = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()
         rows = int(count_row[0]) if count_row else 0
@@ -278,6 +290,10 @@ def import_file(
         )
         record_source(con, report)
         check_cancelled(progress)
+        if loaded:
+            # The fingerprint must be of what was read (a Parquet view is read later: its
+            # caller verifies the stamp after the analysis).
+            verify_source_unchanged(path, stamp)
         con.execute("COMMIT")
     except duckdb.InterruptException as exc:
         _rollback(con)

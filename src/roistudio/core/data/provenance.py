@@ -27,10 +27,11 @@ What the digest covers (``SourceInfo.fingerprint`` names it; every output shows 
 
 from __future__ import annotations
 
+import errno
 import glob
 import hashlib
 import os
-import stat as stat_module
+import stat
 import struct
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -51,6 +52,111 @@ FINGERPRINT_LABELS = {
     PARQUET_FOOTER: "SHA-256 of size and Parquet footer",
     DATASET: "SHA-256 of the files' fingerprints",
 }
+
+# What identifies one version of a file without reading it: (device, inode, size, mtime in ns).
+FileStamp = tuple[int, int, int, int]
+
+
+def shown_path(path: str | os.PathLike[str], limit: int = 160) -> str:
+    """``path`` for a one-line message: an over-long path is shortened in the middle."""
+    text = str(path)
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return text[:half] + "\u2026" + text[-half:]
+
+
+def check_source_file(path: str | os.PathLike[str]) -> os.stat_result:
+    """Refuse anything that is not a readable regular file, before it is opened.
+
+    Opening a FIFO blocks until a writer comes, and ``/dev/zero`` never ends: both hang a
+    reader, so the kind of file is checked on its ``stat`` (following symlinks) first.
+
+    Raises
+    ------
+    DataError
+        ``"<path>: file not found"``, ``"... it is a folder"``, ``"... it is a named pipe, not a
+        regular file"``, ``"... the name is too long"``, ``"... permission denied"``.
+    """
+    shown = shown_path(path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise DataError(f"{shown}: file not found") from None
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, ValueError):  # a NUL byte in the path
+            reason = "the path contains a NUL character"
+        elif exc.errno == errno.ENAMETOOLONG:
+            reason = "the name is too long"
+        elif exc.errno == errno.EACCES:
+            reason = "permission denied"
+        else:
+            reason = (exc.strerror or str(exc)).lower()
+        raise DataError(f"{shown}: cannot read the file: {reason}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise DataError(f"{shown}: cannot read the file: it is a folder")
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a named pipe" if stat.S_ISFIFO(st.st_mode) else "a device or special file"
+        raise DataError(f"{shown}: cannot read the file: it is {kind}, not a regular file")
+    return st
+
+
+def file_stamp(st: os.stat_result) -> FileStamp:
+    """The cheap identity of one version of a file (see :func:`verify_unchanged`)."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def verify_unchanged(path: str | os.PathLike[str], stamp: FileStamp) -> None:
+    """Stop if the file at ``path`` is no longer the version stamped before it was read.
+
+    A file replaced, rewritten, grown or deleted while it was hashed or read would give numbers
+    from one version with the fingerprint of another.
+
+    Raises
+    ------
+    DataError
+        ``"<path>: the file changed while it was read; run again once it is complete"``, or
+        ``"... was removed while it was read"``.
+    """
+    try:
+        now = file_stamp(os.stat(path))
+    except OSError:
+        raise DataError(f"{shown_path(path)}: the file was removed while it was read") from None
+    if now != stamp:
+        raise DataError(
+            f"{shown_path(path)}: the file changed while it was read; run again once it is complete"
+        )
+
+
+# One stamp per file read: a single file, or every file of a dataset.
+SourceStamp = tuple[tuple[str, FileStamp], ...]
+
+
+def source_stamp(path: str | os.PathLike[str]) -> SourceStamp:
+    """Stamp every file ``path`` stands for (a file, or a dataset's files) before reading them.
+
+    Raises
+    ------
+    DataError
+        As :func:`check_source_file` for a file, :func:`dataset_files` for a dataset.
+    """
+    files = dataset_files(path) if is_dataset(path) else [Path(path)]
+    return tuple((str(f), file_stamp(check_source_file(f))) for f in files)
+
+
+def verify_source_unchanged(path: str | os.PathLike[str], stamp: SourceStamp) -> None:
+    """:func:`verify_unchanged` for every stamped file; a dataset must also have the same files.
+
+    Raises
+    ------
+    DataError
+        A file changed or was removed while it was read, or the dataset gained or lost a file.
+    """
+    if is_dataset(path) and [str(f) for f in dataset_files(path)] != [f for f, _ in stamp]:
+        raise DataError(f"{shown_path(path)}: the dataset's files changed while they were read; run again")
+    for file, st in stamp:
+        verify_unchanged(file, st)
+
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _MAX_FOOTER_BYTES = 256 << 20  # a larger declared footer is a damaged file: hash it all instead
@@ -162,9 +268,9 @@ def dataset_files(path: str | os.PathLike[str]) -> list[Path]:
             mode = p.stat().st_mode
         except OSError as exc:
             raise DataError(f"{text}: cannot read {p}: {exc.strerror or exc}") from exc
-        if stat_module.S_ISDIR(mode) and not os.path.isdir(text):
+        if stat.S_ISDIR(mode) and not os.path.isdir(text):
             continue  # a glob such as data/* also matches sub-folders: not data
-        if not stat_module.S_ISREG(mode):
+        if not stat.S_ISREG(mode):
             raise DataError(f"{text}: {p} is not a regular file")
         if not is_parquet_name(p):
             raise DataError(f"{text}: {p} is not a Parquet file (a dataset is Parquet files only)")
@@ -214,15 +320,17 @@ class SourceInfo:
         if is_dataset(path):
             return _dataset_info(path, progress, full)
         resolved = Path(path).resolve()
-        stat = resolved.stat()
+        st = check_source_file(resolved)
         method, sha = FULL_SHA256, None
         if not full and is_parquet_name(resolved):
             sha = parquet_footer_sha256(resolved)
             method = PARQUET_FOOTER
         if sha is None:  # not Parquet after all (the importer says so), or asked for every byte
             method, sha = FULL_SHA256, file_sha256(resolved, progress)
-        modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC).isoformat(timespec="seconds")
-        return SourceInfo(str(resolved), resolved.name, stat.st_size, sha, modified, method)
+        # The digest is of what was read only if the file did not change meanwhile.
+        verify_unchanged(resolved, file_stamp(st))
+        modified = datetime.fromtimestamp(st.st_mtime, tz=UTC).isoformat(timespec="seconds")
+        return SourceInfo(str(resolved), resolved.name, st.st_size, sha, modified, method)
 
     def matches(self, path: str | os.PathLike[str] | None = None) -> bool:
         """True if the source (default: ``self.path``) still has the same size and digest.
@@ -235,7 +343,8 @@ class SourceInfo:
         try:
             if self.fingerprint == DATASET:
                 return is_dataset(target) and SourceInfo.of(target).sha256 == self.sha256
-            if os.stat(target).st_size != self.size:
+            st = os.stat(target)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != self.size:
                 return False
             if self.fingerprint == PARQUET_FOOTER:
                 return parquet_footer_sha256(target) == self.sha256

@@ -17,7 +17,9 @@ class Filters:
     Attributes
     ----------
     segments
-        Column -> allowed values (compared as text). Columns not listed are not filtered.
+        Column -> allowed breakdown keys (:func:`~roistudio.core.engine.sweep.segment_key_sql`:
+        the trimmed value as text, ``(missing)`` for NULL/blank). Columns not listed are not
+        filtered.
     start, end
         Inclusive start and exclusive end on the mapping's time column (ISO dates).
     """
@@ -52,6 +54,9 @@ class Filters:
 
     def to_sql(self, time_column: str | None) -> tuple[str, dict[str, object]]:
         """A WHERE condition and its parameters (names prefixed ``flt_``)."""
+        # Imported here: the profile module loads DuckDB, which the window defers past its first paint.
+        from roistudio.core.data.profile import segment_key_sql
+
         conds: list[str] = []
         params: dict[str, object] = {}
         for i, (col, values) in enumerate(sorted(self.segments.items())):
@@ -62,7 +67,9 @@ class Filters:
                 key = f"flt_{i}_{j}"
                 params[key] = str(v)
                 names.append(f"${key}")
-            conds.append(f"CAST({quote_ident(col)} AS VARCHAR) IN ({', '.join(names)})")
+            # Compared with the breakdown key, so a filter on a key shown in a segment table
+            # ("(missing)", a trimmed value) keeps exactly the rows of that table row.
+            conds.append(f"{segment_key_sql(col)} IN ({', '.join(names)})")
         if time_column and self.start:
             params["flt_start"] = dt.datetime.fromisoformat(self.start)
             conds.append(f"{quote_ident(time_column)} >= $flt_start")
