@@ -237,6 +237,27 @@ def run_sweep(
     return SweepResult(overall_curves, by)
 
 
+def payoff_row_values(query: SweepQuery, params: dict[str, object], prefix: str = "po_") -> dict[str, str]:
+    """Per-row SQL of the payoff if flagged (``v_flag``) and if not flagged (``v_keep``).
+
+    ``v_flag`` is the TP payoff for a positive and the FP payoff for a negative, ``v_keep`` the
+    FN and TN payoffs; both are NULL for unlabelled rows. The payoff's bound values are added to
+    ``params`` under names starting with ``prefix`` (distinct prefixes let several payoffs share
+    one query). Used by the sweep, the bootstrap and the sensitivity analysis.
+    """
+    payoff_sql = {}
+    for outcome in OUTCOMES:
+        compiled = query.payoff.compile(outcome, prefix=f"{prefix}{outcome}_")
+        payoff_sql[outcome] = compiled.sql
+        params.update(compiled.params)
+    y = f"({query.label_sql})"
+    # Two sums instead of four filtered ones, and NULL payoffs show up as count(v) < count(*).
+    return {
+        "v_flag": f"CASE WHEN {y} THEN ({payoff_sql['tp']}) WHEN NOT {y} THEN ({payoff_sql['fp']}) END",
+        "v_keep": f"CASE WHEN {y} THEN ({payoff_sql['fn']}) WHEN NOT {y} THEN ({payoff_sql['tn']}) END",
+    }
+
+
 def _payoff_arrays(
     con: duckdb.DuckDBPyConnection,
     query: SweepQuery,
@@ -245,36 +266,28 @@ def _payoff_arrays(
 ) -> dict[str, np.ndarray]:
     """Per (group, score, class): the payoff summed in DuckDB, for any payoff expression."""
     params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
-    payoff_sql = {}
-    for outcome in OUTCOMES:
-        compiled = query.payoff.compile(outcome, prefix=f"po_{outcome}_")
-        payoff_sql[outcome] = compiled.sql
-        params.update(compiled.params)
-    y = f"({query.label_sql})"
-    # Per row: the payoff if flagged (TP for a positive, FP for a negative) and if not flagged
-    # (FN, TN); NULL for unlabelled rows. Two sums instead of four filtered ones. A labelled
-    # row's NULL payoff becomes NaN, so it makes its group's sum non-finite and is caught by the
-    # finiteness check below (then counted precisely) without two count() aggregates: each
-    # aggregate costs about 10% of the hash aggregation, the bulk of a cold sweep at 100M rows.
-    nan = "CAST('NaN' AS DOUBLE)"
-    row_values = {
-        "v_flag": f"CASE WHEN {y} THEN coalesce(({payoff_sql['tp']}), {nan}) "
-        f"WHEN NOT {y} THEN coalesce(({payoff_sql['fp']}), {nan}) END",
-        "v_keep": f"CASE WHEN {y} THEN coalesce(({payoff_sql['fn']}), {nan}) "
-        f"WHEN NOT {y} THEN coalesce(({payoff_sql['tn']}), {nan}) END",
-    }
-    aggregates = ["coalesce(sum(v_flag), 0) AS v_flag", "coalesce(sum(v_keep), 0) AS v_keep"]
+    row_values = payoff_row_values(query, params)
+    aggregates = [
+        "coalesce(sum(v_flag), 0) AS v_flag",
+        "coalesce(sum(v_keep), 0) AS v_keep",
+        "count(v_flag) AS n_flag",
+        "count(v_keep) AS n_keep",
+    ]
     sql, selects = _aggregate_sql(query, models, row_values, aggregates, params)
     if progress is not None:
         progress.progress(0.05, "Aggregating per score in DuckDB")
     arrays = _fetch(con, sql, params)
     overall = np.asarray(arrays["set_id"]) == 0
     labelled = overall & (np.asarray(arrays["c"]) < 2)
+    n = np.asarray(arrays["n"])[labelled]
+    missing = (n - np.asarray(arrays["n_flag"])[labelled]).sum() + (
+        n - np.asarray(arrays["n_keep"])[labelled]
+    ).sum()
     sums_finite = (
         np.isfinite(np.asarray(arrays["v_flag"], dtype=np.float64)[labelled]).all()
         and np.isfinite(np.asarray(arrays["v_keep"], dtype=np.float64)[labelled]).all()
     )
-    if not sums_finite:  # a NULL (now NaN), NaN or infinite payoff on some labelled row
+    if missing or not sums_finite:
         _raise_for_bad_payoffs(con, selects, params, query.payoff)
     return arrays
 
