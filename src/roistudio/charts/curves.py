@@ -92,6 +92,20 @@ def _sampled(curve: Curve, keep: tuple[int, ...]) -> tuple[np.ndarray, np.ndarra
     return np.clip(curve.thresholds[idx], -X_BOUND, X_BOUND), curve.value[idx]
 
 
+def _note_sampling(ax: Axes, curves: list[Curve]) -> None:
+    """Say under the axis when a curve is drawn from a sample of its thresholds.
+
+    The line is an approximation of the curve; the markers (optimum, operating point) and every
+    figure printed are computed on the full curve, so the note says that too.
+    """
+    total = max((len(c) - 1 for c in curves), default=0)  # thresholds, without "flag nobody"
+    if total + 1 > MAX_POINTS:  # as in Curve.sample_indices: the sample keeps "flag nobody"
+        ax.set_xlabel(
+            f"{ax.get_xlabel()}\nline drawn through {MAX_POINTS - 1:,} of {total:,} thresholds; "
+            "marked points and figures are exact"
+        )
+
+
 def _draw_baselines(ax: Axes, model: ModelResult, symbol: str, palette: style.ChartPalette) -> None:
     """Horizontal lines for flag nobody / flag everyone, labelled in the right margin.
 
@@ -263,6 +277,7 @@ def draw_value_curve(
     optimum = model.optimum
     nobody_x = _finish_axes(ax, [curve], symbol, palette)
     x, y = _sampled(curve, keep=(1, optimum.index, operating.index, len(curve) - 1))
+    _note_sampling(ax, [curve])
     (line,) = ax.plot(x, y, **palette.champion_line, label=label or style.readable(model.name), zorder=3)
     if show_baselines:
         _draw_baselines(ax, model, symbol, palette)
@@ -314,6 +329,7 @@ def draw_comparison(
     curves = [champion.curve, challenger.curve]
     nobody_x = _finish_axes(ax, curves, symbol, palette)
     _draw_baselines(ax, champion, symbol, palette)
+    _note_sampling(ax, list(curves))
     lines = []
     markers = []
     for model, line_style, marker_shape in (
@@ -362,6 +378,7 @@ def draw_rates(
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel("Threshold (a row is flagged when score \u2265 threshold)")
+    _note_sampling(ax, [curve])
     if len(curve) > 1:
         idx = curve.sample_indices(MAX_POINTS, keep=(1, operating.index, len(curve) - 1))
         idx = idx[idx > 0]

@@ -233,7 +233,7 @@ def run_command(args: argparse.Namespace) -> int:
     import duckdb
 
     from roistudio.core.atomic import check_targets
-    from roistudio.core.data.provenance import check_source_file, file_stamp, verify_unchanged
+    from roistudio.core.data.provenance import source_stamp, verify_source_unchanged
 
     if args.data and args.demo:
         raise RoiError("pass either a data file or --demo, not both")
@@ -245,7 +245,7 @@ def run_command(args: argparse.Namespace) -> int:
                 f"--{option} - (standard output) is not supported for a binary file; give a file path"
             )
     source = _input_path(args)
-    stamp = file_stamp(check_source_file(source)) if source is not None else None
+    stamp = source_stamp(source) if source is not None else None  # a dataset: each of its files
     # Before any work: no output on the input, no two outputs on one path, nothing unwritable.
     check_targets(_outputs(args), [source] if source is not None else [], force=args.force)
     from roistudio.core.sql import pin_session_time_zone
@@ -262,7 +262,9 @@ def run_command(args: argparse.Namespace) -> int:
         from roistudio.core.data.periods import data_time_zones
 
         # Periods of zone-aware times are formed in the data's own zone when the file records one.
-        zone = data_time_zones(con, report.source.path, report.format).get(request.mapping.timestamp)
+        # A dataset's files share one schema: the first names the zone.
+        first = report.source.files[0].path if report.source.files else report.source.path
+        zone = data_time_zones(con, first, report.format).get(request.mapping.timestamp)
         if zone:
             request = replace(request, mapping=request.mapping.with_changes(time_zone=zone))
     from roistudio.core.engine.decision import decide
@@ -279,7 +281,7 @@ def run_command(args: argparse.Namespace) -> int:
     if source is not None and stamp is not None:
         # A Parquet view is read during the analysis: the numbers belong to the fingerprint
         # only if the file is still the version stamped before the import.
-        verify_unchanged(source, stamp)
+        verify_source_unchanged(source, stamp)
     for note in extras["notes"]:
         print(note, file=sys.stderr)
     if args.command == "sweep":

@@ -300,7 +300,7 @@ class ProjectDocument(QObject):
         source = project.sources[0]
 
         def done(result: ImportResult) -> None:
-            if result.report.source.sha256 != source.info.sha256:
+            if not source.info.same_data(result.report.source):
                 self._pending = (project, str(path), result, on_done)  # type: ignore[assignment]
                 self.sourceChanged.emit([source.name])
                 return

@@ -601,7 +601,7 @@ def validation_html(
         imp = imported
         title = (
             f"<h3>{_esc(imp.source.name)}</h3><p style='color:gray'>{imp.format.upper()}, "
-            f"{imp.source.size:,} bytes, SHA-256 {imp.source.sha256[:12]}…</p>"
+            f"{imp.source.size:,} bytes, {imp.source.fingerprint_label} {imp.source.sha256[:12]}…</p>"
         )
         rows.append(_row("Rows imported", f"{imp.rows:,}"))
         rows.append(

@@ -52,6 +52,8 @@ class SourceFacts:
     rejected_rows: int
     date_min: str | None = None
     date_max: str | None = None
+    # What ``sha256`` covers (SourceInfo.fingerprint_label): every byte, or a Parquet file's footer.
+    fingerprint_label: str = "SHA-256"
 
     @classmethod
     def from_import(
@@ -66,6 +68,7 @@ class SourceFacts:
             name=report.source.name,
             path=report.source.path,
             sha256=report.source.sha256,
+            fingerprint_label=report.source.fingerprint_label,
             size=report.source.size,
             rows_in_file=report.rows + report.rejected_count,
             rejected_rows=report.rejected_count,

@@ -261,7 +261,10 @@ def test_error_messages(con, tmp_path, monkeypatch):
         "data.parquet: cannot read the file: "
     )
     os.mkdir("folder.csv")
-    assert _error(con, "folder.csv") == "folder.csv: cannot read the file: it is a folder"
+    # A folder is read as a Parquet dataset; one without Parquet files says what it is.
+    assert _error(con, "folder.csv") == (
+        "folder.csv: cannot read the file: it is a folder with no Parquet files (*.parquet, *.pq) in it"
+    )
     assert table_names(con) == set()
 
 

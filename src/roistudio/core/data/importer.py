@@ -28,7 +28,14 @@ import pandas as pd
 from roistudio.core.data import sniff
 from roistudio.core.data.csv import LayoutError, csv_types, import_csv, read_csv_sql
 from roistudio.core.data.import_report import ImportReport, RejectedRow, error_reason
-from roistudio.core.data.provenance import SourceInfo, check_source_file, file_stamp, verify_unchanged
+from roistudio.core.data.provenance import (
+    SourceInfo,
+    check_source_file,
+    dataset_files,
+    is_dataset,
+    source_stamp,
+    verify_source_unchanged,
+)
 from roistudio.core.data.sniff import CsvDialect
 from roistudio.core.data.xlsx import import_xlsx, read_xlsx_rows, xlsx_frame
 from roistudio.core.errors import Cancelled, DataError
@@ -107,17 +114,39 @@ def _check_parquet(path: str | os.PathLike[str]) -> None:
         raise DataError(f"{path}: cannot read the file: not a Parquet file")
 
 
-def _import_parquet(con: duckdb.DuckDBPyConnection, path: Path, target: str, materialize: bool) -> None:
-    absolute = str(path.resolve())
+# Parquet files of at most this many rows are loaded into DuckDB when the caller lets the importer
+# choose (``materialize=None``, the app): loaded data sweeps faster (and can be clustered by score).
+# Larger files and datasets are read in place, so opening 100M rows costs neither the time to
+# copy them nor gigabytes of memory. 10M rows of a few columns take a few hundred MB loaded.
+PARQUET_LOAD_MAX_ROWS = 10_000_000
+
+
+def _parquet_rows(con: duckdb.DuckDBPyConnection, files: list[Path]) -> int:
+    """Rows in the files, from their footers (no data page is read)."""
+    row = con.execute(
+        "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(?)", [[str(f) for f in files]]
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _import_parquet(
+    con: duckdb.DuckDBPyConnection, files: list[Path], target: str, materialize: bool | None
+) -> bool:
+    """Create ``target`` over the files; True when the rows were loaded (False: a view)."""
+    absolute = [str(f.resolve()) for f in files]
+    if materialize is None:
+        materialize = _parquet_rows(con, files) <= PARQUET_LOAD_MAX_ROWS
     if materialize:
         con.execute(
             f"CREATE OR REPLACE TABLE {quote_ident(target)} AS SELECT * FROM read_parquet(?)", [absolute]
         )
     else:
-        # A view cannot hold a bound parameter, so the path is an escaped SQL string literal.
-        con.execute(
-            f"CREATE OR REPLACE VIEW {quote_ident(target)} AS SELECT * FROM read_parquet({quote_literal(absolute)})"
-        )
+        # A view cannot hold a bound parameter, so each path is an escaped SQL string literal.
+        # The files are listed one by one (never a glob in the SQL): what is read is exactly
+        # what was fingerprinted.
+        listed = ", ".join(quote_literal(a) for a in absolute)
+        con.execute(f"CREATE OR REPLACE VIEW {quote_ident(target)} AS SELECT * FROM read_parquet([{listed}])")
+    return materialize
 
 
 # ----------------------------------------------------------------------------------------- Records
@@ -158,23 +187,26 @@ def import_file(
     path: str | os.PathLike[str],
     *,
     table: str = "data",
-    materialize: bool = True,
+    materialize: bool | None = True,
     progress: Progress | None = None,
     source: SourceInfo | None = None,
 ) -> ImportReport:
-    """Load a CSV/TSV/TXT (optionally ``.gz``), Parquet or XLSX file into DuckDB.
+    """Load a CSV/TSV/TXT (optionally ``.gz``), Parquet or XLSX file, or a Parquet dataset, into DuckDB.
 
     Parameters
     ----------
     con
         The DuckDB connection that will own the table. It must not be inside a transaction.
     path
-        The file; error messages name it exactly as given.
+        The file; error messages name it exactly as given. A folder or a glob pattern
+        (``logs/*.parquet``) is a Parquet dataset: its files (:func:`~.provenance.dataset_files`)
+        are read as one table and listed in the fingerprint.
     table
         Name of the table (or view) to create or replace.
     materialize
         For Parquet only: False creates a VIEW over ``read_parquet`` so huge files are never
-        loaded; CSV and XLSX are always loaded into a table.
+        loaded; None loads files of at most :data:`PARQUET_LOAD_MAX_ROWS` rows and reads larger
+        ones in place. CSV and XLSX are always loaded into a table.
     progress
         Optional progress/cancel sink. Cancellation is checked between steps; during the long
         DuckDB statement the caller cancels with ``con.interrupt()`` from another thread.
@@ -197,9 +229,14 @@ def import_file(
     """
     started = time.perf_counter()
     name = str(path)
-    source_path = _check_readable(path)
-    fmt = detect_format(path)
-    stamp = file_stamp(check_source_file(source_path))
+    if is_dataset(path):
+        parquet_files = dataset_files(path)
+        source_path, fmt = Path(name), "parquet"
+    else:
+        source_path = _check_readable(path)
+        fmt = detect_format(path)
+        parquet_files = [source_path]
+    stamp = source_stamp(path)  # every file read, stamped before it is read
     check_cancelled(progress)
     if source is None:
         if progress is not None:
@@ -217,19 +254,21 @@ def import_file(
     if fmt == "csv":
         dialect = sniff.sniff_csv(path)
     elif fmt == "parquet":
-        _check_parquet(path)
+        for f in parquet_files:
+            _check_parquet(path if f is source_path else f)  # a single file is named as given
     check_cancelled(progress)
 
     con.execute("BEGIN TRANSACTION")
     try:
         rejected_count, rejected = 0, tuple[RejectedRow, ...]()
+        loaded = True
         if fmt == "csv":
             assert dialect is not None
             rejected_count, rejected = import_csv(con, path, table, dialect, progress)
         elif fmt == "xlsx":
             rejected_count, rejected = import_xlsx(con, path, table)
         else:
-            _import_parquet(con, source_path, table, materialize)
+            loaded = _import_parquet(con, parquet_files, table, materialize)
         check_cancelled(progress)
         count_row = con.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()
         rows = int(count_row[0]) if count_row else 0
@@ -251,10 +290,10 @@ def import_file(
         )
         record_source(con, report)
         check_cancelled(progress)
-        if materialize or fmt != "parquet":
+        if loaded:
             # The fingerprint must be of what was read (a Parquet view is read later: its
             # caller verifies the stamp after the analysis).
-            verify_unchanged(source_path, stamp)
+            verify_source_unchanged(path, stamp)
         con.execute("COMMIT")
     except duckdb.InterruptException as exc:
         _rollback(con)

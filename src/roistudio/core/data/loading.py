@@ -74,14 +74,18 @@ def import_data(
     source = _fingerprint(path, progress) if cache is not None else None
     report = cache.load(con, source, table) if cache is not None and source is not None else None
     if report is None:
-        report = import_file(con, path, table=table, progress=progress, source=source)
+        # materialize=None: Parquet files past PARQUET_LOAD_MAX_ROWS rows (and datasets) are
+        # read in place, so opening 100M rows copies nothing into memory.
+        report = import_file(con, path, table=table, progress=progress, source=source, materialize=None)
         if cache is not None:
             if progress is not None:
                 progress.progress(1.0, "keeping a copy for the next time")
             cache.store(con, report)
     distinct = distinct_counts(con, table, [name for name, _ in report.columns])
     candidates = time_column_candidates(con, table, dict(report.columns), distinct)
-    zones = data_time_zones(con, report.source.path, report.format)
+    # A dataset's files share one schema: the first names the zone.
+    first = report.source.files[0].path if report.source.files else report.source.path
+    zones = data_time_zones(con, first, report.format)
     return ImportResult(report, distinct, candidates, zones)
 
 

@@ -278,7 +278,18 @@ def _source(entry: object, folder: Path, name: str) -> DataSource:
         size=int(schema.count(data["size"], "a data source size", name) or 0),
         sha256=str(schema.text(data["sha256"], "a data source SHA-256", name)),
         modified=str(schema.text(data.get("modified") or "", "a data source time", name)),
+        # What the digest covers (core.data.provenance); older projects: every byte.
+        fingerprint=str(
+            schema.text(data.get("fingerprint"), "a data source fingerprint kind", name, optional=True)
+            or "sha256"
+        ),
     )
+    files = data.get("files")
+    if isinstance(files, list) and files:  # a Parquet dataset's files, each with its own fingerprint
+        try:
+            info = replace(info, files=tuple(SourceInfo.from_dict(f) for f in files))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ProjectError(f"{name}: a data source's file list is not readable") from None
     relative = schema.text(data.get("relative_path"), "a relative data path", name, optional=True)
     # Prefer the file beside the project (the folder may have moved), else the absolute path.
     if relative:

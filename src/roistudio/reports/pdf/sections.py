@@ -432,7 +432,7 @@ def provenance_section(model: ReportModel, s: Styles) -> list:
     rows = [
         ("Source file", src.name),
         ("Path", src.path),
-        ("SHA-256", src.sha256),
+        (src.fingerprint_label, src.sha256),
         ("Size", f"{fmt_int(src.size)} bytes"),
         ("Rows in file", fmt_int(src.rows_in_file)),
     ]
@@ -448,8 +448,9 @@ def provenance_section(model: ReportModel, s: Styles) -> list:
         CondPageBreak(2.5 * inch),
         Paragraph("Provenance", s.h1),
         Paragraph(
-            "Where every number in this report came from. The SHA-256 fingerprint identifies the exact file: "
-            "recomputing it on the file used tells whether it is still the same.",
+            "Where every number in this report came from. The fingerprint identifies the exact data: "
+            "recomputing it the same way (its label says what it covers: every byte, or for Parquet "
+            "the file's size and footer) tells whether the data is still the same.",
             s.body,
         ),
         Spacer(1, 4),

@@ -113,7 +113,7 @@ def add_about_sheet(wb: Workbook, ctx: SheetContext) -> None:
         ("File", src.name, None),
         ("Path", src.path, None),
         ("Size (bytes)", src.size, INTEGER),
-        ("SHA-256", src.sha256, None),
+        (src.fingerprint_label, src.sha256, None),
         ("Rows in file", src.rows_in_file, INTEGER),
     ]
     if src.date_min or src.date_max:

@@ -1,0 +1,142 @@
+"""The app on a large Parquet file (offscreen Qt): is the GUI thread free, and how fast are edits?
+
+Opens ``DATA`` the way the import wizard does (``import_data`` on the database thread: a Parquet
+file past ``PARQUET_LOAD_MAX_ROWS`` rows is read in place), adopts it with the mapping
+``score``/``label``, then:
+
+1. counts a 20 ms GUI-thread timer during the import and the first sweep (the longest gap between
+   ticks is how long the GUI could not paint or take input);
+2. moves the threshold 50 times (``set_threshold``: the curve is re-read, no query) and counts
+   the jobs submitted to the database thread (must be 0);
+3. edits the payoff (affine in ``amount``) a few times and times each edit until the new analysis
+   arrives: the first builds the per-score column sums (a scan), the next ones sweep from them.
+
+Usage: ``python benchmarks/bench_app_scale.py /tmp/roistudio-scale/rows100000000.parquet``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data")
+    parser.add_argument("--edits", type=int, default=4)
+    args = parser.parse_args()
+
+    from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Slot
+    from PySide6.QtWidgets import QApplication
+
+    from roistudio.core.data.mapping import ColumnMapping
+    from roistudio.gui.document import ProjectDocument, import_data
+    from roistudio.gui.workers import DatabaseWorker
+
+    app = QApplication([])
+    worker = DatabaseWorker()
+    worker.start()
+
+    class Ticker(QObject):
+        """Counts a GUI-thread timer's ticks and the longest gap between two."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.gaps: list[int] = []
+            self.clock = QElapsedTimer()
+            self.clock.start()
+            self.last = 0
+
+        @Slot()
+        def tick(self) -> None:
+            now = self.clock.elapsed()
+            self.gaps.append(now - self.last)
+            self.last = now
+
+    ticker = Ticker()
+    gaps = ticker.gaps
+    timer = QTimer()
+    timer.timeout.connect(ticker.tick)
+    timer.start(20)
+
+    def wait(predicate, what: str, timeout: float = 3600.0) -> None:
+        end = time.monotonic() + timeout
+        while not predicate():
+            app.processEvents()
+            time.sleep(0.002)
+            if time.monotonic() > end:
+                raise SystemExit(f"timed out waiting for {what}")
+
+    box: dict = {}
+    t0 = time.perf_counter()
+    worker.submit(
+        lambda con, p: import_data(con, args.data, p),
+        kind="load",
+        on_done=lambda r: box.setdefault("import", r),
+        on_error=lambda e: box.setdefault("error", e),
+    )
+    wait(lambda: box, "the import")
+    if "error" in box:
+        raise SystemExit(f"import failed: {box['error']}")
+    t_import = time.perf_counter() - t0
+    result = box["import"]
+    doc = ProjectDocument(worker)
+    analyses: list = []
+    doc.analysisChanged.connect(lambda a: a is not None and analyses.append((time.perf_counter(), a)))
+    doc.analysisFailed.connect(lambda m: box.setdefault("error", m))
+    doc.adopt_import(result, ColumnMapping(score="score", label="label"))
+    wait(lambda: analyses or "error" in box, "the first analysis")
+    if "error" in box:
+        raise SystemExit(f"analysis failed: {box['error']}")
+    t_first = analyses[-1][0] - t0 - t_import
+    max_gap_open = max(gaps)
+    ticks_open = len(gaps)
+
+    submitted: list = []
+    original = worker.submit
+    worker.submit = lambda *a, **k: submitted.append(k.get("kind")) or original(*a, **k)
+    curve = doc.analysis.champion.curve
+    moves = []
+    for i in range(50):
+        t = time.perf_counter()
+        doc.set_threshold(float(curve.thresholds[1 + (i * 7919) % (len(curve.thresholds) - 1)]))
+        app.processEvents()
+        moves.append(time.perf_counter() - t)
+    jobs_for_moves = len(submitted)
+    worker.submit = original
+
+    edits = []
+    for i in range(args.edits):
+        n = len(analyses)
+        t = time.perf_counter()
+        doc.set_payoff(
+            {"tp": "amount * 0.9 - review_cost", "fp": "-review_cost", "fn": "-amount"},
+            {"review_cost": 5.0 + i},
+            {},
+        )
+        wait(lambda n=n: len(analyses) > n or "error" in box, "the re-sweep")
+        edits.append(analyses[-1][0] - t)
+    timer.stop()
+    worker.stop()
+    rows = doc.analysis.rows
+    print(f"data: {args.data} ({rows:,} rows swept, {len(curve):,} curve points)")
+    print(f"open (fingerprint + view + distinct counts, database thread): {t_import:.2f} s")
+    print(f"first analysis (validation + sweep + column sums): {t_first:.2f} s")
+    print(
+        f"GUI timer during open + first sweep: {ticks_open} ticks of 20 ms, longest gap {max_gap_open:.0f} ms"
+    )
+    print(
+        f"threshold moves: median {statistics.median(moves) * 1000:.1f} ms, jobs submitted: {jobs_for_moves}"
+    )
+    print("payoff edits (affine), until the new analysis: " + ", ".join(f"{e:.2f} s" for e in edits))
+    print(f"  the first builds the column sums; later ones: median {statistics.median(edits[1:]):.3f} s")
+    print(f"peak memory of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
