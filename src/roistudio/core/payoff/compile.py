@@ -3,8 +3,14 @@
 Every column becomes a quoted identifier, every parameter and text literal a named placeholder
 whose value travels beside the SQL; numbers are rendered from the parsed float. What differs
 between SQL engines (quoting, casts, placeholder syntax, function names) is a :class:`Dialect`;
-DuckDB is the one in use (:data:`DUCKDB`), and another engine is a new ``Dialect`` instance, not
-a new compiler.
+DuckDB is the default (:data:`DUCKDB`); Apache Spark SQL is :data:`SPARK`. Another engine is a new
+``Dialect`` instance, not a new compiler.
+
+Both engines give the same value on every row (``tests/core/payoff/test_spark_dialect.py`` runs
+every construct on both, NaN, NULL and infinite inputs included): NULL propagates through
+arithmetic and functions (``min``/``max``/``clip`` skip a NULL argument on both, as SQL's
+``LEAST``/``GREATEST`` do); ``x / 0`` is IEEE (``inf``, ``-inf``, ``NaN`` for ``0 / 0``) although
+Spark's own division gives NULL there; ``round`` halves away from zero; ``log(0)`` is ``-inf``.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import dataclass, field
 from roistudio.core.errors import PayoffError
 from roistudio.core.payoff.expr import CompiledExpr, Expr
 
-__all__ = ["DUCKDB", "MAX_SQL_LENGTH", "Compiler", "Dialect"]
+__all__ = ["DUCKDB", "MAX_SQL_LENGTH", "SPARK", "Compiler", "Dialect"]
 
 MAX_SQL_LENGTH = 200_000  # chained comparisons repeat their middle operand; keep the SQL bounded
 
@@ -39,6 +45,11 @@ class Dialect:
         Type names for casts.
     functions
         Payoff function -> SQL function, for those that map one to one.
+    quote
+        Identifier quote character (``"`` standard SQL and DuckDB, a backtick in Spark SQL).
+    ieee_division
+        True when ``x / 0`` already gives ``inf``/``NaN`` (DuckDB); False when the engine gives
+        NULL (Spark), in which case the compiler spells the IEEE result out.
     """
 
     name: str
@@ -47,10 +58,15 @@ class Dialect:
     text_type: str = "VARCHAR"
     boolean_type: str = "BOOLEAN"
     functions: Mapping[str, str] = field(default_factory=lambda: dict(_FUNCTIONS))
+    quote: str = '"'
+    ieee_division: bool = True
 
     def quote_identifier(self, name: str) -> str:
-        """``a"b`` -> ``"a""b"`` (standard SQL quoting)."""
-        return '"' + name.replace('"', '""') + '"'
+        """``a"b`` -> ``"a""b"`` (standard SQL quoting; a backtick doubled in Spark SQL)."""
+        if "\x00" in name:
+            raise PayoffError("a column name contains a NUL character")
+        q = self.quote
+        return q + name.replace(q, q + q) + q
 
     def number(self, value: float) -> str:
         """A number literal rendered from the parsed float, never from user text."""
@@ -66,6 +82,15 @@ class Dialect:
 
 
 DUCKDB = Dialect(name="DuckDB")
+# Spark SQL (3.5 and 4.x): named parameters ``:name`` bound by ``spark.sql(query, args=...)``,
+# backtick identifiers, STRING for text. Division by zero is NULL there, so it is spelled out.
+SPARK = Dialect(
+    name="Spark",
+    placeholder=":{name}",
+    text_type="STRING",
+    quote="`",
+    ieee_division=False,
+)
 
 
 class Compiler:
@@ -143,6 +168,8 @@ class Compiler:
             return self.sql(e.args[0])
         if op == "not":
             return f"(NOT {self.sql(e.args[0], 'bool')})"
+        if op == "/" and not d.ieee_division:
+            return self._ieee_divide(self.sql(e.args[0]), self.sql(e.args[1]))
         if op in ("+", "-", "*", "/"):
             return f"({self.sql(e.args[0])} {op} {self.sql(e.args[1])})"
         if op == "**":  # a function, so SQL precedence cannot differ from Python's (-2**2 == -4)
@@ -176,6 +203,23 @@ class Compiler:
         if name in ("log", "sqrt"):
             return self._domain_guarded(name, args[0])
         return f"{self.dialect.functions[name]}({', '.join(args)})"
+
+    def _ieee_divide(self, a: str, b: str) -> str:
+        """``a / b`` with IEEE answers for a zero divisor, for engines that give NULL there.
+
+        ``a / 0`` is ``inf`` with the sign of ``a`` (and of a negative zero divisor), ``0 / 0`` and
+        ``NaN / 0`` are NaN, and NULL stays NULL: what DuckDB and numpy give. (Spark orders NaN
+        above every number, so NaN is tested before the sign; ``isnan`` is Spark's spelling.)
+        """
+        num = self.dialect.number_type
+        inf, nan = f"CAST('Infinity' AS {num})", f"CAST('NaN' AS {num})"
+        # The sign of a zero divisor: 1 / -0.0 is -inf. atan2(b, -1) is pi for +0.0 and -pi for -0.0.
+        sign = f"SIGN(ATAN2({b}, CAST(-1 AS {num})))"
+        return (
+            f"(CASE WHEN {b} = 0 THEN (CASE WHEN {a} IS NULL THEN NULL WHEN isnan({a}) THEN {nan} "
+            f"WHEN {a} > 0 THEN {sign} * {inf} WHEN {a} < 0 THEN -{sign} * {inf} ELSE {nan} END) "
+            f"ELSE {a} / {b} END)"
+        )
 
     def _domain_guarded(self, name: str, x: str) -> str:
         """``log``/``sqrt`` with numpy's answers outside their domain, whatever the engine's release.
