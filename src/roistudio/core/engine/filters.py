@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from roistudio.core.sql import quote_ident
@@ -49,8 +49,19 @@ class Filters:
             parts.append(f"before {self.end}")
         return "; ".join(parts) if parts else "all rows"
 
-    def to_sql(self, time_column: str | None) -> tuple[str, dict[str, object]]:
-        """A WHERE condition and its parameters (names prefixed ``flt_``)."""
+    def to_sql(
+        self,
+        time_column: str | None,
+        *,
+        quote: Callable[[str], str] = quote_ident,
+        placeholder: str = "${name}",
+        text_type: str = "VARCHAR",
+    ) -> tuple[str, dict[str, object]]:
+        """A WHERE condition and its parameters (names prefixed ``flt_``).
+
+        DuckDB's spelling by default; another engine passes its identifier quoting, placeholder
+        template and text type (Spark: backticks, ``:{name}``, ``STRING``).
+        """
         conds: list[str] = []
         params: dict[str, object] = {}
         for i, (col, values) in enumerate(sorted(self.segments.items())):
@@ -60,12 +71,12 @@ class Filters:
             for j, v in enumerate(values):
                 key = f"flt_{i}_{j}"
                 params[key] = str(v)
-                names.append(f"${key}")
-            conds.append(f"CAST({quote_ident(col)} AS VARCHAR) IN ({', '.join(names)})")
+                names.append(placeholder.format(name=key))
+            conds.append(f"CAST({quote(col)} AS {text_type}) IN ({', '.join(names)})")
         if time_column and self.start:
             params["flt_start"] = dt.datetime.fromisoformat(self.start)
-            conds.append(f"{quote_ident(time_column)} >= $flt_start")
+            conds.append(f"{quote(time_column)} >= {placeholder.format(name='flt_start')}")
         if time_column and self.end:
             params["flt_end"] = dt.datetime.fromisoformat(self.end)
-            conds.append(f"{quote_ident(time_column)} < $flt_end")
+            conds.append(f"{quote(time_column)} < {placeholder.format(name='flt_end')}")
         return (" AND ".join(conds) if conds else "TRUE"), params
