@@ -188,6 +188,12 @@ def run_command(args: argparse.Namespace) -> int:
         raise RoiError("pass either a data file or --demo, not both")
     if args.command == "report" and not args.xlsx and not args.pdf:
         raise RoiError("nothing to write; pass --xlsx PATH and/or --pdf PATH")
+    if args.engine == "spark":
+        from roistudio.cli.spark import run_spark_command
+
+        return run_spark_command(args)
+    if args.spark_master or args.table:
+        raise RoiError("--spark-master and --table need --engine spark")
     from roistudio.core.sql import pin_session_time_zone
 
     con = duckdb.connect()
@@ -333,7 +339,8 @@ def _periods_note(analysis: Analysis) -> str:
     return f" ({time.describe()})"
 
 
-def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
+def _emit_report(args, analysis: Analysis, report, con, extras: dict, date_range_of=None) -> int:
+    """Write the workbook/PDF. ``con`` is None for another engine, which passes ``date_range_of``."""
     from roistudio.reports.model import SourceFacts, build_report_model
 
     date_min = date_max = None
@@ -342,7 +349,7 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict) -> int:
     if ts and time is not None and not time.form.is_text:  # min/max of labels ("apr", "sep") is no range
         from roistudio.core.data.profile import date_range
 
-        date_min, date_max = date_range(con, TABLE, ts)
+        date_min, date_max = date_range_of(ts) if date_range_of else date_range(con, TABLE, ts)
     facts = SourceFacts(
         name=report.source.name,
         path=report.source.path,
