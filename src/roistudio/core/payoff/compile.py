@@ -198,11 +198,34 @@ class Compiler:
             return f"COALESCE({', '.join(args)})"
         if name == "round":
             if len(args) == 1:
-                return f"ROUND({args[0]})"
-            return f"ROUND({args[0]}, {int(e.args[1].value)})"  # type: ignore[call-overload]
+                return f"ROUND({args[0]})" if self.dialect.ieee_division else self._round_half_away(args[0])
+            digits = int(e.args[1].value)  # type: ignore[call-overload]
+            if not self.dialect.ieee_division:
+                # Spark rounds the shortest decimal text of a double (round(2.675, 2) = 2.68),
+                # DuckDB its binary value (2.67, as numpy): refused rather than differ.
+                raise PayoffError(
+                    f"round(..., {digits}) at {e.pos[0]}:{e.pos[1]} is not supported on the "
+                    f"{self.dialect.name} engine: it rounds 2.675 to 2.68 where DuckDB gives 2.67; "
+                    f"write round(x * {10.0**digits:g}) / {10.0**digits:g} instead (the same on both engines)",
+                    position=e.pos,
+                )
+            return f"ROUND({args[0]}, {digits})"
         if name in ("log", "sqrt"):
             return self._domain_guarded(name, args[0])
         return f"{self.dialect.functions[name]}({', '.join(args)})"
+
+    def _round_half_away(self, x: str) -> str:
+        """``round(x)``: C's ``round`` (halves away from zero) spelled out, as DuckDB computes it.
+
+        Spark's ``ROUND`` goes through the double's decimal text; this works on the double itself.
+        The fraction ``|x| - floor(|x|)`` is exact; from 2**52 on every double is whole (and
+        ``FLOOR``, a BIGINT in Spark, must not overflow). NaN, infinities and NULL pass unchanged.
+        """
+        a = f"abs({x})"
+        return (
+            f"(CASE WHEN {a} >= CAST(4503599627370496 AS {self.dialect.number_type}) OR isnan({x}) THEN {x} "
+            f"ELSE SIGN({x}) * (CASE WHEN {a} - FLOOR({a}) >= 0.5 THEN CEIL({a}) ELSE FLOOR({a}) END) END)"
+        )
 
     def _ieee_divide(self, a: str, b: str) -> str:
         """``a / b`` with IEEE answers for a zero divisor, for engines that give NULL there.
@@ -213,8 +236,9 @@ class Compiler:
         """
         num = self.dialect.number_type
         inf, nan = f"CAST('Infinity' AS {num})", f"CAST('NaN' AS {num})"
-        # The sign of a zero divisor: 1 / -0.0 is -inf. atan2(b, -1) is pi for +0.0 and -pi for -0.0.
-        sign = f"SIGN(ATAN2({b}, CAST(-1 AS {num})))"
+        # The sign of a zero divisor: 1 / -0.0 is -inf. Only its text shows it (Spark's atan2 and
+        # sign normalise -0.0 to 0.0); evaluated only on rows whose divisor is zero.
+        sign = f"(CASE WHEN CAST({b} AS {self.dialect.text_type}) LIKE '-%' THEN -1 ELSE 1 END)"
         return (
             f"(CASE WHEN {b} = 0 THEN (CASE WHEN {a} IS NULL THEN NULL WHEN isnan({a}) THEN {nan} "
             f"WHEN {a} > 0 THEN {sign} * {inf} WHEN {a} < 0 THEN -{sign} * {inf} ELSE {nan} END) "
