@@ -88,6 +88,10 @@ def run_spark_command(args: argparse.Namespace) -> int:
     progress = ConsoleProgress()
     progress.progress(0.0, f"Starting Spark on {master}")
     spark = spark_session(master)
+    try:  # Spark's own INFO/WARN lines would bury the summary (Spark Connect has no SparkContext)
+        spark.sparkContext.setLogLevel("ERROR")
+    except Exception:
+        pass
     view = load_source(spark, source)
     columns = spark_columns(spark, view)
     request, extras = build_request(args, columns)
