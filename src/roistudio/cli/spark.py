@@ -9,6 +9,7 @@ workbook, PDF) is the code the DuckDB engine uses.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 from dataclasses import dataclass, field
 
@@ -88,10 +89,9 @@ def run_spark_command(args: argparse.Namespace) -> int:
     progress = ConsoleProgress()
     progress.progress(0.0, f"Starting Spark on {master}")
     spark = spark_session(master)
-    try:  # Spark's own INFO/WARN lines would bury the summary (Spark Connect has no SparkContext)
+    # Spark's own INFO/WARN lines would bury the summary (Spark Connect has no SparkContext).
+    with contextlib.suppress(Exception):
         spark.sparkContext.setLogLevel("ERROR")
-    except Exception:
-        pass
     view = load_source(spark, source)
     columns = spark_columns(spark, view)
     request, extras = build_request(args, columns)
