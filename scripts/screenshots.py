@@ -1,7 +1,9 @@
 """Screenshots of every view on the demo data, for the user guide (docs/screenshots/*.png).
 
-Runs the app offscreen (no display needed), opens the bundled demo, visits each page and the
-import wizard, and saves ``widget.grab()`` images::
+Runs the app offscreen (no display needed), shows the start page, opens the bundled demo, visits
+each page and the import wizard, and saves ``widget.grab()`` images. The user guide
+(``docs/guide/``) shows them; ``tests/test_guide.py`` checks that every image it links exists and
+is made here::
 
     python scripts/screenshots.py [--out docs/screenshots] [--dark]
 """
@@ -67,10 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         window = MainWindow(settings=settings)
         window.resize(*SIZE)
         window.show()
+        suffix = "-dark" if args.dark else ""
+        settle(app, 0.6)
+        window.grab().save(str(out / f"welcome{suffix}.png"))
+        print(out / f"welcome{suffix}.png")
         window.open_demo()
         wait(app, lambda: window.doc.analysis is not None)
         wait(app, lambda: not window.worker.busy)
-        suffix = "-dark" if args.dark else ""
         for i, view in enumerate(VIEWS):
             window.tabs.setCurrentIndex(i)
             settle(app, 0.6)

@@ -41,7 +41,7 @@ PARAMETERS = {"p": 0.5, "q": -3.0}
 EXPRESSIONS = [
     "x", "-x", "+x", "7", "0.1", "p", "q * x",
     "x + y", "x - y", "x * y", "x / y", "x / 0", "-x / 0", "x / (y - y)", "1 / y",
-    "x ** 2", "y ** 3", "x ** 0.5", "y ** 2",
+    "x ** 2", "y ** 3", "x ** 0.5", "y ** 2", "x ** (1/3)", "x ** -0.5", "y ** (2 - 2.5)", "x / 4",
     "abs(x)", "exp(x)", "exp(y)", "log(x)", "log(y)", "sqrt(x)", "sqrt(y)",
     "min(x, y)", "max(x, y)", "min(x, y, 1)", "max(x, 0)", "clip(x, -1, 1)", "clip(y, 0, p)",
     "coalesce(x, 0)", "coalesce(x, y, 3)",

@@ -47,6 +47,8 @@ class Dialect:
         Payoff function -> SQL function, for those that map one to one.
     quote
         Identifier quote character (``"`` standard SQL and DuckDB, a backtick in Spark SQL).
+    whole_part
+        Template of the whole part of a number (Spark's ``TRUNC`` truncates dates).
     ieee_division
         True when ``x / 0`` already gives ``inf``/``NaN`` (DuckDB); False when the engine gives
         NULL (Spark), in which case the compiler spells the IEEE result out.
@@ -60,6 +62,7 @@ class Dialect:
     functions: Mapping[str, str] = field(default_factory=lambda: dict(_FUNCTIONS))
     quote: str = '"'
     ieee_division: bool = True
+    whole_part: str = "TRUNC({x})"
 
     def quote_identifier(self, name: str) -> str:
         """``a"b`` -> ``"a""b"`` (standard SQL quoting; a backtick doubled in Spark SQL)."""
@@ -90,6 +93,7 @@ SPARK = Dialect(
     text_type="STRING",
     quote="`",
     ieee_division=False,
+    whole_part="CAST({x} AS BIGINT)",  # exponents are constants within [-10, 10]: no overflow
 )
 
 
@@ -168,12 +172,14 @@ class Compiler:
             return self.sql(e.args[0])
         if op == "not":
             return f"(NOT {self.sql(e.args[0], 'bool')})"
-        if op == "/" and not d.ieee_division:
+        divisor = e.args[1] if op == "/" else None
+        constant_divisor = divisor is not None and divisor.op == "num" and float(divisor.value) != 0  # type: ignore[arg-type]
+        if op == "/" and not d.ieee_division and not constant_divisor:
             return self._ieee_divide(self.sql(e.args[0]), self.sql(e.args[1]))
         if op in ("+", "-", "*", "/"):
             return f"({self.sql(e.args[0])} {op} {self.sql(e.args[1])})"
         if op == "**":  # a function, so SQL precedence cannot differ from Python's (-2**2 == -4)
-            return f"POWER({self.sql(e.args[0])}, {self.sql(e.args[1])})"
+            return self._power(e)
         if op in ("and", "or"):
             return "(" + f" {op.upper()} ".join(self.sql(a, "bool") for a in e.args) + ")"
         if op == "cmp":
@@ -244,6 +250,22 @@ class Compiler:
             f"WHEN {a} > 0 THEN {sign} * {inf} WHEN {a} < 0 THEN -{sign} * {inf} ELSE {nan} END) "
             f"ELSE {a} / {b} END)"
         )
+
+    def _power(self, e: Expr) -> str:
+        """``x ** y``; a negative ``x`` (``-inf`` too) to a non-integer power is NaN, as in numpy.
+
+        C's ``pow`` (and so some engines) gives ``(-inf) ** 0.5 == inf``; the language has one answer.
+        """
+        base, exponent = self.sql(e.args[0]), self.sql(e.args[1])
+        power = f"POWER({base}, {exponent})"
+        y = e.args[1]
+        if y.op == "num" and float(y.value) == int(float(y.value)):  # type: ignore[arg-type]
+            return power
+        nan = self.dialect.cast("'NaN'", "num")
+        if y.op == "num":
+            return f"(CASE WHEN {base} < 0 THEN {nan} ELSE {power} END)"
+        whole = self.dialect.whole_part.format(x=exponent)
+        return f"(CASE WHEN {base} < 0 AND {exponent} <> {whole} THEN {nan} ELSE {power} END)"
 
     def _domain_guarded(self, name: str, x: str) -> str:
         """``log``/``sqrt`` with numpy's answers outside their domain, whatever the engine's release.
