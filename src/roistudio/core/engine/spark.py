@@ -35,8 +35,9 @@ from roistudio.core.data.mapping import (
     LabelSummary,
     ScoreSummary,
     ValidationReport,
-    _require_column,
-    resolve_positive,
+    check_columns,
+    check_label_values,
+    judge_counts,
 )
 from roistudio.core.data.periods import DATE_FORM, TIMESTAMP_TZ_FORM, TimeColumn, check_year
 from roistudio.core.data.profile import MISSING_KEY
@@ -256,19 +257,11 @@ def validate_on_spark(
 ) -> ValidationReport:
     """The mapping validation of :func:`~roistudio.core.data.mapping.validate_mapping`, counted by Spark.
 
-    Same checks, counts and messages; only the spelling of the queries differs.
+    Spark makes the same counts; :func:`~roistudio.core.data.mapping.judge_counts` (shared with
+    DuckDB) turns them into the report, so the checks and messages are the same.
     """
     columns = spark_columns(spark, view)
-    roles = [
-        (mapping.score, "score"), (mapping.label, "label"), (mapping.challenger_score, "challenger score"),
-        (mapping.model, "model"), (mapping.id, "id"), (mapping.timestamp, "time"),
-        *((s, "segment") for s in mapping.segments), *((m, "money") for m in mapping.money),
-    ]  # fmt: skip
-    for name, role in roles:
-        _require_column(name, role, columns)
-    for name in (mapping.score, mapping.challenger_score):
-        if name is not None and not is_numeric_type(columns[name]):
-            raise MappingError(f"score column '{name}' is {columns[name]}, not a number")
+    check_columns(mapping, columns)
     check_year(mapping.time_year)
     if mapping.time_year is not None:
         raise MappingError(
@@ -289,69 +282,20 @@ def validate_on_spark(
             params,
         )
     ]
-    if len(values) > 2:
-        shown = ", ".join(repr(str(v)) for v, _ in values[:10]) + (", ..." if len(values) > 10 else "")
-        raise MappingError(
-            f"label column '{mapping.label}' has {len(values) if len(values) <= 10 else 'more than 10'} "
-            f"distinct values ({shown}); a label needs exactly two"
-        )
-    raw_values = [v for v, _ in values]
-    positive_value = (
-        resolve_positive(raw_values, mapping.positive, mapping.label) if raw_values else _NO_POSITIVE
-    )
-    counts = dict(values)
-    positives = int(counts.get(positive_value, 0)) if positive_value is not _NO_POSITIVE else 0
-    labelled = sum(counts.values())
+    check_label_values(mapping, values)
     rows = int(_rows(spark, f"SELECT count(*) FROM {src}", params)[0][0])
-    label = LabelSummary(
-        column=mapping.label,
-        values=tuple(str(v) for v in raw_values),
-        positive_value=positive_value,
-        positive_text=str(positive_value) if positive_value is not _NO_POSITIVE else (mapping.positive or ""),
-        positives=positives,
-        negatives=labelled - positives,
-        unlabeled=rows - labelled,
-        duck_type=columns[mapping.label],
-    )
-    problems: list[str] = []
-    warnings: list[str] = []
-    if rows == 0:
-        problems.append("no rows to analyse (the data or the filter leaves none)")
-    elif labelled == 0:
-        problems.append(f"label column '{mapping.label}' has no values: every row is not yet known")
-    if label.unlabeled:
-        warnings.append(
-            f"{label.unlabeled:,} rows have no label yet; they are shown apart, never counted as negatives"
-        )
-    summaries = []
-    for col in (mapping.score, mapping.challenger_score):
-        if col is None:
-            continue
-        s = _score_summary(spark, src, col, mapping.raw_scores, params)
-        summaries.append(s)
-        if s.bad:
-            hint = (
-                ""
-                if mapping.raw_scores or not (s.below_zero or s.above_one)
-                else "; pass --raw-scores if scores are not probabilities"
-            )
-            msg = (
-                f"score column '{col}' has {s.bad:,} unusable values ({s.describe_bad()}){hint}"
-                "; pass --exclude-bad-scores to leave those rows out"
-            )
-            (warnings if mapping.exclude_bad_scores else problems).append(msg)
+    summaries = [
+        _score_summary(spark, src, col, mapping.raw_scores, params)
+        for col in (mapping.score, mapping.challenger_score)
+        if col is not None
+    ]
     models: tuple[str, ...] = ()
     if mapping.model:
         found = _rows(
             spark, f"SELECT DISTINCT CAST({q(mapping.model)} AS STRING) AS v FROM {src} ORDER BY 1", params
         )
         models = tuple(str(r[0]) for r in found if r[0] is not None)
-        if mapping.champion is not None and mapping.champion not in models:
-            problems.append(
-                f"champion '{mapping.champion}' is not a value of model column '{mapping.model}' "
-                f"(values: {', '.join(models)})"
-            )
-    return ValidationReport(rows, label, tuple(summaries), models, tuple(problems), tuple(warnings), time)
+    return judge_counts(mapping, columns, values, rows, summaries, models, time)
 
 
 # -- breakdown keys ----------------------------------------------------------------------------------
