@@ -398,7 +398,7 @@ class _JobWatch:
         except Exception as exc:
             if self.cancelled:
                 raise Cancelled() from None
-            raise PayoffError(f"Spark could not run the sweep: {_first_line(exc)}") from None
+            raise DataError(f"Spark could not run the aggregation: {_first_line(exc)}") from None
         finally:
             done.set()
             watcher.join()
