@@ -131,7 +131,12 @@ def spark_session(master: str = DEFAULT_MASTER, *, config: Mapping[str, str] | N
     _pyspark()
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.master(master).appName("Model ROI Studio")
+    # A Spark Connect URL (sc://host:15002) is a remote session, not a master; anything else
+    # (local[*], spark://, yarn, k8s://...) is passed to Spark as the master, as given.
+    if master.startswith("sc://"):
+        builder = SparkSession.builder.remote(master).appName("Model ROI Studio")
+    else:
+        builder = SparkSession.builder.master(master).appName("Model ROI Studio")
     settings = {
         "spark.sql.session.timeZone": "UTC",
         "spark.ui.showConsoleProgress": "false",
