@@ -263,6 +263,25 @@ def test_a_cached_import_hashes_the_file_once(small_csv, tmp_path, monkeypatch):
     assert first.report.source.sha256 == second.report.source.sha256
 
 
+def test_parameter_ranges_are_edited_undone_and_saved(qtbot, doc, worker, tmp_path):
+    # Nothing reads Project.ranges yet (the uncertainty work will); it must survive every path.
+    expressions, parameters = dict(doc.project.payoff), dict(doc.project.parameters)
+    before = dict(doc.project.ranges)
+    edited = {**before, "review_cost": (4.0, 25.0)}
+    doc.set_payoff(expressions, parameters, edited)
+    assert doc.project.ranges == edited
+    doc.undo_stack.undo()
+    assert doc.project.ranges == before
+    doc.undo_stack.redo()
+    assert doc.project.ranges == edited
+    target = tmp_path / "ranges.roiproj"
+    doc.save(str(target))
+    other = ProjectDocument(worker)
+    with qtbot.waitSignal(other.analysisChanged, timeout=10_000, check_params_cb=lambda a: a is not None):
+        other.open_project(str(target))
+    assert other.project.ranges == edited
+
+
 # -- issue 7: a suggested payoff is marked until confirmed; a user-set threshold is kept ---------------
 
 

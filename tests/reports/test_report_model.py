@@ -10,12 +10,14 @@ from tests.helpers import run_analysis
 
 
 def test_money_format():
-    assert format_money(-1234.4, "$") == "-$1,234"
-    assert format_money(56.0, "€", signed=True) == "+€56"
-    assert format_money(-1e-12, "$", signed=True) == "$0"
-    assert format_money(-0.004, "£", decimals=2) == "£0.00"
-    assert format_money(None, "$") == "n/a"
-    assert format_money(float("nan"), "$") == "n/a"  # the app's tiles and the reports share it
+    # One formatter, one signature (an ISO currency code) for the app, both reports and the CLI.
+    assert format_money(-1234.4, "USD") == "-$1,234"
+    assert format_money(56.0, "EUR", signed=True) == "+€56"
+    assert format_money(-1e-12, "USD", signed=True) == "$0"
+    assert format_money(-0.004, "GBP", decimals=2) == "£0.00"
+    assert format_money(None, "USD") == "n/a"
+    assert format_money(float("nan"), "USD") == "n/a"  # the app's tiles and the reports share it
+    assert format_money(-1234.567, None, decimals=2) == "-1,234.57"  # the CLI's plain figures
 
 
 def test_recommendation_names_the_threshold_and_the_value_over_the_better_baseline():

@@ -64,7 +64,7 @@ def connect(frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
 
 
 def report(con, *, payoff=PAYOFF, params=PARAMS, currency="USD", challenger=True, segments=("channel",),
-           period="month", source_name="preds.csv", threshold=None):  # fmt: skip
+           period="month", source_name="preds.csv", threshold=None, live=False):  # fmt: skip
     cols = table_columns(con, "data")
     mapping = ColumnMapping(
         score="score",
@@ -82,7 +82,9 @@ def report(con, *, payoff=PAYOFF, params=PARAMS, currency="USD", challenger=True
     )
     analysis = analyse(con, "data", request)
     source = SourceFacts(source_name, f"/data/{source_name}", "0" * 64, 12345, analysis.rows, 0)
-    return build_report_model(analysis, source, title="Fraud model value", currency=currency, created=CREATED)
+    # live: the model computes the aggregates behind the workbook's live formulas (the writer only renders).
+    return build_report_model(analysis, source, title="Fraud model value", currency=currency, created=CREATED,
+                              con=con if live else None, table="data")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -103,9 +105,9 @@ def model(con):
 
 
 @pytest.fixture(scope="module")
-def saved(model, con, tmp_path_factory) -> Path:
+def saved(con, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("xlsx") / "report.xlsx"
-    write_xlsx(model, path, con=con)
+    write_xlsx(report(con, live=True), path)
     return path
 
 
@@ -252,9 +254,9 @@ def test_defined_names_resolve_to_the_parameter_cells(saved):
 def test_parameter_names_that_read_as_references_or_functions_get_safe_names(con, tmp_path):
     payoff = {"tp": "-amount * ab1", "fp": "-sum - r1c1", "tn": "0", "fn": "-amount"}
     model = report(con, payoff=payoff, params={"ab1": 0.2, "sum": 3.0, "r1c1": 1.5}, challenger=False,
-                   segments=(), period=None)  # fmt: skip
+                   segments=(), period=None, live=True)  # fmt: skip
     path = tmp_path / "names.xlsx"
-    write_xlsx(model, path, con=con)
+    write_xlsx(model, path)
     wb = openpyxl.load_workbook(path)
     assert set(wb.defined_names) == {"p_ab1", "p_sum", "p_r1c1"}
     ws = wb["Assumptions"]
@@ -271,10 +273,10 @@ def test_parameter_names_that_read_as_references_or_functions_get_safe_names(con
 
 def test_a_nonlinear_payoff_writes_fixed_values_and_says_why(con, frame, tmp_path):
     payoff = {**PAYOFF, "fn": "-max(amount, chargeback_fee)"}
-    model = report(con, payoff=payoff, challenger=False, segments=(), period=None)
+    model = report(con, payoff=payoff, challenger=False, segments=(), period=None, live=True)
     assert model.payoff_linear is False
     path = tmp_path / "nonlinear.xlsx"
-    write_xlsx(model, path, con=con)
+    write_xlsx(model, path)
     wb = openpyxl.load_workbook(path)
     text = " ".join(str(c.value) for row in wb["Assumptions"].iter_rows() for c in row if c.value)
     assert (
@@ -586,10 +588,10 @@ def test_a_complete_write_replaces_the_old_file(model, tmp_path):
 def test_an_example_payoff_is_stamped_on_the_summary_sheet(con, tmp_path):
     from dataclasses import replace
 
-    base = report(con, currency="EUR")
+    base = report(con, currency="EUR", live=True)
     for suggested in (True, False):
         path = tmp_path / f"s{suggested}.xlsx"
-        write_xlsx(replace(base, payoff_suggested=suggested), path, con=con)
+        write_xlsx(replace(base, payoff_suggested=suggested), path)
         ws = openpyxl.load_workbook(path)["Summary"]
         stamp = ws["A3"].value or ""
         assert stamp.startswith("EXAMPLE PAYOFF, NOT CONFIRMED: ") is suggested
@@ -598,7 +600,7 @@ def test_an_example_payoff_is_stamped_on_the_summary_sheet(con, tmp_path):
 
 def test_a_eur_workbook_never_says_dollar(con, tmp_path):
     path = tmp_path / "eur.xlsx"
-    write_xlsx(report(con, currency="EUR"), path, con=con)
+    write_xlsx(report(con, currency="EUR", live=True), path)
     texts = [
         str(cell.value)
         for ws in openpyxl.load_workbook(path).worksheets
@@ -625,7 +627,7 @@ def test_under_a_capacity_the_value_of_the_model_formula_uses_the_allowed_random
     source = SourceFacts("preds.csv", "/data/preds.csv", "0" * 64, 12345, analysis.rows, 0)
     model = build_report_model(analysis, source, currency="EUR", created=CREATED, con=con)
     path = tmp_path / "capacity.xlsx"
-    write_xlsx(model, path, con=con)
+    write_xlsx(model, path)
     wb = openpyxl.load_workbook(path)
     rows = {r[0].value: r for r in wb["Summary"].iter_rows(min_col=1, max_col=3)}
     # Expected from the rows: each of the R labelled rows is flagged with probability 40 / R.

@@ -80,7 +80,10 @@ def make_model(con, params, threshold=None) -> ReportModel:
         use_threshold=threshold is not None,
     )
     analysis = analyse(con, "data", request)
-    return build_report_model(analysis, SourceFacts("preds.csv", "/data/preds.csv", "0" * 64, 1, 800, 0))
+    # With the connection the model computes the aggregates behind the live formulas.
+    return build_report_model(
+        analysis, SourceFacts("preds.csv", "/data/preds.csv", "0" * 64, 1, 800, 0), con=con, table="data"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +201,7 @@ def check_against(
 def test_formulas_recalculate_to_the_report_numbers(con, frame, profile, tmp_path):
     model = make_model(con, PARAMS)
     path = tmp_path / "report.xlsx"
-    write_xlsx(model, path, con=con)
+    write_xlsx(model, path)
     formulas = formula_cells(path)
     assert len(formulas) > 2 * len(model.champion.curve)
     values = openpyxl.load_workbook(recalc(path, profile), data_only=True)
@@ -212,7 +215,7 @@ def test_formulas_recalculate_to_the_report_numbers(con, frame, profile, tmp_pat
 def test_changing_a_parameter_in_the_workbook_reprices_every_policy(con, frame, profile, tmp_path):
     model = make_model(con, PARAMS)
     path = tmp_path / "report.xlsx"
-    write_xlsx(model, path, con=con)
+    write_xlsx(model, path)
     wb = openpyxl.load_workbook(path)
     (sheet, coord), *_ = wb.defined_names["review_cost"].destinations
     assert wb[sheet][coord.replace("$", "")].value == 4.5

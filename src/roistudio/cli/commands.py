@@ -13,6 +13,7 @@ from roistudio.core.engine.analysis import Analysis, AnalysisRequest, analyse
 from roistudio.core.engine.curve import Constraints, CurvePoint
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import DataError, MappingError, RoiError
+from roistudio.core.money import format_money
 from roistudio.core.payoff.language import OUTCOMES, parse_parameter_assignment, parse_payoff
 from roistudio.core.progress import ConsoleProgress
 
@@ -36,7 +37,7 @@ def _fraction_option(name: str, value: float | None) -> float | None:
 
 
 def parse_capacity(text: str | None) -> tuple[int | None, float | None]:
-    """``--capacity 500`` -> (500, None); ``--capacity 2.5%`` -> (None, 2.5)."""
+    """``--capacity 500`` -> (500, None); ``--capacity 2.5%`` -> (None, 0.025): a rate is a fraction."""
     if text is None:
         return None, None
     raw = text.strip()
@@ -44,7 +45,7 @@ def parse_capacity(text: str | None) -> tuple[int | None, float | None]:
         pct = _float_option("--capacity", raw[:-1])
         if not 0 <= pct <= 100:
             raise RoiError(f"--capacity percentage must be between 0% and 100%, got '{text}'")
-        return None, pct
+        return None, pct / 100.0
     try:
         n = int(raw.replace(",", "").replace("_", ""))
     except ValueError:
@@ -236,10 +237,7 @@ def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
 
 
 def _money(v: float | None) -> str:
-    if v is None:
-        return "n/a"
-    v = round(v, 2) + 0.0  # float noise such as -1e-12 prints as 0.00, not -0.00
-    return f"-{abs(v):,.2f}" if v < 0 else f"{v:,.2f}"
+    return format_money(v, None, decimals=2)
 
 
 def _pct(v: float | None) -> str:
@@ -339,36 +337,26 @@ def _periods_note(analysis: Analysis) -> str:
     return f" ({time.describe()})"
 
 
-def _emit_report(args, analysis: Analysis, report, con, extras: dict, date_range_of=None) -> int:
-    """Write the workbook/PDF. ``con`` is None for another engine, which passes ``date_range_of``."""
-    from roistudio.reports.model import SourceFacts, build_report_model
+def _emit_report(args, analysis: Analysis, report, con, extras: dict, model=None) -> int:
+    """Write the workbook/PDF; another engine passes the report ``model`` it built (``con`` None)."""
+    from roistudio.reports.model import build_project_report
 
-    date_min = date_max = None
-    ts = analysis.request.mapping.timestamp
-    time = analysis.validation.time
-    if ts and time is not None and not time.form.is_text:  # min/max of labels ("apr", "sep") is no range
-        from roistudio.core.data.profile import date_range
-
-        date_min, date_max = date_range_of(ts) if date_range_of else date_range(con, TABLE, ts)
-    facts = SourceFacts(
-        name=report.source.name,
-        path=report.source.path,
-        sha256=report.source.sha256,
-        size=report.source.size,
-        rows_in_file=report.rows,
-        rejected_rows=report.rejected_count,
-        date_min=date_min,
-        date_max=date_max,
-    )
-    model = build_report_model(
+    if model is not None:
+        return _write_report(args, analysis, report, model)
+    model = build_project_report(
+        con,
         analysis,
-        facts,
+        report,
         title=args.title or extras.get("title") or f"Model value report: {report.source.name}",
         currency=(args.currency or extras.get("currency") or "USD").upper(),
         # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
         # does not pay for their extra scans.
-        con=con if args.xlsx else None,
+        live=bool(args.xlsx),
     )
+    return _write_report(args, analysis, report, model)
+
+
+def _write_report(args, analysis: Analysis, report, model) -> int:
     if args.xlsx:
         from roistudio.reports.xlsx import write_xlsx
 

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from roistudio import __version__
+from roistudio.core.glossary import PERIODS
 
 PAYOFF_OPTIONS = ("--tp", "--fp", "--tn", "--fn")
 SUBCOMMANDS = ("sweep", "report")
@@ -75,9 +76,7 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
         metavar="COL",
         help="time column: dates, timestamps or period labels (may, 2026-05, 2026-Q1, 2026-W05, FY2026 Q2)",
     )
-    m.add_argument(
-        "--period", choices=("day", "week", "month", "quarter", "year"), help="break down by period of --time"
-    )
+    m.add_argument("--period", choices=PERIODS, help="break down by period of --time")
     m.add_argument(
         "--time-year",
         type=int,

@@ -37,12 +37,12 @@ class SparkReadReport:
     source: SparkSourceFacts
     rows: int
     rejected_count: int = 0
-    rejected: tuple = field(default_factory=tuple)
+    rejected: tuple[object, ...] = field(default_factory=tuple)
 
     def summary_lines(self) -> list[str]:
         return []
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, object]:
         s = self.source
         return {
             "engine": "spark",
@@ -98,7 +98,7 @@ def run_spark_command(args: argparse.Namespace) -> int:
     analysis = analyse_spark(spark, view, request, progress=progress)
     facts = SparkSourceFacts(
         name=source.name,
-        path=source.path if source.table is None else f"table {source.table}",
+        path=str(source.path) if source.table is None else f"table {source.table}",
         size=_local_size(source.path) if source.path else 0,
         master=master,
         table=source.table,
@@ -106,11 +106,18 @@ def run_spark_command(args: argparse.Namespace) -> int:
     report = SparkReadReport(facts, spark_row_count(spark, view))
     if args.command == "sweep":
         return _emit_sweep(args, analysis, report)
-    return _emit_report(
-        args,
+    from roistudio.reports.model import SourceFacts, build_report_model
+
+    time = analysis.validation.time
+    ts = request.mapping.timestamp
+    dated = ts and time is not None and not time.form.is_text  # min/max of period labels is no range
+    dates = spark_date_range(spark, view, ts) if dated and ts else (None, None)
+    model = build_report_model(
         analysis,
-        report,
-        None,
-        extras,
-        date_range_of=lambda column: spark_date_range(spark, view, column),
+        SourceFacts.from_import(report, *dates),  # type: ignore[arg-type]  # duck-typed import report
+        title=args.title or extras.get("title") or f"Model value report: {source.name}",
+        currency=(args.currency or extras.get("currency") or "USD").upper(),
+        con=None,  # the live-formula aggregates are DuckDB queries: the workbook holds values
+        table=view,
     )
+    return _emit_report(args, analysis, report, None, extras, model=model)

@@ -17,24 +17,38 @@ def currency_symbol(currency: str) -> str:
     return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
 
 
-def format_money(value: float | None, symbol: str, *, signed: bool = False, decimals: int = 0) -> str:
+def format_money(
+    value: float | None, currency: str | None, *, signed: bool = False, decimals: int = 0
+) -> str:
     """``-$1,234`` / ``+€56`` (``signed``); ``n/a`` for None, NaN or infinity.
 
+    The one money formatter: the app's tiles and tables, both reports and the CLI call it.
     Never ``-$0``: the sign follows the rounded amount, so float noise around zero prints as zero.
 
     Parameters
     ----------
     value
         Amount in currency units.
-    symbol
-        Written before the digits (see :func:`currency_symbol`).
+    currency
+        ISO code (``"USD"``); its symbol is written before the digits (see :func:`currency_symbol`).
+        None writes no symbol (the CLI's plain figures).
     signed
         Write ``+`` before gains (for differences).
     decimals
         Digits after the decimal point.
+
+    Examples
+    --------
+    >>> format_money(-1234.4, "USD")
+    '-$1,234'
+    >>> format_money(56, "EUR", signed=True)
+    '+€56'
+    >>> format_money(-0.001, None, decimals=2)
+    '0.00'
     """
     if value is None or not math.isfinite(value):
         return "n/a"
+    symbol = "" if currency is None else currency_symbol(currency)
     rounded = round(value, decimals) + 0.0
     sign = "-" if rounded < 0 else ("+" if signed and rounded > 0 else "")
     return f"{sign}{symbol}{abs(rounded):,.{decimals}f}"

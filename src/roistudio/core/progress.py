@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from roistudio.core.errors import Cancelled
 
 
 class Progress(Protocol):
+    """Where long work reports how far it got, and learns whether to stop."""
+
     def progress(self, fraction: float, text: str = "") -> None:
         """Report ``fraction`` in [0, 1] of the work done, with a short description."""
 
@@ -61,7 +63,7 @@ class CancelToken:
 class ConsoleProgress:
     """Writes progress lines to stderr when it is a terminal; silent otherwise."""
 
-    def __init__(self, stream=None) -> None:
+    def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream or sys.stderr
         self._tty = hasattr(self._stream, "isatty") and self._stream.isatty()
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
+
 
 def quote_ident(name: str) -> str:
     """Quote a column or table name for DuckDB: ``a"b`` -> ``"a""b"``."""
@@ -17,7 +22,7 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def relation_kind(con, name: str) -> str | None:
+def relation_kind(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """``"BASE TABLE"``, ``"VIEW"`` or ``None`` for ``name`` in this database's main schema.
 
     Only this database counts: an attached import cache has its own table called ``data``.
@@ -30,7 +35,7 @@ def relation_kind(con, name: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def drop_relation(con, name: str) -> None:
+def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Drop the table or view called ``name`` in the main schema, if there is one.
 
     ``DROP TABLE`` refuses a view and ``DROP VIEW`` a table, and a data source can be either (a
@@ -41,7 +46,7 @@ def drop_relation(con, name: str) -> None:
         con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} {quote_ident(name)}")
 
 
-def pin_session_time_zone(con) -> None:
+def pin_session_time_zone(con: duckdb.DuckDBPyConnection) -> None:
     """Set the connection's TimeZone to UTC.
 
     DuckDB starts each connection in the machine's zone (``TZ``), which decides how a TIMESTAMP

@@ -18,32 +18,14 @@ from PySide6.QtWidgets import (
 
 from roistudio.charts import curves as chart_curves
 from roistudio.charts import style as chart_style
-from roistudio.core.engine.analysis import Analysis, Comparison
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import currency_symbol, format_count, format_money, format_threshold
 
-__all__ = ["EMPTY_TEXT", "ComparisonView", "comparison_sentence"]
+__all__ = ["EMPTY_TEXT", "ComparisonView"]
 
 EMPTY_TEXT = "Map a challenger score column or a model column to compare"
-_PER = {"day": "day", "week": "week", "month": "month", "quarter": "quarter", "year": "year"}
-
-
-def comparison_sentence(comparison: Comparison, currency: str, period: str | None) -> str:
-    """The verdict in one sentence, e.g. "The challenger earns $3,041 more per month at its best threshold".
-
-    Per period when the analysis has a period breakdown with labelled periods, else in total.
-    """
-    name = comparison.challenger.name
-    per_period = comparison.difference_per_period_at_best if period in _PER else None
-    amount = per_period if per_period is not None else comparison.difference_at_best
-    when = f" per {_PER[period]}" if per_period is not None else " in total over the analysed rows"
-    if abs(amount) < 0.005:
-        return f"The challenger ({name}) earns the same as the champion at its best threshold."
-    more = "more" if amount > 0 else "less"
-    return (
-        f"The challenger ({name}) earns {format_money(abs(amount), currency)} {more}{when} "
-        f"at its best threshold."
-    )
 
 
 class ComparisonView(QWidget):
@@ -124,7 +106,7 @@ class ComparisonView(QWidget):
             return
         self._stack.setCurrentWidget(self._stack.widget(1))
         champion, challenger = comparison.champion, comparison.challenger
-        self.sentence.setText(comparison_sentence(comparison, currency, analysis.request.period))
+        self.sentence.setText(comparison_verdict(comparison, currency, analysis.request.period))
         diff = comparison.difference_at_common
         common = comparison.common_threshold
         where = (

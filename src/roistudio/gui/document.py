@@ -142,10 +142,10 @@ class EditCommand(QUndoCommand):
         self._merge = merge
         self._last = time.monotonic()
 
-    def id(self) -> int:  # noqa: A003 - Qt's name
+    def id(self) -> int:
         return _THRESHOLD_COMMAND_ID if self._merge else -1
 
-    def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name
+    def mergeWith(self, other: QUndoCommand) -> bool:
         if not isinstance(other, EditCommand) or other.id() != self.id():
             return False
         if other._last - self._last > MERGE_SECONDS:

@@ -36,6 +36,7 @@ from roistudio.charts import curves as chart_curves
 from roistudio.charts import style as chart_style
 from roistudio.core.engine.analysis import Analysis, ModelResult
 from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
+from roistudio.core.glossary import definition
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
     ConfusionMatrixWidget,
@@ -55,17 +56,14 @@ SPIN_DECIMALS = 4
 LEGEND_BELOW_PX = 640  # a chart narrower than this has its legend under the axes
 SLIDER_STEPS = 1000  # positions between the lowest and the highest score; one more flags nobody
 
+# The KPI tiles' tooltips, in the glossary's words (core.glossary), so the app and the reports agree.
 TOOLTIPS = {
-    "value": "Value: the sum over labelled rows of the payoff of each row's outcome at this threshold "
-    "(gains positive, costs negative). Rows without a label are not counted.",
-    "gain": "Value at this threshold minus the better of the policies that need no model: flag nobody, "
-    "or flag everyone. Under a constraint that forbids flagging everyone, the comparison is with flag "
-    "nobody and flagging as many rows as allowed at random (expected value). Positive means the model "
-    "earns its keep.",
-    "flagged": "Labelled rows with score at or above the threshold (true positives + false positives). "
-    "Flagged rows whose label is not yet known are counted apart.",
-    "precision": "Precision: of the flagged rows, the share that are actually positive (TP / flagged).",
-    "recall": "Recall: of the actual positives, the share that are flagged (TP / positives).",
+    "value": f"Value: {definition('Value')} Rows without a label are not counted.",
+    "gain": f"Value of the model: {definition('Value of the model')} {definition('Baselines')}",
+    "flagged": f"Flagged rows: {definition('Flagged rows')} Flagged rows whose label is not yet known "
+    "are counted apart.",
+    "precision": f"Precision: {definition('Precision')}",
+    "recall": f"Recall: {definition('Recall')}",
 }
 
 
@@ -396,7 +394,7 @@ class ThresholdExplorer(QWidget):
     def _narrow(self) -> bool:
         return self.canvas.width() < LEGEND_BELOW_PX
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self._model is not None and self._artists is not None and self._narrow() != self._legend_below:
             self._draw_chart()
@@ -579,7 +577,7 @@ class ThresholdExplorer(QWidget):
         percent_unit = c.max_flagged is None and c.max_flag_rate is not None
         self._capacity_unit.setCurrentIndex(1 if percent_unit else 0)
         self._on_capacity_unit(1 if percent_unit else 0)
-        capacity = c.max_flag_rate if percent_unit else c.max_flagged
+        capacity = _percent(c.max_flag_rate) if percent_unit else c.max_flagged
         self._capacity_on.setChecked(capacity is not None)
         if capacity is not None:
             self._capacity.setValue(float(capacity))
@@ -609,7 +607,7 @@ class ThresholdExplorer(QWidget):
             if self._capacity_unit.currentIndex() == 0:
                 max_flagged = round(self._capacity.value())
             else:
-                max_rate = float(self._capacity.value())
+                max_rate = self._capacity.value() / 100.0  # rates are fractions; the box shows percent
         return Constraints(
             max_flagged=max_flagged,
             max_flag_rate=max_rate,

@@ -20,28 +20,8 @@ from roistudio.core.errors import RoiError
 
 if TYPE_CHECKING:
     from roistudio.gui.document import ProjectDocument
-    from roistudio.reports.model import SourceFacts
 
 KINDS = {"xlsx": ("Excel workbook", "*.xlsx"), "pdf": ("PDF report", "*.pdf")}
-
-
-def source_facts(document: ProjectDocument) -> SourceFacts:
-    """Provenance of the analysed data for the report (name, path, SHA-256, rows, dates)."""
-    from roistudio.reports.model import SourceFacts
-
-    report = document.import_report
-    if report is None:
-        raise RoiError("no data is loaded")
-    return SourceFacts(
-        name=report.source.name,
-        path=report.source.path,
-        sha256=report.source.sha256,
-        size=report.source.size,
-        rows_in_file=report.rows + report.rejected_count,
-        rejected_rows=report.rejected_count,
-        date_min=document.options.date_min,
-        date_max=document.options.date_max,
-    )
 
 
 def suggested_name(document: ProjectDocument, suffix: str) -> str:
@@ -87,27 +67,25 @@ class Exporter(QObject):
         """Write the reports named in ``targets`` (``{"xlsx": path, "pdf": path}``) on the worker."""
         doc = self._doc
         analysis = doc.analysis
-        try:
-            facts = source_facts(doc)
-        except RoiError as exc:
-            self.failed.emit(str(exc))
+        import_report = doc.import_report
+        if import_report is None:
+            self.failed.emit("no data is loaded")
             return
-        title, currency, table = doc.project.title, doc.project.currency, analysis.table
+        title, currency = doc.project.title, doc.project.currency
         suggested = doc.project.payoff_suggested  # stamped "example payoff, not confirmed"
 
         def job(con, progress):
-            from roistudio.reports.model import build_report_model
+            from roistudio.reports.model import build_project_report
 
             progress.progress(0.05, "Building the report")
             # Aggregates for live formulas are the workbook's alone; a PDF-only export skips them.
-            live = con if "xlsx" in targets else None
-            model = build_report_model(
+            model = build_project_report(
+                con,
                 analysis,
-                facts,
+                import_report,
                 title=title,
                 currency=currency,
-                con=live,
-                table=table,
+                live="xlsx" in targets,
                 payoff_suggested=suggested,
             )
             written = []
@@ -115,7 +93,7 @@ class Exporter(QObject):
                 from roistudio.reports.xlsx import write_xlsx
 
                 progress.progress(0.2, "Writing the workbook")
-                write_xlsx(model, targets["xlsx"], con=con)
+                write_xlsx(model, targets["xlsx"])
                 written.append(targets["xlsx"])
             if "pdf" in targets:
                 from roistudio.reports.pdf import write_pdf

@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from roistudio.core.data.mapping import ColumnMapping, is_numeric_type, is_temporal_type
+from roistudio.core.column_types import is_numeric_type, is_temporal_type
+from roistudio.core.data.mapping import ColumnMapping
 from roistudio.core.errors import RoiError
 from roistudio.gui.document import TABLE, ImportResult, import_data
 from roistudio.gui.widgets import error_color
@@ -67,10 +68,10 @@ class FrameModel(QAbstractTableModel):
         self._frame = frame
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if self._frame is None or parent.isValid() else len(self._frame)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if self._frame is None or parent.isValid() else len(self._frame.columns)
 
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -89,7 +90,7 @@ class FrameModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if role != Qt.ItemDataRole.DisplayRole or self._frame is None:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -132,10 +133,10 @@ class FilePage(QWizardPage):
         self.error.clear()
         self.completeChanged.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return bool(self.path_edit.text().strip())
 
-    def validatePage(self) -> bool:  # noqa: N802
+    def validatePage(self) -> bool:
         from roistudio.core.data.importer import detect_format
 
         path = self.path_edit.text().strip()
@@ -169,7 +170,7 @@ class PreviewPage(QWizardPage):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.error)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         from roistudio.core.data.importer import preview
 
         path = self._wizard.path
@@ -212,7 +213,7 @@ class ImportPage(QWizardPage):
         self.job: Job | None = None
         self.state = "idle"  # running, done, cancelled, failed
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         path = self._wizard.path
         self._wizard.import_result = None
         self.setSubTitle(f"Reading {Path(path).name} into the analysis database.")
@@ -265,10 +266,10 @@ class ImportPage(QWizardPage):
         self.bar.setValue(0)
         self._finish("cancelled", "Import cancelled; nothing was imported.")
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self.state == "done"
 
-    def cleanupPage(self) -> None:  # noqa: N802 - going Back cancels a running import
+    def cleanupPage(self) -> None:
         self.cancel()
 
 
@@ -346,7 +347,7 @@ class MappingPage(QWizardPage):
         for combo in (self.score, self.label, self.positive, self.challenger, self.model):
             combo.currentTextChanged.connect(self.completeChanged)
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         from roistudio.core.data.mapping import propose_mapping
 
         result = self._wizard.import_result
@@ -509,7 +510,7 @@ class MappingPage(QWizardPage):
             exclude_bad_scores=self.exclude_bad.isChecked(),
         )
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return bool(self.score.currentText()) and bool(self.label.currentText())
 
 
@@ -529,7 +530,7 @@ class ValidationPage(QWizardPage):
         self.error: str | None = None
         self._checked = False
 
-    def initializePage(self) -> None:  # noqa: N802
+    def initializePage(self) -> None:
         from roistudio.core.data.mapping import validate_mapping
 
         mapping = self._wizard.mapping()
@@ -561,7 +562,7 @@ class ValidationPage(QWizardPage):
         self.completeChanged.emit()
         self._wizard.validated.emit()
 
-    def isComplete(self) -> bool:  # noqa: N802
+    def isComplete(self) -> bool:
         return self._checked and self.report is not None and not self.report.problems
 
 

@@ -38,6 +38,8 @@ from PySide6.QtWidgets import (
 
 from roistudio import __version__
 from roistudio.core.errors import RoiError
+from roistudio.core.glossary import METRICS as GLOSSARY_METRICS
+from roistudio.core.glossary import PERIODS
 from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
 from roistudio.gui.document import ProjectDocument
 from roistudio.gui.export_actions import Exporter
@@ -59,21 +61,7 @@ TAB_TITLES = {
     "segments": "Segments",
     "trends": "Trends",
 }
-METRICS = {
-    "Value": "Sum over rows of the payoff of each row's outcome (TP, FP, TN, FN) at the threshold. "
-    "Gains are positive, costs negative.",
-    "Flagged": "Rows with score at or above the threshold.",
-    "Precision": "Of the flagged labelled rows, the share that are positive: TP / (TP + FP).",
-    "Recall": "Of the positives, the share that is flagged: TP / (TP + FN).",
-    "False positive rate": "Of the negatives, the share that is flagged: FP / (FP + TN).",
-    "Flag rate": "Share of labelled rows that are flagged.",
-    "Value of the model": "Value at the operating threshold minus the better of the two baselines "
-    "(flag nobody, flag everyone).",
-    "Savings": "1 - cost(model) / min(cost(flag nobody), cost(flag everyone)), costs being negated values.",
-    "Optimum": "The threshold with the highest value over every distinct score and 'flag nobody'; "
-    "ties go to the higher threshold.",
-    "Not yet known": "Rows without a label. Never counted as negatives; shown apart.",
-}
+METRICS = dict(GLOSSARY_METRICS)  # Help > Definitions
 
 
 def _owner_gone(autosave: Path) -> bool:
@@ -390,7 +378,7 @@ class MainWindow(QMainWindow):
         self.period_menu.setToolTipsVisible(True)
         self.period_group = QActionGroup(self)
         self.period_actions: dict[str, QAction] = {}
-        for period in ("day", "week", "month", "quarter", "year"):
+        for period in PERIODS:
             action = self.period_menu.addAction(period.capitalize())
             action.setCheckable(True)
             action.setToolTip(f"Break the Trends view down by {period}")
@@ -945,12 +933,12 @@ class MainWindow(QMainWindow):
             discard()
 
     # -- drag and drop ------------------------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
             event.acceptProposedAction()
@@ -980,7 +968,7 @@ class MainWindow(QMainWindow):
         )
 
     # -- closing -------------------------------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         if not self._closing and not self.maybe_save():
             event.ignore()
             return

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from roistudio.core.errors import PayoffError
+from roistudio.core.glossary import OUTCOME_MEANINGS
 from roistudio.core.payoff.language import ALLOWED_FUNCTIONS, OUTCOMES, check_expression, parse_payoff
 from roistudio.core.payoff.presets import PRESETS, apply_preset
 from roistudio.gui.widgets import error_color
@@ -49,12 +50,7 @@ from roistudio.gui.widgets import error_color
 __all__ = ["PayoffEditor"]
 
 DEBOUNCE_MS = 300
-_OUTCOME_LABELS = {
-    "tp": ("TP", "flagged, actually positive"),
-    "fp": ("FP", "flagged, actually negative (false alarm)"),
-    "tn": ("TN", "not flagged, actually negative"),
-    "fn": ("FN", "not flagged, actually positive (missed)"),
-}
+_OUTCOME_LABELS = {o: (o.upper(), OUTCOME_MEANINGS[o]) for o in OUTCOME_MEANINGS}
 _NAME, _VALUE, _LOW, _HIGH = range(4)
 _IDENTIFIER_BEFORE_CURSOR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 _TOKEN = re.compile(r"`(?:[^`]|``)*`|[A-Za-z_][A-Za-z0-9_]*|\d[\d_.eE]*|\S")
@@ -96,7 +92,7 @@ class _PopupClickThrough(QObject):
             app.removeEventFilter(self)
             app.installEventFilter(self)
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self._popup and event.type() == QEvent.Type.Hide:
             app = QApplication.instance()
             if app is not None:
@@ -155,11 +151,11 @@ class _ErrorLine(QLabel):
     def message(self) -> str:
         return self._full
 
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._elide()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+    def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.FontChange:
             self.setFixedHeight(self.fontMetrics().height() + 2)

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from roistudio.core.engine.curve import CurvePoint
-from roistudio.core.money import currency_symbol
-from roistudio.core.money import format_money as core_format_money
+from roistudio.core.glossary import OUTCOME_MEANINGS, OUTCOME_NAMES
+from roistudio.core.money import currency_symbol, format_money
 
 __all__ = [
     "SORT_ROLE",
@@ -50,16 +50,6 @@ __all__ = [
     "format_percent",
     "format_threshold",
 ]
-
-
-def format_money(
-    value: float | None, currency: str = "USD", *, signed: bool = False, decimals: int = 0
-) -> str:
-    """Money in the project's currency (an ISO code): ``-$1,234``, ``+€56`` (``signed``), ``n/a``.
-
-    See :func:`roistudio.core.money.format_money`, which the reports use too.
-    """
-    return core_format_money(value, currency_symbol(currency), signed=signed, decimals=decimals)
 
 
 def format_count(value: int | None) -> str:
@@ -162,12 +152,7 @@ class KpiTile(QFrame):
 
 # (row, column) in the 2x2 grid: rows are the actual class, columns what the model did.
 _CELLS = {"tp": (0, 0), "fn": (0, 1), "fp": (1, 0), "tn": (1, 1)}
-_CELL_NAMES = {
-    "tp": "True positives",
-    "fn": "False negatives (missed)",
-    "fp": "False positives (false alarms)",
-    "tn": "True negatives",
-}
+_CELL_NAMES = {o: f"{OUTCOME_NAMES[o]}s: {OUTCOME_MEANINGS[o]}" for o in OUTCOME_NAMES}
 
 
 class ConfusionMatrixWidget(QWidget):

@@ -207,7 +207,7 @@ class DatabaseWorker(QThread):
             time.sleep(every_s)
 
     # -- worker thread -----------------------------------------------------------------------------
-    def run(self) -> None:  # noqa: D102 - QThread entry point
+    def run(self) -> None:
         import duckdb  # here, not at module import: the window paints before DuckDB loads
 
         from roistudio.core.sql import pin_session_time_zone

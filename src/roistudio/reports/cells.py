@@ -13,6 +13,10 @@ except :func:`set_text`, which takes a cell.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
 from collections.abc import Collection
 
 # Excel's limit on the text of one cell.
@@ -67,7 +71,7 @@ def safe_text(value: object, *, limit: int = MAX_CELL_TEXT) -> str:
     return text
 
 
-def set_text(cell, value: object) -> None:
+def set_text(cell: Cell, value: object) -> None:
     """Store ``value`` in an openpyxl ``cell`` as text, whatever it starts with.
 
     openpyxl turns any string starting with ``=`` into a formula on assignment; forcing the data

@@ -9,10 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
 
 from roistudio import __version__
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
+from roistudio.core.data.import_report import ImportReport
+from roistudio.core.data.profile import date_range
+from roistudio.core.engine.analysis import (
+    PERIOD_BREAKDOWN,
+    Analysis,
+    GroupResult,
+    ModelResult,
+    segment_breakdown,
+)
 from roistudio.core.engine.curve import CurvePoint
+from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff.language import OUTCOMES
 
@@ -23,14 +35,6 @@ EXAMPLE_PAYOFF_NOTE = (
     "The app suggested this payoff as a starting point and the analyst has not confirmed or edited it: "
     "every money figure in this report rests on it. Check what each outcome is worth before relying on them."
 )
-
-# What each outcome means, in the words both reports use.
-OUTCOME_MEANING = {
-    "tp": "True positive: flagged, and the label is positive",
-    "fp": "False positive: flagged, but the label is negative",
-    "tn": "True negative: not flagged, and the label is negative",
-    "fn": "False negative: not flagged, but the label is positive",
-}
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,26 @@ class SourceFacts:
     rejected_rows: int
     date_min: str | None = None
     date_max: str | None = None
+
+    @classmethod
+    def from_import(
+        cls, report: ImportReport, date_min: str | None = None, date_max: str | None = None
+    ) -> SourceFacts:
+        """The facts of an imported file: the one place "Rows in file" is counted.
+
+        Rows in the file are the data rows imported plus those rejected (kept out of the table
+        and reported), so the figure is the file's, whatever the import made of it.
+        """
+        return cls(
+            name=report.source.name,
+            path=report.source.path,
+            sha256=report.source.sha256,
+            size=report.source.size,
+            rows_in_file=report.rows + report.rejected_count,
+            rejected_rows=report.rejected_count,
+            date_min=date_min,
+            date_max=date_max,
+        )
 
 
 @dataclass(frozen=True)
@@ -131,9 +155,11 @@ class ReportModel:
     payoff_linear: bool
     filters: str
     sweep_indices: tuple[int, ...] = ()  # champion curve points shown in sweep tables (<= 2,000)
-    linear: object | None = None  # per-parameter aggregates at sweep_indices (core.linear), when linear
+    linear: object | None = (
+        None  # per-parameter aggregates at sweep_indices (core.engine.linear), when linear
+    )
     notes: tuple[str, ...] = field(default_factory=tuple)
-    # Aggregates behind the breakdown and comparison figures (core.linear.group_terms and
+    # Aggregates behind the breakdown and comparison figures (core.engine.linear.group_terms and
     # comparison_terms), when linear: breakdown ("segment:COL", "period") -> key -> policy -> terms.
     breakdown_terms: dict[str, dict[str, dict[str, dict[str | None, float]]]] = field(default_factory=dict)
     comparison_terms: dict[str, dict[str | None, float]] | None = None
@@ -147,7 +173,7 @@ class ReportModel:
 
     def money(self, value: float | None, *, signed: bool = False, decimals: int = 0) -> str:
         """Format money with the currency symbol and thousands separators: ``-$1,234``."""
-        return format_money(value, self.symbol, signed=signed, decimals=decimals)
+        return format_money(value, self.currency, signed=signed, decimals=decimals)
 
     @property
     def champion(self) -> ModelResult:
@@ -208,7 +234,9 @@ def _threshold_text(t: float | None) -> str:
     return "flag nobody" if t is None else f"{t:.4g}"
 
 
-def live_breakdown_terms(con, table: str, analysis: Analysis) -> tuple[dict[str, dict], dict | None]:
+def live_breakdown_terms(
+    con: duckdb.DuckDBPyConnection, table: str, analysis: Analysis
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
     """Aggregates for live segment, trend and comparison formulas (see :mod:`roistudio.core.engine.linear`).
 
     Returns
@@ -219,11 +247,58 @@ def live_breakdown_terms(con, table: str, analysis: Analysis) -> tuple[dict[str,
     """
     from roistudio.core.engine import linear as live
 
-    breakdowns = {f"segment:{column}": groups for column, groups in analysis.segments.items()}
+    breakdowns = {segment_breakdown(column): groups for column, groups in analysis.segments.items()}
     if analysis.periods:
         breakdowns[PERIOD_BREAKDOWN] = analysis.periods
     return live.group_terms(con, table, analysis, breakdowns) or {}, live.comparison_terms(
         con, table, analysis
+    )
+
+
+def build_project_report(
+    con: duckdb.DuckDBPyConnection,
+    analysis: Analysis,
+    import_report: ImportReport,
+    *,
+    title: str,
+    currency: str,
+    live: bool,
+    created: dt.datetime | None = None,
+    payoff_suggested: bool = False,
+) -> ReportModel:
+    """The report model of an analysed data file: what the app's export and ``roistudio report`` both build.
+
+    Parameters
+    ----------
+    con
+        The connection the analysis ran on (for the date range and the live-formula aggregates).
+    analysis
+        The analysis to report.
+    import_report
+        The import of the analysed file (provenance, rows, rejected rows).
+    title, currency
+        Report title and ISO currency code.
+    live
+        Compute the per-parameter aggregates behind the workbook's live formulas (a PDF alone
+        does not use them, so a PDF-only export skips their scans).
+    created
+        Creation time; UTC now by default.
+    payoff_suggested
+        The payoff is the app's example, not confirmed by the analyst (the reports say so).
+    """
+    timestamp, time = analysis.request.mapping.timestamp, analysis.validation.time
+    # The first and last day of the data; min/max of period labels ("apr", "sep") is no range.
+    dated = timestamp and time is not None and not time.form.is_text
+    dates = date_range(con, analysis.table, timestamp) if dated and timestamp else (None, None)
+    return build_report_model(
+        analysis,
+        SourceFacts.from_import(import_report, *dates),
+        title=title,
+        currency=currency,
+        created=created,
+        con=con if live else None,
+        table=analysis.table,
+        payoff_suggested=payoff_suggested,
     )
 
 
@@ -234,7 +309,7 @@ def build_report_model(
     title: str = "Model value report",
     currency: str = "USD",
     created: dt.datetime | None = None,
-    con=None,
+    con: duckdb.DuckDBPyConnection | None = None,
     table: str = "data",
     payoff_suggested: bool = False,
 ) -> ReportModel:
@@ -275,10 +350,9 @@ def build_report_model(
         negatives=label.negatives,
         warnings=validation.warnings,
     )
-    sym = currency_symbol(currency)
 
     def money(v: float, signed: bool = False) -> str:
-        return format_money(v, sym, signed=signed)
+        return format_money(v, currency, signed=signed)
 
     baseline_value = head.value - head.value_of_model
     if head.value_of_model > 0:
@@ -301,15 +375,9 @@ def build_report_model(
     comparison_sentence = None
     comp = analysis.comparison
     if comp is not None:
-        diff = comp.difference_at_best
-        per = comp.difference_per_period_at_best
-        period = analysis.request.period or "period"
-        more = "more" if diff >= 0 else "less"
         comparison_sentence = (
-            f"The challenger ({comp.challenger.name}) is worth {money(abs(diff))} {more} than the champion "
-            f"({comp.champion.name}) at its best threshold"
-            + (f", {money(abs(per))} per {period}" if per is not None and analysis.request.period else "")
-            + f"; at the common threshold {_threshold_text(comp.common_threshold)} the difference is "
+            comparison_verdict(comp, currency, analysis.request.period)
+            + f" At the common threshold {_threshold_text(comp.common_threshold)} the difference is "
             f"{money(comp.difference_at_common, signed=True)}."
         )
     mapping = analysis.request.mapping
@@ -335,7 +403,7 @@ def build_report_model(
         keep.append(champ.constrained.index)
     sweep_indices = tuple(int(i) for i in champ.curve.sample_indices(2000, keep=tuple(keep)))
     linear_aggregates = None
-    breakdown_terms: dict[str, dict] = {}
+    breakdown_terms: dict[str, dict[str, Any]] = {}
     comparison_terms = None
     if linear and con is not None:
         from roistudio.core.engine.linear import linear_aggregates as compute_linear

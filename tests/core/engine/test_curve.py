@@ -86,7 +86,7 @@ def test_ties_go_to_the_higher_threshold():
 def test_constraints_pick_the_best_feasible_threshold(toy):
     curve = toy.curve
     assert curve.constrained_optimum(Constraints(max_flagged=1)).threshold == 0.9
-    assert curve.constrained_optimum(Constraints(max_flag_rate=20.0)).threshold == 0.9
+    assert curve.constrained_optimum(Constraints(max_flag_rate=0.2)).threshold == 0.9
     assert curve.constrained_optimum(Constraints(min_precision=0.9)).threshold == 0.9
     # recall >= 1 needs every positive flagged: only flag everyone does it.
     assert curve.constrained_optimum(Constraints(min_recall=1.0)).threshold == 0.2
@@ -121,7 +121,9 @@ def test_sample_indices_stay_within_the_budget_and_keep_what_is_asked():
     n = 10_001
     scores = np.linspace(1, 0, n - 1)
     ones = np.ones(n - 1)
-    curve = Curve.from_score_aggregates(scores, ones, ones, ones, ones, ones, ones)
+    curve = Curve.from_score_aggregates(
+        scores, ones, ones, tp_value=ones, fp_value=ones, tn_value=ones, fn_value=ones
+    )
     keep = (17, 4321, 9999)
     idx = curve.sample_indices(2000, keep=keep)
     assert len(idx) == 2000
@@ -184,7 +186,7 @@ def test_random_baseline_value_matches_a_brute_force_average_over_every_pick(toy
 
 def test_rate_and_fpr_limits_size_the_random_pick_and_precision_can_forbid_it(toy):
     curve = toy.curve
-    assert [b.label for b in curve.baselines(Constraints(max_flag_rate=40.0))] == [
+    assert [b.label for b in curve.baselines(Constraints(max_flag_rate=0.4))] == [
         "flag nobody",
         "flag 2 at random",
     ]

@@ -109,3 +109,22 @@ def test_a_disagreeing_value_or_a_nonlinear_payoff_gives_none(data):
     everything = (None, "all")
     assert policy_terms(con2, "data", nonlinear, nonlinear.champion, {"v": {everything: 0.5}},
                         {"v": {everything: 40.0}}) is None  # fmt: skip
+
+
+def test_live_formula_sums_use_the_sweeps_rows_when_bad_challenger_scores_are_excluded(data):
+    # Bug: the live-formula sums selected the champion's rows by its own score only, so with a
+    # challenger whose score is unusable on some rows the split disagreed and silently vanished.
+    from roistudio.core.engine.linear import linear_aggregates
+
+    frame = data[0].copy()
+    frame["chal"] = frame["chal"].astype(float)
+    frame.loc[frame.index[:40], "chal"] = np.nan  # 40 rows the challenger cannot score
+    analysis, con = run_analysis(frame, PAYOFF, PARAMS, challenger_score="chal", exclude_bad_scores=True)
+    assert analysis.excluded_rows == 40
+    indices = np.arange(len(analysis.champion.curve))
+    aggregates = linear_aggregates(con, "data", analysis, indices)
+    assert aggregates is not None
+    kept = frame.iloc[40:]  # the rows both models can score
+    for i in (0, len(indices) // 3, len(indices) - 1):
+        expected = _by_hand(kept, "score", analysis.champion.curve.point(i).threshold)
+        assert aggregates.at(i) == pytest.approx(expected)

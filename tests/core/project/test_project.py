@@ -175,6 +175,35 @@ def test_failed_save_keeps_the_old_file(tmp_path, data_file, monkeypatch):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".p.roiproj")] == []
 
 
+def test_a_v1_file_with_a_percent_flag_rate_loads_as_a_fraction(tmp_path, data_file):
+    # Schemas 1 and 2 stored Constraints.max_flag_rate as a percent (2.5 = 2.5%); every rate is now a fraction.
+    save_project(_project(data_file), tmp_path / "p.roiproj")
+    doc = json.loads((tmp_path / "p.roiproj").read_text(encoding="utf-8"))
+    doc["schema_version"] = 1
+    doc["constraints"] = {"max_flagged": None, "max_flag_rate": 2.5, "min_precision": 0.3}
+    (tmp_path / "old.roiproj").write_text(json.dumps(doc), encoding="utf-8")
+    loaded = load_project(tmp_path / "old.roiproj")
+    assert loaded.constraints == Constraints(max_flag_rate=0.025, min_precision=0.3)
+    assert loaded.ranges == {"review": (2.0, 8.0)}  # the rest of the file is untouched
+    save_project(loaded, tmp_path / "new.roiproj")
+    saved = json.loads((tmp_path / "new.roiproj").read_text(encoding="utf-8"))
+    assert saved["schema_version"] == SCHEMA_VERSION == 3
+    assert saved["constraints"]["max_flag_rate"] == 0.025
+
+
+def test_parameter_ranges_survive_a_round_trip_and_bad_ones_are_refused(tmp_path, data_file):
+    project = _project(data_file).with_changes(ranges={"review": (2.0, 8.0), "other": (-1.5, 0.0)})
+    save_project(project, tmp_path / "p.roiproj")
+    assert load_project(tmp_path / "p.roiproj").ranges == {"review": (2.0, 8.0), "other": (-1.5, 0.0)}
+    doc = json.loads((tmp_path / "p.roiproj").read_text(encoding="utf-8"))
+    doc["payoff"]["ranges"]["review"] = [2.0]
+    (tmp_path / "bad.roiproj").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(
+        ProjectError, match=r"the range of parameter 'review' must be \[low, high\], not \[2.0\]"
+    ):
+        load_project(tmp_path / "bad.roiproj")
+
+
 def test_a_suggested_payoff_stays_suggested_through_a_save(tmp_path, data_file):
     project = _project(data_file).with_changes(payoff_suggested=True)
     save_project(project, tmp_path / "p.roiproj")

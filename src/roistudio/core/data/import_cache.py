@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -144,7 +145,7 @@ class ImportCache:
                 count, freed = count + 1, freed + size
         return count, freed
 
-    def evict(self, keep: Path | None = None, in_use: set[str] = frozenset()) -> list[Path]:
+    def evict(self, keep: Path | None = None, in_use: Collection[str] = frozenset()) -> list[Path]:
         """Delete the least recently used cache files until the rest fit the budget.
 
         ``keep`` and the files in ``in_use`` (attached by this process) are never deleted.

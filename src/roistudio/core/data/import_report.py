@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from roistudio.core.data.provenance import SourceInfo
 
@@ -95,7 +96,7 @@ class ImportReport:
     imported_at: str
     seconds: float
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (nested ``source``, lists for tuples)."""
         data = asdict(self)
         data["source"] = self.source.to_dict()
@@ -104,7 +105,7 @@ class ImportReport:
         return data
 
     @staticmethod
-    def from_dict(data: dict) -> ImportReport:
+    def from_dict(data: dict[str, Any]) -> ImportReport:
         """Inverse of :meth:`to_dict` (for reports kept beside a cached import)."""
         return ImportReport(
             source=SourceInfo.from_dict(data["source"]),

@@ -220,7 +220,7 @@ def import_file(
 
     con.execute("BEGIN TRANSACTION")
     try:
-        rejected_count, rejected = 0, ()
+        rejected_count, rejected = 0, tuple[RejectedRow, ...]()
         if fmt == "csv":
             assert dialect is not None
             rejected_count, rejected = import_csv(con, path, table, dialect, progress)

@@ -11,38 +11,19 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import duckdb
 
-from roistudio.core.data.periods import PERIODS as PERIODS  # re-exported; the one list is there
+from roistudio.core.column_types import is_numeric_type, is_temporal_type
 from roistudio.core.data.periods import TimeColumn, check_year, inspect_time_column
+from roistudio.core.data.profile import distinct_counts
 from roistudio.core.errors import MappingError
 from roistudio.core.sql import quote_ident
-
-NUMERIC_TYPES = (
-    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-    "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL",
-)  # fmt: skip
-TEMPORAL_TYPES = (
-    "DATE",
-    "TIMESTAMP",
-    "TIMESTAMP WITH TIME ZONE",
-    "TIMESTAMP_NS",
-    "TIMESTAMP_MS",
-    "TIMESTAMP_S",
-)
 
 # Label vocabularies with an obvious positive; matched on lower-cased text.
 TRUTHY = ("1", "true", "yes", "y", "t")
 FALSY = ("0", "false", "no", "n", "f")
-
-
-def is_numeric_type(duck_type: str) -> bool:
-    return duck_type.upper().split("(")[0].strip() in NUMERIC_TYPES
-
-
-def is_temporal_type(duck_type: str) -> bool:
-    return duck_type.upper().startswith(("DATE", "TIMESTAMP"))
 
 
 @dataclass(frozen=True)
@@ -93,10 +74,11 @@ class ColumnMapping:
         cols = [self.score, self.label, self.challenger_score, self.model, self.id, self.timestamp]
         return [c for c in (*cols, *self.segments, *self.money) if c]
 
-    def with_changes(self, **changes) -> ColumnMapping:
+    def with_changes(self, **changes: Any) -> ColumnMapping:
+        """A copy with some fields replaced (e.g. the time zone the CLI read from a Parquet file)."""
         return replace(self, **changes)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "score": self.score,
             "label": self.label,
@@ -115,7 +97,7 @@ class ColumnMapping:
         }
 
     @staticmethod
-    def from_dict(data: Mapping) -> ColumnMapping:
+    def from_dict(data: Mapping[str, Any]) -> ColumnMapping:
         known = ColumnMapping("s", "l").to_dict()
         kwargs = {k: data[k] for k in known if k in data}
         kwargs["segments"] = tuple(kwargs.get("segments") or ())
@@ -299,9 +281,10 @@ class ValidationReport:
 
     @property
     def excluded_scores(self) -> int:
+        """Rows the worst score column cannot use: those left out with ``exclude_bad_scores``."""
         return max((s.bad for s in self.scores), default=0)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "rows": self.rows,
             "label": {
@@ -457,7 +440,9 @@ def validate_mapping(
         params,
     ).fetchall()
     check_label_values(mapping, values)
-    rows = int(con.execute(f"SELECT count(*) FROM {src}", params).fetchone()[0])
+    count = con.execute(f"SELECT count(*) FROM {src}", params).fetchone()
+    assert count is not None  # an aggregate without GROUP BY always returns one row
+    rows = int(count[0])
     summaries = [
         score_summary(con, src, col, raw_scores=mapping.raw_scores, params=params)
         for col in (mapping.score, mapping.challenger_score)
@@ -593,7 +578,9 @@ def score_summary(
             FROM {source_sql}""",
         dict(params or {}),
     ).fetchone()
-    return ScoreSummary(column, *(int(v) for v in row[:6]), row[6], row[7], raw_scores)
+    assert row is not None  # an aggregate without GROUP BY returns one row
+    total, missing, nan, infinite, below, above = (int(v) for v in row[:6])
+    return ScoreSummary(column, total, missing, nan, infinite, below, above, row[6], row[7], raw_scores)
 
 
 def label_condition_sql(
@@ -618,23 +605,10 @@ def label_condition_sql(
     )
 
 
-def distinct_counts(
-    con: duckdb.DuckDBPyConnection, table: str, *, sample_rows: int = 200_000
-) -> dict[str, int]:
-    """Approximate distinct values per column, over at most ``sample_rows`` rows (one query)."""
-    columns = table_columns(con, table)
-    if not columns:
-        return {}
-    exprs = ", ".join(f"approx_count_distinct({quote_ident(c)})" for c in columns)
-    row = con.execute(
-        f"SELECT {exprs} FROM (SELECT * FROM {quote_ident(table)} LIMIT {int(sample_rows)})"
-    ).fetchone()
-    return {c: int(n) for c, n in zip(columns, row, strict=True)}
-
-
 def propose_for_table(con: duckdb.DuckDBPyConnection, table: str) -> ProposedMapping:
     """:func:`propose_mapping` for a table in DuckDB."""
-    return propose_mapping(table_columns(con, table), distinct_counts(con, table))
+    columns = table_columns(con, table)
+    return propose_mapping(columns, distinct_counts(con, table, columns))
 
 
 _CURRENCY_HINTS = (

@@ -48,15 +48,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
 from roistudio.core.column_types import base_type, column_kind, is_temporal_type
 from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.errors import MappingError
+from roistudio.core.glossary import PERIODS
 from roistudio.core.sql import quote_ident, quote_literal, relation_kind
 
-PERIODS = ("day", "week", "month", "quarter", "year")
 YEAR_NOT_GIVEN = "year not given"
 _MIN_YEAR, _MAX_YEAR = 1000, 9999
 
@@ -163,7 +164,7 @@ class TimeColumn:
             text += ", in fiscal order; fiscal periods are not mapped to calendar months"
         return text
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """How periods are formed, for the JSON result (the ``periods`` block)."""
         return {
             "time_column": self.column,
@@ -242,6 +243,7 @@ def _iso_week_monday_sql(year: str, week: str) -> str:
 def _start_date_sql(t: str, form: str, year: int | None) -> str:
     """SQL DATE of the first day of the labelled period (NULL when the text does not match)."""
     if form == "month_name":
+        assert year is not None  # a month-name column without a year has no calendar date
         return f"make_date({int(year)}, {_case_month(t)}, 1)"  # year is an int we validated
     if form == "year_month":
         y, m = _group_sql(t, _YEAR_MONTH, (1,)), _group_sql(t, _YEAR_MONTH, (2,))
@@ -328,8 +330,11 @@ def check_time_zone(con: duckdb.DuckDBPyConnection, zone: object) -> str:
 
 
 def parquet_time_zones(path: str) -> dict[str, str]:
-    """Column -> time zone named in a Parquet file's Arrow schema (pandas, pyarrow and polars write
-    it for zone-aware timestamps); empty when the file has none or cannot be read that way."""
+    """Column -> time zone named in a Parquet file's Arrow schema; empty when it names none.
+
+    pandas, pyarrow and polars write it for zone-aware timestamps; a file that cannot be read that
+    way gives an empty mapping too.
+    """
     try:
         import pyarrow.parquet as pq
 
@@ -418,6 +423,7 @@ def inspect_time_column(
         f"SELECT count(*), {counts} FROM v",
         dict(params or {}),
     ).fetchone()
+    assert row is not None  # an aggregate without GROUP BY returns one row
     total, matched = int(row[0]), [int(n) for n in row[1:]]
     if total == 0:
         raise MappingError(f"time column '{column}' has no values")
@@ -429,11 +435,11 @@ def inspect_time_column(
                 )
             return TimeColumn(column, form, year if form.name == "month_name" else None)
     best = max(range(len(TEXT_FORMS)), key=lambda i: matched[i])
-    form = TEXT_FORMS[best] if matched[best] else None
-    bad = _first_unreadable(con, table, col, t, form, where_sql, params)
+    guess = TEXT_FORMS[best] if matched[best] else None
+    bad = _first_unreadable(con, table, col, t, guess, where_sql, params)
     what = (
-        f"holds {form.description} but also other text"
-        if form is not None
+        f"holds {guess.description} but also other text"
+        if guess is not None
         else "holds text that is not a date or a period label"
     )
     where = ""
@@ -516,7 +522,7 @@ _QUARTER_KEY = re.compile(r"^Q([1-4])$")
 _MONTH_INDEX = {name: i for i, name in enumerate(MONTH_NAMES)}
 
 
-def period_sort_key(key: str) -> tuple:
+def period_sort_key(key: str) -> tuple[Any, ...]:
     """Sort key putting period keys in calendar order, ``(missing)`` last.
 
     ISO dates and fiscal names sort as text (which is calendar order for them); month names
@@ -537,7 +543,7 @@ def period_key_order(keys: list[str]) -> list[str]:
     return sorted(keys, key=period_sort_key)
 
 
-def label_sort_key(text: str) -> tuple:
+def label_sort_key(text: str) -> tuple[Any, ...]:
     """Calendar sort key for a period label of a text form (``may`` before ``jun``), in Python.
 
     For the few values already in memory (segment names in a view); columns in the database are

@@ -13,7 +13,14 @@ import duckdb
 
 from roistudio.core.sql import quote_ident
 
-__all__ = ["MISSING_KEY", "date_range", "distinct_counts", "segment_key_sql", "segment_values"]
+__all__ = [
+    "DISTINCT_SAMPLE_ROWS",
+    "MISSING_KEY",
+    "date_range",
+    "distinct_counts",
+    "segment_key_sql",
+    "segment_values",
+]
 
 # The breakdown key of a missing or blank segment value.
 MISSING_KEY = "(missing)"
@@ -25,8 +32,20 @@ def segment_key_sql(column: str) -> str:
     return f"coalesce(nullif(trim(CAST({col} AS VARCHAR)), ''), '{MISSING_KEY}')"
 
 
-def distinct_counts(con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str]) -> dict[str, int]:
-    """Approximate number of distinct values of each column (DuckDB's HyperLogLog, one scan).
+# Rows read to count distinct values: enough to tell an id or a score from a segment column.
+DISTINCT_SAMPLE_ROWS = 200_000
+
+
+def distinct_counts(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    columns: Iterable[str],
+    *,
+    sample_rows: int = DISTINCT_SAMPLE_ROWS,
+) -> dict[str, int]:
+    """Approximate number of distinct values of each column over its first rows (one query).
+
+    The app's import and the CLI's mapping proposal both count here, so they propose alike.
 
     Parameters
     ----------
@@ -36,6 +55,8 @@ def distinct_counts(con: duckdb.DuckDBPyConnection, table: str, columns: Iterabl
         Table or view name.
     columns
         Column names; the result keeps their order.
+    sample_rows
+        At most this many rows are read (DuckDB's HyperLogLog over them).
 
     Returns
     -------
@@ -46,7 +67,9 @@ def distinct_counts(con: duckdb.DuckDBPyConnection, table: str, columns: Iterabl
     if not names:
         return {}
     exprs = ", ".join(f"approx_count_distinct({quote_ident(n)})" for n in names)
-    row = con.execute(f"SELECT {exprs} FROM {quote_ident(table)}").fetchone()
+    row = con.execute(
+        f"SELECT {exprs} FROM (SELECT * FROM {quote_ident(table)} LIMIT {int(sample_rows)})"
+    ).fetchone()
     assert row is not None  # an aggregate without GROUP BY always returns one row
     return {n: int(v) for n, v in zip(names, row, strict=True)}
 

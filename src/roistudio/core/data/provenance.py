@@ -12,6 +12,7 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from roistudio.core.progress import Progress, check_cancelled
 
@@ -79,12 +80,12 @@ class SourceInfo:
         except OSError:
             return False
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (for project files and reports)."""
         return asdict(self)
 
     @staticmethod
-    def from_dict(d: dict) -> SourceInfo:
+    def from_dict(d: dict[str, Any]) -> SourceInfo:
         """Inverse of :meth:`to_dict`; unknown keys are ignored so newer files still load."""
         return SourceInfo(
             path=str(d["path"]),

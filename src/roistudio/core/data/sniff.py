@@ -67,11 +67,6 @@ class CsvDialect:
     decimal: str = "."
     compression: str | None = None
 
-    @property
-    def thousands(self) -> str | None:
-        """The thousands separator implied by the decimal mark (``.`` with a decimal comma)."""
-        return "." if self.decimal == "," else None
-
 
 def compression_of(path: str | os.PathLike[str]) -> str | None:
     """``"gzip"`` if the file name ends in ``.gz``, else None."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -23,6 +24,7 @@ __all__ = ["check_xlsx", "import_xlsx", "read_xlsx_rows", "xlsx_frame"]
 
 
 def check_xlsx(path: str | os.PathLike[str]) -> None:
+    """Refuse a file that is not an XLSX workbook (a ZIP archive), with one line naming it."""
     with open(path, "rb") as handle:
         magic = handle.read(4)
     if not magic:
@@ -31,7 +33,8 @@ def check_xlsx(path: str | os.PathLike[str]) -> None:
         raise DataError(f"{path}: cannot read the file: not an XLSX workbook")
 
 
-def read_xlsx_rows(path: str | os.PathLike[str], nrows: int | None = None) -> list[list[object]]:
+def read_xlsx_rows(path: str | os.PathLike[str], nrows: int | None = None) -> list[list[Any]]:
+    """The first sheet's rows as Python values (header first), at most ``nrows`` data rows."""
     from python_calamine import CalamineWorkbook  # local: only XLSX users pay for the import
 
     check_xlsx(path)
@@ -130,6 +133,7 @@ def xlsx_frame(
 def import_xlsx(
     con: duckdb.DuckDBPyConnection, path: str | os.PathLike[str], target: str
 ) -> tuple[int, tuple[RejectedRow, ...]]:
+    """CREATE OR REPLACE TABLE ``target`` from the first sheet; returns (rejected_count, first rejected)."""
     frame, rejected_count, rejected = xlsx_frame(path, read_xlsx_rows(path))
     view = f"_roistudio_xlsx_{uuid.uuid4().hex[:12]}"
     # Whole-number columns become BIGINT so ids and counts do not show as 3.0.

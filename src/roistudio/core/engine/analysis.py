@@ -7,8 +7,9 @@ touches the database again, so the GUI can read any threshold from it at slider 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Final, Literal
 
 import duckdb
 
@@ -31,7 +32,18 @@ from roistudio.core.payoff.language import Payoff
 from roistudio.core.progress import Progress
 
 PolicyKind = Literal["optimal", "constrained", "user"]
-PERIOD_BREAKDOWN = "period"
+PERIOD_BREAKDOWN: Final = "period"
+_SEGMENT_PREFIX: Final = "segment:"
+
+
+def segment_breakdown(column: str) -> str:
+    """The breakdown name of a segment column, ``"segment:<column>"`` (the one place it is spelt)."""
+    return _SEGMENT_PREFIX + column
+
+
+def breakdown_segment(name: str) -> str | None:
+    """The segment column of a breakdown name, or None for :data:`PERIOD_BREAKDOWN`."""
+    return name.removeprefix(_SEGMENT_PREFIX) if name.startswith(_SEGMENT_PREFIX) else None
 
 
 @dataclass(frozen=True)
@@ -116,7 +128,7 @@ class ModelResult:
             return None
         return 1.0 - (-self.operating.value) / best_baseline_cost
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "score_column": self.score_column,
@@ -131,7 +143,8 @@ class ModelResult:
         }
 
 
-def baselines_dict(model: ModelResult) -> dict:
+def baselines_dict(model: ModelResult) -> dict[str, Any]:
+    """The two baselines and the model's value against each, for the JSON result."""
     nobody, everyone = model.flag_nobody, model.flag_everyone
     better = model.better_baseline
     return {
@@ -164,6 +177,8 @@ class GroupResult:
     optimum: CurvePoint
     challenger_operating: CurvePoint | None = None
     challenger_optimum: CurvePoint | None = None
+    # Kept so that a threshold move re-reads the challenger too (see _breakdowns).
+    challenger_curve: Curve | None = None
 
     @property
     def rows(self) -> int:
@@ -190,7 +205,7 @@ class GroupResult:
     def money_lost(self) -> float:
         return self.perfect_value - self.operating.value
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         out = {
             "key": self.key,
             "rows": self.rows,
@@ -249,7 +264,7 @@ class Comparison:
             return None
         return self.difference_at_best / self.periods_with_labels
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "champion": self.champion.name,
             "challenger": self.challenger.name,
@@ -312,7 +327,8 @@ class Analysis:
         return "the threshold with the highest value"
 
 
-def _sources(mapping: ColumnMapping, validation: ValidationReport) -> list[ModelSource]:
+def model_sources(mapping: ColumnMapping, validation: ValidationReport) -> list[ModelSource]:
+    """The models of an analysis, champion first, and where their scores are."""
     if mapping.challenger_score:
         return [
             ModelSource(mapping.score, mapping.score),
@@ -355,6 +371,75 @@ def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest
         at=tuple(curve.at(t) for t in request.at),
         break_even=tuple(curve.break_even_thresholds()),
         constraints=request.constraints,
+    )
+
+
+GroupCurves = tuple[Mapping[str, Curve], Mapping[str, Curve]]  # champion's, challenger's; by key
+
+
+def _group_results(
+    curves: GroupCurves, champion: ModelResult, challenger: ModelResult | None
+) -> list[GroupResult]:
+    """Each group read at the models' operating thresholds.
+
+    The champion's threshold for the champion, the challenger's for the challenger, as the
+    overall comparison reads them.
+    """
+    champion_curves, challenger_curves = curves
+    threshold = champion.operating.threshold
+    out = []
+    for key, curve in champion_curves.items():
+        other = challenger_curves.get(key) if challenger is not None else None
+        out.append(
+            GroupResult(
+                key=key,
+                curve=curve,
+                operating=curve.at(threshold),
+                optimum=curve.optimum(),
+                challenger_operating=None if other is None else other.at(challenger.operating.threshold),  # type: ignore[union-attr]
+                challenger_optimum=None if other is None else other.optimum(),
+                challenger_curve=other,
+            )
+        )
+    return out
+
+
+def _breakdowns(
+    curves: Mapping[str, GroupCurves],
+    segment_columns: Sequence[str],
+    with_periods: bool,
+    champion: ModelResult,
+    challenger: ModelResult | None,
+) -> tuple[dict[str, tuple[GroupResult, ...]], tuple[GroupResult, ...]]:
+    """The one builder of segment and period results, used by :func:`analyse` and :func:`reread`.
+
+    Segments are ordered by money lost (most first), periods in calendar order.
+    """
+    segments = {
+        s: tuple(
+            sorted(
+                _group_results(curves[segment_breakdown(s)], champion, challenger),
+                key=lambda g: (-g.money_lost, g.key),
+            )
+        )
+        for s in segment_columns
+    }
+    periods: tuple[GroupResult, ...] = ()
+    if with_periods:
+        periods = tuple(
+            sorted(
+                _group_results(curves[PERIOD_BREAKDOWN], champion, challenger),
+                key=lambda g: period_sort_key(g.key),
+            )
+        )
+    return segments, periods
+
+
+def _group_curves(groups: Sequence[GroupResult]) -> GroupCurves:
+    """The curves an analysis's groups were built from, for :func:`_breakdowns`."""
+    return (
+        {g.key: g.curve for g in groups},
+        {g.key: g.challenger_curve for g in groups if g.challenger_curve is not None},
     )
 
 
@@ -413,7 +498,7 @@ def analyse(
     label_sql, label_params = validation.label.condition_sql()
 
     breakdowns = sweep_breakdowns(request, validation)
-    sources = _sources(mapping, validation)
+    sources = model_sources(mapping, validation)
     query = SweepQuery(
         table=table,
         label_sql=label_sql,
@@ -430,7 +515,7 @@ def analyse(
 
 def sweep_breakdowns(request: AnalysisRequest, validation: ValidationReport) -> dict[str, str]:
     """Breakdown name -> DuckDB SQL of its key: every segment column, and the period when asked."""
-    breakdowns = {f"segment:{s}": segment_key_sql(s) for s in request.mapping.segments}
+    breakdowns = {segment_breakdown(s): segment_key_sql(s) for s in request.mapping.segments}
     if request.period:
         assert validation.time is not None  # validate_mapping inspects the mapped time column
         breakdowns[PERIOD_BREAKDOWN] = period_key_sql(validation.time, request.period)
@@ -461,44 +546,20 @@ def assemble_analysis(
     challenger = models[sources[1].name] if len(sources) > 1 else None
     policy = _policy_kind(request)
 
-    def groups(name: str) -> tuple[GroupResult, ...]:
-        champ_curves = result.by[name][champion.name]
-        chall_curves = result.by[name][challenger.name] if challenger is not None else {}
-        threshold = champion.operating.threshold
-        out = []
-        for key, curve in champ_curves.items():
-            other = chall_curves.get(key)
-            out.append(
-                GroupResult(
-                    key=key,
-                    curve=curve,
-                    operating=curve.at(threshold),
-                    optimum=curve.optimum(),
-                    challenger_operating=None if other is None else other.at(challenger.operating.threshold),
-                    challenger_optimum=None if other is None else other.optimum(),
-                )
-            )
-        return tuple(out)
-
-    segments = {
-        s: tuple(sorted(groups(f"segment:{s}"), key=lambda g: (-g.money_lost, g.key)))
-        for s in mapping.segments
+    curves = {
+        name: (
+            result.by[name][champion.name],
+            result.by[name][challenger.name] if challenger is not None else {},
+        )
+        for name in result.by
     }
-    periods = (
-        tuple(sorted(groups(PERIOD_BREAKDOWN), key=lambda g: period_sort_key(g.key)))
-        if request.period
-        else ()
-    )
+    segments, periods = _breakdowns(curves, mapping.segments, bool(request.period), champion, challenger)
     excluded = 0
     if mapping.exclude_bad_scores:
         # Separate score columns share their rows, so the rows left out are exactly those not on
         # the champion's curve; with a model column each model has its own rows.
         analysed = champion.curve.rows + champion.curve.unlabeled
-        excluded = (
-            max((s.bad for s in validation.scores), default=0)
-            if mapping.model
-            else validation.rows - analysed
-        )
+        excluded = validation.excluded_scores if mapping.model else validation.rows - analysed
     return Analysis(
         request=request,
         table=table,
@@ -540,24 +601,14 @@ def reread(analysis: Analysis, request: AnalysisRequest) -> Analysis:
         if name != champion_name:
             models[name] = _model_result(name, m.score_column, m.curve, request)
     challenger = models[analysis.challenger.name] if analysis.challenger else None
-    threshold = champion.operating.threshold
-
-    def regroup(groups: tuple[GroupResult, ...]) -> tuple[GroupResult, ...]:
-        return tuple(
-            GroupResult(
-                g.key, g.curve, g.curve.at(threshold), g.optimum, g.challenger_operating, g.challenger_optimum
-            )
-            for g in groups
-        )
-
-    segments = {
-        s: tuple(sorted(regroup(gs), key=lambda g: (-g.money_lost, g.key)))
-        for s, gs in analysis.segments.items()
-    }
+    curves = {segment_breakdown(s): _group_curves(gs) for s, gs in analysis.segments.items()}
+    if old.period:
+        curves[PERIOD_BREAKDOWN] = _group_curves(analysis.periods)
+    segments, periods = _breakdowns(curves, tuple(analysis.segments), bool(old.period), champion, challenger)
     policy = _policy_kind(request)
     return Analysis(
         request, analysis.table, analysis.validation, champion, challenger, models, policy,
-        segments, regroup(analysis.periods), analysis.excluded_rows,
+        segments, periods, analysis.excluded_rows,
     )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,10 @@ TIE_TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class Constraints:
-    """Limits an operating threshold must respect. ``None`` means no limit."""
+    """Limits an operating threshold must respect. ``None`` means no limit.
+
+    Every rate is a fraction in [0, 1] (``max_flag_rate=0.02`` is 2% of labelled rows).
+    """
 
     max_flagged: int | None = None
     max_flag_rate: float | None = None
@@ -55,7 +59,7 @@ class Constraints:
         if self.max_flagged is not None:
             parts.append(f"at most {self.max_flagged:,} rows flagged")
         if self.max_flag_rate is not None:
-            parts.append(f"at most {self.max_flag_rate:.4g}% of rows flagged")
+            parts.append(f"at most {self.max_flag_rate * 100:.4g}% of rows flagged")
         if self.min_precision is not None:
             parts.append(f"precision at least {self.min_precision:.4g}")
         if self.min_recall is not None:
@@ -64,7 +68,7 @@ class Constraints:
             parts.append(f"false positive rate at most {self.max_fpr:.4g}")
         return ", ".join(parts) if parts else "no constraint"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "max_flagged": self.max_flagged,
             "max_flag_rate": self.max_flag_rate,
@@ -74,7 +78,7 @@ class Constraints:
         }
 
     @staticmethod
-    def from_dict(data: dict) -> Constraints:
+    def from_dict(data: dict[str, Any]) -> Constraints:
         return Constraints(**{k: data.get(k) for k in Constraints().to_dict()})
 
 
@@ -157,7 +161,7 @@ class CurvePoint:
     def value_per_1000(self) -> float | None:
         return self.value * 1000.0 / self.rows if self.rows else None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "threshold": self.threshold,
             "value": self.value,
@@ -195,7 +199,7 @@ class Curve:
     fn_drop, tn_drop
         Cumulative FN / TN payoff of flagged rows: the FN (TN) value at a point is
         ``fn_value_total - fn_drop`` (``tn_value_total - tn_drop``).
-    unlabeled_flagged
+    flagged_unlabeled
         Cumulative count of rows without a label at or above each threshold.
     """
 
@@ -206,13 +210,13 @@ class Curve:
     fp_value: np.ndarray
     fn_drop: np.ndarray
     tn_drop: np.ndarray
-    unlabeled_flagged: np.ndarray
+    flagged_unlabeled: np.ndarray
     positives: int
     negatives: int
     unlabeled: int
     fn_value_total: float
     tn_value_total: float
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     # -- construction -------------------------------------------------------------------------
     @staticmethod
@@ -220,12 +224,12 @@ class Curve:
         scores: np.ndarray,
         pos: np.ndarray,
         neg: np.ndarray,
+        *,
         tp_value: np.ndarray,
         fp_value: np.ndarray,
-        fn_value: np.ndarray,
         tn_value: np.ndarray,
+        fn_value: np.ndarray,
         unlabeled: np.ndarray | None = None,
-        *,
         descending: bool = False,
     ) -> Curve:
         """Build the curve from per-distinct-score aggregates (any order, scores unique).
@@ -233,14 +237,15 @@ class Curve:
         ``pos``/``neg`` count labelled positives/negatives at each score; the ``*_value`` arrays
         hold the sum of that outcome's payoff over the rows at each score that *would* have
         that outcome (positives for TP/FN, negatives for FP/TN). ``descending=True`` promises
-        the scores are already strictly descending.
+        the scores are already strictly descending. The values are keyword-only, in the
+        order of :data:`~roistudio.core.glossary.OUTCOMES`, so they cannot be swapped silently.
         """
         if descending:  # the caller guarantees strictly descending scores: no sort needed
             order = np.arange(len(scores))
         else:
             order = np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")
 
-        def cum(values: np.ndarray, dtype) -> np.ndarray:
+        def cum(values: np.ndarray, dtype: type[np.generic]) -> np.ndarray:
             out = np.zeros(len(order) + 1, dtype=dtype)
             np.cumsum(np.asarray(values, dtype=dtype)[order], out=out[1:])
             return out
@@ -253,7 +258,7 @@ class Curve:
         tn_drop = cum(tn_value, np.float64)
         tp = cum(pos, np.int64)
         fp = cum(neg, np.int64)
-        unlabeled_flagged = cum(unl, np.int64)
+        flagged_unlabeled = cum(unl, np.int64)
         return Curve(
             thresholds=thresholds,
             tp=tp,
@@ -262,10 +267,10 @@ class Curve:
             fp_value=cum(fp_value, np.float64),
             fn_drop=fn_drop,
             tn_drop=tn_drop,
-            unlabeled_flagged=unlabeled_flagged,
+            flagged_unlabeled=flagged_unlabeled,
             positives=int(tp[-1]),
             negatives=int(fp[-1]),
-            unlabeled=int(unlabeled_flagged[-1]),
+            unlabeled=int(flagged_unlabeled[-1]),
             fn_value_total=float(fn_drop[-1]),
             tn_value_total=float(tn_drop[-1]),
         )
@@ -274,7 +279,7 @@ class Curve:
     def empty() -> Curve:
         """The curve of no labelled rows: one point, flag nobody, worth 0."""
         z = np.zeros(0)
-        return Curve.from_score_aggregates(z, z, z, z, z, z, z)
+        return Curve.from_score_aggregates(z, z, z, tp_value=z, fp_value=z, tn_value=z, fn_value=z)
 
     # -- whole-curve arrays ---------------------------------------------------------------------
     def __len__(self) -> int:
@@ -306,11 +311,13 @@ class Curve:
         """Total value at every point (cached: the GUI reads it on every slider move)."""
         if "value" not in self._cache:
             self._cache["value"] = self.tp_value + self.fp_value + self.fn_value + self.tn_value
-        return self._cache["value"]
+        value: np.ndarray = self._cache["value"]
+        return value
 
     @property
     def flagged(self) -> np.ndarray:
-        return self.tp + self.fp
+        flagged: np.ndarray = self.tp + self.fp
+        return flagged
 
     def _rate(self, num: np.ndarray, den: np.ndarray | int) -> np.ndarray:
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -350,7 +357,7 @@ class Curve:
             fp_value=float(self.fp_value[index]),
             tn_value=float(self.tn_value_total - self.tn_drop[index]),
             fn_value=float(self.fn_value_total - self.fn_drop[index]),
-            flagged_unlabeled=int(self.unlabeled_flagged[index]),
+            flagged_unlabeled=int(self.flagged_unlabeled[index]),
         )
 
     def index_at(self, threshold: float | None) -> int:
@@ -381,7 +388,9 @@ class Curve:
 
     def optimum(self) -> CurvePoint:
         """The highest-value policy; ties go to the higher threshold (fewer rows flagged)."""
-        return self.point(self._best_index())
+        best = self._best_index()
+        assert best is not None  # without a mask every point is a candidate
+        return self.point(best)
 
     def feasible(self, constraints: Constraints) -> np.ndarray:
         """Boolean mask of the points that satisfy ``constraints``.
@@ -393,7 +402,7 @@ class Curve:
         if constraints.max_flagged is not None:
             mask &= self.flagged <= constraints.max_flagged
         if constraints.max_flag_rate is not None:
-            mask &= np.nan_to_num(self.flag_rate, nan=0.0) <= constraints.max_flag_rate / 100.0 + 1e-12
+            mask &= np.nan_to_num(self.flag_rate, nan=0.0) <= constraints.max_flag_rate + 1e-12
         if constraints.min_precision is not None:
             mask &= np.nan_to_num(self.precision, nan=1.0) >= constraints.min_precision - 1e-12
         if constraints.min_recall is not None:
@@ -427,7 +436,7 @@ class Curve:
         if c.max_flagged is not None:
             n = min(n, int(c.max_flagged))
         if c.max_flag_rate is not None:
-            n = min(n, math.floor(c.max_flag_rate / 100.0 * rows + 1e-9))
+            n = min(n, math.floor(c.max_flag_rate * rows + 1e-9))
         if c.max_fpr is not None:
             n = min(n, math.floor(c.max_fpr * rows + 1e-9))
         if c.min_precision is not None and self.positives / rows < c.min_precision - 1e-12:
@@ -496,7 +505,7 @@ class Curve:
             idx = np.union1d(idx, extra[: max_points - len(idx)])
         return idx
 
-    def to_records(self, indices: np.ndarray | None = None) -> list[dict]:
+    def to_records(self, indices: np.ndarray | None = None) -> list[dict[str, Any]]:
         """Curve points as JSON-ready dicts (threshold ``None`` for flag nobody)."""
         idx = np.arange(len(self)) if indices is None else np.asarray(indices)
         thr = self.thresholds[idx]

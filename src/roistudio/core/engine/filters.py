@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from roistudio.core.sql import quote_ident
 
@@ -28,7 +29,7 @@ class Filters:
     def is_empty(self) -> bool:
         return not any(self.segments.values()) and self.start is None and self.end is None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "segments": {k: list(v) for k, v in self.segments.items()},
             "start": self.start,
@@ -36,7 +37,7 @@ class Filters:
         }
 
     @staticmethod
-    def from_dict(data: Mapping | None) -> Filters:
+    def from_dict(data: Mapping[str, Any] | None) -> Filters:
         data = data or {}
         segs = {str(k): tuple(str(x) for x in v) for k, v in (data.get("segments") or {}).items()}
         return Filters(segs, data.get("start"), data.get("end"))

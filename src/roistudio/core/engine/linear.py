@@ -20,15 +20,23 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
 
 from roistudio.core.data.mapping import label_condition_sql
 from roistudio.core.data.profile import segment_key_sql
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult, ModelResult
+from roistudio.core.engine.analysis import (
+    PERIOD_BREAKDOWN,
+    Analysis,
+    GroupResult,
+    ModelResult,
+    breakdown_segment,
+    model_sources,
+)
 from roistudio.core.engine.curve import Curve
-from roistudio.core.engine.sweep import period_key_sql
+from roistudio.core.engine.sweep import model_rows_sql, period_key_sql
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.sql import quote_ident
 
@@ -131,8 +139,11 @@ def linear_aggregates(
             scores,
             arrays["pos"],
             arrays["neg"],
-            *(np.asarray(arrays[f"{o}_{j}"], dtype=np.float64) for o in ("tp", "fp", "fn", "tn")),
-            arrays["unl"],
+            tp_value=np.asarray(arrays[f"tp_{j}"], dtype=np.float64),
+            fp_value=np.asarray(arrays[f"fp_{j}"], dtype=np.float64),
+            tn_value=np.asarray(arrays[f"tn_{j}"], dtype=np.float64),
+            fn_value=np.asarray(arrays[f"fn_{j}"], dtype=np.float64),
+            unlabeled=arrays["unl"],
         )
         if len(curve) != len(reference) or not np.array_equal(curve.thresholds[1:], reference.thresholds[1:]):
             return None
@@ -145,20 +156,20 @@ def linear_aggregates(
     return result
 
 
-def _split(analysis: Analysis) -> dict[str, dict] | None:
+def _split(analysis: Analysis) -> dict[str, dict[str | None, Any]] | None:
     """Each outcome's payoff split into its parameter-free part and per-parameter coefficients."""
     payoff = analysis.request.payoff
     split = {o: payoff.parameter_terms(o, prefix="lin_") for o in OUTCOMES}
     return None if any(t is None for t in split.values()) else split  # type: ignore[return-value]
 
 
-def _term_keys(split: Mapping[str, Mapping]) -> list[str | None]:
+def _term_keys(split: Mapping[str, Mapping[str | None, Any]]) -> list[str | None]:
     """``None`` (the parameter-free part) then every parameter with a coefficient, sorted."""
     return [None, *sorted({k for t in split.values() for k in t if k is not None})]
 
 
 def _coefficient_sums(
-    split: Mapping[str, Mapping], term_keys: Sequence[str | None], params: dict[str, object]
+    split: Mapping[str, Mapping[str | None, Any]], term_keys: Sequence[str | None], params: dict[str, object]
 ) -> tuple[list[str], list[str]]:
     """SQL for the per-row coefficient columns and their sums per outcome.
 
@@ -192,14 +203,12 @@ def _model_rows(analysis: Analysis, model: ModelResult) -> tuple[str, str, list[
     params = dict(params)
     label_sql, label_params = label_condition_sql(mapping.label, analysis.validation.label.positive_value)
     params.update(label_params)
-    score = f"CAST({quote_ident(model.score_column)} AS DOUBLE)"
-    conds = [f"({where_sql})", f"{score} IS NOT NULL AND isfinite({score})"]
-    if not mapping.raw_scores:
-        conds.append(f"{score} BETWEEN 0 AND 1")
-    if mapping.model and not mapping.challenger_score:
-        # Long format: a model's rows are those whose model column names it (as in analyse()).
-        params["sel_model"] = model.name
-        conds.append(f"CAST({quote_ident(mapping.model)} AS VARCHAR) = $sel_model")
+    sources = model_sources(mapping, analysis.validation)
+    i = next(j for j, source in enumerate(sources) if source.name == model.name)
+    score, conds, model_params = model_rows_sql(
+        sources, i, where_sql=where_sql, raw_scores=mapping.raw_scores
+    )
+    params.update(model_params)
     return score, label_sql, conds, params
 
 
@@ -218,9 +227,12 @@ def breakdown_key_sql(analysis: Analysis, breakdown: str | None) -> str:
     if breakdown is None:
         return "'all'"
     if breakdown == PERIOD_BREAKDOWN:
-        assert analysis.validation.time is not None
+        assert analysis.validation.time is not None and analysis.request.period is not None
         return period_key_sql(analysis.validation.time, analysis.request.period)
-    return segment_key_sql(breakdown.removeprefix("segment:"))
+    column = breakdown_segment(breakdown)
+    if column is None:
+        raise ValueError(f"unknown breakdown {breakdown!r}")
+    return segment_key_sql(column)
 
 
 GroupRef = tuple[str | None, str]
@@ -377,23 +389,25 @@ def group_terms(
     groups = {(b, g.key): g for b, gs in breakdowns.items() for g in gs}
     if not groups:
         return {}
-    champion_policies = {
+    champion_policies: dict[str, dict[GroupRef, float | str | None]] = {
         "value": {ref: g.operating.threshold for ref, g in groups.items()},
         "best": {ref: g.optimum.threshold for ref, g in groups.items()},
         "perfect": {ref: PERFECT for ref in groups},
     }
-    expected = {
+    expected: dict[str, dict[GroupRef, float]] = {
         "value": {ref: g.operating.value for ref, g in groups.items()},
         "best": {ref: g.optimum.value for ref, g in groups.items()},
         "perfect": {ref: g.perfect_value for ref, g in groups.items()},
     }
     found = policy_terms(con, table, analysis, analysis.champion, champion_policies, expected)
-    with_challenger = {ref: g for ref, g in groups.items() if g.challenger_operating is not None}
+    with_challenger = {
+        ref: g.challenger_operating for ref, g in groups.items() if g.challenger_operating is not None
+    }
     if found is not None and analysis.challenger is not None and with_challenger:
         challenger = policy_terms(
             con, table, analysis, analysis.challenger,
-            {"challenger": {ref: g.challenger_operating.threshold for ref, g in with_challenger.items()}},
-            {"challenger": {ref: g.challenger_operating.value for ref, g in with_challenger.items()}},
+            {"challenger": {ref: p.threshold for ref, p in with_challenger.items()}},
+            {"challenger": {ref: p.value for ref, p in with_challenger.items()}},
         )  # fmt: skip
         if challenger is None:
             return None

@@ -39,8 +39,8 @@ def _clean(value: Any) -> Any:
 
 
 def analysis_to_json(
-    analysis: Analysis, *, source: dict | None = None, max_points: int = MAX_CURVE_POINTS
-) -> dict:
+    analysis: Analysis, *, source: dict[str, Any] | None = None, max_points: int = MAX_CURVE_POINTS
+) -> dict[str, Any]:
     """Build the JSON-ready dict of ``analysis``.
 
     Parameters
@@ -104,4 +104,5 @@ def analysis_to_json(
             **(time.to_dict() if time is not None else {}),
             "rows": [g.to_dict() for g in analysis.periods],
         }
-    return _clean(out)
+    cleaned: dict[str, Any] = _clean(out)
+    return cleaned

@@ -22,9 +22,9 @@ mapping proposal (``--score`` and ``--label`` must be given).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -45,8 +45,9 @@ from roistudio.core.engine.analysis import (
     PERIOD_BREAKDOWN,
     Analysis,
     AnalysisRequest,
-    _sources,
     assemble_analysis,
+    model_sources,
+    segment_breakdown,
 )
 from roistudio.core.engine.sweep import ModelSource, result_from_arrays
 from roistudio.core.errors import Cancelled, DataError, MappingError, PayoffError
@@ -63,6 +64,10 @@ __all__ = [
     "spark_date_range",
     "spark_session",
 ]
+
+# A pyspark.sql.SparkSession; typed loosely so the core type-checks without PySpark installed.
+Spark = Any
+T = TypeVar("T")
 
 DEFAULT_MASTER = "local[*]"
 PYSPARK_MISSING = "the spark engine needs PySpark, which is not installed: pip install 'roistudio[spark]'"
@@ -98,18 +103,18 @@ class SparkSource:
     def name(self) -> str:
         return self.table if self.table is not None else str(self.path).rstrip("/").rsplit("/", 1)[-1]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The source as a project file and the JSON result record it."""
         return {"engine": "spark", "master": self.master, "path": self.path, "table": self.table}
 
     @staticmethod
-    def from_dict(data: Mapping) -> SparkSource:
+    def from_dict(data: Mapping[str, Any]) -> SparkSource:
         return SparkSource(str(data.get("master") or DEFAULT_MASTER), data.get("path"), data.get("table"))
 
 
-def _pyspark():
+def _pyspark() -> Any:
     try:
-        import pyspark.sql  # noqa: F401  (optional dependency)
+        import pyspark.sql
     except ImportError:
         raise DataError(PYSPARK_MISSING) from None
     import pyspark
@@ -117,7 +122,7 @@ def _pyspark():
     return pyspark
 
 
-def spark_session(master: str = DEFAULT_MASTER, *, config: Mapping[str, str] | None = None):
+def spark_session(master: str = DEFAULT_MASTER, *, config: Mapping[str, str] | None = None) -> Spark:
     """A Spark session on ``master`` (``local[*]``, ``spark://host:7077``, ``yarn``, ``k8s://...``).
 
     The master URL is passed to Spark as given. An existing session in this process is reused
@@ -158,7 +163,7 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def load_source(spark, source: SparkSource, view: str = VIEW) -> str:
+def load_source(spark: Spark, source: SparkSource, view: str = VIEW) -> str:
     """Register ``source`` as the temporary view ``view`` (nothing is read yet); return its name."""
     try:
         if source.table is not None:
@@ -185,7 +190,7 @@ _TYPE_NAMES = {
 }  # fmt: skip
 
 
-def spark_columns(spark, view: str) -> dict[str, str]:
+def spark_columns(spark: Spark, view: str) -> dict[str, str]:
     """Column name -> type, named as DuckDB names them, so the core's type rules apply unchanged.
 
     Spark's ``timestamp`` is an instant (DuckDB's ``TIMESTAMP WITH TIME ZONE``), ``timestamp_ntz``
@@ -198,8 +203,8 @@ def spark_columns(spark, view: str) -> dict[str, str]:
     return out
 
 
-def _rows(spark, sql: str, params: Mapping[str, object] | None = None) -> list:
-    return spark.sql(sql, args=dict(params or {})).collect()
+def _rows(spark: Spark, sql: str, params: Mapping[str, object] | None = None) -> list[Any]:
+    return list(spark.sql(sql, args=dict(params or {})).collect())
 
 
 # -- validation --------------------------------------------------------------------------------------
@@ -210,8 +215,10 @@ def _missing_label(col: str) -> str:
 
 
 def label_condition(label: LabelSummary) -> tuple[str, dict[str, object]]:
-    """Spark SQL for the row's class (TRUE, FALSE, NULL = not yet known), as in DuckDB's
-    :func:`~roistudio.core.data.mapping.label_condition_sql`."""
+    """Spark SQL for the row's class: TRUE, FALSE or NULL (not yet known).
+
+    As DuckDB's :func:`~roistudio.core.data.mapping.label_condition_sql`.
+    """
     col = q(label.column)
     text = not (is_numeric_type(label.duck_type) or label.duck_type.upper() == "BOOLEAN")
     missing = _missing_label(col) if text else f"{col} IS NULL"
@@ -222,7 +229,9 @@ def label_condition(label: LabelSummary) -> tuple[str, dict[str, object]]:
     }
 
 
-def _score_summary(spark, src: str, column: str, raw_scores: bool, params: Mapping) -> ScoreSummary:
+def _score_summary(
+    spark: Spark, src: str, column: str, raw_scores: bool, params: Mapping[str, object]
+) -> ScoreSummary:
     c = f"CAST({q(column)} AS DOUBLE)"
     fin = _finite(c)
     row = _rows(
@@ -234,7 +243,8 @@ def _score_summary(spark, src: str, column: str, raw_scores: bool, params: Mappi
             FROM {src}""",
         params,
     )[0]
-    return ScoreSummary(column, *(int(v) for v in row[:6]), row[6], row[7], raw_scores)
+    n, missing, nan, infinite, below, above = (int(v) for v in row[:6])
+    return ScoreSummary(column, n, missing, nan, infinite, below, above, row[6], row[7], raw_scores)
 
 
 def _time_column(mapping: ColumnMapping, columns: Mapping[str, str]) -> TimeColumn | None:
@@ -258,7 +268,12 @@ def _time_column(mapping: ColumnMapping, columns: Mapping[str, str]) -> TimeColu
 
 
 def validate_on_spark(
-    spark, view: str, mapping: ColumnMapping, *, where_sql: str = "TRUE", where_params: Mapping | None = None
+    spark: Spark,
+    view: str,
+    mapping: ColumnMapping,
+    *,
+    where_sql: str = "TRUE",
+    where_params: Mapping[str, object] | None = None,
 ) -> ValidationReport:
     """The mapping validation of :func:`~roistudio.core.data.mapping.validate_mapping`, counted by Spark.
 
@@ -382,12 +397,12 @@ class _JobWatch:
     Spark Connect sessions have no SparkContext; there the action simply runs (no progress).
     """
 
-    def __init__(self, spark, progress: Progress | None, text: str):
+    def __init__(self, spark: Spark, progress: Progress | None, text: str) -> None:
         self.spark, self.progress, self.text = spark, progress, text
         self.cancelled = False
         self.group = f"roistudio-{id(self)}"
 
-    def run(self, action):
+    def run(self, action: Callable[[], T]) -> T:
         try:
             sc = self.spark.sparkContext
         except Exception:
@@ -409,7 +424,7 @@ class _JobWatch:
             watcher.join()
             sc.setLocalProperty("spark.jobGroup.id", None)
 
-    def _watch(self, sc, done: threading.Event) -> None:
+    def _watch(self, sc: Any, done: threading.Event) -> None:
         tracker = sc.statusTracker()
         while not done.wait(0.25):
             if self.progress is not None and self.progress.cancelled():
@@ -432,13 +447,13 @@ class _JobWatch:
                 )
 
 
-def _collect_arrays(frame) -> dict[str, np.ndarray]:
+def _collect_arrays(frame: Any) -> dict[str, np.ndarray]:
     pdf = frame.toPandas()
     return {str(c): pdf[c].to_numpy() for c in pdf.columns}
 
 
 def payoff_arrays(
-    spark,
+    spark: Spark,
     view: str,
     payoff: Payoff,
     label_sql: str,
@@ -489,7 +504,9 @@ def payoff_arrays(
     return arrays
 
 
-def _raise_for_bad_payoffs(spark, selects: list[str], params: Mapping, payoff: Payoff) -> None:
+def _raise_for_bad_payoffs(
+    spark: Spark, selects: list[str], params: Mapping[str, object], payoff: Payoff
+) -> None:
     """Count the rows whose payoff is NULL or not finite, per outcome; raise for the first (as on DuckDB)."""
     bad = [
         f"count_if(c = {cls} AND NOT coalesce({_finite(v)}, FALSE))"
@@ -513,7 +530,7 @@ def _raise_for_bad_payoffs(spark, selects: list[str], params: Mapping, payoff: P
 
 
 def analyse_spark(
-    spark, view: str, request: AnalysisRequest, *, progress: Progress | None = None
+    spark: Spark, view: str, request: AnalysisRequest, *, progress: Progress | None = None
 ) -> Analysis:
     """:func:`~roistudio.core.engine.analysis.analyse`, with the counting and aggregation done by Spark.
 
@@ -546,12 +563,12 @@ def analyse_spark(
     check_cancelled(progress)
     label_sql, label_params = label_condition(validation.label)
     params: dict[str, Any] = {**label_params, **where_params}
-    breakdowns = {f"segment:{s}": segment_key(s) for s in mapping.segments}
+    breakdowns = {segment_breakdown(s): segment_key(s) for s in mapping.segments}
     if request.period:
         assert validation.time is not None
         breakdowns[PERIOD_BREAKDOWN], period_params = period_key(validation.time, request.period)
         params.update(period_params)
-    sources = _sources(mapping, validation)
+    sources = model_sources(mapping, validation)
     arrays = payoff_arrays(
         spark, view, request.payoff, label_sql, params, where_sql=where_sql, raw_scores=mapping.raw_scores,
         breakdowns=breakdowns, models=sources, progress=progress,
@@ -564,7 +581,7 @@ def analyse_spark(
     return assemble_analysis(request, view, validation, sources, result)
 
 
-def spark_date_range(spark, view: str, column: str) -> tuple[str | None, str | None]:
+def spark_date_range(spark: Spark, view: str, column: str) -> tuple[str | None, str | None]:
     """First and last day of a date/time column as ISO text, as :func:`~roistudio.core.data.profile.date_range`."""
     low, high = _rows(
         spark, f"SELECT CAST(min({q(column)}) AS STRING), CAST(max({q(column)}) AS STRING) FROM {q(view)}"
@@ -572,6 +589,6 @@ def spark_date_range(spark, view: str, column: str) -> tuple[str | None, str | N
     return (None if low is None else str(low)[:10], None if high is None else str(high)[:10])
 
 
-def spark_row_count(spark, view: str) -> int:
+def spark_row_count(spark: Spark, view: str) -> int:
     """Rows in the source (for the provenance line)."""
     return int(_rows(spark, f"SELECT count(*) FROM {q(view)}")[0][0])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -79,8 +80,9 @@ class SweepResult:
 
 
 def period_key_sql(time: TimeColumn, period: str) -> str:
-    """Breakdown key of a period: the period's first day as ISO text (``2026-03-01``), or the
-    label of a period without a calendar date (``Jan`` without a year, ``FY2026 Q2``).
+    """Breakdown key of a period: its first day as ISO text (``2026-03-01``), or its label.
+
+    A label stands for a period without a calendar date (``Jan`` without a year, ``FY2026 Q2``).
 
     The rule lives in :mod:`roistudio.core.data.periods`; this is the sweep's name for it.
     """
@@ -92,6 +94,33 @@ def valid_score_sql(column: str, raw_scores: bool) -> str:
     score = f"CAST({quote_ident(column)} AS DOUBLE)"
     cond = f"{score} IS NOT NULL AND isfinite({score})"
     return f"({cond})" if raw_scores else f"({cond} AND {score} BETWEEN 0 AND 1)"
+
+
+def model_rows_sql(
+    models: Sequence[ModelSource], i: int, *, where_sql: str, raw_scores: bool
+) -> tuple[str, list[str], dict[str, object]]:
+    """The one rule for which rows make model ``i``'s curve (the sweep and the live-formula sums use it).
+
+    Models in separate score columns are compared on the same rows: a row is left out of every
+    curve when any of those scores is unusable. With a model column, a model's rows are those
+    whose model column names it, and only its own score counts.
+
+    Returns
+    -------
+    tuple
+        The score as SQL (DOUBLE), the WHERE conditions (to be joined with AND) and the values of
+        the placeholders they use (``$model_<i>``).
+    """
+    model = models[i]
+    shared = {m.score_column for m in models if m.model_column is None}
+    score = f"CAST({quote_ident(model.score_column)} AS DOUBLE)"
+    columns = sorted(shared) if model.model_column is None else [model.score_column]
+    conds = [f"({where_sql})", " AND ".join(valid_score_sql(c, raw_scores) for c in columns)]
+    params: dict[str, object] = {}
+    if model.model_column is not None:
+        params[f"model_{i}"] = model.model_value
+        conds.append(f"CAST({quote_ident(model.model_column)} AS VARCHAR) = $model_{i}")
+    return score, conds, params
 
 
 def _aggregate_sql(
@@ -110,17 +139,11 @@ def _aggregate_sql(
     breakdowns = dict(query.breakdowns or {})
     selects = []
     y = f"({query.label_sql})"
-    # Models in separate score columns are compared on the same rows: a row is left out of every
-    # curve when any of those scores is unusable.
-    shared = {m.score_column for m in models if m.model_column is None}
-    for i, model in enumerate(models):
-        score = f"CAST({quote_ident(model.score_column)} AS DOUBLE)"
-        columns = sorted(shared) if model.model_column is None else [model.score_column]
-        valid = " AND ".join(valid_score_sql(c, query.raw_scores) for c in columns)
-        conds = [f"({query.where_sql})", valid]
-        if model.model_column is not None:
-            params[f"model_{i}"] = model.model_value
-            conds.append(f"CAST({quote_ident(model.model_column)} AS VARCHAR) = $model_{i}")
+    for i in range(len(models)):
+        score, conds, model_params = model_rows_sql(
+            models, i, where_sql=query.where_sql, raw_scores=query.raw_scores
+        )
+        params.update(model_params)
         source = f"FROM {quote_ident(query.table)} WHERE {' AND '.join(conds)}"
         dims = "".join(f", {expr} AS {quote_ident('d_' + name)}" for name, expr in breakdowns.items())
         values = "".join(f", {sql} AS {name}" for name, sql in row_values.items())
@@ -279,7 +302,7 @@ def _payoff_arrays(
 class ColumnSums:
     """Per (model, breakdown key, score, class): row count, and sum and count of some columns."""
 
-    key: tuple
+    key: tuple[object, ...]
     columns: frozenset[str]
     arrays: dict[str, np.ndarray]
 
@@ -296,7 +319,7 @@ class ColumnSumsCache:
     def __init__(self) -> None:
         self._sums: ColumnSums | None = None
 
-    def get(self, key: tuple, columns: frozenset[str]) -> ColumnSums | None:
+    def get(self, key: tuple[object, ...], columns: frozenset[str]) -> ColumnSums | None:
         sums = self._sums
         return sums if sums is not None and sums.key == key and columns <= sums.columns else None
 
@@ -307,7 +330,7 @@ class ColumnSumsCache:
         self._sums = None
 
 
-def _cache_key(query: SweepQuery, models: Sequence[ModelSource]) -> tuple:
+def _cache_key(query: SweepQuery, models: Sequence[ModelSource]) -> tuple[object, ...]:
     return (
         query.table,
         query.label_sql,
@@ -349,39 +372,40 @@ def _arrays_from_column_sums(
         if progress is not None:
             progress.progress(0.05, "Summing columns per score in DuckDB")
         raw = _fetch(con, sql, params)
-        arrays = {k: raw[k] for k in ("m", "set_id", "k", "s", "c", "n") if k in raw}
+        arrays: dict[str, np.ndarray] = {k: raw[k] for k in ("m", "set_id", "k", "s", "c", "n") if k in raw}
         for j, c in enumerate(columns):
             arrays[f"sum:{c}"] = np.asarray(raw[f"sum_{j}"], dtype=np.float64)
             arrays[f"cnt:{c}"] = np.asarray(raw[f"cnt_{j}"], dtype=np.int64)
         sums = ColumnSums(key, frozenset(columns), arrays)
         cache.put(sums)
-    arrays = sums.arrays
-    n = np.asarray(arrays["n"], dtype=np.float64)
-    cls = np.asarray(arrays["c"])
+    cached = sums.arrays
+    n = np.asarray(cached["n"], dtype=np.float64)
+    cls = np.asarray(cached["c"])
 
     def outcome_sums(outcome: str) -> np.ndarray | None:
         terms = affine[outcome]
         total = terms.constant * n
         for col, coef in terms.coefficients.items():
-            if np.any(arrays[f"cnt:{col}"] != arrays["n"]):
+            if np.any(cached[f"cnt:{col}"] != cached["n"]):
                 return None  # a missing value: the SQL path counts and reports it
-            total = total + coef * arrays[f"sum:{col}"]
+            total = total + coef * cached[f"sum:{col}"]
         return total
 
-    sums_by_outcome = {o: outcome_sums(o) for o in OUTCOMES}
-    if any(v is None for v in sums_by_outcome.values()):
+    maybe_sums = {o: outcome_sums(o) for o in OUTCOMES}
+    sums_by_outcome = {o: v for o, v in maybe_sums.items() if v is not None}
+    if len(sums_by_outcome) != len(OUTCOMES):
         return None
     v_flag = np.where(cls == 1, sums_by_outcome["tp"], np.where(cls == 0, sums_by_outcome["fp"], 0.0))
     v_keep = np.where(cls == 1, sums_by_outcome["fn"], np.where(cls == 0, sums_by_outcome["tn"], 0.0))
     if not (np.isfinite(v_flag).all() and np.isfinite(v_keep).all()):
         return None
-    out = {k: v for k, v in arrays.items() if ":" not in k}
+    out = {k: v for k, v in cached.items() if ":" not in k}
     out["v_flag"], out["v_keep"] = v_flag, v_keep
     return out
 
 
 def _raise_for_bad_payoffs(
-    con: duckdb.DuckDBPyConnection, selects: list[str], params: dict, payoff: Payoff
+    con: duckdb.DuckDBPyConnection, selects: list[str], params: dict[str, Any], payoff: Payoff
 ) -> None:
     """Count, per outcome, the rows whose payoff is NULL or not finite, and raise for the first.
 
@@ -396,6 +420,7 @@ def _raise_for_bad_payoffs(
             FROM valued""",
         params,
     ).fetchone()  # in OUTCOMES order: tp, fp, tn, fn
+    assert counts is not None  # an aggregate without GROUP BY returns one row
     for outcome, bad in zip(OUTCOMES, counts, strict=True):
         if bad:
             expr = payoff.expressions[outcome]
@@ -450,8 +475,9 @@ def _curves_from_arrays(arrays: Mapping[str, np.ndarray]) -> dict[tuple[int, int
         sl = slice(start, end)
         key = (int(pair_set[start]), int(pair_model[start]), str(key_names[pair_key[start]]))
         out[key] = Curve.from_score_aggregates(
-            pair_score[sl], pos[sl], neg[sl], tp[sl], fp[sl], fn[sl], tn[sl], unl[sl], descending=True
-        )
+            pair_score[sl], pos[sl], neg[sl], tp_value=tp[sl], fp_value=fp[sl], tn_value=tn[sl],
+            fn_value=fn[sl], unlabeled=unl[sl], descending=True,
+        )  # fmt: skip
     return out
 
 

@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping
 from roistudio.core.column_types import column_kind
 from roistudio.core.errors import PayoffError
 from roistudio.core.payoff.compile import Compiler
-from roistudio.core.payoff.expr import ArithmeticOp, Expr, ExprKind, names
+from roistudio.core.payoff.expr import ArithmeticOp, Expr, ExprKind, ExprOp, names
 from roistudio.core.payoff.source import MAX_LENGTH, Source, at
 
 __all__ = [
@@ -70,7 +70,9 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 def _kind_of_type(type_name: str) -> ExprKind:
     kind = column_kind(type_name)
-    return kind if kind in ("num", "str", "bool") else "other"  # type: ignore[return-value]
+    if kind == "num" or kind == "str" or kind == "bool":
+        return kind
+    return "other"
 
 
 def _display_name(name: str) -> str:
@@ -124,15 +126,15 @@ class _Checker:
             if isinstance(node.op, ast.Not):
                 return Expr("not", (self.need_bool(self.convert(node.operand)),), kind="bool", pos=pos)
             if isinstance(node.op, (ast.USub, ast.UAdd)):
-                op = "neg" if isinstance(node.op, ast.USub) else "pos"
-                return Expr(op, (self.need_num(self.convert(node.operand)),), pos=pos)
+                sign: ExprOp = "neg" if isinstance(node.op, ast.USub) else "pos"
+                return Expr(sign, (self.need_num(self.convert(node.operand)),), pos=pos)
             raise self.fail("operator '~' is not allowed at {pos}; use + - * / **", node)
         if isinstance(node, ast.BinOp):
             return self.binary(node, pos)
         if isinstance(node, ast.BoolOp):
-            op = "and" if isinstance(node.op, ast.And) else "or"
+            logic: ExprOp = "and" if isinstance(node.op, ast.And) else "or"
             values = tuple(self.need_bool(self.convert(v)) for v in node.values)
-            return Expr(op, values, kind="bool", pos=pos)
+            return Expr(logic, values, kind="bool", pos=pos)
         if isinstance(node, ast.Compare):
             return self.compare(node, pos)
         if isinstance(node, ast.IfExp):
@@ -250,11 +252,11 @@ class _Checker:
 
     def compare(self, node: ast.Compare, pos: tuple[int, int]) -> Expr:
         ops: list[str] = []
-        for op in node.ops:
-            if type(op) not in _COMPARE_OPS:
-                symbol = _REFUSED_COMPARE_OPS.get(type(op), "?")
+        for node_op in node.ops:
+            if type(node_op) not in _COMPARE_OPS:
+                symbol = _REFUSED_COMPARE_OPS.get(type(node_op), "?")
                 raise self.fail(f"operator '{symbol}' is not allowed at {{pos}}; use == != < <= > >=", node)
-            ops.append(_COMPARE_OPS[type(op)])
+            ops.append(_COMPARE_OPS[type(node_op)])
         operands = [self.convert(node.left), *(self.convert(c) for c in node.comparators)]
         for op, left, right in zip(ops, operands, operands[1:], strict=False):
             texts = (left.kind == "str", right.kind == "str")

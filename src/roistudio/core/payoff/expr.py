@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from roistudio.core.glossary import OUTCOMES, Outcome
 
@@ -66,6 +66,6 @@ def walk(e: Expr) -> Iterator[Expr]:
         stack.extend(node.args)
 
 
-def names(e: Expr, op: ExprOp) -> set:
+def names(e: Expr, op: ExprOp) -> set[Any]:
     """The values of the nodes of one kind, e.g. ``names(e, "col")`` are the columns used."""
     return {node.value for node in walk(e) if node.op == op}

@@ -36,6 +36,7 @@ import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from roistudio.core.errors import PayoffError
 from roistudio.core.payoff.check import ALLOWED_FUNCTIONS, FUNCTION_ARITY, check_expression, parse_expression
@@ -147,7 +148,8 @@ class Payoff:
 
     def tree(self, outcome: str) -> Expr:
         """The checked expression tree of one outcome."""
-        return self._trees[_check_outcome(outcome)]  # type: ignore[attr-defined]
+        tree: Expr = self._trees[_check_outcome(outcome)]  # type: ignore[attr-defined]
+        return tree
 
     def columns_used(self) -> set[str]:
         """Names of the data columns any outcome refers to."""
@@ -207,7 +209,7 @@ class Payoff:
         dict or None
             Outcome -> :class:`~.terms.ColumnTerms`; None if any outcome is not affine in its columns.
         """
-        out = {}
+        out: dict[str, ColumnTerms] = {}
         for outcome in OUTCOMES:
             terms = column_terms(self.tree(outcome), self.parameters)
             if terms is None:
@@ -215,7 +217,7 @@ class Payoff:
             out[outcome] = terms
         return out
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """``{"tp": ..., "fp": ..., "tn": ..., "fn": ..., "parameters": {...}}`` for JSON files."""
         return {**self.expressions, "parameters": dict(self.parameters)}
 

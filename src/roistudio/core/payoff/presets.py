@@ -19,12 +19,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from roistudio.core.column_types import is_numeric_type
+
 __all__ = ["PRESETS", "Preset", "apply_preset", "find_money_column"]
 
-_NUMERIC_PREFIXES = (
-    "TINYINT", "SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-    "UBIGINT", "UHUGEINT", "FLOAT", "REAL", "DOUBLE", "DECIMAL", "NUMERIC",
-)  # fmt: skip
 # Words that make a numeric column look like money, in order of preference after the preset's own.
 _MONEY_WORDS = (
     "amount",
@@ -164,11 +162,6 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def _is_numeric(duck_type: str) -> bool:
-    base = re.split(r"[\s(]", duck_type.strip().upper(), maxsplit=1)[0]
-    return base in _NUMERIC_PREFIXES
-
-
 def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
 
@@ -192,7 +185,7 @@ def find_money_column(preset: Preset, columns: Mapping[str, str] | Sequence[str]
         a general money word.
     """
     if isinstance(columns, Mapping):
-        names = [c for c, t in columns.items() if _is_numeric(str(t))]
+        names = [c for c, t in columns.items() if is_numeric_type(str(t))]
     else:
         names = list(columns)
     if preset.money_hint in names:

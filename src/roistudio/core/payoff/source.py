@@ -30,7 +30,7 @@ def at(message: str, where: str) -> str:
 class Source:
     """The original text, its translation for :func:`ast.parse`, and position mapping between them.
 
-    The translation is ``"(" + body + "\\n)"`` where ``body`` is the original text with every backtick
+    The translation is ``"(" + body + newline + ")"`` where ``body`` is the original text with every backtick
     name replaced by an identifier of exactly the same length, so character positions in the body are
     those of the original text. The wrapping parentheses allow leading spaces and several lines; the
     scanner has already checked that brackets balance, so they cannot change the meaning.
@@ -64,11 +64,16 @@ class Source:
         return len(self._lines[lineno - 1].encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
     def node_pos(self, node: ast.AST) -> tuple[int, int]:
+        """1-based (line, column) in the original text of where a syntax-tree node starts."""
+        assert isinstance(node, ast.expr | ast.keyword)  # the only nodes with positions we meet
         return self.pos_of_index(self.index_of(node.lineno, self._char_col(node.lineno, node.col_offset)))
 
     def segment(self, node: ast.AST, limit: int = 60) -> str:
+        """The original text of a node on one line, shortened to ``limit`` characters."""
+        assert isinstance(node, ast.expr | ast.keyword)
+        end_line, end_col = node.end_lineno or node.lineno, node.end_col_offset or node.col_offset
         start = self.index_of(node.lineno, self._char_col(node.lineno, node.col_offset))
-        end = self.index_of(node.end_lineno, self._char_col(node.end_lineno, node.end_col_offset))
+        end = self.index_of(end_line, self._char_col(end_line, end_col))
         piece = " ".join(self.text[start:end].split())
         return piece if len(piece) <= limit else piece[: limit - 3] + "..."
 

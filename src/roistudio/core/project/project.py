@@ -24,7 +24,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from roistudio.core.atomic import write_text_atomic
 from roistudio.core.data.provenance import SourceInfo
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     # Imported where used: the mapping module loads DuckDB, which the GUI defers past its first paint.
     from roistudio.core.data.mapping import ColumnMapping
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 FORMAT_MARKER = "model-roi-studio-project"
 PROJECT_SUFFIX = ".roiproj"
 VIEWS = ("data", "payoff", "threshold", "comparison", "segments", "trends")
@@ -109,7 +109,7 @@ class Project:
     view: str = DEFAULT_VIEW
     segment: str | None = None
 
-    def with_changes(self, **changes) -> Project:
+    def with_changes(self, **changes: Any) -> Project:
         return replace(self, **changes)
 
 
@@ -123,7 +123,7 @@ def _relative(path: str, folder: Path) -> str | None:
         return None
 
 
-def project_to_dict(project: Project, project_path: str | os.PathLike[str] | None = None) -> dict:
+def project_to_dict(project: Project, project_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """The JSON document of ``project``; source paths are made relative to ``project_path``'s folder."""
     folder = Path(project_path).resolve().parent if project_path is not None else None
     sources = []
@@ -171,7 +171,7 @@ def save_project(project: Project, path: str | os.PathLike[str]) -> None:
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def _migrate_v0(doc: dict) -> dict:
+def _migrate_v0(doc: dict[str, Any]) -> dict[str, Any]:
     """v0 (before versioning): one ``source``, flat payoff keys and a bare threshold number."""
     out = {k: v for k, v in doc.items() if k not in ("source", "payoff", "parameters", "threshold")}
     source = doc.get("source")
@@ -188,9 +188,12 @@ def _migrate_v0(doc: dict) -> dict:
     return out
 
 
-def _migrate_v1(doc: dict) -> dict:
-    """v1 did not record whether the payoff was confirmed: a payoff that is exactly the app's
-    suggestion for the mapped money columns is taken as still suggested, any other as confirmed."""
+def _migrate_v1(doc: dict[str, Any]) -> dict[str, Any]:
+    """v1 -> v2: record whether the payoff was confirmed.
+
+    A payoff that is exactly the app's suggestion for the mapped money columns is taken as still
+    suggested, any other as confirmed.
+    """
     from roistudio.core.project.defaults import is_suggested_payoff
 
     out = dict(doc)
@@ -208,11 +211,29 @@ def _migrate_v1(doc: dict) -> dict:
     return out
 
 
+def _migrate_v2(doc: dict[str, Any]) -> dict[str, Any]:
+    """v2 -> v3: ``constraints.max_flag_rate`` was a percent (2.5 = 2.5%); it is a fraction like every rate."""
+    out = dict(doc)
+    constraints = doc.get("constraints")
+    if isinstance(constraints, Mapping):
+        rate = constraints.get("max_flag_rate")
+        fixed = dict(constraints)
+        if isinstance(rate, int | float) and not isinstance(rate, bool):
+            fixed["max_flag_rate"] = rate / 100.0
+        out["constraints"] = fixed
+    out["schema_version"] = 3
+    return out
+
+
 # from_version -> function returning the document at from_version + 1.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {0: _migrate_v0, 1: _migrate_v1}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    0: _migrate_v0,
+    1: _migrate_v1,
+    2: _migrate_v2,
+}
 
 
-def migrate(doc: dict, name: str) -> dict:
+def migrate(doc: dict[str, Any], name: str) -> dict[str, Any]:
     """Bring a project document up to :data:`SCHEMA_VERSION`, one migration at a time."""
     version = doc.get("schema_version", 0)
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
@@ -227,6 +248,12 @@ def migrate(doc: dict, name: str) -> dict:
         doc = MIGRATIONS[version](doc)
         version = doc["schema_version"]
     return doc
+
+
+def _required_number(value: object, what: str, name: str) -> float:
+    number = _number(value, what, name, optional=False)
+    assert number is not None  # optional=False refuses a missing value
+    return number
 
 
 def _number(value: object, what: str, name: str, *, optional: bool = True) -> float | None:
@@ -253,9 +280,10 @@ def _source(entry: object, folder: Path, name: str) -> DataSource:
     return DataSource(info, str(entry.get("table") or "data"))
 
 
-def project_from_dict(doc: Mapping, project_path: str | os.PathLike[str]) -> Project:
+def project_from_dict(doc: Mapping[str, Any], project_path: str | os.PathLike[str]) -> Project:
     """Build a :class:`Project` from a current-version document (see :func:`migrate`)."""
-    from roistudio.core.data.mapping import PERIODS, ColumnMapping
+    from roistudio.core.data.mapping import ColumnMapping
+    from roistudio.core.glossary import PERIODS
 
     name = str(project_path)
     folder = Path(project_path).resolve().parent
@@ -265,14 +293,14 @@ def project_from_dict(doc: Mapping, project_path: str | os.PathLike[str]) -> Pro
         raise ProjectError(f"{name}: the column mapping is incomplete ({exc})") from exc
     payoff = doc.get("payoff") or {}
     expressions = {str(k): str(v) for k, v in (payoff.get("expressions") or {}).items()}
-    parameters = {str(k): _number(v, f"parameter '{k}'", name, optional=False) for k, v in
+    parameters = {str(k): _required_number(v, f"parameter '{k}'", name) for k, v in
                   (payoff.get("parameters") or {}).items()}  # fmt: skip
     ranges: dict[str, tuple[float, float]] = {}
     for key, pair in (payoff.get("ranges") or {}).items():
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             raise ProjectError(f"{name}: the range of parameter '{key}' must be [low, high], not {pair!r}")
-        low = _number(pair[0], f"the range of parameter '{key}'", name, optional=False)
-        high = _number(pair[1], f"the range of parameter '{key}'", name, optional=False)
+        low = _required_number(pair[0], f"the range of parameter '{key}'", name)
+        high = _required_number(pair[1], f"the range of parameter '{key}'", name)
         ranges[str(key)] = (low, high)
     status = payoff.get("status", "confirmed")
     if status not in ("suggested", "confirmed"):

@@ -19,7 +19,8 @@ from roistudio.charts.breakdown import draw_value_by_period, draw_value_by_segme
 from roistudio.charts.curves import draw_comparison, draw_rates
 from roistudio.core.engine.analysis import GroupResult, ModelResult
 from roistudio.core.engine.curve import CurvePoint
-from roistudio.reports.model import OUTCOME_MEANING, ReportModel
+from roistudio.core.glossary import METRICS, outcome_sentence
+from roistudio.reports.model import ReportModel
 from roistudio.reports.pdf.layout import (
     TEXT_WIDTH,
     Styles,
@@ -32,47 +33,7 @@ from roistudio.reports.pdf.layout import (
     paragraph_text,
 )
 
-DEFINITIONS = (
-    (
-        "Decision rule",
-        "A row is flagged if and only if its score is greater than or equal to the threshold. "
-        "\u201cFlag nobody\u201d is a policy too; it has no threshold.",
-    ),
-    (
-        "Value",
-        "The sum over labelled rows of the payoff of each row\u2019s outcome (TP, FP, TN or FN). "
-        "Gains are positive and costs negative, so a value below zero is a net cost.",
-    ),
-    (
-        "Baselines",
-        "Two policies that need no model: flag nobody and flag everyone. The value of the model is "
-        "its value at the operating threshold minus the better of the two.",
-    ),
-    (
-        "Best threshold",
-        "The threshold with the highest value among every distinct score and flag nobody; "
-        "ties go to the higher threshold (fewer rows flagged).",
-    ),
-    ("Precision", "Of the rows flagged, the share whose label is positive: TP / (TP + FP)."),
-    ("Recall", "Of the positive rows, the share flagged: TP / (TP + FN)."),
-    ("Value per 1,000 rows", "Value divided by the number of labelled rows, times 1,000."),
-    (
-        "Money lost",
-        "What errors cost at the operating threshold: the value with perfect knowledge (every "
-        "positive flagged, no negative flagged) minus the value achieved.",
-    ),
-    (
-        "Savings",
-        "As in the cost-sensitive literature: 1 \u2212 cost(model) / min(cost(flag nobody), "
-        "cost(flag everyone)), where cost is minus value. Undefined when the better baseline costs nothing.",
-    ),
-    (
-        "Realised vs not yet known",
-        "Rows without a label are never counted as negatives. They are "
-        "\u201cnot yet known\u201d: left out of every value, count and rate, and shown apart (for example the "
-        "latest month, whose outcomes have not matured).",
-    ),
-)
+DEFINITIONS = METRICS  # the glossary, in the order the methodology page lists it
 
 
 def _key_points(model: ModelResult) -> list[tuple[str, CurvePoint]]:
@@ -359,7 +320,7 @@ def methodology_section(model: ReportModel, s: Styles) -> list:
     payoff_rows = [
         [
             Paragraph(f"<b>{paragraph_text(o.upper())}</b>", s.cell),
-            OUTCOME_MEANING.get(o, ""),
+            outcome_sentence(o),
             Paragraph(paragraph_text(expr), s.cell),
         ]
         for o, expr in model.payoff_rows

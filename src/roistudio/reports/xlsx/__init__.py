@@ -26,16 +26,14 @@ Conventions
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
-import duckdb
 from openpyxl import Workbook
 
 from roistudio.core.atomic import write_with_atomic
-from roistudio.core.engine.linear import LinearAggregates, linear_aggregates
+from roistudio.core.engine.linear import LinearAggregates
 from roistudio.reports.cells import safe_text
-from roistudio.reports.model import ReportModel, live_breakdown_terms
+from roistudio.reports.model import ReportModel
 from roistudio.reports.xlsx.about import add_about_sheet, add_quality_sheet
 from roistudio.reports.xlsx.assumptions import add_assumptions_sheet
 from roistudio.reports.xlsx.breakdowns import add_segment_sheets, add_trend_sheet
@@ -102,46 +100,18 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     return wb
 
 
-def write_xlsx(
-    model: ReportModel,
-    path: str | os.PathLike[str],
-    *,
-    con: duckdb.DuckDBPyConnection | None = None,
-    linear: LinearAggregates | None = None,
-) -> None:
-    """Write the Excel workbook report to ``path`` atomically.
+def write_xlsx(model: ReportModel, path: str | os.PathLike[str]) -> None:
+    """Write the Excel workbook report to ``path`` atomically; it renders the model, nothing more.
 
     Parameters
     ----------
     model
-        The report model (see :func:`roistudio.reports.model.build_report_model`).
+        The report model (see :func:`roistudio.reports.model.build_project_report`). Its
+        per-parameter aggregates (``model.linear``, computed when the model is built with a
+        connection) make the dollar figures live formulas; without them they are fixed values.
     path
         Target ``.xlsx`` file. An existing file is replaced only by a complete new one; on a
         failure no temporary file is left behind.
-    con
-        The DuckDB connection the analysis ran on. Needed for live formulas only when the report
-        model carries no per-parameter aggregates covering the workbook's rows (``model.linear``,
-        computed by ``build_report_model(..., con=con)``); then one extra query computes them.
-        Without either, money figures are fixed values.
-    linear
-        Precomputed aggregates (overrides ``model.linear`` and ``con``).
     """
-    if linear is None and model.payoff_linear:
-        needed = aggregate_indices(model)
-        linear = model.linear if isinstance(model.linear, LinearAggregates) else None
-        if (linear is None or not covers(linear, needed)) and con is not None:
-            linear = linear_aggregates(con, model.analysis.table, model.analysis, needed)
-        if (
-            con is not None
-            and linear is not None
-            and not model.breakdown_terms
-            and model.comparison_terms is None
-        ):
-            breakdown_terms, comparison_terms = live_breakdown_terms(
-                con, model.analysis.table, model.analysis
-            )
-            model = dataclasses.replace(
-                model, breakdown_terms=breakdown_terms, comparison_terms=comparison_terms
-            )
-    workbook = build_workbook(model, linear=linear)
+    workbook = build_workbook(model)
     write_with_atomic(path, lambda tmp: workbook.save(tmp))

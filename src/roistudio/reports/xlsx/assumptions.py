@@ -8,8 +8,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
+from roistudio.core.glossary import outcome_sentence
 from roistudio.reports.cells import safe_defined_name
-from roistudio.reports.model import OUTCOME_MEANING
 from roistudio.reports.xlsx.context import (
     SheetContext,
     breakdown_live_text,
@@ -54,7 +54,7 @@ def add_assumptions_sheet(wb: Workbook, ctx: SheetContext) -> None:
     row += 1
     for outcome, expression in model.payoff_rows:
         put_text(ws.cell(row, 1), outcome.upper(), Font(name="Calibri", size=10, bold=True))
-        put_text(ws.cell(row, 2), OUTCOME_MEANING.get(outcome, outcome), LABEL_FONT)
+        put_text(ws.cell(row, 2), outcome_sentence(outcome), LABEL_FONT)
         ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=4)
         # The expression is user text; it often starts with "-" and must stay text.
         put_text(ws.cell(row, 5), " ".join(expression.split()), Font(name="Consolas", size=10))

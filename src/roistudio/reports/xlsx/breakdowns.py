@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, GroupResult
+from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, GroupResult, segment_breakdown
 from roistudio.reports.cells import safe_sheet_name, safe_text
 from roistudio.reports.xlsx.context import SheetContext, linear_formula, write_terms
 from roistudio.reports.xlsx.layout import (
@@ -56,7 +56,7 @@ def _groups_table(
     table_name: str,
     *,
     period: str | None = None,
-    terms: dict[str, dict[str, dict]] | None = None,
+    terms: dict[str, dict[str, dict[str | None, float]]] | None = None,
 ) -> tuple[int, int, dict[str, int]]:
     """Write one table of groups; returns (first data row, last data row, column by header).
 
@@ -138,7 +138,7 @@ def _groups_table(
                 )
     last_row = first + max(len(groups), 1) - 1
     add_excel_table(ws, table_name, header_row, last_row, 1, len(headers))
-    widths = {"A": 26 if period is None else 14}
+    widths: dict[str, float] = {"A": 26 if period is None else 14}
     for h, j in col.items():
         if j > 1:
             widths[get_column_letter(j)] = 13 if h != "Status" else 24
@@ -175,7 +175,7 @@ def add_segment_sheets(wb: Workbook, ctx: SheetContext) -> None:
         prepare_sheet(ws, f"Value by {safe_text(column)}", f"At the operating {at}, ranked by money lost")
         shown = groups[:MAX_GROUP_ROWS]
         note = "Money lost: value with perfect knowledge minus the value achieved, for that segment."
-        if f"segment:{column}" in ctx.breakdown_terms:
+        if segment_breakdown(column) in ctx.breakdown_terms:
             note += " Money figures follow the parameters on the Assumptions sheet."
         if len(groups) > len(shown):
             note += f" The {len(shown):,} segments losing the most money of {len(groups):,} are listed."
@@ -187,7 +187,7 @@ def add_segment_sheets(wb: Workbook, ctx: SheetContext) -> None:
             5,
             "Segment",
             f"tblSegments{n}",
-            terms=ctx.breakdown_terms.get(f"segment:{column}"),
+            terms=ctx.breakdown_terms.get(segment_breakdown(column)),
         )
         if shown:
             chart = BarChart()

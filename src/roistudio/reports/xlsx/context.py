@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from openpyxl.worksheet.worksheet import Worksheet
 
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, ModelResult
+from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, ModelResult, segment_breakdown
 from roistudio.core.engine.curve import Curve, CurvePoint
 from roistudio.core.engine.linear import LinearAggregates
 from roistudio.core.payoff.language import OUTCOMES
@@ -88,7 +88,7 @@ def _breakdown_parts(ctx: SheetContext) -> tuple[list[str], list[str]]:
     model = ctx.model
     live, fixed = [], []
     for column in model.segments:
-        (live if f"segment:{column}" in ctx.breakdown_terms else fixed).append(f"'by {column}'")
+        (live if segment_breakdown(column) in ctx.breakdown_terms else fixed).append(f"'by {column}'")
     if model.periods and model.analysis.request.period:
         (live if PERIOD_BREAKDOWN in ctx.breakdown_terms else fixed).append("trend")
     if model.analysis.comparison is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.table import TableStyleInfo
 
+from roistudio.core.glossary import METRICS
+
 MAX_SWEEP_ROWS = 2000
 MAX_GROUP_ROWS = 5000  # segment values listed per segment column
 MAX_CHART_BARS = 15
@@ -40,22 +42,7 @@ INTEGER = "#,##0"
 THRESHOLD = "0.0000##"
 PLAIN_NUMBER = "#,##0.00##"
 
-DEFINITIONS = (
-    ("Decision rule", "A row is flagged iff score >= threshold. 'Flag nobody' is a policy too (no threshold)."),
-    ("TP / FP / TN / FN", "Flagged positive / flagged negative / unflagged negative / unflagged positive, "
-                          "over labelled rows."),
-    ("Value", "Sum over labelled rows of the payoff of each row's outcome; gains positive, costs negative."),
-    ("vs flag nobody / everyone", "Value at the threshold minus the value of flagging no row / every row."),
-    ("Value of the model", "Value at the operating threshold minus the better of the two baselines."),
-    ("Best threshold", "The threshold with the highest value; ties go to the higher threshold."),
-    ("Precision", "TP / flagged rows."),
-    ("Recall", "TP / positives."),
-    ("FPR", "False positive rate: FP / negatives."),
-    ("Flag rate", "Flagged labelled rows / labelled rows."),
-    ("Money lost", "Value with perfect knowledge (every positive flagged, no negative) minus the value "
-                   "achieved at the operating threshold."),
-    ("Rows without a label", "Not yet known; never counted as negatives, shown apart."),
-)  # fmt: skip
+DEFINITIONS = METRICS  # the glossary, in the order the About sheet lists it
 
 
 def money_format(symbol: str, decimals: int = 0) -> str:
