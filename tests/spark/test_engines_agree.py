@@ -167,3 +167,25 @@ def test_a_bad_payoff_gives_the_same_line_on_both_engines(option, expression, fi
     lines = [err.strip().splitlines()[-1] for _, _, err in results]
     assert lines[0] == lines[1]
     assert f"= {expression} is missing or not a finite number on " in lines[0]
+
+
+def test_report_on_spark_writes_both_files_with_the_spark_provenance(files, spark, capsys, tmp_path):
+    from openpyxl import load_workbook
+
+    xlsx, pdf = tmp_path / "r.xlsx", tmp_path / "r.pdf"
+    case = CASES["months and min precision"]
+    code, _, err = _run(
+        capsys,
+        ["report", files[case[0]], *case[1:], "--engine", "spark", "--xlsx", str(xlsx), "--pdf", str(pdf)],
+    )
+    assert code == 0, err
+    assert pdf.read_bytes().startswith(b"%PDF")
+    cells = {
+        str(c.value)
+        for ws in load_workbook(xlsx, read_only=True).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    }
+    assert "not computed (read by Spark)" in cells
+    assert "2026-01-01" in "".join(cells)  # the date range, read by Spark
