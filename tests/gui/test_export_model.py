@@ -32,6 +32,7 @@ def _comparable(model) -> dict:
     """Every field a reader sees, the analysis by its figures (the two runs hold different objects)."""
     fields = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
     fields.pop("created")
+    fields.pop("run_id")  # one id per built model by design (it tells two runs' files apart)
     analysis = fields.pop("analysis")
     linear = fields.pop("linear")
     fields["analysis"] = (analysis.champion.to_dict(), [g.to_dict() for g in analysis.periods],

@@ -147,14 +147,23 @@ def test_not_yet_known_period_is_marked(report):
     assert "labels not yet known" in text
 
 
-def test_long_segment_table_repeats_its_header_on_every_page(report):
-    _, _, _, pages = report
+def test_long_segment_table_shows_the_top_segments_and_sums_the_rest(report):
+    frame, model, _, pages = report
     with_rows = [p for p in pages if re.search(r"shop-\d{3}", p)]
-    assert len(with_rows) >= 5
     for page in with_rows:
         assert "Segment" in page and "Positives" in page and "Precision" in page
+    ranked = sorted(model.segments["shop"], key=lambda g: (-g.money_lost, g.key))
+    top = ranked[: pdf_sections.MAX_PDF_SEGMENTS]
     found = set(re.findall(r"shop-\d{3}", "\n".join(with_rows)))
-    assert found == {f"shop-{i:03d}" for i in range(SHOPS)}
+    assert found == {g.key for g in top}
+    hidden = SHOPS - pdf_sections.MAX_PDF_SEGMENTS
+    assert f"other ({hidden} segments; all in the workbook)" in re.sub(r"\s+", " ", "\n".join(pages))
+    # The "other" row counts the rows of every hidden shop, from the data.
+    rest = {g.key for g in ranked[pdf_sections.MAX_PDF_SEGMENTS :]}
+    labelled = frame[frame["shop"].isin(rest) & frame["label"].notna()]
+    row = pdf_sections._other_row(model, ranked[pdf_sections.MAX_PDF_SEGMENTS :])
+    assert row[1] == f"{len(labelled):,}"
+    assert row[2] == f"{int(labelled['label'].sum()):,}"
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temp(report, tmp_path, monkeypatch):

@@ -54,10 +54,20 @@ class CurveArtists:
         return (self.operating_line, self.operating_marker, self.operating_label)
 
 
+# Raw scores can be anything a model emits, up to +-1.8e308: spans and padding computed on those
+# overflow to inf and matplotlib refuses the limits. Scores beyond this bound are drawn at it.
+X_BOUND = 1e150
+
+
+def _plot_x(x: np.ndarray | float) -> np.ndarray | float:
+    """Thresholds as drawn: clipped to +-:data:`X_BOUND` so every span stays finite."""
+    return np.clip(x, -X_BOUND, X_BOUND)
+
+
 def _x_extent(curves: list[Curve]) -> tuple[float, float]:
     """Lowest and highest score over the curves ((0, 1) when no curve has a score)."""
-    lows = [float(np.nanmin(c.thresholds[1:])) for c in curves if len(c) > 1]
-    highs = [float(np.nanmax(c.thresholds[1:])) for c in curves if len(c) > 1]
+    lows = [float(_plot_x(np.nanmin(c.thresholds[1:]))) for c in curves if len(c) > 1]
+    highs = [float(_plot_x(np.nanmax(c.thresholds[1:]))) for c in curves if len(c) > 1]
     if not lows:
         return 0.0, 1.0
     return min(lows), max(highs)
@@ -70,7 +80,7 @@ def _nobody_x(curves: list[Curve]) -> float:
 
 
 def _x_of(point: CurvePoint, nobody_x: float) -> float:
-    return nobody_x if point.threshold is None else float(point.threshold)
+    return nobody_x if point.threshold is None else float(_plot_x(float(point.threshold)))
 
 
 def _sampled(curve: Curve, keep: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -79,7 +89,7 @@ def _sampled(curve: Curve, keep: tuple[int, ...]) -> tuple[np.ndarray, np.ndarra
         return np.empty(0), np.empty(0)
     idx = curve.sample_indices(MAX_POINTS, keep=tuple(k for k in keep if 0 < k < len(curve)))
     idx = idx[idx > 0]
-    return curve.thresholds[idx], curve.value[idx]
+    return np.clip(curve.thresholds[idx], -X_BOUND, X_BOUND), curve.value[idx]
 
 
 def _draw_baselines(ax: Axes, model: ModelResult, symbol: str, palette: style.ChartPalette) -> None:
@@ -355,7 +365,7 @@ def draw_rates(
     if len(curve) > 1:
         idx = curve.sample_indices(MAX_POINTS, keep=(1, operating.index, len(curve) - 1))
         idx = idx[idx > 0]
-        x = curve.thresholds[idx]
+        x = _plot_x(curve.thresholds[idx])
         ax.plot(x, curve.precision[idx], color=palette.champion, linewidth=1.6, label="precision", zorder=3)
         ax.plot(
             x,

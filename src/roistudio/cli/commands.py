@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
+import re
 import sys
 from pathlib import Path
 
 from roistudio.core.data.mapping import ColumnMapping, propose_for_table, table_columns
+from roistudio.core.data.provenance import shown_path as shown_text
 from roistudio.core.engine.analysis import Analysis, AnalysisRequest, analyse
 from roistudio.core.engine.curve import Constraints, CurvePoint
 from roistudio.core.engine.filters import Filters
-from roistudio.core.errors import DataError, MappingError, RoiError
+from roistudio.core.errors import DataError, MappingError, OutputError, RoiError
 from roistudio.core.money import format_money
 from roistudio.core.payoff.language import OUTCOMES, parse_parameter_assignment, parse_payoff
 from roistudio.core.progress import ConsoleProgress
@@ -81,7 +84,7 @@ def build_request(
     args: argparse.Namespace, columns: dict[str, str], con=None
 ) -> tuple[AnalysisRequest, dict]:
     """Turn command-line options into an analysis request (demo defaults fill the gaps)."""
-    extras: dict = {"title": None, "currency": None}
+    extras: dict = {"title": None, "currency": None, "notes": []}
     defaults = None
     if args.demo:
         from roistudio.core.project.demo import demo_defaults
@@ -98,7 +101,8 @@ def build_request(
                 not label
             )
             score, label = score or proposal.score, label or proposal.label
-            print(f"roistudio: using the proposed mapping: {' '.join(guessed)}", file=sys.stderr)
+            # Said only once the run succeeds: a failed run prints its one error line alone.
+            extras["notes"].append(f"roistudio: using the proposed mapping: {' '.join(guessed)}")
     if not score:
         raise MappingError("no score column found; pass --score COL")
     if not label:
@@ -135,9 +139,8 @@ def build_request(
         parameters[name] = value
     payoff = parse_payoff(expressions, parameters, columns)
     if all(str(e).strip() in ("", "0") for e in expressions.values()):
-        print(
-            "roistudio: every payoff is 0, so every threshold is worth 0; pass --tp/--fp/--tn/--fn",
-            file=sys.stderr,
+        extras["notes"].append(
+            "roistudio: every payoff is 0, so every threshold is worth 0; pass --tp/--fp/--tn/--fn"
         )
     max_flagged, max_rate = parse_capacity(args.capacity)
     constraints = Constraints(
@@ -153,6 +156,9 @@ def build_request(
         if not sep or not col:
             raise RoiError(f"--segment-filter expects COL=V1,V2, got '{text}'")
         segment_filters[col] = tuple(v for v in values.split(",") if v)
+        if not segment_filters[col]:
+            # An empty list would silently keep every row while the report says a filter applied.
+            raise RoiError(f"--segment-filter {col}= names no value; expects COL=V1,V2")
     for col in segment_filters:
         if col not in columns:
             raise MappingError(f"--segment-filter column '{col}' not found")
@@ -164,6 +170,9 @@ def build_request(
                 dt.datetime.fromisoformat(value)
             except ValueError:
                 raise RoiError(f"{name} expects a date like 2026-01-31, got '{value}'") from None
+    if (args.date_from is not None or args.date_until is not None) and not time_col:
+        given = "--from" if args.date_from is not None else "--until"
+        raise MappingError(f"{given} needs a time column to filter on; pass --time COL")
     filters = Filters(segment_filters, args.date_from, args.date_until)
     period = args.period or (defaults.period if defaults and time_col else None)
     if args.period and not time_col:
@@ -182,19 +191,45 @@ def build_request(
     return request, extras
 
 
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
+    if args.command == "sweep":
+        return [("JSON result", args.json)] if args.json else []
+    return [(what, path) for what, path in (("workbook", args.xlsx), ("PDF report", args.pdf)) if path]
+
+
+def _input_path(args: argparse.Namespace) -> Path | None:
+    if args.demo:
+        from roistudio.core.project.demo import demo_data_path
+
+        return Path(demo_data_path())
+    return Path(args.data) if args.data else None
+
+
 def run_command(args: argparse.Namespace) -> int:
     import duckdb
+
+    from roistudio.core.atomic import check_targets
+    from roistudio.core.data.provenance import check_source_file, file_stamp, verify_unchanged
 
     if args.data and args.demo:
         raise RoiError("pass either a data file or --demo, not both")
     if args.command == "report" and not args.xlsx and not args.pdf:
         raise RoiError("nothing to write; pass --xlsx PATH and/or --pdf PATH")
+    for option in ("xlsx", "pdf"):
+        if args.command == "report" and getattr(args, option) == "-":
+            raise OutputError(
+                f"--{option} - (standard output) is not supported for a binary file; give a file path"
+            )
     if args.engine == "spark":
         from roistudio.cli.spark import run_spark_command
 
         return run_spark_command(args)
     if args.spark_master or args.table:
         raise RoiError("--spark-master and --table need --engine spark")
+    source = _input_path(args)
+    stamp = file_stamp(check_source_file(source)) if source is not None else None
+    # Before any work: no output on the input, no two outputs on one path, nothing unwritable.
+    check_targets(_outputs(args), [source] if source is not None else [], force=args.force)
     from roistudio.core.sql import pin_session_time_zone
 
     con = duckdb.connect()
@@ -212,6 +247,12 @@ def run_command(args: argparse.Namespace) -> int:
         if zone:
             request = replace(request, mapping=request.mapping.with_changes(time_zone=zone))
     analysis = analyse(con, TABLE, request, progress=ConsoleProgress())
+    if source is not None and stamp is not None:
+        # A Parquet view is read during the analysis: the numbers belong to the fingerprint
+        # only if the file is still the version stamped before the import.
+        verify_unchanged(source, stamp)
+    for note in extras["notes"]:
+        print(note, file=sys.stderr)
     if args.command == "sweep":
         return _emit_sweep(args, analysis, report)
     return _emit_report(args, analysis, report, con, extras)
@@ -228,7 +269,10 @@ def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
         else:
             from roistudio.core.atomic import write_text_atomic
 
-            write_text_atomic(args.json, text + "\n")
+            try:
+                write_text_atomic(args.json, text + "\n")
+            except OSError as exc:
+                raise OutputError(f"cannot write the JSON result to {args.json}: {_os_reason(exc)}") from exc
             print(f"wrote {args.json}", file=sys.stderr)
         if args.json == "-":
             return 0
@@ -337,35 +381,53 @@ def _periods_note(analysis: Analysis) -> str:
     return f" ({time.describe()})"
 
 
-def _emit_report(args, analysis: Analysis, report, con, extras: dict, model=None) -> int:
-    """Write the workbook/PDF; another engine passes the report ``model`` it built (``con`` None)."""
+def _emit_report(args, analysis: Analysis, report, con, extras: dict, build_model=None) -> int:
+    """Write the workbook/PDF. Another engine (``con`` None) passes ``build_model(title, currency)``."""
     from roistudio.reports.model import build_project_report
 
-    if model is not None:
-        return _write_report(args, analysis, report, model)
-    model = build_project_report(
-        con,
-        analysis,
-        report,
-        title=args.title or extras.get("title") or f"Model value report: {report.source.name}",
-        currency=(args.currency or extras.get("currency") or "USD").upper(),
-        # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
-        # does not pay for their extra scans.
-        live=bool(args.xlsx),
-    )
-    return _write_report(args, analysis, report, model)
+    currency = (args.currency or extras.get("currency") or "USD").upper()
+    if not re.fullmatch(r"[A-Z]{3}", currency):
+        raise RoiError(
+            f"--currency expects a 3-letter ISO code such as USD, EUR or JPY, got '{shown_text(currency)}'"
+        )
+    title = args.title or extras.get("title") or f"Model value report: {report.source.name}"
+    if build_model is not None:
+        model = build_model(title, currency)
+    else:
+        model = build_project_report(
+            con,
+            analysis,
+            report,
+            title=title,
+            currency=currency,
+            # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
+            # does not pay for their extra scans.
+            live=bool(args.xlsx),
+        )
+    from roistudio.core.atomic import atomic_group
 
+    # The workbook and the PDF are one unit: both are rendered to temporaries and renamed only
+    # once both succeeded, so a failure never leaves a new workbook beside an old PDF.
+    try:
+        with atomic_group() as group:
+            if args.xlsx:
+                from roistudio.reports.xlsx import write_xlsx
 
-def _write_report(args, analysis: Analysis, report, model) -> int:
-    if args.xlsx:
-        from roistudio.reports.xlsx import write_xlsx
+                write_xlsx(model, group.stage(args.xlsx))
+            if args.pdf:
+                from roistudio.reports.pdf import write_pdf
 
-        write_xlsx(model, args.xlsx)
-        print(f"wrote {args.xlsx}", file=sys.stderr)
-    if args.pdf:
-        from roistudio.reports.pdf import write_pdf
-
-        write_pdf(model, args.pdf)
-        print(f"wrote {args.pdf}", file=sys.stderr)
+                write_pdf(model, group.stage(args.pdf))
+    except OSError as exc:
+        raise OutputError(f"cannot write the report: {_os_reason(exc)}") from exc
+    for path in (args.xlsx, args.pdf):
+        if path:
+            print(f"wrote {path}", file=sys.stderr)
     print(format_summary(analysis, report))
     return 0
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "the name is too long"
+    return (exc.strerror or str(exc)).lower()

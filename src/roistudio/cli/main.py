@@ -8,14 +8,30 @@ the desktop app. Bad input gives one line on stderr and exit code 2, never a tra
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from roistudio import __version__
 from roistudio.core.glossary import PERIODS
 
 PAYOFF_OPTIONS = ("--tp", "--fp", "--tn", "--fn")
 SUBCOMMANDS = ("sweep", "report")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors in one line plus a ``--help`` hint (not the whole usage)."""
+
+    # Set on the top-level parser when a subcommand was named: its unknown-option errors are
+    # about that subcommand ("roistudio sweep: ... (see roistudio sweep --help)").
+    command_prog: str | None = None
+
+    def error(self, message: str) -> NoReturn:
+        prog = self.command_prog or self.prog
+        self.exit(2, f"{prog}: {message} (see {prog} --help)\n")
 
 
 def _join_negative_values(argv: Sequence[str]) -> list[str]:
@@ -124,8 +140,8 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     pol.add_argument("--max-fpr", type=float, metavar="X")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> _Parser:
+    parser = _Parser(
         prog="roistudio",
         description="Model ROI Studio: what a classifier is worth in money.",
         epilog="Without a subcommand, opens the desktop app (optionally on a project, data file or roistudio:// link).",
@@ -138,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--threshold", help="operating threshold (default: the best one, under constraints if given)"
     )
     sweep.add_argument("--json", metavar="PATH|-", help="write the full result as JSON to PATH or stdout")
+    sweep.add_argument("--force", action="store_true", help="replace a write-protected output file")
     report = sub.add_parser("report", help="write an Excel workbook and/or a PDF report")
     _add_analysis_options(report)
     report.add_argument(
@@ -147,11 +164,12 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--currency", default=None, help="ISO currency code for money: USD, EUR, GBP, JPY...")
     report.add_argument("--xlsx", metavar="PATH", help="write the workbook here")
     report.add_argument("--pdf", metavar="PATH", help="write the PDF report here")
+    report.add_argument("--force", action="store_true", help="replace write-protected output files")
     return parser
 
 
 def build_gui_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="roistudio", description="Open the Model ROI Studio desktop app.")
+    parser = _Parser(prog="roistudio", description="Open the Model ROI Studio desktop app.")
     parser.add_argument("--version", action="version", version=f"roistudio {__version__}")
     parser.add_argument("target", nargs="?", help="a .roiproj project, a data file or a roistudio:// link")
     parser.add_argument("--demo", action="store_true", help="open the bundled demo project, mapped and swept")
@@ -166,23 +184,77 @@ def main(argv: Sequence[str] | None = None) -> int:
         from roistudio.gui.app import run_app
 
         return run_app(args.target, demo=args.demo)
-    args = build_parser().parse_args(_join_negative_values(argv))
+    parser = build_parser()
+    if argv[0] in SUBCOMMANDS:
+        parser.command_prog = f"roistudio {argv[0]}"
+    args = parser.parse_args(_join_negative_values(argv))
     from roistudio.cli.commands import run_command
-    from roistudio.core.errors import Cancelled, RoiError
 
     try:
-        return run_command(args)
-    except RoiError as error:
-        print(f"roistudio {args.command}: {error}", file=sys.stderr)
-        return error.exit_code
-    except Cancelled:
-        print(f"roistudio {args.command}: cancelled", file=sys.stderr)
-        return 130
-    except KeyboardInterrupt:
-        print(f"roistudio {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
+        code = run_command(args)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not at interpreter exit
+        return code
+    except BaseException as exc:
+        code, line = describe_failure(exc)
+        if line:
+            _print_error(f"roistudio {args.command}: {line}")
+        if isinstance(exc, OSError):
+            _silence_stdout()
+        return code
+
+
+def describe_failure(exc: BaseException) -> tuple[int, str | None]:
+    """The exit code and the one stderr line for a failure that ended a command.
+
+    Bad input (``RoiError``) is exit 2 with its own line; Ctrl-C or a DuckDB interrupt is 130;
+    a closed pipe on stdout is 0 and silent (as ``head`` users expect); any other operating
+    system error (disk full, a file removed mid-run) is exit 2 with its reason. Anything else
+    is a bug: exit 1, still one line, naming the exception.
+    """
+    import duckdb
+
+    from roistudio.core.errors import Cancelled, RoiError
+
+    if isinstance(exc, RoiError):
+        return exc.exit_code, str(exc).replace("\n", " ")
+    if isinstance(exc, Cancelled):
+        return 130, "cancelled"
+    # DuckDB turns Ctrl-C during a query into InterruptException, or into a plain
+    # RuntimeError("Query interrupted") when it fires while results are fetched.
+    if isinstance(exc, KeyboardInterrupt | duckdb.InterruptException) or (
+        type(exc) is RuntimeError and str(exc).startswith("Query interrupted")
+    ):
+        return 130, "interrupted"
+    if isinstance(exc, BrokenPipeError):
+        return 0, None
+    if isinstance(exc, SystemExit):
+        return (exc.code if isinstance(exc.code, int) else 1), None
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return 2, "cannot write: no space left on the device"
+        where = f"{exc.filename}: " if exc.filename else ""
+        return 2, f"{where}{(exc.strerror or str(exc)).lower()}"
+    if isinstance(exc, duckdb.IOException):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return 2, f"cannot read the data: {first.removeprefix('IO Error: ')}"
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return 1, f"internal error: {type(exc).__name__}: {first} (please report this)"
+
+
+def _print_error(line: str) -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        print(line, file=sys.stderr, flush=True)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot print a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

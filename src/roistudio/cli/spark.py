@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import sys
 from dataclasses import dataclass, field
 
 from roistudio.core.errors import RoiError
@@ -84,6 +85,12 @@ def run_spark_command(args: argparse.Namespace) -> int:
         raise RoiError("pass either DATA or --table NAME, not both")
     if not args.data and not args.table:
         raise RoiError("no data given; pass a Parquet/CSV path Spark can read, or --table NAME")
+    from roistudio.cli.commands import _outputs
+    from roistudio.core.atomic import check_targets
+
+    local = [args.data] if args.data and os.path.isfile(args.data) else []
+    # Before any work: no output on the input, no two outputs on one path, nothing unwritable.
+    check_targets(_outputs(args), local, force=args.force)
     master = args.spark_master or DEFAULT_MASTER
     source = SparkSource(master=master, path=args.data, table=args.table)
     progress = ConsoleProgress()
@@ -96,6 +103,8 @@ def run_spark_command(args: argparse.Namespace) -> int:
     columns = spark_columns(spark, view)
     request, extras = build_request(args, columns)
     analysis = analyse_spark(spark, view, request, progress=progress)
+    for note in extras.get("notes", ()):
+        print(note, file=sys.stderr)
     facts = SparkSourceFacts(
         name=source.name,
         path=str(source.path) if source.table is None else f"table {source.table}",
@@ -106,18 +115,21 @@ def run_spark_command(args: argparse.Namespace) -> int:
     report = SparkReadReport(facts, spark_row_count(spark, view))
     if args.command == "sweep":
         return _emit_sweep(args, analysis, report)
-    from roistudio.reports.model import SourceFacts, build_report_model
+    from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
 
     time = analysis.validation.time
     ts = request.mapping.timestamp
     dated = ts and time is not None and not time.form.is_text  # min/max of period labels is no range
     dates = spark_date_range(spark, view, ts) if dated and ts else (None, None)
-    model = build_report_model(
-        analysis,
-        SourceFacts.from_import(report, *dates),  # type: ignore[arg-type]  # duck-typed import report
-        title=args.title or extras.get("title") or f"Model value report: {source.name}",
-        currency=(args.currency or extras.get("currency") or "USD").upper(),
-        con=None,  # the live-formula aggregates are DuckDB queries: the workbook holds values
-        table=view,
-    )
-    return _emit_report(args, analysis, report, None, extras, model=model)
+
+    def build_model(title: str, currency: str) -> ReportModel:
+        return build_report_model(
+            analysis,
+            SourceFacts.from_import(report, *dates),  # type: ignore[arg-type]  # duck-typed import report
+            title=title,
+            currency=currency,
+            con=None,  # the live-formula aggregates are DuckDB queries: the workbook holds values
+            table=view,
+        )
+
+    return _emit_report(args, analysis, report, None, extras, build_model=build_model)

@@ -40,6 +40,10 @@ class PayoffError(RoiError):
         return f"{self.outcome}: {self.message}" if self.outcome else self.message
 
 
+class OutputError(RoiError):
+    """An output file cannot or must not be written (it is an input, a device, write-protected...)."""
+
+
 class ProjectError(RoiError):
     """A project file cannot be read or written."""
 

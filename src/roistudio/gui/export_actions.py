@@ -88,19 +88,23 @@ class Exporter(QObject):
                 live="xlsx" in targets,
                 payoff_suggested=suggested,
             )
+            from roistudio.core.atomic import atomic_group
+
             written = []
-            if "xlsx" in targets:
-                from roistudio.reports.xlsx import write_xlsx
+            # Both files as one unit: a failed PDF leaves the old pair, never a new workbook alone.
+            with atomic_group() as group:
+                if "xlsx" in targets:
+                    from roistudio.reports.xlsx import write_xlsx
 
-                progress.progress(0.2, "Writing the workbook")
-                write_xlsx(model, targets["xlsx"])
-                written.append(targets["xlsx"])
-            if "pdf" in targets:
-                from roistudio.reports.pdf import write_pdf
+                    progress.progress(0.2, "Writing the workbook")
+                    write_xlsx(model, group.stage(targets["xlsx"]))
+                    written.append(targets["xlsx"])
+                if "pdf" in targets:
+                    from roistudio.reports.pdf import write_pdf
 
-                progress.progress(0.6, "Writing the PDF")
-                write_pdf(model, targets["pdf"])
-                written.append(targets["pdf"])
+                    progress.progress(0.6, "Writing the PDF")
+                    write_pdf(model, group.stage(targets["pdf"]))
+                    written.append(targets["pdf"])
             progress.progress(1.0, "Export done")
             return written
 

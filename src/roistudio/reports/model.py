@@ -8,6 +8,7 @@ openpyxl, reportlab or Qt.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,6 +167,9 @@ class ReportModel:
     # True while the payoff is the app's example, not confirmed by the analyst: both writers
     # stamp EXAMPLE_PAYOFF_STAMP where a reader looks first.
     payoff_suggested: bool = False
+    # One id per built model, written into the metadata of every file rendered from it, so a
+    # workbook and a PDF from two different runs can be told apart even under the same names.
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def symbol(self) -> str:

@@ -244,7 +244,7 @@ def test_error_messages(con, tmp_path, monkeypatch):
     assert _error(con, "data.foo", b"x") == "data.foo: unknown format '.foo'; use CSV, TSV, Parquet or XLSX"
     assert (
         _error(con, "data.csv", b"id,name\n1,a\x81b\n")
-        == "data.csv: cannot tell the text encoding (not UTF-8 or Windows-1252)"
+        == "data.csv: cannot tell the text encoding (not UTF-8, UTF-16 or a known code page)"
     )
     assert (
         _error(con, "data.parquet", b"id,score\n1,0.5\n")

@@ -149,6 +149,8 @@ def value(con, text: str, parameters=PARAMETERS) -> np.ndarray:
         ("abs(amount, 1)", "abs expects 1 argument, got 2, at 1:1"),
         ("round(amount, 1, 2)", "round expects 1 or 2 arguments, got 3, at 1:1"),
         ("round(amount, 0.5)", "round's second argument must be a whole number between -10 and 10 at 1:15"),
+        ("round(amount, 1/0)", "round's second argument must be a whole number between -10 and 10 at 1:15"),
+        ("round(amount, 0/0)", "round's second argument must be a whole number between -10 and 10 at 1:15"),
         ("max", "'max' is a function; call it like max(...) at 1:1"),
         ("None", "None is not allowed at 1:1; use coalesce() for missing values"),
         ("1e999", "number 1e999 is too large at 1:1"),

@@ -2,8 +2,12 @@
 
 Random expression trees are rendered to text with Python's precedence rules (so ``-a ** 2`` and
 ``(-a) ** 2`` both occur), compiled to SQL and run in DuckDB, and compared with a reference evaluator
-over numpy written here from the tree (never from the text). Random junk must only ever raise
-PayoffError, and whatever it accepts must run in DuckDB.
+over numpy written here from the tree (never from the text). The rows include NaN, +-inf and
+NULL: the reference states the language's rules for them (IEEE arithmetic; NULL in, NULL out;
+``min``/``max`` are NaN when an argument is NaN; a comparison with NaN or NULL is unknown, and an
+``if`` on an unknown condition is NULL), so the sweep refuses such rows rather than reading NaN
+as the largest number. Random junk must only ever raise PayoffError, and whatever it accepts must
+run in DuckDB.
 """
 
 from __future__ import annotations
@@ -17,8 +21,14 @@ from hypothesis import strategies as st
 from roistudio.core.errors import PayoffError
 from roistudio.core.payoff.language import check_expression, parse_payoff
 
-A = np.array([-3.0, -1.5, 0.0, 0.5, 2.0, 7.0, 1e6, -0.25])
-B = np.array([2.0, 0.0, -0.25, 4.0, -7.0, 3.0, 1e-3, 0.0])
+NAN, INF = float("nan"), float("inf")
+A = np.array([-3.0, -1.5, 0.0, 0.5, 2.0, 7.0, 1e6, -0.25, NAN, INF, -INF, 0.0, 1.0, NAN, 3.0])
+B = np.array([2.0, 0.0, -0.25, 4.0, -7.0, 3.0, 1e-3, 0.0, 1.0, NAN, INF, 5.0, 0.0, -INF, 3.0])
+# NULL cells (the value in A/B there is a placeholder, never read).
+A_NULL = np.zeros(len(A), bool)
+B_NULL = np.zeros(len(B), bool)
+A_NULL[11] = True
+B_NULL[12] = True
 COLUMNS = {"a": "DOUBLE", "b": "DOUBLE", "s": "VARCHAR"}
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -29,7 +39,10 @@ def con():
     connection.execute("CREATE TABLE t (rid INTEGER, a DOUBLE, b DOUBLE, s VARCHAR)")
     connection.executemany(
         "INSERT INTO t VALUES (?, ?, ?, ?)",
-        [[i, float(A[i]), float(B[i]), f"v{i % 3}"] for i in range(len(A))],
+        [
+            [i, None if A_NULL[i] else float(A[i]), None if B_NULL[i] else float(B[i]), f"v{i % 3}"]
+            for i in range(len(A))
+        ],
     )
     yield connection
     connection.close()
@@ -63,6 +76,7 @@ def _extend(children):
         st.tuples(st.just("pow"), children, EXPONENTS),
         st.tuples(st.just("call"), st.sampled_from(["min", "max"]), children, children),
         st.tuples(st.just("call"), st.just("abs"), children),
+        st.tuples(st.just("call"), st.just("clip"), children, children, children),
         st.tuples(
             st.just("if"),
             st.tuples(
@@ -109,41 +123,53 @@ def render(node) -> tuple[str, int]:
     return f"{body_text} if {left[2]} {op} {right[2]} else {orelse_text}", PRECEDENCE["if"]
 
 
-def reference(node) -> np.ndarray:
-    """Value per row with IEEE arithmetic, and DuckDB's LEAST/GREATEST (NaN is the largest value,
-    ties keep the first argument)."""
+def reference(node) -> tuple[np.ndarray, np.ndarray]:
+    """(value, is NULL) per row, from the tree: IEEE arithmetic, NULL in -> NULL out, NaN-propagating
+    ``min``/``max``, comparisons with NaN or NULL unknown, ``if`` on an unknown condition NULL."""
     kind = node[0]
     if kind == "col":
-        return {"a": A, "b": B}[node[1]]
+        return ({"a": A, "b": B}[node[1]], {"a": A_NULL, "b": B_NULL}[node[1]])
     if kind == "num":
-        return np.full(len(A), node[1])
+        return np.full(len(A), node[1]), np.zeros(len(A), bool)
     if kind == "neg":
-        return -reference(node[1])
+        v, n = reference(node[1])
+        return -v, n
     if kind == "pos":
         return reference(node[1])
     if kind == "bin":
-        left, right = reference(node[2]), reference(node[3])
-        return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[node[1]](left, right)
+        (lv, ln), (rv, rn) = reference(node[2]), reference(node[3])
+        return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[node[1]](lv, rv), ln | rn
     if kind == "pow":
-        return np.power(reference(node[1]), node[2][0])
+        v, n = reference(node[1])
+        return np.power(v, node[2][0]), n
     if kind == "call":
         args = [reference(a) for a in node[2:]]
         if node[1] == "abs":
-            return np.abs(args[0])
-        x, y = args
-        if node[1] == "min":
-            return np.where(np.isnan(x), y, np.where(y < x, y, x))
-        return np.where(np.isnan(x) | np.isnan(y), np.nan, np.where(y > x, y, x))
+            return np.abs(args[0][0]), args[0][1]
+        any_nan = np.any([np.isnan(v) & ~n for v, n in args], axis=0)
+        any_null = np.any([n for _, n in args], axis=0)
+        if node[1] == "clip":
+            (x, _), (lo, _), (hi, _) = args
+            value = np.minimum(np.maximum(x, lo), hi)
+        else:
+            (x, _), (y, _) = args
+            value = (np.minimum if node[1] == "min" else np.maximum)(x, y)
+        return np.where(any_nan, np.nan, value), any_null & ~any_nan
     (left, op, right), body, orelse = node[1], node[2], node[3]
     compare = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
     compare |= {"==": np.equal, "!=": np.not_equal}
-    return np.where(compare[op](reference(left), reference(right)), reference(body), reference(orelse))
+    (lv, ln), (rv, rn) = reference(left), reference(right)
+    unknown = ln | rn | np.isnan(lv) | np.isnan(rv)
+    (bv, bn), (ov, on) = reference(body), reference(orelse)
+    test = compare[op](lv, rv)
+    return np.where(test, bv, ov), unknown | np.where(test, bn, on)
 
 
-def duckdb_values(con, text: str) -> np.ndarray:
+def duckdb_values(con, text: str) -> tuple[np.ndarray, np.ndarray]:
     compiled = parse_payoff({"tp": text}, {}, COLUMNS).compile("tp")
     rows = con.execute(f"SELECT {compiled.sql} FROM t ORDER BY rid", compiled.params).fetchall()
-    return np.array([np.nan if v is None else v for (v,) in rows], dtype=float)
+    values = np.array([np.nan if v is None else v for (v,) in rows], dtype=float)
+    return values, np.array([v is None for (v,) in rows])
 
 
 @SETTINGS
@@ -151,16 +177,44 @@ def duckdb_values(con, text: str) -> np.ndarray:
 def test_random_arithmetic_matches_the_numpy_reference(con, tree):
     text, _ = render(tree)
     with np.errstate(all="ignore"):
-        expected = reference(tree)
-    got = duckdb_values(con, text)
-    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=text)
+        expected, expected_null = reference(tree)
+    got, got_null = duckdb_values(con, text)
+    np.testing.assert_array_equal(got_null, expected_null, err_msg=f"NULL rows differ: {text}")
+    keep = ~expected_null
+    np.testing.assert_allclose(got[keep], expected[keep], rtol=1e-9, atol=1e-9, equal_nan=True, err_msg=text)
 
 
 def test_rendering_follows_python_precedence(con):
     # Guards the generator: the tree neg(pow(a, 2)) must print without parentheses.
     tree = ("neg", ("pow", ("col", "a", "a"), (2.0, "2")))
     assert render(tree)[0] == "-a ** 2"
-    np.testing.assert_array_equal(duckdb_values(con, "-a ** 2"), -(A**2))
+    values, null = duckdb_values(con, "-a ** 2")
+    np.testing.assert_array_equal(values[~null], -(A**2)[~A_NULL])
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "expected"),
+    [
+        ("min(a, 500)", 8, "nan"),  # a is NaN: never read as 500
+        ("max(a, -500)", 8, "nan"),
+        ("clip(a, 0, 100)", 8, "nan"),
+        ("clip((a - a) / (a - a), 0, 100)", 0, "nan"),  # 0/0 inside clip
+        ("1 if a > 5 else 0", 8, "null"),  # DuckDB alone: 'NaN' > 5 is true
+        ("a > 5", 8, "null"),
+        ("min(a, 500)", 11, "null"),  # a is NULL: LEAST would skip it
+        ("min(a, 500)", 9, 500.0),  # inf is a number: min(inf, 500) is 500
+        ("max(a, b)", 10, INF),
+    ],
+)
+def test_nan_and_null_never_become_numbers(con, text, row, expected):
+    """The cases of issue 9, row by row (row 8: a is NaN, 9: inf, 10: -inf, 11: NULL)."""
+    values, null = duckdb_values(con, text)
+    if expected == "null":
+        assert null[row]
+    elif expected == "nan":
+        assert not null[row] and np.isnan(values[row])
+    else:
+        assert values[row] == expected
 
 
 # ------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ import pandas as pd
 from roistudio.core.data import sniff
 from roistudio.core.data.csv import LayoutError, csv_types, import_csv, read_csv_sql
 from roistudio.core.data.import_report import ImportReport, RejectedRow, error_reason
-from roistudio.core.data.provenance import SourceInfo
+from roistudio.core.data.provenance import SourceInfo, check_source_file, file_stamp, verify_unchanged
 from roistudio.core.data.sniff import CsvDialect
 from roistudio.core.data.xlsx import import_xlsx, read_xlsx_rows, xlsx_frame
 from roistudio.core.errors import Cancelled, DataError
@@ -76,6 +76,7 @@ def detect_format(path: str | os.PathLike[str]) -> str:
 
 
 def _check_readable(path: str | os.PathLike[str]) -> Path:
+    check_source_file(path)  # never open a FIFO or a device: reading it would hang
     target = Path(path)
     if not target.exists():
         raise DataError(f"{path}: file not found")
@@ -198,6 +199,7 @@ def import_file(
     name = str(path)
     source_path = _check_readable(path)
     fmt = detect_format(path)
+    stamp = file_stamp(check_source_file(source_path))
     check_cancelled(progress)
     if source is None:
         if progress is not None:
@@ -249,6 +251,10 @@ def import_file(
         )
         record_source(con, report)
         check_cancelled(progress)
+        if materialize or fmt != "parquet":
+            # The fingerprint must be of what was read (a Parquet view is read later: its
+            # caller verifies the stamp after the analysis).
+            verify_unchanged(source_path, stamp)
         con.execute("COMMIT")
     except duckdb.InterruptException as exc:
         _rollback(con)

@@ -27,9 +27,19 @@ MISSING_KEY = "(missing)"
 
 
 def segment_key_sql(column: str) -> str:
-    """Breakdown key of a segment column: its value as text, ``(missing)`` for NULL/blank."""
+    """Breakdown key of a segment column: its value as text, ``(missing)`` for NULL/blank.
+
+    A value that reads ``(missing)`` itself (optionally already in double quotes) gets one more
+    pair of double quotes, ``"(missing)"``, so real data never merges with the missing rows and
+    the mapping from values to keys stays one to one.
+    """
     col = quote_ident(column)
-    return f"coalesce(nullif(trim(CAST({col} AS VARCHAR)), ''), '{MISSING_KEY}')"
+    text = f"nullif(trim(CAST({col} AS VARCHAR)), '')"
+    return (
+        f"CASE WHEN {text} IS NULL THEN '{MISSING_KEY}' "
+        f"WHEN regexp_full_match({text}, '\"*\\(missing\\)\"*') THEN '\"' || {text} || '\"' "
+        f"ELSE {text} END"
+    )
 
 
 # Rows read to count distinct values: enough to tell an id or a score from a segment column.

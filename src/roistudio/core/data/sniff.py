@@ -2,10 +2,13 @@
 
 Conventions
 -----------
-- Encodings: UTF-8 (with or without a byte order mark) or Windows-1252, nothing else. The file is
-  tried as strict UTF-8 first; only if that fails is Windows-1252 tried, strictly too (its five
-  undefined bytes fail). A file that is neither is refused: a wrong guess silently corrupts names
-  and amounts, which is worse than asking the user to re-export.
+- Encodings: a byte order mark decides (UTF-8, UTF-16 LE/BE: Excel's "Unicode Text" export);
+  UTF-16 without one is recognised by its NUL bytes. Otherwise the file is tried as strict UTF-8
+  first; only if that fails does a maintained detector (charset-normalizer) name the code page,
+  with Windows-1252 preferred whenever the detector ranks it as good as its best guess (it cannot
+  tell the Western code pages apart on short text). Whatever is chosen must then decode the
+  whole file strictly, or the file is refused: a wrong guess silently corrupts names and amounts,
+  which is worse than asking the user to re-export.
 - Only the head of the file (``HEAD_BYTES``) is parsed to guess the dialect; the encoding check
   can scan further, because one accented name on line 900,000 decides the encoding.
 - ``.gz`` files are read through gzip transparently.
@@ -19,6 +22,8 @@ import gzip
 import io
 import os
 import re
+import unicodedata
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +38,15 @@ DELIMITERS = (",", ";", "\t", "|")
 UTF8 = "utf-8"
 UTF8_BOM = "utf-8-sig"
 CP1252 = "cp1252"
+UTF16 = "utf-16"  # with a byte order mark, which the codec reads
+UTF16_LE = "utf-16-le"
+UTF16_BE = "utf-16-be"
+
+
+def needs_transcoding(encoding: str) -> bool:
+    """True when DuckDB cannot read ``encoding`` itself: the file is converted to UTF-8 first."""
+    return encoding not in (UTF8, UTF8_BOM)
+
 
 _NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$")
 # "0,37", "-12,5", "1.234,56", "1.000.000,00": a decimal comma, optionally with dot thousands.
@@ -47,7 +61,9 @@ class CsvDialect:
     Attributes
     ----------
     encoding
-        ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte order mark) or ``"cp1252"``.
+        ``"utf-8"``, ``"utf-8-sig"`` (UTF-8 with a byte order mark), ``"utf-16"`` (with a byte
+        order mark), ``"utf-16-le"``/``"utf-16-be"``, ``"cp1252"`` or another code page named by
+        the detector (e.g. ``"cp1251"``).
     delimiter
         Field separator: one of ``, ; TAB |``.
     quote
@@ -81,8 +97,58 @@ def open_binary(path: str | os.PathLike[str]) -> BinaryIO:
 
 
 def encoding_error(path: str | os.PathLike[str]) -> DataError:
-    """The one-line error for a file that is neither UTF-8 nor Windows-1252."""
-    return DataError(f"{path}: cannot tell the text encoding (not UTF-8 or Windows-1252)")
+    """The one-line error for a file whose text encoding cannot be told (or a binary file)."""
+    return DataError(f"{path}: cannot tell the text encoding (not UTF-8, UTF-16 or a known code page)")
+
+
+def _utf16_without_bom(chunk: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when NUL bytes sit on one side of mostly-ASCII text."""
+    sample = chunk[: 64 * 1024]
+    if len(sample) < 4:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    even_nul, odd_nul = even.count(0) / len(even), odd.count(0) / len(odd)
+    if odd_nul > 0.3 and even_nul < 0.05:
+        return UTF16_LE
+    if even_nul > 0.3 and odd_nul < 0.05:
+        return UTF16_BE
+    return None
+
+
+def _latin_script(text: str) -> bool:
+    """True when every non-ASCII letter of ``text`` is a Latin letter (é, Ø, Ł...)."""
+    return all(
+        unicodedata.name(ch, "").startswith("LATIN") for ch in text if ch.isalpha() and not ch.isascii()
+    )
+
+
+def _code_page(chunk: bytes) -> str | None:
+    """The code page of non-UTF-8 text, from charset-normalizer, or None when it cannot tell.
+
+    The detector tells scripts apart (Cyrillic, Greek, Japanese...) but not the Western code pages
+    on short text (it reads a cp1252 export as cp775 or cp1250), so when its best guess reads as
+    Latin script, or it cannot decide, and the bytes are valid Windows-1252, Windows-1252 is the
+    answer; a clear single guess of another script (Cyrillic cp1251) wins. Bytes that are not
+    Windows-1252 and that several encodings read differently are a coin toss: None, and the file
+    is refused. UTF-16/32 answers are ignored: text without NUL bytes is not UTF-16.
+    """
+    from charset_normalizer import from_bytes
+
+    matches = [m for m in from_bytes(chunk) if not m.encoding.startswith(("utf_16", "utf_32"))]
+    if not matches:
+        return CP1252 if _decodes(chunk, CP1252) else None
+    best = min((m.chaos, -m.coherence) for m in matches)
+    tied = [m for m in matches if (m.chaos, -m.coherence) == best]
+    ambiguous = len({str(m) for m in tied}) > 1
+    if _decodes(chunk, CP1252) and (
+        ambiguous
+        or any(codecs.lookup(m.encoding).name == CP1252 for m in tied)
+        or all(_latin_script(str(m)) for m in tied)
+    ):
+        return CP1252  # valid Windows-1252 and no clear sign of another script: the Western default
+    if ambiguous:
+        return None
+    return codecs.lookup(tied[0].encoding).name
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
@@ -95,10 +161,11 @@ def _decodes(data: bytes, encoding: str) -> bool:
 
 
 def detect_encoding(path: str | os.PathLike[str], *, limit: int | None = None) -> str:
-    """Return ``"utf-8"``, ``"utf-8-sig"`` or ``"cp1252"`` for a text file.
+    """Return the text encoding of a file (see the module's conventions).
 
-    Pure-ASCII stretches are skipped quickly (``bytes.isascii``); the first chunk that holds a
-    non-ASCII byte decides: strict UTF-8 if it decodes, else strict Windows-1252.
+    A byte order mark decides; then UTF-16 without one (NUL bytes on one side). Pure-ASCII
+    stretches are skipped quickly (``bytes.isascii``); the first chunk that holds a non-ASCII byte
+    decides: strict UTF-8 if it decodes, else the detector's code page if it decodes strictly.
 
     Parameters
     ----------
@@ -110,8 +177,8 @@ def detect_encoding(path: str | os.PathLike[str], *, limit: int | None = None) -
     Raises
     ------
     DataError
-        ``"<path>: cannot tell the text encoding (not UTF-8 or Windows-1252)"`` for UTF-16 files,
-        binary files, or bytes that are neither UTF-8 nor Windows-1252.
+        ``"<path>: cannot tell the text encoding (...)"`` for binary files, or bytes that no
+        detected encoding decodes.
     """
     scanned = 0
     with open_binary(path) as handle:
@@ -124,8 +191,16 @@ def detect_encoding(path: str | os.PathLike[str], *, limit: int | None = None) -
                         raise encoding_error(path)
                     return UTF8_BOM
                 if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                    raise encoding_error(path)
-            # A NUL byte never occurs in UTF-8 or cp1252 text: UTF-16 or a binary file.
+                    # Excel's "Unicode Text": UTF-16 with a byte order mark.
+                    if not _decodes(chunk, UTF16):
+                        raise encoding_error(path)
+                    return UTF16
+                utf16 = _utf16_without_bom(chunk)
+                if utf16 is not None:
+                    if not _decodes(chunk, utf16):
+                        raise encoding_error(path)
+                    return utf16
+            # A NUL byte never occurs in 8-bit text: a binary file.
             if b"\x00" in chunk:
                 raise encoding_error(path)
             if not chunk.isascii():
@@ -133,9 +208,10 @@ def detect_encoding(path: str | os.PathLike[str], *, limit: int | None = None) -
                 chunk += handle.read(4)
                 if _decodes(chunk, UTF8):
                     return UTF8
-                if _decodes(chunk, CP1252):
-                    return CP1252
-                raise encoding_error(path)
+                encoding = _code_page(chunk)
+                if encoding is None or not _decodes(chunk, encoding):
+                    raise encoding_error(path)
+                return encoding
             scanned += len(chunk)
             if limit is not None and scanned >= limit:
                 break
@@ -270,8 +346,13 @@ def sniff_csv(path: str | os.PathLike[str], *, scan_limit: int | None = None) ->
     """
     if not Path(path).exists():
         raise DataError(f"{path}: file not found")
-    encoding = detect_encoding(path, limit=scan_limit)
-    text, complete = read_head(path, encoding)
+    try:
+        encoding = detect_encoding(path, limit=scan_limit)
+        text, complete = read_head(path, encoding)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        # A download cut short, or a file named .gz that is not compressed at all.
+        reason = "it is cut short" if isinstance(exc, EOFError) else "it is not gzip-compressed"
+        raise DataError(f"{path}: cannot read the file as .gz: {reason}") from None
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
     name = str(path).lower().removesuffix(".gz")

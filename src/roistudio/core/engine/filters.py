@@ -17,7 +17,9 @@ class Filters:
     Attributes
     ----------
     segments
-        Column -> allowed values (compared as text). Columns not listed are not filtered.
+        Column -> allowed breakdown keys (:func:`~roistudio.core.engine.sweep.segment_key_sql`:
+        the trimmed value as text, ``(missing)`` for NULL/blank). Columns not listed are not
+        filtered.
     start, end
         Inclusive start and exclusive end on the mapping's time column (ISO dates).
     """
@@ -54,15 +56,21 @@ class Filters:
         self,
         time_column: str | None,
         *,
+        key_sql: Callable[[str], str] | None = None,
         quote: Callable[[str], str] = quote_ident,
         placeholder: str = "${name}",
-        text_type: str = "VARCHAR",
     ) -> tuple[str, dict[str, object]]:
         """A WHERE condition and its parameters (names prefixed ``flt_``).
 
-        DuckDB's spelling by default; another engine passes its identifier quoting, placeholder
-        template and text type (Spark: backticks, ``:{name}``, ``STRING``).
+        DuckDB's spelling by default; another engine passes its segment-key SQL (the breakdown
+        key of a column), identifier quoting and placeholder template (Spark: ``:{name}``).
         """
+        if key_sql is None:
+            # Imported here: the profile module loads DuckDB, which the window defers past its first paint.
+            from roistudio.core.data.profile import segment_key_sql
+
+            key_sql = segment_key_sql
+
         conds: list[str] = []
         params: dict[str, object] = {}
         for i, (col, values) in enumerate(sorted(self.segments.items())):
@@ -73,7 +81,9 @@ class Filters:
                 key = f"flt_{i}_{j}"
                 params[key] = str(v)
                 names.append(placeholder.format(name=key))
-            conds.append(f"CAST({quote(col)} AS {text_type}) IN ({', '.join(names)})")
+            # Compared with the breakdown key, so a filter on a key shown in a segment table
+            # ("(missing)", a trimmed value) keeps exactly the rows of that table row.
+            conds.append(f"{key_sql(col)} IN ({', '.join(names)})")
         if time_column and self.start:
             params["flt_start"] = dt.datetime.fromisoformat(self.start)
             conds.append(f"{quote(time_column)} >= {placeholder.format(name='flt_start')}")

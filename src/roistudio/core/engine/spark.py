@@ -556,7 +556,7 @@ def analyse_spark(
     if progress is not None:
         progress.progress(0.0, "Checking the data in Spark")
     where_sql, where_params = request.filters.to_sql(
-        mapping.timestamp, quote=q, placeholder=SPARK.placeholder, text_type=SPARK.text_type
+        mapping.timestamp, key_sql=segment_key, quote=q, placeholder=SPARK.placeholder
     )
     validation = validate_on_spark(spark, view, mapping, where_sql=where_sql, where_params=where_params)
     validation.raise_for_problems()

@@ -295,7 +295,13 @@ class _Checker:
         args = [self.need_num(self.convert(a)) for a in node.args]
         if name == "round" and count == 2:
             digits = _constant_value(args[1])
-            if digits is None or digits != int(digits) or abs(digits) > MAX_EXPONENT:
+            # isfinite first: int() of inf (round(x, 1/0)) raises OverflowError, of NaN ValueError.
+            if (
+                digits is None
+                or not math.isfinite(digits)
+                or digits != int(digits)
+                or abs(digits) > MAX_EXPONENT
+            ):
                 raise self.fail(
                     f"round's second argument must be a whole number between -{MAX_EXPONENT} "
                     f"and {MAX_EXPONENT} at {{pos}}",

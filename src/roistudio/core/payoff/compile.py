@@ -56,6 +56,7 @@ class Dialect:
 
     name: str
     placeholder: str = "${name}"
+    isnan_function: str = "isnan"
     number_type: str = "DOUBLE"
     text_type: str = "VARCHAR"
     boolean_type: str = "BOOLEAN"
@@ -77,6 +78,10 @@ class Dialect:
         if value == int(value) and abs(value) < 2**53:
             return f"CAST({int(value)} AS {self.number_type})"
         return f"CAST('{value!r}' AS {self.number_type})"
+
+    def nan(self) -> str:
+        """The NaN literal."""
+        return self.cast("'NaN'", "num")
 
     def cast(self, sql: str, kind: str) -> str:
         """Cast an SQL expression to the type of a payoff value kind (``num``, ``str``, ``bool``)."""
@@ -187,7 +192,13 @@ class Compiler:
             operators: tuple[str, ...] = e.value  # type: ignore[assignment]
             for sql_op, left, right in zip(operators, e.args, e.args[1:], strict=False):
                 kind = "str" if left.kind == "str" and right.kind == "str" else "num"
-                pairs.append(f"({self.sql(left, kind)} {_SQL_COMPARE[sql_op]} {self.sql(right, kind)})")
+                lhs, rhs = self.sql(left, kind), self.sql(right, kind)
+                if kind == "num":
+                    # A comparison with NaN is unknown (NULL), so an `if` on it, or the comparison
+                    # used as a number, is NULL and the sweep refuses it with its count. DuckDB
+                    # alone would order NaN above every number ('NaN' > 5 is true).
+                    lhs, rhs = self._nan_to_null(lhs), self._nan_to_null(rhs)
+                pairs.append(f"({lhs} {_SQL_COMPARE[sql_op]} {rhs})")
             return pairs[0] if len(pairs) == 1 else "(" + " AND ".join(pairs) + ")"
         if op == "if":
             test, body, orelse = (self.sql(e.args[0], "bool"), self.sql(e.args[1]), self.sql(e.args[2]))
@@ -197,9 +208,25 @@ class Compiler:
             return self._call(str(e.value), [self.sql(a) for a in e.args], e)
         raise AssertionError(f"unknown node {op}")
 
+    def _nan_to_null(self, x: str) -> str:
+        # NaN = NaN holds in DuckDB's total order, so NULLIF maps exactly NaN to NULL.
+        return f"NULLIF({x}, {self.dialect.nan()})"
+
+    def _nan_propagating(self, args: list[str], body: str) -> str:
+        """Make ``body`` (a LEAST/GREATEST over ``args``) NaN when an argument is NaN, NULL when one is NULL.
+
+        NULL wins only when no argument is NaN. SQL's LEAST/GREATEST skip NULLs, and DuckDB orders NaN above every number, so
+        ``min(NaN, 500)`` would be 500: a value that is not a number would silently become one.
+        """
+        isnan = self.dialect.isnan_function
+        test = " OR ".join(f"{isnan}({a})" for a in args)
+        return f"(CASE ({test}) WHEN FALSE THEN {body} WHEN TRUE THEN {self.dialect.nan()} END)"
+
     def _call(self, name: str, args: list[str], e: Expr) -> str:
         if name == "clip":
-            return f"LEAST(GREATEST({args[0]}, {args[1]}), {args[2]})"
+            return self._nan_propagating(args, f"LEAST(GREATEST({args[0]}, {args[1]}), {args[2]})")
+        if name in ("min", "max"):
+            return self._nan_propagating(args, f"{self.dialect.functions[name]}({', '.join(args)})")
         if name == "coalesce":
             return f"COALESCE({', '.join(args)})"
         if name == "round":

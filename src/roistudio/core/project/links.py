@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import ProjectError
+from roistudio.core.project import schema
 from roistudio.core.project.project import VIEWS
 
 SCHEME = "roistudio"
@@ -90,7 +91,12 @@ def decode_link(text: str) -> ViewLink:
     text = text.strip()
     if len(text) > MAX_LINK_LENGTH:
         raise _bad(f"longer than {MAX_LINK_LENGTH} characters")
-    parts = urlsplit(text)
+    if any(ord(c) < 32 for c in text):
+        raise _bad("it contains control characters")
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. "roistudio://[::1?..." (an unclosed IPv6 bracket)
+        raise _bad(f"it cannot be parsed ({exc})") from None
     if parts.scheme.lower() != SCHEME:
         raise _bad(f"it must start with {SCHEME}://")
     if parts.netloc.lower() != ACTION or parts.path not in ("", "/"):
@@ -109,6 +115,8 @@ def decode_link(text: str) -> ViewLink:
     project = values.get("project", "").strip()
     if not project:
         raise _bad("it names no project (project=...)")
+    if "\x00" in project:
+        raise _bad("the project path contains a NUL character")
     view = values.get("view")
     if view is not None and view not in VIEWS:
         raise _bad(f"unknown view '{view}'; use one of {', '.join(VIEWS)}")
@@ -120,7 +128,7 @@ def decode_link(text: str) -> ViewLink:
         except ValueError:
             threshold = math.nan
         if not math.isfinite(threshold):
-            raise _bad(f"threshold '{values['threshold']}' is not a number")
+            raise _bad(f"threshold '{values['threshold'][:40]}' is not a number")
     filters = None
     if "filters" in values:
         filters = _decode_filters(values["filters"])
@@ -133,6 +141,8 @@ def _decode_filters(text: str) -> Filters:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _bad(f"filters are not valid JSON (at character {exc.pos + 1})") from exc
+    except (ValueError, RecursionError):
+        raise _bad("filters are nested too deeply or hold a number too large") from None
     if not isinstance(data, dict) or set(data) - {"segments", "start", "end"}:
         raise _bad('filters must be a JSON object with "segments", "start" and "end"')
     segments = data.get("segments") or {}
@@ -142,7 +152,10 @@ def _decode_filters(text: str) -> Filters:
         value = data.get(key)
         if value is not None and not _is_iso_date(value):
             raise _bad(f"filter {key} '{value}' is not an ISO date")
-    return Filters.from_dict(data)
+    try:
+        return schema.filters(data, "filters")
+    except ProjectError as exc:
+        raise _bad(str(exc)) from None
 
 
 def _is_iso_date(value: object) -> bool:

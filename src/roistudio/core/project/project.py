@@ -19,7 +19,6 @@ Conventions
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -27,10 +26,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from roistudio.core.atomic import write_text_atomic
-from roistudio.core.data.provenance import SourceInfo
+from roistudio.core.data.provenance import SourceInfo, check_source_file, shown_path
 from roistudio.core.engine.curve import Constraints
 from roistudio.core.engine.filters import Filters
-from roistudio.core.errors import ProjectError
+from roistudio.core.errors import DataError, ProjectError
+from roistudio.core.project import schema
 
 if TYPE_CHECKING:
     # Imported where used: the mapping module loads DuckDB, which the GUI defers past its first paint.
@@ -250,53 +250,64 @@ def migrate(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return doc
 
 
+_number = schema.number
+
+
 def _required_number(value: object, what: str, name: str) -> float:
     number = _number(value, what, name, optional=False)
     assert number is not None  # optional=False refuses a missing value
     return number
 
 
-def _number(value: object, what: str, name: str, *, optional: bool = True) -> float | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ProjectError(f"{name}: {what} must be a number, not {value!r}")
-    return float(value)
+def _exists(path: Path) -> bool:
+    """``path.exists()`` that reads an over-long name or a NUL byte as "not there"."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _source(entry: object, folder: Path, name: str) -> DataSource:
-    if not isinstance(entry, dict):
-        raise ProjectError(f"{name}: a data source must be an object, not {entry!r}")
-    try:
-        info = SourceInfo.from_dict(entry)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ProjectError(f"{name}: a data source lacks {exc}") from exc
-    relative = entry.get("relative_path")
+    data = schema.obj(entry, "a data source", name)
+    for key in ("path", "name", "size", "sha256"):
+        if key not in data:
+            raise ProjectError(f"{name}: a data source lacks '{key}'")
+    info = SourceInfo(
+        path=str(schema.text(data["path"], "a data source path", name)),
+        name=str(schema.text(data["name"], "a data source name", name)),
+        size=int(schema.count(data["size"], "a data source size", name) or 0),
+        sha256=str(schema.text(data["sha256"], "a data source SHA-256", name)),
+        modified=str(schema.text(data.get("modified") or "", "a data source time", name)),
+    )
+    relative = schema.text(data.get("relative_path"), "a relative data path", name, optional=True)
     # Prefer the file beside the project (the folder may have moved), else the absolute path.
     if relative:
-        candidate = (folder / relative).resolve()
-        if candidate.exists() or not Path(info.path).exists():
+        try:
+            candidate = (folder / relative).resolve()
+        except (OSError, ValueError, RuntimeError):
+            candidate = None
+        if candidate is not None and (_exists(candidate) or not _exists(Path(info.path))):
             info = replace(info, path=str(candidate))
-    return DataSource(info, str(entry.get("table") or "data"))
+    table = schema.text(data.get("table"), "a data source table", name, optional=True)
+    return DataSource(info, table or "data")
 
 
 def project_from_dict(doc: Mapping[str, Any], project_path: str | os.PathLike[str]) -> Project:
     """Build a :class:`Project` from a current-version document (see :func:`migrate`)."""
-    from roistudio.core.data.mapping import ColumnMapping
     from roistudio.core.glossary import PERIODS
 
     name = str(project_path)
     folder = Path(project_path).resolve().parent
-    try:
-        mapping = ColumnMapping.from_dict(doc["mapping"]) if doc.get("mapping") else None
-    except TypeError as exc:
-        raise ProjectError(f"{name}: the column mapping is incomplete ({exc})") from exc
-    payoff = doc.get("payoff") or {}
-    expressions = {str(k): str(v) for k, v in (payoff.get("expressions") or {}).items()}
+    mapping = schema.mapping(doc.get("mapping"), name)
+    payoff = schema.obj(doc.get("payoff"), "the payoff", name)
+    expressions = {
+        str(k): str(schema.text(v, f"the {k} payoff", name))
+        for k, v in schema.obj(payoff.get("expressions"), "the payoff expressions", name).items()
+    }
     parameters = {str(k): _required_number(v, f"parameter '{k}'", name) for k, v in
-                  (payoff.get("parameters") or {}).items()}  # fmt: skip
+                  schema.obj(payoff.get("parameters"), "the parameters", name).items()}  # fmt: skip
     ranges: dict[str, tuple[float, float]] = {}
-    for key, pair in (payoff.get("ranges") or {}).items():
+    for key, pair in schema.obj(payoff.get("ranges"), "the parameter ranges", name).items():
         if not isinstance(pair, list | tuple) or len(pair) != 2:
             raise ProjectError(f"{name}: the range of parameter '{key}' must be [low, high], not {pair!r}")
         low = _required_number(pair[0], f"the range of parameter '{key}'", name)
@@ -305,27 +316,30 @@ def project_from_dict(doc: Mapping[str, Any], project_path: str | os.PathLike[st
     status = payoff.get("status", "confirmed")
     if status not in ("suggested", "confirmed"):
         raise ProjectError(f"{name}: payoff status must be 'suggested' or 'confirmed', not {status!r}")
-    threshold = doc.get("threshold") or {}
-    period = doc.get("period")
+    threshold = schema.obj(doc.get("threshold"), "the threshold", name)
+    period = schema.text(doc.get("period"), "the period", name, optional=True)
     if period is not None and period not in PERIODS:
         raise ProjectError(f"{name}: unknown period {period!r}; use {', '.join(PERIODS)}")
     view = doc.get("view") or DEFAULT_VIEW
+    sources = doc.get("sources") or ()
+    if not isinstance(sources, list | tuple):
+        raise ProjectError(f"{name}: the data sources must be a list, not {type(sources).__name__}")
     return Project(
-        sources=tuple(_source(s, folder, name) for s in doc.get("sources") or ()),
+        sources=tuple(_source(s, folder, name) for s in sources),
         mapping=mapping,
         payoff=expressions,
         parameters=parameters,
         ranges=ranges,
         payoff_suggested=status == "suggested",
-        currency=str(doc.get("currency") or "USD"),
-        title=str(doc.get("title") or "Model value report"),
+        currency=str(schema.text(doc.get("currency") or "USD", "the currency", name)),
+        title=str(schema.text(doc.get("title") or "Model value report", "the title", name)),
         threshold=_number(threshold.get("value"), "the threshold", name),
-        threshold_user_set=bool(threshold.get("user_set", False)),
-        constraints=Constraints.from_dict(doc.get("constraints") or {}),
-        filters=Filters.from_dict(doc.get("filters")),
+        threshold_user_set=schema.flag(threshold.get("user_set"), "threshold user_set", name),
+        constraints=schema.constraints(doc.get("constraints"), name),
+        filters=schema.filters(doc.get("filters"), name),
         period=period,
-        view=view if view in VIEWS else DEFAULT_VIEW,
-        segment=str(doc["segment"]) if doc.get("segment") else None,
+        view=view if isinstance(view, str) and view in VIEWS else DEFAULT_VIEW,
+        segment=schema.text(doc.get("segment") or None, "the open segment", name, optional=True),
     )
 
 
@@ -338,21 +352,18 @@ def load_project(path: str | os.PathLike[str]) -> Project:
         One line naming the file: missing, unreadable, not JSON (with the line), not a project,
         or written by a newer version of the app.
     """
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ProjectError(f"{name}: project file not found") from exc
-    except UnicodeDecodeError as exc:
-        raise ProjectError(f"{name}: not a Model ROI Studio project (not UTF-8 text)") from exc
-    except OSError as exc:
-        raise ProjectError(f"{name}: cannot read the project: {exc.strerror or exc}") from exc
+    name = shown_path(path)
+    text = _read_project_text(path, name)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProjectError(
             f"{name}: not a Model ROI Studio project (invalid JSON at line {exc.lineno})"
         ) from exc
+    except (ValueError, RecursionError, MemoryError) as exc:
+        # Integers of thousands of digits (ValueError), arrays nested 100,000 deep (RecursionError).
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else "a value is too large"
+        raise ProjectError(f"{name}: not a Model ROI Studio project ({reason})") from None
     if not isinstance(doc, dict):
         raise ProjectError(f"{name}: not a Model ROI Studio project (the JSON is not an object)")
     marked = doc.get("format") == FORMAT_MARKER
@@ -360,11 +371,37 @@ def load_project(path: str | os.PathLike[str]) -> Project:
     legacy = "schema_version" not in doc and ("mapping" in doc or "payoff" in doc)
     if not marked and not legacy:
         raise ProjectError(f"{name}: not a Model ROI Studio project (no project marker)")
-    doc = migrate(doc, name)
     try:
+        doc = migrate(doc, name)
         return project_from_dict(doc, path)
-    except (AttributeError, TypeError, ValueError) as exc:
-        raise ProjectError(f"{name}: the project file is damaged ({exc})") from exc
+    except ProjectError:
+        raise
+    except (AttributeError, TypeError, ValueError, KeyError, OverflowError, RecursionError) as exc:
+        raise ProjectError(f"{name}: the project file is damaged ({type(exc).__name__})") from None
+
+
+MAX_PROJECT_BYTES = 64 << 20  # a project is a few KB of JSON; never read a huge file into memory
+
+
+def _read_project_text(path: str | os.PathLike[str], name: str) -> str:
+    try:
+        st = check_source_file(path)
+    except DataError as exc:
+        message = str(exc).removeprefix(f"{name}: ")
+        if message == "file not found":
+            message = "project file not found"
+        raise ProjectError(f"{name}: {message}") from None
+    if st.st_size > MAX_PROJECT_BYTES:
+        raise ProjectError(f"{name}: not a Model ROI Studio project (the file is {st.st_size:,} bytes)")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_PROJECT_BYTES + 1)
+    except OSError as exc:
+        raise ProjectError(f"{name}: cannot read the project: {exc.strerror or exc}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"{name}: not a Model ROI Studio project (not UTF-8 text)") from exc
 
 
 def source_changed(project: Project) -> list[str]:

@@ -100,7 +100,7 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
             subject=f"Value of model {champ.name} at threshold {fmt_threshold(champ.operating.threshold)}: "
             f"{model.money(model.headline.value)}",
             creator=f"Model ROI Studio {model.app_version}",
-            keywords="model value, threshold, ROI",
+            keywords=f"model value, threshold, ROI, roistudio-run:{model.run_id}",
         )
         story = build_story(model, styles)
         # reportlab ASCII85-encodes binary streams by default, in pure Python here: slow on chart

@@ -60,9 +60,18 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # -- small formatting helpers -----------------------------------------------------------------------
 
 
-def paragraph_text(value: object) -> str:
-    """Data-derived text made safe for a Paragraph: control characters dropped, markup escaped."""
-    return escape(CONTROL_CHARS.sub("", str(value)))
+# Data text longer than this is cut with an ellipsis: a 3,000-character segment value in a table
+# cell makes a row taller than a page, which reportlab cannot lay out (LayoutError).
+MAX_TEXT = 240
+
+
+def paragraph_text(value: object, limit: int = MAX_TEXT) -> str:
+    """Data-derived text made safe for a Paragraph: control characters dropped, cut to ``limit``
+    characters with an ellipsis, markup escaped."""
+    text = CONTROL_CHARS.sub("", str(value))
+    if len(text) > limit:
+        text = text[: limit - 1] + "\u2026"
+    return escape(text)
 
 
 def fmt_pct(value: float | None, decimals: int = 1) -> str:

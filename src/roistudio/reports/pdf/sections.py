@@ -3,6 +3,7 @@ assumptions and methodology, data quality and provenance."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
@@ -207,9 +208,16 @@ def comparison_section(model: ReportModel, s: Styles) -> list:
     return story
 
 
+# A PDF is read, not searched: past this many segments of one column the rest is one "other" row
+# (the workbook keeps every segment). 155,000 segment tables took minutes to lay out.
+MAX_PDF_SEGMENTS = 40
+
+
 def _segment_rows(model: ReportModel, groups: Sequence[GroupResult]) -> list[list]:
+    ranked = sorted(groups, key=lambda g: (-g.money_lost, g.key))
+    shown, rest = ranked[:MAX_PDF_SEGMENTS], ranked[MAX_PDF_SEGMENTS:]
     rows = []
-    for g in sorted(groups, key=lambda g: (-g.money_lost, g.key)):
+    for g in shown:
         p = g.operating
         rows.append(
             [
@@ -224,11 +232,33 @@ def _segment_rows(model: ReportModel, groups: Sequence[GroupResult]) -> list[lis
                 fmt_int(g.unlabeled),
             ]
         )
+    if rest:
+        rows.append(_other_row(model, rest))
     return rows
 
 
+def _other_row(model: ReportModel, rest: Sequence[GroupResult]) -> list:
+    """The segments past the first :data:`MAX_PDF_SEGMENTS`, summed into one row."""
+    tp = sum(g.operating.tp for g in rest)
+    fp = sum(g.operating.fp for g in rest)
+    fn = sum(g.operating.fn for g in rest)
+    flagged = sum(g.operating.flagged for g in rest)
+    return [
+        f"other ({len(rest):,} segments; all in the workbook)",
+        fmt_int(sum(g.rows for g in rest)),
+        fmt_int(sum(g.positives for g in rest)),
+        fmt_int(flagged),
+        fmt_pct(tp / (tp + fp) if tp + fp else None),
+        fmt_pct(tp / (tp + fn) if tp + fn else None),
+        model.money(math.fsum(g.operating.value for g in rest)),
+        model.money(math.fsum(g.money_lost for g in rest)),
+        fmt_int(sum(g.unlabeled for g in rest)),
+    ]
+
+
 def segments_section(model: ReportModel, s: Styles) -> list:
-    """Segments ranked by money lost: a chart of the top ones and a table of all (split across pages)."""
+    """Segments ranked by money lost: a chart of the top ones and a table of the top
+    :data:`MAX_PDF_SEGMENTS`, the rest summed into one "other" row."""
     if not model.segments:
         return []
     header = [

@@ -97,6 +97,8 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     add_about_sheet(wb, ctx)
     wb.properties.title = safe_text(model.title, limit=250)
     wb.properties.creator = f"Model ROI Studio {model.app_version}"
+    wb.properties.identifier = model.run_id
+    wb.properties.keywords = f"roistudio-run:{model.run_id}"
     return wb
 
 
