@@ -47,6 +47,8 @@ class Dialect:
         Payoff function -> SQL function, for those that map one to one.
     quote
         Identifier quote character (``"`` standard SQL and DuckDB, a backtick in Spark SQL).
+    isnan_of_null_is_false
+        True when the engine's ``isnan(NULL)`` is FALSE (Spark) rather than NULL (DuckDB).
     whole_part
         Template of the whole part of a number (Spark's ``TRUNC`` truncates dates).
     ieee_division
@@ -64,6 +66,7 @@ class Dialect:
     quote: str = '"'
     ieee_division: bool = True
     whole_part: str = "TRUNC({x})"
+    isnan_of_null_is_false: bool = False
 
     def quote_identifier(self, name: str) -> str:
         """``a"b`` -> ``"a""b"`` (standard SQL quoting; a backtick doubled in Spark SQL)."""
@@ -78,6 +81,12 @@ class Dialect:
         if value == int(value) and abs(value) < 2**53:
             return f"CAST({int(value)} AS {self.number_type})"
         return f"CAST('{value!r}' AS {self.number_type})"
+
+    def is_nan(self, sql: str) -> str:
+        """SQL that is TRUE for NaN, FALSE for any other number and NULL for NULL, on every engine."""
+        if self.isnan_of_null_is_false:
+            return f"(CASE WHEN {sql} IS NULL THEN NULL ELSE {self.isnan_function}({sql}) END)"
+        return f"{self.isnan_function}({sql})"
 
     def nan(self) -> str:
         """The NaN literal."""
@@ -99,6 +108,7 @@ SPARK = Dialect(
     quote="`",
     ieee_division=False,
     whole_part="CAST({x} AS BIGINT)",  # exponents are constants within [-10, 10]: no overflow
+    isnan_of_null_is_false=True,
 )
 
 
@@ -218,8 +228,7 @@ class Compiler:
         NULL wins only when no argument is NaN. SQL's LEAST/GREATEST skip NULLs, and DuckDB orders NaN above every number, so
         ``min(NaN, 500)`` would be 500: a value that is not a number would silently become one.
         """
-        isnan = self.dialect.isnan_function
-        test = " OR ".join(f"{isnan}({a})" for a in args)
+        test = " OR ".join(self.dialect.is_nan(a) for a in args)
         return f"(CASE ({test}) WHEN FALSE THEN {body} WHEN TRUE THEN {self.dialect.nan()} END)"
 
     def _call(self, name: str, args: list[str], e: Expr) -> str:
