@@ -88,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         wizard = ImportWizard(window.worker, str(demo_data_path()), table="screenshot_import", parent=window)
         wizard.resize(900, 640)
         wizard.show()
+        wait(app, lambda: wizard.preview_page.model.rowCount() > 0)  # read on the worker
         settle(app)
         wizard.grab().save(str(out / f"wizard-preview{suffix}.png"))
         wizard.next()

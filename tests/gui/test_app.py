@@ -141,6 +141,61 @@ def test_autosaved_work_is_offered_on_the_next_start(qtbot, demo_window, make_wi
     assert not crashed.recovery_path.exists()  # consumed
 
 
+def _crash_with_threshold(window, threshold: float) -> None:
+    """Autosave ``threshold`` as unsaved work, then let go of the lock as a dead process would."""
+    window.doc.set_threshold(threshold)
+    assert window.autosave()
+    window._recovery_lock.unlock()
+
+
+def _recover(qtbot, window) -> None:
+    with qtbot.waitSignal(
+        window.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None
+    ):
+        window.offer_recovery()
+
+
+def test_recovered_work_survives_a_second_crash_before_the_next_autosave(
+    qtbot, demo_window, make_window, monkeypatch
+):
+    from roistudio.core.project.project import load_project
+
+    crashed = demo_window
+    _crash_with_threshold(crashed, 0.42)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    fresh = make_window()
+    fresh.recovery_path = fresh.recovery_path.with_name("autosave-1.roiproj")
+    _recover(qtbot, fresh)
+    assert not crashed.recovery_path.exists()  # replaced by the new session's copy...
+    assert fresh.recovery_path.exists()  # ...written at once, not a minute later
+    # The second session dies too, before its autosave timer fires: a third still finds the work.
+    fresh._recovery_lock.unlock()
+    third = make_window()
+    third.recovery_path = third.recovery_path.with_name("autosave-2.roiproj")
+    assert third.leftover_recovery() == fresh.recovery_path
+    recovered = load_project(fresh.recovery_path)
+    assert recovered.threshold == 0.42 and recovered.threshold_user_set
+
+
+def test_recovery_keeps_the_old_autosave_when_the_new_one_cannot_be_written(
+    qtbot, demo_window, make_window, monkeypatch
+):
+    crashed = demo_window
+    _crash_with_threshold(crashed, 0.42)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    fresh = make_window()
+    fresh.recovery_path = fresh.recovery_path.with_name("autosave-1.roiproj")
+
+    def disk_full(_path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fresh.doc, "write_recovery", disk_full)
+    _recover(qtbot, fresh)
+    assert fresh.doc.threshold == 0.42
+    assert crashed.recovery_path.exists()  # still there, offered again next time
+    assert fresh.statusBar().currentMessage() == "Autosave failed: [Errno 28] No space left on device"
+
+
 def test_save_then_link_round_trip_opens_the_same_view(qtbot, demo_window, make_window, tmp_path):
     w = demo_window
     w.doc.set_threshold(0.25)
@@ -260,6 +315,29 @@ def test_clear_cached_imports_asks_then_deletes_the_unused_copies(qtbot, make_wi
     )
 
 
+def test_a_failed_cache_clear_tells_the_user_in_one_line(qtbot, make_window, tmp_path, monkeypatch):
+    from roistudio.core.data.import_cache import ImportCache
+
+    window = make_window()
+    window.doc.import_cache_dir = tmp_path / "cache"
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "abc.duckdb").write_bytes(b"x" * 100)
+
+    def denied(self, con):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "cache" / "abc.duckdb"))
+
+    monkeypatch.setattr(ImportCache, "clear", denied)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
+    window.clear_cache_action.trigger()
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    # The error slot gets text, not the exception object (which showed the user nothing).
+    assert shown == [
+        f"Clearing cached imports failed: [Errno 13] Permission denied: '{tmp_path}/cache/abc.duckdb'"
+    ]
+
+
 def test_a_switch_to_the_dark_scheme_redraws_every_chart_dark(demo_window):
     from matplotlib.colors import to_rgba
     from PySide6.QtWidgets import QApplication
@@ -293,6 +371,19 @@ def test_the_window_module_loads_no_heavy_library_before_the_first_paint():
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_status_bar_is_idle_at_start_and_after_a_sweep(qtbot, make_window):
+    w = make_window()
+    busy = (w.busy_label, w.progress_bar, w.cancel_button)
+    assert not any(widget.isVisible() for widget in busy) and w.busy_label.text() == ""
+    _open_demo(qtbot, w)
+    qtbot.waitUntil(lambda: not w.worker.busy, timeout=30_000)
+    assert not any(widget.isVisible() for widget in busy)
+    # Nothing left over from the last job ("Sweep done", a full bar) to show when the next starts.
+    assert w.busy_label.text() == "" and w.progress_bar.value() == w.progress_bar.minimum() - 1
+    w.doc.progress.emit(1.0, "Sweep done")  # a late progress report of a finished job
+    assert w.busy_label.text() == "" and w.progress_bar.value() == w.progress_bar.minimum() - 1
 
 
 def _import_into(qtbot, window, path):

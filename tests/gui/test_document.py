@@ -245,24 +245,6 @@ def test_currency_change_is_one_undo_step_without_a_sweep(qtbot, doc):
     assert doc.project.currency == "USD" and not doc.is_dirty()
 
 
-def test_a_cached_import_hashes_the_file_once(small_csv, tmp_path, monkeypatch):
-    import duckdb
-
-    from roistudio.core.data import provenance
-    from roistudio.gui.document import import_data
-
-    path, frame = small_csv
-    hashed = []
-    real = provenance.file_sha256
-    monkeypatch.setattr(provenance, "file_sha256", lambda *a, **k: hashed.append(a[0]) or real(*a, **k))
-    first = import_data(duckdb.connect(), str(path), table="t", cache_dir=tmp_path / "cache")  # miss
-    assert len(hashed) == 1
-    second = import_data(duckdb.connect(), str(path), table="t", cache_dir=tmp_path / "cache")  # hit
-    assert len(hashed) == 2
-    assert first.report.rows == second.report.rows == len(frame)
-    assert first.report.source.sha256 == second.report.source.sha256
-
-
 def test_parameter_ranges_are_edited_undone_and_saved(qtbot, doc, worker, tmp_path):
     # Nothing reads Project.ranges yet (the uncertainty work will); it must survive every path.
     expressions, parameters = dict(doc.project.payoff), dict(doc.project.parameters)

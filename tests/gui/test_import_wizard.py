@@ -12,6 +12,12 @@ from roistudio.gui.import_wizard import ImportWizard
 pytestmark = pytest.mark.gui
 
 
+@pytest.fixture(autouse=True)
+def _discard_without_asking(monkeypatch):
+    """Closing a wizard that holds an import asks first; tests that do not look at that say yes."""
+    monkeypatch.setattr(ImportWizard, "confirm_discard", lambda _self: True)
+
+
 def _tables(worker) -> list[str]:
     return [
         r[0] for r in worker.connection.execute("SELECT table_name FROM information_schema.tables").fetchall()
@@ -54,7 +60,8 @@ def test_wizard_proposes_the_mapping_checks_the_data_and_imports(qtbot, worker, 
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.file_page.path_edit.setText(str(path))
-    _next(qtbot, wizard)  # -> preview
+    with qtbot.waitSignal(wizard.previewed, timeout=10_000):  # read on the worker
+        _next(qtbot, wizard)  # -> preview
     assert wizard.preview_page.model.rowCount() == 50
     assert wizard.preview_page.model.headerData(1, Qt.Orientation.Horizontal) == "fraud_score"
     with qtbot.waitSignal(wizard.importFinished, timeout=10_000) as finished:
@@ -144,3 +151,53 @@ def test_mapping_only_mode_starts_from_the_current_mapping(qtbot, worker, small_
     assert wizard.validation_page.isComplete()
     assert wizard.mapping() == current.with_changes(timestamp="event_time")
     assert "Rows imported\n400\n" in wizard.validation_page.text.toPlainText()
+
+
+def _imported_wizard(qtbot, worker, path) -> ImportWizard:
+    wizard = ImportWizard(worker, str(path))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    with qtbot.waitSignal(wizard.importFinished, timeout=10_000):
+        _next(qtbot, wizard)  # preview -> import
+    return wizard
+
+
+def test_the_import_page_names_the_file_not_the_internal_table(qtbot, worker, small_csv):
+    path, _ = small_csv
+    wizard = _imported_wizard(qtbot, worker, path)
+    assert wizard.import_page.status.text() == "400 rows imported from predictions.csv"
+
+
+def test_escape_with_an_import_loaded_asks_before_throwing_it_away(qtbot, worker, small_csv, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    path, _ = small_csv
+    wizard = _imported_wizard(qtbot, worker, path)
+    monkeypatch.undo()  # the real question this time
+    asked, answer = [], [QMessageBox.StandardButton.Cancel]
+
+    def question(_parent, title, text, *_args):
+        asked.append((title, text))
+        return answer[0]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    qtbot.keyClick(wizard, Qt.Key.Key_Escape)
+    assert asked == [("Discard the import?",
+                      "predictions.csv is imported but not opened yet. Close the wizard and discard it?")]  # fmt: skip
+    assert wizard.isVisible() and wizard.import_result is not None  # kept
+    answer[0] = QMessageBox.StandardButton.Discard
+    qtbot.keyClick(wizard, Qt.Key.Key_Escape)
+    assert len(asked) == 2
+    assert not wizard.isVisible() and wizard.result() == QWizard.DialogCode.Rejected
+
+
+def test_escape_before_anything_is_imported_closes_without_asking(qtbot, worker, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    monkeypatch.undo()
+    monkeypatch.setattr(QMessageBox, "question", lambda *a: pytest.fail("asked with nothing to lose"))
+    wizard = ImportWizard(worker)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.keyClick(wizard, Qt.Key.Key_Escape)
+    assert not wizard.isVisible() and wizard.result() == QWizard.DialogCode.Rejected

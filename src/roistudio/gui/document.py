@@ -16,118 +16,34 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from roistudio.core.data.filter_options import FilterOptions
+from roistudio.core.data.loading import TABLE, ImportResult, import_data
 from roistudio.core.engine.curve import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
-from roistudio.core.project.defaults import default_ranges, suggested_payoff
+from roistudio.core.project.defaults import default_ranges, project_for_import
+from roistudio.core.project.edits import Rerun, rerun_for
 from roistudio.core.project.project import VIEWS, DataSource, Project, save_project
+from roistudio.gui import operations
+
+__all__ = ["TABLE", "EditCommand", "FilterOptions", "ImportResult", "ProjectDocument", "import_data"]
 
 if TYPE_CHECKING:
     from roistudio.core.data.importer import ImportReport
     from roistudio.core.data.mapping import ColumnMapping
-    from roistudio.core.data.periods import TimeColumn
     from roistudio.core.engine.analysis import Analysis
     from roistudio.gui.workers import DatabaseWorker, Job
 
-TABLE = "data"
 # Threshold moves closer together than this merge into one undo step (one slider drag).
 MERGE_SECONDS = 1.5
 _THRESHOLD_COMMAND_ID = 1001
-# Fields whose change needs a new sweep; the others are read off existing curves or are cosmetic.
 CLUSTER_MIN_ROWS = 1_000_000  # below this a sweep is fast enough without reordering the table
-_ANALYSIS_FIELDS = ("mapping", "payoff", "parameters", "constraints", "filters", "period", "sources")
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    """An import and what the mapping proposal needs: the report and distinct counts per column."""
-
-    report: ImportReport
-    distinct: dict[str, int]
-    # Which columns can be the time column, and why the others cannot (see
-    # core.data.periods.time_column_candidates); None when not inspected yet.
-    time_candidates: tuple[dict[str, TimeColumn], dict[str, str]] | None = None
-    # The data's own time zone of zone-aware columns, where the file records it (Parquet).
-    time_zones: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class FilterOptions:
-    """Values the filter bar offers: segment values and the date range of the data."""
-
-    segments: dict[str, list[str]] = field(default_factory=dict)
-    date_min: str | None = None
-    date_max: str | None = None
-
-
-def import_data(
-    con: Any, path: str, progress: Any = None, *, table: str = TABLE, cache_dir: str | Path | None = None
-) -> ImportResult:
-    """Import ``path`` into ``table`` and count distinct values per column (worker thread).
-
-    With a ``cache_dir`` (see :class:`roistudio.core.data.import_cache.ImportCache`), an unchanged file
-    (same SHA-256) imported before is attached from the cache instead of read again, and a new
-    import is added to it.
-    """
-    from roistudio.core.data.import_cache import ImportCache
-    from roistudio.core.data.importer import import_file
-    from roistudio.core.data.profile import distinct_counts
-
-    cache = ImportCache(Path(cache_dir)) if cache_dir is not None else None
-
-    source = _fingerprint(path, progress) if cache is not None else None
-    report = cache.load(con, source, table) if source is not None else None
-    if report is None:
-        report = import_file(con, path, table=table, progress=progress, source=source)
-        if cache is not None:
-            if progress is not None:
-                progress.progress(1.0, "keeping a copy for the next time")
-            cache.store(con, report)
-    distinct = distinct_counts(con, table, [name for name, _ in report.columns])
-    from roistudio.core.data.periods import data_time_zones, time_column_candidates
-
-    candidates = time_column_candidates(con, table, dict(report.columns), distinct)
-    zones = data_time_zones(con, report.source.path, report.format)
-    return ImportResult(report, distinct, candidates, zones)
-
-
-def _fingerprint(path: str, progress: Any) -> Any:
-    """The file's SHA-256 fingerprint (with progress and Cancel), taken once for the cache lookup
-    and the import; ``None`` when the file cannot be read (the import then names the problem)."""
-    from roistudio.core.data.provenance import SourceInfo
-
-    try:
-        source = SourceInfo.of(path, progress=progress)
-    except OSError:
-        return None
-    if progress is not None:
-        progress.progress(0.3, "looking for a copy kept from the last import")
-    return source
-
-
-def filter_options(con: Any, mapping: ColumnMapping, table: str = TABLE, limit: int = 200) -> FilterOptions:
-    """Distinct values of each segment column and the time column's range (worker thread)."""
-    from roistudio.core.column_types import is_temporal_type
-    from roistudio.core.data.mapping import table_columns
-    from roistudio.core.data.profile import date_range, segment_values
-
-    segments = {column: segment_values(con, table, column, limit) for column in mapping.segments}
-    # A date range is offered for dates and timestamps only, not for period labels ("may").
-    dated = mapping.timestamp and is_temporal_type(table_columns(con, table).get(mapping.timestamp, ""))
-    date_min, date_max = date_range(con, table, mapping.timestamp) if dated else (None, None)
-    return FilterOptions(segments, date_min, date_max)
-
-
-def default_payoff(mapping: ColumnMapping) -> tuple[dict[str, str], dict[str, float]]:
-    """The payoff suggested for new data (see :mod:`roistudio.core.project.defaults`)."""
-    return suggested_payoff(mapping.money)
 
 
 class EditCommand(QUndoCommand):
@@ -330,21 +246,7 @@ class ProjectDocument(QObject):
         self, result: ImportResult, mapping: ColumnMapping, *, period: str | None = "month"
     ) -> None:
         """Start a new project on data just imported (by the wizard) into the table."""
-        payoff, parameters = default_payoff(mapping)
-        time = (result.time_candidates or ({}, {}))[0].get(mapping.timestamp or "")
-        if time is not None and period is not None and period not in time.periods:
-            period = time.periods[0]  # e.g. ISO week labels allow only weeks
-        project = Project(
-            sources=(DataSource(result.report.source, result.report.table),),
-            mapping=mapping,
-            payoff=payoff,
-            parameters=parameters,
-            ranges=default_ranges(parameters),
-            payoff_suggested=True,  # the app's example until the analyst confirms or edits it
-            period=period if mapping.timestamp else None,
-            currency=_guess_currency(mapping.money) or Project().currency,
-        )
-        self._reset(project, None, result)
+        self._reset(project_for_import(result, mapping, period=period), None, result)
 
     def load_demo(self, on_done=None) -> Job:
         """Import the bundled demo and analyse it with its default mapping and payoff."""
@@ -369,13 +271,10 @@ class ProjectDocument(QObject):
             if on_done is not None:
                 on_done()
 
-        return self.worker.submit(
-            lambda con, progress: import_data(con, path, progress, cache_dir=self.import_cache_dir),
-            kind="load",
-            description="Loading the demo data",
-            on_done=done,
-            on_error=lambda exc: self.dataFailed.emit(_one_line(exc)),
-        )
+        return operations.load_data(
+            self.worker, path, table=TABLE, cache_dir=self.import_cache_dir,
+            description="Loading the demo data", on_done=done, on_failure=self.dataFailed.emit,
+        )  # fmt: skip
 
     def open_project(self, path: str, on_done=None, *, relocated: str | None = None) -> Job:
         """Load a project file and re-import its data on the worker.
@@ -409,15 +308,10 @@ class ProjectDocument(QObject):
             if on_done is not None:
                 on_done()
 
-        return self.worker.submit(
-            lambda con, progress: import_data(
-                con, source.path, progress, table=source.table, cache_dir=self.import_cache_dir
-            ),
-            kind="load",
-            description=f"Loading {source.name}",
-            on_done=done,
-            on_error=lambda exc: self.dataFailed.emit(_one_line(exc)),
-        )
+        return operations.load_data(
+            self.worker, source.path, table=source.table, cache_dir=self.import_cache_dir,
+            description=f"Loading {source.name}", on_done=done, on_failure=self.dataFailed.emit,
+        )  # fmt: skip
 
     def accept_changed_source(self) -> None:
         """Use the data as it is now for the project waiting after ``sourceChanged``."""
@@ -571,13 +465,18 @@ class ProjectDocument(QObject):
         if "view" in changed:
             self.viewChanged.emit(self.project.view)
         self.projectChanged.emit()
-        if changed & set(_ANALYSIS_FIELDS) == {"constraints"} and self._reread_constraints():
-            pass  # read off the existing curves, no query
-        elif changed & set(_ANALYSIS_FIELDS):
+        rerun = rerun_for(changed)  # the rule, in core.project.edits
+        if rerun is Rerun.RESWEEP:
+            self._validation_cache = None  # other rows: validate the mapping again
             self._request_analysis()
-        elif changed & {"threshold", "threshold_user_set"}:
-            self._publish()
-        elif "currency" in changed and self.analysis is not None:
+        elif rerun is Rerun.REAGGREGATE:
+            self._request_analysis()  # the cached validation is reused
+        elif rerun is Rerun.REREAD:
+            if "constraints" not in changed:
+                self._publish()  # a threshold move: read off the existing curves
+            elif not self._reread_constraints():
+                self._request_analysis()
+        elif rerun is Rerun.REDRAW and self.analysis is not None:
             self.analysisChanged.emit(self.analysis)
 
     def _refresh_options(self) -> None:
@@ -590,7 +489,7 @@ class ProjectDocument(QObject):
             self.options = options
             self.optionsChanged.emit(options)
 
-        self.worker.submit(lambda con, _p: filter_options(con, mapping, table), kind="options", on_done=done)
+        operations.read_filter_options(self.worker, mapping, table, on_done=done)
 
     def build_request(self):
         """The :class:`~roistudio.core.engine.analysis.AnalysisRequest` of the current state (automatic threshold)."""
@@ -658,7 +557,7 @@ class ProjectDocument(QObject):
             kind="analysis",
             description="Sweeping thresholds",
             on_done=done,
-            on_error=lambda exc: self._fail(_one_line(exc)),
+            on_error=lambda exc: self._fail(operations.one_line(exc)),
         )
 
     def _reread_constraints(self) -> bool:
@@ -724,17 +623,3 @@ def _new_sums_cache():
     from roistudio.core.engine.sweep import ColumnSumsCache
 
     return ColumnSumsCache()
-
-
-def _guess_currency(columns) -> str | None:
-    from roistudio.core.data.mapping import guess_currency  # pandas-free module, but keep start-up lean
-
-    return guess_currency(columns)
-
-
-def _one_line(exc: BaseException) -> str:
-    """The user-facing line of an error: RoiError text, or the type and first line otherwise."""
-    if isinstance(exc, RoiError):
-        return str(exc)
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from roistudio.core.errors import RoiError
+from roistudio.gui import operations
 
 if TYPE_CHECKING:
     from roistudio.gui.document import ProjectDocument
@@ -113,11 +113,10 @@ class Exporter(QObject):
             if ask_open:
                 self._offer_open(written)
 
-        def error(exc: BaseException) -> None:
-            text = str(exc) if isinstance(exc, RoiError | OSError) else f"{type(exc).__name__}: {exc}"
-            self.failed.emit(f"Export failed: {text}")
-
-        doc.worker.submit(job, description="Exporting", on_done=done, on_error=error)
+        operations.run(
+            doc.worker, job, description="Exporting", on_done=done, on_failure=self.failed.emit,
+            failure_prefix="Export failed: ",
+        )  # fmt: skip
 
     def _offer_open(self, written: list[str]) -> None:
         names = ", ".join(Path(p).name for p in written)

@@ -1,8 +1,9 @@
 """The import wizard: file -> preview -> import -> column mapping -> validation summary.
 
-The import runs on the database worker (the wizard never touches DuckDB itself) with a progress
-bar and a Cancel button; a cancelled import is rolled back by the core, so no partial table is
-left. The mapping page starts from :func:`roistudio.core.data.mapping.propose_mapping` on the real
+Every read of the file or the database runs on the database worker (:mod:`roistudio.gui.operations`):
+the preview of the first rows, the import (with a progress bar and a Cancel button), the label
+values and the data check; the wizard never touches DuckDB on the GUI thread. A cancelled import
+is rolled back by the core, so no partial table is left. The mapping page starts from :func:`roistudio.core.data.mapping.propose_mapping` on the real
 columns and distinct counts; the validation page shows what the core counted: rejected rows with
 their line numbers, label values, unlabelled rows and unusable scores.
 """
@@ -10,6 +11,7 @@ their line numbers, label values, unlabelled rows and unusable scores.
 from __future__ import annotations
 
 import numbers
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSpinBox,
@@ -37,9 +40,10 @@ from PySide6.QtWidgets import (
 )
 
 from roistudio.core.column_types import is_numeric_type, is_temporal_type
+from roistudio.core.data.loading import TABLE, ImportResult
 from roistudio.core.data.mapping import ColumnMapping
 from roistudio.core.errors import RoiError
-from roistudio.gui.document import TABLE, ImportResult, import_data
+from roistudio.gui import operations
 from roistudio.gui.widgets import error_color
 
 if TYPE_CHECKING:
@@ -98,10 +102,29 @@ class FrameModel(QAbstractTableModel):
         return str(section + 1)
 
 
-class FilePage(QWizardPage):
+class _Page(QWizardPage):
+    """A wizard page that reaches its wizard through a weak reference.
+
+    A strong one (page -> wizard -> page) would put the whole widget tree in a reference cycle
+    that only Python's cyclic collector frees, and that collector runs on whichever thread
+    happens to allocate, the database worker included: Qt widgets must never be finalised
+    there. The wizard owns its pages (``addPage``); the pages only look it up.
+    """
+
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
-        self._wizard = wizard
+        self._wizard_ref = weakref.ref(wizard)
+
+    @property
+    def _wizard(self) -> ImportWizard:
+        wizard = self._wizard_ref()
+        assert wizard is not None, "the wizard is gone"
+        return wizard
+
+
+class FilePage(_Page):
+    def __init__(self, wizard: ImportWizard) -> None:
+        super().__init__(wizard)
         self.setTitle("Choose a prediction export")
         self.setSubTitle(
             "CSV, TSV, Parquet or Excel; one row per prediction, with the score and the actual outcome."
@@ -152,12 +175,11 @@ class FilePage(QWizardPage):
         return True
 
 
-class PreviewPage(QWizardPage):
+class PreviewPage(_Page):
     def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__()
-        self._wizard = wizard
+        super().__init__(wizard)
         self.setTitle("Preview")
-        self.model = FrameModel()
+        self.model = FrameModel(parent=self)  # owned by the page: deleted with it, on the GUI thread
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setAlternatingRowColors(True)
@@ -171,27 +193,32 @@ class PreviewPage(QWizardPage):
         layout.addWidget(self.error)
 
     def initializePage(self) -> None:
-        from roistudio.core.data.importer import preview
-
         path = self._wizard.path
         self.setSubTitle(f"The first rows of {Path(path).name}, typed as they will be imported.")
+        self.error.setText("Reading the first rows…")
+        self.model.set_frame(None)
+        # On the worker: the preview sniffs the file and types its head with DuckDB.
+        operations.read_preview(
+            self._wizard.worker, path, PREVIEW_ROWS, on_done=self._show, on_failure=self._failed, owner=self
+        )
+
+    def _show(self, frame: pd.DataFrame) -> None:
         self.error.clear()
-        try:
-            frame = preview(path, n=PREVIEW_ROWS)
-        except RoiError as exc:
-            self.model.set_frame(None)
-            self.error.setText(str(exc))
-        else:
-            self.model.set_frame(frame)
-            self.table.resizeColumnsToContents()
+        self.model.set_frame(frame)
+        self.table.resizeColumnsToContents()
+        self._wizard.previewed.emit()
+
+    def _failed(self, message: str) -> None:
+        self.model.set_frame(None)
+        self.error.setText(message)
+        self._wizard.previewed.emit()
 
 
-class ImportPage(QWizardPage):
+class ImportPage(_Page):
     """Runs the import on the worker; Next is enabled once it is done."""
 
     def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__()
-        self._wizard = wizard
+        super().__init__(wizard)
         self.setTitle("Import")
         self.bar = QProgressBar()
         self.bar.setRange(0, 1000)
@@ -223,17 +250,11 @@ class ImportPage(QWizardPage):
         self.cancel_button.setEnabled(True)
         self.retry_button.setVisible(False)
         self.completeChanged.emit()
-        self.job = self._wizard.worker.submit(
-            lambda con, progress: import_data(
-                con, path, progress, table=self._wizard.table, cache_dir=self._wizard.cache_dir
-            ),
-            kind="import",
-            description=f"Importing {Path(path).name}",
-            on_done=self._done,
-            on_error=self._failed,
-            on_cancel=self._cancelled,
-            on_progress=self._progress,
-        )
+        self.job = operations.load_data(
+            self._wizard.worker, path, table=self._wizard.table, cache_dir=self._wizard.cache_dir,
+            kind="import", description=f"Importing {Path(path).name}", on_done=self._done,
+            on_failure=self._failed, on_cancel=self._cancelled, on_progress=self._progress, owner=self,
+        )  # fmt: skip
 
     def cancel(self) -> None:
         if self.job is not None and self.state == "running":
@@ -256,11 +277,11 @@ class ImportPage(QWizardPage):
     def _done(self, result: ImportResult) -> None:
         self._wizard.import_result = result
         self.bar.setValue(1000)
-        self._finish("done", "\n".join(result.report.summary_lines(max_details=3)))
+        self._finish("done", "\n".join(result.report.summary_lines(max_details=3, with_table=False)))
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, message: str) -> None:
         self.bar.setValue(0)
-        self._finish("failed", str(exc) if isinstance(exc, RoiError) else f"{type(exc).__name__}: {exc}")
+        self._finish("failed", message)
 
     def _cancelled(self) -> None:
         self.bar.setValue(0)
@@ -279,12 +300,11 @@ def _checklist() -> QListWidget:
     return widget
 
 
-class MappingPage(QWizardPage):
+class MappingPage(_Page):
     """Which column is the score, the label, the challenger... starting from the core's proposal."""
 
     def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__()
-        self._wizard = wizard
+        super().__init__(wizard)
         self.setTitle("Column roles")
         self.setSubTitle("Proposed from the column names and contents; change anything that is wrong.")
         self.score = QComboBox()
@@ -447,6 +467,7 @@ class MappingPage(QWizardPage):
             lambda con, _p: time_column_candidates(con, table, columns, distinct),
             kind="time-columns",
             on_done=done,
+            owner=self,  # skipped if the wizard is closed and deleted first
         )
 
     def _time_zone(self, column: str | None) -> str | None:
@@ -462,9 +483,6 @@ class MappingPage(QWizardPage):
         self.time_year.setVisible(time is not None and time.form.name == "month_name")
 
     def _load_label_values(self) -> None:
-        from roistudio.core.data.mapping import label_values
-        from roistudio.core.sql import quote_ident
-
         label = self.label.currentText()
         if not label:
             return
@@ -480,9 +498,7 @@ class MappingPage(QWizardPage):
             if wanted is not None:
                 self.positive.setCurrentText(str(wanted))
 
-        self._wizard.worker.submit(
-            lambda con, _p: label_values(con, quote_ident(table), label), kind="label-values", on_done=done
-        )
+        operations.read_label_values(self._wizard.worker, table, label, on_done=done, owner=self)
 
     def mapping(self) -> ColumnMapping:
         def opt(combo: QComboBox) -> str | None:
@@ -514,12 +530,11 @@ class MappingPage(QWizardPage):
         return bool(self.score.currentText()) and bool(self.label.currentText())
 
 
-class ValidationPage(QWizardPage):
+class ValidationPage(_Page):
     """What the core found in the data under the chosen mapping; Finish only without blocking problems."""
 
     def __init__(self, wizard: ImportWizard) -> None:
-        super().__init__()
-        self._wizard = wizard
+        super().__init__(wizard)
         self.setTitle("Data check")
         self.setSubTitle("What the data holds under this mapping, counted by the analysis engine.")
         self.text = QTextBrowser()
@@ -531,19 +546,13 @@ class ValidationPage(QWizardPage):
         self._checked = False
 
     def initializePage(self) -> None:
-        from roistudio.core.data.mapping import validate_mapping
-
         mapping = self._wizard.mapping()
         table = self._wizard.table
         self.report, self.error, self._checked = None, None, False
         self.text.setPlainText("Checking the data…")
         self.completeChanged.emit()
-        self._wizard.worker.submit(
-            lambda con, _p: validate_mapping(con, table, mapping),
-            kind="validate",
-            description="Checking the mapping",
-            on_done=self._done,
-            on_error=self._failed,
+        operations.check_mapping(
+            self._wizard.worker, table, mapping, on_done=self._done, on_failure=self._failed, owner=self
         )
 
     def _done(self, report: ValidationReport) -> None:
@@ -553,11 +562,11 @@ class ValidationPage(QWizardPage):
         self.completeChanged.emit()
         self._wizard.validated.emit()
 
-    def _failed(self, exc: BaseException) -> None:
-        self.error, self._checked = str(exc), True
+    def _failed(self, message: str) -> None:
+        self.error, self._checked = message, True
         red = error_color(self.palette()).name()
         self.text.setHtml(
-            f"<p style='color:{red}'><b>{_esc(str(exc))}</b></p><p>Go back and change the mapping.</p>"
+            f"<p style='color:{red}'><b>{_esc(message)}</b></p><p>Go back and change the mapping.</p>"
         )
         self.completeChanged.emit()
         self._wizard.validated.emit()
@@ -664,6 +673,7 @@ class ImportWizard(QWizard):
     """
 
     importFinished = Signal(str)  # "done", "failed" or "cancelled"
+    previewed = Signal()  # the preview page shows the first rows (or why it cannot)
     validated = Signal()
 
     def __init__(
@@ -688,27 +698,57 @@ class ImportWizard(QWizard):
         self.path = path or ""
         self.initial_mapping = initial_mapping
         self.import_result: ImportResult | None = existing
-        self.file_page = FilePage(self)
-        self.preview_page = PreviewPage(self)
-        self.import_page = ImportPage(self)
-        self.mapping_page = MappingPage(self)
-        self.validation_page = ValidationPage(self)
-        pages = [self.file_page, self.preview_page, self.import_page, self.mapping_page, self.validation_page]
-        if existing is not None:
-            # Mapping only: the data is already imported into ``table``.
+        # Every page is added, hence owned by the wizard: a page built and never added would be a
+        # parentless widget left for Python's collector (see _Page). Mapping only: the data is
+        # already imported into ``table``, so there are no file, preview and import pages.
+        self.file_page: FilePage | None = None
+        self.preview_page: PreviewPage | None = None
+        self.import_page: ImportPage | None = None
+        if existing is None:
+            self.file_page = FilePage(self)
+            self.preview_page = PreviewPage(self)
+            self.import_page = ImportPage(self)
+            for page in (self.file_page, self.preview_page, self.import_page):
+                self.addPage(page)
+        else:
             self.setWindowTitle("Change column mapping")
             self.table = existing.report.table
-            pages = pages[3:]
-        for page in pages:
-            self.addPage(page)
-        if path and existing is None:
+        self.mapping_page = MappingPage(self)
+        self.validation_page = ValidationPage(self)
+        self.addPage(self.mapping_page)
+        self.addPage(self.validation_page)
+        if path and self.file_page is not None:
             self.file_page.path_edit.setText(path)
             self.setStartId(self.pageIds()[1])
 
     def mapping(self) -> ColumnMapping:
         return self.mapping_page.mapping()
 
+    def has_import(self) -> bool:
+        """True while this wizard's import is being read or is read (and not yet adopted)."""
+        return self.import_page is not None and self.import_page.state in ("running", "done")
+
+    def confirm_discard(self) -> bool:
+        """Ask before Escape or Cancel throws an import away (tests replace this)."""
+        name = Path(self.path).name or "the file"
+        if self.import_page is not None and self.import_page.state == "running":
+            text = f"{name} is being read. Stop reading it and close the wizard?"
+        else:
+            text = f"{name} is imported but not opened yet. Close the wizard and discard it?"
+        answer = QMessageBox.question(
+            self,
+            "Discard the import?",
+            text,
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
     def reject(self) -> None:
-        # Closing the wizard stops a running import; the core rolls it back.
-        self.import_page.cancel()
+        # Escape, Cancel and the close button all land here: an import is not thrown away
+        # without asking. Closing stops a running import; the core rolls it back.
+        if self.has_import() and not self.confirm_discard():
+            return
+        if self.import_page is not None:
+            self.import_page.cancel()
         super().reject()

@@ -8,29 +8,19 @@ edits, and the document's signals update every view.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 import os
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QStandardPaths, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QPushButton,
     QTabWidget,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -39,13 +29,18 @@ from PySide6.QtWidgets import (
 from roistudio import __version__
 from roistudio.core.errors import RoiError
 from roistudio.core.glossary import METRICS as GLOSSARY_METRICS
-from roistudio.core.glossary import PERIODS
 from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
+from roistudio.gui import dialogs, operations
+from roistudio.gui.data_page import DataPage
 from roistudio.gui.document import ProjectDocument
+from roistudio.gui.editor_sync import EditorSync
 from roistudio.gui.export_actions import Exporter
+from roistudio.gui.lifetime import dispose
+from roistudio.gui.menus import build_actions, build_menus
+from roistudio.gui.operations import CacheCleared
 from roistudio.gui.payoff_banner import PayoffBanners, payoff_summary
+from roistudio.gui.recovery import Recovery, recovery_folder
 from roistudio.gui.settings import Settings
-from roistudio.gui.widgets import error_color
 from roistudio.gui.workers import DatabaseWorker
 
 FILE_FILTER = "Prediction exports (*.csv *.tsv *.txt *.csv.gz *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
@@ -64,97 +59,10 @@ TAB_TITLES = {
 METRICS = dict(GLOSSARY_METRICS)  # Help > Definitions
 
 
-def _owner_gone(autosave: Path) -> bool:
-    """True when the session that wrote ``autosave`` no longer runs (its lock file is free or stale)."""
-    lock = QLockFile(str(autosave.with_suffix(".lock")))
-    lock.setStaleLockTime(0)  # judge by the owner process only, however old the lock
-    if not lock.tryLock(0):
-        return False
-    lock.unlock()  # removes the lock file
-    return True
-
-
-def recovery_folder() -> Path:
-    """Where autosaved copies of unsaved work live (the platform's app data folder)."""
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".roistudio") / "recovery"
-
-
 def import_cache_folder() -> Path:
     """Where imported tables are kept between sessions (the platform's cache folder)."""
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation)
     return Path(base or Path.home() / ".cache" / "roistudio") / "imports"
-
-
-class DataPage(QWidget):
-    """Import summary and data-quality counts, or a welcome text before any data is open."""
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__()
-        self.text = QTextBrowser()
-        self.text.setOpenLinks(False)
-        self.text.anchorClicked.connect(lambda url: window.handle_welcome_link(url.toString()))
-        self.open_button = QPushButton("Open data…")
-        self.open_button.clicked.connect(window.open_data)
-        self.mapping_button = QPushButton("Change column mapping…")
-        self.mapping_button.clicked.connect(window.change_mapping)
-        self.demo_button = QPushButton("Open the demo")
-        self.demo_button.clicked.connect(window.open_demo)
-        buttons = QHBoxLayout()
-        for button in (self.open_button, self.mapping_button, self.demo_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(buttons)
-        layout.addWidget(self.text, 1)
-        self.show_welcome()
-
-    def show_welcome(self) -> None:
-        self.mapping_button.setEnabled(False)
-        self.text.setHtml(
-            "<h2>Model ROI Studio</h2>"
-            "<p>What is your classifier worth in money? Open a prediction export (CSV, Parquet or Excel) "
-            "with a score and the actual outcome, say what each outcome is worth, and pick the threshold "
-            "that earns the most.</p>"
-            "<ul><li><a href='action:open-data'>Open data…</a> (Ctrl+O) or drop a file on this window</li>"
-            "<li><a href='action:open-project'>Open a project…</a></li>"
-            "<li><a href='action:demo'>Try the demo</a>: card-fraud predictions, champion vs challenger</li></ul>"
-        )
-
-    def show_data(self, document: ProjectDocument) -> None:
-        from roistudio.gui.import_wizard import validation_html
-
-        self.mapping_button.setEnabled(document.has_data)
-        analysis = document.analysis
-        red = error_color(self.palette()).name()
-        parts = [
-            validation_html(analysis.validation if analysis else None, document.import_report, error=red)
-        ]
-        mapping = document.mapping
-        if mapping is not None:
-            roles = [(k, v) for k, v in mapping.to_dict().items() if v not in (None, [], False)]
-            rows = "".join(
-                f"<tr><td>{k.replace('_', ' ')}</td><td><b>{_html(v)}</b></td></tr>" for k, v in roles
-            )
-            parts.append(f"<h3>Column mapping</h3><table cellpadding='3'>{rows}</table>")
-        if analysis is not None:
-            a = analysis
-            parts.append(
-                "<h3>Rows analysed</h3>"
-                f"<p title='Rows after filters, labelled or not'>{a.rows:,} rows after filters "
-                f"({document.project.filters.describe()}); {a.excluded_rows:,} left out for unusable scores.</p>"
-            )
-        if document.analysis_error:
-            parts.append(f"<p style='color:{red}'><b>{_html(document.analysis_error)}</b></p>")
-        self.text.setHtml("\n".join(parts))
-
-
-def _html(value: object) -> str:
-    import html
-
-    if isinstance(value, list):
-        value = ", ".join(map(str, value))
-    return html.escape(str(value))
 
 
 class MainWindow(QMainWindow):
@@ -183,15 +91,20 @@ class MainWindow(QMainWindow):
         if os.environ.get("ROISTUDIO_IMPORT_CACHE", "1") != "0":
             self.doc.import_cache_dir = import_cache_folder()
         self.exporter = Exporter(self.doc, self)
-        self._syncing = False
+        self._busy = False
         self._closing = False
         self._started = False
-        self.recovery_path = recovery_folder() / f"autosave-{os.getpid()}{PROJECT_SUFFIX}"
-        self._recovery_lock: QLockFile | None = None
+        self.recovery = Recovery(
+            self.doc,
+            recovery_folder() / f"autosave-{os.getpid()}{PROJECT_SUFFIX}",
+            parent=self,
+            show_status=lambda text: self.statusBar().showMessage(text, 8000),
+            show_error=lambda text: self._show_error(text),
+        )
         self._build_pages()
         self._build_status_bar()
-        self._build_actions()
-        self._build_menus()
+        build_actions(self)
+        build_menus(self)
         self._connect_document()
         self.setAcceptDrops(True)
         self.resize(1280, 820)
@@ -303,102 +216,6 @@ class MainWindow(QMainWindow):
             bar.addPermanentWidget(widget)
             widget.hide()
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, list):
-                action.setShortcuts(shortcut)
-            else:
-                action.setShortcut(QKeySequence(shortcut))
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        action.triggered.connect(slot)
-        return action
-
-    def _build_actions(self) -> None:
-        A = self._action
-        self.new_action = A("&New project", self.new_project, QKeySequence.StandardKey.New)
-        self.open_data_action = A(
-            "&Open data…", self.open_data, "Ctrl+O", "Import a CSV, Parquet or Excel export"
-        )
-        self.open_project_action = A("Open &project…", self.open_project_dialog, "Ctrl+Shift+O")
-        self.demo_action = A("Open the &demo", self.open_demo, tip="Card-fraud predictions, mapped and swept")
-        self.save_action = A("&Save", self.save, "Ctrl+S")
-        self.save_as_action = A("Save &as…", self.save_as, "Ctrl+Shift+S")
-        self.export_xlsx_action = A("Export &Excel…", lambda: self.exporter.export("xlsx"), "Ctrl+E")
-        self.export_pdf_action = A("Export P&DF…", lambda: self.exporter.export("pdf"), "Ctrl+Shift+E")
-        self.copy_link_action = A("Copy &link to this view", self.copy_link, "Ctrl+Shift+C")
-        self.quit_action = A("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.undo_action = self.doc.undo_stack.createUndoAction(self, "&Undo")
-        self.undo_action.setShortcuts([QKeySequence("Ctrl+Z")])
-        self.redo_action = self.doc.undo_stack.createRedoAction(self, "&Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.paste_link_action = A("&Paste link", self.paste_link, "Ctrl+Shift+V", "Open a roistudio:// link")
-        self.clear_cache_action = A("&Clear cached imports…", self.clear_import_cache,
-                                    tip="Delete the copies of imported files kept to reopen them fast")  # fmt: skip
-        self.optimum_action = A("Use the &best threshold", self.doc.use_optimum, "Ctrl+B",
-                                "Let the analysis pick the threshold (optimum, or best under the constraints)")  # fmt: skip
-        self.mapping_action = A("Change column &mapping…", self.change_mapping, "Ctrl+M")
-        self.report_details_action = A("Report &title and currency…", self.edit_report_details,
-                                       tip="Title and currency of the exported workbook and PDF")  # fmt: skip
-        self.about_action = A("&About Model ROI Studio", self.about)
-        self.metrics_action = A(
-            "What the &numbers mean", self.show_metrics, QKeySequence.StandardKey.HelpContents
-        )
-        self.view_actions = []
-        for i, view in enumerate(VIEWS):
-            action = A(TAB_TITLES[view], lambda _=False, i=i: self.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
-            self.view_actions.append(action)
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        menu.addActions([self.new_action, self.open_data_action, self.open_project_action, self.demo_action])
-        self.recent_menu = menu.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        menu.addSeparator()
-        menu.addActions([self.save_action, self.save_as_action])
-        menu.addSeparator()
-        menu.addAction(self.report_details_action)
-        menu.addActions([self.export_xlsx_action, self.export_pdf_action, self.copy_link_action])
-        menu.addSeparator()
-        menu.addAction(self.quit_action)
-        edit = self.menuBar().addMenu("&Edit")
-        edit.addActions([self.undo_action, self.redo_action])
-        edit.addSeparator()
-        edit.addActions([self.optimum_action, self.mapping_action])
-        edit.addSeparator()
-        edit.addAction(self.paste_link_action)
-        edit.addSeparator()
-        edit.addAction(self.clear_cache_action)
-        view = self.menuBar().addMenu("&View")
-        view.addActions(self.view_actions)
-        view.addSeparator()
-        self.period_menu = view.addMenu("Trend &period")
-        self.period_menu.setToolTipsVisible(True)
-        self.period_group = QActionGroup(self)
-        self.period_actions: dict[str, QAction] = {}
-        for period in PERIODS:
-            action = self.period_menu.addAction(period.capitalize())
-            action.setCheckable(True)
-            action.setToolTip(f"Break the Trends view down by {period}")
-            action.triggered.connect(lambda _=False, p=period: self.doc.set_period(p))
-            self.period_group.addAction(action)
-            self.period_actions[period] = action
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addActions([self.metrics_action, self.about_action])
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = self.settings.recent_files()
-        for path in recent:
-            self.recent_menu.addAction(Path(path).name, lambda p=path: self.open_path(p)).setStatusTip(path)
-        if not recent:
-            self.recent_menu.addAction("(none)").setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear list", self.settings.clear_recent)
-
     def _connect_document(self) -> None:
         doc = self.doc
         doc.analysisFailed.connect(self._on_analysis_failed)
@@ -422,16 +239,11 @@ class MainWindow(QMainWindow):
         doc = self.doc
         doc.analysisChanged.connect(self._on_analysis)
         doc.thresholdChanged.connect(self.explorer.set_threshold)
-        doc.constraintsChanged.connect(self._on_constraints)
-        doc.payoffChanged.connect(self._on_payoff)
+        # Two-way: the payoff editor, the filter bar and the constraints <-> the document.
+        self.editor_sync = EditorSync(doc, self.payoff_editor, self.filter_bar, self.explorer)
         doc.mappingChanged.connect(self._on_mapping)
         doc.dataLoaded.connect(lambda _report: self._on_mapping())
-        doc.filtersChanged.connect(self._on_filters)
         doc.optionsChanged.connect(self._on_options)
-        self.explorer.thresholdChanged.connect(doc.set_threshold)
-        self.explorer.constraintsChanged.connect(doc.set_constraints)
-        self.payoff_editor.payoffEdited.connect(self._on_payoff_edited)
-        self.filter_bar.filtersChanged.connect(self._on_filters_edited)
         # Figures from a payoff the analyst has not given (suggested, or stale while it has errors).
         for signal in (doc.projectChanged, doc.analysisChanged, self.payoff_editor.validityChanged):
             signal.connect(self._update_payoff_banners)
@@ -484,42 +296,14 @@ class MainWindow(QMainWindow):
         if self.doc.has_data:
             self.data_page.show_data(self.doc)
 
-    def _on_constraints(self, constraints) -> None:
-        if self.explorer.constraints() != constraints:
-            self.explorer.set_constraints(constraints)
-
-    def _on_payoff(self) -> None:
-        if self._syncing:
-            return  # the editor itself made this change; do not reset its text under the cursor
-        p = self.doc.project
-        self.payoff_editor.set_payoff(dict(p.payoff), dict(p.parameters), dict(p.ranges))
-
-    def _on_payoff_edited(self, expressions: dict, parameters: dict, ranges: dict) -> None:
-        self._syncing = True
-        try:
-            self.doc.set_payoff(expressions, parameters, ranges)
-        finally:
-            self._syncing = False
-
     def _on_mapping(self) -> None:
         self.payoff_editor.set_columns(self.doc.columns)
-        self._on_payoff()
+        self.editor_sync.show_payoff()
         if self.doc.has_data:
             self.data_page.show_data(self.doc)
         else:
             self.data_page.show_welcome()
         self.filter_bar.setEnabled(self.doc.has_data)
-
-    def _on_filters(self, filters) -> None:
-        if not self._syncing and self.filter_bar.filters() != filters:
-            self.filter_bar.set_filters(filters)
-
-    def _on_filters_edited(self, filters) -> None:
-        self._syncing = True
-        try:
-            self.doc.set_filters(filters)
-        finally:
-            self._syncing = False
 
     def _on_options(self, options) -> None:
         self.filter_bar.set_options(options.segments, options.date_min, options.date_max)
@@ -532,13 +316,20 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(VIEWS.index(view))
 
     def _on_busy(self, busy: bool, text: str) -> None:
+        self._busy = busy
         if busy:
             self.busy_label.setText(text or "Working…")
             self.progress_bar.setValue(0)
+        else:
+            # Idle shows nothing: no "Sweep done" and full bar left over from the last job.
+            self.busy_label.clear()
+            self.progress_bar.reset()
         for widget in (self.busy_label, self.progress_bar, self.cancel_button):
             widget.setVisible(busy)
 
     def _on_progress(self, fraction: float, text: str) -> None:
+        if not self._busy:
+            return  # progress of a job already over
         self.progress_bar.setValue(int(fraction * 1000))
         if text:
             self.busy_label.setText(text[:1].upper() + text[1:])
@@ -580,21 +371,13 @@ class MainWindow(QMainWindow):
         if answer != QMessageBox.StandardButton.Yes:
             return
 
-        def clear(con, _progress):
-            from roistudio.core.data.import_cache import ImportCache
-
-            return ImportCache(Path(folder)).clear(con)
-
-        def done(result: tuple[int, int]) -> None:
-            count, freed = result
-            noun = "import" if count == 1 else "imports"
+        def done(result: CacheCleared) -> None:
+            noun = "import" if result.count == 1 else "imports"
             self.statusBar().showMessage(
-                f"Deleted {count:,} cached {noun}, {freed / 1e6:,.1f} MB freed", 8000
+                f"Deleted {result.count:,} cached {noun}, {result.freed_bytes / 1e6:,.1f} MB freed", 8000
             )
 
-        self.worker.submit(
-            clear, description="Clearing cached imports", on_done=done, on_error=self._show_error
-        )
+        operations.clear_import_cache(self.worker, Path(folder), on_done=done, on_failure=self._show_error)
 
     def _on_data_failed(self, message: str) -> None:
         self._show_error(message)
@@ -675,26 +458,32 @@ class MainWindow(QMainWindow):
         wizard = ImportWizard(
             self.worker, path or None, table=table, cache_dir=self.doc.import_cache_dir, parent=self
         )
-        if wizard.exec() and wizard.import_result is not None:
-            self.doc.adopt_import(wizard.import_result, wizard.mapping())
-            self.settings.add_recent(wizard.path)
-            self.remove_recovery()
-            self.tabs.setCurrentIndex(VIEWS.index("threshold"))
-        else:
-            # Nothing adopted: drop what the wizard may have imported (the open project keeps its own).
-            self.doc._drop_table(table)
+        try:
+            if wizard.exec() and wizard.import_result is not None:
+                self.doc.adopt_import(wizard.import_result, wizard.mapping())
+                self.settings.add_recent(wizard.path)
+                self.remove_recovery()
+                self.tabs.setCurrentIndex(VIEWS.index("threshold"))
+            else:
+                # Nothing adopted: drop what the wizard may have imported (the open project keeps its own).
+                self.doc._drop_table(table)
+        finally:
+            dispose(wizard)
 
     def change_mapping(self) -> None:
         """Edit the column mapping of the loaded data (one undoable step)."""
         if not self.doc.has_data:
             return
-        from roistudio.gui.document import ImportResult
+        from roistudio.core.data.loading import ImportResult
         from roistudio.gui.import_wizard import ImportWizard
 
         result = ImportResult(self.doc.import_report, {})
         wizard = ImportWizard(self.worker, existing=result, initial_mapping=self.doc.mapping, parent=self)
-        if wizard.exec():
-            self.doc.set_mapping(wizard.mapping())
+        try:
+            if wizard.exec():
+                self.doc.set_mapping(wizard.mapping())
+        finally:
+            dispose(wizard)
 
     def open_demo(self) -> None:
         self.finish_startup()
@@ -731,23 +520,7 @@ class MainWindow(QMainWindow):
 
     def _locate_missing_source(self, path: str) -> str | None:
         """If the project's data file is gone, ask where it is now (None: it is where it was)."""
-        from roistudio.core.project.project import load_project
-
-        project = load_project(path)
-        if not project.sources or Path(project.sources[0].path).exists():
-            return None
-        name = project.sources[0].name
-        answer = QMessageBox.question(
-            self,
-            "Data file not found",
-            f"{project.sources[0].path}: the project's data file is not there any more.\n\nLocate {name}?",
-            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Open,
-        )
-        if answer != QMessageBox.StandardButton.Open:
-            return None
-        found, _ = QFileDialog.getOpenFileName(self, f"Locate {name}", str(Path(path).parent), FILE_FILTER)
-        return found or None
+        return dialogs.locate_missing_source(self, path, FILE_FILTER)
 
     def save(self) -> bool:
         if not self.doc.path:
@@ -779,29 +552,12 @@ class MainWindow(QMainWindow):
 
     def edit_report_details(self) -> None:
         """Ask for the report title and currency (one undoable step)."""
-        from roistudio.core.money import CURRENCY_SYMBOLS
-
-        dialog = QDialog(self)
-        dialog.setWindowTitle("Report title and currency")
-        title = QLineEdit(self.doc.project.title)
-        title.setMinimumWidth(380)
-        currency = QComboBox()
-        currency.setEditable(True)
-        currency.addItems(sorted(CURRENCY_SYMBOLS))
-        currency.setCurrentText(self.doc.project.currency)
-        currency.setToolTip("ISO code of the currency the payoff is in; used to format every amount")
-        form = QFormLayout(dialog)
-        form.addRow("Title", title)
-        form.addRow("Currency", currency)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(dialog.accept)
-        buttons.rejected.connect(dialog.reject)
-        form.addRow(buttons)
-        if dialog.exec():
-            code = currency.currentText().strip().upper() or self.doc.project.currency
-            self.doc.set_report_details(title=title.text().strip() or self.doc.project.title, currency=code)
+        answer = dialogs.ask_report_details(self, self.doc.project.title, self.doc.project.currency)
+        if answer is not None:
+            title, currency = answer
+            self.doc.set_report_details(
+                title=title or self.doc.project.title, currency=currency or self.doc.project.currency
+            )
 
     # -- links -----------------------------------------------------------------------------------------
     def current_link(self) -> str | None:
@@ -854,83 +610,32 @@ class MainWindow(QMainWindow):
         else:
             self.open_project(link.project, on_done=apply)
 
-    # -- autosave and recovery ---------------------------------------------------------------------------
-    def autosave(self) -> None:
-        """Write unsaved work to the recovery file (every minute while there are unsaved changes)."""
-        if not self.doc.is_dirty() or not self.doc.has_data:
-            return
-        try:
-            self.recovery_path.parent.mkdir(parents=True, exist_ok=True)
-            if self._recovery_lock is None:
-                # Held while this session runs, so another running instance never offers our file.
-                self._recovery_lock = QLockFile(str(self.recovery_path.with_suffix(".lock")))
-                self._recovery_lock.tryLock(0)
-            self.doc.write_recovery(str(self.recovery_path))
-            meta = {"project_path": self.doc.path, "saved": dt.datetime.now().isoformat(timespec="seconds")}
-            self.recovery_path.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
-        except (OSError, RoiError) as exc:
-            self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
+    # -- autosave and recovery (gui.recovery) -------------------------------------------------------------
+    @property
+    def recovery_path(self) -> Path:
+        return self.recovery.path
+
+    @recovery_path.setter
+    def recovery_path(self, path: Path) -> None:
+        self.recovery.path = path
+
+    @property
+    def _recovery_lock(self) -> QLockFile | None:
+        return self.recovery.lock
+
+    def autosave(self) -> bool:
+        """Write unsaved work to the recovery file; True when it now holds the current work."""
+        return self.recovery.autosave()
 
     def remove_recovery(self) -> None:
-        for path in (self.recovery_path, self.recovery_path.with_suffix(".json")):
-            with contextlib.suppress(OSError):
-                path.unlink()
-        if self._recovery_lock is not None:
-            self._recovery_lock.unlock()
-            self._recovery_lock = None
+        self.recovery.remove()
 
     def leftover_recovery(self) -> Path | None:
-        """The newest autosave left by an earlier session that did not close cleanly."""
-        folder = self.recovery_path.parent
-        if not folder.is_dir():
-            return None
-        files = [
-            p
-            for p in folder.glob(f"autosave-*{PROJECT_SUFFIX}")
-            if p != self.recovery_path and _owner_gone(p)
-        ]
-        return max(files, key=lambda p: p.stat().st_mtime) if files else None
+        return self.recovery.leftover()
 
     def offer_recovery(self) -> None:
-        """Ask whether to restore unsaved work from a previous session; remove it either way."""
-        leftover = self.leftover_recovery()
-        if leftover is None:
-            return
-        meta_path = leftover.with_suffix(".json")
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta = {}
-        original = meta.get("project_path")
-        when = meta.get("saved", "an earlier session")
-        answer = QMessageBox.question(
-            self,
-            "Recover unsaved work",
-            f"Model ROI Studio did not close normally. Recover the unsaved work autosaved at {when}"
-            + (f" (project {Path(original).name})" if original else "")
-            + "?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
-        )
-
-        def discard() -> None:
-            for path in (leftover, meta_path):
-                with contextlib.suppress(OSError):
-                    path.unlink()
-
-        if answer != QMessageBox.StandardButton.Yes:
-            discard()
-            return
-
-        def recovered() -> None:
-            self.doc.mark_recovered(original)
-            discard()
-
-        try:
-            self.doc.open_project(str(leftover), on_done=recovered)
-        except RoiError as exc:
-            self._show_error(str(exc))
-            discard()
+        """Ask whether to restore unsaved work from a previous session (see gui.recovery)."""
+        self.recovery.offer()
 
     # -- drag and drop ------------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:

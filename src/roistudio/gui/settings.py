@@ -44,13 +44,6 @@ class Settings:
     def set_geometry(self, geometry: QByteArray) -> None:
         self._store.setValue("window/geometry", geometry)
 
-    def window_state(self) -> QByteArray | None:
-        value = self._store.value("window/state")
-        return value if isinstance(value, QByteArray) else None
-
-    def set_window_state(self, state: QByteArray) -> None:
-        self._store.setValue("window/state", state)
-
     # -- folders -------------------------------------------------------------------------------------
     def last_folder(self) -> str:
         return str(self._store.value("last_folder", str(Path.home())))

@@ -1,4 +1,4 @@
-"""Background work: one database thread that owns the DuckDB connection, and a pool for the rest.
+"""Background work: one database thread that owns the DuckDB connection and runs every job.
 
 Every query runs on :class:`DatabaseWorker`'s thread, one job at a time, so the connection has a
 single owner (as DuckDB wants) and the GUI thread never blocks on it. A job is a plain core
@@ -24,35 +24,31 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from roistudio.core.errors import Cancelled
 from roistudio.core.progress import CancelToken
 
-JobFn = Callable[[Any, "QtProgress"], Any]
+JobFn = Callable[[Any, "WorkerProgress"], Any]
 
 
-class QtProgress(QObject):
-    """A :class:`~roistudio.core.progress.Progress` that signals across threads.
+class WorkerProgress:
+    """The :class:`~roistudio.core.progress.Progress` a job gets: plain Python, not a QObject.
 
-    Core code calls :meth:`progress` on the worker thread; ``progressed`` is delivered to slots in
-    the GUI thread by a queued connection.
+    It is created and used on the worker thread, so it must not be a Qt object (no Qt object is
+    ever created, touched or finalised off the GUI thread). Progress reaches the GUI thread
+    through ``forward``, which emits a queued signal of the worker (a QObject living in the
+    GUI thread; emitting from another thread is what queued connections are for).
     """
 
-    progressed = Signal(float, str)
-
-    def __init__(
-        self, token: CancelToken | None = None, forward: Callable[[float, str], None] | None = None
-    ) -> None:
-        super().__init__()
-        self.token = token or CancelToken()
+    def __init__(self, token: CancelToken, forward: Callable[[float, str], None]) -> None:
+        self.token = token
         self._forward = forward
 
     def progress(self, fraction: float, text: str = "") -> None:
         self.token.progress(fraction, text)
-        self.progressed.emit(float(fraction), text)
-        if self._forward is not None:
-            self._forward(float(fraction), text)
+        self._forward(float(fraction), text)
 
     def cancelled(self) -> bool:
         return self.token.cancelled()
@@ -71,11 +67,31 @@ class Job:
     on_cancel: Callable[[], None] | None = None
     on_progress: Callable[[float, str], None] | None = None
     description: str = ""
+    owner: QObject | None = None
     token: CancelToken = field(default_factory=CancelToken)
     finished: bool = False
 
     def cancelled(self) -> bool:
         return self.token.cancelled()
+
+    def release(self) -> None:
+        """Drop the job's function and callbacks (GUI thread, once delivered).
+
+        They are closures over widgets and documents. Dropped here, on the GUI thread, their
+        last reference can never be the worker thread's, so no Qt object they keep alive is
+        ever finalised there.
+        """
+        self.fn = _released
+        self.on_done = self.on_error = self.on_cancel = self.on_progress = None
+        self.owner = None
+
+    def owner_gone(self) -> bool:
+        """True when the widget whose callbacks these are was deleted (a closed dialog)."""
+        return self.owner is not None and not shiboken6.isValid(self.owner)
+
+
+def _released(_con: Any, _progress: Any) -> None:
+    raise RuntimeError("this job was already delivered")
 
 
 class DatabaseWorker(QThread):
@@ -128,10 +144,13 @@ class DatabaseWorker(QThread):
         on_error: Callable[[BaseException], None] | None = None,
         on_cancel: Callable[[], None] | None = None,
         on_progress: Callable[[float, str], None] | None = None,
+        owner: QObject | None = None,
     ) -> Job:
         """Queue ``fn(con, progress)``; callbacks run in the GUI thread.
 
         With a ``kind``, every older job of that kind is cancelled and its result will be dropped.
+        With an ``owner`` (the widget the callbacks update), the callbacks are skipped once that
+        widget is deleted: a dialog closed while its job runs.
         """
         with self._lock:
             generation, current = 0, None
@@ -140,8 +159,9 @@ class DatabaseWorker(QThread):
                 self._generations[kind] = generation
                 current = self._current
             job = Job(
-                next(self._ids), fn, kind, generation, on_done, on_error, on_cancel, on_progress, description
-            )
+                next(self._ids), fn, kind, generation, on_done, on_error, on_cancel, on_progress,
+                description, owner,
+            )  # fmt: skip
             self._pending += 1
         if kind is not None and current is not None and current.kind == kind and current is not job:
             self._interrupt(current)
@@ -231,7 +251,7 @@ class DatabaseWorker(QThread):
         with self._lock:
             self._current = job
         self.busyChanged.emit(True, job.description)
-        progress = QtProgress(job.token, lambda f, t: self._progressed.emit(job, f, t))
+        progress = WorkerProgress(job.token, lambda f, t: self._progressed.emit(job, f, t))
         try:
             result = job.fn(self._con, progress)
             status = "cancelled" if job.cancelled() else "done"
@@ -253,7 +273,7 @@ class DatabaseWorker(QThread):
     # -- back in the GUI thread -----------------------------------------------------------------------
     @Slot(object, float, str)
     def _on_progress(self, job: Job, fraction: float, text: str) -> None:
-        if job.finished or not self.is_current(job):
+        if job.finished or not self.is_current(job) or job.owner_gone():
             return
         self.jobProgress.emit(fraction, text)
         if job.on_progress is not None:
@@ -267,71 +287,17 @@ class DatabaseWorker(QThread):
             idle = self._pending == 0
         if idle:
             self.busyChanged.emit(False, "")
-        if not self.is_current(job):
-            # Superseded: a newer request of the same kind is queued or running.
-            self.dropped += 1
-            return
-        if status == "done" and job.on_done is not None:
-            job.on_done(result)
-        elif status == "error" and job.on_error is not None:
-            job.on_error(result)  # type: ignore[arg-type]
-        elif status == "cancelled" and job.on_cancel is not None:
-            job.on_cancel()
-
-
-class _Bridge(QObject):
-    """Lives in the GUI thread; the pool thread emits, the slots run here (queued)."""
-
-    done = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, on_done, on_error) -> None:
-        super().__init__()
-        self._on_done, self._on_error = on_done, on_error
-        self.done.connect(self._done)
-        self.failed.connect(self._failed)
-
-    @Slot(object)
-    def _done(self, value: object) -> None:
-        self._finish(self._on_done, value)
-
-    @Slot(object)
-    def _failed(self, exc: object) -> None:
-        self._finish(self._on_error, exc)
-
-    def _finish(self, callback, value) -> None:
-        _live_bridges.discard(self)
-        self.deleteLater()
-        if callback is not None:
-            callback(value)
-
-
-class _Task(QRunnable):
-    def __init__(self, fn: Callable[[], Any], bridge: _Bridge) -> None:
-        super().__init__()
-        self.fn, self.bridge = fn, bridge
-
-    def run(self) -> None:
         try:
-            result = self.fn()
-        except BaseException as exc:
-            self.bridge.failed.emit(exc)
-        else:
-            self.bridge.done.emit(result)
-
-
-_live_bridges: set[_Bridge] = set()
-
-
-def run_in_background(
-    fn: Callable[[], Any],
-    on_done: Callable[[Any], None] | None = None,
-    on_error: Callable[[BaseException], None] | None = None,
-) -> None:
-    """Run ``fn()`` on Qt's thread pool (work that needs no database: writing reports).
-
-    The callbacks run in the GUI thread.
-    """
-    bridge = _Bridge(on_done, on_error)
-    _live_bridges.add(bridge)  # keep it alive until a signal arrives
-    QThreadPool.globalInstance().start(_Task(fn, bridge))
+            if not self.is_current(job):
+                # Superseded: a newer request of the same kind is queued or running.
+                self.dropped += 1
+            elif job.owner_gone():
+                pass  # the dialog it was for is closed and deleted
+            elif status == "done" and job.on_done is not None:
+                job.on_done(result)
+            elif status == "error" and job.on_error is not None:
+                job.on_error(result)  # type: ignore[arg-type]
+            elif status == "cancelled" and job.on_cancel is not None:
+                job.on_cancel()
+        finally:
+            job.release()

@@ -130,6 +130,9 @@ def test_malformed_lines_are_reported_with_physical_line_numbers(con):
         "2 rows rejected: line 5: expected 4 columns, found 3",
         "line 9, column 'score': could not convert 'abc' to DOUBLE",
     ]
+    assert report.summary_lines()[0] == "8 rows imported from malformed.csv into table 'data'"
+    # The app's user never sees the internal table name.
+    assert report.summary_lines(with_table=False)[0] == "8 rows imported from malformed.csv"
     assert all(r.message for r in report.rejected)
 
 

@@ -141,7 +141,12 @@ def reference(node) -> tuple[np.ndarray, np.ndarray]:
         return {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}[node[1]](lv, rv), ln | rn
     if kind == "pow":
         v, n = reference(node[1])
-        return np.power(v, node[2][0]), n
+        # numpy computes x ** 0.5 as sqrt(x), so (-0.0) ** 0.5 is -0.0 there; Python and C's pow
+        # (the language's meaning) give +0.0, which decides the sign of a later 1 / 0.
+        exponent = node[2][0]
+        if exponent != int(exponent):
+            v = np.where(v == 0, 0.0, v)
+        return np.power(v, exponent), n
     if kind == "call":
         args = [reference(a) for a in node[2:]]
         if node[1] == "abs":

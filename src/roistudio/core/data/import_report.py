@@ -122,9 +122,14 @@ class ImportReport:
             seconds=float(data["seconds"]),
         )
 
-    def summary_lines(self, max_details: int = 10) -> list[str]:
-        """Human-readable lines for the GUI log, the CLI and report appendices."""
-        lines = [f"{self.rows:,} rows imported from {self.source.name} into table '{self.table}'"]
+    def summary_lines(self, max_details: int = 10, *, with_table: bool = True) -> list[str]:
+        """Human-readable lines for the GUI log, the CLI and report appendices.
+
+        ``with_table=False`` leaves out the DuckDB table name, an internal name the app's user
+        never deals with (the CLI's user names the table, so it is shown there).
+        """
+        into = f" into table '{self.table}'" if with_table else ""
+        lines = [f"{self.rows:,} rows imported from {self.source.name}{into}"]
         if self.rejected_count:
             noun = "row" if self.rejected_count == 1 else "rows"
             details = [row.describe() for row in self.rejected[:max_details]]

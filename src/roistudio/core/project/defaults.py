@@ -1,5 +1,8 @@
 """The payoff the app suggests for new data, and how to recognise it later.
 
+:func:`project_for_import` starts a project on data just imported: that payoff, parameter ranges,
+the currency the money columns' names suggest and a trend period.
+
 A suggested payoff is an example the app made up from the mapping (a money column, a review cost
 of 10), not what the analyst said outcomes are worth. The project records whether the analyst
 has confirmed or edited it (``Project.payoff_suggested``); until then every view and every
@@ -9,6 +12,13 @@ export says the figures rest on an example payoff.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from roistudio.core.project.project import DataSource, Project
+
+if TYPE_CHECKING:
+    from roistudio.core.data.loading import ImportResult
+    from roistudio.core.data.mapping import ColumnMapping
 
 DEFAULT_PAYOFF = {"tp": "value_caught - review_cost", "fp": "-review_cost", "tn": "0", "fn": "0"}
 DEFAULT_PARAMETERS = {"value_caught": 100.0, "review_cost": 10.0}
@@ -56,3 +66,42 @@ def default_ranges(parameters: Mapping[str, float]) -> dict[str, tuple[float, fl
         low, high = sorted((value * 0.5, value * 1.5)) if value else (-1.0, 1.0)
         out[name] = (low, high)
     return out
+
+
+def project_for_import(
+    result: ImportResult, mapping: ColumnMapping, *, period: str | None = "month"
+) -> Project:
+    """A new project on data just imported: the mapping, the suggested payoff and ranges, a currency.
+
+    Parameters
+    ----------
+    result
+        The import (its report names the source and the table).
+    mapping
+        The column roles the analyst chose.
+    period
+        The trend period, used only when a time column is mapped (the first period the time
+        column allows when it does not allow this one).
+
+    Returns
+    -------
+    Project
+        Marked ``payoff_suggested``: the payoff is the app's example until the analyst confirms
+        or edits it.
+    """
+    from roistudio.core.data.mapping import guess_currency
+
+    payoff, parameters = suggested_payoff(mapping.money)
+    time = (result.time_candidates or ({}, {}))[0].get(mapping.timestamp or "")
+    if time is not None and period is not None and period not in time.periods:
+        period = time.periods[0]  # e.g. ISO week labels allow only weeks
+    return Project(
+        sources=(DataSource(result.report.source, result.report.table),),
+        mapping=mapping,
+        payoff=payoff,
+        parameters=parameters,
+        ranges=default_ranges(parameters),
+        payoff_suggested=True,
+        period=period if mapping.timestamp else None,
+        currency=guess_currency(mapping.money) or Project().currency,
+    )
