@@ -150,12 +150,12 @@ def test_a_parquet_file_deleted_or_replaced_mid_run_is_refused(data, tmp_path, c
     frame.to_parquet(parquet, index=False)
     real = commands.analyse
 
-    def analyse_after_change(con, table, request, progress=None):
+    def analyse_after_change(con, table, request, progress=None, **kwargs):
         if change == "delete":
             parquet.unlink()
         else:
             frame.head(100).to_parquet(parquet, index=False)
-        return real(con, table, request, progress=progress)
+        return real(con, table, request, progress=progress, **kwargs)
 
     monkeypatch.setattr(commands, "analyse", analyse_after_change)
     assert main(["sweep", str(parquet), *PAYOFF]) == 2

@@ -88,7 +88,8 @@ def test_demo_opens_mapped_and_swept_in_the_real_views(demo_window):
     assert isinstance(w.payoff_editor, PayoffEditor) and isinstance(w.segments_view, SegmentsView)
     assert isinstance(w.trends_view, TrendsView)
     assert [w.tabs.tabText(i) for i in range(w.tabs.count())] == [
-        "Data", "Payoff", "Threshold explorer", "Comparison", "Segments", "Trends"
+        "Data", "Payoff", "Threshold explorer", "Comparison", "Segments", "Trends", "Calibration",
+        "Sensitivity",
     ]  # fmt: skip
     analysis = w.doc.analysis
     assert analysis.challenger is not None and len(analysis.periods) == 12
@@ -246,7 +247,7 @@ def test_a_bad_link_says_what_is_wrong(qtbot, make_window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text: shown.append(text))
     w.open_link("roistudio://open?project=x.roiproj&view=pie")
     assert shown == ["not a valid Model ROI Studio link: unknown view 'pie'; use one of data, payoff, "
-                     "threshold, comparison, segments, trends"]  # fmt: skip
+                     "threshold, comparison, segments, trends, calibration, sensitivity"]  # fmt: skip
 
 
 def test_export_writes_the_workbook_and_the_pdf(qtbot, demo_window, tmp_path):

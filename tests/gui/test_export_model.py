@@ -9,6 +9,7 @@ import pytest
 import roistudio.reports.xlsx as xlsx
 from roistudio.cli.main import main
 from roistudio.core.data.mapping import ColumnMapping
+from roistudio.core.project.defaults import default_ranges
 from roistudio.gui.document import ImportResult, ProjectDocument, import_data
 from roistudio.gui.export_actions import Exporter
 from tests.gui.conftest import small_frame
@@ -28,13 +29,33 @@ CLI_OPTIONS = [
 ]  # fmt: skip
 
 
+def _rounded(value):
+    if isinstance(value, float):
+        return float(f"{value:.9g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v) for v in value]
+    return value
+
+
 def _comparable(model) -> dict:
     """Every field a reader sees, the analysis by its figures (the two runs hold different objects)."""
     fields = {f.name: getattr(model, f.name) for f in dataclasses.fields(model)}
     fields.pop("created")
+    # Intervals, verdict and sensitivity by their figures (the sensitivity may come from cached
+    # column sums in one run and from a scan in the other: equal up to float rounding).
+    fields["decision"] = _rounded(fields["decision"].to_json_blocks())
     fields.pop("run_id")  # one id per built model by design (it tells two runs' files apart)
     analysis = fields.pop("analysis")
     linear = fields.pop("linear")
+    ld = fields.pop("label_delay")  # compared by what the reports show of it
+    threshold = analysis.operating.threshold
+    fields["label_delay"] = (
+        ld.calibration.to_dict(),
+        ld.unlabeled_at(threshold).to_dict(ld.calibration.method),
+        {k: e.to_dict("") for k, e in ld.periods_at(threshold).items()},
+    )
     fields["analysis"] = (analysis.champion.to_dict(), [g.to_dict() for g in analysis.periods],
                           {s: [g.to_dict() for g in gs] for s, gs in analysis.segments.items()})  # fmt: skip
     assert linear is not None  # the workbook's live formulas, computed by the report model in both runs
@@ -54,7 +75,12 @@ def test_app_export_and_cli_report_build_the_same_model(qtbot, worker, tmp_path,
     built = []
     monkeypatch.setattr(xlsx, "write_xlsx", lambda model, target, **kwargs: built.append(model))
 
-    assert main(["report", str(path), *CLI_OPTIONS, "--xlsx", str(tmp_path / "cli.xlsx")]) == 0
+    # The app runs the sensitivity over the project's ranges (the defaults for new data): the same on the CLI.
+    ranges = default_ranges({"value_caught": 100.0, "review_cost": 10.0})
+    range_options = [f"--range={k}={lo}:{hi}" for k, (lo, hi) in ranges.items()]
+    assert (
+        main(["report", str(path), *CLI_OPTIONS, *range_options, "--xlsx", str(tmp_path / "cli.xlsx")]) == 0
+    )
 
     box = {}
     worker.submit(lambda con, p: import_data(con, str(path), p), on_done=lambda r: box.setdefault("r", r))

@@ -150,6 +150,15 @@ def format_threshold(threshold: float | None) -> str:
     return "flag nobody" if threshold is None else f"{threshold:.4g}"
 
 
+def format_threshold_exact(threshold: float | None) -> str:
+    """A threshold exactly as the data holds it (shortest round-trip digits), or "flag nobody".
+
+    Tables that tell someone which threshold to set use this: rounding 0.403812 to 0.4038
+    flags more rows than the figure beside it counts.
+    """
+    return "flag nobody" if threshold is None else repr(float(threshold))
+
+
 def style_axes(ax: Axes, palette: ChartPalette = LIGHT, *, grid_axis: str = "y") -> None:
     """Quiet frame: no top/right spines, light grid behind the data, small grey ticks."""
     ax.set_facecolor(palette.background)

@@ -191,6 +191,30 @@ def build_request(
     return request, extras
 
 
+def decision_options(args: argparse.Namespace):
+    """``--bootstrap/--seed/--confidence/--range/--promote-at`` -> DecisionOptions (checked)."""
+    from roistudio.core.engine.decision import DecisionOptions
+    from roistudio.core.engine.sensitivity import parse_range
+
+    def whole(name: str, text: str) -> int:
+        try:
+            return int(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            raise RoiError(f"{name} expects a whole number, got '{text}'") from None
+
+    options = DecisionOptions(
+        replicates=whole("--bootstrap", args.bootstrap),
+        confidence=_float_option("--confidence", args.confidence),
+        promote_at=_float_option("--promote-at", args.promote_at),
+        ranges=tuple(parse_range(t) for t in args.range),
+        **({} if args.seed is None else {"seed": whole("--seed", args.seed)}),
+    )
+    if options.seed < 0:
+        raise RoiError(f"--seed expects a whole number >= 0, got '{args.seed}'")
+    options.check()
+    return options
+
+
 def _outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
     if args.command == "sweep":
         return [("JSON result", args.json)] if args.json else []
@@ -237,6 +261,7 @@ def run_command(args: argparse.Namespace) -> int:
     report = load_data(con, args)
     columns = table_columns(con, TABLE)
     request, extras = build_request(args, columns, con)
+    options = decision_options(args)
     if request.mapping.timestamp and not request.mapping.time_zone:
         from dataclasses import replace
 
@@ -246,7 +271,17 @@ def run_command(args: argparse.Namespace) -> int:
         zone = data_time_zones(con, report.source.path, report.format).get(request.mapping.timestamp)
         if zone:
             request = replace(request, mapping=request.mapping.with_changes(time_zone=zone))
-    analysis = analyse(con, TABLE, request, progress=ConsoleProgress())
+    from roistudio.core.engine.decision import decide
+    from roistudio.core.engine.sweep import ColumnSumsCache
+
+    # With parameter ranges, per-score column sums kept from the sweep let the sensitivity
+    # re-read the curve at any parameter value without another scan.
+    cache = ColumnSumsCache() if options.ranges else None
+    analysis = analyse(con, TABLE, request, progress=ConsoleProgress(), cache=cache)
+    # Before the stamp check: the estimate and the decision read the data again, and must read
+    # the same file.
+    label_delay = compute_label_delay(con, analysis, args)
+    decision = decide(con, analysis, options, progress=ConsoleProgress(), cache=cache)
     if source is not None and stamp is not None:
         # A Parquet view is read during the analysis: the numbers belong to the fingerprint
         # only if the file is still the version stamped before the import.
@@ -254,15 +289,42 @@ def run_command(args: argparse.Namespace) -> int:
     for note in extras["notes"]:
         print(note, file=sys.stderr)
     if args.command == "sweep":
-        return _emit_sweep(args, analysis, report)
-    return _emit_report(args, analysis, report, con, extras)
+        return _emit_sweep(args, analysis, report, decision, label_delay)
+    return _emit_report(args, analysis, report, con, extras, decision, label_delay)
 
 
-def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
+def compute_label_delay(con, analysis: Analysis, args: argparse.Namespace):
+    """The calibration check and estimate for rows not yet labelled (``--calibration``).
+
+    With the default calibration, a dataset that cannot be estimated (say, raw scores with one
+    class labelled, or payoffs missing on unlabelled rows) still gets its sweep, with one line
+    saying why there is no estimate; an explicit ``--calibration`` makes that an error.
+    """
+    from roistudio.core.engine.calibration import DEFAULT_METHOD
+    from roistudio.core.engine.estimate import estimate_label_delay
+
+    try:
+        return estimate_label_delay(
+            con,
+            analysis,
+            method=args.calibration or DEFAULT_METHOD,
+            calibration_periods=args.calibration_periods,
+            progress=ConsoleProgress(),
+        )
+    except RoiError as error:
+        if args.calibration is not None or args.calibration_periods is not None:
+            raise
+        print(f"roistudio: no estimate for rows not yet labelled: {error}", file=sys.stderr)
+        return None
+
+
+def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report, decision, label_delay=None) -> int:
     from roistudio.core.engine.result_json import analysis_to_json
 
     if args.json:
-        doc = analysis_to_json(analysis, source=report.to_dict())
+        doc = analysis_to_json(
+            analysis, source=report.to_dict(), decision=decision.to_json_blocks(), label_delay=label_delay
+        )
         text = json.dumps(doc, indent=1, allow_nan=False)
         if args.json == "-":
             sys.stdout.write(text + "\n")
@@ -276,7 +338,7 @@ def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report) -> int:
             print(f"wrote {args.json}", file=sys.stderr)
         if args.json == "-":
             return 0
-    print(format_summary(analysis, report))
+    print(format_summary(analysis, report, decision, label_delay))
     return 0
 
 
@@ -299,7 +361,7 @@ def _point_line(p: CurvePoint) -> str:
     )
 
 
-def format_summary(analysis: Analysis, report) -> str:
+def format_summary(analysis: Analysis, report, decision=None, label_delay=None) -> str:
     """The short human summary printed by ``roistudio sweep`` without ``--json``."""
     champ = analysis.champion
     curve = champ.curve
@@ -347,7 +409,10 @@ def format_summary(analysis: Analysis, report) -> str:
     for p in champ.at:
         lines.append(f"At {_thr(p.threshold)}: {_point_line(p)}")
     if champ.break_even:
-        lines.append("Break-even vs the better baseline at: " + ", ".join(_thr(t) for t in champ.break_even))
+        lines.append(
+            "Break-even thresholds (value of the model crosses zero; the side that pays): "
+            + ", ".join(repr(t) for t in champ.break_even)
+        )
     comp = analysis.comparison
     if comp is not None:
         lines.append(
@@ -370,7 +435,42 @@ def format_summary(analysis: Analysis, report) -> str:
             + (f", {len(unknown)} not yet known ({', '.join(p.key for p in unknown)})" if unknown else "")
             + _periods_note(analysis)
         )
+    if label_delay is not None:
+        lines.extend(label_delay_lines(analysis, label_delay))
+    if decision is not None:
+        lines.extend(decision_lines(decision))
     return "\n".join(lines)
+
+
+def label_delay_lines(analysis: Analysis, label_delay) -> list[str]:
+    """Summary lines of the calibration check and the estimate for rows not yet labelled."""
+    from roistudio.core.engine.estimate import estimate_summary
+
+    cal = label_delay.calibration
+    brier = "n/a (raw scores)" if cal.brier is None else f"{cal.brier:.4f}"
+    fitted = f"{cal.fitted_on_rows:,} labelled rows" + (
+        f" of {', '.join(cal.fitted_on_periods)}" if cal.fitted_on_periods else ""
+    )
+    calibrated = "n/a" if cal.brier_calibrated is None else f"{cal.brier_calibrated:.4f}"
+    ece = "n/a" if cal.ece is None else f"{cal.ece:.4f}"
+    lines = [
+        f"Calibration: {cal.method} on {fitted}; Brier score {brier} raw, {calibrated} calibrated; "
+        f"expected calibration error {ece}"
+    ]
+    lines.extend(f"  {text}" for text in (*cal.notes, cal.warning) if text)
+    threshold = analysis.operating.threshold
+    summary = estimate_summary(label_delay, threshold)
+    if summary:
+        lines.append(summary)
+    estimates = label_delay.periods_at(threshold)
+    for period in analysis.periods:
+        est = estimates.get(period.key)
+        if period.fully_unlabeled and est is not None:
+            lines.append(
+                f"  {period.key} (labels not yet known): estimated value {_money(est.value)} "
+                f"({round(label_delay.confidence * 100)}% interval {_money(est.low)} to {_money(est.high)})"
+            )
+    return lines
 
 
 def _periods_note(analysis: Analysis) -> str:
@@ -381,7 +481,71 @@ def _periods_note(analysis: Analysis) -> str:
     return f" ({time.describe()})"
 
 
-def _emit_report(args, analysis: Analysis, report, con, extras: dict, build_model=None) -> int:
+def _span(low: float | None, high: float | None) -> str:
+    return f"{_money(low)} to {_money(high)}"
+
+
+def decision_lines(decision) -> list[str]:
+    """The decision-grade figures in a few lines (intervals, verdict, backtest, sensitivity)."""
+    lines = []
+    u = decision.uncertainty
+    if u is not None:
+        thr = u.optimal_threshold
+        lines.append(
+            f"{u.confidence:.0%} intervals ({u.replicates:,} bootstrap replicates, seed {u.seed}): "
+            f"value at the operating threshold {_span(u.operating_value.low, u.operating_value.high)}; "
+            f"value of the model {_span(u.value_of_model.low, u.value_of_model.high)}; "
+            f"best threshold {_thr(thr.low)} to {_thr(thr.high)}"
+        )
+        if u.p_challenger_better is not None:
+            lines.append(
+                f"Challenger minus champion: {_span(u.difference_at_best.low, u.difference_at_best.high)} at each "
+                f"one's best threshold, {_span(u.difference_at_common.low, u.difference_at_common.high)} at the "
+                f"common threshold; P(challenger better) = {u.p_challenger_better:.3f}"
+            )
+    if decision.recommendation.get("challenger_verdict") is not None or u is not None:
+        lines.append(decision.recommendation["text"])
+    cov = decision.coverage
+    if cov is not None:
+        lines.append(
+            f"Covers {cov.first} to {cov.last} ({cov.labelled_periods} labelled periods; "
+            f"{cov.unlabelled_rows:,} rows not yet labelled): {_money(cov.value_per_month)} per month, "
+            f"{_money(cov.value_per_year)} per year"
+        )
+    bt = decision.backtest
+    if bt is not None:
+        lines.append(
+            f"Walk-forward ({len(bt.rows)} {bt.period}s, threshold tuned on earlier {bt.period}s): "
+            f"{_money(bt.value)} vs {_money(bt.in_sample_value)} tuned in-sample "
+            f"({_money(bt.optimism)} optimism); a stale threshold {_thr(bt.stale_threshold)} "
+            f"would have cost {_money(bt.stale_cost)}"
+        )
+    sens = decision.sensitivity
+    if sens is not None:
+        for bar in sens.parameters:
+            lines.append(
+                f"{bar.name} {bar.low:g} to {bar.high:g}: value {_money(bar.value_at_low)} to "
+                f"{_money(bar.value_at_high)} at the operating threshold; best {_money(bar.best_value_at_low)} "
+                f"to {_money(bar.best_value_at_high)}"
+                + (
+                    "; break-even at " + ", ".join(f"{v:.6g}" for v in sens.break_even[bar.name])
+                    if sens.break_even.get(bar.name)
+                    else "; no break-even in range"
+                )
+            )
+        if sens.draws:
+            doc = sens.to_dict()["monte_carlo"]
+            lines.append(
+                f"Monte Carlo ({sens.draws:,} draws): value of the model p5 {_money(doc['value_of_model']['p5'])}, "
+                f"median {_money(doc['value_of_model']['p50'])}, p95 {_money(doc['value_of_model']['p95'])}; "
+                f"pays off in {sens.p_positive:.0%} of draws"
+            )
+    return lines
+
+
+def _emit_report(
+    args, analysis: Analysis, report, con, extras: dict, decision=None, label_delay=None, build_model=None
+) -> int:
     """Write the workbook/PDF. Another engine (``con`` None) passes ``build_model(title, currency)``."""
     from roistudio.reports.model import build_project_report
 
@@ -403,6 +567,8 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict, build_mode
             # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
             # does not pay for their extra scans.
             live=bool(args.xlsx),
+            label_delay=label_delay,
+            decision=decision,
         )
     from roistudio.core.atomic import atomic_group
 
@@ -423,7 +589,7 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict, build_mode
     for path in (args.xlsx, args.pdf):
         if path:
             print(f"wrote {path}", file=sys.stderr)
-    print(format_summary(analysis, report))
+    print(format_summary(analysis, report, decision, label_delay))
     return 0
 
 

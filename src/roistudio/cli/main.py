@@ -138,6 +138,45 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     pol.add_argument("--min-precision", type=float, metavar="X")
     pol.add_argument("--min-recall", type=float, metavar="X")
     pol.add_argument("--max-fpr", type=float, metavar="X")
+    cal = p.add_argument_group("label delay (estimate for rows not yet labelled)")
+    cal.add_argument(
+        "--calibration",
+        choices=("none", "isotonic", "platt"),
+        help="map scores to probabilities, fitted on the labelled rows (default isotonic)",
+    )
+    cal.add_argument(
+        "--calibration-periods",
+        type=int,
+        metavar="N",
+        help="fit the calibration on the last N labelled periods",
+    )
+
+
+def _add_decision_options(p: argparse.ArgumentParser, bootstrap_default: int) -> None:
+    d = p.add_argument_group("uncertainty and sensitivity (docs/uncertainty.md)")
+    d.add_argument(
+        "--bootstrap",
+        metavar="N",
+        default=str(bootstrap_default),
+        help=f"bootstrap replicates for intervals and P(challenger better); 0 = off (default {bootstrap_default})",
+    )
+    d.add_argument(
+        "--seed", metavar="S", default=None, help="random seed (default fixed: same figures every run)"
+    )
+    d.add_argument("--confidence", metavar="C", default="0.9", help="interval confidence (default 0.9)")
+    d.add_argument(
+        "--range",
+        metavar="NAME=LOW:HIGH",
+        action="append",
+        default=[],
+        help="plausible range of a payoff parameter: tornado, break-even, Monte Carlo (repeatable)",
+    )
+    d.add_argument(
+        "--promote-at",
+        metavar="P",
+        default="0.95",
+        help="promote the challenger when P(challenger better) >= P, keep it out when <= 1-P (default 0.95)",
+    )
 
 
 def build_parser() -> _Parser:
@@ -155,6 +194,7 @@ def build_parser() -> _Parser:
     )
     sweep.add_argument("--json", metavar="PATH|-", help="write the full result as JSON to PATH or stdout")
     sweep.add_argument("--force", action="store_true", help="replace a write-protected output file")
+    _add_decision_options(sweep, 0)
     report = sub.add_parser("report", help="write an Excel workbook and/or a PDF report")
     _add_analysis_options(report)
     report.add_argument(
@@ -165,6 +205,7 @@ def build_parser() -> _Parser:
     report.add_argument("--xlsx", metavar="PATH", help="write the workbook here")
     report.add_argument("--pdf", metavar="PATH", help="write the PDF report here")
     report.add_argument("--force", action="store_true", help="replace write-protected output files")
+    _add_decision_options(report, 1000)
     return parser
 
 

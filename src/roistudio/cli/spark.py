@@ -113,8 +113,12 @@ def run_spark_command(args: argparse.Namespace) -> int:
         table=source.table,
     )
     report = SparkReadReport(facts, spark_row_count(spark, view))
+    from roistudio.core.engine.decision import DecisionOptions, decide
+
+    # The recommendation only: the bootstrap, walk-forward and sensitivity are DuckDB queries.
+    decision = decide(None, analysis, DecisionOptions(), only=())  # type: ignore[arg-type]
     if args.command == "sweep":
-        return _emit_sweep(args, analysis, report)
+        return _emit_sweep(args, analysis, report, decision)
     from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
 
     time = analysis.validation.time
@@ -132,4 +136,4 @@ def run_spark_command(args: argparse.Namespace) -> int:
             table=view,
         )
 
-    return _emit_report(args, analysis, report, None, extras, build_model=build_model)
+    return _emit_report(args, analysis, report, None, extras, decision, build_model=build_model)

@@ -74,6 +74,12 @@ class ComparisonView(QWidget):
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
+        # The verdict leads, filled in by the background bootstrap (decision_views).
+        self.verdict = QLabel("")
+        self.verdict.setWordWrap(True)
+        self.verdict.setFont(bold)
+        self.verdict.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.verdict)
         layout.addWidget(self.sentence)
         layout.addWidget(self.detail)
         layout.addWidget(self.canvas, 1)
@@ -94,6 +100,22 @@ class ComparisonView(QWidget):
         """Text of the table cell in row ``row`` (one of :attr:`ROWS`) and column 0..2."""
         item = self.table.item(self.ROWS.index(row), column)
         return "" if item is None else item.text()
+
+    def set_decision(self, decision, currency: str = "USD") -> None:
+        """Lead with the verdict, P(challenger better) and the difference's interval (or say it is pending)."""
+        u = None if decision is None else decision.uncertainty
+        if u is None or u.p_challenger_better is None:
+            self.verdict.setText("Verdict: resampling in the background…" if decision is None else "")
+            return
+        verdict = decision.recommendation["challenger_verdict"]
+        d, c = u.difference_at_best, u.difference_at_common
+        self.verdict.setText(
+            f"Verdict: {verdict.upper()} — P(challenger better) = {u.p_challenger_better:.2f}. "
+            f"Difference at each model's best threshold: {format_money(d.low, currency, signed=True)} to "
+            f"{format_money(d.high, currency, signed=True)} ({u.confidence:.0%} interval; at the common threshold "
+            f"{format_money(c.low, currency, signed=True)} to {format_money(c.high, currency, signed=True)})."
+        )
+        self.verdict.setToolTip(decision.recommendation["text"])
 
     def set_analysis(self, analysis: Analysis | None, currency: str = "USD") -> None:
         """Show the comparison of ``analysis``, or the empty state when it has no challenger."""

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from roistudio.charts import curves as chart_curves
 from roistudio.charts import style as chart_style
+from roistudio.charts import uncertainty as chart_uncertainty
 from roistudio.core.engine.analysis import Analysis, ModelResult
 from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
 from roistudio.core.glossary import definition
@@ -230,6 +231,12 @@ class ThresholdExplorer(QWidget):
         self._empty.setEnabled(False)
         layout = QVBoxLayout(self)
         layout.addLayout(tiles)
+        # Bootstrap intervals beside the tiles, filled in by a background job (decision_views).
+        self.interval_label = QLabel("")
+        self.interval_label.setWordWrap(True)
+        self.interval_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._uncertainty = self._uncertainty_curve = None
+        layout.addWidget(self.interval_label)
         layout.addLayout(body, 1)
         layout.addWidget(self._empty)
         self._set_enabled(False)
@@ -285,6 +292,28 @@ class ThresholdExplorer(QWidget):
             self._draw_chart()
             self._show_point(analysis.champion.operating, blit=False)
         self._show_best()
+
+    def set_uncertainty(self, result, *, pending: bool = False, currency: str | None = None) -> None:
+        """Show bootstrap intervals (``core.engine.bootstrap.BootstrapResult``) beside the tiles.
+
+        ``None`` with ``pending`` says they are being recomputed (cheap: called on slider moves);
+        a result also shades its band on the value curve.
+        """
+        if result is None:
+            self.interval_label.setText("Intervals: computing in the background…" if pending else "")
+            return
+        cur = currency or self._currency
+        self._uncertainty, self._uncertainty_curve = result, self._curve
+        thr = result.optimal_threshold
+        self.interval_label.setText(
+            f"{result.confidence:.0%} intervals ({result.replicates:,} bootstrap resamples of the labelled rows): "
+            f"value {format_money(result.operating_value.low, cur)} to {format_money(result.operating_value.high, cur)}; "
+            f"vs the better baseline {format_money(result.value_of_model.low, cur)} to "
+            f"{format_money(result.value_of_model.high, cur)}; best threshold {format_threshold(thr.low)} to "
+            f"{format_threshold(thr.high)}"
+        )
+        if self._model is not None:
+            self._draw_chart()
 
     def redraw_chart(self) -> None:
         """Draw the chart again from scratch (e.g. in the palette of a new light/dark scheme)."""
@@ -381,6 +410,8 @@ class ThresholdExplorer(QWidget):
             label="_nolegend_" if self._constraints.is_empty() else "best under constraints",
         )  # fmt: skip
         self._legend_has_constraints = not self._constraints.is_empty()
+        if self._uncertainty is not None and self._uncertainty_curve is self._curve:
+            chart_uncertainty.draw_value_band(ax, self._uncertainty, palette)
         self._legend_below = self._narrow()
         if self._legend_below:
             # A narrow chart has no free corner: the legend goes under the axes, off the curve.

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from roistudio.core.progress import ScaledProgress
 from roistudio.gui import operations
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ class Exporter(QObject):
         self._doc = document
         self._window = window
         self.last_folder = str(Path.home())
+        # Set by the main window (gui.label_delay): () -> (estimate ready or None, method, periods).
+        self.label_delay_source = None
 
     def ask_path(self, kind: str) -> str | None:
         label, pattern = KINDS[kind]
@@ -73,11 +76,20 @@ class Exporter(QObject):
             return
         title, currency = doc.project.title, doc.project.currency
         suggested = doc.project.payoff_suggested  # stamped "example payoff, not confirmed"
+        label_delay = self.label_delay_source() if self.label_delay_source is not None else None
+        from roistudio.gui.decision_views import options_for
+
+        # The app's intervals, verdict and sensitivity (same options and seed as on screen).
+        options = options_for(doc.project, analysis)
 
         def job(con, progress):
+            from roistudio.core.engine.decision import decide
             from roistudio.reports.model import build_project_report
 
+            progress.progress(0.0, "Resampling for the intervals")
+            decision = decide(con, analysis, options, progress=ScaledProgress(progress, 0.0, 0.05))
             progress.progress(0.05, "Building the report")
+            ld = _label_delay_for_export(con, analysis, label_delay)
             # Aggregates for live formulas are the workbook's alone; a PDF-only export skips them.
             model = build_project_report(
                 con,
@@ -87,6 +99,8 @@ class Exporter(QObject):
                 currency=currency,
                 live="xlsx" in targets,
                 payoff_suggested=suggested,
+                label_delay=ld,
+                decision=decision,
             )
             from roistudio.core.atomic import atomic_group
 
@@ -130,3 +144,25 @@ class Exporter(QObject):
         if answer == QMessageBox.StandardButton.Open:
             for path in written:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def _label_delay_for_export(con, analysis, source):
+    """The estimate the app shows, or (still running) computed now; None when it cannot be had.
+
+    ``source`` is ``(estimate or None, method, periods)``; without one (no window), the CLI's
+    default (isotonic on every labelled period), as ``roistudio report`` builds it. An estimate
+    that cannot be made (say, payoffs missing on unlabelled rows) leaves it out of the report
+    rather than failing the export.
+    """
+    from roistudio.core.engine.calibration import DEFAULT_METHOD
+    from roistudio.core.engine.estimate import estimate_label_delay
+    from roistudio.core.errors import RoiError
+
+    ready, method, periods = source if source is not None else (None, DEFAULT_METHOD, None)
+    if ready is not None:
+        return ready
+
+    try:
+        return estimate_label_delay(con, analysis, method=method, calibration_periods=periods)
+    except RoiError:
+        return None

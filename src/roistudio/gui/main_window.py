@@ -55,6 +55,8 @@ TAB_TITLES = {
     "comparison": "Comparison",
     "segments": "Segments",
     "trends": "Trends",
+    "calibration": "Calibration",
+    "sensitivity": "Sensitivity",
 }
 METRICS = dict(GLOSSARY_METRICS)  # Help > Definitions
 
@@ -127,9 +129,11 @@ class MainWindow(QMainWindow):
         self._started = True
         if self._own_worker:
             self.worker.start()
+        from roistudio.gui.calibration_view import CalibrationView
         from roistudio.gui.comparison_view import ComparisonView
         from roistudio.gui.explorer import ThresholdExplorer
         from roistudio.gui.filter_bar import FilterBar
+        from roistudio.gui.label_delay import LabelDelayController
         from roistudio.gui.payoff_editor import PayoffEditor
         from roistudio.gui.segments_view import SegmentsView
         from roistudio.gui.trends_view import TrendsView
@@ -139,12 +143,18 @@ class MainWindow(QMainWindow):
         self.comparison_view = ComparisonView()
         self.segments_view = SegmentsView()
         self.trends_view = TrendsView()
+        self.calibration_view = CalibrationView()
+        from roistudio.gui.decision_views import DecisionJobs, SensitivityView
+
+        self.sensitivity_view = SensitivityView()
         for view, widget in (
             ("payoff", self.payoff_editor),
             ("threshold", self.explorer),
             ("comparison", self.comparison_view),
             ("segments", self.segments_view),
             ("trends", self.trends_view),
+            ("calibration", self.calibration_view),
+            ("sensitivity", self.sensitivity_view),
         ):
             holder = self.tabs.widget(VIEWS.index(view))
             loading = holder.layout().takeAt(0).widget()  # the "Loading…" label
@@ -157,6 +167,12 @@ class MainWindow(QMainWindow):
         self.top_layout.replaceWidget(self.filter_placeholder, self.filter_bar)
         self.filter_placeholder.deleteLater()
         self._connect_views()
+        # After _connect_views: on each analysis the views are set first, then the estimate.
+        self.label_delay = LabelDelayController(
+            self.doc, self.worker, self.trends_view, self.calibration_view, self
+        )
+        self.exporter.label_delay_source = self.label_delay.for_export
+        self.decision_jobs = DecisionJobs(self)  # intervals, verdict, walk-forward, sensitivity
 
     # -- construction ---------------------------------------------------------------------------------
     def _build_pages(self) -> None:
@@ -181,6 +197,10 @@ class MainWindow(QMainWindow):
         self.tabs.setTabToolTip(VIEWS.index("comparison"), "Champion vs challenger on the same rows")
         self.tabs.setTabToolTip(VIEWS.index("segments"), "Where the money is lost, per segment value")
         self.tabs.setTabToolTip(VIEWS.index("trends"), "Value per period at the operating threshold")
+        self.tabs.setTabToolTip(
+            VIEWS.index("calibration"),
+            "Can the scores be read as probabilities? The estimate for rows not yet labelled",
+        )
         self.error_banner = QLabel()
         self.error_banner.setWordWrap(True)
         self.error_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from roistudio.charts import breakdown as chart_breakdown
+from roistudio.charts import calibration as chart_calibration
 from roistudio.charts.breakdown import period_label
 from roistudio.core.data.periods import YEAR_NOT_GIVEN, period_sort_text
 from roistudio.core.engine.analysis import Analysis, GroupResult
@@ -23,6 +24,7 @@ from roistudio.gui.widgets import (
     SortedTableView,
     chart_over_table,
     currency_symbol,
+    format_money,
     format_threshold,
     with_empty_state,
 )
@@ -83,26 +85,75 @@ class TrendsView(QWidget):
         self.canvas = MplCanvas(self, width=7, height=3.5)
         self._period: str | None = None
         # The period column shows "Mar 2026" but sorts by the ISO first day.
+        # Label delay (gui.label_delay sets it): each period's estimate from scores alone.
+        self._label_delay = None
+        self._estimates: dict = {}
+        self._currency = "USD"
         columns = (
             replace(PERIOD_COLUMNS[0], display=lambda g: period_label(g.key, self._period)),
             *PERIOD_COLUMNS[1:],
+            *self._estimate_columns(),
         )
         self.model = GroupTableModel(columns, unknown=lambda g: g.fully_unlabeled, parent=self)
         self.table = SortedTableView()
         self.table.set_source(self.model)
+        # Walk-forward and stale-threshold cost, filled in by the background job (decision_views).
+        self.walk_forward = QLabel("")
+        self.walk_forward.setWordWrap(True)
+        self.walk_forward.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         content = chart_over_table(self.caption, self.canvas, self.table, stretch=(1, 1))
+        content.layout().insertWidget(1, self.walk_forward)
         self._stack = with_empty_state(
             self, content, "Map a time column and choose a period (month, week...) to see value over time"
         )
 
+    def _estimate_columns(self) -> tuple[GroupColumn, ...]:
+        def est(g: GroupResult):
+            return self._estimates.get(g.key)
+
+        return (
+            GroupColumn(
+                "Estimate",
+                lambda g: None if est(g) is None else est(g).value,
+                "money",
+                "Estimated value of all the period's rows from calibrated scores alone (an estimate, "
+                "not realised value; on labelled periods, its track record)",
+            ),
+            GroupColumn(
+                "Estimate low",
+                lambda g: None if est(g) is None else est(g).low,
+                "money",
+                "Low end of the estimate's interval (outcome randomness only)",
+            ),
+            GroupColumn(
+                "Estimate high",
+                lambda g: None if est(g) is None else est(g).high,
+                "money",
+                "High end of the estimate's interval (outcome randomness only)",
+            ),
+        )
+
+    def set_label_delay(self, label_delay) -> None:
+        """Show the estimates of ``label_delay`` (``core.engine.estimate.LabelDelay``; None: none)."""
+        self._label_delay = label_delay
+        if self._analysis is not None:
+            self.set_analysis(self._analysis, self._currency)
+
     def set_analysis(self, analysis: Analysis | None, currency: str = "USD") -> None:
         """Show the periods of ``analysis`` in time order (the empty state when it has none)."""
         self._analysis = analysis
+        self._currency = currency
+        ld = self._label_delay
+        self._estimates = (
+            ld.periods_at(analysis.operating.threshold) if ld is not None and analysis is not None else {}
+        )
         self._period = analysis.request.period if analysis is not None else None
         periods = analysis.periods if analysis is not None else ()
         self.model.set_rows(periods, currency)
         no_challenger = all(g.challenger_operating is None for g in periods)
         self.table.setColumnHidden(self.model.column_index("Challenger value"), no_challenger)
+        for title in ("Estimate", "Estimate low", "Estimate high"):
+            self.table.setColumnHidden(self.model.column_index(title), not self._estimates)
         self.canvas.clear()
         if not periods:
             self._stack.setCurrentIndex(0)
@@ -121,13 +172,53 @@ class TrendsView(QWidget):
                 f" {len(unknown)} period{'s' if len(unknown) > 1 else ''} without labels yet: "
                 f"{flagged:,} rows flagged there, value not yet known."
             )
+        pending = [(g, self._estimates[g.key]) for g in unknown if g.key in self._estimates]
+        if pending:
+            g, e = pending[-1]
+            text += (
+                f" Estimate for {period_label(g.key, self._period)}: {format_money(e.value, currency)} "
+                f"({format_money(e.low, currency)} to {format_money(e.high, currency)}), from calibrated "
+                "scores; diamonds show the estimate on labelled periods beside the realised value."
+            )
         self.caption.setText(text)
         ax = self.canvas.figure.add_subplot()
-        chart_breakdown.draw_value_by_period(
-            ax,
-            periods,
-            symbol=currency_symbol(currency),
-            period=analysis.request.period,
-            palette=self.canvas.chart_palette,
-        )
+        if self._estimates:
+            chart_calibration.draw_estimate_by_period(
+                ax,
+                periods,
+                self._estimates,
+                symbol=currency_symbol(currency),
+                period=analysis.request.period,
+                palette=self.canvas.chart_palette,
+            )
+        else:
+            chart_breakdown.draw_value_by_period(
+                ax,
+                periods,
+                symbol=currency_symbol(currency),
+                period=analysis.request.period,
+                palette=self.canvas.chart_palette,
+            )
         self.canvas.draw_idle()
+
+    def set_decision(self, decision, currency: str = "USD") -> None:
+        """Show the walk-forward value, its gap to the in-sample value and the stale-threshold cost."""
+        bt = None if decision is None else decision.backtest
+        cov = None if decision is None else decision.coverage
+        if bt is None:
+            self.walk_forward.setText("")
+            return
+        text = (
+            f"Walk-forward: each {bt.period} at the threshold tuned on the {bt.period}s before it earns "
+            f"{format_money(bt.value, currency)} over {len(bt.rows)} {bt.period}s, against "
+            f"{format_money(bt.in_sample_value, currency)} with the threshold tuned on all rows "
+            f"(in-sample optimism {format_money(bt.optimism, currency)}). Keeping the first {bt.period}'s threshold "
+            f"{format_threshold(bt.stale_threshold)} would have cost {format_money(bt.stale_cost, currency)}."
+        )
+        if cov is not None:
+            text += (
+                f" Figures cover {period_label(cov.first, bt.period)} to {period_label(cov.last, bt.period)} "
+                f"({cov.labelled_periods} labelled {bt.period}s): "
+                f"{format_money(cov.value_per_month, currency)} per month, {format_money(cov.value_per_year, currency)} per year."
+            )
+        self.walk_forward.setText(text)

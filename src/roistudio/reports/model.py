@@ -25,6 +25,8 @@ from roistudio.core.engine.analysis import (
     segment_breakdown,
 )
 from roistudio.core.engine.curve import CurvePoint
+from roistudio.core.engine.decision import Decision
+from roistudio.core.engine.estimate import LabelDelay
 from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff.language import OUTCOMES
@@ -164,12 +166,15 @@ class ReportModel:
     # comparison_terms), when linear: breakdown ("segment:COL", "period") -> key -> policy -> terms.
     breakdown_terms: dict[str, dict[str, dict[str, dict[str | None, float]]]] = field(default_factory=dict)
     comparison_terms: dict[str, dict[str | None, float]] | None = None
+    decision: Decision | None = None  # intervals, verdict, walk-forward, sensitivity
     # True while the payoff is the app's example, not confirmed by the analyst: both writers
     # stamp EXAMPLE_PAYOFF_STAMP where a reader looks first.
     payoff_suggested: bool = False
     # One id per built model, written into the metadata of every file rendered from it, so a
     # workbook and a PDF from two different runs can be told apart even under the same names.
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # Calibration check and estimates for rows not yet labelled.
+    label_delay: LabelDelay | None = None
 
     @property
     def symbol(self) -> str:
@@ -269,6 +274,8 @@ def build_project_report(
     live: bool,
     created: dt.datetime | None = None,
     payoff_suggested: bool = False,
+    label_delay: LabelDelay | None = None,
+    decision: Decision | None = None,
 ) -> ReportModel:
     """The report model of an analysed data file: what the app's export and ``roistudio report`` both build.
 
@@ -289,6 +296,10 @@ def build_project_report(
         Creation time; UTC now by default.
     payoff_suggested
         The payoff is the app's example, not confirmed by the analyst (the reports say so).
+    label_delay
+        The calibration check and estimates (``core.engine.estimate.LabelDelay``), if computed.
+    decision
+        Decision-grade figures (:func:`roistudio.core.engine.decision.decide`) to report.
     """
     timestamp, time = analysis.request.mapping.timestamp, analysis.validation.time
     # The first and last day of the data; min/max of period labels ("apr", "sep") is no range.
@@ -303,6 +314,8 @@ def build_project_report(
         con=con if live else None,
         table=analysis.table,
         payoff_suggested=payoff_suggested,
+        label_delay=label_delay,
+        decision=decision,
     )
 
 
@@ -315,7 +328,9 @@ def build_report_model(
     created: dt.datetime | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
     table: str = "data",
+    decision: Decision | None = None,
     payoff_suggested: bool = False,
+    label_delay: LabelDelay | None = None,
 ) -> ReportModel:
     """Assemble the report model from an analysis and the source's provenance.
 
@@ -333,10 +348,16 @@ def build_report_model(
         The DuckDB connection and table the analysis ran on. When given and the payoff is linear
         in its parameters, per-parameter aggregates are computed so the workbook can hold live
         formulas (pass no connection when only a PDF is written: it does not use them).
+    decision
+        Decision-grade figures (:func:`roistudio.core.engine.decision.decide`) shown in the
+        PDF's "How sure, and what if" section and the workbook's Uncertainty sheet.
     payoff_suggested
         True when the payoff is the app's example and the analyst has not confirmed it: the
         reports are then stamped "example payoff, not confirmed". A payoff given explicitly
         (the CLI's ``--tp/--fp/...``, the demo's own payoff) is confirmed.
+    label_delay
+        The calibration check and estimates (``core.engine.estimate.LabelDelay``), when computed:
+        page 1 then gives the latest period's estimate, and the workbook an Estimate sheet.
     """
     created = created or dt.datetime.now(dt.UTC)
     champ = analysis.champion
@@ -436,5 +457,7 @@ def build_report_model(
         linear=linear_aggregates,
         breakdown_terms=breakdown_terms,
         comparison_terms=comparison_terms,
+        decision=decision,
         payoff_suggested=payoff_suggested,
+        label_delay=label_delay,
     )

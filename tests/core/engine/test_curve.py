@@ -97,7 +97,30 @@ def test_constraints_pick_the_best_feasible_threshold(toy):
 
 def test_break_even_marks_where_the_curve_crosses_the_better_baseline(toy):
     # Better baseline is flag everyone (85.7): 0.9 is below it, 0.8 above, 0.4 below, 0.2 equal.
-    assert toy.curve.break_even_thresholds() == [0.8, 0.4]
+    # The crossings are 0.9 -> 0.8 and 0.8 -> 0.4; both are reported on the paying side: 0.8.
+    curve = toy.curve
+    assert curve.break_even_thresholds() == [0.8]
+    baseline = curve.better_baseline().value
+    assert all(curve.at(t).value >= baseline for t in curve.break_even_thresholds())
+
+
+def test_break_even_thresholds_pay_on_real_data():
+    """On every side of each crossing the reported threshold is the one that still pays."""
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"score": rng.integers(0, 400, 2000) / 400, "label": rng.random(2000) < 0.2,
+                          "amount": rng.gamma(2.0, 30.0, 2000)})  # fmt: skip
+    analysis, _ = run_analysis(
+        frame, {"tp": "amount * 0.5 - 12", "fp": "-12", "tn": "0", "fn": "-amount * 0.5"}
+    )
+    curve = analysis.champion.curve
+    gap = curve.value - curve.better_baseline().value
+    found = curve.break_even_thresholds()
+    assert found
+    for t in found:
+        i = curve.index_at(t)
+        assert gap[i] > 0  # the reported side pays
+        neighbours = [j for j in (i - 1, i + 1) if 0 < j < len(curve)]
+        assert any(gap[j] < 0 for j in neighbours) or i == len(curve) - 1
 
 
 def test_unlabeled_rows_are_never_negatives():

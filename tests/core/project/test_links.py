@@ -41,7 +41,7 @@ def test_minimal_link_keeps_the_project_state():
         ("roistudio://delete?project=a", "unknown action 'delete'; expected roistudio://open?project=..."),
         ("roistudio://open?view=threshold", "it names no project (project=...)"),
         ("roistudio://open?project=a&view=pie", "unknown view 'pie'; use one of data, payoff, threshold, "
-         "comparison, segments, trends"),
+         "comparison, segments, trends, calibration, sensitivity"),
         ("roistudio://open?project=a&threshold=abc", "threshold 'abc' is not a number"),
         ("roistudio://open?project=a&threshold=nan", "threshold 'nan' is not a number"),
         ("roistudio://open?project=a&colour=red", "unknown parameter 'colour'"),

@@ -369,7 +369,9 @@ def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest
         constrained=constrained,
         operating=operating,
         at=tuple(curve.at(t) for t in request.at),
-        break_even=tuple(curve.break_even_thresholds()),
+        break_even=tuple(
+            curve.break_even_thresholds(curve.better_allowed_baseline(request.constraints).value)
+        ),
         constraints=request.constraints,
     )
 

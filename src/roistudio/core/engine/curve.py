@@ -476,19 +476,32 @@ class Curve:
                 best = option
         return best
 
-    def break_even_thresholds(self) -> list[float]:
-        """Thresholds where the curve crosses the better baseline's value.
+    def break_even_thresholds(self, baseline: float | None = None) -> list[float]:
+        """Thresholds where the value of the model (value minus the better baseline) crosses zero.
 
-        Each entry is the threshold of the first point (walking from high to low thresholds)
-        whose sign of ``value - baseline`` differs from the previous point's.
+        The curve is a step function of the threshold, so a crossing lies between two adjacent
+        points; the break-even threshold reported is the one on the paying side (value at least
+        the better baseline's), so applying it never loses money against the baseline. These are
+        the edges of the ranges of thresholds on which the model pays for itself, high threshold
+        first, each once. Points within :data:`TIE_TOLERANCE` of the baseline count as neither
+        side. The same meaning as a parameter's break-even value
+        (:mod:`roistudio.core.engine.sensitivity`): where the value of the model crosses zero.
+        ``baseline`` is the better allowed baseline's value (:meth:`better_allowed_baseline`;
+        by default the better of flag nobody and flag everyone).
         """
-        gap = self.value - self.better_baseline().value
+        gap = self.value - (self.better_baseline().value if baseline is None else baseline)
         sign = np.where(gap > TIE_TOLERANCE, 1, np.where(gap < -TIE_TOLERANCE, -1, 0))
         nonzero = np.flatnonzero(sign)
         if len(nonzero) < 2:
             return []
-        changes = nonzero[1:][np.diff(sign[nonzero]) != 0]
-        return [float(self.thresholds[i]) for i in changes if i > 0]
+        change = np.flatnonzero(np.diff(sign[nonzero]) != 0)
+        before, after = nonzero[change], nonzero[change + 1]
+        paying = np.where(sign[after] > 0, after, before)
+        out: list[float] = []
+        for i in paying.tolist():  # at most a handful of crossings
+            if i > 0 and float(self.thresholds[i]) not in out:
+                out.append(float(self.thresholds[i]))
+        return out
 
     def sample_indices(self, max_points: int, keep: tuple[int, ...] = ()) -> np.ndarray:
         """At most ``max_points`` indices in all: ``keep`` plus both ends plus points spread evenly."""

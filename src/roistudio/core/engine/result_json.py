@@ -5,8 +5,11 @@ Top-level keys: ``rows`` (labelled rows swept), ``positives``, ``negatives``, ``
 operating point and every asked threshold always kept), ``baselines``, ``break_even``,
 ``constrained`` (when constraints were given), ``models`` and ``comparison`` (champion vs
 challenger), ``segments`` and ``periods`` (when asked), ``source``, ``mapping``, ``payoff``,
-``validation`` and ``app``. Money is in the data's units; ``threshold`` is ``null`` for
-"flag nobody". ``baselines.allowed`` lists the baselines the constraints allow (flag nobody,
+``validation`` and ``app``; with a label-delay estimate, ``calibration``, ``unlabeled_estimate``
+and ``estimated_value``/``estimated_low``/``estimated_high`` in each ``periods.rows[]`` entry;
+with the decision options, ``uncertainty``, ``recommendation``, ``backtest``, ``sensitivity`` and
+``coverage`` (``docs/uncertainty.md``). Money is in the data's units; ``threshold`` is ``null``
+for "flag nobody". ``baselines.allowed`` lists the baselines the constraints allow (flag nobody,
 flag everyone or flag N at random, see ``Curve.baselines``) and ``baselines.better`` names the
 one ``value_of_model`` is measured against (``flag_nobody``, ``flag_everyone`` or
 ``flag_random``). ``periods`` says how periods were formed (``time_column``, ``form``,
@@ -21,6 +24,7 @@ from typing import Any
 
 from roistudio import __version__
 from roistudio.core.engine.analysis import Analysis, baselines_dict
+from roistudio.core.engine.estimate import LabelDelay, add_label_delay
 
 MAX_CURVE_POINTS = 2000
 
@@ -39,7 +43,12 @@ def _clean(value: Any) -> Any:
 
 
 def analysis_to_json(
-    analysis: Analysis, *, source: dict[str, Any] | None = None, max_points: int = MAX_CURVE_POINTS
+    analysis: Analysis,
+    *,
+    source: dict[str, Any] | None = None,
+    max_points: int = MAX_CURVE_POINTS,
+    label_delay: LabelDelay | None = None,
+    decision: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build the JSON-ready dict of ``analysis``.
 
@@ -51,6 +60,12 @@ def analysis_to_json(
         Provenance of the data file (``ImportReport.to_dict()``), echoed under ``source``.
     max_points
         Largest number of curve points written (the curve itself stays exact).
+    label_delay
+        The calibration check and estimates (:func:`roistudio.core.engine.estimate.estimate_label_delay`):
+        adds ``calibration``, ``unlabeled_estimate`` and each period's ``estimated_*`` keys.
+    decision
+        The decision blocks (``uncertainty``, ``recommendation``, ``backtest``, ``sensitivity``,
+        ``coverage``) of :meth:`roistudio.core.engine.decision.Decision.to_json_blocks`.
     """
     champ = analysis.champion
     curve = champ.curve
@@ -104,5 +119,8 @@ def analysis_to_json(
             **(time.to_dict() if time is not None else {}),
             "rows": [g.to_dict() for g in analysis.periods],
         }
+    if label_delay is not None:
+        add_label_delay(out, analysis, label_delay)
+    out.update(decision or {})
     cleaned: dict[str, Any] = _clean(out)
     return cleaned

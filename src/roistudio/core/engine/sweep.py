@@ -249,6 +249,27 @@ def result_from_arrays(
     return SweepResult(overall_curves, by)
 
 
+def payoff_row_values(query: SweepQuery, params: dict[str, object], prefix: str = "po_") -> dict[str, str]:
+    """Per-row SQL of the payoff if flagged (``v_flag``) and if not flagged (``v_keep``).
+
+    ``v_flag`` is the TP payoff for a positive and the FP payoff for a negative, ``v_keep`` the
+    FN and TN payoffs; both are NULL for unlabelled rows. The payoff's bound values are added to
+    ``params`` under names starting with ``prefix`` (distinct prefixes let several payoffs share
+    one query). Used by the sweep, the bootstrap and the sensitivity analysis.
+    """
+    payoff_sql = {}
+    for outcome in OUTCOMES:
+        compiled = query.payoff.compile(outcome, prefix=f"{prefix}{outcome}_")
+        payoff_sql[outcome] = compiled.sql
+        params.update(compiled.params)
+    y = f"({query.label_sql})"
+    # Two sums instead of four filtered ones, and NULL payoffs show up as count(v) < count(*).
+    return {
+        "v_flag": f"CASE WHEN {y} THEN ({payoff_sql['tp']}) WHEN NOT {y} THEN ({payoff_sql['fp']}) END",
+        "v_keep": f"CASE WHEN {y} THEN ({payoff_sql['fn']}) WHEN NOT {y} THEN ({payoff_sql['tn']}) END",
+    }
+
+
 def _payoff_arrays(
     con: duckdb.DuckDBPyConnection,
     query: SweepQuery,
@@ -257,19 +278,7 @@ def _payoff_arrays(
 ) -> dict[str, np.ndarray]:
     """Per (group, score, class): the payoff summed in DuckDB, for any payoff expression."""
     params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
-    payoff_sql = {}
-    for outcome in OUTCOMES:
-        compiled = query.payoff.compile(outcome, prefix=f"po_{outcome}_")
-        payoff_sql[outcome] = compiled.sql
-        params.update(compiled.params)
-    y = f"({query.label_sql})"
-    # Per row: the payoff if flagged (TP for a positive, FP for a negative) and if not flagged
-    # (FN, TN); NULL for unlabelled rows. Two sums instead of four filtered ones, and NULL
-    # payoffs show up as count(v) < count(*).
-    row_values = {
-        "v_flag": f"CASE WHEN {y} THEN ({payoff_sql['tp']}) WHEN NOT {y} THEN ({payoff_sql['fp']}) END",
-        "v_keep": f"CASE WHEN {y} THEN ({payoff_sql['fn']}) WHEN NOT {y} THEN ({payoff_sql['tn']}) END",
-    }
+    row_values = payoff_row_values(query, params)
     aggregates = [
         "coalesce(sum(v_flag), 0) AS v_flag",
         "coalesce(sum(v_keep), 0) AS v_keep",

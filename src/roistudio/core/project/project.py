@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 3
 FORMAT_MARKER = "model-roi-studio-project"
 PROJECT_SUFFIX = ".roiproj"
-VIEWS = ("data", "payoff", "threshold", "comparison", "segments", "trends")
+VIEWS = ("data", "payoff", "threshold", "comparison", "segments", "trends", "calibration", "sensitivity")
 DEFAULT_VIEW = "threshold"
 
 

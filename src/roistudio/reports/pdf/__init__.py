@@ -30,6 +30,7 @@ from roistudio.core.atomic import write_with_atomic
 from roistudio.core.errors import DataError
 from roistudio.reports.fonts import register_fonts
 from roistudio.reports.model import ReportModel
+from roistudio.reports.pdf.estimate import calibration_section
 from roistudio.reports.pdf.layout import (
     CHART_DPI,
     CONTROL_CHARS,
@@ -49,6 +50,7 @@ from roistudio.reports.pdf.sections import (
     threshold_section,
 )
 from roistudio.reports.pdf.summary import summary_page
+from roistudio.reports.pdf.uncertainty import uncertainty_section
 
 __all__ = ["CHART_DPI", "build_story", "write_pdf"]
 
@@ -58,8 +60,10 @@ def build_story(model: ReportModel, styles: Styles) -> list:
     story = summary_page(model, styles)
     story += [PageBreak(), *threshold_section(model, styles)]
     story += comparison_section(model, styles)
+    story += uncertainty_section(model, styles)
     story += segments_section(model, styles)
     story += periods_section(model, styles)
+    story += calibration_section(model, styles)
     story += methodology_section(model, styles)
     story += quality_section(model, styles)
     story += provenance_section(model, styles)

@@ -16,6 +16,7 @@ from reportlab.platypus import (
 
 from roistudio.charts.curves import draw_value_curve
 from roistudio.reports.model import EXAMPLE_PAYOFF_NOTE, EXAMPLE_PAYOFF_STAMP, ReportModel
+from roistudio.reports.pdf.estimate import estimate_box
 from roistudio.reports.pdf.layout import (
     BOX_BG,
     NAVY,
@@ -99,6 +100,7 @@ def summary_page(model: ReportModel, s: Styles) -> list:
     story += [headline, Spacer(1, 12), Paragraph(paragraph_text(model.recommendation), s.lead)]
     if model.comparison_sentence:
         story += [Spacer(1, 4), Paragraph(paragraph_text(model.comparison_sentence), s.lead)]
+    story += estimate_box(model, s)
     story += [Spacer(1, 12), _kpis(model, s), Spacer(1, 12)]
     story.append(
         chart_image(lambda ax: _value_chart(ax, model), TEXT_WIDTH, 3.5 * inch),

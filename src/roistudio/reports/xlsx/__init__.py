@@ -1,7 +1,8 @@
 """The Excel workbook report, rendered from a :class:`~roistudio.reports.model.ReportModel`.
 
 Sheets: Summary, Assumptions, Threshold sweep, Comparison (with a challenger), one sheet per
-segment column, Trend (with a period breakdown), Data quality and About.
+segment column, Trend (with a period breakdown), Estimate (with a label-delay estimate), Data
+quality and About.
 
 Conventions
 -----------
@@ -47,9 +48,11 @@ from roistudio.reports.xlsx.context import (
     sweep_rows,
     terms_match,
 )
+from roistudio.reports.xlsx.estimate import add_estimate_sheet
 from roistudio.reports.xlsx.style import money_format
 from roistudio.reports.xlsx.summary import fill_summary_sheet
 from roistudio.reports.xlsx.sweep import add_sweep_sheet
+from roistudio.reports.xlsx.uncertainty import add_uncertainty_sheet
 
 __all__ = ["aggregate_indices", "build_workbook", "key_policies", "money_format", "sweep_rows", "write_xlsx"]
 
@@ -91,8 +94,10 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     sweep = add_sweep_sheet(wb, ctx)
     fill_summary_sheet(ctx, summary, sweep)
     add_comparison_sheet(wb, ctx)
+    add_uncertainty_sheet(wb, ctx)
     add_segment_sheets(wb, ctx)
     add_trend_sheet(wb, ctx)
+    add_estimate_sheet(wb, ctx)
     add_quality_sheet(wb, ctx)
     add_about_sheet(wb, ctx)
     wb.properties.title = safe_text(model.title, limit=250)

@@ -1,0 +1,122 @@
+"""Bootstrap intervals per segment value and per period, at the operating threshold.
+
+The per-group tables show each group's value at the overall operating threshold (held fixed).
+Only that policy is needed, so a group's rows fall into four cells: (flagged or not, class). One
+aggregation over ``GROUPING SETS`` gives every breakdown's cells (row count, sum and sum of
+squares of the payoff each row has under the policy); replicates then draw the cells exactly as
+:mod:`roistudio.core.engine.bootstrap` does (Poisson counts, within-cell normal term, rescaled per
+breakdown to its row count). Each breakdown is drawn on its own: a group's interval is right on
+its own, but the groups of one breakdown and the overall figure do not share draws.
+"""
+
+from __future__ import annotations
+
+import math
+
+import duckdb
+import numpy as np
+
+from roistudio.core.data.profile import segment_key_sql
+from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis
+from roistudio.core.engine.bootstrap import (
+    _CHUNK,
+    _Cells,
+    _replicate_sums,
+    analysis_query,
+    model_sources,
+)
+from roistudio.core.engine.intervals import Interval, percentile_interval
+from roistudio.core.engine.sweep import _fetch, payoff_row_values, period_key_sql, valid_score_sql
+from roistudio.core.progress import Progress, check_cancelled
+from roistudio.core.sql import quote_ident
+
+GroupIntervals = dict[str, tuple[tuple[str, Interval], ...]]
+"""Breakdown (``"segment:COLUMN"`` or ``"period"``) -> (group key, interval) in the analysis's order."""
+
+
+def group_intervals(
+    con: duckdb.DuckDBPyConnection,
+    analysis: Analysis,
+    *,
+    replicates: int,
+    confidence: float,
+    seed: int,
+    progress: Progress | None = None,
+) -> GroupIntervals:
+    """Interval of each segment value's and each period's value at the operating threshold.
+
+    Returns an empty dict when the analysis has no breakdown. Groups without labelled rows get
+    no interval.
+    """
+    request, mapping = analysis.request, analysis.request.mapping
+    breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
+    if request.period and analysis.validation.time is not None:
+        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(analysis.validation.time, request.period)
+    if not breakdowns:
+        return {}
+    query, params = analysis_query(analysis)
+    champion = analysis.champion
+    source = model_sources(analysis, [champion])[0]
+    values = payoff_row_values(query, params)
+    y = f"({query.label_sql})"
+    score = f"CAST({quote_ident(champion.score_column)} AS DOUBLE)"
+    threshold = champion.operating.threshold
+    params["gb_t"] = math.inf if threshold is None else float(threshold)
+    conds = [
+        f"({query.where_sql})",
+        f"({y}) IS NOT NULL",
+        valid_score_sql(champion.score_column, query.raw_scores),
+    ]
+    if source.model_column is not None:
+        params["gb_model"] = source.model_value
+        conds.append(f"CAST({quote_ident(source.model_column)} AS VARCHAR) = $gb_model")
+    names = list(breakdowns)
+    dims = ", ".join(f"{expr} AS d{i}" for i, expr in enumerate(breakdowns.values()))
+    keys = [f"d{i}" for i in range(len(names))]
+    set_id = " + ".join(f"(1 - GROUPING({k})) * {i}" for i, k in enumerate(keys))
+    sql = f"""
+        WITH r AS (
+            SELECT {dims}, {score} >= $gb_t AS f, CASE WHEN {y} THEN 1 ELSE 0 END AS c,
+                   CASE WHEN {score} >= $gb_t THEN {values["v_flag"]} ELSE {values["v_keep"]} END AS v
+            FROM {quote_ident(query.table)} WHERE {" AND ".join(conds)}
+        )
+        SELECT {set_id} AS b, coalesce({", ".join(keys)}) AS k, f, c,
+               count(*) AS n, sum(v) AS sv, sum(v * v) AS qv
+        FROM r GROUP BY GROUPING SETS ({", ".join(f"({k}, f, c)" for k in keys)})
+    """
+    raw = _fetch(con, sql, params)
+    which = np.asarray(raw["b"], dtype=np.int64)
+    group_keys = np.asarray(raw["k"], dtype=object)
+    n = np.asarray(raw["n"], dtype=np.float64)
+    sv = np.nan_to_num(np.asarray(raw["sv"], dtype=np.float64))
+    qv = np.nan_to_num(np.asarray(raw["qv"], dtype=np.float64))
+    rng = np.random.default_rng([seed, 2])
+    out: GroupIntervals = {}
+    for b, name in enumerate(names):
+        check_cancelled(progress)
+        mine = which == b
+        codes, groups = _codes(group_keys[mine])
+        # One value per row under the held policy: the flag and keep sums are the same value.
+        cells = _Cells(n[mine], sv[mine], sv[mine], qv[mine], qv[mine], qv[mine], [codes])
+        sums = []
+        done = 0
+        while done < replicates:
+            size = min(_CHUNK, replicates - done)
+            flag, _ = _replicate_sums(cells, rng, size)
+            cell_codes = (np.arange(size)[:, None] * len(groups) + codes[None, :]).ravel()
+            per = np.bincount(cell_codes, weights=flag.ravel(), minlength=size * len(groups))
+            sums.append(per.reshape(size, len(groups)))
+            done += size
+        per_group = np.concatenate(sums)
+        intervals = {str(g): percentile_interval(per_group[:, i], confidence) for i, g in enumerate(groups)}
+        order = [
+            g.key for g in (analysis.periods if name == PERIOD_BREAKDOWN else analysis.segments[name[8:]])
+        ]
+        out[name] = tuple((k, intervals[k]) for k in order if k in intervals)
+    return out
+
+
+def _codes(keys: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    groups = sorted({str(k) for k in keys})
+    index = {g: i for i, g in enumerate(groups)}
+    return np.asarray([index[str(k)] for k in keys], dtype=np.int64), groups

@@ -1,0 +1,514 @@
+"""Assumption sensitivity: tornado, break-even parameter values and a Monte Carlo over ranges.
+
+Semantics (``docs/uncertainty.md``; fixed, tests pin them), for the champion:
+
+- Tornado: each ranged parameter at its low and its high end, the others at their base values:
+  the value at the operating threshold (held fixed) and the best value (re-optimised), with the
+  best threshold (``None`` = flag nobody).
+- Break-even of a parameter: every value in its range at which the value of the model at the
+  operating threshold (operating value minus the better baseline, both under that parameter
+  value) crosses zero, the other parameters at base. There can be none, one or several.
+- Monte Carlo: independent uniform draws over all ranges; per draw the value at the operating
+  threshold and the value of the model; 5th/50th/95th percentiles and the share of draws in
+  which the model pays off (value of the model > 0).
+
+Payoffs linear in their parameters (``c0(row) + sum_j p_j c_j(row)``) are handled exactly from
+per-parameter aggregates along the curve (:func:`~roistudio.core.engine.linear.linear_aggregates`,
+one scan): every figure is then numpy over those arrays, and break-even values are the roots of
+piecewise-linear functions, exact. Other payoffs are evaluated in DuckDB, many parameter settings
+per scan at the held policies (outcome counts at a fixed threshold do not change, only the payoff
+sums do), with the break-even values bracketed on a grid and refined by repeated k-section.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import duckdb
+import numpy as np
+
+from roistudio.core.data.profile import segment_key_sql
+from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis
+from roistudio.core.engine.bootstrap import (
+    DEFAULT_SEED,
+    analysis_query,
+    baseline_fractions,
+    better_baseline,
+    model_sources,
+)
+from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
+from roistudio.core.engine.linear import LinearAggregates, linear_aggregates
+from roistudio.core.engine.sweep import (
+    ColumnSumsCache,
+    ModelSource,
+    SweepQuery,
+    payoff_row_values,
+    period_key_sql,
+    run_sweep,
+    valid_score_sql,
+)
+from roistudio.core.errors import RoiError
+from roistudio.core.progress import Progress, check_cancelled
+from roistudio.core.sql import quote_ident
+
+DEFAULT_DRAWS = 5000
+_BATCH = 48  # parameter settings per scan for payoffs that are not linear in their parameters
+_GRID = 48  # bracketing grid for break-even values of such payoffs
+
+
+@dataclass(frozen=True)
+class ParameterRange:
+    """A parameter's plausible low and high values."""
+
+    name: str
+    low: float
+    high: float
+
+
+def parse_range(text: str) -> ParameterRange:
+    """``NAME=LOW:HIGH`` -> :class:`ParameterRange` (one clear line when malformed)."""
+    name, sep, rest = text.partition("=")
+    low_text, colon, high_text = rest.partition(":")
+    if not sep or not colon or not name.strip():
+        raise RoiError(f"--range expects NAME=LOW:HIGH, got '{text}'")
+    try:
+        low, high = float(low_text), float(high_text)
+    except ValueError:
+        raise RoiError(f"--range expects numbers in NAME=LOW:HIGH, got '{text}'") from None
+    if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
+        raise RoiError(f"--range needs finite LOW < HIGH, got '{text}'")
+    return ParameterRange(name.strip(), low, high)
+
+
+def check_ranges(analysis: Analysis, ranges: Sequence[ParameterRange]) -> None:
+    """Refuse a range for a parameter the payoff does not have, or a parameter ranged twice."""
+    known = analysis.request.payoff.parameters
+    seen = set()
+    for r in ranges:
+        if r.name not in known:
+            names = ", ".join(sorted(known)) or "none"
+            raise RoiError(f"--range {r.name}: no such parameter (the payoff's parameters: {names})")
+        if r.name in seen:
+            raise RoiError(f"--range {r.name} is given twice")
+        seen.add(r.name)
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    """One parameter at its range ends, the others at base."""
+
+    name: str
+    low: float
+    high: float
+    value_at_low: float
+    value_at_high: float
+    best_value_at_low: float
+    best_value_at_high: float
+    best_threshold_at_low: float | None
+    best_threshold_at_high: float | None
+
+    @property
+    def swing(self) -> float:
+        return abs(self.value_at_high - self.value_at_low)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True, eq=False)
+class Sensitivity:
+    """Tornado bars (largest swing first), break-even values and the Monte Carlo draws."""
+
+    base_value: float
+    base_value_of_model: float
+    parameters: tuple[TornadoBar, ...]
+    break_even: dict[str, tuple[float, ...]]
+    draws: int
+    values: np.ndarray = field(repr=False)
+    values_of_model: np.ndarray = field(repr=False)
+    exact: bool = True
+
+    @property
+    def p_positive(self) -> float:
+        return float(np.mean(self.values_of_model > 0)) if self.draws else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``sensitivity`` block of the JSON contract."""
+
+        def pct(x: np.ndarray) -> dict[str, Any]:
+            p5, p50, p95 = np.percentile(x, [5, 50, 95]) if len(x) else (None, None, None)
+            return {"p5": p5, "p50": p50, "p95": p95}
+
+        return {
+            "parameters": [b.to_dict() for b in self.parameters],
+            "break_even": [{"name": k, "values": list(v)} for k, v in self.break_even.items()],
+            "monte_carlo": {
+                "draws": self.draws,
+                "value": pct(self.values),
+                "value_of_model": pct(self.values_of_model),
+                "p_positive": self.p_positive if self.draws else None,
+            },
+        }
+
+
+def _best(values: np.ndarray, thresholds: np.ndarray) -> tuple[float, float | None]:
+    """Best value and its threshold with the curve's tie rule (NaN threshold = flag nobody)."""
+    best = float(values.max())
+    index = int(np.argmax(values >= best - TIE_TOLERANCE))
+    return best, (None if index == 0 else float(thresholds[index]))
+
+
+# -- linear payoffs: exact, from per-parameter aggregates -------------------------------------------
+
+
+def _linear(
+    analysis: Analysis,
+    aggregates: LinearAggregates,
+    ranges: Sequence[ParameterRange],
+    draws: int,
+    rng: np.random.Generator,
+) -> Sensitivity:
+    champion = analysis.champion
+    fractions = baseline_fractions(champion)
+    names = aggregates.parameter_names
+    base = dict(analysis.request.payoff.parameters)
+    thresholds = champion.curve.thresholds
+    op, last = champion.operating.index, len(champion.curve) - 1
+    terms = aggregates.terms
+
+    def policy(index: int) -> tuple[float, dict[str, float]]:
+        """A policy's value as ``a0 + sum(p * a_p)``: its parameter-free part and coefficients."""
+        return float(terms[None][index]), {n: float(terms[n][index]) for n in names}
+
+    bars, roots = [], {}
+    for r in ranges:
+        ends = []
+        for value in (r.low, r.high):
+            curve_values = aggregates.value({r.name: value})
+            ends.append((float(curve_values[op]), *_best(curve_values, thresholds)))
+        bars.append(
+            TornadoBar(
+                r.name, r.low, r.high, ends[0][0], ends[1][0], ends[0][1], ends[1][1], ends[0][2], ends[1][2]
+            )
+        )
+        lines = []
+        for index in (op, 0, last):
+            a0, coefficients = policy(index)
+            fixed = a0 + sum(base[n] * c for n, c in coefficients.items() if n != r.name)
+            lines.append((fixed, coefficients.get(r.name, 0.0)))
+        (a_op, b_op), (a_no, b_no), (a_all, b_all) = lines
+        # Value of the model = op - the better allowed baseline; each baseline is a line too.
+        baselines = [(a_no + f * (a_all - a_no), b_no + f * (b_all - b_no)) for f in fractions]
+        roots[r.name] = _piecewise_roots([(a_op, b_op), *baselines], r.low, r.high)
+    draw_matrix = np.column_stack([rng.uniform(r.low, r.high, draws) for r in ranges]) if draws else None
+
+    def policy_draws(index: int) -> np.ndarray:
+        a0, coefficients = policy(index)
+        fixed = a0 + sum(base[n] * c for n, c in coefficients.items() if n not in {r.name for r in ranges})
+        slope = np.array([coefficients.get(r.name, 0.0) for r in ranges])
+        assert draw_matrix is not None
+        out: np.ndarray = fixed + draw_matrix @ slope
+        return out
+
+    if draws:
+        values = policy_draws(op)
+        of_model = values - better_baseline(policy_draws(0), policy_draws(last), fractions)
+    else:
+        values = of_model = np.zeros(0)
+    return _result(analysis, bars, roots, draws, values, of_model, exact=True)
+
+
+def _piecewise_roots(lines: list[tuple[float, float]], low: float, high: float) -> tuple[float, ...]:
+    """Where ``op - max(baselines)`` crosses zero on [low, high]; each line is ``a + b p``.
+
+    The function is the minimum of the lines ``op - baseline``, so it is concave and crosses zero
+    at most twice. A stretch where it is identically zero is no crossing.
+    """
+    (a_op, b_op), *baselines = lines
+    gaps = [(a_op - a, b_op - b) for a, b in baselines]
+    found = []
+    for i, (a, b) in enumerate(gaps):
+        if b == 0.0:
+            continue
+        p = -a / b
+        if not low - 1e-12 * max(1.0, abs(low)) <= p <= high + 1e-12 * max(1.0, abs(high)):
+            continue
+        scale = max(1.0, abs(a), abs(b * p))
+        # A root of this line is a root of the minimum only where no other line is below zero.
+        if all(oa + ob * p >= -1e-9 * scale for j, (oa, ob) in enumerate(gaps) if j != i):
+            found.append(p)
+    found.sort()
+    out: list[float] = []
+    for p in found:
+        if not out or abs(p - out[-1]) > 1e-9 * max(1.0, abs(p)):
+            out.append(float(p))
+    return tuple(out)
+
+
+# -- other payoffs: many parameter settings per scan -----------------------------------------------
+
+
+class _HeldPolicies:
+    """Values at the operating threshold, flag nobody and flag everyone for parameter settings."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Progress | None):
+        self.con, self.analysis, self.progress = con, analysis, progress
+        self.query, self.params = analysis_query(analysis)
+        champion = analysis.champion
+        source = model_sources(analysis, [champion])[0]
+        conds = [
+            f"({self.query.where_sql})",
+            f"({self.query.label_sql}) IS NOT NULL",
+            valid_score_sql(champion.score_column, self.query.raw_scores),
+        ]
+        if source.model_column is not None:
+            self.params["hp_model"] = source.model_value
+            conds.append(f"CAST({quote_ident(source.model_column)} AS VARCHAR) = $hp_model")
+        self.score = f"CAST({quote_ident(champion.score_column)} AS DOUBLE)"
+        self.source = f"FROM {quote_ident(analysis.table)} WHERE {' AND '.join(conds)}"
+        threshold = champion.operating.threshold
+        self.params["hp_t"] = math.inf if threshold is None else float(threshold)
+
+    def __call__(self, settings: list[dict[str, float]]) -> np.ndarray:
+        """``len(settings)`` x 3 array: (operating, flag nobody, flag everyone) values."""
+        payoff = self.analysis.request.payoff
+        out = []
+        for start in range(0, len(settings), _BATCH):
+            check_cancelled(self.progress)
+            params = dict(self.params)
+            sums = []
+            for j, setting in enumerate(settings[start : start + _BATCH]):
+                query = replace(self.query, payoff=payoff.with_parameters(**setting))
+                v = payoff_row_values(query, params, prefix=f"hp{j}_")
+                sums += [
+                    f"sum(CASE WHEN {self.score} >= $hp_t THEN {v['v_flag']} ELSE {v['v_keep']} END)",
+                    f"sum({v['v_keep']})",
+                    f"sum({v['v_flag']})",
+                ]
+            row = self.con.execute(f"SELECT {', '.join(sums)} {self.source}", params).fetchone()
+            assert row is not None
+            out.append(np.asarray([0.0 if x is None else x for x in row], dtype=np.float64).reshape(-1, 3))
+        return np.concatenate(out) if out else np.zeros((0, 3))
+
+
+def _model_value(held: np.ndarray, fractions: np.ndarray) -> np.ndarray:
+    out: np.ndarray = held[:, 0] - better_baseline(held[:, 1], held[:, 2], fractions)
+    return out
+
+
+def _bisect_roots(evaluate: Callable[[np.ndarray], np.ndarray], low: float, high: float) -> tuple[float, ...]:
+    """Sign changes of ``evaluate`` on a grid over [low, high], each narrowed by k-section."""
+    grid = np.linspace(low, high, _GRID + 1)
+    g = evaluate(grid)
+    roots = [float(grid[i]) for i in np.flatnonzero(g == 0.0)]
+    brackets = [(grid[i], grid[i + 1]) for i in np.flatnonzero(g[:-1] * g[1:] < 0)]
+    for a, b in brackets:
+        for _ in range(12):  # each round shrinks the bracket 17-fold
+            points = np.linspace(a, b, 18)
+            values = evaluate(points)
+            change = np.flatnonzero(np.sign(values[:-1]) != np.sign(values[1:]))
+            if len(change) == 0:
+                break
+            k = int(change[0])
+            a, b = points[k], points[k + 1]
+            if b - a <= 1e-12 * max(1.0, abs(a)):
+                break
+        roots.append(float((a + b) / 2))
+    return tuple(sorted(roots))
+
+
+def _generic(
+    con: duckdb.DuckDBPyConnection,
+    analysis: Analysis,
+    ranges: Sequence[ParameterRange],
+    draws: int,
+    rng: np.random.Generator,
+    progress: Progress | None,
+) -> Sensitivity:
+    champion = analysis.champion
+    fractions = baseline_fractions(champion)
+    base = dict(analysis.request.payoff.parameters)
+    held = _HeldPolicies(con, analysis, progress)
+    query, _ = analysis_query(analysis)
+    sources = model_sources(analysis, list(analysis.models.values()))
+    bars, roots = [], {}
+    for r in ranges:
+        ends = []
+        for value in (r.low, r.high):
+            check_cancelled(progress)
+            payoff = analysis.request.payoff.with_parameters(**{r.name: value})
+            swept = run_sweep(con, replace(query, payoff=payoff), sources)
+            curve: Curve = swept.overall[champion.name]
+            best = curve.optimum()
+            ends.append((curve.at(champion.operating.threshold).value, best.value, best.threshold))
+        bars.append(
+            TornadoBar(
+                r.name, r.low, r.high, ends[0][0], ends[1][0], ends[0][1], ends[1][1], ends[0][2], ends[1][2]
+            )
+        )
+
+        def evaluate(points: np.ndarray, name: str = r.name) -> np.ndarray:
+            return _model_value(held([{**base, name: float(p)} for p in points]), fractions)
+
+        roots[r.name] = _bisect_roots(evaluate, r.low, r.high)
+    draw_matrix = (
+        np.column_stack([rng.uniform(r.low, r.high, draws) for r in ranges]) if draws else np.zeros((0, 0))
+    )
+    settings = [
+        {**base, **{r.name: float(v) for r, v in zip(ranges, row, strict=True)}} for row in draw_matrix
+    ]
+    values = held(settings)
+    return _result(analysis, bars, roots, draws, values[:, 0], _model_value(values, fractions), exact=False)
+
+
+def _result(
+    analysis: Analysis,
+    bars: Sequence[TornadoBar],
+    roots: dict[str, tuple[float, ...]],
+    draws: int,
+    values: np.ndarray,
+    of_model: np.ndarray,
+    *,
+    exact: bool,
+) -> Sensitivity:
+    champion = analysis.champion
+    return Sensitivity(
+        base_value=champion.operating.value,
+        base_value_of_model=champion.value_of_model,
+        parameters=tuple(sorted(bars, key=lambda b: -b.swing)),
+        break_even=roots,
+        draws=draws,
+        values=np.asarray(values, dtype=np.float64),
+        values_of_model=np.asarray(of_model, dtype=np.float64),
+        exact=exact,
+    )
+
+
+def _analysis_sweep_query(analysis: Analysis) -> tuple[SweepQuery, list[ModelSource]]:
+    """The very query (and sources) :func:`analyse` swept, so a column-sums cache it filled hits."""
+    request, mapping = analysis.request, analysis.request.mapping
+    where_sql, where_params = request.filters.to_sql(mapping.timestamp)
+    label_sql, label_params = analysis.validation.label.condition_sql()
+    breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
+    if request.period and analysis.validation.time is not None:
+        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(analysis.validation.time, request.period)
+    query = SweepQuery(
+        table=analysis.table,
+        label_sql=label_sql,
+        label_params=label_params,
+        payoff=request.payoff,
+        where_sql=where_sql,
+        where_params=where_params,
+        raw_scores=mapping.raw_scores,
+        breakdowns=breakdowns,
+    )
+    return query, model_sources(analysis, list(analysis.models.values()))
+
+
+def _aggregates_from_sums(
+    con: duckdb.DuckDBPyConnection, analysis: Analysis, cache: ColumnSumsCache
+) -> LinearAggregates | None:
+    """Per-parameter aggregates along the champion curve from cached per-score column sums.
+
+    For a payoff linear in its parameters and affine in the row's columns, the curve's value is
+    ``A0 + sum_j p_j Aj``: ``A0`` is the curve with every parameter at 0 and ``Aj`` the change
+    when ``p_j`` is 1. Each is a sweep from the sums the analysis cached (numpy over the
+    distinct scores, no scan). ``None`` when the payoff is not affine in its columns or the
+    curves do not line up with the analysis's.
+    """
+    payoff = analysis.request.payoff
+    if payoff.column_terms() is None:
+        return None
+    query, sources = _analysis_sweep_query(analysis)
+    names = sorted(payoff.parameters_used())
+    champion = analysis.champion
+    zero = dict.fromkeys(payoff.parameters, 0.0)
+
+    def curve_values(values: dict[str, float]) -> np.ndarray | None:
+        swept = run_sweep(con, replace(query, payoff=payoff.with_parameters(**values)), sources, cache=cache)
+        curve = swept.overall[champion.name]
+        same = len(curve) == len(champion.curve) and np.array_equal(
+            curve.thresholds[1:], champion.curve.thresholds[1:]
+        )
+        return curve.value if same else None
+
+    base = curve_values(zero)
+    if base is None:
+        return None
+    terms: dict[str | None, np.ndarray] = {None: base}
+    for name in names:
+        one = curve_values({**zero, name: 1.0})
+        if one is None:
+            return None
+        terms[name] = one - base
+    result = LinearAggregates(np.arange(len(champion.curve)), terms, dict(payoff.parameters))
+    expected = champion.curve.value
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    return result if np.allclose(result.value(), expected, rtol=0.0, atol=1e-9 * scale) else None
+
+
+def sensitivity(
+    con: duckdb.DuckDBPyConnection,
+    analysis: Analysis,
+    ranges: Sequence[ParameterRange],
+    *,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+    progress: Progress | None = None,
+    cache: ColumnSumsCache | None = None,
+) -> Sensitivity:
+    """Tornado, break-even values and Monte Carlo of the champion over parameter ranges.
+
+    Parameters
+    ----------
+    con
+        The connection the analysis ran on.
+    analysis
+        Result of :func:`roistudio.core.engine.analysis.analyse`.
+    ranges
+        Parameters of the payoff with their low and high values.
+    draws
+        Monte Carlo draws (uniform, independent over the ranges); 0 skips the Monte Carlo.
+    seed
+        Random seed of the draws.
+    progress
+        Optional progress/cancel object.
+    cache
+        The column-sums cache the analysis was run with: a payoff linear in its parameters and
+        affine in its columns then needs no scan at all.
+
+    Raises
+    ------
+    RoiError
+        When a range names no parameter of the payoff.
+    """
+    check_ranges(analysis, ranges)
+    if draws < 0:
+        raise RoiError(f"Monte Carlo draws must not be negative, got {draws}")
+    rng = np.random.default_rng(seed)
+    # Draws are made in parameter-name order, so the same ranges give the same figures whatever
+    # order they were given in (command line or project file).
+    ranges = sorted(ranges, key=lambda r: r.name)
+    if not ranges:
+        return _result(analysis, [], {}, 0, np.zeros(0), np.zeros(0), exact=True)
+    if progress is not None:
+        progress.progress(0.05, "Sensitivity: per-parameter aggregates")
+    aggregates = None
+    if analysis.request.payoff.is_linear_in_parameters():
+        if cache is not None:
+            aggregates = _aggregates_from_sums(con, analysis, cache)
+        if aggregates is None:
+            aggregates = linear_aggregates(
+                con, analysis.table, analysis, np.arange(len(analysis.champion.curve))
+            )
+    check_cancelled(progress)
+    if aggregates is not None:
+        result = _linear(analysis, aggregates, ranges, draws, rng)
+    else:
+        result = _generic(con, analysis, ranges, draws, rng, progress)
+    if progress is not None:
+        progress.progress(1.0, "Sensitivity done")
+    return result

@@ -1,0 +1,164 @@
+"""PDF section "How sure, and what if": intervals, verdict, walk-forward, coverage, sensitivity.
+
+Rendered only when the report model carries decision figures
+(:class:`roistudio.core.engine.decision.Decision`); the charts are the app's
+(:mod:`roistudio.charts.uncertainty`).
+"""
+
+from __future__ import annotations
+
+from reportlab.lib.units import inch
+from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
+
+from roistudio.charts import style as chart_style
+from roistudio.charts.uncertainty import draw_monte_carlo, draw_tornado
+from roistudio.reports.model import ReportModel
+from roistudio.reports.pdf.layout import (
+    TEXT_WIDTH,
+    Styles,
+    chart_image,
+    data_table,
+    fmt_threshold,
+    paragraph_text,
+)
+
+
+def uncertainty_section(model: ReportModel, s: Styles) -> list[Flowable]:
+    """The decision-grade figures (empty when the report has none)."""
+    decision = model.decision
+    if decision is None or not decision.has_figures:
+        return []
+    w = TEXT_WIDTH
+    story: list[Flowable] = [CondPageBreak(3 * inch), Paragraph("How sure, and what if", s.h1)]
+    u = decision.uncertainty
+    if u is not None:
+        story.append(
+            Paragraph(
+                f"Intervals from {u.replicates:,} bootstrap resamples of the labelled rows at {u.confidence:.0%} "
+                f"confidence (seed {u.seed}); thresholds held at this report\u2019s values except for the best "
+                "threshold, which is re-chosen in each resample. They say how much of each figure could be luck "
+                "of the rows at hand.",
+                s.body,
+            )
+        )
+        head = model.headline
+        rows = [
+            ["Value at the operating threshold", model.money(head.value),
+             model.money(u.operating_value.low), model.money(u.operating_value.high)],
+            ["Value of the model (vs the better baseline)", model.money(head.value_of_model),
+             model.money(u.value_of_model.low), model.money(u.value_of_model.high)],
+            ["Best threshold", fmt_threshold(head.optimum_threshold),
+             fmt_threshold(u.optimal_threshold.low), fmt_threshold(u.optimal_threshold.high)],
+        ]  # fmt: skip
+        comp = model.analysis.comparison
+        d, c = u.difference_at_best, u.difference_at_common
+        if u.p_challenger_better is not None and comp is not None and d is not None and c is not None:
+            rows += [
+                ["Challenger minus champion, each at its best", model.money(comp.difference_at_best, signed=True),
+                 model.money(d.low, signed=True), model.money(d.high, signed=True)],
+                ["Challenger minus champion, common threshold", model.money(comp.difference_at_common, signed=True),
+                 model.money(c.low, signed=True), model.money(c.high, signed=True)],
+                ["P(challenger better)", f"{u.p_challenger_better:.3f}", "", ""],
+            ]  # fmt: skip
+        story += [
+            Spacer(1, 4),
+            data_table(s, ["", "Figure", "Low", "High"], rows, [0.46 * w, 0.18 * w, 0.18 * w, 0.18 * w]),
+        ]
+    if decision.recommendation.get("challenger_verdict") is not None:
+        story += [
+            Spacer(1, 6),
+            Paragraph(f"<b>{paragraph_text(decision.recommendation['text'])}</b>", s.body),
+        ]
+    cov, bt = decision.coverage, decision.backtest
+    if cov is not None:
+        story += [
+            Spacer(1, 6),
+            Paragraph(
+                f"The figures cover {paragraph_text(cov.first)} to {paragraph_text(cov.last)} "
+                f"({cov.labelled_periods} labelled periods, {cov.months:g} months; {cov.unlabelled_rows:,} rows not "
+                f"yet labelled): {model.money(cov.value_per_month)} per month, {model.money(cov.value_per_year)} "
+                "per year at the operating threshold.",
+                s.body,
+            ),
+        ]
+    if bt is not None:
+        story += [
+            Paragraph("Walk-forward: the threshold as it would have been chosen at the time", s.h2),
+            Paragraph(
+                f"Each {bt.period} is scored at the best threshold on all earlier {bt.period}s: "
+                f"{model.money(bt.value)} in total, against {model.money(bt.in_sample_value)} with the threshold "
+                f"tuned on all rows (in-sample optimism {model.money(bt.optimism)}). Never re-tuning the first "
+                f"{bt.period}\u2019s threshold {fmt_threshold(bt.stale_threshold)} would have cost "
+                f"{model.money(bt.stale_cost)}.",
+                s.body,
+            ),
+            Spacer(1, 4),
+            data_table(
+                s,
+                ["Period", "Threshold (earlier periods)", "Value", "Best value in hindsight"],
+                [
+                    [
+                        r.key,
+                        chart_style.format_threshold_exact(r.threshold),
+                        model.money(r.value),
+                        model.money(r.best_value),
+                    ]
+                    for r in bt.rows
+                ],
+                [0.25 * w, 0.25 * w, 0.25 * w, 0.25 * w],
+            ),
+        ]
+    sens = decision.sensitivity
+    if sens is not None and sens.parameters:
+        story += [
+            CondPageBreak(3.5 * inch),
+            Paragraph("Sensitivity to the payoff\u2019s assumptions", s.h2),
+            Paragraph(
+                "Each parameter over its plausible range, the others at their values, at the operating threshold. "
+                "Break-even: a parameter value at which the model\u2019s value (operating value minus the better "
+                "baseline) crosses zero."
+                + (
+                    ""
+                    if sens.exact
+                    else " (This payoff is not linear in its parameters: values found by bisection.)"
+                ),
+                s.body,
+            ),
+            Spacer(1, 4),
+            chart_image(
+                lambda ax: draw_tornado(ax, sens, symbol=model.symbol),
+                w,
+                0.5 * inch + 0.45 * inch * len(sens.parameters),
+            ),
+            Spacer(1, 4),
+            data_table(
+                s,
+                [
+                    "Parameter",
+                    "Range",
+                    "Value at low",
+                    "Value at high",
+                    "Best at low / high",
+                    "Break-even values",
+                ],
+                [
+                    [
+                        b.name,
+                        f"{b.low:g} to {b.high:g}",
+                        model.money(b.value_at_low),
+                        model.money(b.value_at_high),
+                        f"{model.money(b.best_value_at_low)} / {model.money(b.best_value_at_high)}",
+                        ", ".join(f"{v:.6g}" for v in sens.break_even.get(b.name, ())) or "none in range",
+                    ]
+                    for b in sens.parameters
+                ],
+                [0.17 * w, 0.15 * w, 0.15 * w, 0.15 * w, 0.2 * w, 0.18 * w],
+                numeric_from=2,
+            ),
+        ]
+        if sens.draws:
+            story += [
+                Spacer(1, 6),
+                chart_image(lambda ax: draw_monte_carlo(ax, sens, symbol=model.symbol), w, 2.2 * inch),
+            ]
+    return story
