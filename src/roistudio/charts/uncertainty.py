@@ -84,7 +84,7 @@ def draw_tornado(
         ax.set_xlim(min(lo, base) - pad, max(hi, base) + pad)
 
 
-def _bin_edges(values: np.ndarray) -> np.ndarray:
+def _bin_edges(values: np.ndarray) -> list[float]:
     """Histogram bin edges that exist even when every draw gives (almost) the same value.
 
     numpy refuses to split a range narrower than its floating-point resolution into bins (a
@@ -97,7 +97,8 @@ def _bin_edges(values: np.ndarray) -> np.ndarray:
     if hi - lo < floor:
         middle = (lo + hi) / 2
         lo, hi = middle - floor, middle + floor
-    return np.linspace(lo, hi, bins + 1)
+    edges: list[float] = np.linspace(lo, hi, bins + 1).tolist()
+    return edges
 
 
 def draw_monte_carlo(

@@ -244,6 +244,12 @@ def run_command(args: argparse.Namespace) -> int:
             raise OutputError(
                 f"--{option} - (standard output) is not supported for a binary file; give a file path"
             )
+    if args.engine == "spark":
+        from roistudio.cli.spark import run_spark_command
+
+        return run_spark_command(args)
+    if args.spark_master or args.table:
+        raise RoiError("--spark-master and --table need --engine spark")
     source = _input_path(args)
     stamp = source_stamp(source) if source is not None else None  # a dataset: each of its files
     # Before any work: no output on the input, no two outputs on one path, nothing unwritable.
@@ -539,7 +545,10 @@ def decision_lines(decision) -> list[str]:
     return lines
 
 
-def _emit_report(args, analysis: Analysis, report, con, extras: dict, decision=None, label_delay=None) -> int:
+def _emit_report(
+    args, analysis: Analysis, report, con, extras: dict, decision=None, label_delay=None, build_model=None
+) -> int:
+    """Write the workbook/PDF. Another engine (``con`` None) passes ``build_model(title, currency)``."""
     from roistudio.reports.model import build_project_report
 
     currency = (args.currency or extras.get("currency") or "USD").upper()
@@ -547,18 +556,22 @@ def _emit_report(args, analysis: Analysis, report, con, extras: dict, decision=N
         raise RoiError(
             f"--currency expects a 3-letter ISO code such as USD, EUR or JPY, got '{shown_text(currency)}'"
         )
-    model = build_project_report(
-        con,
-        analysis,
-        report,
-        title=args.title or extras.get("title") or f"Model value report: {report.source.name}",
-        currency=currency,
-        # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
-        # does not pay for their extra scans.
-        live=bool(args.xlsx),
-        label_delay=label_delay,
-        decision=decision,
-    )
+    title = args.title or extras.get("title") or f"Model value report: {report.source.name}"
+    if build_model is not None:
+        model = build_model(title, currency)
+    else:
+        model = build_project_report(
+            con,
+            analysis,
+            report,
+            title=title,
+            currency=currency,
+            # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
+            # does not pay for their extra scans.
+            live=bool(args.xlsx),
+            label_delay=label_delay,
+            decision=decision,
+        )
     from roistudio.core.atomic import atomic_group
 
     # The workbook and the PDF are one unit: both are rendered to temporaries and renamed only

@@ -59,6 +59,22 @@ def _join_negative_values(argv: Sequence[str]) -> list[str]:
 def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("data", nargs="?", help="prediction export: CSV, TSV, Parquet or XLSX")
     p.add_argument("--demo", action="store_true", help="use the bundled card-fraud demo data and payoff")
+    eng = p.add_argument_group("engine")
+    eng.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="where the aggregation runs: duckdb (this machine, default) or spark (pip install 'roistudio[spark]')",
+    )
+    eng.add_argument(
+        "--spark-master",
+        metavar="URL",
+        default=None,
+        help="with --engine spark: Spark master URL, passed to Spark as given (default local[*])",
+    )
+    eng.add_argument(
+        "--table", metavar="NAME", help="with --engine spark: a table in Spark's catalog instead of DATA"
+    )
     m = p.add_argument_group("column mapping")
     m.add_argument("--score", help="score column (flag a row iff score >= threshold)")
     m.add_argument("--label", help="actual outcome column")

@@ -414,21 +414,7 @@ def validate_mapping(
         column is not numeric: nothing useful can be counted then.
     """
     columns = table_columns(con, table)
-    roles = [
-        (mapping.score, "score"),
-        (mapping.label, "label"),
-        (mapping.challenger_score, "challenger score"),
-        (mapping.model, "model"),
-        (mapping.id, "id"),
-        (mapping.timestamp, "time"),
-        *((s, "segment") for s in mapping.segments),
-        *((m, "money") for m in mapping.money),
-    ]
-    for name, role in roles:
-        _require_column(name, role, columns)
-    for name in (mapping.score, mapping.challenger_score):
-        if name is not None and not is_numeric_type(columns[name]):
-            raise MappingError(f"score column '{name}' is {columns[name]}, not a number")
+    check_columns(mapping, columns)
     params = dict(where_params or {})
     check_year(mapping.time_year)
     if mapping.time_year is not None and not mapping.timestamp:
@@ -463,12 +449,72 @@ def validate_mapping(
     labelled_rows = sorted((r for r in per_label if r[0] is not None), key=lambda r: r[0])
     labelled_rows.sort(key=lambda r: -int(r[1]))
     values = [(r[0], int(r[1])) for r in labelled_rows[:11]]
+    check_label_values(mapping, values)
+    rows = sum(int(r[1]) for r in per_label)
+    summaries = [
+        _combine_score_summaries(col, [r[2 + 8 * i : 10 + 8 * i] for r in per_label], mapping.raw_scores)
+        for i, col in enumerate(score_columns)
+    ]
+    models: tuple[str, ...] = ()
+    if mapping.model:
+        models = tuple(
+            str(r[0])
+            for r in con.execute(
+                f"SELECT DISTINCT CAST({quote_ident(mapping.model)} AS VARCHAR) FROM {src} ORDER BY 1", params
+            ).fetchall()
+            if r[0] is not None
+        )
+    return judge_counts(mapping, columns, values, rows, summaries, models, time)
+
+
+def check_columns(mapping: ColumnMapping, columns: Mapping[str, str]) -> None:
+    """Raise :class:`MappingError` when a mapped column is missing or a score column is not numeric.
+
+    ``columns`` maps names to DuckDB type names (another engine names its types the same way).
+    """
+    roles = [
+        (mapping.score, "score"),
+        (mapping.label, "label"),
+        (mapping.challenger_score, "challenger score"),
+        (mapping.model, "model"),
+        (mapping.id, "id"),
+        (mapping.timestamp, "time"),
+        *((s, "segment") for s in mapping.segments),
+        *((m, "money") for m in mapping.money),
+    ]
+    for name, role in roles:
+        _require_column(name, role, columns)
+    for name in (mapping.score, mapping.challenger_score):
+        if name is not None and not is_numeric_type(columns[name]):
+            raise MappingError(f"score column '{name}' is {columns[name]}, not a number")
+
+
+def check_label_values(mapping: ColumnMapping, values: Sequence[tuple[object, int]]) -> None:
+    """Raise when the label has more than two values (``values``: at most 11, most frequent first)."""
     if len(values) > 2:
         shown = ", ".join(repr(str(v)) for v, _ in values[:10]) + (", ..." if len(values) > 10 else "")
         raise MappingError(
             f"label column '{mapping.label}' has {len(values) if len(values) <= 10 else 'more than 10'} "
             f"distinct values ({shown}); a label needs exactly two"
         )
+
+
+def judge_counts(
+    mapping: ColumnMapping,
+    columns: Mapping[str, str],
+    values: Sequence[tuple[object, int]],
+    rows: int,
+    summaries: Sequence[ScoreSummary],
+    models: tuple[str, ...],
+    time: TimeColumn | None,
+) -> ValidationReport:
+    """The validation report from counts an engine made: the one place its rules and messages live.
+
+    DuckDB (:func:`validate_mapping`) and Spark (:mod:`roistudio.core.engine.spark`) count the
+    same things (label values and their counts, rows, score summaries, model values); this
+    decides the positive class, the blocking problems and the warnings.
+    """
+    check_label_values(mapping, values)
     raw_values = [v for v, _ in values]
     problems: list[str] = []
     warnings: list[str] = []
@@ -478,8 +524,7 @@ def validate_mapping(
         positive_value = resolve_positive(raw_values, mapping.positive, mapping.label)
     counts = dict(values)
     positives = int(counts.get(positive_value, 0)) if positive_value is not _NO_POSITIVE else 0
-    labelled = sum(int(r[1]) for r in labelled_rows)
-    rows = sum(int(r[1]) for r in per_label)
+    labelled = sum(counts.values())
     label = LabelSummary(
         column=mapping.label,
         values=tuple(str(v) for v in raw_values),
@@ -498,14 +543,10 @@ def validate_mapping(
         warnings.append(
             f"{label.unlabeled:,} rows have no label yet; they are shown apart, never counted as negatives"
         )
-
-    summaries = []
-    for i, col in enumerate(score_columns):
-        s = _combine_score_summaries(col, [r[2 + 8 * i : 10 + 8 * i] for r in per_label], mapping.raw_scores)
-        summaries.append(s)
+    for s in summaries:
         if s.bad:
             msg = (
-                f"score column '{col}' has {s.bad:,} unusable values ({s.describe_bad()})"
+                f"score column '{s.column}' has {s.bad:,} unusable values ({s.describe_bad()})"
                 + (
                     ""
                     if mapping.raw_scores or not (s.below_zero or s.above_one)
@@ -514,21 +555,11 @@ def validate_mapping(
                 + "; pass --exclude-bad-scores to leave those rows out"
             )
             (warnings if mapping.exclude_bad_scores else problems).append(msg)
-
-    models: tuple[str, ...] = ()
-    if mapping.model:
-        models = tuple(
-            str(r[0])
-            for r in con.execute(
-                f"SELECT DISTINCT CAST({quote_ident(mapping.model)} AS VARCHAR) FROM {src} ORDER BY 1", params
-            ).fetchall()
-            if r[0] is not None
+    if mapping.model and mapping.champion is not None and mapping.champion not in models:
+        problems.append(
+            f"champion '{mapping.champion}' is not a value of model column '{mapping.model}' "
+            f"(values: {', '.join(models)})"
         )
-        if mapping.champion is not None and mapping.champion not in models:
-            problems.append(
-                f"champion '{mapping.champion}' is not a value of model column '{mapping.model}' "
-                f"(values: {', '.join(models)})"
-            )
     return ValidationReport(rows, label, tuple(summaries), models, tuple(problems), tuple(warnings), time)
 
 

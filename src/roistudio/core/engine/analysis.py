@@ -23,6 +23,7 @@ from roistudio.core.engine.sweep import (
     ColumnSumsCache,
     ModelSource,
     SweepQuery,
+    SweepResult,
     period_key_sql,
     run_sweep,
 )
@@ -498,10 +499,7 @@ def analyse(
     validation.raise_for_problems()
     label_sql, label_params = validation.label.condition_sql()
 
-    breakdowns = {segment_breakdown(s): segment_key_sql(s) for s in mapping.segments}
-    if request.period:
-        assert validation.time is not None  # validate_mapping inspects the mapped time column
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(validation.time, request.period)
+    breakdowns = sweep_breakdowns(request, validation)
     sources = model_sources(mapping, validation)
     query = SweepQuery(
         table=table,
@@ -514,7 +512,32 @@ def analyse(
         breakdowns=breakdowns,
     )
     result = run_sweep(con, query, sources, progress=progress, cache=cache)
+    return assemble_analysis(request, table, validation, sources, result)
 
+
+def sweep_breakdowns(request: AnalysisRequest, validation: ValidationReport) -> dict[str, str]:
+    """Breakdown name -> DuckDB SQL of its key: every segment column, and the period when asked."""
+    breakdowns = {segment_breakdown(s): segment_key_sql(s) for s in request.mapping.segments}
+    if request.period:
+        assert validation.time is not None  # validate_mapping inspects the mapped time column
+        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(validation.time, request.period)
+    return breakdowns
+
+
+def assemble_analysis(
+    request: AnalysisRequest,
+    table: str,
+    validation: ValidationReport,
+    sources: list[ModelSource],
+    result: SweepResult,
+) -> Analysis:
+    """The policies, comparison and breakdowns read off swept curves, whichever engine swept them.
+
+    ``result`` holds a curve per model (``sources`` order, champion first) and per breakdown
+    named as in :func:`sweep_breakdowns`. :func:`analyse` (DuckDB) and
+    :func:`roistudio.core.engine.spark.analyse_spark` both end here.
+    """
+    mapping = request.mapping
     champion_src = sources[0]
     champion = _model_result(
         champion_src.name, champion_src.score_column, result.overall[champion_src.name], request
@@ -530,7 +553,7 @@ def analyse(
             result.by[name][champion.name],
             result.by[name][challenger.name] if challenger is not None else {},
         )
-        for name in breakdowns
+        for name in result.by
     }
     segments, periods = _breakdowns(curves, mapping.segments, bool(request.period), champion, challenger)
     excluded = 0

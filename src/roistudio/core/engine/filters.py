@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,10 +52,24 @@ class Filters:
             parts.append(f"before {self.end}")
         return "; ".join(parts) if parts else "all rows"
 
-    def to_sql(self, time_column: str | None) -> tuple[str, dict[str, object]]:
-        """A WHERE condition and its parameters (names prefixed ``flt_``)."""
-        # Imported here: the profile module loads DuckDB, which the window defers past its first paint.
-        from roistudio.core.data.profile import segment_key_sql
+    def to_sql(
+        self,
+        time_column: str | None,
+        *,
+        key_sql: Callable[[str], str] | None = None,
+        quote: Callable[[str], str] = quote_ident,
+        placeholder: str = "${name}",
+    ) -> tuple[str, dict[str, object]]:
+        """A WHERE condition and its parameters (names prefixed ``flt_``).
+
+        DuckDB's spelling by default; another engine passes its segment-key SQL (the breakdown
+        key of a column), identifier quoting and placeholder template (Spark: ``:{name}``).
+        """
+        if key_sql is None:
+            # Imported here: the profile module loads DuckDB, which the window defers past its first paint.
+            from roistudio.core.data.profile import segment_key_sql
+
+            key_sql = segment_key_sql
 
         conds: list[str] = []
         params: dict[str, object] = {}
@@ -66,14 +80,14 @@ class Filters:
             for j, v in enumerate(values):
                 key = f"flt_{i}_{j}"
                 params[key] = str(v)
-                names.append(f"${key}")
+                names.append(placeholder.format(name=key))
             # Compared with the breakdown key, so a filter on a key shown in a segment table
             # ("(missing)", a trimmed value) keeps exactly the rows of that table row.
-            conds.append(f"{segment_key_sql(col)} IN ({', '.join(names)})")
+            conds.append(f"{key_sql(col)} IN ({', '.join(names)})")
         if time_column and self.start:
             params["flt_start"] = dt.datetime.fromisoformat(self.start)
-            conds.append(f"{quote_ident(time_column)} >= $flt_start")
+            conds.append(f"{quote(time_column)} >= {placeholder.format(name='flt_start')}")
         if time_column and self.end:
             params["flt_end"] = dt.datetime.fromisoformat(self.end)
-            conds.append(f"{quote_ident(time_column)} < $flt_end")
+            conds.append(f"{quote(time_column)} < {placeholder.format(name='flt_end')}")
         return (" AND ".join(conds) if conds else "TRUE"), params

@@ -224,11 +224,23 @@ def run_sweep(
     check_cancelled(progress)
     if progress is not None:
         progress.progress(0.8, "Building curves")
-    breakdowns = dict(query.breakdowns or {})
-    names = [OVERALL, *breakdowns]
-    result = _curves_from_arrays(arrays)
+    result = result_from_arrays(arrays, models, list(query.breakdowns or {}))
     if progress is not None:
         progress.progress(1.0, "Sweep done")
+    return result
+
+
+def result_from_arrays(
+    arrays: Mapping[str, np.ndarray], models: Sequence[ModelSource], breakdowns: Sequence[str]
+) -> SweepResult:
+    """Every curve from the per-(set, model, key, score, class) aggregates, whichever engine made them.
+
+    ``arrays`` has the columns of the aggregation (``set_id``, ``m``, ``k`` when there are
+    breakdowns, ``s``, ``c``, ``n``, ``v_flag``, ``v_keep``), sorted by set, model, key, score
+    descending and class. DuckDB (:func:`run_sweep`) and Spark (:mod:`.spark`) both end here.
+    """
+    names = [OVERALL, *breakdowns]
+    result = _curves_from_arrays(arrays)
     overall_curves = {m.name: result.get((0, i, "")) or Curve.empty() for i, m in enumerate(models)}
     by: dict[str, dict[str, dict[str, Curve]]] = {name: {m.name: {} for m in models} for name in breakdowns}
     for (sid, model_index, key), curve in result.items():

@@ -3,8 +3,14 @@
 Every column becomes a quoted identifier, every parameter and text literal a named placeholder
 whose value travels beside the SQL; numbers are rendered from the parsed float. What differs
 between SQL engines (quoting, casts, placeholder syntax, function names) is a :class:`Dialect`;
-DuckDB is the one in use (:data:`DUCKDB`), and another engine is a new ``Dialect`` instance, not
-a new compiler.
+DuckDB is the default (:data:`DUCKDB`); Apache Spark SQL is :data:`SPARK`. Another engine is a new
+``Dialect`` instance, not a new compiler.
+
+Both engines give the same value on every row (``tests/core/payoff/test_spark_dialect.py`` runs
+every construct on both, NaN, NULL and infinite inputs included): NULL propagates through
+arithmetic and functions (``min``/``max``/``clip`` skip a NULL argument on both, as SQL's
+``LEAST``/``GREATEST`` do); ``x / 0`` is IEEE (``inf``, ``-inf``, ``NaN`` for ``0 / 0``) although
+Spark's own division gives NULL there; ``round`` halves away from zero; ``log(0)`` is ``-inf``.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from dataclasses import dataclass, field
 from roistudio.core.errors import PayoffError
 from roistudio.core.payoff.expr import CompiledExpr, Expr
 
-__all__ = ["DUCKDB", "MAX_SQL_LENGTH", "Compiler", "Dialect"]
+__all__ = ["DUCKDB", "MAX_SQL_LENGTH", "SPARK", "Compiler", "Dialect"]
 
 MAX_SQL_LENGTH = 200_000  # chained comparisons repeat their middle operand; keep the SQL bounded
 
@@ -39,6 +45,15 @@ class Dialect:
         Type names for casts.
     functions
         Payoff function -> SQL function, for those that map one to one.
+    quote
+        Identifier quote character (``"`` standard SQL and DuckDB, a backtick in Spark SQL).
+    isnan_of_null_is_false
+        True when the engine's ``isnan(NULL)`` is FALSE (Spark) rather than NULL (DuckDB).
+    whole_part
+        Template of the whole part of a number (Spark's ``TRUNC`` truncates dates).
+    ieee_division
+        True when ``x / 0`` already gives ``inf``/``NaN`` (DuckDB); False when the engine gives
+        NULL (Spark), in which case the compiler spells the IEEE result out.
     """
 
     name: str
@@ -48,10 +63,17 @@ class Dialect:
     text_type: str = "VARCHAR"
     boolean_type: str = "BOOLEAN"
     functions: Mapping[str, str] = field(default_factory=lambda: dict(_FUNCTIONS))
+    quote: str = '"'
+    ieee_division: bool = True
+    whole_part: str = "TRUNC({x})"
+    isnan_of_null_is_false: bool = False
 
     def quote_identifier(self, name: str) -> str:
-        """``a"b`` -> ``"a""b"`` (standard SQL quoting)."""
-        return '"' + name.replace('"', '""') + '"'
+        """``a"b`` -> ``"a""b"`` (standard SQL quoting; a backtick doubled in Spark SQL)."""
+        if "\x00" in name:
+            raise PayoffError("a column name contains a NUL character")
+        q = self.quote
+        return q + name.replace(q, q + q) + q
 
     def number(self, value: float) -> str:
         """A number literal rendered from the parsed float, never from user text."""
@@ -59,6 +81,12 @@ class Dialect:
         if value == int(value) and abs(value) < 2**53:
             return f"CAST({int(value)} AS {self.number_type})"
         return f"CAST('{value!r}' AS {self.number_type})"
+
+    def is_nan(self, sql: str) -> str:
+        """SQL that is TRUE for NaN, FALSE for any other number and NULL for NULL, on every engine."""
+        if self.isnan_of_null_is_false:
+            return f"(CASE WHEN {sql} IS NULL THEN NULL ELSE {self.isnan_function}({sql}) END)"
+        return f"{self.isnan_function}({sql})"
 
     def nan(self) -> str:
         """The NaN literal."""
@@ -71,6 +99,17 @@ class Dialect:
 
 
 DUCKDB = Dialect(name="DuckDB")
+# Spark SQL (3.5 and 4.x): named parameters ``:name`` bound by ``spark.sql(query, args=...)``,
+# backtick identifiers, STRING for text. Division by zero is NULL there, so it is spelled out.
+SPARK = Dialect(
+    name="Spark",
+    placeholder=":{name}",
+    text_type="STRING",
+    quote="`",
+    ieee_division=False,
+    whole_part="CAST({x} AS BIGINT)",  # exponents are constants within [-10, 10]: no overflow
+    isnan_of_null_is_false=True,
+)
 
 
 class Compiler:
@@ -148,6 +187,10 @@ class Compiler:
             return self.sql(e.args[0])
         if op == "not":
             return f"(NOT {self.sql(e.args[0], 'bool')})"
+        divisor = e.args[1] if op == "/" else None
+        constant_divisor = divisor is not None and divisor.op == "num" and float(divisor.value) != 0  # type: ignore[arg-type]
+        if op == "/" and not d.ieee_division and not constant_divisor:
+            return self._ieee_divide(self.sql(e.args[0]), self.sql(e.args[1]))
         if op in ("+", "-", "*", "/"):
             return f"({self.sql(e.args[0])} {op} {self.sql(e.args[1])})"
         if op == "**":  # a function, so SQL precedence cannot differ from Python's (-2**2 == -4)
@@ -185,8 +228,7 @@ class Compiler:
         NULL wins only when no argument is NaN. SQL's LEAST/GREATEST skip NULLs, and DuckDB orders NaN above every number, so
         ``min(NaN, 500)`` would be 500: a value that is not a number would silently become one.
         """
-        isnan = self.dialect.isnan_function
-        test = " OR ".join(f"{isnan}({a})" for a in args)
+        test = " OR ".join(self.dialect.is_nan(a) for a in args)
         return f"(CASE ({test}) WHEN FALSE THEN {body} WHEN TRUE THEN {self.dialect.nan()} END)"
 
     def _call(self, name: str, args: list[str], e: Expr) -> str:
@@ -198,11 +240,52 @@ class Compiler:
             return f"COALESCE({', '.join(args)})"
         if name == "round":
             if len(args) == 1:
-                return f"ROUND({args[0]})"
-            return f"ROUND({args[0]}, {int(e.args[1].value)})"  # type: ignore[call-overload]
+                return f"ROUND({args[0]})" if self.dialect.ieee_division else self._round_half_away(args[0])
+            digits = int(e.args[1].value)  # type: ignore[call-overload]
+            if not self.dialect.ieee_division:
+                # Spark rounds the shortest decimal text of a double (round(2.675, 2) = 2.68),
+                # DuckDB its binary value (2.67, as numpy): refused rather than differ.
+                raise PayoffError(
+                    f"round(..., {digits}) at {e.pos[0]}:{e.pos[1]} is not supported on the "
+                    f"{self.dialect.name} engine: it rounds 2.675 to 2.68 where DuckDB gives 2.67; "
+                    f"write round(x * {10.0**digits:g}) / {10.0**digits:g} instead (the same on both engines)",
+                    position=e.pos,
+                )
+            return f"ROUND({args[0]}, {digits})"
         if name in ("log", "sqrt"):
             return self._domain_guarded(name, args[0])
         return f"{self.dialect.functions[name]}({', '.join(args)})"
+
+    def _round_half_away(self, x: str) -> str:
+        """``round(x)``: C's ``round`` (halves away from zero) spelled out, as DuckDB computes it.
+
+        Spark's ``ROUND`` goes through the double's decimal text; this works on the double itself.
+        The fraction ``|x| - floor(|x|)`` is exact; from 2**52 on every double is whole (and
+        ``FLOOR``, a BIGINT in Spark, must not overflow). NaN, infinities and NULL pass unchanged.
+        """
+        a = f"abs({x})"
+        return (
+            f"(CASE WHEN {a} >= CAST(4503599627370496 AS {self.dialect.number_type}) OR isnan({x}) THEN {x} "
+            f"ELSE SIGN({x}) * (CASE WHEN {a} - FLOOR({a}) >= 0.5 THEN CEIL({a}) ELSE FLOOR({a}) END) END)"
+        )
+
+    def _ieee_divide(self, a: str, b: str) -> str:
+        """``a / b`` with IEEE answers for a zero divisor, for engines that give NULL there.
+
+        ``a / 0`` is ``inf`` with the sign of ``a`` (and of a negative zero divisor), ``0 / 0`` and
+        ``NaN / 0`` are NaN, and NULL stays NULL: what DuckDB and numpy give. (Spark orders NaN
+        above every number, so NaN is tested before the sign; ``isnan`` is Spark's spelling.)
+        """
+        num = self.dialect.number_type
+        inf, nan = f"CAST('Infinity' AS {num})", f"CAST('NaN' AS {num})"
+        # The sign of a zero divisor: 1 / -0.0 is -inf. Only its text shows it (Spark's atan2 and
+        # sign normalise -0.0 to 0.0); evaluated only on rows whose divisor is zero.
+        sign = f"(CASE WHEN CAST({b} AS {self.dialect.text_type}) LIKE '-%' THEN -1 ELSE 1 END)"
+        return (
+            f"(CASE WHEN {b} = 0 THEN (CASE WHEN {a} IS NULL THEN NULL WHEN isnan({a}) THEN {nan} "
+            f"WHEN {a} > 0 THEN {sign} * {inf} WHEN {a} < 0 THEN -{sign} * {inf} ELSE {nan} END) "
+            f"ELSE {a} / {b} END)"
+        )
 
     def _power(self, e: Expr) -> str:
         """``x ** y``; a negative ``x`` (``-inf`` too) to a non-integer power is NaN, as in numpy.
@@ -217,7 +300,8 @@ class Compiler:
         nan = self.dialect.cast("'NaN'", "num")
         if y.op == "num":
             return f"(CASE WHEN {base} < 0 THEN {nan} ELSE {power} END)"
-        return f"(CASE WHEN {base} < 0 AND {exponent} <> TRUNC({exponent}) THEN {nan} ELSE {power} END)"
+        whole = self.dialect.whole_part.format(x=exponent)
+        return f"(CASE WHEN {base} < 0 AND {exponent} <> {whole} THEN {nan} ELSE {power} END)"
 
     def _domain_guarded(self, name: str, x: str) -> str:
         """``log``/``sqrt`` with numpy's answers outside their domain, whatever the engine's release.

@@ -40,7 +40,7 @@ from typing import Any
 
 from roistudio.core.errors import PayoffError
 from roistudio.core.payoff.check import ALLOWED_FUNCTIONS, FUNCTION_ARITY, check_expression, parse_expression
-from roistudio.core.payoff.compile import Compiler
+from roistudio.core.payoff.compile import DUCKDB, Compiler, Dialect
 from roistudio.core.payoff.expr import OUTCOMES, CompiledExpr, Expr, names
 from roistudio.core.payoff.terms import ColumnTerms, column_terms, parameter_terms
 
@@ -142,9 +142,9 @@ class Payoff:
     def __hash__(self) -> int:  # usable as a cache key although its fields are dicts
         return hash((tuple(self.expressions.items()), tuple(sorted(self.parameters.items())), self.columns))
 
-    def _compiler(self, prefix: str) -> Compiler:
+    def _compiler(self, prefix: str, dialect: Dialect = DUCKDB) -> Compiler:
         strings = set().union(*(names(t, "str") for t in self._trees.values()))  # type: ignore[attr-defined]
-        return Compiler(prefix=prefix, parameters=self.parameters, strings=strings)
+        return Compiler(prefix=prefix, parameters=self.parameters, strings=strings, dialect=dialect)
 
     def tree(self, outcome: str) -> Expr:
         """The checked expression tree of one outcome."""
@@ -159,13 +159,14 @@ class Payoff:
         """Names of the parameters any outcome refers to."""
         return set().union(*(names(t, "param") for t in self._trees.values()))  # type: ignore[attr-defined]
 
-    def compile(self, outcome: str, *, prefix: str = "") -> CompiledExpr:
-        """DuckDB SQL for one outcome's value per row (DOUBLE), with its bound values.
+    def compile(self, outcome: str, *, prefix: str = "", dialect: Dialect = DUCKDB) -> CompiledExpr:
+        """SQL for one outcome's value per row (DOUBLE), with its bound values.
 
         Placeholder names start with ``prefix``; with one prefix the same parameter or text always
-        gets the same placeholder, so pieces of several outcomes can share one query.
+        gets the same placeholder, so pieces of several outcomes can share one query. ``dialect``
+        is the engine (DuckDB by default, :data:`~.compile.SPARK` for Spark SQL).
         """
-        return self._compiler(prefix).compile(self.tree(outcome))
+        return self._compiler(prefix, dialect).compile(self.tree(outcome))
 
     def with_parameters(self, /, **values: float) -> Payoff:
         """A new payoff with some parameter values replaced (or added); the expressions are unchanged."""
