@@ -29,6 +29,8 @@ class SparkSourceFacts:
     table: str | None = None
     # A file on a cluster is not hashed (that would read it twice); the reports say so.
     sha256: str = "not computed (read by Spark)"
+    # What the reports print beside ``sha256`` (SourceInfo.fingerprint_label for local files).
+    fingerprint_label: str = "Fingerprint"
 
 
 @dataclass(frozen=True)
