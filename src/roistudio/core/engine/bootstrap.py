@@ -240,8 +240,10 @@ def _paired_cells(
                 WHERE ({query.where_sql}) AND {valid} AND ({y}) IS NOT NULL
             )
             SELECT {", ".join(f"m{i}.b AS b{i}" for i in range(len(models)))}, r.c, {_MOMENTS}
-            FROM r {joins} GROUP BY ALL
+            FROM r {joins} GROUP BY ALL ORDER BY ALL
         """
+        # ORDER BY: a parallel GROUP BY returns cells in any order, and each cell takes its draws
+        # from the generator in turn, so without it the same seed gave different intervals.
         raw = _fetch(con, sql, params)
     finally:
         for name in names:

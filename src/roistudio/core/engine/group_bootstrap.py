@@ -83,7 +83,10 @@ def group_intervals(
         SELECT {set_id} AS b, coalesce({", ".join(keys)}) AS k, f, c,
                count(*) AS n, sum(v) AS sv, sum(v * v) AS qv
         FROM r GROUP BY GROUPING SETS ({", ".join(f"({k}, f, c)" for k in keys)})
+        ORDER BY ALL
     """
+    # ORDER BY: cells take their draws from the generator in turn; a parallel GROUP BY returns
+    # them in any order, so the same seed must see them in one order to give the same figures.
     raw = _fetch(con, sql, params)
     which = np.asarray(raw["b"], dtype=np.int64)
     group_keys = np.asarray(raw["k"], dtype=object)
