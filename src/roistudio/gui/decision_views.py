@@ -77,7 +77,7 @@ class SensitivityView(QWidget):
         self.table.setRowCount(0)
         if sens is None or not sens.parameters:
             self.caption.setText(EMPTY_TEXT)
-            self.canvas.draw_idle()  # type: ignore[no-untyped-call]
+            self.canvas.draw_idle()
             return
         symbol = currency_symbol(currency)
         palette = self.canvas.chart_palette
@@ -85,7 +85,7 @@ class SensitivityView(QWidget):
         right = self.canvas.figure.add_subplot(1, 2, 2)
         chart_uncertainty.draw_tornado(left, sens, symbol=symbol, palette=palette)
         chart_uncertainty.draw_monte_carlo(right, sens, symbol=symbol, palette=palette)
-        self.canvas.draw_idle()  # type: ignore[no-untyped-call]
+        self.canvas.draw_idle()
         how = "exact: the payoff is linear in its parameters" if sens.exact else "evaluated per setting"
         self.caption.setText(
             f"At the operating threshold, with each parameter over its range and the others at their values "
