@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 from roistudio.charts import uncertainty as chart_uncertainty
 from roistudio.core.engine.decision import Decision, DecisionOptions, decide
 from roistudio.core.engine.sensitivity import ParameterRange
+from roistudio.gui import operations
 from roistudio.gui.mpl_canvas import MplCanvas
-from roistudio.gui.widgets import currency_symbol, format_money, format_threshold
+from roistudio.gui.widgets import currency_symbol, format_money
 
 if TYPE_CHECKING:
     import duckdb
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from roistudio.core.engine.analysis import Analysis
     from roistudio.core.progress import Progress
     from roistudio.core.project.project import Project
+    from roistudio.gui.workers import Job
 
 APP_REPLICATES = 1000
 SETTLE_MS = 600
@@ -123,7 +125,7 @@ class DecisionJobs(QObject):
         super().__init__(window)
         self.window = window
         self.worker, self.doc = window.worker, window.doc
-        self._job = None
+        self._job: Job | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SETTLE_MS)
@@ -165,13 +167,14 @@ class DecisionJobs(QObject):
         def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
             return decide(con, analysis, options, progress=progress)
 
-        self._job = self.worker.submit(
+        self._job = operations.run(
+            self.worker,
             run,
             kind="decision",
             description="Intervals, walk-forward and sensitivity",
             on_done=lambda decision: self._show(analysis, decision),
-            on_error=lambda error: self.window.statusBar().showMessage(
-                f"Uncertainty not computed: {error}", 8000
+            on_failure=lambda message: self.window.statusBar().showMessage(
+                f"Uncertainty not computed: {message}", 8000
             ),
         )
 
@@ -186,11 +189,3 @@ class DecisionJobs(QObject):
         w.comparison_view.set_decision(decision, currency)
         w.trends_view.set_decision(decision, currency)
         w.sensitivity_view.set_decision(decision, currency)
-
-
-def interval_text(low: float | None, high: float | None, currency: str) -> str:
-    return f"{format_money(low, currency)} to {format_money(high, currency)}"
-
-
-def threshold_span(low: float | None, high: float | None) -> str:
-    return f"{format_threshold(low)} to {format_threshold(high)}"

@@ -87,7 +87,6 @@ class ThresholdExplorer(QWidget):
         self._artists: chart_curves.CurveArtists | None = None
         self._constrained_marker: Line2D | None = None
         self._pending_threshold: tuple[float | None] | None = None
-        self._stale = False
         self._legend_below = False
         self._feasible_cache: tuple[tuple[int, Constraints], np.ndarray] | None = None
 
@@ -274,10 +273,6 @@ class ThresholdExplorer(QWidget):
         for tile in self.tiles.values():
             tile.setEnabled(not stale)
             tile.setStatusTip(tip)
-        self._stale = stale
-
-    def is_stale(self) -> bool:
-        return self._stale
 
     def operating_point(self) -> CurvePoint | None:
         return self._operating
@@ -502,10 +497,6 @@ class ThresholdExplorer(QWidget):
         self._queue_threshold(best.threshold, immediate=True)
 
     # -- constraints --------------------------------------------------------------------------------------------
-    def constraints_from_inputs(self) -> Constraints:
-        """The constraints the inputs describe (unchecked ones are no limit)."""
-        return self.constraints_panel.constraints()
-
     def _on_constraints_edited(self, constraints: Constraints) -> None:
         self._constraints = constraints
         self._update_constrained()

@@ -147,7 +147,7 @@ class ExpressionEdit(QLineEdit):
         self.textEdited.connect(self._maybe_complete)
 
     def _popup(self) -> QAbstractItemView:
-        popup = self._popup()
+        popup = self._completer.popup()
         assert popup is not None  # a completer always has its popup
         return popup
 

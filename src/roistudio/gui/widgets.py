@@ -146,9 +146,6 @@ class KpiTile(QFrame):
     def value_text(self) -> str:
         return self._value.text()
 
-    def caption_text(self) -> str:
-        return self._caption.text()
-
 
 # (row, column) in the 2x2 grid: rows are the actual class, columns what the model did.
 _CELLS = {"tp": (0, 0), "fn": (0, 1), "fp": (1, 0), "tn": (1, 1)}
