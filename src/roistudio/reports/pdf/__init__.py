@@ -34,11 +34,11 @@ from roistudio.reports.pdf.estimate import calibration_section
 from roistudio.reports.pdf.layout import (
     CHART_DPI,
     CONTROL_CHARS,
-    MARGIN,
     Styles,
     fmt_threshold,
     numbered_canvas,
     page_size_for,
+    side_margin,
 )
 from roistudio.reports.pdf.sections import (
     comparison_section,
@@ -91,12 +91,14 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
     champ = model.champion
     title = CONTROL_CHARS.sub("", model.title)
 
+    pagesize = page_size_for(model.currency)
+
     def write(tmp) -> None:
         doc = SimpleDocTemplate(
             str(tmp),
-            pagesize=page_size_for(model.currency),
-            leftMargin=MARGIN,
-            rightMargin=MARGIN,
+            pagesize=pagesize,
+            leftMargin=side_margin(pagesize),
+            rightMargin=side_margin(pagesize),
             topMargin=0.8 * inch,
             bottomMargin=0.75 * inch,
             title=title,
