@@ -7,8 +7,9 @@ sentences and small tables that answer the four questions, so the wording is dec
 Conventions:
 
 - What the model adds is framed as the payoff frames it: when the reference policy (the better
-  baseline) is a cost, the model *saves* money against it (a costs-only payoff never reads like
-  a loss); when it is a gain, the model *adds* money to it.
+  baseline) and the model's policy both cost money, the model *saves* part of that cost (a
+  costs-only payoff never reads like a loss) and the savings ratio is shown; otherwise the model
+  *adds* value.
 - The span is the labelled span: the first to the last labelled period (``core.engine.backtest.
   coverage``), never the unlabelled month, so "per month" divides by months whose outcomes are known.
 - Every threshold goes through :func:`format_threshold`, the one precision of the PDF.
@@ -180,7 +181,9 @@ def _gap(model: ReportModel) -> str | None:
     if best.index == op.index or round(gap) <= 0:
         return None
     at_best = best.value - champ.better_baseline.value
-    share = f" ({gap / at_best:.0%} of what the model adds at its best)" if at_best > 0 else ""
+    # As a share of what the model adds at its best; a gap larger than that (the operating
+    # threshold loses to the baseline) is not given as a share over 100%.
+    share = f" ({gap / at_best:.0%} of what the model adds at its best)" if 0 < gap < at_best else ""
     why = model.threshold_reason
     return (
         f"The operating threshold {format_threshold(op.threshold)} ({why}) is {model.money(gap)} short of the "
@@ -323,8 +326,10 @@ def brief(model: ReportModel) -> Briefing:
     span, _ = report_span(model)
     against = _AGAINST.get(base.kind, f"flagging {base.flagged:,} rows at random")
     shown = round(h.value_of_model)
-    # Against a baseline that costs money the model saves; against one that earns, it adds.
-    verb = "loses" if shown < 0 else "saves" if shown > 0 and base.value < 0 else "adds"
+    # Where both the baseline and the model's policy cost money (a costs-only payoff), the model
+    # saves part of a cost; otherwise it adds value (and the savings ratio is no share of a cost).
+    saves = shown > 0 and base.value < 0 and h.value <= 0
+    verb = "loses" if shown < 0 else "saves" if saves else "adds"
     amount = model.money(abs(h.value_of_model))
     savings = h.savings if verb == "saves" else None
     per_month = h.value_of_model / span.months if span is not None and span.months else None
