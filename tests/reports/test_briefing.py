@@ -75,7 +75,10 @@ def test_a_threshold_set_by_the_analyst_states_the_gap_to_the_best():
     b = brief(model)
     # At 0.8: two reviews (-20), the 300 and the 5 missed: -325; the best is -55.
     assert model.headline.value == pytest.approx(-325)
-    assert b.gap == "The operating threshold 0.8 (set by the analyst) is €270 short of the best policy, threshold 0.4."
+    assert (
+        b.gap
+        == "The operating threshold 0.8 (set by the analyst) is €270 short of the best policy, threshold 0.4."
+    )
     assert "The threshold was set by the analyst, not tuned on these rows." in b.sure
     assert b.verb == "loses"  # -325 is worse than flagging everyone (-80)
     # At 0.3: six reviews and the 5 missed: -65, 10 short of -55; the model adds 25 at its best.
@@ -91,7 +94,10 @@ def test_what_changed_compares_the_latest_labelled_month_per_1000_rows():
     assert b.change_periods == ("Jan 2026", "Feb 2026")
     rows = {c.label: c for c in b.changes}
     # January at 0.4: three reviews, nothing missed: -30 on 4 rows. February: two reviews and the 5 missed: -25.
-    assert (rows["Value per 1,000 rows"].before, rows["Value per 1,000 rows"].latest) == ("-€7,500", "-€6,250")
+    assert (rows["Value per 1,000 rows"].before, rows["Value per 1,000 rows"].latest) == (
+        "-€7,500",
+        "-€6,250",
+    )
     assert rows["Value per 1,000 rows"].change == "+€1,250"
     # Against each month's own flag-everyone cost (-40 and -40): saved 10 and 15 on 4 rows.
     saved = rows["Model saves per 1,000 rows"]

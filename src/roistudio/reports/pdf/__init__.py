@@ -24,7 +24,7 @@ import os
 
 from reportlab import rl_config
 from reportlab.lib.units import inch
-from reportlab.platypus import PageBreak, SimpleDocTemplate
+from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
 
 from roistudio.core.atomic import write_with_atomic
 from roistudio.core.errors import DataError
@@ -94,7 +94,7 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
     pagesize = page_size_for(model.currency)
 
     def write(tmp) -> None:
-        doc = SimpleDocTemplate(
+        doc = BaseDocTemplate(
             str(tmp),
             pagesize=pagesize,
             leftMargin=side_margin(pagesize),
@@ -108,6 +108,18 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
             creator=f"Model ROI Studio {model.app_version}",
             keywords=f"model value, threshold, ROI, roistudio-run:{model.run_id}",
         )
+        # No side padding in the frame: every flowable is TEXT_WIDTH wide, so with the default 6 pt
+        # padding it started 6 pt right of the left margin and ran 6 pt into the right one.
+        frame = Frame(
+            doc.leftMargin,
+            doc.bottomMargin,
+            doc.width,
+            doc.height,
+            id="normal",
+            leftPadding=0,
+            rightPadding=0,
+        )
+        doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
         story = build_story(model, styles)
         # reportlab ASCII85-encodes binary streams by default, in pure Python here: slow on chart
         # images and pointless in a binary file. Switched off for this build only.

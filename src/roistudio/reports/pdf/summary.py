@@ -82,7 +82,7 @@ def summary_page(model: ReportModel, s: Styles) -> list:
             "figure, never counted as negatives."
         )
     story += [Spacer(1, 6), Paragraph(escape(caption), s.small), Spacer(1, 2)]
-    story.append(FillChart(lambda ax: _value_chart(ax, model), TEXT_WIDTH, 2.2 * inch, 4.2 * inch))
+    story.append(FillChart(lambda ax: _value_chart(ax, model), TEXT_WIDTH, 2.2 * inch, 6 * inch))
     return story
 
 
@@ -96,14 +96,14 @@ def _worth_band(model: ReportModel, b: Briefing, s: Styles) -> Table:
     boxes = [(label, b.worth, f"against {b.against}, {span}")]
     if b.savings is not None:
         boxes.append(
-            ("SAVINGS RATIO", fmt_pct(b.savings), f"of the cost of {b.against.split(' (')[0]} is saved "
-             "(1 \u2212 cost with the model \u00f7 cost without)")
+            ("SAVINGS RATIO", fmt_pct(b.savings), f"of the cost of {b.against.split(' (')[0]} that the model saves "
+             "(1 \u2212 cost with it \u00f7 cost without)")
         )  # fmt: skip
     else:
         boxes.append(("VALUE AT THE OPERATING THRESHOLD", model.money(h.value), "net, all outcomes"))
     if b.per_month is not None and b.verb != "loses":
         boxes.append(
-            ("A MONTH", model.money(b.per_month), f"what the model {b.verb}, averaged over the span")
+            ("PER MONTH", model.money(b.per_month), f"what the model {b.verb}, averaged over the span")
         )
     else:
         boxes.append(("PER 1,000 ROWS", model.money(h.value_per_1000), "net, at the operating threshold"))
