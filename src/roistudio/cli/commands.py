@@ -218,7 +218,11 @@ def decision_options(args: argparse.Namespace):
 def _outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
     if args.command == "sweep":
         return [("JSON result", args.json)] if args.json else []
-    outputs = (("workbook", args.xlsx), ("PDF report", args.pdf), ("JSON result", getattr(args, "json", None)))
+    outputs = (
+        ("workbook", args.xlsx),
+        ("PDF report", args.pdf),
+        ("JSON result", getattr(args, "json", None)),
+    )
     return [(what, path) for what, path in outputs if path]
 
 

@@ -18,6 +18,7 @@ Conventions:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from roistudio.charts.breakdown import period_label
@@ -294,7 +295,13 @@ def _changes(model: ReportModel, verb: str) -> tuple[tuple[Change, ...], tuple[s
     kind = model.champion.better_baseline.kind
     money, signed = model.money, (lambda v: model.money(v, signed=True))
 
-    def row(label: str, a: float | None, b: float | None, fmt, diff) -> Change:
+    def row(
+        label: str,
+        a: float | None,
+        b: float | None,
+        fmt: Callable[[float | None], str],
+        diff: Callable[[float], str],
+    ) -> Change:
         change = "" if a is None or b is None else diff(b - a)
         return Change(label, fmt(a), fmt(b), change)
 
@@ -315,8 +322,8 @@ def _changes(model: ReportModel, verb: str) -> tuple[tuple[Change, ...], tuple[s
         row("Precision", a_op.precision, b_op.precision, _pct, pts),
         row("Recall", a_op.recall, b_op.recall, _pct, pts),
     ]
-    names = (period_label(before.key, period), period_label(latest.key, period))
-    return tuple(changes), names, note
+    shown = (period_label(before.key, period), period_label(latest.key, period))
+    return tuple(changes), shown, note
 
 
 def brief(model: ReportModel) -> Briefing:
