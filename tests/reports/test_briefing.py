@@ -109,7 +109,10 @@ def test_page_one_prints_the_answers_and_never_the_unlabelled_month_in_its_span(
     model = _model()
     path = tmp_path / "p.pdf"
     pdf.write_pdf(model, path)
-    page = " ".join(PdfReader(path).pages[0].extract_text().split())
+    reader = PdfReader(path)
+    page = " ".join(reader.pages[0].extract_text().split())
+    assert len(reader.pages[0].images) == 1  # the value chart stays on page 1, filling it
+    assert reader.trailer["/Root"]["/Lang"] == "en"  # reportlab's only accessibility aid (no tags)
     assert "labelled Jan 2026 to Feb 2026" in page
     assert "2026-03" not in page  # the data's last day is in the unlabelled month
     assert "WHAT THE MODEL SAVES" in page and "31.2%" in page

@@ -82,7 +82,7 @@ def summary_page(model: ReportModel, s: Styles) -> list:
             "figure, never counted as negatives."
         )
     story += [Spacer(1, 6), Paragraph(escape(caption), s.small), Spacer(1, 2)]
-    story.append(FillChart(lambda ax: _value_chart(ax, model), TEXT_WIDTH, 2.2 * inch, 6 * inch))
+    story.append(FillChart(lambda ax: _value_chart(ax, model), TEXT_WIDTH, 1.5 * inch, 6 * inch))
     return story
 
 
