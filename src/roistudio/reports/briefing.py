@@ -26,7 +26,7 @@ from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.analysis import GroupResult
 from roistudio.core.engine.backtest import Coverage, coverage, labelled_periods
 from roistudio.core.engine.decision import BACKTEST_PERIOD
-from roistudio.reports.model import ReportModel
+from roistudio.reports.model import ReportModel, format_threshold
 
 __all__ = [
     "Briefing",
@@ -35,15 +35,6 @@ __all__ = [
     "brief",
     "format_threshold",
 ]
-
-# Six significant digits: the CLI's precision, and enough to tell apart the scores real exports
-# carry (0.101302, not 0.1013, which would flag rows the figures beside it do not count).
-THRESHOLD_DIGITS = 6
-
-
-def format_threshold(threshold: float | None) -> str:
-    """A threshold as the PDF prints it everywhere (six significant digits), or "flag nobody"."""
-    return "flag nobody" if threshold is None else f"{threshold:.{THRESHOLD_DIGITS}g}"
 
 
 def _pct(value: float | None, decimals: int = 1) -> str:
