@@ -237,9 +237,7 @@ def _sure(model: ReportModel) -> tuple[str, ...]:
         if u.p_challenger_better is not None:
             lines.append(f"P(challenger better) = {u.p_challenger_better:.2f}.")
     else:
-        lines.append(
-            "No bootstrap was run, so the figures carry no interval (roistudio report --bootstrap N)."
-        )
+        lines.append("No bootstrap was run, so the figures carry no interval.")
     tuned = model.analysis.policy != "user"
     bt = decision.backtest if decision is not None else None
     if tuned:

@@ -100,13 +100,17 @@ def _worth_band(model: ReportModel, b: Briefing, s: Styles) -> Table:
              "(1 \u2212 cost with it \u00f7 cost without)")
         )  # fmt: skip
     else:
-        boxes.append(("VALUE AT THE OPERATING THRESHOLD", model.money(h.value), "net, all outcomes"))
-    if b.per_month is not None and b.verb != "loses":
-        boxes.append(
-            ("PER MONTH", model.money(b.per_month), f"what the model {b.verb}, averaged over the span")
-        )
+        boxes.append(("NET VALUE", model.money(h.value), "at the operating threshold, all outcomes"))
+    # "loses" carries the sign in the word: the amounts are shown without it.
+    sign = -1.0 if b.verb == "loses" else 1.0
+    if b.per_month is not None:
+        what = f"what the model {b.verb}, averaged over the span"
+        boxes.append(("PER MONTH", model.money(sign * b.per_month), what))
     else:
-        boxes.append(("PER 1,000 ROWS", model.money(h.value_per_1000), "net, at the operating threshold"))
+        per_1000 = sign * h.value_of_model / h.rows * 1000 if h.rows else None
+        boxes.append(
+            ("PER 1,000 ROWS", model.money(per_1000), f"what the model {b.verb}, per 1,000 labelled rows")
+        )
     cells = [
         [Paragraph(escape(lab), s.label), Paragraph(escape(value), s.big if i == 0 else s.kpi_big),
          Paragraph(paragraph_text(sub), s.small)]
