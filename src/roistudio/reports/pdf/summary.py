@@ -151,7 +151,10 @@ def _sure_and_changed(b: Briefing, s: Styles, section: ParagraphStyle) -> Table:
         right.append(Paragraph(escape(f"{latest}, the latest labelled period, against {before}."), s.small))
     else:
         right.append(
-            Paragraph("No time column with two labelled periods: nothing to compare over time.", s.small)
+            Paragraph(
+                "Fewer than two labelled periods (a time column broken down by period): nothing to compare.",
+                s.small,
+            )
         )
     if b.change_note:
         right.append(Paragraph(paragraph_text(b.change_note), s.small))
