@@ -124,7 +124,9 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
             self.doc,
             recovery_folder() / f"autosave-{os.getpid()}{PROJECT_SUFFIX}",
             parent=self,
-            show_status=lambda text: self.statusBar().showMessage(text, 8000),
+            # An autosave that failed stays said until the status line says something else: the
+            # work is unprotected, and a message gone after a few seconds is easily missed.
+            show_status=lambda text: self.statusBar().showMessage(text),
             show_error=lambda text: self._show_error(text),
         )
         self._build_pages()
