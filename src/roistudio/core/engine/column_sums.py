@@ -25,7 +25,9 @@ from roistudio.core.sql import quote_ident
 __all__ = ["ColumnSums", "ColumnSumsCache", "arrays_from_column_sums", "fetch_arrays"]
 
 
-def fetch_arrays(con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]) -> dict[str, np.ndarray]:
+def fetch_arrays(
+    con: duckdb.DuckDBPyConnection, sql: str, params: Mapping[str, object]
+) -> dict[str, np.ndarray]:
     """Run ``sql`` and fetch its columns as numpy arrays; an interrupt is :class:`Cancelled`."""
     try:
         return con.execute(sql, dict(params)).fetchnumpy()
