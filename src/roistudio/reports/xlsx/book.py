@@ -184,7 +184,9 @@ class Sheet:
 
     @property
     def max_column(self) -> int:
-        return max((k for (_, k), c in self.cells.items() if c.kind is not None), default=1)
+        """The last column holding a value or inside a merged range (text merged across columns)."""
+        merged = max((m[3] for m in self.merges), default=1)
+        return max(merged, max((k for (_, k), c in self.cells.items() if c.kind is not None), default=1))
 
 
 class Book:
@@ -374,14 +376,13 @@ def _chart(wb: Any, spec: ChartSpec) -> Any:
     if spec.x_date:
         x_axis["date_axis"] = True
     if spec.kind == "bar":
-        # Horizontal bars: categories on the vertical axis, listed top-down, money along the bottom.
-        x_axis.pop("label_position")
+        # XlsxWriter's bar chart: the x axis is the horizontal value axis, the y axis the categories.
+        # Categories listed top-down need the value axis to cross at the last one, so it stays at the bottom.
+        category: dict[str, object] = {"name": spec.x_title, "major_gridlines": {"visible": False}}
         if spec.reverse_categories:
-            x_axis["reverse"] = True
-            y_axis["crossing"] = "max"
-        x_axis, y_axis = y_axis | {"name": spec.y_title}, x_axis | {"name": spec.x_title}
-        chart.set_x_axis(x_axis)
-        chart.set_y_axis(y_axis)
+            category.update(reverse=True, crossing="max")
+        chart.set_x_axis(y_axis)
+        chart.set_y_axis(category)
     else:
         chart.set_x_axis(x_axis)
         chart.set_y_axis(y_axis)

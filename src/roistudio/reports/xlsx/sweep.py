@@ -184,6 +184,8 @@ def add_sweep_sheet(wb: Book, ctx: SheetContext) -> SweepTable:
             cell, source = ws.cell(r, c), ws.cell(src, c)
             if c == 1 and source.kind is None:
                 put_text(cell, "flag nobody")
+            elif source.kind is None:
+                continue  # undefined there (precision when nothing is flagged): blank, as in the table
             elif c == _COL_POLICY:
                 if source.kind == "s":
                     put_text(cell, source.value, _TAG_FONT)
