@@ -30,7 +30,7 @@ def add_comparison_sheet(wb: Book, ctx: SheetContext) -> None:
     if comp is None:
         return
     ws = wb.create_sheet("Comparison")
-    row = prepare_sheet(ws, "Champion vs challenger", "Both models on the same rows")
+    row = prepare_sheet(ws, "Champion vs challenger", "Both models on the same rows", one_page=True)
     last = 4
     if model.comparison_sentence:
         row = (

@@ -98,7 +98,9 @@ def add_sweep_sheet(wb: Book, ctx: SheetContext) -> SweepTable:
     champ = model.champion
     curve = champ.curve
     ws = wb.create_sheet("Threshold sweep")
-    prepare_sheet(ws, "Threshold sweep", f"Model {safe_text(champ.name)}: every policy, {DECISION_RULE}")
+    prepare_sheet(
+        ws, "Threshold sweep", f"Model {safe_text(champ.name)}: every policy, {DECISION_RULE}", one_page=True
+    )
     idx = sweep_rows(model)
     sampled = len(idx) < len(curve)
     head = model.headline
