@@ -27,6 +27,21 @@ from typing import IO, Any
 
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+
+class _Worksheet(Worksheet):  # type: ignore[misc]
+    """A worksheet that skips XlsxWriter's function-name rewriting for formulas without a call.
+
+    XlsxWriter runs about 30 regular expressions over every formula to prefix newer functions
+    (``_xlfn.``); the workbook's thousands of ``=A1+name*B1`` cells call no function, so that
+    work is skipped for them (a third of the save time on the demo).
+    """
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        if "(" not in formula:
+            return formula[1:] if formula.startswith("=") else formula
+        return str(super()._prepare_formula(formula, expand_future_functions))
 
 
 @dataclass(frozen=True)
@@ -233,7 +248,7 @@ class Book:
             return formats[key]
 
         for sheet in self.sheets:
-            ws = wb.add_worksheet(sheet.title)
+            ws = wb.add_worksheet(sheet.title, worksheet_class=_Worksheet)
             _render_sheet(wb, ws, sheet, fmt)
         for name, reference in self.defined_names:
             wb.define_name(name, f"={reference}")
