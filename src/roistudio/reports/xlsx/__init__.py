@@ -48,6 +48,7 @@ import os
 
 from roistudio.core.atomic import write_with_atomic
 from roistudio.core.engine.linear import LinearAggregates
+from roistudio.core.money import prints_on_letter
 from roistudio.reports.cells import safe_text
 from roistudio.reports.model import ReportModel
 from roistudio.reports.xlsx.about import add_about_sheet, add_quality_sheet
@@ -119,7 +120,7 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     if ctx.chart_data is not None:  # the hidden chart data goes last, after every sheet a reader opens
         wb.sheets.remove(ctx.chart_data)
         wb.sheets.append(ctx.chart_data)
-    if model.currency in _LETTER_CURRENCIES:
+    if prints_on_letter(model.currency):
         for sheet in wb:
             sheet.paper = LETTER
     wb.properties.update(
@@ -129,10 +130,6 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     )
     wb.custom_properties["roistudio-run"] = model.run_id
     return wb
-
-
-# Workbooks in these currencies print on US Letter; every other on A4.
-_LETTER_CURRENCIES = frozenset({"USD", "CAD"})
 
 
 def write_xlsx(model: ReportModel, path: str | os.PathLike[str]) -> None:
