@@ -1,0 +1,166 @@
+"""Spark SQL of the mapping checks and of the breakdown keys (segments, periods).
+
+The counts are Spark's; :func:`~roistudio.core.data.mapping.judge_counts` (shared with DuckDB)
+turns them into the :class:`~roistudio.core.data.mapping.ValidationReport`, so the checks and the
+messages are the same on both engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from roistudio.core.column_types import is_numeric_type, is_temporal_type
+from roistudio.core.data.mapping import (
+    _NO_POSITIVE,
+    ColumnMapping,
+    LabelSummary,
+    ScoreSummary,
+    ValidationReport,
+    check_columns,
+    check_label_values,
+    judge_counts,
+)
+from roistudio.core.data.periods import DATE_FORM, TIMESTAMP_TZ_FORM, TimeColumn, check_year
+from roistudio.core.data.profile import MISSING_KEY
+from roistudio.core.engine.spark_source import Spark, _rows, q, spark_columns
+from roistudio.core.errors import MappingError
+
+_INF = "CAST('Infinity' AS DOUBLE)"
+
+
+def _finite(x: str) -> str:
+    # Spark has no isfinite(); NaN compares above +inf there, so it is tested on its own.
+    return f"({x} IS NOT NULL AND NOT isnan({x}) AND abs({x}) < {_INF})"
+
+
+# -- validation --------------------------------------------------------------------------------------
+
+
+def _missing_label(col: str) -> str:
+    return f"({col} IS NULL OR trim(CAST({col} AS STRING)) = '')"
+
+
+def label_condition(label: LabelSummary) -> tuple[str, dict[str, object]]:
+    """Spark SQL for the row's class: TRUE, FALSE or NULL (not yet known).
+
+    As DuckDB's :func:`~roistudio.core.data.mapping.label_condition_sql`.
+    """
+    col = q(label.column)
+    text = not (is_numeric_type(label.duck_type) or label.duck_type.upper() == "BOOLEAN")
+    missing = _missing_label(col) if text else f"{col} IS NULL"
+    if label.positive_value is _NO_POSITIVE:
+        return f"CASE WHEN {missing} THEN NULL ELSE FALSE END", {}
+    return f"CASE WHEN {missing} THEN NULL ELSE ({col} = :label_positive) END", {
+        "label_positive": label.positive_value
+    }
+
+
+def _score_summary(
+    spark: Spark, src: str, column: str, raw_scores: bool, params: Mapping[str, object]
+) -> ScoreSummary:
+    c = f"CAST({q(column)} AS DOUBLE)"
+    fin = _finite(c)
+    row = _rows(
+        spark,
+        f"""SELECT count(*), count_if({c} IS NULL), count_if(isnan({c})),
+                   count_if({c} = {_INF} OR {c} = -{_INF}),
+                   count_if({fin} AND {c} < 0), count_if({fin} AND {c} > 1),
+                   min(CASE WHEN {fin} THEN {c} END), max(CASE WHEN {fin} THEN {c} END)
+            FROM {src}""",
+        params,
+    )[0]
+    n, missing, nan, infinite, below, above = (int(v) for v in row[:6])
+    return ScoreSummary(column, n, missing, nan, infinite, below, above, row[6], row[7], raw_scores)
+
+
+def _time_column(mapping: ColumnMapping, columns: Mapping[str, str]) -> TimeColumn | None:
+    if not mapping.timestamp:
+        return None
+    kind = columns[mapping.timestamp]
+    if not is_temporal_type(kind):
+        raise MappingError(
+            f"on the spark engine the time column must hold dates or timestamps; '{mapping.timestamp}' "
+            f"is {kind} (period labels such as 'may' or '2026-Q1' are read by the duckdb engine)"
+        )
+    if kind == "TIMESTAMP WITH TIME ZONE":
+        zone = mapping.time_zone or "UTC"
+        import duckdb
+
+        from roistudio.core.data.periods import check_time_zone
+
+        # The one rule for zone names (DuckDB's list of IANA zones, which Spark shares).
+        return TimeColumn(mapping.timestamp, TIMESTAMP_TZ_FORM, zone=check_time_zone(duckdb.connect(), zone))
+    return TimeColumn(mapping.timestamp, DATE_FORM)
+
+
+def validate_on_spark(
+    spark: Spark,
+    view: str,
+    mapping: ColumnMapping,
+    *,
+    where_sql: str = "TRUE",
+    where_params: Mapping[str, object] | None = None,
+) -> ValidationReport:
+    """The mapping validation of :func:`~roistudio.core.data.mapping.validate_mapping`, counted by Spark.
+
+    Spark makes the same counts; :func:`~roistudio.core.data.mapping.judge_counts` (shared with
+    DuckDB) turns them into the report, so the checks and messages are the same.
+    """
+    columns = spark_columns(spark, view)
+    check_columns(mapping, columns)
+    check_year(mapping.time_year)
+    if mapping.time_year is not None:
+        raise MappingError(
+            "a year for month names applies to text period labels, which the spark engine does not read"
+        )
+    if mapping.time_zone is not None and not mapping.timestamp:
+        raise MappingError("a time zone needs a time column (--time COL)")
+    time = _time_column(mapping, columns)
+    params = dict(where_params or {})
+    src = f"(SELECT * FROM {q(view)} WHERE {where_sql}) AS src"
+    label_col = q(mapping.label)
+    values = [
+        (r[0], int(r[1]))
+        for r in _rows(
+            spark,
+            f"SELECT {label_col} AS v, count(*) AS n FROM {src} WHERE NOT {_missing_label(label_col)} "
+            "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 11",
+            params,
+        )
+    ]
+    check_label_values(mapping, values)
+    rows = int(_rows(spark, f"SELECT count(*) FROM {src}", params)[0][0])
+    summaries = [
+        _score_summary(spark, src, col, mapping.raw_scores, params)
+        for col in (mapping.score, mapping.challenger_score)
+        if col is not None
+    ]
+    models: tuple[str, ...] = ()
+    if mapping.model:
+        found = _rows(
+            spark, f"SELECT DISTINCT CAST({q(mapping.model)} AS STRING) AS v FROM {src} ORDER BY 1", params
+        )
+        models = tuple(str(r[0]) for r in found if r[0] is not None)
+    return judge_counts(mapping, columns, values, rows, summaries, models, time)
+
+
+# -- breakdown keys ----------------------------------------------------------------------------------
+
+
+def segment_key(column: str) -> str:
+    """Spark SQL of a segment's breakdown key: the value as text, ``(missing)`` for NULL/blank."""
+    return f"coalesce(nullif(trim(CAST({q(column)} AS STRING)), ''), '{MISSING_KEY}')"
+
+
+def period_key(time: TimeColumn, period: str) -> tuple[str, dict[str, object]]:
+    """Spark SQL of a period key: the period's first day as ISO text, as on DuckDB."""
+    time.check_period(period)  # ``period`` is then one of the module's constants
+    col = q(time.column)
+    params: dict[str, object] = {}
+    if time.form.name == "timestamp_tz":
+        # from_utc_timestamp gives the wall-clock time in the zone (the session is in UTC).
+        start = f"from_utc_timestamp({col}, :period_zone)"
+        params["period_zone"] = time.zone
+    else:
+        start = col
+    return f"coalesce(CAST(CAST(date_trunc('{period}', {start}) AS DATE) AS STRING), '{MISSING_KEY}')", params
