@@ -57,16 +57,6 @@ class SparkReadReport:
         }
 
 
-def _local_size(path: str) -> int:
-    """Bytes of a local file or directory of files (0 for a remote path)."""
-    if os.path.isfile(path):
-        return os.path.getsize(path)
-    total = 0
-    for root, _dirs, files in os.walk(path):
-        total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
-    return total
-
-
 def run_spark_command(args: argparse.Namespace) -> int:
     """Run ``sweep``/``report`` with the Spark engine; returns the exit code."""
     from roistudio.cli.commands import _emit_report, _emit_sweep, build_request
@@ -80,6 +70,7 @@ def run_spark_command(args: argparse.Namespace) -> int:
         spark_row_count,
         spark_session,
     )
+    from roistudio.core.engine.spark_source import local_size
 
     if args.demo:
         raise RoiError("--demo runs on the duckdb engine; give DATA or --table with --engine spark")
@@ -110,7 +101,7 @@ def run_spark_command(args: argparse.Namespace) -> int:
     facts = SparkSourceFacts(
         name=source.name,
         path=str(source.path) if source.table is None else f"table {source.table}",
-        size=_local_size(source.path) if source.path else 0,
+        size=local_size(source.path) if source.path else 0,
         master=master,
         table=source.table,
     )

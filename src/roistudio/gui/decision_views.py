@@ -162,7 +162,15 @@ class DecisionJobs(QObject):
         options = options_for(self.doc.project, analysis)
         self.window.sensitivity_view.set_pending("Computing the sensitivity in the background…")
 
+        spark = self.doc.project.spark is not None
+        if spark:  # the resampling and walk-forward are DuckDB queries: the recommendation only
+            from roistudio.gui.spark_source import NOT_ON_SPARK
+
+            self.window.sensitivity_view.set_pending(NOT_ON_SPARK)
+
         def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
+            if spark:
+                return decide(None, analysis, options, only=())  # type: ignore[arg-type]
             return decide(con, analysis, options, progress=progress)
 
         self._job = self.worker.submit(

@@ -288,6 +288,10 @@ class ProjectDocument(QObject):
         from roistudio.core.project.project import load_project
 
         project = load_project(path)  # raises ProjectError with one line
+        if project.spark is not None:  # nothing imported: reconnect to Spark (gui.spark_source)
+            from roistudio.gui.spark_source import open_spark
+
+            return open_spark(self, project.spark, project=project, path=str(path), on_done=on_done)
         if relocated and project.sources:
             first = project.sources[0]
             moved = DataSource(replace(first.info, path=str(Path(relocated).resolve())), first.table)
@@ -489,6 +493,11 @@ class ProjectDocument(QObject):
             self.options = options
             self.optionsChanged.emit(options)
 
+        if self.project.spark is not None:  # read by Spark (gui.spark_source)
+            from roistudio.gui.spark_source import read_filter_options
+
+            read_filter_options(self.worker, self.project.spark, mapping, on_done=done)
+            return
         operations.read_filter_options(self.worker, mapping, table, on_done=done)
 
     def build_request(self):
@@ -552,6 +561,10 @@ class ProjectDocument(QObject):
                 analysis = reread(analysis, replace(analysis.request, constraints=self.project.constraints))
             self._analysis_done(analysis)
 
+        if self.project.spark is not None:  # aggregated by Spark: no table here, no column-sums cache
+            from roistudio.gui.spark_source import analysis_job
+
+            job, cluster = analysis_job(self.project.spark, request), None  # type: ignore[assignment]
         self._analysis_job = self.worker.submit(
             job,
             kind="analysis",

@@ -494,6 +494,10 @@ class MainWindow(QMainWindow):
         """Edit the column mapping of the loaded data (one undoable step)."""
         if not self.doc.has_data:
             return
+        if self.doc.project.spark is not None:  # no DuckDB table to inspect: the Spark dialog
+            from roistudio.gui.spark_dialog import change_spark_mapping
+
+            return change_spark_mapping(self)
         from roistudio.core.data.loading import ImportResult
         from roistudio.gui.import_wizard import ImportWizard
 

@@ -21,6 +21,7 @@ __all__ = [
     "Spark",
     "SparkSource",
     "load_source",
+    "local_size",
     "pyspark_available",
     "q",
     "spark_columns",
@@ -167,3 +168,15 @@ def spark_columns(spark: Spark, view: str) -> dict[str, str]:
 
 def _rows(spark: Spark, sql: str, params: Mapping[str, object] | None = None) -> list[Any]:
     return list(spark.sql(sql, args=dict(params or {})).collect())
+
+
+def local_size(path: str) -> int:
+    """Bytes of a local file or folder of files (0 for a remote path such as ``s3a://``)."""
+    import os
+
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
+    return total

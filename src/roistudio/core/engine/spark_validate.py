@@ -148,8 +148,25 @@ def validate_on_spark(
 
 
 def segment_key(column: str) -> str:
-    """Spark SQL of a segment's breakdown key: the value as text, ``(missing)`` for NULL/blank."""
-    return f"coalesce(nullif(trim(CAST({q(column)} AS STRING)), ''), '{MISSING_KEY}')"
+    """Spark SQL of a segment's breakdown key, as :func:`~roistudio.core.data.profile.segment_key_sql`.
+
+    The value as text, ``(missing)`` for NULL/blank; a value reading ``(missing)`` itself gets one
+    more pair of double quotes, so real data never merges with the missing rows.
+    """
+    text = f"nullif(trim(CAST({q(column)} AS STRING)), '')"
+    return (
+        f"CASE WHEN {text} IS NULL THEN '{MISSING_KEY}' "
+        f"WHEN {text} RLIKE '^\"*\\\\(missing\\\\)\"*$' THEN concat('\"', {text}, '\"') "
+        f"ELSE {text} END"
+    )
+
+
+def segment_values(spark: Spark, view: str, column: str, limit: int) -> list[str]:
+    """The first ``limit`` distinct breakdown keys of a segment column, sorted as text (the filter bar's)."""
+    rows = _rows(
+        spark, f"SELECT DISTINCT {segment_key(column)} AS k FROM {q(view)} ORDER BY 1 LIMIT {int(limit)}"
+    )
+    return [str(r[0]) for r in rows]
 
 
 def period_key(time: TimeColumn, period: str) -> tuple[str, dict[str, object]]:
