@@ -162,11 +162,7 @@ class DecisionJobs(QObject):
         options = options_for(self.doc.project, analysis)
         self.window.sensitivity_view.set_pending("Computing the sensitivity in the background…")
 
-        spark = self.doc.project.spark is not None
-        if spark:  # the resampling and walk-forward are DuckDB queries: the recommendation only
-            from roistudio.gui.spark_source import NOT_ON_SPARK
-
-            self.window.sensitivity_view.set_pending(NOT_ON_SPARK)
+        spark = self.doc.project.spark is not None  # DuckDB resampling: the recommendation only
 
         def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
             if spark:
@@ -194,6 +190,10 @@ class DecisionJobs(QObject):
         w.comparison_view.set_decision(decision, currency)
         w.trends_view.set_decision(decision, currency)
         w.sensitivity_view.set_decision(decision, currency)
+        if self.doc.project.spark is not None:
+            from roistudio.gui.spark_source import NOT_ON_SPARK
+
+            w.sensitivity_view.set_pending(NOT_ON_SPARK)
 
 
 def interval_text(low: float | None, high: float | None, currency: str) -> str:

@@ -105,7 +105,7 @@ def _read_source(source: SparkSource, progress: Any) -> ImportResult:
 
     started = time.monotonic()
     spark = SESSIONS.get(source.master, progress)
-    progress.progress(0.2, f"Reading {source.name} in Spark")
+    progress.progress(0.02, f"Reading {source.name} in Spark")
     view = load_source(spark, source)
     columns = spark_columns(spark, view)
     rows = _JobWatch(spark, progress, "Counting rows in Spark").run(lambda: spark_row_count(spark, view))
