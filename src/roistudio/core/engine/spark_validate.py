@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from roistudio.core.column_types import is_numeric_type, is_temporal_type
+from roistudio.core.column_types import is_numeric_type
 from roistudio.core.data.mapping import (
     _NO_POSITIVE,
     ColumnMapping,
@@ -20,8 +20,9 @@ from roistudio.core.data.mapping import (
     check_label_values,
     judge_counts,
 )
-from roistudio.core.data.periods import DATE_FORM, TIMESTAMP_TZ_FORM, TimeColumn, check_year
+from roistudio.core.data.periods import TimeColumn, check_year
 from roistudio.core.data.profile import MISSING_KEY
+from roistudio.core.engine.spark_periods import inspect_time_column_spark, period_key_spark
 from roistudio.core.engine.spark_source import Spark, _rows, q, spark_columns
 from roistudio.core.errors import MappingError
 
@@ -73,26 +74,6 @@ def _score_summary(
     return ScoreSummary(column, n, missing, nan, infinite, below, above, row[6], row[7], raw_scores)
 
 
-def _time_column(mapping: ColumnMapping, columns: Mapping[str, str]) -> TimeColumn | None:
-    if not mapping.timestamp:
-        return None
-    kind = columns[mapping.timestamp]
-    if not is_temporal_type(kind):
-        raise MappingError(
-            f"on the spark engine the time column must hold dates or timestamps; '{mapping.timestamp}' "
-            f"is {kind} (period labels such as 'may' or '2026-Q1' are read by the duckdb engine)"
-        )
-    if kind == "TIMESTAMP WITH TIME ZONE":
-        zone = mapping.time_zone or "UTC"
-        import duckdb
-
-        from roistudio.core.data.periods import check_time_zone
-
-        # The one rule for zone names (DuckDB's list of IANA zones, which Spark shares).
-        return TimeColumn(mapping.timestamp, TIMESTAMP_TZ_FORM, zone=check_time_zone(duckdb.connect(), zone))
-    return TimeColumn(mapping.timestamp, DATE_FORM)
-
-
 def validate_on_spark(
     spark: Spark,
     view: str,
@@ -109,15 +90,18 @@ def validate_on_spark(
     columns = spark_columns(spark, view)
     check_columns(mapping, columns)
     check_year(mapping.time_year)
-    if mapping.time_year is not None:
-        raise MappingError(
-            "a year for month names applies to text period labels, which the spark engine does not read"
-        )
+    if mapping.time_year is not None and not mapping.timestamp:
+        raise MappingError("a year for month names needs a time column (--time COL)")
     if mapping.time_zone is not None and not mapping.timestamp:
         raise MappingError("a time zone needs a time column (--time COL)")
-    time = _time_column(mapping, columns)
     params = dict(where_params or {})
     src = f"(SELECT * FROM {q(view)} WHERE {where_sql}) AS src"
+    time = None
+    if mapping.timestamp:
+        time = inspect_time_column_spark(
+            spark, src, mapping.timestamp, columns[mapping.timestamp], year=mapping.time_year,
+            zone=mapping.time_zone, params=params,
+        )  # fmt: skip
     label_col = q(mapping.label)
     values = [
         (r[0], int(r[1]))
@@ -170,14 +154,5 @@ def segment_values(spark: Spark, view: str, column: str, limit: int) -> list[str
 
 
 def period_key(time: TimeColumn, period: str) -> tuple[str, dict[str, object]]:
-    """Spark SQL of a period key: the period's first day as ISO text, as on DuckDB."""
-    time.check_period(period)  # ``period`` is then one of the module's constants
-    col = q(time.column)
-    params: dict[str, object] = {}
-    if time.form.name == "timestamp_tz":
-        # from_utc_timestamp gives the wall-clock time in the zone (the session is in UTC).
-        start = f"from_utc_timestamp({col}, :period_zone)"
-        params["period_zone"] = time.zone
-    else:
-        start = col
-    return f"coalesce(CAST(CAST(date_trunc('{period}', {start}) AS DATE) AS STRING), '{MISSING_KEY}')", params
+    """Spark SQL of a period key, as on DuckDB (see :func:`.spark_periods.period_key_spark`)."""
+    return period_key_spark(time, period)
