@@ -52,13 +52,21 @@ from roistudio.core.engine.spark_source import (
     spark_session,
 )
 from roistudio.core.engine.spark_validate import (
-    _finite,
     label_condition,
     period_key,
     segment_key,
     validate_on_spark,
 )
-from roistudio.core.engine.sweep import ModelSource, result_from_arrays
+from roistudio.core.engine.sweep import result_from_arrays
+from roistudio.core.engine.sweep_sql import (
+    PAYOFF_AGGREGATES,
+    ModelSource,
+    SweepQuery,
+    aggregate_sql,
+    bad_payoff_counts_sql,
+    labelled_sums_finite,
+    payoff_row_values,
+)
 from roistudio.core.errors import MappingError, PayoffError
 from roistudio.core.payoff.compile import SPARK
 from roistudio.core.payoff.language import OUTCOMES, Payoff
@@ -78,54 +86,6 @@ __all__ = [
 ]
 
 # -- the aggregation --------------------------------------------------------------------------------
-
-
-def _valid_score(column: str, raw_scores: bool) -> str:
-    score = f"CAST({q(column)} AS DOUBLE)"
-    return f"({_finite(score)})" if raw_scores else f"({_finite(score)} AND {score} BETWEEN 0 AND 1)"
-
-
-def _aggregate_sql(
-    view: str,
-    label_sql: str,
-    where_sql: str,
-    raw_scores: bool,
-    breakdowns: Mapping[str, str],
-    models: Sequence[ModelSource],
-    row_values: Mapping[str, str],
-    params: dict[str, object],
-) -> tuple[str, list[str]]:
-    """The per-(model, breakdown key, score, class) aggregation of :mod:`.sweep`, in Spark SQL."""
-    y = f"({label_sql})"
-    shared = {m.score_column for m in models if m.model_column is None}
-    selects = []
-    for i, model in enumerate(models):
-        score = f"CAST({q(model.score_column)} AS DOUBLE)"
-        columns = sorted(shared) if model.model_column is None else [model.score_column]
-        conds = [f"({where_sql})", *(_valid_score(c, raw_scores) for c in columns)]
-        if model.model_column is not None:
-            params[f"model_{i}"] = model.model_value
-            conds.append(f"CAST({q(model.model_column)} AS STRING) = :model_{i}")
-        dims = "".join(f", {expr} AS {q('d_' + name)}" for name, expr in breakdowns.items())
-        values = "".join(f", {sql} AS {name}" for name, sql in row_values.items())
-        selects.append(
-            f"SELECT {int(i)} AS m, {score} AS s, CASE WHEN {y} THEN 1 WHEN NOT {y} THEN 0 ELSE 2 END AS c"
-            f"{values}{dims} FROM {q(view)} WHERE {' AND '.join(conds)}"
-        )
-    dim_cols = [q("d_" + name) for name in breakdowns]
-    sets = ", ".join(["(m, s, c)", *(f"(m, {d}, s, c)" for d in dim_cols)])
-    set_id = " + ".join(f"(1 - GROUPING({d})) * {j + 1}" for j, d in enumerate(dim_cols)) or "0"
-    key = "coalesce(" + ", ".join([*dim_cols, "''"]) + ") AS k, " if dim_cols else ""
-    group_by = f"GROUPING SETS ({sets})" if dim_cols else "m, s, c"
-    sql = f"""
-        WITH valued AS ({" UNION ALL ".join(selects)})
-        SELECT m, ({set_id}) AS set_id, {key}s, c, count(*) AS n,
-               coalesce(sum(v_flag), 0) AS v_flag, coalesce(sum(v_keep), 0) AS v_keep,
-               count(v_flag) AS n_flag, count(v_keep) AS n_keep
-        FROM valued GROUP BY {group_by}
-        ORDER BY set_id, m, {"k, " if dim_cols else ""}s DESC, c
-    """
-    return sql, selects
 
 
 def _collect_arrays(frame: Any) -> dict[str, np.ndarray]:
@@ -148,39 +108,26 @@ def payoff_arrays(
 ) -> dict[str, np.ndarray]:
     """The aggregates :func:`.sweep.result_from_arrays` takes, computed by Spark.
 
+    The SQL is the sweep's own (:func:`.sweep_sql.aggregate_sql`), written in the Spark dialect.
+
     Raises
     ------
     PayoffError
         When a payoff is NULL or not finite on some labelled rows (counted, as on DuckDB).
     """
     params = dict(params)
-    compiled = {}
-    for outcome in OUTCOMES:
-        c = payoff.compile(outcome, prefix=f"po_{outcome}_", dialect=SPARK)
-        compiled[outcome] = c.sql
-        params.update(c.params)
-    y = f"({label_sql})"
-    row_values = {
-        "v_flag": f"CASE WHEN {y} THEN ({compiled['tp']}) WHEN NOT {y} THEN ({compiled['fp']}) END",
-        "v_keep": f"CASE WHEN {y} THEN ({compiled['fn']}) WHEN NOT {y} THEN ({compiled['tn']}) END",
-    }
-    sql, selects = _aggregate_sql(
-        view, label_sql, where_sql, raw_scores, breakdowns, models, row_values, params
-    )
+    query = SweepQuery(
+        view, label_sql, {}, payoff, where_sql=where_sql, raw_scores=raw_scores, breakdowns=breakdowns,
+        dialect=SPARK,
+    )  # fmt: skip
+    row_values = payoff_row_values(query, params)
+    sql, selects = aggregate_sql(query, models, row_values, PAYOFF_AGGREGATES, params)
     if progress is not None:
         progress.progress(0.05, "Aggregating per score in Spark")
     watch = _JobWatch(spark, progress, "Aggregating per score in Spark")
     arrays = watch.run(lambda: _collect_arrays(spark.sql(sql, args=params)))
     check_cancelled(progress)
-    labelled = (np.asarray(arrays["set_id"]) == 0) & (np.asarray(arrays["c"]) < 2)
-    n = np.asarray(arrays["n"])[labelled]
-    missing = (n - np.asarray(arrays["n_flag"])[labelled]).sum() + (
-        n - np.asarray(arrays["n_keep"])[labelled]
-    ).sum()
-    finite = all(
-        np.isfinite(np.asarray(arrays[k], dtype=np.float64)[labelled]).all() for k in ("v_flag", "v_keep")
-    )
-    if missing or not finite:
+    if not labelled_sums_finite(arrays):
         _raise_for_bad_payoffs(spark, selects, params, payoff)
     return arrays
 
@@ -189,13 +136,7 @@ def _raise_for_bad_payoffs(
     spark: Spark, selects: list[str], params: Mapping[str, object], payoff: Payoff
 ) -> None:
     """Count the rows whose payoff is NULL or not finite, per outcome; raise for the first (as on DuckDB)."""
-    bad = [
-        f"count_if(c = {cls} AND NOT coalesce({_finite(v)}, FALSE))"
-        for cls, v in ((1, "v_flag"), (0, "v_flag"), (0, "v_keep"), (1, "v_keep"))
-    ]  # OUTCOMES order: tp, fp, tn, fn
-    row = _rows(
-        spark, f"WITH valued AS ({' UNION ALL '.join(selects)}) SELECT {', '.join(bad)} FROM valued", params
-    )[0]
+    row = _rows(spark, bad_payoff_counts_sql(selects, SPARK), params)[0]  # OUTCOMES order: tp, fp, tn, fn
     for outcome, count in zip(OUTCOMES, row, strict=True):
         if count:
             who = "positive" if outcome in ("tp", "fn") else "negative"

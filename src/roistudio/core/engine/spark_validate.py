@@ -25,13 +25,13 @@ from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.spark_periods import inspect_time_column_spark, period_key_spark
 from roistudio.core.engine.spark_source import Spark, _rows, q, spark_columns
 from roistudio.core.errors import MappingError
+from roistudio.core.payoff.compile import SPARK
 
 _INF = "CAST('Infinity' AS DOUBLE)"
 
 
 def _finite(x: str) -> str:
-    # Spark has no isfinite(); NaN compares above +inf there, so it is tested on its own.
-    return f"({x} IS NOT NULL AND NOT isnan({x}) AND abs({x}) < {_INF})"
+    return SPARK.is_finite(x)  # the one spelling (Spark has no isfinite())
 
 
 # -- validation --------------------------------------------------------------------------------------
