@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from roistudio.core.errors import RoiError
 from roistudio.core.progress import ConsoleProgress
 
+NOT_ON_SPARK = (
+    "the spark engine computes the recommendation only: bootstrap intervals, walk-forward, "
+    "sensitivity and the label-delay estimate are DuckDB queries (run with --engine duckdb for them)"
+)
+
 
 @dataclass(frozen=True)
 class SparkSourceFacts:
@@ -74,6 +79,8 @@ def run_spark_command(args: argparse.Namespace) -> int:
 
     if args.demo:
         raise RoiError("--demo runs on the duckdb engine; give DATA or --table with --engine spark")
+    if getattr(args, "range", None):
+        raise RoiError(f"--range (sensitivity) runs on the duckdb engine; {NOT_ON_SPARK}")
     if args.data and args.table:
         raise RoiError("pass either DATA or --table NAME, not both")
     if not args.data and not args.table:
@@ -98,6 +105,7 @@ def run_spark_command(args: argparse.Namespace) -> int:
     analysis = analyse_spark(spark, view, request, progress=progress)
     for note in extras.get("notes", ()):
         print(note, file=sys.stderr)
+    print(f"note: {NOT_ON_SPARK}", file=sys.stderr)
     facts = SparkSourceFacts(
         name=source.name,
         path=str(source.path) if source.table is None else f"table {source.table}",
