@@ -18,9 +18,9 @@ identifiers and ``:name`` parameters bound by ``spark.sql(query, args=...)`` (Sp
 no data value or user text is spliced into SQL. The session's time zone is pinned to UTC, as the
 DuckDB connections are, so periods and date filters do not depend on the machine's zone.
 
-What the Spark engine does not do (it says so in one line rather than guess): text period labels
-as the time column (``may``, ``2026-Q1``; a DATE or TIMESTAMP column is needed), and the
-mapping proposal (``--score`` and ``--label`` must be given).
+What the Spark engine does not do (it says so in one line rather than guess): the mapping
+proposal (``--score`` and ``--label`` must be given), and the bootstrap, walk-forward,
+sensitivity and label-delay estimate (DuckDB queries).
 """
 
 from __future__ import annotations
