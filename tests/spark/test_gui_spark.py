@@ -99,6 +99,7 @@ def test_open_from_spark_gives_duckdbs_figures_and_edits_reaggregate_on_the_clus
     analysis = _open(qtbot, doc, source, mapping=MAPPING)
     assert errors == []
     assert doc.project.spark == source and doc.project.sources == ()
+    assert doc.display_name() == "preds.parquet on Spark (unsaved project)"
     assert doc.import_report.rows == 600 and doc.import_report.format == "spark"
     assert dict(doc.columns)["fraud_score"] == "DOUBLE"
     assert analysis.periods and set(analysis.segments) == {"channel"}

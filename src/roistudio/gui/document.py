@@ -187,6 +187,8 @@ class ProjectDocument(QObject):
             return Path(self.path).name
         if self.project.sources:
             return f"{self.project.sources[0].name} (unsaved project)"
+        if self.project.spark is not None:
+            return f"{self.project.spark.name} on Spark (unsaved project)"
         return "Untitled"
 
     @Slot(bool)
