@@ -38,11 +38,11 @@ if TYPE_CHECKING:
 __all__ = [
     "INSTALL_LINE",
     "NOT_ON_SPARK",
-    "analysis_job",
     "install_line",
     "is_spark",
     "open_spark",
     "read_filter_options",
+    "submit_analysis",
 ]
 
 INSTALL_LINE = "Open from Spark needs PySpark, which is not installed: pip install 'roistudio[spark]'"
@@ -165,8 +165,19 @@ def open_spark(
     )  # fmt: skip
 
 
-def analysis_job(source: SparkSource, request: AnalysisRequest) -> Callable[[Any, Any], Analysis]:
-    """The document's analysis job on Spark: ``analyse_spark`` on the source's view (worker thread)."""
+def submit_analysis(
+    worker: DatabaseWorker,
+    source: SparkSource,
+    request: AnalysisRequest,
+    *,
+    on_done: Callable[[Analysis], None],
+    on_failure: Callable[[str], None],
+) -> Job:
+    """The document's analysis on Spark: ``analyse_spark`` on the source's view, as a worker job.
+
+    Of kind ``analysis``, as on DuckDB: a newer edit supersedes it (and cancels its job group).
+    """
+    from roistudio.gui import operations
 
     def job(_con: Any, progress: Any) -> Analysis:
         from roistudio.core.engine.spark import analyse_spark
@@ -175,7 +186,10 @@ def analysis_job(source: SparkSource, request: AnalysisRequest) -> Callable[[Any
         spark = SESSIONS.get(source.master, progress)
         return analyse_spark(spark, VIEW, request, progress=progress)
 
-    return job
+    return operations.run(
+        worker, job, kind="analysis", description="Sweeping thresholds in Spark", on_done=on_done,
+        on_failure=on_failure,
+    )  # fmt: skip
 
 
 def read_filter_options(

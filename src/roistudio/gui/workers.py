@@ -29,6 +29,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from roistudio.core.errors import Cancelled
 from roistudio.core.progress import CancelToken
+from roistudio.core.sql import rollback
 
 JobFn = Callable[[Any, "WorkerProgress"], Any]
 
@@ -268,6 +269,10 @@ class DatabaseWorker(QThread):
         finally:
             with self._lock:
                 self._current = None
+        if status != "done":
+            # No interrupt can land any more (``_current`` is cleared): end whatever transaction
+            # the job left open, so the next job starts on a usable connection.
+            rollback(self._con)
         self._delivered.emit(job, status, result)
 
     # -- back in the GUI thread -----------------------------------------------------------------------
