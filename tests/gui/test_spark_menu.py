@@ -55,3 +55,12 @@ def test_the_dialog_reads_a_table_source_and_the_mapping(qtbot):
     again = SparkDialog(None, source, mapping)
     qtbot.addWidget(again)
     assert again.answer() == (source, mapping)
+
+
+def test_editing_a_mapping_keeps_the_fields_the_dialog_does_not_show(qtbot):
+    mapping = ColumnMapping("p", "y", timestamp="month", time_year=2026, raw_scores=True, id="tx")
+    dialog = SparkDialog(None, SparkSource(path="/data/p.parquet"), mapping)
+    qtbot.addWidget(dialog)
+    dialog.score.setText("p2")
+    _source, edited = dialog.answer()
+    assert edited == ColumnMapping("p2", "y", timestamp="month", time_year=2026, raw_scores=True, id="tx")

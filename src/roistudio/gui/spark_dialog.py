@@ -8,6 +8,7 @@ in one line, in the window's error banner, as for a file.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
@@ -68,7 +69,7 @@ class SparkDialog(QDialog):
         where_row = QHBoxLayout()
         where_row.addWidget(self.where, 1)
         where_row.addWidget(self.browse)
-        m = mapping
+        m = self._mapping = mapping
         self.score = QLineEdit(m.score if m else "")
         self.label = QLineEdit(m.label if m else "")
         self.positive = QLineEdit(m.positive or "" if m else "")
@@ -151,7 +152,10 @@ class SparkDialog(QDialog):
                 raise ValueError(f"Give {what}.")
         path = where if self.kind.currentText() == PATH else None
         source = SparkSource(master=master, path=path, table=None if path is not None else where)
-        mapping = ColumnMapping(
+        # The fields not in the dialog (a model column, raw scores, the year of month names...)
+        # stay as they were when the dialog edits an existing mapping.
+        mapping = replace(
+            self._mapping or ColumnMapping("", ""),
             score=self.score.text().strip(),
             label=self.label.text().strip(),
             positive=self.positive.text().strip() or None,
