@@ -117,6 +117,7 @@ def test_open_from_spark_gives_duckdbs_figures_and_edits_reaggregate_on_the_clus
             dict(doc.project.payoff), {**params, name: params[name] * 3 + 1}, dict(doc.project.ranges)
         )
     assert doc.analysis.request.payoff.parameters[name] == params[name] * 3 + 1
+    assert doc.analysis.validation is analysis.validation  # counted once: the edit is one Spark job
     assert_same(_duckdb_json(parquet, doc.analysis.request), _json(doc.analysis))
 
     # Saved, the project names its Spark source; reopened, it reconnects and shows the same figures.

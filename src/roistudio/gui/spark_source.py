@@ -89,6 +89,8 @@ class _Sessions:
 
 
 SESSIONS = _Sessions()
+# [key, ValidationReport] of the last Spark analysis (GUI thread only); emptied when a source is opened.
+_VALIDATION: list[Any] = []
 
 
 def _read_source(source: SparkSource, progress: Any) -> ImportResult:
@@ -150,6 +152,7 @@ def open_spark(
     from roistudio.gui import operations
 
     def done(result: ImportResult) -> None:
+        _VALIDATION.clear()  # the source was read again: count again
         if project is not None:
             opened = project
         else:
@@ -179,15 +182,24 @@ def submit_analysis(
     """
     from roistudio.gui import operations
 
+    # The validation of this mapping under these filters, if the last analysis had it: a payoff,
+    # parameter or period edit then skips the counting queries (as AnalysisRunner does on DuckDB).
+    key = (source, repr(request.mapping), repr(request.filters.to_dict()))
+    cached = _VALIDATION[1] if _VALIDATION and _VALIDATION[0] == key else None
+
     def job(_con: Any, progress: Any) -> Analysis:
         from roistudio.core.engine.spark import analyse_spark
         from roistudio.core.engine.spark_source import VIEW
 
         spark = SESSIONS.get(source.master, progress)
-        return analyse_spark(spark, VIEW, request, progress=progress)
+        return analyse_spark(spark, VIEW, request, progress=progress, validation=cached)
+
+    def done(analysis: Analysis) -> None:
+        _VALIDATION[:] = [key, analysis.validation]
+        on_done(analysis)
 
     return operations.run(
-        worker, job, kind="analysis", description="Sweeping thresholds in Spark", on_done=on_done,
+        worker, job, kind="analysis", description="Sweeping thresholds in Spark", on_done=done,
         on_failure=on_failure,
     )  # fmt: skip
 

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from roistudio.core.data.mapping import ValidationReport
 from roistudio.core.engine.analysis import (
     PERIOD_BREAKDOWN,
     Analysis,
@@ -152,7 +153,12 @@ def _raise_for_bad_payoffs(
 
 
 def analyse_spark(
-    spark: Spark, view: str, request: AnalysisRequest, *, progress: Progress | None = None
+    spark: Spark,
+    view: str,
+    request: AnalysisRequest,
+    *,
+    progress: Progress | None = None,
+    validation: ValidationReport | None = None,
 ) -> Analysis:
     """:func:`~roistudio.core.engine.analysis.analyse`, with the counting and aggregation done by Spark.
 
@@ -166,6 +172,9 @@ def analyse_spark(
         As for ``analyse``: mapping, payoff, constraints, threshold, breakdowns and filters.
     progress
         Optional progress/cancel object; Cancel cancels the Spark job group.
+    validation
+        The validation of the same mapping under the same filters on the same data (an earlier
+        analysis's): the counting queries are skipped, so a payoff edit is one Spark job.
 
     Raises
     ------
@@ -180,7 +189,8 @@ def analyse_spark(
     where_sql, where_params = request.filters.to_sql(
         mapping.timestamp, key_sql=segment_key, quote=q, placeholder=SPARK.placeholder
     )
-    validation = validate_on_spark(spark, view, mapping, where_sql=where_sql, where_params=where_params)
+    if validation is None:
+        validation = validate_on_spark(spark, view, mapping, where_sql=where_sql, where_params=where_params)
     validation.raise_for_problems()
     check_cancelled(progress)
     label_sql, label_params = label_condition(validation.label)
