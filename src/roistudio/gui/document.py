@@ -15,6 +15,7 @@ user set is applied on top of it.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,7 +117,8 @@ class ProjectDocument(QObject):
         self.import_cache_dir: Path | None = None
         self._forced_dirty = False
         self._was_dirty = False
-        self._pending: tuple[Project, str, ImportResult] | None = None
+        # An opened project whose data changed, waiting for accept_changed_source (with its on_done).
+        self._pending: tuple[Project, str, ImportResult, Callable[[], None] | None] | None = None
         self.runner = AnalysisRunner(worker)  # sweeps and the caches that make re-runs cheap
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         worker.busyChanged.connect(self.busyChanged)
@@ -204,7 +206,7 @@ class ProjectDocument(QObject):
         """Start a new project on data just imported (by the wizard) into the table."""
         self._reset(project_for_import(result, mapping, period=period), None, result)
 
-    def load_demo(self, on_done=None) -> Job:
+    def load_demo(self, on_done: Callable[[], None] | None = None) -> Job:
         """Import the bundled demo and analyse it with its default mapping and payoff."""
         from roistudio.core.project.demo import demo_data_path
 
@@ -221,7 +223,9 @@ class ProjectDocument(QObject):
             description="Loading the demo data", on_done=done, on_failure=self.dataFailed.emit,
         )  # fmt: skip
 
-    def open_project(self, path: str, on_done=None, *, relocated: str | None = None) -> Job:
+    def open_project(
+        self, path: str, on_done: Callable[[], None] | None = None, *, relocated: str | None = None
+    ) -> Job | None:
         """Load a project file and re-import its data on the worker.
 
         When the data file changed since the project was saved, ``sourceChanged`` is emitted and
@@ -245,12 +249,12 @@ class ProjectDocument(QObject):
             self._reset(project, str(path), None)
             if on_done is not None:
                 on_done()
-            return None  # type: ignore[return-value]
+            return None
         source = project.sources[0]
 
         def done(result: ImportResult) -> None:
             if not source.info.same_data(result.report.source):
-                self._pending = (project, str(path), result, on_done)  # type: ignore[assignment]
+                self._pending = (project, str(path), result, on_done)
                 self.sourceChanged.emit([source.name])
                 return
             self._reset(project, str(path), result)
@@ -266,7 +270,7 @@ class ProjectDocument(QObject):
         """Use the data as it is now for the project waiting after ``sourceChanged``."""
         if self._pending is None:
             return
-        project, path, result, on_done = self._pending  # type: ignore[misc]
+        project, path, result, on_done = self._pending
         self._pending = None
         sources = (DataSource(result.report.source, project.sources[0].table), *project.sources[1:])
         self._reset(project.with_changes(sources=sources), path, result)
@@ -308,7 +312,7 @@ class ProjectDocument(QObject):
         has_threshold: bool,
         filters: Filters | None,
         segment: str | None = None,
-    ):
+    ) -> None:
         """Show what a link names: view, segment column, threshold and filters (navigation, not undoable)."""
         changes: dict[str, Any] = {}
         if segment:
@@ -332,8 +336,13 @@ class ProjectDocument(QObject):
     def set_mapping(self, mapping: ColumnMapping) -> None:
         self._edit("Change column mapping", mapping=mapping)
 
-    def set_payoff(self, expressions: dict, parameters: dict, ranges: dict) -> None:
-        after = {"payoff": dict(expressions), "parameters": dict(parameters),
+    def set_payoff(
+        self,
+        expressions: Mapping[str, str],
+        parameters: Mapping[str, float],
+        ranges: Mapping[str, tuple[float, float]],
+    ) -> None:
+        after: dict[str, Any] = {"payoff": dict(expressions), "parameters": dict(parameters),
                  "ranges": {k: tuple(v) for k, v in ranges.items()}}  # fmt: skip
         before = {key: getattr(self.project, key) for key in after}
         # Compared with order: the parameter table's order is the analyst's and is saved as is.

@@ -8,7 +8,7 @@ edit at all.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QUndoCommand
 
@@ -25,8 +25,14 @@ class EditCommand(QUndoCommand):
     """Set some project fields; undo sets them back. Threshold moves merge while dragging."""
 
     def __init__(
-        self, document: ProjectDocument, text: str, before: dict, after: dict, *, merge: bool = False
-    ):
+        self,
+        document: ProjectDocument,
+        text: str,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        *,
+        merge: bool = False,
+    ) -> None:
         super().__init__(text)
         self._doc = document
         self.before, self.after = before, after

@@ -15,9 +15,12 @@ threshold exactly (4 decimals): rows with ``score >= threshold`` are flagged.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.lines import Line2D
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QGroupBox,
@@ -44,6 +47,9 @@ from roistudio.gui.widgets import (
     format_money,
     format_threshold,
 )
+
+if TYPE_CHECKING:
+    from roistudio.core.engine.bootstrap import BootstrapResult
 
 __all__ = ["ThresholdExplorer"]
 
@@ -79,11 +85,10 @@ class ThresholdExplorer(QWidget):
         self._legend_has_constraints = False
         self._constrained: CurvePoint | None = None
         self._artists: chart_curves.CurveArtists | None = None
-        self._constrained_marker = None
+        self._constrained_marker: Line2D | None = None
         self._pending_threshold: tuple[float | None] | None = None
-        self._stale = False
         self._legend_below = False
-        self._feasible_cache: tuple[tuple, np.ndarray] | None = None
+        self._feasible_cache: tuple[tuple[int, Constraints], np.ndarray] | None = None
 
         self._drag_timer = QTimer(self)
         self._drag_timer.setSingleShot(True)
@@ -131,9 +136,9 @@ class ThresholdExplorer(QWidget):
         controls.addWidget(self.use_best)
         # Zoom and pan: the interesting thresholds often crowd one end of [0, 1] (fraud scores
         # near 0). The toolbar's redraws refresh the blitting background like any full draw.
-        from matplotlib.backends.backend_qtagg import NavigationToolbar2QT
+        from matplotlib.backends.backend_qt import NavigationToolbar2QT
 
-        self.toolbar = NavigationToolbar2QT(self.canvas, self, coordinates=False)
+        self.toolbar = NavigationToolbar2QT(self.canvas, self, coordinates=False)  # type: ignore[no-untyped-call]
         self.toolbar.setIconSize(self.toolbar.iconSize() * 0.75)
         left = QVBoxLayout()
         left.addWidget(self.toolbar)
@@ -178,7 +183,8 @@ class ThresholdExplorer(QWidget):
         self.interval_label = QLabel("")
         self.interval_label.setWordWrap(True)
         self.interval_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._uncertainty = self._uncertainty_curve = None
+        self._uncertainty: BootstrapResult | None = None
+        self._uncertainty_curve: Curve | None = None
         layout.addWidget(self.interval_label)
         layout.addLayout(body, 1)
         layout.addWidget(self._empty)
@@ -222,7 +228,9 @@ class ThresholdExplorer(QWidget):
             self._show_point(analysis.champion.operating, blit=False)
         self._show_best()
 
-    def set_uncertainty(self, result, *, pending: bool = False, currency: str | None = None) -> None:
+    def set_uncertainty(
+        self, result: BootstrapResult | None, *, pending: bool = False, currency: str | None = None
+    ) -> None:
         """Show bootstrap intervals (``core.engine.bootstrap.BootstrapResult``) beside the tiles.
 
         ``None`` with ``pending`` says they are being recomputed (cheap: called on slider moves);
@@ -265,10 +273,6 @@ class ThresholdExplorer(QWidget):
         for tile in self.tiles.values():
             tile.setEnabled(not stale)
             tile.setStatusTip(tip)
-        self._stale = stale
-
-    def is_stale(self) -> bool:
-        return self._stale
 
     def operating_point(self) -> CurvePoint | None:
         return self._operating
@@ -314,6 +318,8 @@ class ThresholdExplorer(QWidget):
     # -- drawing ----------------------------------------------------------------------------------------------
     def _draw_chart(self) -> None:
         model, point = self._model, self._operating
+        if model is None:
+            return
         self.canvas.clear()
         ax = self.canvas.figure.add_subplot()
         symbol = currency_symbol(self._currency)
@@ -322,7 +328,7 @@ class ThresholdExplorer(QWidget):
             ax, model, symbol=symbol, operating=point, show_baselines=True, palette=palette
         )
         # The constrained optimum is a second marker the GUI moves as constraints change.
-        (self._constrained_marker,) = ax.plot(
+        (marker,) = ax.plot(
             [], [], linestyle="none", marker="v", markersize=8, color=palette.operating,
             markeredgecolor=palette.background, markeredgewidth=0.8, zorder=7,
             label="_nolegend_" if self._constraints.is_empty() else "best under constraints",
@@ -336,14 +342,15 @@ class ThresholdExplorer(QWidget):
             chart_style.style_legend(ax, palette, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2)
         else:
             chart_style.style_legend(ax, palette, loc="best")
-        self.canvas.set_moving_artists((*self._artists.moving_artists(), self._constrained_marker))
+        self._constrained_marker = marker
+        self.canvas.set_moving_artists((*self._artists.moving_artists(), marker))
         self._place_constrained_marker()
         self.canvas.draw_idle()
 
     def _narrow(self) -> bool:
-        return self.canvas.width() < LEGEND_BELOW_PX
+        return bool(self.canvas.width() < LEGEND_BELOW_PX)
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._model is not None and self._artists is not None and self._narrow() != self._legend_below:
             self._draw_chart()
@@ -360,10 +367,15 @@ class ThresholdExplorer(QWidget):
 
     # -- showing a point ---------------------------------------------------------------------------------------
     def _point_at(self, threshold: float | None) -> CurvePoint:
-        index = self._curve.index_at(threshold)
-        if index == 0:
-            return self._curve.point(0)  # a threshold above every score flags nobody
-        return self._curve.at(threshold)
+        curve = self._shown_curve()
+        if curve.index_at(threshold) == 0:
+            return curve.point(0)  # a threshold above every score flags nobody
+        return curve.at(threshold)
+
+    def _shown_curve(self) -> Curve:
+        """The curve shown (callers run only once an analysis is shown)."""
+        assert self._curve is not None, "no analysis is shown"
+        return self._curve
 
     def _show_point(self, point: CurvePoint, *, blit: bool = True, move_slider: bool = True) -> None:
         """Update tiles, matrix, slider, spin box and marker for ``point``; emits nothing."""
@@ -398,7 +410,7 @@ class ThresholdExplorer(QWidget):
         """Which curve points meet the constraints (kept until the curve or constraints change)."""
         key = (id(self._curve), self._constraints)
         if self._feasible_cache is None or self._feasible_cache[0] != key:
-            self._feasible_cache = (key, self._curve.feasible(self._constraints))
+            self._feasible_cache = (key, self._shown_curve().feasible(self._constraints))
         return self._feasible_cache[1]
 
     def _show_best(self) -> None:
@@ -416,13 +428,12 @@ class ThresholdExplorer(QWidget):
             text = f"<b>Best under constraints:</b> {self._describe(self._constrained)}"
         point = self._operating
         # A threshold the analyst set is kept under a new constraint; say when it breaks it.
-        breaks = (
+        if (
             point is not None
             and self._curve is not None
             and not self._constraints.is_empty()
             and not bool(self._feasible_mask()[point.index])
-        )
-        if breaks:
+        ):
             text += (
                 f"<br>The threshold in use (<nobr>{format_threshold(point.threshold)}</nobr>) does not meet "
                 "the constraints; <i>Use best</i> moves to the best one that does."
@@ -432,12 +443,13 @@ class ThresholdExplorer(QWidget):
     # -- threshold inputs ---------------------------------------------------------------------------------------
     def _configure_threshold_inputs(self) -> None:
         blockers = (QSignalBlocker(self.slider), QSignalBlocker(self.spin))  # a new range clamps
-        n = len(self._curve)
+        curve = self._shown_curve()
+        n = len(curve)
         self.slider.setRange(0, SLIDER_STEPS + 1 if n > 1 else 0)
         self.slider.setPageStep(SLIDER_STEPS // 50)
         if n > 1:
-            low = float(np.nanmin(self._curve.thresholds[1:]))
-            high = float(np.nanmax(self._curve.thresholds[1:]))
+            low = float(np.nanmin(curve.thresholds[1:]))
+            high = float(np.nanmax(curve.thresholds[1:]))
         else:
             low, high = 0.0, 1.0
         step = 10**-SPIN_DECIMALS
@@ -480,15 +492,11 @@ class ThresholdExplorer(QWidget):
             return
         best = self._constrained if not self._constraints.is_empty() else self._model.optimum
         if best is None:  # constraints nobody meets: flagging nobody is always allowed
-            best = self._curve.point(0)
+            best = self._shown_curve().point(0)
         self._show_point(best)
         self._queue_threshold(best.threshold, immediate=True)
 
     # -- constraints --------------------------------------------------------------------------------------------
-    def constraints_from_inputs(self) -> Constraints:
-        """The constraints the inputs describe (unchecked ones are no limit)."""
-        return self.constraints_panel.constraints()
-
     def _on_constraints_edited(self, constraints: Constraints) -> None:
         self._constraints = constraints
         self._update_constrained()

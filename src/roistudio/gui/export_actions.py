@@ -9,6 +9,7 @@ worker is the connection's only user. Once written, the user is offered to open 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,16 @@ from roistudio.core.progress import ScaledProgress
 from roistudio.gui import operations
 
 if TYPE_CHECKING:
+    import duckdb
+
+    from roistudio.core.engine.analysis import Analysis
+    from roistudio.core.engine.estimate import LabelDelay
+    from roistudio.core.progress import Progress
     from roistudio.gui.document import ProjectDocument
+    from roistudio.reports.model import ReportModel
+
+    # () -> (the estimate shown, or None while it runs; calibration method; calibration periods)
+    LabelDelaySource = Callable[[], tuple[LabelDelay | None, str, int | None]]
 
 KINDS = {"xlsx": ("Excel workbook", "*.xlsx"), "pdf": ("PDF report", "*.pdf")}
 
@@ -43,7 +53,7 @@ class Exporter(QObject):
         self._window = window
         self.last_folder = str(Path.home())
         # Set by the main window (gui.label_delay): () -> (estimate ready or None, method, periods).
-        self.label_delay_source = None
+        self.label_delay_source: LabelDelaySource | None = None
 
     def ask_path(self, kind: str) -> str | None:
         label, pattern = KINDS[kind]
@@ -71,8 +81,8 @@ class Exporter(QObject):
         doc = self._doc
         analysis = doc.analysis
         import_report = doc.import_report
-        if import_report is None:
-            self.failed.emit("no data is loaded")
+        if import_report is None or analysis is None:
+            self.failed.emit("no data is loaded" if import_report is None else "no analysis to export yet")
             return
         title, currency = doc.project.title, doc.project.currency
         suggested = doc.project.payoff_suggested  # stamped "example payoff, not confirmed"
@@ -84,7 +94,7 @@ class Exporter(QObject):
 
         spark = doc.project.spark
 
-        def job(con, progress):
+        def job(con: duckdb.DuckDBPyConnection, progress: Progress) -> list[str]:
             from roistudio.core.engine.decision import decide
 
             if spark is not None:  # values, no live formulas or intervals (gui.spark_source)
@@ -137,11 +147,11 @@ class Exporter(QObject):
                 QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
 
-def _write_reports(model, targets: dict[str, str], progress) -> list[str]:
+def _write_reports(model: ReportModel, targets: dict[str, str], progress: Progress) -> list[str]:
     """Write the workbook and/or PDF of ``model`` (worker thread); the paths written."""
     from roistudio.core.atomic import atomic_group
 
-    written = []
+    written: list[str] = []
     # Both files as one unit: a failed PDF leaves the old pair, never a new workbook alone.
     with atomic_group() as group:
         if "xlsx" in targets:
@@ -160,7 +170,11 @@ def _write_reports(model, targets: dict[str, str], progress) -> list[str]:
     return written
 
 
-def _label_delay_for_export(con, analysis, source):
+def _label_delay_for_export(
+    con: duckdb.DuckDBPyConnection,
+    analysis: Analysis,
+    source: tuple[LabelDelay | None, str, int | None] | None,
+) -> LabelDelay | None:
     """The estimate the app shows, or (still running) computed now; None when it cannot be had.
 
     ``source`` is ``(estimate or None, method, periods)``; without one (no window), the CLI's

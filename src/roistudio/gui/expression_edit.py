@@ -15,9 +15,18 @@ from PySide6.QtGui import (
     QInputMethodEvent,
     QKeyEvent,
     QMouseEvent,
+    QResizeEvent,
     QTextCharFormat,
 )
-from PySide6.QtWidgets import QApplication, QCompleter, QLabel, QLineEdit, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QCompleter,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QWidget,
+)
 
 _IDENTIFIER_BEFORE_CURSOR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -56,6 +65,7 @@ class PopupClickThrough(QObject):
             event.type() != QEvent.Type.MouseButtonPress
             or not self._popup.isVisible()
             or not isinstance(obj, QWidget)  # the window-level copy of the event comes first
+            or not isinstance(event, QMouseEvent)
         ):
             return False
         where = event.globalPosition().toPoint()
@@ -105,7 +115,7 @@ class ErrorLine(QLabel):
     def message(self) -> str:
         return self._full
 
-    def resizeEvent(self, event) -> None:
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide()
 
@@ -133,8 +143,13 @@ class ExpressionEdit(QLineEdit):
         self._completer.activated.connect(self._insert_completion)
         # A short list: the popup opens over the fields below, so it covers as few as it can.
         self._completer.setMaxVisibleItems(6)
-        self._click_through = PopupClickThrough(self._completer.popup(), self)
+        self._click_through = PopupClickThrough(self._popup(), self)
         self.textEdited.connect(self._maybe_complete)
+
+    def _popup(self) -> QAbstractItemView:
+        popup = self._completer.popup()
+        assert popup is not None  # a completer always has its popup
+        return popup
 
     def set_completion_words(self, words: list[str]) -> None:
         self._words.setStringList(sorted(set(words), key=str.lower))
@@ -142,18 +157,17 @@ class ExpressionEdit(QLineEdit):
     def _maybe_complete(self, _text: str) -> None:
         prefix = self._prefix()
         if not prefix:
-            self._completer.popup().hide()
+            self._popup().hide()
             return
         self._completer.setCompletionPrefix(prefix)
         if self._completer.completionCount() == 0 or (
             self._completer.completionCount() == 1 and self._completer.currentCompletion() == prefix
         ):
-            self._completer.popup().hide()
+            self._popup().hide()
             return
         rect = self.cursorRect()
         rect.setWidth(
-            self._completer.popup().sizeHintForColumn(0)
-            + self._completer.popup().verticalScrollBar().sizeHint().width()
+            self._popup().sizeHintForColumn(0) + self._popup().verticalScrollBar().sizeHint().width()
         )
         self._completer.complete(rect)
         self._click_through.watch()
@@ -172,7 +186,7 @@ class ExpressionEdit(QLineEdit):
         self.textEdited.emit(self.text())
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        popup = self._completer.popup()
+        popup = self._popup()
         keys = (Qt.Key.Key_Enter, Qt.Key.Key_Return, Qt.Key.Key_Escape, Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
         if popup.isVisible() and event.key() in keys:
             event.ignore()  # the completer's popup handles these

@@ -8,10 +8,11 @@ each action asks what it must (unsaved changes, a file name), then hands the wor
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QStatusBar, QTabWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
 from roistudio.core.errors import RoiError
 from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
@@ -28,7 +29,13 @@ APP_NAME = "Model ROI Studio"
 PROJECT_FILTER = f"Model ROI Studio projects (*{PROJECT_SUFFIX})"
 
 
-class FileActions(QWidget if TYPE_CHECKING else object):
+if TYPE_CHECKING:
+    _Window = QMainWindow  # a mixin of MainWindow: typed as the window it is part of
+else:
+    _Window = object
+
+
+class FileActions(_Window):
     """New, open, save and the import cache, for :class:`~roistudio.gui.main_window.MainWindow`."""
 
     if TYPE_CHECKING:  # provided by MainWindow
@@ -37,7 +44,6 @@ class FileActions(QWidget if TYPE_CHECKING else object):
         worker: DatabaseWorker
         tabs: QTabWidget
 
-        def statusBar(self) -> QStatusBar: ...
         def _show_error(self, message: str) -> None: ...
         def remove_recovery(self) -> None: ...
         def finish_startup(self) -> None: ...
@@ -93,16 +99,17 @@ class FileActions(QWidget if TYPE_CHECKING else object):
 
     def change_mapping(self) -> None:
         """Edit the column mapping of the loaded data (one undoable step)."""
-        if not self.doc.has_data:
+        report = self.doc.import_report
+        if report is None:
             return
         if self.doc.project.spark is not None:  # no DuckDB table to inspect: the Spark dialog
             from roistudio.gui.spark_dialog import change_spark_mapping
 
-            return change_spark_mapping(self)
+            return change_spark_mapping(self)  # type: ignore[arg-type]  # the mixin is part of MainWindow
         from roistudio.core.data.loading import ImportResult
         from roistudio.gui.import_wizard import ImportWizard
 
-        result = ImportResult(self.doc.import_report, {})
+        result = ImportResult(report, {})
         wizard = ImportWizard(self.worker, existing=result, initial_mapping=self.doc.mapping, parent=self)
         try:
             if wizard.exec():
@@ -129,7 +136,7 @@ class FileActions(QWidget if TYPE_CHECKING else object):
         if path:
             self.open_project(path)
 
-    def open_project(self, path: str, on_done=None) -> None:
+    def open_project(self, path: str, on_done: Callable[[], None] | None = None) -> None:
         self.finish_startup()
         if not self.maybe_save():
             return

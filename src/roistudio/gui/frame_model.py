@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -16,7 +16,7 @@ _Index = QModelIndex | QPersistentModelIndex
 class FrameModel(QAbstractTableModel):
     """A read-only table model over a small pandas DataFrame (the preview)."""
 
-    def __init__(self, frame: pd.DataFrame | None = None, parent=None) -> None:
+    def __init__(self, frame: pd.DataFrame | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._frame = frame
 
@@ -25,13 +25,13 @@ class FrameModel(QAbstractTableModel):
         self._frame = frame
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if self._frame is None or parent.isValid() else len(self._frame)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if self._frame is None or parent.isValid() else len(self._frame.columns)
 
-    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if self._frame is None or not index.isValid():
             return None
         value = self._frame.iat[index.row(), index.column()]
@@ -47,7 +47,9 @@ class FrameModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole or self._frame is None:
             return None
         if orientation == Qt.Orientation.Horizontal:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject
 
 from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.estimate import LabelDelay
+from roistudio.gui import operations
 
 if TYPE_CHECKING:
     from roistudio.gui.calibration_view import CalibrationView
@@ -104,21 +105,22 @@ class LabelDelayController(QObject):
                 self.label_delay = result
                 self._show(self.doc.analysis)
 
-        def failed(exc: BaseException) -> None:
+        def failed(message: str) -> None:
             if key == self._key:
                 self.label_delay = None
                 self._show(None)
-                self.calibration_view.set_message(f"No estimate for rows not yet labelled: {exc}")
+                self.calibration_view.set_message(f"No estimate for rows not yet labelled: {message}")
 
         def cancelled() -> None:
             if key == self._key:
                 self._key = None  # the next analysis change tries again
 
-        self._job = self.worker.submit(
+        self._job = operations.run(
+            self.worker,
             job,
             kind="label_delay",
             description="Estimating rows not yet labelled",
             on_done=done,
-            on_error=failed,
+            on_failure=failed,
             on_cancel=cancelled,
         )

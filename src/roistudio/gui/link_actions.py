@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QStatusBar, QTabWidget, QWidget
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QTabWidget
 
 from roistudio.core.errors import RoiError
 from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
@@ -23,7 +23,13 @@ if TYPE_CHECKING:
     from roistudio.gui.segments_view import SegmentsView
 
 
-class LinkActions(QWidget if TYPE_CHECKING else object):
+if TYPE_CHECKING:
+    _Window = QMainWindow  # a mixin of MainWindow: typed as the window it is part of
+else:
+    _Window = object
+
+
+class LinkActions(_Window):
     """Links and drag and drop, for :class:`~roistudio.gui.main_window.MainWindow`."""
 
     if TYPE_CHECKING:  # provided by MainWindow and FileActions
@@ -31,7 +37,6 @@ class LinkActions(QWidget if TYPE_CHECKING else object):
         tabs: QTabWidget
         segments_view: SegmentsView
 
-        def statusBar(self) -> QStatusBar: ...
         def _show_error(self, message: str) -> None: ...
         def save_as(self) -> bool: ...
         def open_data(self, path: str | None = None) -> None: ...
@@ -99,12 +104,12 @@ class LinkActions(QWidget if TYPE_CHECKING else object):
             self.open_project(link.project, on_done=apply)
 
     # -- drag and drop ------------------------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
         if urls and urls[0].isLocalFile():
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:
+    def dropEvent(self, event: QDropEvent) -> None:
         urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
         if urls:
             event.acceptProposedAction()

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QStandardPaths, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QTabWidget,
@@ -38,6 +40,10 @@ from roistudio.gui.payoff_banner import PayoffBanners, payoff_summary
 from roistudio.gui.recovery import Recovery, recovery_folder
 from roistudio.gui.settings import Settings
 from roistudio.gui.workers import DatabaseWorker
+
+if TYPE_CHECKING:
+    from roistudio.core.data.filter_options import FilterOptions
+    from roistudio.core.engine.analysis import Analysis
 
 AUTOSAVE_MS = 60_000
 TAB_TITLES = {
@@ -72,6 +78,33 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
         Build only the shell (menus, Data page, empty tabs) now and the analysis views, which
         load pandas and matplotlib, in :meth:`finish_startup`, once the window has painted.
     """
+
+    # Set by gui.menus.build_actions / build_menus.
+    about_action: QAction
+    clear_cache_action: QAction
+    copy_link_action: QAction
+    demo_action: QAction
+    export_pdf_action: QAction
+    export_xlsx_action: QAction
+    mapping_action: QAction
+    metrics_action: QAction
+    new_action: QAction
+    open_data_action: QAction
+    open_spark_action: QAction  # gui.spark_dialog
+    open_project_action: QAction
+    optimum_action: QAction
+    paste_link_action: QAction
+    quit_action: QAction
+    redo_action: QAction
+    report_details_action: QAction
+    save_action: QAction
+    save_as_action: QAction
+    undo_action: QAction
+    view_actions: list[QAction]
+    period_actions: dict[str, QAction]
+    period_group: QActionGroup
+    period_menu: QMenu
+    recent_menu: QMenu
 
     def __init__(
         self, worker: DatabaseWorker | None = None, settings: Settings | None = None, *, lazy: bool = False
@@ -148,11 +181,13 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
             ("calibration", self.calibration_view),
             ("sensitivity", self.sensitivity_view),
         ):
-            holder = self.tabs.widget(VIEWS.index(view))
-            loading = holder.layout().takeAt(0).widget()  # the "Loading…" label
-            loading.hide()  # deleteLater alone leaves it painted until the event loop runs
-            loading.deleteLater()
-            holder.layout().addWidget(widget)
+            holder = self._holders[view]
+            item = holder.takeAt(0)  # the "Loading…" label
+            loading = item.widget() if item is not None else None
+            if loading is not None:
+                loading.hide()  # deleteLater alone leaves it painted until the event loop runs
+                loading.deleteLater()
+            holder.addWidget(widget)
         self.filter_bar = FilterBar()
         self.filter_bar.setToolTip("Which rows every analysis looks at (segments and dates)")
         self.filter_bar.setEnabled(False)
@@ -171,7 +206,9 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
         self.data_page = DataPage(self)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self._holders: dict[str, QVBoxLayout] = {}
         for view in VIEWS:
+            page: QWidget
             if view == "data":
                 page = self.data_page
             else:
@@ -179,6 +216,7 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
                 page = QWidget()
                 holder = QVBoxLayout(page)
                 holder.setContentsMargins(0, 0, 0, 0)
+                self._holders[view] = holder
                 loading = QLabel("Loading…")
                 loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 holder.addWidget(loading)
@@ -269,14 +307,14 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
         if hasattr(hints, "colorSchemeChanged"):  # Qt 6.5+
             hints.colorSchemeChanged.connect(self._on_color_scheme)
 
-    def _on_color_scheme(self, _scheme=None) -> None:
+    def _on_color_scheme(self, _scheme: object = None) -> None:
         """Redraw the charts in the palette of the new system scheme (they pick it when cleared)."""
         if self.doc.analysis is not None:
             self._on_analysis(self.doc.analysis)
             self.explorer.redraw_chart()  # same curve: set_analysis alone would only move the marker
 
     # -- document -> views -----------------------------------------------------------------------------
-    def _on_analysis(self, analysis) -> None:
+    def _on_analysis(self, analysis: Analysis | None) -> None:
         currency = self.doc.project.currency
         for view in (self.explorer, self.comparison_view, self.segments_view, self.trends_view):
             view.set_analysis(analysis, currency)
@@ -287,7 +325,7 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
             self.data_page.show_data(self.doc)
         self._update_actions()
 
-    def _update_payoff_banners(self, *_args) -> None:
+    def _update_payoff_banners(self, *_args: object) -> None:
         p = self.doc.project
         self.payoff_banners.show_suggested(
             p.payoff_suggested and self.doc.has_data, payoff_summary(p.payoff, p.parameters)
@@ -317,7 +355,7 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
             self.data_page.show_welcome()
         self.filter_bar.setEnabled(self.doc.has_data)
 
-    def _on_options(self, options) -> None:
+    def _on_options(self, options: FilterOptions) -> None:
         self.filter_bar.set_options(options.segments, options.date_min, options.date_max)
         self.filter_bar.set_filters(self.doc.project.filters)
         if self.doc.has_data:
@@ -346,7 +384,7 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
         if text:
             self.busy_label.setText(text[:1].upper() + text[1:])
 
-    def _on_source_changed(self, names: list) -> None:
+    def _on_source_changed(self, names: list[str]) -> None:
         answer = QMessageBox.question(
             self,
             "Data changed",
@@ -370,7 +408,7 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
         self.statusBar().showMessage(message, 10000)
         QMessageBox.warning(self, APP_NAME, message)
 
-    def _update_title(self, *_args) -> None:
+    def _update_title(self, *_args: object) -> None:
         self.setWindowTitle(f"{self.doc.display_name()}[*] — {APP_NAME}")
         self.setWindowModified(self.doc.is_dirty())
 
@@ -442,7 +480,7 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
         )
 
     # -- closing -------------------------------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closing and not self.maybe_save():
             event.ignore()
             return

@@ -26,6 +26,7 @@ from roistudio.gui import operations
 from roistudio.gui.wizard_pages import _Page
 
 if TYPE_CHECKING:
+    from roistudio.core.data.periods import TimeColumn
     from roistudio.gui.import_wizard import ImportWizard
 
 NONE = "(none)"
@@ -65,7 +66,7 @@ class MappingPage(_Page):
         self.time_note = QLabel()  # why columns cannot be the time column (tooltip lists each)
         self.time_note.setEnabled(False)
         self.time_note.setWordWrap(True)
-        self._time_columns: dict = {}
+        self._time_columns: dict[str, TimeColumn] = {}
         self.segments = _checklist()
         self.money = _checklist()
         self.raw_scores = QCheckBox("Scores are raw margins or logits (values outside 0-1 are allowed)")
@@ -130,12 +131,12 @@ class MappingPage(_Page):
         chosen_segments = set(mapping.segments) if mapping else set()
         # Columns with another role are not offered as segments or money.
         taken = {mapping.score, mapping.label, mapping.challenger_score, mapping.id} if mapping else set()
-        candidates = [
+        segment_candidates = [
             c
             for c in names
             if c not in taken and not is_temporal_type(columns[c]) and result.distinct.get(c, 0) <= 200
         ]
-        self._fill_list(self.segments, candidates, chosen_segments)
+        self._fill_list(self.segments, segment_candidates, chosen_segments)
         money = [c for c in numeric if c not in taken]
         self._fill_list(self.money, money, set(mapping.money) if mapping else set())
         self.raw_scores.setChecked(bool(mapping and mapping.raw_scores))
@@ -178,7 +179,7 @@ class MappingPage(_Page):
         """Offer every column that can be the time column (dates and period labels such as ``may``)
         and say why the others cannot; inspected on the worker when the import did not."""
 
-        def done(candidates: tuple[dict, dict]) -> None:
+        def done(candidates: tuple[dict[str, TimeColumn], dict[str, str]]) -> None:
             accepted, rejected = candidates
             self._time_columns = accepted
             wanted = self.timestamp.currentText() if self.timestamp.count() else current
@@ -213,7 +214,7 @@ class MappingPage(_Page):
             zone = initial.time_zone
         return zone
 
-    def _show_time_year(self, *_args) -> None:
+    def _show_time_year(self, *_args: object) -> None:
         time = self._time_columns.get(self.timestamp.currentText())
         self.time_year.setVisible(time is not None and time.form.name == "month_name")
 

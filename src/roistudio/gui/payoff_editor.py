@@ -140,8 +140,10 @@ class PayoffEditor(QWidget):
         # Parameters ---------------------------------------------------------------------------------
         self._table = QTableWidget(0, 4, self)
         self._table.setHorizontalHeaderLabels(["Parameter", "Value", "Low", "High"])
-        self._table.horizontalHeaderItem(_LOW).setToolTip("Optional: lowest plausible value (sensitivity)")
-        self._table.horizontalHeaderItem(_HIGH).setToolTip("Optional: highest plausible value (sensitivity)")
+        for col, tip in ((_LOW, "lowest"), (_HIGH, "highest")):
+            header_item = self._table.horizontalHeaderItem(col)
+            assert header_item is not None  # set by setHorizontalHeaderLabels
+            header_item.setToolTip(f"Optional: {tip} plausible value (sensitivity)")
         header = self._table.horizontalHeader()
         header.setSectionResizeMode(_NAME, QHeaderView.ResizeMode.Stretch)
         for col in (_VALUE, _LOW, _HIGH):
@@ -273,7 +275,9 @@ class PayoffEditor(QWidget):
         self._append_row("", None, None, None)
         row = self._table.rowCount() - 1
         self._table.setCurrentCell(row, _NAME)
-        self._table.editItem(self._table.item(row, _NAME))
+        item = self._table.item(row, _NAME)
+        assert item is not None  # _append_row sets every cell
+        self._table.editItem(item)
 
     # -- parameters -------------------------------------------------------------------------------------
     def _append_row(self, name: str, value: float | None, low: float | None, high: float | None) -> None:

@@ -45,7 +45,8 @@ class ValidationPage(_Page):
     def _done(self, report: ValidationReport) -> None:
         self.report, self._checked = report, True
         red = error_color(self.palette()).name()
-        self.text.setHtml(validation_html(report, self._wizard.import_result.report, error=red))
+        result = self._wizard.import_result
+        self.text.setHtml(validation_html(report, result.report if result else None, error=red))
         self.completeChanged.emit()
         self._wizard.validated.emit()
 
