@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns, validate_mapping
-from roistudio.core.engine import one_pass
+from roistudio.core.engine import column_sums, one_pass
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
+from roistudio.core.engine.column_sums import ColumnSumsCache
 from roistudio.core.engine.filters import Filters
 from roistudio.core.engine.result_json import analysis_to_json
 from roistudio.core.errors import RoiError
@@ -42,7 +43,7 @@ def _con(frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _both(con, mapping: ColumnMapping, payoff=PAYOFF, **request_args):
+def _both(con, mapping: ColumnMapping, payoff=PAYOFF, cached: bool = False, **request_args):
     parsed = parse_payoff(payoff, {}, table_columns(con, "data"))
     request = AnalysisRequest(mapping=mapping, payoff=parsed, **request_args)
     where_sql, where_params = request.filters.to_sql(mapping.timestamp)
@@ -54,7 +55,8 @@ def _both(con, mapping: ColumnMapping, payoff=PAYOFF, **request_args):
                 if usual
                 else None
             )
-            analysis = analyse(con, "data", request, validation=validation)
+            cache = ColumnSumsCache() if cached else None
+            analysis = analyse(con, "data", request, validation=validation, cache=cache)
             return {
                 "json": analysis_to_json(analysis, max_points=10**6),
                 "validation": analysis.validation.to_dict(),
@@ -131,13 +133,17 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("cached", [False, True], ids=["payoff sums", "column sums"])
 @pytest.mark.parametrize("case", list(CASES))
-def test_one_pass_matches_the_usual_route(case, monkeypatch):
+def test_one_pass_matches_the_usual_route(case, cached, monkeypatch):
     change, mapping_args = CASES[case]
     con = _con(change(_frame()))
     seen = _spy(monkeypatch)
     period = "month" if "timestamp" in mapping_args else None
-    cold, usual = _both(con, ColumnMapping("score", "label", **mapping_args), period=period)
+    # With a cache, an affine payoff is swept from column sums (the app's route).
+    payoff = {"tp": "amount * 0.8 - 5", "fp": "-5", "fn": "-amount"} if cached else PAYOFF
+    mapping = ColumnMapping("score", "label", **mapping_args)
+    cold, usual = _both(con, mapping, payoff, cached=cached, period=period)
     assert _same(cold, usual)
     # The cases it must answer itself (else the test would compare the usual route with itself).
     if case not in ("a third label value", "positive is 0"):
@@ -169,3 +175,23 @@ def test_text_labels_and_challengers_go_the_usual_way(monkeypatch):
     mapping = ColumnMapping("score", "label", challenger_score="other")
     assert _same(*_both(con, mapping))
     assert seen == ["usual", "usual"]
+
+
+def test_one_pass_leaves_the_column_sums_for_the_next_edit(monkeypatch):
+    con = _con(_frame())
+    mapping = ColumnMapping("score", "label", segments=("region",))
+    cache = ColumnSumsCache()
+    scans: list[int] = []
+    real = column_sums.fetch_column_sums
+    monkeypatch.setattr(column_sums, "fetch_column_sums", lambda *a, **k: scans.append(1) or real(*a, **k))
+
+    def request(cost: float) -> AnalysisRequest:
+        payoff = {"tp": "amount * 0.8 - c", "fp": "-c", "fn": "-amount"}
+        return AnalysisRequest(
+            mapping=mapping, payoff=parse_payoff(payoff, {"c": cost}, table_columns(con, "data"))
+        )
+
+    first = analyse(con, "data", request(5.0), cache=cache)
+    edited = analyse(con, "data", request(7.0), cache=cache, validation=first.validation)
+    assert scans == []  # the one-pass scan summed the columns itself; the edit read them
+    assert _same(analysis_to_json(edited), analysis_to_json(analyse(con, "data", request(7.0))))

@@ -18,11 +18,19 @@ import numpy as np
 
 from roistudio.core.engine.sweep_sql import ModelSource, SweepQuery, aggregate_sql
 from roistudio.core.errors import Cancelled
-from roistudio.core.payoff.language import OUTCOMES
+from roistudio.core.payoff.language import OUTCOMES, Payoff
 from roistudio.core.progress import Progress
 from roistudio.core.sql import quote_ident
 
-__all__ = ["ColumnSums", "ColumnSumsCache", "arrays_from_column_sums", "fetch_arrays"]
+__all__ = [
+    "ColumnSums",
+    "ColumnSumsCache",
+    "arrays_from_column_sums",
+    "cache_key",
+    "fetch_arrays",
+    "fetch_column_sums",
+    "summed_columns",
+]
 
 
 def fetch_arrays(
@@ -67,7 +75,8 @@ class ColumnSumsCache:
         self._sums = None
 
 
-def _cache_key(query: SweepQuery, models: Sequence[ModelSource]) -> tuple[object, ...]:
+def cache_key(query: SweepQuery, models: Sequence[ModelSource]) -> tuple[object, ...]:
+    """What the sums depend on: table, label, filter, score rule, breakdowns and models."""
     return (
         query.table,
         query.label_sql,
@@ -80,6 +89,45 @@ def _cache_key(query: SweepQuery, models: Sequence[ModelSource]) -> tuple[object
     )
 
 
+def summed_columns(payoff: Payoff) -> frozenset[str] | None:
+    """The columns whose sums sweep ``payoff``, or None when it is not affine in its columns."""
+    affine = payoff.column_terms()
+    if affine is None:
+        return None
+    return frozenset(col for terms in affine.values() for col in terms.coefficients)
+
+
+def fetch_column_sums(
+    con: duckdb.DuckDBPyConnection,
+    query: SweepQuery,
+    models: Sequence[ModelSource],
+    columns: Sequence[str],
+    progress: Progress | None,
+    *,
+    class_sql: str | None = None,
+    check_scores: bool = True,
+) -> dict[str, np.ndarray]:
+    """One scan: per group the row count and each column's sum (``sum:COL``) and count (``cnt:COL``).
+
+    ``class_sql`` and ``check_scores`` as for :func:`.sweep_sql.aggregate_sql`.
+    """
+    params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
+    row_values = {f"x{j}": f"CAST({quote_ident(c)} AS DOUBLE)" for j, c in enumerate(columns)}
+    aggregates = [f"coalesce(sum(x{j}), 0) AS sum_{j}, count(x{j}) AS cnt_{j}" for j in range(len(columns))]
+    aggregates = aggregates or ["0 AS unused"]
+    sql, _ = aggregate_sql(
+        query, models, row_values, aggregates, params, class_sql=class_sql, check_scores=check_scores
+    )
+    if progress is not None:
+        progress.progress(0.05, "Summing columns per score in DuckDB")
+    raw = fetch_arrays(con, sql, params)
+    arrays: dict[str, np.ndarray] = {k: raw[k] for k in ("m", "set_id", "k", "s", "c", "n") if k in raw}
+    for j, c in enumerate(columns):
+        arrays[f"sum:{c}"] = np.asarray(raw[f"sum_{j}"], dtype=np.float64)
+        arrays[f"cnt:{c}"] = np.asarray(raw[f"cnt_{j}"], dtype=np.int64)
+    return arrays
+
+
 def arrays_from_column_sums(
     con: duckdb.DuckDBPyConnection,
     query: SweepQuery,
@@ -89,31 +137,17 @@ def arrays_from_column_sums(
 ) -> dict[str, np.ndarray] | None:
     """Payoff sums from cached column sums, or None when the payoff needs the SQL path."""
     affine = query.payoff.column_terms()
-    if affine is None:
+    used = summed_columns(query.payoff)
+    if affine is None or used is None:
         return None
-    used = frozenset(col for terms in affine.values() for col in terms.coefficients)
-    key = _cache_key(query, models)
+    key = cache_key(query, models)
     sums = cache.get(key, used)
     if sums is None:
         # Sum every numeric column the payoff uses now, plus those summed before for this key,
         # so switching between payoffs over the same columns never rescans.
         old = cache.get(key, frozenset())
         columns = sorted(used | (old.columns if old is not None else frozenset()))
-        params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
-        row_values = {f"x{j}": f"CAST({quote_ident(c)} AS DOUBLE)" for j, c in enumerate(columns)}
-        aggregates = [
-            f"coalesce(sum(x{j}), 0) AS sum_{j}, count(x{j}) AS cnt_{j}" for j in range(len(columns))
-        ]
-        aggregates = aggregates or ["0 AS unused"]
-        sql, _ = aggregate_sql(query, models, row_values, aggregates, params)
-        if progress is not None:
-            progress.progress(0.05, "Summing columns per score in DuckDB")
-        raw = fetch_arrays(con, sql, params)
-        arrays: dict[str, np.ndarray] = {k: raw[k] for k in ("m", "set_id", "k", "s", "c", "n") if k in raw}
-        for j, c in enumerate(columns):
-            arrays[f"sum:{c}"] = np.asarray(raw[f"sum_{j}"], dtype=np.float64)
-            arrays[f"cnt:{c}"] = np.asarray(raw[f"cnt_{j}"], dtype=np.int64)
-        sums = ColumnSums(key, frozenset(columns), arrays)
+        sums = ColumnSums(key, frozenset(columns), fetch_column_sums(con, query, models, columns, progress))
         cache.put(sums)
     cached = sums.arrays
     n = np.asarray(cached["n"], dtype=np.float64)

@@ -16,7 +16,7 @@ messages live, so the report is the one the separate scan gives. The groups of u
 are then dropped, which leaves exactly the aggregate of the usual sweep.
 
 This path serves one score column (no challenger, no model column) whose label is a number or
-boolean column, with no column-sums cache; anything else, or a guess that turns out wrong (a
+boolean column; anything else, or a guess that turns out wrong (a
 third label value, ``--positive 0``), goes the usual way, with the report when it is known.
 """
 
@@ -47,7 +47,14 @@ from roistudio.core.engine.analysis import (
     model_sources,
     sweep_breakdowns,
 )
-from roistudio.core.engine.sweep import check_payoff_sums, payoff_aggregate, result_from_arrays
+from roistudio.core.engine.column_sums import (
+    ColumnSums,
+    ColumnSumsCache,
+    cache_key,
+    fetch_column_sums,
+    summed_columns,
+)
+from roistudio.core.engine.sweep import check_payoff_sums, payoff_aggregate, result_from_arrays, run_sweep
 from roistudio.core.engine.sweep_sql import SweepQuery
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
@@ -107,11 +114,14 @@ def analyse_in_one_pass(
     where_sql: str,
     where_params: Mapping[str, object],
     progress: Progress | None = None,
+    cache: ColumnSumsCache | None = None,
 ) -> Analysis | None:
     """:func:`~roistudio.core.engine.analysis.analyse` with the validation counted by the sweep's scan.
 
     Returns None, before reading any row, when the request is not one this path serves (see the
-    module docstring); the caller then validates and sweeps as usual.
+    module docstring); the caller then validates and sweeps as usual. With a ``cache`` and a
+    payoff affine in its columns, the one scan sums the columns (as :mod:`.column_sums` does) and
+    leaves them in the cache, so the next payoff edit needs no scan either.
 
     Raises
     ------
@@ -149,7 +159,15 @@ def analyse_in_one_pass(
         breakdowns=breakdowns,
     )
     sources = model_sources(mapping, provisional)
-    arrays = payoff_aggregate(con, query, sources, progress, class_sql=class_sql, check_scores=False)
+    summed = summed_columns(request.payoff) if cache is not None else None
+    if summed is not None:
+        # Column sums do not read the label condition, only the class: no label_ values.
+        class_only = replace(query, label_params={"op_positive": positive, "op_negative": negative})
+        arrays = fetch_column_sums(
+            con, class_only, sources, sorted(summed), progress, class_sql=class_sql, check_scores=False
+        )
+    else:
+        arrays = payoff_aggregate(con, query, sources, progress, class_sql=class_sql, check_scores=False)
     check_cancelled(progress)
 
     overall = np.asarray(arrays["set_id"]) == 0
@@ -171,7 +189,7 @@ def analyse_in_one_pass(
     chosen = validation.label.positive_value
     if chosen is negative:
         # --positive named the other value: the payoffs were summed for the wrong class.
-        return analyse(con, table, request, progress=progress, validation=validation)
+        return analyse(con, table, request, progress=progress, validation=validation, cache=cache)
 
     # Leave out the groups of unusable scores: what remains is the usual sweep's aggregate.
     missing = np.ma.getmaskarray(scores)
@@ -179,9 +197,25 @@ def analyse_in_one_pass(
     keep = ~missing & np.isfinite(s)
     if not mapping.raw_scores:
         keep &= (s >= 0) & (s <= 1)
-    swept = {k: np.asarray(np.ma.getdata(v))[keep] for k, v in arrays.items()}
-    # The check re-counts (only when a sum is not finite) with the usual classes: no op_ values.
-    check_payoff_sums(con, replace(query, label_params=label_params), sources, swept)
+    # Without unusable scores (the usual case) nothing is copied: ~2M groups x 8 columns is
+    # over 100 MB at 100M rows.
+    everything = bool(keep.all())
+    swept = {
+        k: np.asarray(np.ma.getdata(v)) if everything else np.asarray(np.ma.getdata(v))[keep]
+        for k, v in arrays.items()
+    }
+    # From here the usual classes (no op_ values): the report's own label condition, which
+    # gives every row the class it had here.
+    final_sql, final_params = validation.label.condition_sql()
+    final = replace(query, label_sql=final_sql, label_params=final_params)
+    if summed is not None:
+        assert cache is not None
+        # Stored as the usual sweep would have stored them; the sweep below reads them (or, for
+        # a missing value, takes the SQL path that counts and reports it).
+        cache.put(ColumnSums(cache_key(final, sources), summed, swept))
+        result = run_sweep(con, final, sources, progress=progress, cache=cache)
+        return assemble_analysis(request, table, validation, sources, result)
+    check_payoff_sums(con, final, sources, swept)
     if progress is not None:
         progress.progress(0.8, "Building curves")
     result = result_from_arrays(swept, sources, list(breakdowns))
