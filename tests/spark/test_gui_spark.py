@@ -120,6 +120,21 @@ def test_open_from_spark_gives_duckdbs_figures_and_edits_reaggregate_on_the_clus
     assert doc.analysis.validation is analysis.validation  # counted once: the edit is one Spark job
     assert_same(_duckdb_json(parquet, doc.analysis.request), _json(doc.analysis))
 
+    # Exported from the app: the workbook and the PDF, with the figures as values (no live formulas).
+    from openpyxl import load_workbook
+
+    from roistudio.gui.export_actions import Exporter
+
+    exporter = Exporter(doc)
+    targets = {"xlsx": str(tmp_path / "spark.xlsx"), "pdf": str(tmp_path / "spark.pdf")}
+    with qtbot.waitSignal(exporter.finished, timeout=240_000) as written:
+        exporter.write(targets)
+    assert sorted(written.args[0]) == sorted(targets.values())
+    assert (tmp_path / "spark.pdf").read_bytes().startswith(b"%PDF")
+    cells = {str(c.value) for ws in load_workbook(tmp_path / "spark.xlsx", read_only=True).worksheets
+             for row in ws.iter_rows() for c in row if c.value is not None}  # fmt: skip
+    assert "not computed (read by Spark)" in cells
+
     # Saved, the project names its Spark source; reopened, it reconnects and shows the same figures.
     target = tmp_path / "on_spark.roiproj"
     doc.save(str(target))
