@@ -192,7 +192,8 @@ def main() -> None:
                 f" {_median(cli, 0) / _median(ref, 0):>10.2f} {_median(cli, 1) / _median(ref, 1):>9.2f}"
             )
         else:
-            line += f" {'does not fit in memory':>22}"
+            why = "does not fit in memory" if rows > 100_000_000 else "not run (max rows)"
+            line += f" {why:>22}"
         print(line, flush=True)
         for name in ("cli", "baseline", "pandas"):
             if runs[name]:

@@ -179,7 +179,7 @@ def test_text_labels_and_challengers_go_the_usual_way(monkeypatch):
 
 def test_one_pass_leaves_the_column_sums_for_the_next_edit(monkeypatch):
     con = _con(_frame())
-    mapping = ColumnMapping("score", "label", segments=("region",))
+    mapping = ColumnMapping("score", "label", segments=("region",), money=("amount",))
     cache = ColumnSumsCache()
     scans: list[int] = []
     real = column_sums.fetch_column_sums
@@ -191,7 +191,10 @@ def test_one_pass_leaves_the_column_sums_for_the_next_edit(monkeypatch):
             mapping=mapping, payoff=parse_payoff(payoff, {"c": cost}, table_columns(con, "data"))
         )
 
-    first = analyse(con, "data", request(5.0), cache=cache)
+    # The first payoff uses no column (as a suggested payoff may not); the money column is
+    # summed anyway, so the edit to a payoff over it reads the sums.
+    flat = parse_payoff({"tp": "10", "fp": "-2"}, {}, table_columns(con, "data"))
+    first = analyse(con, "data", AnalysisRequest(mapping=mapping, payoff=flat), cache=cache)
     edited = analyse(con, "data", request(7.0), cache=cache, validation=first.validation)
     assert scans == []  # the one-pass scan summed the columns itself; the edit read them
     assert _same(analysis_to_json(edited), analysis_to_json(analyse(con, "data", request(7.0))))

@@ -28,7 +28,7 @@ from dataclasses import replace
 import duckdb
 import numpy as np
 
-from roistudio.core.column_types import base_type, column_kind
+from roistudio.core.column_types import base_type, column_kind, is_numeric_type
 from roistudio.core.data.mapping import (
     _NO_POSITIVE,
     LabelSummary,
@@ -160,6 +160,10 @@ def analyse_in_one_pass(
     )
     sources = model_sources(mapping, provisional)
     summed = summed_columns(request.payoff) if cache is not None else None
+    if summed is not None:
+        # The mapped money columns too (the ones a payoff edit reaches for): an edit from the
+        # suggested payoff to one over another money column then needs no scan either.
+        summed |= {c for c in mapping.money if is_numeric_type(columns[c])}
     if summed is not None:
         # Column sums do not read the label condition, only the class: no label_ values.
         class_only = replace(query, label_params={"op_positive": positive, "op_negative": negative})
