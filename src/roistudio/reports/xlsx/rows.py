@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from xlsxwriter.utility import xl_col_to_name
 
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
 from roistudio.core.engine.payoff_rows import ModelRows, PayoffRows, policy_values
@@ -40,7 +41,6 @@ from roistudio.core.payoff.excel import ExcelFormulaError, excel_formula
 from roistudio.core.payoff.language import Payoff
 from roistudio.reports.cells import safe_text
 from roistudio.reports.xlsx.layout import add_header_row, add_note, prepare_sheet
-from xlsxwriter.utility import xl_col_to_name
 
 
 def column_letter(col: int) -> str:
@@ -295,9 +295,8 @@ def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
     plain = book.add_format({"font_size": 9})
     col = {k: v - 1 for k, v in plan.col.items()}
     formula = _formula_writer(ws)
-    champion = plan.rows.models[0]
     values = plan.champion_values
-    running, value = column_letter(plan.col["running"]), column_letter(plan.col["value"])
+    running = column_letter(plan.col["running"])
     flag, keep = column_letter(plan.col["flag"]), column_letter(plan.col["keep"])
     rank = column_letter(plan.col["rank"])
     # "Flag nobody": every row keeps its not-flagged payoff. Each row down flips one row to flagged.
