@@ -119,7 +119,7 @@ def payoff_rows(
     table: str,
     analysis: Analysis,
     *,
-    max_rows: int = MAX_WORKBOOK_ROWS,
+    max_rows: int | None = None,
 ) -> PayoffRows | RowsUnavailable:
     """Read every model's labelled rows with their ranks, payoffs, payoff columns and breakdown keys.
 
@@ -130,7 +130,8 @@ def payoff_rows(
     analysis
         Result of :func:`roistudio.core.engine.analysis.analyse`.
     max_rows
-        Most rows over all models; more gives :class:`RowsUnavailable`.
+        Most rows over all models (:data:`MAX_WORKBOOK_ROWS` by default); more gives
+        :class:`RowsUnavailable`.
 
     Returns
     -------
@@ -141,6 +142,7 @@ def payoff_rows(
     payoff = analysis.request.payoff
     models = [analysis.champion, *([analysis.challenger] if analysis.challenger is not None else [])]
     labelled = sum(m.curve.rows for m in models)
+    max_rows = MAX_WORKBOOK_ROWS if max_rows is None else max_rows
     if labelled > max_rows:
         return RowsUnavailable(
             f"The analysis has {labelled:,} labelled rows over its models; per-row formulas are written for "

@@ -1,0 +1,208 @@
+"""A payoff that is not linear in its parameters still gives a live workbook: per-row formulas.
+
+The bank-marketing cost model (``fn = -max(r * d * balance_eur, c)``) cannot be split into
+per-parameter aggregates. The workbook carries one payoff formula per labelled row on a hidden
+Rows sheet and sums them. Here the contact cost ``c`` is changed from 1 to 2 in the workbook,
+LibreOffice recalculates it, and the sweep, Summary, segment and trend figures are compared, to
+the cent, with the core's ``analyse`` at ``c = 2`` and with a plain pandas row-level computation.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.utils import range_boundaries
+
+from roistudio.core.data.importer import import_file
+from roistudio.core.data.mapping import ColumnMapping, table_columns
+from roistudio.core.engine import payoff_rows as payoff_rows_module
+from roistudio.core.engine.analysis import AnalysisRequest, analyse
+from roistudio.core.payoff.language import parse_payoff
+from roistudio.reports.model import SourceFacts, build_report_model
+from roistudio.reports.xlsx import write_xlsx
+
+BANK = Path("/work/shared/data/bank_marketing_scored.csv")
+SOFFICE = shutil.which("soffice")
+PAYOFF = {"tp": "-c", "fp": "-c", "tn": "0", "fn": "-max(r * d * balance_eur, c)"}
+PARAMS = {"c": 1.0, "r": 0.02463333, "d": 0.25}
+MAPPING = ColumnMapping(score="p_subscribe", label="subscribed", positive="yes", id="client_id",
+                        segments=("job", "contact_channel"), timestamp="campaign_month")  # fmt: skip
+CENT = 0.005
+MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                      "nov", "dec"], start=1)}  # fmt: skip
+
+pytestmark = pytest.mark.skipif(not BANK.exists(), reason="the shared bank marketing file is not on this machine")
+
+
+@pytest.fixture(scope="module")
+def bank():
+    con = duckdb.connect()
+    import_file(con, BANK, table="data")
+    frame = pd.read_csv(BANK, dtype={"client_id": str})
+    yield con, frame
+    con.close()
+
+
+def analysis_of(con, params, threshold=None):
+    request = AnalysisRequest(
+        mapping=MAPPING,
+        payoff=parse_payoff(PAYOFF, params, table_columns(con, "data")),
+        period="month",
+        threshold=threshold,
+        use_threshold=threshold is not None,
+    )
+    return analyse(con, "data", request)
+
+
+def row_values(frame: pd.DataFrame, threshold: float | None, c: float) -> np.ndarray:
+    """Each row's payoff under the published cost model, flagged iff score >= threshold (pandas, row by row)."""
+    flagged = np.zeros(len(frame), bool) if threshold is None else (frame.p_subscribe >= threshold).to_numpy()
+    positive = (frame.subscribed == "yes").to_numpy()
+    fn = -np.maximum(PARAMS["r"] * PARAMS["d"] * frame.balance_eur.to_numpy(), c)
+    return np.where(flagged, -c, np.where(positive, fn, 0.0))
+
+
+def perfect_values(frame: pd.DataFrame, c: float) -> np.ndarray:
+    return np.where((frame.subscribed == "yes").to_numpy(), -c, 0.0)
+
+
+def recalc(path: Path, profile: Path) -> Path:
+    out = path.parent / "recalc"
+    subprocess.run(
+        [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "xlsx",
+         "--outdir", str(out), str(path)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    return out / path.name
+
+
+def table_rows(ws) -> tuple[dict[str, int], range]:
+    (table,) = ws.tables.values()
+    _, first, last_col, last = range_boundaries(table.ref)
+    return {ws.cell(first, c).value: c for c in range(1, last_col + 1)}, range(first + 1, last + 1)
+
+
+@pytest.fixture(scope="module")
+def written(bank, tmp_path_factory):
+    con, _ = bank
+    analysis = analysis_of(con, PARAMS)
+    source = SourceFacts("bank_marketing_scored.csv", str(BANK), "0" * 64, 1, 22606, 0)
+    started = time.perf_counter()
+    model = build_report_model(analysis, source, currency="EUR", con=con, table="data")
+    built = time.perf_counter()
+    path = tmp_path_factory.mktemp("bank") / "bank.xlsx"
+    write_xlsx(model, path)
+    done = time.perf_counter()
+    print(f"\nbank workbook: report model {built - started:.2f} s, writing {done - built:.2f} s")
+    return model, path
+
+
+def test_the_rows_sheet_is_hidden_and_every_row_carries_its_payoff_formulas(written):
+    model, path = written
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Rows"]
+    assert ws.sheet_state == "hidden"
+    values = openpyxl.load_workbook(path, data_only=True)["Rows"]
+    headers = {ws.cell(5, c).value: c for c in range(1, ws.max_column + 1)}
+    flag, keep = headers["If flagged"], headers["If not flagged"]
+    assert ws.max_row == 6 + 22606
+    # The formulas are the payoff's, over the row's cells and the named parameters...
+    assert ws.cell(7, flag).value == "=(-p_c)"
+    assert ws.cell(7, keep).value.startswith("=IF(")
+    assert "MAX(((p_r*d)*" in ws.cell(7, keep).value
+    # ...and carry their values, for readers that do not recalculate.
+    assert values.cell(7, flag).value == -1.0
+    assert values.cell(ws.max_row, headers["Value at this threshold"]).value == pytest.approx(
+        model.champion.flag_everyone.value, abs=CENT
+    )
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not installed")
+def test_changing_c_in_the_workbook_reprices_sweep_summary_segments_and_trend(bank, written, tmp_path):
+    con, frame = bank
+    model, path = written
+    wb = openpyxl.load_workbook(path)
+    (sheet, coord), *_ = wb.defined_names["p_c"].destinations
+    assert wb[sheet][coord.replace("$", "")].value == 1
+    wb[sheet][coord.replace("$", "")].value = 2
+    edited = tmp_path / "edited" / "bank.xlsx"
+    edited.parent.mkdir()
+    wb.save(edited)
+    values = openpyxl.load_workbook(recalc(edited, tmp_path / "profile"), data_only=True)
+
+    exported = model.analysis
+    operating = exported.champion.operating.threshold
+    fresh = analysis_of(con, {**PARAMS, "c": 2.0}, threshold=operating)
+    free = analysis_of(con, {**PARAMS, "c": 2.0})
+    at_operating = row_values(frame, operating, 2.0).sum()
+    assert fresh.champion.operating.value == pytest.approx(at_operating, abs=CENT)
+    assert at_operating == pytest.approx(-22039.41, abs=CENT)  # the issue's figure
+
+    summary = {r[0].value: r[1].value for r in values["Summary"].iter_rows(min_col=1, max_col=2)}
+    assert summary["Value at operating threshold"] == pytest.approx(at_operating, abs=CENT)
+    assert summary["Best threshold"] == free.champion.optimum.threshold == pytest.approx(0.147347)
+    assert summary["Best possible value"] == pytest.approx(row_values(frame, 0.147347, 2.0).sum(), abs=CENT)
+    nobody, everyone = row_values(frame, None, 2.0).sum(), row_values(frame, -1.0, 2.0).sum()
+    assert summary["vs flag nobody"] == pytest.approx(at_operating - nobody, abs=CENT)
+    assert summary["vs flag everyone"] == pytest.approx(at_operating - everyone, abs=CENT)
+    assert summary["Value of the model"] == pytest.approx(at_operating - max(nobody, everyone), abs=CENT)
+
+    ws = values["Threshold sweep"]
+    col, rows = table_rows(ws)
+    thresholds = [ws.cell(r, col["Threshold"]).value for r in rows]
+    got = [ws.cell(r, col["Value"]).value for r in rows]
+    assert len(got) > 1000
+    for t, v in zip(thresholds, got, strict=True):
+        assert v == pytest.approx(fresh.champion.curve.at(t).value, abs=CENT), t
+    for k in np.linspace(0, len(got) - 1, 40).astype(int):  # row by row in pandas, for a spread of rows
+        assert got[k] == pytest.approx(row_values(frame, thresholds[k], 2.0).sum(), abs=CENT), thresholds[k]
+
+    frame = frame.assign(
+        now=row_values(frame, operating, 2.0), perfect=perfect_values(frame, 2.0), month=frame.campaign_month
+    )
+    for title, column, groups in (("By job", "job", exported.segments["job"]),
+                                  ("By contact_channel", "contact_channel", exported.segments["contact_channel"]),
+                                  ("Trend", "month", exported.periods)):  # fmt: skip
+        ws = values[title]
+        col, rows = table_rows(ws)
+        by_key = {g.key: g for g in groups}
+        seen = 0
+        for r in rows:
+            key = ws.cell(r, 1).value
+            if title == "Trend":
+                key = next(k for k in by_key if k.lower() == str(key).lower()[:3])
+            part = frame[frame[column].str.lower() == key.lower()] if title == "Trend" else frame[frame[column] == key]
+            best = row_values(part, by_key[key].optimum.threshold, 2.0).sum()
+            value_col = col.get("Value") or col["Champion value"]
+            assert ws.cell(r, value_col).value == pytest.approx(part.now.sum(), abs=CENT), (title, key)
+            assert ws.cell(r, col["Money lost"]).value == pytest.approx(part.perfect.sum() - part.now.sum(), abs=CENT)
+            assert ws.cell(r, col["Value at best"]).value == pytest.approx(best, abs=CENT), (title, key)
+            seen += 1
+        assert seen == len(groups)
+
+
+def test_past_the_row_limit_the_assumptions_sheet_says_which_figures_are_fixed(bank, tmp_path, monkeypatch):
+    con, _ = bank
+    monkeypatch.setattr(payoff_rows_module, "MAX_WORKBOOK_ROWS", 10_000)
+    analysis = analysis_of(con, PARAMS)
+    source = SourceFacts("bank_marketing_scored.csv", str(BANK), "0" * 64, 1, 22606, 0)
+    model = build_report_model(analysis, source, currency="EUR", con=con, table="data")
+    path = tmp_path / "bank.xlsx"
+    write_xlsx(model, path)
+    wb = openpyxl.load_workbook(path)
+    assert "Rows" not in wb.sheetnames
+    text = " ".join(str(c.value) for row in wb["Assumptions"].iter_rows() for c in row if c.value)
+    assert (
+        "The analysis has 22,606 labelled rows over its models; per-row formulas are written for at most 10,000"
+        in text
+    )
+    assert "money figures are fixed values" in text
