@@ -374,3 +374,65 @@ def write_model(
         excel_row = str(start + i + 1)
         formula(start + i, col["flag"], flag_text.replace(_ROW_TOKEN, excel_row), money_fmt, flag[i])
         formula(start + i, col["keep"], keep_text.replace(_ROW_TOKEN, excel_row), money_fmt, keep[i])
+
+
+# --------------------------------------------------------------------------------------------------
+# What the other sheets write over the Rows sheet
+
+
+def rows_policies(ctx: Any, plan: RowsSheet) -> list[tuple[str, str, object, int | None, str, float]]:
+    """The key policies as formulas over the Rows sheet: (key, label, threshold, rows flagged,
+    formula body, cached value). ``best`` is found over every threshold, so it follows the parameters."""
+    model = ctx.model
+    champ = model.champion
+    head = model.headline
+    labelled = len(plan.rows.models[0])
+    best_rank = plan.best_index()  # 1-based position in the value column
+    policies: list[tuple[str, str, object, int | None, str, float]] = [
+        ("operating", "Operating threshold", head.threshold, head.flagged, plan.value_at(head.flagged), head.value),
+        ("nobody", "Flag nobody", None, 0, plan.value_at(0), champ.flag_nobody.value),
+        ("everyone", "Flag everyone", champ.flag_everyone.threshold, labelled, plan.value_at(labelled),
+         champ.flag_everyone.value),
+        ("best", "Best threshold (over every threshold, for the parameters above)", champ.optimum.threshold,
+         best_rank - 1, f"MAX({plan.values})", float(plan.champion_values[best_rank - 1])),
+    ]  # fmt: skip
+    comp = model.analysis.comparison
+    if comp is not None and len(plan.rows.models) > 1:
+        challenger = comp.challenger.curve
+        for key, label, point in (
+            ("challenger_best", "Challenger at its best threshold (as exported)", comp.challenger.optimum),
+            ("challenger_common", "Challenger at the common threshold", comp.challenger_at_common),
+        ):
+            body, value = plan.policy_sum(2, rank_of(challenger, point.threshold))
+            policies.append((key, label, point.threshold, point.flagged, body, value))
+    return policies
+
+
+def best_threshold_formula(plan: RowsSheet) -> tuple[str, object]:
+    """Array formula (with braces) of the best threshold over the Rows sheet, and its cached value."""
+    body = f"INDEX({plan.scores},{plan.best_position()})"
+    position = plan.best_index()
+    cached: object = "flag nobody" if position == 1 else float(plan.rows.models[0].score[position - 2])
+    return "{=" + body + "}", cached
+
+
+def group_formulas(ctx: Any, plan: RowsSheet, breakdown: str, group: Any) -> dict[str, tuple[str, float]]:
+    """A breakdown group's money figures as SUMIFS over the Rows sheet: ``value`` (at the overall
+    operating threshold), ``perfect``, ``best`` (at the group's own best threshold, as exported) and
+    ``challenger`` (the challenger at its operating threshold): formula body and cached value."""
+    if breakdown not in plan.group_ids or group.key not in plan.group_ids[breakdown]:
+        return {}
+    model = ctx.model
+    champion = model.champion.curve
+    key = (breakdown, group.key)
+    out = {
+        "value": plan.policy_sum(1, rank_of(champion, group.operating.threshold), key),
+        "perfect": plan.policy_sum(1, None, key),
+        "best": plan.policy_sum(1, rank_of(champion, group.optimum.threshold), key),
+    }
+    challenger = model.challenger
+    if challenger is not None and group.challenger_operating is not None and len(plan.rows.models) > 1:
+        out["challenger"] = plan.policy_sum(
+            2, rank_of(challenger.curve, group.challenger_operating.threshold), key
+        )
+    return out
