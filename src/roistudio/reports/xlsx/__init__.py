@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import os
 
-from openpyxl import Workbook
-
 from roistudio.core.atomic import write_with_atomic
 from roistudio.core.engine.linear import LinearAggregates
 from roistudio.reports.cells import safe_text
 from roistudio.reports.model import ReportModel
 from roistudio.reports.xlsx.about import add_about_sheet, add_quality_sheet
 from roistudio.reports.xlsx.assumptions import add_assumptions_sheet
+from roistudio.reports.xlsx.book import LETTER, Book
 from roistudio.reports.xlsx.breakdowns import add_segment_sheets, add_trend_sheet
 from roistudio.reports.xlsx.comparison import add_comparison_sheet
 from roistudio.reports.xlsx.context import (
@@ -57,7 +56,7 @@ from roistudio.reports.xlsx.uncertainty import add_uncertainty_sheet
 __all__ = ["aggregate_indices", "build_workbook", "key_policies", "money_format", "sweep_rows", "write_xlsx"]
 
 
-def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None) -> Workbook:
+def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None) -> Book:
     """Build the workbook in memory.
 
     Parameters
@@ -87,9 +86,9 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
         comparison = model.comparison_terms
         if comparison is not None and all(set(t) == wanted for t in comparison.values()):
             ctx.comparison_terms = comparison
-    wb = Workbook()
-    summary = wb.active
-    summary.title = "Summary"
+    wb = Book()
+    ctx.book = wb
+    summary = wb.create_sheet("Summary")
     add_assumptions_sheet(wb, ctx)
     sweep = add_sweep_sheet(wb, ctx)
     fill_summary_sheet(ctx, summary, sweep)
@@ -100,11 +99,23 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     add_estimate_sheet(wb, ctx)
     add_quality_sheet(wb, ctx)
     add_about_sheet(wb, ctx)
-    wb.properties.title = safe_text(model.title, limit=250)
-    wb.properties.creator = f"Model ROI Studio {model.app_version}"
-    wb.properties.identifier = model.run_id
-    wb.properties.keywords = f"roistudio-run:{model.run_id}"
+    if ctx.chart_data is not None:  # the hidden chart data goes last, after every sheet a reader opens
+        wb.sheets.remove(ctx.chart_data)
+        wb.sheets.append(ctx.chart_data)
+    if model.currency in _LETTER_CURRENCIES:
+        for sheet in wb:
+            sheet.paper = LETTER
+    wb.properties.update(
+        title=safe_text(model.title, limit=250),
+        author=f"Model ROI Studio {model.app_version}",
+        keywords=f"roistudio-run:{model.run_id}",
+    )
+    wb.custom_properties["roistudio-run"] = model.run_id
     return wb
+
+
+# Workbooks in these currencies print on US Letter; every other on A4.
+_LETTER_CURRENCIES = frozenset({"USD", "CAD"})
 
 
 def write_xlsx(model: ReportModel, path: str | os.PathLike[str]) -> None:

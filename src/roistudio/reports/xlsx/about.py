@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment
-from openpyxl.worksheet.worksheet import Worksheet
-
 from roistudio.reports.cells import safe_text
+from roistudio.reports.xlsx.book import Alignment, Book, Sheet
 from roistudio.reports.xlsx.context import SheetContext
 from roistudio.reports.xlsx.layout import (
     add_note,
@@ -29,9 +26,7 @@ from roistudio.reports.xlsx.style import (
 )
 
 
-def _key_values(
-    ws: Worksheet, row: int, items: Sequence[tuple[str, object, str | None]], last: int = 3
-) -> int:
+def _key_values(ws: Sheet, row: int, items: Sequence[tuple[str, object, str | None]], last: int = 3) -> int:
     for label, value, fmt in items:
         put_text(ws.cell(row, 1), label, LABEL_FONT)
         cell = ws.cell(row, 2)
@@ -49,7 +44,7 @@ def _key_values(
     return row
 
 
-def add_quality_sheet(wb: Workbook, ctx: SheetContext) -> None:
+def add_quality_sheet(wb: Book, ctx: SheetContext) -> None:
     """Add the Data quality sheet: rows read, rejected, excluded and unlabelled, label counts, warnings."""
     model = ctx.model
     q = model.quality
@@ -88,7 +83,7 @@ def add_quality_sheet(wb: Workbook, ctx: SheetContext) -> None:
     set_widths(ws, {"A": 40, "B": 20, "C": 50})
 
 
-def add_about_sheet(wb: Workbook, ctx: SheetContext) -> None:
+def add_about_sheet(wb: Book, ctx: SheetContext) -> None:
     """Add the About sheet: the source file's fingerprint, the mapping, filters and the app version."""
     model = ctx.model
     src = model.source

@@ -7,9 +7,8 @@ resampling and parameter sweeps, not from formulas a reader could recompute in E
 
 from __future__ import annotations
 
-from openpyxl import Workbook
-
 from roistudio.core.engine.intervals import Interval
+from roistudio.reports.xlsx.book import Book
 from roistudio.reports.xlsx.context import SheetContext
 from roistudio.reports.xlsx.layout import (
     add_header_row,
@@ -24,7 +23,7 @@ from roistudio.reports.xlsx.layout import (
 from roistudio.reports.xlsx.style import LABEL_FONT
 
 
-def add_uncertainty_sheet(wb: Workbook, ctx: SheetContext) -> None:
+def add_uncertainty_sheet(wb: Book, ctx: SheetContext) -> None:
     """Add the Uncertainty sheet when the model has decision figures."""
     model = ctx.model
     decision = model.decision
