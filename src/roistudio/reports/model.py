@@ -171,7 +171,7 @@ class ReportModel:
     comparison_terms: dict[str, dict[str | None, float]] | None = None
     # When the payoff is not linear in its parameters: the labelled rows behind per-row workbook
     # formulas (core.engine.payoff_rows.PayoffRows), or why they are not available (RowsUnavailable).
-    payoff_rows: object | None = None
+    labelled_rows: object | None = None
     decision: Decision | None = None  # intervals, verdict, walk-forward, sensitivity
     # True while the payoff is the app's example, not confirmed by the analyst: both writers
     # stamp EXAMPLE_PAYOFF_STAMP where a reader looks first.
@@ -468,7 +468,7 @@ def build_report_model(
         linear=linear_aggregates,
         breakdown_terms=breakdown_terms,
         comparison_terms=comparison_terms,
-        payoff_rows=rows,
+        labelled_rows=rows,
         decision=decision,
         payoff_suggested=payoff_suggested,
         label_delay=label_delay,

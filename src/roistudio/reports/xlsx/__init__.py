@@ -102,6 +102,10 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     if ctx.chart_data is not None:  # the hidden chart data goes last, after every sheet a reader opens
         wb.sheets.remove(ctx.chart_data)
         wb.sheets.append(ctx.chart_data)
+    if ctx.rows is not None:  # so do the hidden per-row formulas
+        rows = wb[ctx.rows.title]
+        wb.sheets.remove(rows)
+        wb.sheets.append(rows)
     if model.currency in _LETTER_CURRENCIES:
         for sheet in wb:
             sheet.paper = LETTER

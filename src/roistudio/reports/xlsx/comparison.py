@@ -69,7 +69,7 @@ def add_comparison_sheet(wb: Book, ctx: SheetContext) -> None:
                       comp.difference_per_period_at_best, ctx.money))  # fmt: skip
     # With live terms, the money rows point at the key policies on the Assumptions sheet.
     kv = ctx.key_values
-    live = ctx.comparison_terms is not None and "challenger_best" in kv
+    live = (ctx.comparison_terms is not None or ctx.rows is not None) and "challenger_best" in kv
     live_refs = {
         "Value at best threshold": (kv.get("best"), kv.get("challenger_best")),
         "Value at common threshold": (kv.get("operating"), kv.get("challenger_common")),

@@ -33,21 +33,27 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from xlsxwriter.utility import xl_col_to_name
 
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
 from roistudio.core.engine.payoff_rows import ModelRows, PayoffRows, policy_values
 from roistudio.core.payoff.excel import ExcelFormulaError, excel_formula
 from roistudio.core.payoff.language import Payoff
 from roistudio.reports.cells import safe_text
-from roistudio.reports.xlsx.layout import add_header_row, add_note, prepare_sheet
+from roistudio.reports.xlsx.book import Font
+from roistudio.reports.xlsx.layout import (
+    absolute_ref,
+    add_header_row,
+    add_note,
+    column_letter,
+    prepare_sheet,
+    put_formula,
+    put_number,
+    put_text,
+    put_threshold,
+)
+from roistudio.reports.xlsx.style import INTEGER, LABEL_FONT, THRESHOLD
 
-
-def column_letter(col: int) -> str:
-    return xl_col_to_name(col - 1)
-
-
-__all__ = ["ROWS_SHEET", "RowsSheet", "plan_rows_sheet"]
+__all__ = ["ROWS_SHEET", "RowsSheet", "add_rows_section", "group_formulas", "plan_rows_sheet"]
 
 ROWS_SHEET = "Rows"
 _HEADER_ROW = 5
@@ -436,3 +442,60 @@ def group_formulas(ctx: Any, plan: RowsSheet, breakdown: str, group: Any) -> dic
             2, rank_of(challenger.curve, group.challenger_operating.threshold), key
         )
     return out
+
+
+_BOLD = Font(name="Calibri", size=10, bold=True)
+
+
+def add_rows_section(wb: Any, ws: Any, ctx: Any, row: int, last: int) -> int:
+    """The Assumptions sheet's account of per-row formulas and its key-policy block over the Rows sheet.
+
+    Adds the hidden Rows sheet, sets ``ctx.rows``, ``ctx.key_values`` and ``ctx.best_threshold_ref``;
+    when the payoff cannot be a spreadsheet formula, says so and leaves the figures fixed. Returns
+    the next free row.
+    """
+    model = ctx.model
+    plan = plan_rows_sheet(model.labelled_rows, model.analysis.request.payoff, ctx.names)
+    if isinstance(plan, str):
+        return add_note(ws, row, f"{ctx.nonlinear_reason or ''} {plan} {FIXED_FIGURES}".strip(), last)
+    ctx.rows = plan
+    names = [m.name for m in plan.rows.models]
+    add_rows_sheet(wb, plan, money=ctx.money2, model_names=names)
+    row = add_note(
+        ws, row,
+        "The payoff is not linear in its parameters, so the workbook recomputes it on every labelled row: the "
+        f"hidden '{plan.title}' sheet (right-click a sheet tab, Unhide) holds each of the {plan.rows.rows:,} rows "
+        "with its payoff as a formula over the yellow cells above. The money figures on the Summary, the "
+        "Threshold sweep, the segment and trend sheets and the Comparison are sums over those rows: change a "
+        "parameter and they update. The best threshold below is searched over every threshold (ties go to the "
+        "higher one); the other thresholds stay those of the analysis. Sentences, charts' titles, the "
+        "Uncertainty and Estimate sheets are as exported.",
+        last,
+    )  # fmt: skip
+    row += 1
+    add_header_row(ws, row, ["Policy", "Threshold", "Rows flagged", "Value"])
+    row += 1
+    for key, label, threshold, flagged, body, value in rows_policies(ctx, plan):
+        put_text(ws.cell(row, 1), label, LABEL_FONT)
+        if key == "best":
+            formula, cached = best_threshold_formula(plan)
+            cell = ws.cell(row, 2)
+            cell.kind, cell.value, cell.cached = "a", formula, cached
+            cell.number_format, cell.font = THRESHOLD, _BOLD
+            ctx.best_threshold_ref = absolute_ref(ws, row, 2)
+            count = ws.cell(row, 3)  # the rows down to the best value's row, "flag nobody" not counted
+            count.kind, count.value, count.cached = "a", "{=" + plan.best_position() + "-1}", flagged
+            count.number_format = INTEGER
+        else:
+            put_threshold(ws.cell(row, 2), threshold)  # type: ignore[arg-type]
+            put_number(ws.cell(row, 3), flagged, INTEGER)
+        put_formula(ws.cell(row, 4), "=" + body, value, ctx.money2, _BOLD)
+        ctx.key_values[key] = absolute_ref(ws, row, 4)
+        row += 1
+    return row
+
+
+FIXED_FIGURES = (
+    "The money figures of the Summary, the Threshold sweep, the segment, trend and comparison sheets are "
+    "therefore fixed values computed with the parameters above."
+)

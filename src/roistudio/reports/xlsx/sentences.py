@@ -93,7 +93,7 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
     _paragraph(ws, row, last, formula, text, _BOLD, 95)
 
     bt = refs["best_threshold"]
-    best_lead = "The best threshold in the sweep table, "
+    best_lead = "The best threshold in the sweep table, " if ctx.rows is None else "The best threshold, "
     formula = (
         f'=IF({refs["gap"]}>{CENT},{_quote(best_lead)}&IF(ISNUMBER({bt}),TEXT({bt},"0.0000"),{bt})'
         f'&", is worth "&{money_text(refs["best"])}&", "&{money_text(refs["gap"])}'
