@@ -39,7 +39,9 @@ CENT = 0.005
 MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                       "nov", "dec"], start=1)}  # fmt: skip
 
-pytestmark = pytest.mark.skipif(not BANK.exists(), reason="the shared bank marketing file is not on this machine")
+pytestmark = pytest.mark.skipif(
+    not BANK.exists(), reason="the shared bank marketing file is not on this machine"
+)
 
 
 @pytest.fixture(scope="module")
@@ -180,11 +182,17 @@ def test_changing_c_in_the_workbook_reprices_sweep_summary_segments_and_trend(ba
             key = ws.cell(r, 1).value
             if title == "Trend":
                 key = next(k for k in by_key if k.lower() == str(key).lower()[:3])
-            part = frame[frame[column].str.lower() == key.lower()] if title == "Trend" else frame[frame[column] == key]
+            part = (
+                frame[frame[column].str.lower() == key.lower()]
+                if title == "Trend"
+                else frame[frame[column] == key]
+            )
             best = row_values(part, by_key[key].optimum.threshold, 2.0).sum()
             value_col = col.get("Value") or col["Champion value"]
             assert ws.cell(r, value_col).value == pytest.approx(part.now.sum(), abs=CENT), (title, key)
-            assert ws.cell(r, col["Money lost"]).value == pytest.approx(part.perfect.sum() - part.now.sum(), abs=CENT)
+            assert ws.cell(r, col["Money lost"]).value == pytest.approx(
+                part.perfect.sum() - part.now.sum(), abs=CENT
+            )
             assert ws.cell(r, col["Value at best"]).value == pytest.approx(best, abs=CENT), (title, key)
             seen += 1
         assert seen == len(groups)
