@@ -399,7 +399,7 @@ def rows_policies(ctx: Any, plan: RowsSheet) -> list[tuple[str, str, object, int
         ("nobody", "Flag nobody", None, 0, plan.value_at(0), champ.flag_nobody.value),
         ("everyone", "Flag everyone", champ.flag_everyone.threshold, labelled, plan.value_at(labelled),
          champ.flag_everyone.value),
-        ("best", "Best threshold (over every threshold, for the parameters above)", champ.optimum.threshold,
+        ("best", "Best threshold (searched over all)", champ.optimum.threshold,
          best_rank - 1, f"MAX({plan.values})", float(plan.champion_values[best_rank - 1])),
     ]  # fmt: skip
     comp = model.analysis.comparison
