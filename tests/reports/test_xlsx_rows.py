@@ -214,3 +214,103 @@ def test_past_the_row_limit_the_assumptions_sheet_says_which_figures_are_fixed(b
         in text
     )
     assert "money figures are fixed values" in text
+
+
+# -- two models, segments and months: the challenger's figures sum the same rows ----------------
+
+TWO_PAYOFF = {"tp": "amount * k - cost", "fp": "-cost", "tn": "0", "fn": "-max(amount, fee)"}
+TWO_PARAMS = {"k": 0.8, "cost": 5.0, "fee": 30.0}
+
+
+def two_model_frame() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    n = 900
+    y = rng.random(n) < 0.15
+    label = y.astype(float)
+    label[rng.random(n) < 0.05] = np.nan  # not yet labelled: never counted
+    return pd.DataFrame(
+        {
+            "score": np.clip(rng.normal(0.3 + 0.35 * y, 0.2), 0, 1).round(2),  # ties
+            "challenger": np.clip(rng.normal(0.3 + 0.4 * y, 0.2), 0, 1).round(3),
+            "is_fraud": label,
+            "amount": rng.gamma(2.0, 40.0, n).round(2),
+            "segment": rng.choice(["web", "Web", "=1+1", "store*"], n),  # case, formula and pattern text
+            "ts": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 90, n), unit="D"),
+        }
+    )
+
+
+def two_values(frame: pd.DataFrame, column: str, threshold: float | None, params: dict) -> float:
+    known = frame[frame.is_fraud.notna()]
+    flagged = np.zeros(len(known), bool) if threshold is None else (known[column] >= threshold).to_numpy()
+    pos = (known.is_fraud == 1).to_numpy()
+    amount = known.amount.to_numpy()
+    tp = amount * params["k"] - params["cost"]
+    fn = -np.maximum(amount, params["fee"])
+    return float(np.where(flagged, np.where(pos, tp, -params["cost"]), np.where(pos, fn, 0.0)).sum())
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) not installed")
+def test_a_challenger_s_figures_follow_the_parameters_too(tmp_path):
+    frame = two_model_frame()
+    con = duckdb.connect()
+    con.register("frame_view", frame)
+    con.execute("CREATE TABLE data AS SELECT * FROM frame_view")
+    request = AnalysisRequest(
+        mapping=ColumnMapping("score", "is_fraud", segments=("segment",), challenger_score="challenger",
+                              timestamp="ts"),
+        payoff=parse_payoff(TWO_PAYOFF, TWO_PARAMS, table_columns(con, "data")),
+        period="month",
+    )  # fmt: skip
+    analysis = analyse(con, "data", request)
+    model = build_report_model(
+        analysis, SourceFacts("p.csv", "/p.csv", "0" * 64, 1, 900, 0), con=con, table="data"
+    )
+    path = tmp_path / "two.xlsx"
+    write_xlsx(model, path)
+    wb = openpyxl.load_workbook(path)
+    assert wb["Rows"].sheet_state == "hidden" and wb.sheetnames[-1] == "Rows"
+    (sheet, coord), *_ = wb.defined_names["fee"].destinations
+    wb[sheet][coord.replace("$", "")].value = 55
+    edited = tmp_path / "edited" / "two.xlsx"
+    edited.parent.mkdir()
+    wb.save(edited)
+    values = openpyxl.load_workbook(recalc(edited, tmp_path / "profile"), data_only=True)
+    params = {**TWO_PARAMS, "fee": 55.0}
+
+    comp = analysis.comparison
+    lines = {r[0].value: r for r in values["Comparison"].iter_rows(min_col=1, max_col=4) if r[0].value}
+    for label, champion_t, challenger_t in (
+        ("Value at best threshold", comp.champion.optimum.threshold, comp.challenger.optimum.threshold),
+        ("Value at common threshold", comp.common_threshold, comp.challenger_at_common.threshold),
+    ):
+        champion = two_values(frame, "score", champion_t, params)
+        challenger = two_values(frame, "challenger", challenger_t, params)
+        got = [c.value for c in lines[label][1:4]]
+        assert got == pytest.approx([champion, challenger, challenger - champion], abs=CENT), label
+
+    operating = analysis.champion.operating.threshold
+    chall_operating = analysis.challenger.operating.threshold
+    ws = values["By segment"]
+    col, rows = table_rows(ws)
+    keys = []
+    for r in rows:
+        key = ws.cell(r, 1).value
+        keys.append(key)
+        part = frame[frame.segment == key]
+        assert ws.cell(r, col["Champion value"]).value == pytest.approx(
+            two_values(part, "score", operating, params), abs=CENT
+        ), key
+        assert ws.cell(r, col["Challenger value"]).value == pytest.approx(
+            two_values(part, "challenger", chall_operating, params), abs=CENT
+        ), key
+    assert sorted(keys) == sorted(["web", "Web", "=1+1", "store*"])
+    summary = {r[0].value: r[1].value for r in values["Summary"].iter_rows(min_col=1, max_col=2)}
+    fresh = analyse(con, "data", AnalysisRequest(mapping=request.mapping, period="month",
+                    payoff=parse_payoff(TWO_PAYOFF, params, table_columns(con, "data"))))  # fmt: skip
+    assert summary["Best threshold"] == fresh.champion.optimum.threshold
+    assert summary["Best possible value"] == pytest.approx(fresh.champion.optimum.value, abs=CENT)
+    assert summary["Value at operating threshold"] == pytest.approx(
+        two_values(frame, "score", operating, params), abs=CENT
+    )
