@@ -22,7 +22,24 @@ Conventions
   The thresholds stay those of the analysis. Otherwise money figures are fixed values and the
   Assumptions sheet says why.
 - Cross-sheet formulas point at a fixed "key policies" block, never at a row of a table, so
-  sorting or filtering a table in Excel cannot make the Summary read the wrong row.
+  sorting or filtering a table in Excel cannot make the Summary read the wrong row. The Summary's
+  best threshold and value are the exception by design: ``MAX`` and ``INDEX``/``MATCH`` over the
+  whole sweep column, which sorting does not change.
+- The recommendation and the gap to the best are formulas over the Summary's cells
+  (:mod:`~roistudio.reports.xlsx.sentences`); the comparison sentence is marked "as exported".
+- The sweep's "vs better baseline" column compares with the better baseline the constraints allow,
+  as the PDF's threshold table and the value of the model do.
+
+Why XlsxWriter (and openpyxl only for reading)
+----------------------------------------------
+Cached formula values. openpyxl writes a formula without its result, so a reader that does not
+recalculate (``pd.read_excel``, file previews, viewers) sees an empty cell: every live money figure
+read as NaN. XlsxWriter stores the value computed here beside each formula
+(``write_formula(..., value=)``). The sheet modules fill a :class:`~roistudio.reports.xlsx.book.Book`
+(openpyxl-like ``ws.cell(row, col)`` and styles) that is rendered in one pass when saved.
+
+Printing: each visible sheet has a print area and fits one page wide; chart data that is not a
+table sits on the hidden "Chart data" sheet; the sweep sheet prints a digest of key thresholds.
 """
 
 from __future__ import annotations
@@ -130,7 +147,7 @@ def write_xlsx(model: ReportModel, path: str | os.PathLike[str]) -> None:
     model
         The report model (see :func:`roistudio.reports.model.build_project_report`). Its
         per-parameter aggregates (``model.linear``, computed when the model is built with a
-        connection) make the dollar figures live formulas; without them they are fixed values.
+        connection) make the money figures live formulas; without them they are fixed values.
     path
         Target ``.xlsx`` file. An existing file is replaced only by a complete new one; on a
         failure no temporary file is left behind.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from roistudio.reports.cells import safe_text
@@ -26,7 +27,10 @@ from roistudio.reports.xlsx.style import (
 )
 
 
-def _key_values(ws: Sheet, row: int, items: Sequence[tuple[str, object, str | None]], last: int = 3) -> int:
+def _key_values(
+    ws: Sheet, row: int, items: Sequence[tuple[str, object, str | None]], last: int = 3, chars: int = 90
+) -> int:
+    """Label / value lines; text values wrap across columns 2..``last`` (about ``chars`` characters)."""
     for label, value, fmt in items:
         put_text(ws.cell(row, 1), label, LABEL_FONT)
         cell = ws.cell(row, 2)
@@ -35,6 +39,10 @@ def _key_values(ws: Sheet, row: int, items: Sequence[tuple[str, object, str | No
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if last > 2:
                 ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=last)
+            # Merged cells do not grow to fit wrapped text: a row tall enough for its lines.
+            lines = math.ceil(len(str(cell.value)) / chars)
+            if lines > 1:
+                ws.heights[row] = lines * 13 + 2
         else:
             put_number(cell, value, fmt)  # type: ignore[arg-type]
             cell.alignment = Alignment(horizontal="left")
@@ -50,7 +58,7 @@ def add_quality_sheet(wb: Book, ctx: SheetContext) -> None:
     q = model.quality
     label = model.analysis.validation.label
     ws = wb.create_sheet("Data quality")
-    row = prepare_sheet(ws, "Data quality", "What was read, left out and not yet known")
+    row = prepare_sheet(ws, "Data quality", "What was read, left out and not yet known", one_page=True)
     row = add_section(ws, row, "Rows", 3)
     row = _key_values(ws, row, [
         ("Rows in file", q.rows_in_file, INTEGER),

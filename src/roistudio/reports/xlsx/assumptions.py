@@ -141,7 +141,7 @@ def add_assumptions_sheet(wb: Book, ctx: SheetContext) -> None:
             row += 1
         # The better baseline, as the Summary's "value of the model" and the sweep's comparison use it.
         head = model.headline
-        put_text(ws.cell(row, 1), f"Better baseline (now {head.better_baseline})", LABEL_FONT)
+        put_text(ws.cell(row, 1), "Better baseline (the higher of those allowed)", LABEL_FONT)
         put_formula(ws.cell(row, value_col), "=" + better_baseline_sql(ctx), head.value - head.value_of_model,
                     ctx.money2, Font(name="Calibri", size=10, bold=True))  # fmt: skip
         ctx.key_values["better"] = absolute_ref(ws, row, value_col)

@@ -174,7 +174,9 @@ def add_segment_sheets(wb: Book, ctx: SheetContext) -> None:
     for n, (column, groups) in enumerate(model.segments.items(), start=1):
         title = safe_sheet_name(f"By {column}", wb.sheetnames)
         ws = wb.create_sheet(title)
-        prepare_sheet(ws, f"Value by {safe_text(column)}", f"At the operating {at}, ranked by money lost")
+        prepare_sheet(
+            ws, f"Value by {safe_text(column)}", f"At the operating {at}, ranked by money lost", one_page=True
+        )
         shown = groups[:MAX_GROUP_ROWS]
         note = "Money lost: value with perfect knowledge minus the value achieved, for that segment."
         if segment_breakdown(column) in ctx.breakdown_terms or ctx.rows is not None:
@@ -233,7 +235,7 @@ def add_trend_sheet(wb: Book, ctx: SheetContext) -> None:
     ws = wb.create_sheet("Trend")
     threshold = model.headline.threshold
     at = "flag nobody" if threshold is None else f"threshold {threshold:.4g}"
-    prepare_sheet(ws, f"Value per {period}", f"At the operating {at}")
+    prepare_sheet(ws, f"Value per {period}", f"At the operating {at}", one_page=len(model.periods) <= 40)
     add_note(ws, 3, f"Periods whose rows have no label yet are marked '{NOT_YET_KNOWN}': their value is unknown, "
           "not zero." + (f" {model.periods_note}." if model.periods_note else ""), 12)  # fmt: skip
     first, last_row, col = _groups_table(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from roistudio.reports.cells import safe_text
 from roistudio.reports.xlsx.book import Book, ChartSpec, Font, Range, SeriesSpec
 from roistudio.reports.xlsx.context import SheetContext, even_sweep_indices
@@ -28,7 +30,7 @@ def add_comparison_sheet(wb: Book, ctx: SheetContext) -> None:
     if comp is None:
         return
     ws = wb.create_sheet("Comparison")
-    row = prepare_sheet(ws, "Champion vs challenger", "Both models on the same rows")
+    row = prepare_sheet(ws, "Champion vs challenger", "Both models on the same rows", one_page=True)
     last = 4
     if model.comparison_sentence:
         row = (
@@ -134,5 +136,5 @@ def add_comparison_sheet(wb: Book, ctx: SheetContext) -> None:
     probability_axis(chart, model)
     chart.width, chart.height = 20, 9
     ws.add_chart(chart, row + 1, 1)
-    ws.print_area = (1, 1, row + 20, last)
+    ws.print_area = (1, 1, row + 3 + math.ceil(chart.height / 0.53), last)
     set_widths(ws, {"A": 40, "B": 22, "C": 22, "D": 22})

@@ -108,9 +108,13 @@ def set_widths(ws: Sheet, widths: dict[str, float]) -> None:
         ws.widths[index] = width
 
 
-def prepare_sheet(ws: Sheet, title: str, subtitle: str | None = None, *, landscape: bool = True) -> int:
-    """Title, subtitle, print set-up (one page wide); returns the next free row."""
+def prepare_sheet(
+    ws: Sheet, title: str, subtitle: str | None = None, *, landscape: bool = True, one_page: bool = False
+) -> int:
+    """Title, subtitle, print set-up (one page wide; ``one_page``: one page tall too, for sheets
+    whose print area is short, so a chart is never cut from its table); returns the next free row."""
     ws.landscape = landscape
+    ws.fit_tall = 1 if one_page else 0
     put_text(ws.cell(1, 1), title, TITLE_FONT)
     ws.heights[1] = 28
     if subtitle:

@@ -15,6 +15,7 @@ from roistudio.core.money import format_money
 from roistudio.reports.xlsx.book import Alignment, Font, Sheet
 from roistudio.reports.xlsx.context import SheetContext, random_baseline_sql
 from roistudio.reports.xlsx.layout import put_formula, put_text
+from roistudio.reports.xlsx.style import THRESHOLD
 
 _BOLD = Font(name="Calibri", size=11, bold=True)
 _PLAIN = Font(name="Calibri", size=10, color="262626")
@@ -28,8 +29,12 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _threshold_text(threshold: float | None) -> str:
-    return "flag nobody" if threshold is None else f"{threshold:.4f}"
+def threshold_text(threshold: float | None) -> str:
+    """A threshold as the workbook's threshold cells show it (format ``0.0000##``: 4 to 6 decimals)."""
+    if threshold is None:
+        return "flag nobody"
+    whole, _, decimals = f"{threshold:.6f}".partition(".")
+    return f"{whole}.{decimals[:4]}{decimals[4:].rstrip('0')}"
 
 
 def _paragraph(
@@ -76,7 +81,7 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
     else:
         label_sql = _quote(head.better_baseline)
     t = head.threshold
-    lead = "Flag no row" if t is None else f"Flag rows scoring {_threshold_text(t)} or more"
+    lead = "Flag no row" if t is None else f"Flag rows scoring {threshold_text(t)} or more"
     lead += f" (the operating threshold): on these {head.rows:,} labelled rows that policy's value is "
     worse_tail = (
         ": the model does not beat it under this payoff; revisit the payoff or the model before deploying it."
@@ -95,7 +100,7 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
     bt = refs["best_threshold"]
     best_lead = "The best threshold in the sweep table, " if ctx.rows is None else "The best threshold, "
     formula = (
-        f'=IF({refs["gap"]}>{CENT},{_quote(best_lead)}&IF(ISNUMBER({bt}),TEXT({bt},"0.0000"),{bt})'
+        f"=IF({refs['gap']}>{CENT},{_quote(best_lead)}&IF(ISNUMBER({bt}),TEXT({bt},{_quote(THRESHOLD)}),{bt})"
         f'&", is worth "&{money_text(refs["best"])}&", "&{money_text(refs["gap"])}'
         f'&" more than the operating threshold.",'
         f'"The operating threshold is the best in the sweep table ("&{money_text(refs["best"])}&").")'
@@ -103,7 +108,7 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
     gap = head.optimum_value - head.value
     if gap > CENT:
         text = (
-            f"{best_lead}{_threshold_text(head.optimum_threshold)}, is worth {money(head.optimum_value)}, "
+            f"{best_lead}{threshold_text(head.optimum_threshold)}, is worth {money(head.optimum_value)}, "
             f"{money(gap)} more than the operating threshold."
         )
     else:

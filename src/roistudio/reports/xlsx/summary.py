@@ -41,7 +41,7 @@ def fill_summary_sheet(ctx: SheetContext, ws: Sheet, sweep: SweepTable) -> None:
     model = ctx.model
     head = model.headline
     src = model.source
-    prepare_sheet(ws, model.title, None, landscape=False)
+    prepare_sheet(ws, model.title, None, landscape=False, one_page=True)
     put_text(
         ws.cell(2, 1),
         f"Source: {src.name}   |   created {model.created}   |   Model ROI Studio {model.app_version}",

@@ -98,7 +98,9 @@ def add_sweep_sheet(wb: Book, ctx: SheetContext) -> SweepTable:
     champ = model.champion
     curve = champ.curve
     ws = wb.create_sheet("Threshold sweep")
-    prepare_sheet(ws, "Threshold sweep", f"Model {safe_text(champ.name)}: every policy, {DECISION_RULE}")
+    prepare_sheet(
+        ws, "Threshold sweep", f"Model {safe_text(champ.name)}: every policy, {DECISION_RULE}", one_page=True
+    )
     idx = sweep_rows(model)
     sampled = len(idx) < len(curve)
     head = model.headline
@@ -191,6 +193,8 @@ def add_sweep_sheet(wb: Book, ctx: SheetContext) -> SweepTable:
             cell, source = ws.cell(r, c), ws.cell(src, c)
             if c == 1 and source.kind is None:
                 put_text(cell, "flag nobody")
+            elif source.kind is None:
+                continue  # undefined there (precision when nothing is flagged): blank, as in the table
             elif c == _COL_POLICY:
                 if source.kind == "s":
                     put_text(cell, source.value, _TAG_FONT)
