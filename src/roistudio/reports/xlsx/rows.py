@@ -12,10 +12,10 @@ one line per labelled row (champion first, sorted by score, highest first; then 
 - ``If flagged`` (TP for a positive, FP for a negative) and ``If not flagged`` (FN, TN): formulas
   of the payoff (:mod:`roistudio.core.payoff.excel`) over the row's cells and the Assumptions
   sheet's named parameters;
-- for the champion, running totals of both, and ``Value at this threshold`` on the last row of
-  each rank: the value of flagging every row down to there. The line above the first row is "flag
-  nobody" (the sum of every row's not-flagged payoff); each row down adds its flagged payoff and
-  takes off its not-flagged one.
+- for the champion, the running value of flagging every row down to there, and ``Value at this
+  threshold`` on the last row of each rank (the other rows of a rank are no policy: tied scores
+  are flagged together). The line above the first row is "flag nobody" (the sum of every row's
+  not-flagged payoff); each row down adds its flagged payoff and takes off its not-flagged one.
 
 Every money figure then reads this sheet: a sweep row flagging ``n`` rows is
 ``INDEX(value column, n + 1)``; the best policy is the highest value in that column (ties go to
@@ -304,7 +304,6 @@ def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
     values = plan.champion_values
     running = column_letter(plan.col["running"])
     flag, keep = column_letter(plan.col["flag"]), column_letter(plan.col["keep"])
-    rank = column_letter(plan.col["rank"])
     # "Flag nobody": every row keeps its not-flagged payoff. Each row down flips one row to flagged.
     r0 = plan.zero - 1
     ws.write_number(r0, col["rank"], 0, plain)
@@ -322,11 +321,10 @@ def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
                 row = r + i
                 x = row + 1  # the spreadsheet's row number
                 formula(row, col["running"], f"={running}{x - 1}+{flag}{x}-{keep}{x}", money_fmt, cached[i])
-                if i == len(m) - 1:
+                # Only the last row of a rank is a policy (tied scores are flagged together); the
+                # ranks are the analysis', so the other rows' cells stay empty.
+                if ends[i]:
                     formula(row, col["value"], f"={running}{x}", money_fmt, cached[i])
-                else:
-                    formula(row, col["value"], f'=IF({rank}{x}<>{rank}{x + 1},{running}{x},"")', money_fmt,
-                            cached[i] if ends[i] else "")  # fmt: skip
         r += len(m)
 
 
