@@ -126,7 +126,9 @@ def test_the_rows_sheet_is_hidden_and_every_row_carries_its_payoff_formulas(writ
         for row in sheet.iter_rows():
             for c in row:
                 if c.data_type == "f" or type(c.value).__name__ == "ArrayFormula":
-                    assert cached[sheet.title][c.coordinate].value is not None, f"{sheet.title}!{c.coordinate}"
+                    assert cached[sheet.title][c.coordinate].value is not None, (
+                        f"{sheet.title}!{c.coordinate}"
+                    )
     assert values.cell(7, flag).value == -1.0
     assert values.cell(ws.max_row, headers["Value at this threshold"]).value == pytest.approx(
         model.champion.flag_everyone.value, abs=CENT

@@ -77,7 +77,10 @@ def add_comparison_sheet(wb: Book, ctx: SheetContext) -> None:
         "Value at common threshold": (kv.get("operating"), kv.get("challenger_common")),
     }
     if ctx.rows is not None:  # "best" on Assumptions moves with the parameters; here both stay as exported
-        live_refs["Value at best threshold"] = (ctx.rows.value_at(champ_best.flagged), kv.get("challenger_best"))
+        live_refs["Value at best threshold"] = (
+            ctx.rows.value_at(champ_best.flagged),
+            kv.get("challenger_best"),
+        )
     difference_ref = None
     for label, a, b, diff, fmt in lines:
         put_text(ws.cell(row, 1), label, LABEL_FONT)
