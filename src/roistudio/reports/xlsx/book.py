@@ -350,6 +350,9 @@ def _render_sheet(wb: Any, ws: Any, sheet: Sheet, fmt: Any) -> None:
     ws.set_footer(f"&L&8{sheet.title.replace('&', '&&')}&R&8Page &P of &N")
     if sheet.hidden:
         ws.hide()
+        if sheet.print_area is not None:  # printed only if a reader unhides it: its own area
+            a = sheet.print_area
+            ws.print_area(a[0] - 1, a[1] - 1, a[2] - 1, a[3] - 1)
         return
     area = sheet.print_area
     if area is None:

@@ -249,9 +249,10 @@ def add_rows_sheet(wb: Any, plan: RowsSheet, *, money: str, model_names: list[st
     ws = wb.create_sheet(plan.title)
     prepare_sheet(ws, "Rows", "Every labelled row and its payoff: the workings behind the money figures")
     models = ", ".join(f"{n} = {safe_text(name)}" for n, name in enumerate(model_names, start=1))
+    models = f"Model {models}. " if len(model_names) > 1 else f"Model {safe_text(model_names[0])}. "
     add_note(
         ws, 3,
-        f"Model {models}. Rows are sorted by score, highest first; Rank is the row's place among the distinct "
+        f"{models}Rows are sorted by score, highest first; Rank is the row's place among the distinct "
         "scores, and a threshold flags the rows whose rank is at most its own. 'If flagged' and 'If not flagged' "
         "are the payoff formulas over the row and the parameters on the Assumptions sheet. Do not sort: the "
         "threshold sweep reads the running totals by position.",
