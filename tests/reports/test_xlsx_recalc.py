@@ -87,10 +87,40 @@ def make_model(con, params, threshold=None) -> ReportModel:
     )
 
 
+# LibreOffice trusts the values cached in an .xlsx unless told to recalculate on load; the
+# workbook caches every formula's value, so without this setting nothing would be recalculated.
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory) -> str:
-    # A fresh LibreOffice profile: no user settings, no lock shared with another instance.
-    return (tmp_path_factory.mktemp("lo-profile")).as_uri()
+    # A fresh LibreOffice profile: no user settings, no lock shared with another instance; set to
+    # recalculate every formula when a workbook is opened.
+    root = tmp_path_factory.mktemp("lo-profile")
+    (root / "user").mkdir()
+    (root / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+    return root.as_uri()
+
+
+def test_libreoffice_recalculates_instead_of_reading_the_cached_values(profile, tmp_path):
+    # The premise of every test here: a formula cached with a wrong value comes back computed.
+    from roistudio.reports.xlsx.book import Book
+    from roistudio.reports.xlsx.layout import put_formula, put_number
+
+    book = Book()
+    ws = book.create_sheet("S")
+    put_number(ws.cell(1, 1), 20, "0")
+    put_formula(ws.cell(1, 2), "=A1*2+1", 5, "0")
+    path = tmp_path / "tiny.xlsx"
+    book.save(path)
+    assert openpyxl.load_workbook(path, data_only=True)["S"]["B1"].value == 5
+    assert openpyxl.load_workbook(recalc(path, profile), data_only=True)["S"]["B1"].value == 41
 
 
 def recalc(path: Path, profile: str) -> Path:

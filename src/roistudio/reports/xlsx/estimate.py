@@ -35,7 +35,7 @@ def add_estimate_sheet(wb: Book, ctx: SheetContext) -> None:
     pct = f"{round(ld.confidence * 100)}%"
     ws = wb.create_sheet("Estimate")
     row = prepare_sheet(ws, "Estimate for rows not yet labelled", "An estimate from calibrated scores, "
-                        "not realised value; never added to the realised figures")  # fmt: skip
+                        "not realised value; never added to the realised figures; as exported (fixed values)")  # fmt: skip
     row = add_note(ws, row, (
         "Each row not yet labelled counts as positive with its calibrated probability, with its own payoffs, "
         f"at the operating threshold. The {pct} interval covers the randomness of the outcomes only: not the "

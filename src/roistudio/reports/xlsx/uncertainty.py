@@ -30,7 +30,8 @@ def add_uncertainty_sheet(wb: Book, ctx: SheetContext) -> None:
     if decision is None or not decision.has_figures:
         return
     ws = wb.create_sheet("Uncertainty")
-    row = prepare_sheet(ws, "How sure, and what if", "Bootstrap intervals, walk-forward and sensitivity")
+    row = prepare_sheet(ws, "How sure, and what if", "Bootstrap intervals, walk-forward and sensitivity, as "
+                        "exported: resampled with the parameters of the analysis, they do not follow the Assumptions sheet")  # fmt: skip
     set_widths(ws, {"A": 46, "B": 18, "C": 18, "D": 18, "E": 22, "F": 30})
     money = ctx.money
     u = decision.uncertainty
