@@ -22,6 +22,7 @@ from roistudio.core.payoff.compile import Compiler
 from roistudio.core.payoff.excel import ExcelFormulaError, excel_formula, number_literal
 from roistudio.core.payoff.expr import names
 from roistudio.core.payoff.language import parse_expression
+from tests.helpers import libreoffice_profile
 
 SOFFICE = shutil.which("soffice")
 COLUMNS = {"a": "DOUBLE", "b": "DOUBLE", "t": "VARCHAR", "f": "BOOLEAN", "Odd name": "DOUBLE"}
@@ -142,7 +143,7 @@ def test_every_construct_recalculates_as_duckdb_computes_it(tmp_path):
     wb.save(path)
     out = tmp_path / "recalc"
     subprocess.run(
-        [SOFFICE, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--convert-to",
+        [SOFFICE, f"-env:UserInstallation={libreoffice_profile(tmp_path / 'profile')}", "--headless", "--convert-to",
          "xlsx", "--outdir", str(out), str(path)],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip

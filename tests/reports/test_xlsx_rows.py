@@ -28,6 +28,7 @@ from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.payoff.language import parse_payoff
 from roistudio.reports.model import SourceFacts, build_report_model
 from roistudio.reports.xlsx import write_xlsx
+from tests.helpers import libreoffice_profile
 
 BANK = Path("/work/shared/data/bank_marketing_scored.csv")
 SOFFICE = shutil.which("soffice")
@@ -79,7 +80,7 @@ def perfect_values(frame: pd.DataFrame, c: float) -> np.ndarray:
 def recalc(path: Path, profile: Path) -> Path:
     out = path.parent / "recalc"
     subprocess.run(
-        [SOFFICE, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", "xlsx",
+        [SOFFICE, f"-env:UserInstallation={libreoffice_profile(profile)}", "--headless", "--convert-to", "xlsx",
          "--outdir", str(out), str(path)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
