@@ -164,6 +164,13 @@ def test_changing_c_in_the_workbook_reprices_sweep_summary_segments_and_trend(ba
     assert summary["Value at operating threshold"] == pytest.approx(at_operating, abs=CENT)
     assert summary["Best threshold"] == free.champion.optimum.threshold == pytest.approx(0.147347)
     assert summary["Best possible value"] == pytest.approx(row_values(frame, 0.147347, 2.0).sum(), abs=CENT)
+    # The sentence under the recommendation follows too (a formula over the Summary's cells).
+    texts = [
+        c.value for row in values["Summary"].iter_rows(max_col=1) for c in row if isinstance(c.value, str)
+    ]
+    gap = row_values(frame, 0.147347, 2.0).sum() - at_operating
+    assert f"€{gap:,.0f} more than the operating threshold." in " ".join(texts)
+    assert any(t.startswith("The best threshold, 0.1473") for t in texts)
     nobody, everyone = row_values(frame, None, 2.0).sum(), row_values(frame, -1.0, 2.0).sum()
     assert summary["vs flag nobody"] == pytest.approx(at_operating - nobody, abs=CENT)
     assert summary["vs flag everyone"] == pytest.approx(at_operating - everyone, abs=CENT)
