@@ -25,10 +25,9 @@ from roistudio.core.engine.linear import linear_aggregates
 from roistudio.core.payoff.language import parse_payoff
 from roistudio.core.project.demo import DEMO_PARAMETERS, DEMO_PAYOFF
 from roistudio.reports.cells import safe_defined_name, safe_sheet_name, safe_text
-from roistudio.reports.model import SourceFacts, build_report_model
+from roistudio.reports.model import SourceFacts, build_report_model, format_threshold
 from roistudio.reports.xlsx import aggregate_indices, build_workbook, money_format, write_xlsx
 from roistudio.reports.xlsx.book import Book
-from roistudio.reports.xlsx.sentences import threshold_text
 from tests.helpers import demo_payoff_value
 
 # The demo's fraud-review payoff (linear in its parameters, so the workbook has live formulas).
@@ -197,7 +196,7 @@ def test_static_kpi_cells_are_numbers_with_formats_and_match_an_independent_sum(
     ]
     head = model.headline
     assert (
-        f"Flag rows scoring {threshold_text(head.threshold)} or more (the operating threshold): on these {head.rows:,} "
+        f"Flag rows scoring {format_threshold(head.threshold)} or more (the operating threshold): on these {head.rows:,} "
         f"labelled rows that policy's value is {model.money(head.value)}, {model.money(head.value_of_model)} "
         f"more than {head.better_baseline}."
     ) in shown

@@ -25,9 +25,8 @@ from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.payoff.language import parse_payoff
 from roistudio.core.project.demo import DEMO_PARAMETERS, DEMO_PAYOFF
-from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
+from roistudio.reports.model import ReportModel, SourceFacts, build_report_model, format_threshold
 from roistudio.reports.xlsx import write_xlsx
-from roistudio.reports.xlsx.sentences import threshold_text
 from tests.helpers import demo_payoff_value
 
 pytestmark = pytest.mark.libreoffice
@@ -227,14 +226,14 @@ def check_against(
         c.value for row in values["Summary"].iter_rows(max_col=1) for c in row if isinstance(c.value, str)
     ]
     assert (
-        f"Flag rows scoring {threshold_text(head.threshold)} or more (the operating threshold): on these {head.rows:,} "
+        f"Flag rows scoring {format_threshold(head.threshold)} or more (the operating threshold): on these {head.rows:,} "
         f"labelled rows that policy's value is {model.money(head.value)}, {model.money(head.value_of_model)} "
         f"more than {head.better_baseline}."
     ) in text
     gap = best.headline.optimum_value - head.value
     if gap > CENT:
         assert (
-            f"The best threshold in the sweep table, {threshold_text(best.headline.optimum_threshold)}, is worth "
+            f"The best threshold in the sweep table, {format_threshold(best.headline.optimum_threshold)}, is worth "
             f"{model.money(best.headline.optimum_value)}, {model.money(gap)} more than the operating threshold."
         ) in text
     else:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 
 from roistudio.core.money import format_money
+from roistudio.reports.model import THRESHOLD_DIGITS, format_threshold
 from roistudio.reports.xlsx.book import Alignment, Font, Sheet
 from roistudio.reports.xlsx.context import SheetContext, random_baseline_sql
 from roistudio.reports.xlsx.layout import put_formula, put_text
-from roistudio.reports.xlsx.style import THRESHOLD
 
 _BOLD = Font(name="Calibri", size=11, bold=True)
 _PLAIN = Font(name="Calibri", size=10, color="262626")
@@ -29,12 +29,12 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def threshold_text(threshold: float | None) -> str:
-    """A threshold as the workbook's threshold cells show it (format ``0.0000##``: 4 to 6 decimals)."""
-    if threshold is None:
-        return "flag nobody"
-    whole, _, decimals = f"{threshold:.6f}".partition(".")
-    return f"{whole}.{decimals[:4]}{decimals[4:].rstrip('0')}"
+def _threshold_sql(ref: str) -> str:
+    """The threshold in ``ref`` as text with the reports' precision (:func:`format_threshold`: six
+    significant digits), or the cell's text ("flag nobody")."""
+    digits = THRESHOLD_DIGITS - 1
+    rounded = f"ROUND({ref},{digits}-INT(LOG10(ABS({ref}))))"
+    return f'IF(ISNUMBER({ref}),IF({ref}=0,"0",TEXT({rounded},"General")),{ref})'
 
 
 def _paragraph(
@@ -81,7 +81,7 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
     else:
         label_sql = _quote(head.better_baseline)
     t = head.threshold
-    lead = "Flag no row" if t is None else f"Flag rows scoring {threshold_text(t)} or more"
+    lead = "Flag no row" if t is None else f"Flag rows scoring {format_threshold(t)} or more"
     lead += f" (the operating threshold): on these {head.rows:,} labelled rows that policy's value is "
     worse_tail = (
         ": the model does not beat it under this payoff; revisit the payoff or the model before deploying it."
@@ -101,7 +101,7 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
     best_lead = "The best threshold in the sweep table, " if ctx.rows is None else "The best threshold, "
     where = " in the sweep table" if ctx.rows is None else " of every threshold"
     formula = (
-        f"=IF({refs['gap']}>{CENT},{_quote(best_lead)}&IF(ISNUMBER({bt}),TEXT({bt},{_quote(THRESHOLD)}),{bt})"
+        f"=IF({refs['gap']}>{CENT},{_quote(best_lead)}&{_threshold_sql(bt)}"
         f'&", is worth "&{money_text(refs["best"])}&", "&{money_text(refs["gap"])}'
         f'&" more than the operating threshold.",'
         f'"The operating threshold is the best{where} ("&{money_text(refs["best"])}&").")'
@@ -109,7 +109,7 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
     gap = head.optimum_value - head.value
     if gap > CENT:
         text = (
-            f"{best_lead}{threshold_text(head.optimum_threshold)}, is worth {money(head.optimum_value)}, "
+            f"{best_lead}{format_threshold(head.optimum_threshold)}, is worth {money(head.optimum_value)}, "
             f"{money(gap)} more than the operating threshold."
         )
     else:
