@@ -448,6 +448,99 @@ def move_operating_marker(artists: CurveArtists, point: CurvePoint) -> tuple[Art
     return artists.moving_artists()
 
 
+def split_axes(ax: Axes, rows: int, cols: int, ratios: tuple[float, ...], *, share: str) -> list[Axes]:
+    """Divide the subplot ``ax`` into a ``rows`` x ``cols`` grid; ``ax`` becomes the first panel.
+
+    The panels stay in the figure's layout (constrained layout places them), and share the
+    ``share`` axis (``"x"`` or ``"y"``) with ``ax``. An ``ax`` that is not a subplot (an inset)
+    stays one panel: the list then holds ``ax`` only.
+    """
+    spec = ax.get_subplotspec()
+    if spec is None:
+        return [ax]
+    grid = (
+        spec.subgridspec(rows, cols, height_ratios=ratios, hspace=0.06)
+        if rows > 1
+        else spec.subgridspec(rows, cols, width_ratios=ratios, wspace=0.04)
+    )
+    ax.set_subplotspec(grid[0])
+    shared = {"sharex": ax} if share == "x" else {"sharey": ax}
+    return [ax, *(ax.figure.add_subplot(grid[i], **shared) for i in range(1, rows * cols))]
+
+
+def difference_curve(champion: ModelResult, challenger: ModelResult) -> tuple[np.ndarray, np.ndarray]:
+    """Thresholds and challenger-minus-champion values at the same threshold, drawn as a line.
+
+    The thresholds are each curve's drawn sample (at most :data:`MAX_POINTS` each, with both
+    optima and the common threshold); at each, both curves are read exactly (a row is flagged
+    iff score >= threshold), so every drawn difference is the true one at that threshold.
+    """
+    keep_at = champion.operating.threshold
+    xs = []
+    for model in (champion, challenger):
+        c = model.curve
+        if len(c) > 1:
+            keep = (1, model.optimum.index, c.index_at(keep_at), len(c) - 1)
+            idx = c.sample_indices(MAX_POINTS, keep=tuple(k for k in keep if 0 < k < len(c)))
+            xs.append(c.thresholds[idx[idx > 0]])
+    if not xs:
+        return np.empty(0), np.empty(0)
+    grid = np.unique(np.concatenate(xs))
+
+    def values(c: Curve) -> np.ndarray:
+        descending = c.thresholds[1:]
+        index = len(descending) - np.searchsorted(descending[::-1], grid, side="left")
+        return c.value[index]
+
+    return _plot_x(grid), values(challenger.curve) - values(champion.curve)
+
+
+def _draw_difference(
+    ax: Axes,
+    champion: ModelResult,
+    challenger: ModelResult,
+    nobody_x: float,
+    symbol: str,
+    palette: style.ChartPalette,
+) -> None:
+    """Challenger minus champion at each threshold, with the gap at each one's best threshold."""
+    style.style_axes(ax, palette)
+    ax.yaxis.set_major_formatter(style.money_formatter(symbol))
+    x, diff = difference_curve(champion, challenger)
+    ax.plot(x, diff, color=palette.challenger, linewidth=1.6, zorder=3,
+            label="challenger \u2212 champion at the same threshold")  # fmt: skip
+    ax.axhline(0.0, color=palette.axis, linewidth=0.8, zorder=2)
+    at_best = challenger.optimum.value - champion.optimum.value
+    ax.axhline(at_best, color=palette.champion, linestyle=(0, (4, 2)), linewidth=1.0, zorder=2,
+               label=f"each at its best threshold: {style.format_money_short(at_best, symbol)}")  # fmt: skip
+    common = champion.operating
+    at_common = challenger.curve.at(common.threshold).value - common.value
+    cx = _x_of(common, nobody_x)
+    ax.axvline(cx, **palette.operating_line, zorder=2)
+    ax.plot([cx], [at_common], linestyle="none", marker="D", markersize=5.5,
+            markerfacecolor=palette.background, markeredgecolor=palette.operating, markeredgewidth=1.4,
+            zorder=5, label=f"at the common threshold: {style.format_money_short(at_common, symbol)}")  # fmt: skip
+    ax.set_ylabel(f"Challenger \u2212 champion ({symbol.strip()})" if symbol.strip() else "Difference")
+    ax.set_xlabel("Threshold (a row is flagged when score \u2265 threshold)")
+    # The differences that matter are near the optima and the common threshold; where nearly
+    # every row is flagged the gap can be ten times wider and would flatten the rest. The y axis
+    # fits the thresholds from half-way to the nearest of those marks on, and says what it cuts.
+    lo, hi = ax.get_xlim()
+    marks = [_x_of(p, nobody_x) for p in (champion.optimum, challenger.optimum, common)]
+    left = lo + 0.5 * (min(marks) - lo)
+    seen = diff[(x >= left) & (x <= hi)]
+    if len(seen):
+        top = max(float(seen.max()), at_best, at_common, 0.0)
+        bottom = min(float(seen.min()), at_best, at_common, 0.0)
+        pad = 0.15 * max(top - bottom, abs(at_best) * 0.2, 1e-9)
+        ax.set_ylim(bottom - pad, top + pad)
+        visible = diff[(x >= lo) & (x <= hi)]
+        if len(visible) and (visible.min() < bottom - pad or visible.max() > top + pad):
+            ax.text(0.01, 0.02, "runs off the scale at the lowest thresholds", transform=ax.transAxes,
+                    fontsize=style.ANNOTATION_SIZE - 0.5, color=palette.muted, parse_math=False)  # fmt: skip
+    style.style_legend(ax, palette, loc="best")
+
+
 def draw_comparison(
     ax: Axes,
     champion: ModelResult,
@@ -455,6 +548,8 @@ def draw_comparison(
     *,
     symbol: str = "$",
     palette: style.ChartPalette = style.LIGHT,
+    difference: bool = True,
+    zoom: bool = True,
 ) -> CurveArtists:
     """Draw champion and challenger value curves on the same rows, each with its optimum.
 
@@ -462,14 +557,32 @@ def draw_comparison(
     vertical line is the common threshold (the champion's operating threshold). Each legend
     entry carries the model's best value and threshold, so no annotation can collide.
 
+    Parameters
+    ----------
+    difference
+        Add a panel under the curves with challenger minus champion at each threshold (a
+        $33k gap is invisible on a $1.2M value axis), the gap at each one's best threshold
+        and at the common threshold. ``ax`` must be a subplot for the panel to be added.
+    zoom
+        Narrow the x axis to where the values change (:func:`zoom_range`).
+
     Returns
     -------
     CurveArtists
         The champion's handles (its operating line is the common threshold).
     """
     curves = [champion.curve, challenger.curve]
-    nobody_x = _finish_axes(ax, curves, symbol, palette)
-    _draw_baselines(ax, champion, symbol, palette)
+    points = [champion.optimum, challenger.optimum, champion.operating]
+    extra = (*champion.break_even, *challenger.break_even)
+    x_range = zoom_range(curves, points, extra) if zoom else None
+    nobody_x = _finish_axes(ax, curves, symbol, palette, x_range)
+    y_window = None
+    if x_range is not None:
+        y_window = zoom_window(champion, x_range)
+        other = zoom_window(challenger, x_range)
+        if y_window is not None and other is not None:
+            y_window = (min(y_window[0], other[0]), max(y_window[1], other[1]))
+    _draw_baselines(ax, champion, symbol, palette, y_window)
     _note_sampling(ax, list(curves))
     lines = []
     markers = []
@@ -489,9 +602,18 @@ def draw_comparison(
         )
         lines.append(line)
         markers.append(marker)
+    if y_window is not None:
+        ax.set_ylim(*y_window)
     vline, marker, text = _operating_artists(ax, champion.operating, nobody_x, palette)
     vline.set_label("common threshold")
     style.style_legend(ax, palette, loc="best")
+    if difference:
+        panels = split_axes(ax, 2, 1, (3.0, 2.0), share="x")
+        if len(panels) == 2:
+            ax.set_xlabel("")
+            ax.tick_params(labelbottom=False)
+            _draw_difference(panels[1], champion, challenger, nobody_x, symbol, palette)
+            _note_sampling(panels[1], list(curves))
     return CurveArtists(ax, lines[0], markers[0], vline, marker, text, nobody_x, symbol)
 
 

@@ -3,7 +3,7 @@
 Renders a :class:`~roistudio.reports.model.ReportModel` only, so it cannot disagree with the
 workbook. Page 1 stands alone (headline money figure, comparison with doing nothing, the value
 curve, the recommendation and four KPIs); the following sections are threshold analysis,
-champion vs challenger, segments, trend by period, assumptions and methodology, data quality
+champion vs challenger, how sure, what moves the value (bridge and sensitivity), segments, trend by period, assumptions and methodology, data quality
 and provenance.
 
 Conventions:
@@ -49,6 +49,7 @@ from roistudio.reports.pdf.sections import (
     segments_section,
     threshold_section,
 )
+from roistudio.reports.pdf.sensitivity import sensitivity_page
 from roistudio.reports.pdf.summary import summary_page
 from roistudio.reports.pdf.uncertainty import uncertainty_section
 
@@ -61,6 +62,7 @@ def build_story(model: ReportModel, styles: Styles) -> list:
     story += [PageBreak(), *threshold_section(model, styles)]
     story += comparison_section(model, styles)
     story += uncertainty_section(model, styles)
+    story += sensitivity_page(model, styles)
     story += segments_section(model, styles)
     story += periods_section(model, styles)
     story += calibration_section(model, styles)
