@@ -9,7 +9,6 @@ flags nobody). Curves can hold millions of points; only an evenly spaced sample 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,16 +94,15 @@ def _x_of(point: CurvePoint, nobody_x: float) -> float:
     return nobody_x if point.threshold is None else float(_plot_x(float(point.threshold)))
 
 
-def zoom_range(
-    curves: list[Curve], points: list[CurvePoint], extra: tuple[float, ...] = ()
-) -> tuple[float, float] | None:
+def zoom_range(curves: list[Curve], points: list[CurvePoint]) -> tuple[float, float] | None:
     """The x range where the value changes, or ``None`` when the full range is the right view.
 
     Scores are often crowded near zero (fraud rates of 1%: the optimum at 0.055, the curve
     flat from 0.2 to 1), so the full 0-1 axis hides everything that matters. The range runs
     from the lowest score to :data:`_ZOOM_REACH` times as far as the farthest of ``points``
-    (the optimum, the operating point) and ``extra`` thresholds (break-even), and at least to
-    the threshold flagging :data:`_ZOOM_FLAG_SHARE` of the rows. No zoom when that is more than
+    (the optimum, the operating point), and at least to the threshold flagging
+    :data:`_ZOOM_FLAG_SHARE` of the rows. A break-even threshold far up the flat tail (where
+    the value meets flag nobody's) is left out: the threshold table lists it. No zoom when that is more than
     :data:`ZOOM_BELOW` of the full range, or when a point is "flag nobody" (it sits at the far
     right).
     """
@@ -113,7 +111,6 @@ def zoom_range(
     low, _high = _x_extent(curves)
     full = _nobody_x(curves) - low
     marks = [float(_plot_x(float(p.threshold))) for p in points if p.threshold is not None]
-    marks += [float(_plot_x(t)) for t in extra if math.isfinite(t)]
     reach = low + _ZOOM_REACH * (max(marks, default=low) - low)
     for c in curves:
         if len(c) > 1 and c.rows:
@@ -408,7 +405,7 @@ def draw_value_curve(
     curve = model.curve
     operating = model.operating if operating is None else operating
     optimum = model.optimum
-    x_range = zoom_range([curve], [optimum, operating], tuple(model.break_even)) if zoom else None
+    x_range = zoom_range([curve], [optimum, operating]) if zoom else None
     y_window = zoom_window(model, x_range) if x_range is not None else None
     nobody_x = _finish_axes(ax, [curve], symbol, palette, x_range)
     x, y = _sampled(curve, keep=(1, optimum.index, operating.index, len(curve) - 1))
@@ -573,8 +570,7 @@ def draw_comparison(
     """
     curves = [champion.curve, challenger.curve]
     points = [champion.optimum, challenger.optimum, champion.operating]
-    extra = (*champion.break_even, *challenger.break_even)
-    x_range = zoom_range(curves, points, extra) if zoom else None
+    x_range = zoom_range(curves, points) if zoom else None
     nobody_x = _finish_axes(ax, curves, symbol, palette, x_range)
     y_window = None
     if x_range is not None:
