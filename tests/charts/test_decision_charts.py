@@ -35,7 +35,7 @@ def test_value_curve_zooms_to_where_the_value_changes_and_keeps_the_whole_curve_
     fig = Figure()
     ax = fig.add_subplot()
     artists = draw_value_curve(ax, model, symbol="€")
-    low, high = ax.get_xlim()
+    _low, high = ax.get_xlim()
     assert model.optimum.threshold < high < 0.5  # the optimum is in view, the empty tail is not
     assert artists.inset is not None and artists.inset.get_xlim()[1] > 0.99  # the whole range
     assert ax.get_ylabel() == "Value (€)"

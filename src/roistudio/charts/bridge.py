@@ -7,6 +7,8 @@ are :meth:`~roistudio.core.engine.bridge.Bridge.rounded`, so they add up exactly
 
 from __future__ import annotations
 
+from typing import Any
+
 from matplotlib.axes import Axes
 
 from roistudio.charts import style
@@ -50,6 +52,7 @@ def draw_value_bridge(
     bars = bridge_bars(bridge, decimals)
     for i, (_label, bottom, height) in enumerate(bars):
         total = i in (0, len(bars) - 1)
+        look: dict[str, Any]
         if total:
             look = {"color": palette.baseline if i == 0 else palette.champion}
         elif height >= 0:

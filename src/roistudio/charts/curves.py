@@ -489,7 +489,7 @@ def difference_curve(champion: ModelResult, challenger: ModelResult) -> tuple[np
         index = len(descending) - np.searchsorted(descending[::-1], grid, side="left")
         return c.value[index]
 
-    return _plot_x(grid), values(challenger.curve) - values(champion.curve)
+    return np.clip(grid, -X_BOUND, X_BOUND), values(challenger.curve) - values(champion.curve)
 
 
 def _draw_difference(
