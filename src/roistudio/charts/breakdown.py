@@ -41,15 +41,21 @@ def period_label(key: str, period: str | None = None) -> str:
     return key
 
 
-def _legend_above(ax: Axes, handles: list, names: list[str], palette: style.ChartPalette) -> None:
-    """One row of legend just above the plotting area, where it cannot hide a bar."""
+def _legend_above(
+    ax: Axes, handles: list, names: list[str], palette: style.ChartPalette, ncol: int | None = None
+) -> None:
+    """A legend just above the plotting area, where it cannot hide a bar (one row by default).
+
+    Long entries need ``ncol`` (two rows of two): a row wider than the chart would make the
+    constrained layout squeeze the plotting area to fit it.
+    """
     legend = ax.legend(
         handles,
         names,
         **style.LEGEND_OPTIONS,
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
-        ncol=len(handles),
+        ncol=ncol or len(handles),
         borderaxespad=0.2,
         handlelength=1.6,
     )

@@ -201,10 +201,9 @@ class TrendsView(QWidget):
             f"Value per {analysis.request.period} at the operating threshold "
             f"{format_threshold(analysis.operating.threshold)}"
         )
-        # The estimate chart (label delay) compares totals with estimates of totals; the plain
-        # chart shows value per 1,000 labelled rows.
         text += (
-            "; the chart shows totals beside the estimates."
+            "; the chart shows it per 1,000 rows (estimates: per 1,000 of the period's rows), so a busy "
+            "period is not judged by its volume."
             if self._estimates
             else "; the chart shows it per 1,000 labelled rows (dashed: all periods), so a busy period "
             "is not judged by its volume."
