@@ -144,7 +144,9 @@ class SegmentsView(QWidget):
         self._interval_analysis = self._analysis
         self._currency = currency
         if self._analysis is not None:
-            self._show_column(self.column_box.currentText())
+            # The chart does not show intervals: only the table and the caption change (a redraw
+            # of every chart when the background job lands would slow the app down).
+            self._show_column(self.column_box.currentText(), redraw=False)
 
     def set_analysis(self, analysis: Analysis | None, currency: str = "USD") -> None:
         """Show the segments of ``analysis``, keeping the chosen segment column when it still exists."""
@@ -192,7 +194,7 @@ class SegmentsView(QWidget):
             return ()
         return self._analysis.segments.get(self.column_box.currentText(), ())
 
-    def _show_column(self, _column: str) -> None:
+    def _show_column(self, _column: str, *, redraw: bool = True) -> None:
         if self._analysis is None:
             return
         groups = self.groups()
@@ -214,6 +216,8 @@ class SegmentsView(QWidget):
                 f"({self._replicates:,} resamples)."
             )
         self.caption.setText(text)
+        if not redraw:
+            return
         self.canvas.clear()
         ax = self.canvas.figure.add_subplot()
         chart_breakdown.draw_value_by_segment(

@@ -170,8 +170,11 @@ class TrendsView(QWidget):
         if self._analysis is not None:
             self.set_analysis(self._analysis, self._currency)
 
-    def set_analysis(self, analysis: Analysis | None, currency: str = "USD") -> None:
-        """Show the periods of ``analysis`` in time order (the empty state when it has none)."""
+    def set_analysis(self, analysis: Analysis | None, currency: str = "USD", *, redraw: bool = True) -> None:
+        """Show the periods of ``analysis`` in time order (the empty state when it has none).
+
+        ``redraw=False`` refreshes the table and the caption only (new intervals: the chart has none).
+        """
         if analysis is not self._interval_analysis:  # intervals of another analysis: not these figures
             self._intervals, self._confidence = {}, None
         self._analysis = analysis
@@ -189,10 +192,12 @@ class TrendsView(QWidget):
             self.table.setColumnHidden(self.model.column_index(title), not self._estimates)
         for title in ("Value low", "Value high"):
             self.table.setColumnHidden(self.model.column_index(title), not self._intervals)
-        self.canvas.clear()
+        if redraw:
+            self.canvas.clear()
         if not periods:
             self._stack.setCurrentIndex(0)
-            self.canvas.draw_idle()
+            if redraw:
+                self.canvas.draw_idle()
             return
         self._stack.setCurrentIndex(1)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -231,6 +236,8 @@ class TrendsView(QWidget):
                 "scores; diamonds show the estimate on labelled periods beside the realised value."
             )
         self.caption.setText(text)
+        if not redraw:
+            return
         ax = self.canvas.figure.add_subplot()
         if self._estimates:
             chart_calibration.draw_estimate_by_period(
@@ -262,7 +269,7 @@ class TrendsView(QWidget):
             self._replicates = 0 if u is None else u.replicates
             self._interval_analysis = self._analysis
             if self._analysis is not None:
-                self.set_analysis(self._analysis, currency)
+                self.set_analysis(self._analysis, currency, redraw=False)
         bt = None if decision is None else decision.backtest
         cov = None if decision is None else decision.coverage
         if bt is None:
