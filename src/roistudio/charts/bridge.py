@@ -15,11 +15,19 @@ from roistudio.charts import style
 from roistudio.core.engine.bridge import Bridge
 
 
-def bridge_bars(bridge: Bridge, decimals: int = 0) -> list[tuple[str, float, float]]:
+def end_text(bridge: Bridge, threshold_text: str | None = None) -> str:
+    """``with the model (threshold 0.0552)``; ``threshold_text`` as the caller prints thresholds."""
+    text = threshold_text or style.format_threshold(bridge.threshold)
+    return f"{bridge.end_label} ({'threshold ' if bridge.threshold is not None else ''}{text})"
+
+
+def bridge_bars(
+    bridge: Bridge, decimals: int = 0, threshold_text: str | None = None
+) -> list[tuple[str, float, float]]:
     """The bars as (label, bottom, height): totals start at zero, steps where the last bar ended.
 
     Heights are the rounded figures the chart prints, so the last bar's top is the first bar's
-    plus both steps, exactly.
+    plus both steps, exactly. ``threshold_text`` writes the end's threshold (the report's format).
     """
     start, (a, b), end = bridge.rounded(decimals)
     s1, s2 = bridge.steps
@@ -27,7 +35,7 @@ def bridge_bars(bridge: Bridge, decimals: int = 0) -> list[tuple[str, float, flo
         (bridge.start_label, 0.0, start),
         (f"{s1.label}\n{s1.rows:,} rows, {s1.change}", start, a),
         (f"{s2.label}\n{s2.rows:,} rows, {s2.change}", start + a, b),
-        (bridge.end_label.replace(" (", "\n("), 0.0, end),
+        (end_text(bridge, threshold_text).replace(" (", "\n(", 1), 0.0, end),
     ]
 
 
@@ -38,6 +46,7 @@ def draw_value_bridge(
     symbol: str = "$",
     palette: style.ChartPalette = style.LIGHT,
     decimals: int = 0,
+    threshold_text: str | None = None,
 ) -> None:
     """Draw the bridge as a waterfall: totals in grey and navy, gains and costs floating.
 
@@ -49,7 +58,7 @@ def draw_value_bridge(
     ax.yaxis.set_major_formatter(style.money_formatter(symbol))
     unit = symbol.strip()
     ax.set_ylabel(f"Value ({unit})" if unit else "Value")
-    bars = bridge_bars(bridge, decimals)
+    bars = bridge_bars(bridge, decimals, threshold_text)
     for i, (_label, bottom, height) in enumerate(bars):
         total = i in (0, len(bars) - 1)
         look: dict[str, Any]

@@ -95,7 +95,7 @@ def test_from_flag_nobody_the_steps_are_catches_and_false_alarms(bank):
     assert bridge.steps[1] == BridgeStep("false alarms added", "TN \u2192 FP", int(alarms.sum()),
                                          pytest.approx(-1.0 * alarms.sum()))  # fmt: skip
     assert bridge.end == pytest.approx(4.0 * caught.sum() - alarms.sum())
-    assert bridge.end_label == "with the model (threshold 0.3)"
+    assert (bridge.end_label, bridge.threshold) == ("with the model", 0.3)
 
 
 def test_a_capacity_baseline_bridges_from_flag_nobody(bank):

@@ -58,8 +58,9 @@ class Bridge:
     start_label: str  # "flag nobody" | "flag everyone"
     start: float
     steps: tuple[BridgeStep, BridgeStep]
-    end_label: str
+    end_label: str  # "with the model"
     end: float
+    threshold: float | None = None  # the end policy's threshold (None: flag nobody)
 
     def rounded(self, decimals: int = 0) -> tuple[float, tuple[float, float], float]:
         """Start, steps and end rounded to ``decimals`` so that the printed figures add up.
@@ -111,13 +112,13 @@ def value_bridge(model: ModelResult, point: CurvePoint | None = None) -> Bridge:
             BridgeStep("missed positives caught", _change("fn", "tp"), point.tp - base.tp, positives),
             BridgeStep("false alarms added", _change("tn", "fp"), point.fp - base.fp, negatives),
         )
-    threshold = "flag nobody" if point.threshold is None else f"threshold {point.threshold!r}"
     return Bridge(
         start_label="flag everyone" if everyone else "flag nobody",
         start=base.value,
         steps=steps,
-        end_label=f"with the model ({threshold})",
+        end_label="with the model",
         end=point.value,
+        threshold=point.threshold,
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from reportlab.lib.units import inch
 from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Paragraph, Spacer
 
-from roistudio.charts.bridge import draw_value_bridge
+from roistudio.charts.bridge import draw_value_bridge, end_text
 from roistudio.charts.uncertainty import draw_monte_carlo, draw_tornado
 from roistudio.core.engine.bridge import STEP_MEANINGS, value_bridge
 from roistudio.reports.model import ReportModel
@@ -22,6 +22,7 @@ from roistudio.reports.pdf.layout import (
     chart_image,
     data_table,
     fmt_int,
+    fmt_threshold,
     paragraph_text,
 )
 
@@ -41,7 +42,7 @@ def bridge_rows(model: ReportModel) -> list[list[str]]:
         [f"Without the model: {bridge.start_label}", "", "", model.money(start)],
         [s1.label, fmt_int(s1.rows), s1.change, model.money(a, signed=True)],
         [s2.label, fmt_int(s2.rows), s2.change, model.money(b, signed=True)],
-        [bridge.end_label, "", "", model.money(end)],
+        [end_text(bridge, fmt_threshold(bridge.threshold)), "", "", model.money(end)],
     ]
 
 
@@ -60,7 +61,13 @@ def _bridge(model: ReportModel, s: Styles) -> list[Flowable]:
         Paragraph("Where the value comes from", s.h2),
         Paragraph(intro, s.body),
         Spacer(1, 4),
-        chart_image(lambda ax: draw_value_bridge(ax, bridge, symbol=model.symbol), w, 2.6 * inch),
+        chart_image(
+            lambda ax: draw_value_bridge(
+                ax, bridge, symbol=model.symbol, threshold_text=fmt_threshold(bridge.threshold)
+            ),
+            w,
+            2.6 * inch,
+        ),
         Spacer(1, 4),
         data_table(
             s,
