@@ -151,7 +151,7 @@ class DecisionJobs(QObject):
         w = self.window
         w.explorer.set_uncertainty(None, pending=analysis is not None)
         if analysis is None:
-            for view in (w.comparison_view, w.trends_view):
+            for view in (w.comparison_view, w.trends_view, w.segments_view):
                 view.set_decision(None)
             w.sensitivity_view.set_decision(None)
             return
@@ -192,6 +192,7 @@ class DecisionJobs(QObject):
         w.explorer.set_uncertainty(decision.uncertainty, currency=currency)
         w.comparison_view.set_decision(decision, currency)
         w.trends_view.set_decision(decision, currency)
+        w.segments_view.set_decision(decision, currency)
         w.sensitivity_view.set_decision(decision, currency)
         if self.doc.project.spark is not None:
             from roistudio.gui.spark_source import NOT_ON_SPARK
