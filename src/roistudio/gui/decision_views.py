@@ -151,7 +151,7 @@ class DecisionJobs(QObject):
         w = self.window
         w.explorer.set_uncertainty(None, pending=analysis is not None)
         if analysis is None:
-            for view in (w.comparison_view, w.trends_view):
+            for view in (w.comparison_view, w.trends_view, w.segments_view):
                 view.set_decision(None)
             w.sensitivity_view.set_decision(None)
             return
@@ -164,7 +164,11 @@ class DecisionJobs(QObject):
         options = options_for(self.doc.project, analysis)
         self.window.sensitivity_view.set_pending("Computing the sensitivity in the background…")
 
+        spark = self.doc.project.spark is not None  # DuckDB resampling: the recommendation only
+
         def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
+            if spark:
+                return decide(None, analysis, options, only=())  # type: ignore[arg-type]
             return decide(con, analysis, options, progress=progress)
 
         self._job = operations.run(
@@ -188,4 +192,9 @@ class DecisionJobs(QObject):
         w.explorer.set_uncertainty(decision.uncertainty, currency=currency)
         w.comparison_view.set_decision(decision, currency)
         w.trends_view.set_decision(decision, currency)
+        w.segments_view.set_decision(decision, currency)
         w.sensitivity_view.set_decision(decision, currency)
+        if self.doc.project.spark is not None:
+            from roistudio.gui.spark_source import NOT_ON_SPARK
+
+            w.sensitivity_view.set_pending(NOT_ON_SPARK)

@@ -145,6 +145,8 @@ class ProjectDocument(QObject):
             return Path(self.path).name
         if self.project.sources:
             return f"{self.project.sources[0].name} (unsaved project)"
+        if self.project.spark is not None:
+            return f"{self.project.spark.name} on Spark (unsaved project)"
         return "Untitled"
 
     @Slot(bool)
@@ -235,6 +237,10 @@ class ProjectDocument(QObject):
         from roistudio.core.project.project import load_project
 
         project = load_project(path)  # raises ProjectError with one line
+        if project.spark is not None:  # nothing imported: reconnect to Spark (gui.spark_source)
+            from roistudio.gui.spark_source import open_spark
+
+            return open_spark(self, project.spark, project=project, path=str(path), on_done=on_done)
         if relocated and project.sources:
             first = project.sources[0]
             moved = DataSource(replace(first.info, path=str(Path(relocated).resolve())), first.table)
@@ -441,6 +447,11 @@ class ProjectDocument(QObject):
             self.options = options
             self.optionsChanged.emit(options)
 
+        if self.project.spark is not None:  # read by Spark (gui.spark_source)
+            from roistudio.gui.spark_source import read_filter_options
+
+            read_filter_options(self.worker, self.project.spark, mapping, on_done=done)
+            return
         operations.read_filter_options(self.worker, mapping, table, on_done=done)
 
     def build_request(self) -> AnalysisRequest:
@@ -469,6 +480,13 @@ class ProjectDocument(QObject):
                 analysis = reread(analysis, replace(analysis.request, constraints=self.project.constraints))
             self._analysis_done(analysis)
 
+        if self.project.spark is not None:  # aggregated by Spark: no DuckDB table, no column-sums cache
+            from roistudio.gui.spark_source import submit_analysis
+
+            self.runner.job = submit_analysis(
+                self.worker, self.project.spark, request, on_done=done, on_failure=self._fail
+            )
+            return
         self.runner.submit(report.table, report.rows, request, on_done=done, on_failure=self._fail)
 
     def _reread_constraints(self) -> bool:

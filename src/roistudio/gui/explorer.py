@@ -325,7 +325,13 @@ class ThresholdExplorer(QWidget):
         symbol = currency_symbol(self._currency)
         palette = self.canvas.chart_palette
         self._artists = chart_curves.draw_value_curve(
-            ax, model, symbol=symbol, operating=point, show_baselines=True, palette=palette
+            ax,
+            model,
+            symbol=symbol,
+            operating=point,
+            show_baselines=True,
+            palette=palette,
+            zoom=False,  # the slider spans every score: a zoomed axis would lose the marker
         )
         # The constrained optimum is a second marker the GUI moves as constraints change.
         (marker,) = ax.plot(

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from roistudio.core.engine.estimate import LabelDelay
     from roistudio.core.progress import Progress
     from roistudio.gui.document import ProjectDocument
+    from roistudio.reports.model import ReportModel
 
     # () -> (the estimate shown, or None while it runs; calibration method; calibration periods)
     LabelDelaySource = Callable[[], tuple[LabelDelay | None, str, int | None]]
@@ -91,8 +92,17 @@ class Exporter(QObject):
         # The app's intervals, verdict and sensitivity (same options and seed as on screen).
         options = options_for(doc.project, analysis)
 
+        spark = doc.project.spark
+
         def job(con: duckdb.DuckDBPyConnection, progress: Progress) -> list[str]:
             from roistudio.core.engine.decision import decide
+
+            if spark is not None:  # values, no live formulas or intervals (gui.spark_source)
+                from roistudio.gui.spark_source import export_model
+
+                model = export_model(analysis, import_report, spark, progress, title=title,
+                                     currency=currency, payoff_suggested=suggested)  # fmt: skip
+                return _write_reports(model, targets, progress)
             from roistudio.reports.model import build_project_report
 
             progress.progress(0.0, "Resampling for the intervals")
@@ -111,25 +121,7 @@ class Exporter(QObject):
                 label_delay=ld,
                 decision=decision,
             )
-            from roistudio.core.atomic import atomic_group
-
-            written: list[str] = []
-            # Both files as one unit: a failed PDF leaves the old pair, never a new workbook alone.
-            with atomic_group() as group:
-                if "xlsx" in targets:
-                    from roistudio.reports.xlsx import write_xlsx
-
-                    progress.progress(0.2, "Writing the workbook")
-                    write_xlsx(model, group.stage(targets["xlsx"]))
-                    written.append(targets["xlsx"])
-                if "pdf" in targets:
-                    from roistudio.reports.pdf import write_pdf
-
-                    progress.progress(0.6, "Writing the PDF")
-                    write_pdf(model, group.stage(targets["pdf"]))
-                    written.append(targets["pdf"])
-            progress.progress(1.0, "Export done")
-            return written
+            return _write_reports(model, targets, progress)
 
         def done(written: list[str]) -> None:
             self.finished.emit(written)
@@ -153,6 +145,29 @@ class Exporter(QObject):
         if answer == QMessageBox.StandardButton.Open:
             for path in written:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def _write_reports(model: ReportModel, targets: dict[str, str], progress: Progress) -> list[str]:
+    """Write the workbook and/or PDF of ``model`` (worker thread); the paths written."""
+    from roistudio.core.atomic import atomic_group
+
+    written: list[str] = []
+    # Both files as one unit: a failed PDF leaves the old pair, never a new workbook alone.
+    with atomic_group() as group:
+        if "xlsx" in targets:
+            from roistudio.reports.xlsx import write_xlsx
+
+            progress.progress(0.2, "Writing the workbook")
+            write_xlsx(model, group.stage(targets["xlsx"]))
+            written.append(targets["xlsx"])
+        if "pdf" in targets:
+            from roistudio.reports.pdf import write_pdf
+
+            progress.progress(0.6, "Writing the PDF")
+            write_pdf(model, group.stage(targets["pdf"]))
+            written.append(targets["pdf"])
+    progress.progress(1.0, "Export done")
+    return written
 
 
 def _label_delay_for_export(

@@ -102,6 +102,10 @@ class FileActions(_Window):
         report = self.doc.import_report
         if report is None:
             return
+        if self.doc.project.spark is not None:  # no DuckDB table to inspect: the Spark dialog
+            from roistudio.gui.spark_dialog import change_spark_mapping
+
+            return change_spark_mapping(self)  # type: ignore[arg-type]  # the mixin is part of MainWindow
         from roistudio.core.data.loading import ImportResult
         from roistudio.gui.import_wizard import ImportWizard
 

@@ -85,6 +85,11 @@ class LabelDelayController(QObject):
             return  # else its job is still running
         self._key, self.label_delay = key, None
         self._show(analysis)
+        if self.doc.project.spark is not None:  # DuckDB queries: not on the Spark engine
+            from roistudio.gui.spark_source import NOT_ON_SPARK
+
+            self.calibration_view.set_message(NOT_ON_SPARK)
+            return
         self.calibration_view.set_message("Checking the calibration and estimating rows not yet labelled…")
         method, periods = self.calibration_view.options()
 

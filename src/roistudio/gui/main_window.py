@@ -90,6 +90,7 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
     metrics_action: QAction
     new_action: QAction
     open_data_action: QAction
+    open_spark_action: QAction  # gui.spark_dialog
     open_project_action: QAction
     optimum_action: QAction
     paste_link_action: QAction

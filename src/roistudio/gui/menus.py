@@ -62,6 +62,10 @@ def build_actions(window: MainWindow) -> None:
     window.open_data_action = A(
         "&Open data…", window.open_data, "Ctrl+O", "Import a CSV, Parquet or Excel export"
     )
+    from roistudio.gui.spark_dialog import open_from_spark
+
+    window.open_spark_action = A("Open from &Spark…", lambda: open_from_spark(window),
+                                 tip="Analyse a table or Parquet/CSV path where Spark reads it")  # fmt: skip
     window.open_project_action = A("Open &project…", window.open_project_dialog, "Ctrl+Shift+O")
     window.demo_action = A("Open the &demo", window.open_demo, tip="Card-fraud predictions, mapped and swept")
     window.save_action = A("&Save", window.save, "Ctrl+S")
@@ -99,6 +103,7 @@ def build_menus(window: MainWindow) -> None:
     menu.addActions(
         [window.new_action, window.open_data_action, window.open_project_action, window.demo_action]
     )
+    menu.insertAction(window.open_project_action, window.open_spark_action)  # gui.spark_dialog
     window.recent_menu = menu.addMenu("Open &recent")
     window.recent_menu.aboutToShow.connect(lambda: _fill_recent(window))
     menu.addSeparator()
