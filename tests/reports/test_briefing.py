@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from roistudio.core.glossary import format_threshold
 from roistudio.reports import pdf
-from roistudio.reports.briefing import brief, format_threshold
+from roistudio.reports.briefing import brief
 from roistudio.reports.model import SourceFacts, build_report_model
 from tests.helpers import run_analysis
 

@@ -22,10 +22,11 @@ from openpyxl.utils import range_boundaries
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.linear import linear_aggregates
+from roistudio.core.glossary import format_threshold
 from roistudio.core.payoff.language import parse_payoff
 from roistudio.core.project.demo import DEMO_PARAMETERS, DEMO_PAYOFF
 from roistudio.reports.cells import safe_defined_name, safe_sheet_name, safe_text
-from roistudio.reports.model import SourceFacts, build_report_model, format_threshold
+from roistudio.reports.model import SourceFacts, build_report_model
 from roistudio.reports.xlsx import aggregate_indices, build_workbook, money_format, write_xlsx
 from roistudio.reports.xlsx.book import Book
 from tests.helpers import demo_payoff_value

@@ -23,9 +23,10 @@ from openpyxl.utils import range_boundaries
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
+from roistudio.core.glossary import format_threshold
 from roistudio.core.payoff.language import parse_payoff
 from roistudio.core.project.demo import DEMO_PARAMETERS, DEMO_PAYOFF
-from roistudio.reports.model import ReportModel, SourceFacts, build_report_model, format_threshold
+from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
 from roistudio.reports.xlsx import write_xlsx
 from tests.helpers import demo_payoff_value
 

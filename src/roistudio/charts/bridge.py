@@ -13,11 +13,12 @@ from matplotlib.axes import Axes
 
 from roistudio.charts import style
 from roistudio.core.engine.bridge import Bridge
+from roistudio.core.glossary import format_threshold
 
 
 def end_text(bridge: Bridge, threshold_text: str | None = None) -> str:
     """``with the model (threshold 0.0552)``; ``threshold_text`` as the caller prints thresholds."""
-    text = threshold_text or style.format_threshold(bridge.threshold)
+    text = threshold_text or format_threshold(bridge.threshold)
     return f"{bridge.end_label} ({'threshold ' if bridge.threshold is not None else ''}{text})"
 
 

@@ -22,6 +22,7 @@ from matplotlib.transforms import blended_transform_factory
 from roistudio.charts import style
 from roistudio.core.engine.analysis import ModelResult
 from roistudio.core.engine.curve import Curve, CurvePoint
+from roistudio.core.glossary import format_threshold
 
 MAX_POINTS = 2000
 # Where "flag nobody" sits on the x axis, as a fraction of the score range beyond the top score.
@@ -263,7 +264,7 @@ def _annotate_optimum(
     frac = (x - low) / (high - low) if high > low else 0.5
     right = frac < 0.6
     ax.annotate(
-        f"best {style.format_money_short(point.value, symbol)} at {style.format_threshold(point.threshold)}",
+        f"best {style.format_money_short(point.value, symbol)} at {format_threshold(point.threshold)}",
         xy=(x, point.value),
         xytext=(8 if right else -8, 8),
         textcoords="offset points",
@@ -360,7 +361,7 @@ def _operating_artists(
 
 
 def _set_operating_text(label: Text, point: CurvePoint) -> None:
-    label.set_text(f"operating: {style.format_threshold(point.threshold)}")
+    label.set_text(f"operating: {format_threshold(point.threshold)}")
 
 
 def draw_value_curve(
@@ -589,9 +590,7 @@ def draw_comparison(
         opt = model.optimum
         keep = (1, opt.index, model.curve.index_at(champion.operating.threshold), len(model.curve) - 1)
         x, y = _sampled(model.curve, keep=keep)
-        best = (
-            f"best {style.format_money_short(opt.value, symbol)} at {style.format_threshold(opt.threshold)}"
-        )
+        best = f"best {style.format_money_short(opt.value, symbol)} at {format_threshold(opt.threshold)}"
         (line,) = ax.plot(x, y, **line_style, label=f"{style.readable(model.name)} ({best})", zorder=3)
         marker = _optimum_marker(
             ax, _x_of(opt, nobody_x), opt.value, marker_shape, line_style["color"], palette

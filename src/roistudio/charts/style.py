@@ -145,11 +145,6 @@ def money_formatter(symbol: str = "$") -> FuncFormatter:
     return FuncFormatter(lambda value, _pos: format_money_short(value, symbol))
 
 
-def format_threshold(threshold: float | None) -> str:
-    """Threshold as people read it: four significant digits, or "flag nobody" for ``None``."""
-    return "flag nobody" if threshold is None else f"{threshold:.4g}"
-
-
 def format_threshold_exact(threshold: float | None) -> str:
     """A threshold exactly as the data holds it (shortest round-trip digits), or "flag nobody".
 

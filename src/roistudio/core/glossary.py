@@ -15,9 +15,11 @@ __all__ = [
     "OUTCOME_MEANINGS",
     "OUTCOME_NAMES",
     "PERIODS",
+    "THRESHOLD_DIGITS",
     "Outcome",
     "Period",
     "definition",
+    "format_threshold",
     "outcome_sentence",
 ]
 
@@ -121,3 +123,24 @@ def definition(term: str) -> str:
 def outcome_sentence(outcome: str) -> str:
     """``"True positive: flagged, and the label is positive"``, as the reports list the payoff."""
     return f"{OUTCOME_NAMES[outcome]}: {OUTCOME_MEANINGS[outcome]}"
+
+
+# Six significant digits: the CLI's precision, and enough to tell apart the scores real exports
+# carry (0.101302, not 0.1013, which would flag rows the figures beside it do not count).
+THRESHOLD_DIGITS = 6
+
+
+def format_threshold(threshold: float | None) -> str:
+    """A threshold as every view, chart and report prints it: one precision, or "flag nobody".
+
+    Parameters
+    ----------
+    threshold
+        The score at or above which rows are flagged; ``None`` is the policy that flags no row.
+
+    Returns
+    -------
+    str
+        Six significant digits (``0.101302``, ``0.0552``), or ``"flag nobody"``.
+    """
+    return "flag nobody" if threshold is None else f"{threshold:.{THRESHOLD_DIGITS}g}"

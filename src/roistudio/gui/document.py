@@ -27,6 +27,7 @@ from roistudio.core.data.loading import TABLE, ImportResult, import_data
 from roistudio.core.engine.curve import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
+from roistudio.core.glossary import format_threshold
 from roistudio.core.project.defaults import project_for_demo, project_for_import
 from roistudio.core.project.edits import Rerun, rerun_for
 from roistudio.core.project.project import VIEWS, DataSource, Project, save_project
@@ -537,7 +538,7 @@ def _moved_message(previous: Analysis, current: Analysis, edit: str) -> str:
     from roistudio.core.engine.curve import CurvePoint
 
     def text(point: CurvePoint) -> str:
-        return "flag nobody" if point.threshold is None else f"{point.threshold:.4g}"
+        return format_threshold(point.threshold)
 
     after = f" after {edit}" if edit else ""
     back = "Redo (Ctrl+Shift+Z)" if edit.startswith("undoing") else "Undo (Ctrl+Z)"

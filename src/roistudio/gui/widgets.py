@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from roistudio.core.engine.curve import CurvePoint
-from roistudio.core.glossary import OUTCOME_MEANINGS, OUTCOME_NAMES
+from roistudio.core.glossary import OUTCOME_MEANINGS, OUTCOME_NAMES, format_threshold
 from roistudio.core.money import currency_symbol, format_money
 
 __all__ = [
@@ -62,11 +62,6 @@ def format_percent(value: float | None, decimals: int = 1) -> str:
     if value is None or not math.isfinite(value):
         return "n/a"
     return f"{value * 100:.{decimals}f}%"
-
-
-def format_threshold(threshold: float | None) -> str:
-    """A threshold with four decimals, or ``flag nobody`` for the policy that flags no row."""
-    return "flag nobody" if threshold is None else f"{threshold:.4f}"
 
 
 def error_color(palette: QPalette) -> QColor:

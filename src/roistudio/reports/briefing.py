@@ -26,14 +26,14 @@ from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.analysis import GroupResult
 from roistudio.core.engine.backtest import Coverage, coverage, labelled_periods
 from roistudio.core.engine.decision import BACKTEST_PERIOD
-from roistudio.reports.model import ReportModel, format_threshold
+from roistudio.core.glossary import format_threshold
+from roistudio.reports.model import ReportModel
 
 __all__ = [
     "Briefing",
     "Change",
     "Span",
     "brief",
-    "format_threshold",
 ]
 
 

@@ -28,6 +28,7 @@ from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.decision import Decision
 from roistudio.core.engine.estimate import LabelDelay
 from roistudio.core.engine.verdict import comparison_verdict
+from roistudio.core.glossary import format_threshold
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff.language import OUTCOMES
 
@@ -245,19 +246,6 @@ def _headline(model: ModelResult) -> Headline:
     )
 
 
-# Six significant digits: the CLI's precision, and enough to tell apart the scores real exports
-# carry (0.101302, not 0.1013, which would flag rows the figures beside it do not count).
-THRESHOLD_DIGITS = 6
-
-
-def format_threshold(threshold: float | None) -> str:
-    """A threshold as the reports' sentences and the PDF print it (one precision), or "flag nobody"."""
-    return "flag nobody" if threshold is None else f"{threshold:.{THRESHOLD_DIGITS}g}"
-
-
-_threshold_text = format_threshold
-
-
 def live_breakdown_terms(
     con: duckdb.DuckDBPyConnection, table: str, analysis: Analysis
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
@@ -402,14 +390,14 @@ def build_report_model(
             else f"had a net value of {money(head.value)} against {money(baseline_value)}"
         )
         recommendation = (
-            f"Flag rows scoring {_threshold_text(head.threshold)} or more: on these {head.rows:,} labelled rows "
+            f"Flag rows scoring {format_threshold(head.threshold)} or more: on these {head.rows:,} labelled rows "
             f"that policy {result}, so the model is worth {money(head.value_of_model)} more than "
             f"{head.baseline_phrase()}."
         )
     else:
         recommendation = (
             f"The model does not beat {head.better_baseline} under this payoff: its value at threshold "
-            f"{_threshold_text(head.threshold)} is {money(head.value)}, against {money(baseline_value)}. "
+            f"{format_threshold(head.threshold)} is {money(head.value)}, against {money(baseline_value)}. "
             "Revisit the payoff or the model before deploying it."
         )
     comparison_sentence = None
@@ -417,7 +405,7 @@ def build_report_model(
     if comp is not None:
         comparison_sentence = (
             comparison_verdict(comp, currency, analysis.request.period)
-            + f" At the common threshold {_threshold_text(comp.common_threshold)} the difference is "
+            + f" At the common threshold {format_threshold(comp.common_threshold)} the difference is "
             f"{money(comp.difference_at_common, signed=True)}."
         )
     mapping = analysis.request.mapping

@@ -28,8 +28,8 @@ from reportlab.platypus import (
 )
 
 from roistudio.charts import style as chart_style
+from roistudio.core.glossary import format_threshold
 from roistudio.core.money import prints_on_letter
-from roistudio.reports.briefing import format_threshold
 from roistudio.reports.model import EXAMPLE_PAYOFF_STAMP, ReportModel
 
 CHART_DPI = 220
@@ -95,7 +95,7 @@ def fmt_int(value: int) -> str:
 
 def fmt_threshold(threshold: float | None) -> str:
     """A threshold as the PDF prints it everywhere (one precision, see
-    :func:`roistudio.reports.briefing.format_threshold`), or "flag nobody"."""
+    :func:`roistudio.core.glossary.format_threshold`), or "flag nobody"."""
     return format_threshold(threshold)
 
 

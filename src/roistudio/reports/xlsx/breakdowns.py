@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 
 from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, GroupResult, segment_breakdown
+from roistudio.core.glossary import format_threshold
 from roistudio.reports.cells import safe_sheet_name, safe_text
 from roistudio.reports.xlsx.book import Alignment, Book, ChartSpec, Font, Range, SeriesSpec, Sheet
 from roistudio.reports.xlsx.context import SheetContext, linear_formula, write_terms
@@ -170,7 +171,7 @@ def add_segment_sheets(wb: Book, ctx: SheetContext) -> None:
     """Add one sheet per segment column, ranked by money lost, with a bar chart of the top ones."""
     model = ctx.model
     threshold = model.headline.threshold
-    at = "flag nobody" if threshold is None else f"threshold {threshold:.4g}"
+    at = "flag nobody" if threshold is None else f"threshold {format_threshold(threshold)}"
     for n, (column, groups) in enumerate(model.segments.items(), start=1):
         title = safe_sheet_name(f"By {column}", wb.sheetnames)
         ws = wb.create_sheet(title)
@@ -234,7 +235,7 @@ def add_trend_sheet(wb: Book, ctx: SheetContext) -> None:
         return
     ws = wb.create_sheet("Trend")
     threshold = model.headline.threshold
-    at = "flag nobody" if threshold is None else f"threshold {threshold:.4g}"
+    at = "flag nobody" if threshold is None else f"threshold {format_threshold(threshold)}"
     prepare_sheet(ws, f"Value per {period}", f"At the operating {at}", one_page=len(model.periods) <= 40)
     add_note(ws, 3, f"Periods whose rows have no label yet are marked '{NOT_YET_KNOWN}': their value is unknown, "
           "not zero." + (f" {model.periods_note}." if model.periods_note else ""), 12)  # fmt: skip

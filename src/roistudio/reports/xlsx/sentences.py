@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 
+from roistudio.core.glossary import THRESHOLD_DIGITS, format_threshold
 from roistudio.core.money import format_money
-from roistudio.reports.model import THRESHOLD_DIGITS, format_threshold
 from roistudio.reports.xlsx.book import Alignment, Font, Sheet
 from roistudio.reports.xlsx.context import SheetContext, random_baseline_sql
 from roistudio.reports.xlsx.layout import put_formula, put_text
