@@ -19,8 +19,8 @@ from matplotlib.text import Text
 from matplotlib.transforms import blended_transform_factory
 
 from roistudio.charts import style
-from roistudio.core.engine.analysis import ModelResult
 from roistudio.core.engine.curve import Curve, CurvePoint
+from roistudio.core.engine.results import ModelResult
 
 MAX_POINTS = 2000
 # Where "flag nobody" sits on the x axis, as a fraction of the score range beyond the top score.

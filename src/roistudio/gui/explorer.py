@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 from roistudio.charts import curves as chart_curves
 from roistudio.charts import style as chart_style
 from roistudio.charts import uncertainty as chart_uncertainty
-from roistudio.core.engine.analysis import Analysis, ModelResult
+from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
+from roistudio.core.engine.results import ModelResult
 from roistudio.core.glossary import definition
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (

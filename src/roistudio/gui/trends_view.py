@@ -16,7 +16,8 @@ from roistudio.charts import breakdown as chart_breakdown
 from roistudio.charts import calibration as chart_calibration
 from roistudio.charts.breakdown import period_label
 from roistudio.core.data.periods import YEAR_NOT_GIVEN, period_sort_text
-from roistudio.core.engine.analysis import Analysis, GroupResult
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.results import GroupResult
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
     GroupColumn,

@@ -17,16 +17,12 @@ import duckdb
 from roistudio import __version__
 from roistudio.core.data.import_report import ImportReport
 from roistudio.core.data.profile import date_range
-from roistudio.core.engine.analysis import (
-    PERIOD_BREAKDOWN,
-    Analysis,
-    GroupResult,
-    ModelResult,
-    segment_breakdown,
-)
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
 from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.decision import Decision
 from roistudio.core.engine.estimate import LabelDelay
+from roistudio.core.engine.results import GroupResult, ModelResult
 from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff.language import OUTCOMES

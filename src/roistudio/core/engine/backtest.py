@@ -22,8 +22,9 @@ import pandas as pd
 
 from roistudio.core.data.periods import period_sort_key
 from roistudio.core.data.profile import MISSING_KEY
-from roistudio.core.engine.analysis import Analysis, GroupResult
+from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.curve import Curve
+from roistudio.core.engine.results import GroupResult
 
 _DAYS_PER_MONTH = 365.2425 / 12.0
 _PERIOD_STEP = {

@@ -36,7 +36,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from roistudio.core.engine.analysis import Analysis, ModelResult
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import analysis_query
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
 from roistudio.core.engine.intervals import (
     Interval,
@@ -44,14 +45,8 @@ from roistudio.core.engine.intervals import (
     percentile_interval,
     threshold_interval,
 )
-from roistudio.core.engine.sweep import (
-    ModelSource,
-    SweepQuery,
-    _aggregate_sql,
-    _fetch,
-    payoff_row_values,
-    valid_score_sql,
-)
+from roistudio.core.engine.results import ModelResult
+from roistudio.core.engine.sweep import _aggregate_sql, _fetch, payoff_row_values
 from roistudio.core.errors import RoiError
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
@@ -193,37 +188,17 @@ class _Cells:
     buckets: list[np.ndarray]
 
 
-def analysis_query(analysis: Analysis) -> tuple[SweepQuery, dict[str, object]]:
-    """The sweep query of ``analysis`` (no breakdowns) and its bound parameters."""
-    request = analysis.request
-    where_sql, where_params = request.filters.to_sql(request.mapping.timestamp)
-    label_sql, label_params = analysis.validation.label.condition_sql()
-    if not request.mapping.model:
-        # Score columns on the same rows: a row is on every curve or on none (as in the sweep),
-        # even when only one model's rows are aggregated here.
-        columns = sorted({m.score_column for m in analysis.models.values()})
-        valid = " AND ".join(valid_score_sql(c, request.mapping.raw_scores) for c in columns)
-        where_sql = f"({where_sql}) AND {valid}"
-    query = SweepQuery(
-        table=analysis.table,
-        label_sql=label_sql,
-        label_params=label_params,
-        payoff=request.payoff,
-        where_sql=where_sql,
-        where_params=where_params,
-        raw_scores=request.mapping.raw_scores,
-    )
-    return query, {**label_params, **where_params}
-
-
 def _paired_cells(
     con: duckdb.DuckDBPyConnection, analysis: Analysis, models: list[ModelResult], edges: list[np.ndarray]
 ) -> _Cells:
     """Two score columns on the same rows: one cell per (champion bucket, challenger bucket, class)."""
-    query, params = analysis_query(analysis)
+    built = analysis_query(analysis)
+    query = built.query
+    # Separate score columns share their rows: the champion's rows are the challenger's too.
+    rows = built.model_rows(models[0].name)
+    params = rows.params
     values = payoff_row_values(query, params)
     y = f"({query.label_sql})"
-    valid = " AND ".join(valid_score_sql(m.score_column, query.raw_scores) for m in models)
     names = [f"roistudio_boot_map_{i}_{id(analysis)}" for i in range(len(models))]
     for name, model, e in zip(names, models, edges, strict=True):
         con.register(name, _score_buckets(model.curve, e))
@@ -237,7 +212,7 @@ def _paired_cells(
                 SELECT {scores}, CASE WHEN {y} THEN 1 ELSE 0 END AS c,
                        {values["v_flag"]} AS v_flag, {values["v_keep"]} AS v_keep
                 FROM {quote_ident(query.table)}
-                WHERE ({query.where_sql}) AND {valid} AND ({y}) IS NOT NULL
+                WHERE {rows.where_sql} AND ({y}) IS NOT NULL
             )
             SELECT {", ".join(f"m{i}.b AS b{i}" for i in range(len(models)))}, r.c, {_MOMENTS}
             FROM r {joins} GROUP BY ALL ORDER BY ALL
@@ -251,23 +226,13 @@ def _paired_cells(
     return _cells_from(raw, [np.asarray(raw[f"b{i}"], dtype=np.int64) for i in range(len(models))])
 
 
-def model_sources(analysis: Analysis, models: Sequence[ModelResult]) -> list[ModelSource]:
-    """The sweep's score sources for some models of ``analysis``."""
-    mapping = analysis.request.mapping
-    return [
-        ModelSource(m.name, m.score_column, mapping.model, m.name)
-        if mapping.model
-        else ModelSource(m.name, m.score_column)
-        for m in models
-    ]
-
-
 def _per_model_cells(
     con: duckdb.DuckDBPyConnection, analysis: Analysis, models: list[ModelResult], edges: list[np.ndarray]
 ) -> _Cells:
     """One score column (or a model column): the sweep's per-(model, score, class) aggregation."""
-    query, params = analysis_query(analysis)
-    sources = model_sources(analysis, models)
+    built = analysis_query(analysis)
+    query, sources = built.for_models([m.name for m in models], breakdowns=())
+    params = built.params
     values = payoff_row_values(query, params)
     sql, _ = _aggregate_sql(query, sources, values, _MOMENTS.split(", ")[1:], params)
     raw = _fetch(con, sql, params)

@@ -25,18 +25,10 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from roistudio.core.data.mapping import label_condition_sql
-from roistudio.core.data.profile import segment_key_sql
-from roistudio.core.engine.analysis import (
-    PERIOD_BREAKDOWN,
-    Analysis,
-    GroupResult,
-    ModelResult,
-    breakdown_segment,
-    model_sources,
-)
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import analysis_query
 from roistudio.core.engine.curve import Curve
-from roistudio.core.engine.sweep import model_rows_sql, period_key_sql
+from roistudio.core.engine.results import GroupResult, ModelResult
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.sql import quote_ident
 
@@ -198,18 +190,9 @@ def _model_rows(analysis: Analysis, model: ModelResult) -> tuple[str, str, list[
     Returns the score expression, the label condition (TRUE positive, FALSE negative, NULL
     unlabelled), the WHERE conditions and their bound parameters.
     """
-    mapping = analysis.request.mapping
-    where_sql, params = analysis.request.filters.to_sql(mapping.timestamp)
-    params = dict(params)
-    label_sql, label_params = label_condition_sql(mapping.label, analysis.validation.label.positive_value)
-    params.update(label_params)
-    sources = model_sources(mapping, analysis.validation)
-    i = next(j for j, source in enumerate(sources) if source.name == model.name)
-    score, conds, model_params = model_rows_sql(
-        sources, i, where_sql=where_sql, raw_scores=mapping.raw_scores
-    )
-    params.update(model_params)
-    return score, label_sql, conds, params
+    built = analysis_query(analysis)
+    rows = built.model_rows(model.name)
+    return rows.score_sql, built.query.label_sql, list(rows.conditions), rows.params
 
 
 PERFECT = "perfect"
@@ -226,13 +209,10 @@ def breakdown_key_sql(analysis: Analysis, breakdown: str | None) -> str:
     """
     if breakdown is None:
         return "'all'"
-    if breakdown == PERIOD_BREAKDOWN:
-        assert analysis.validation.time is not None and analysis.request.period is not None
-        return period_key_sql(analysis.validation.time, analysis.request.period)
-    column = breakdown_segment(breakdown)
-    if column is None:
+    breakdowns = analysis_query(analysis).query.breakdowns or {}
+    if breakdown not in breakdowns:
         raise ValueError(f"unknown breakdown {breakdown!r}")
-    return segment_key_sql(column)
+    return breakdowns[breakdown]
 
 
 GroupRef = tuple[str | None, str]

@@ -23,8 +23,9 @@ import math
 from typing import Any
 
 from roistudio import __version__
-from roistudio.core.engine.analysis import Analysis, baselines_dict
+from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.estimate import LabelDelay, add_label_delay
+from roistudio.core.engine.results import baselines_dict
 
 MAX_CURVE_POINTS = 2000
 

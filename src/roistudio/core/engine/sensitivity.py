@@ -30,26 +30,12 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from roistudio.core.data.profile import segment_key_sql
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis
-from roistudio.core.engine.bootstrap import (
-    DEFAULT_SEED,
-    analysis_query,
-    baseline_fractions,
-    better_baseline,
-    model_sources,
-)
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import analysis_query
+from roistudio.core.engine.bootstrap import DEFAULT_SEED, baseline_fractions, better_baseline
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
 from roistudio.core.engine.linear import LinearAggregates, linear_aggregates
-from roistudio.core.engine.sweep import (
-    ColumnSumsCache,
-    ModelSource,
-    SweepQuery,
-    payoff_row_values,
-    period_key_sql,
-    run_sweep,
-    valid_score_sql,
-)
+from roistudio.core.engine.sweep import ColumnSumsCache, payoff_row_values, run_sweep
 from roistudio.core.errors import RoiError
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
@@ -256,19 +242,14 @@ class _HeldPolicies:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Progress | None):
         self.con, self.analysis, self.progress = con, analysis, progress
-        self.query, self.params = analysis_query(analysis)
-        champion = analysis.champion
-        source = model_sources(analysis, [champion])[0]
-        conds = [
-            f"({self.query.where_sql})",
-            f"({self.query.label_sql}) IS NOT NULL",
-            valid_score_sql(champion.score_column, self.query.raw_scores),
-        ]
-        if source.model_column is not None:
-            self.params["hp_model"] = source.model_value
-            conds.append(f"CAST({quote_ident(source.model_column)} AS VARCHAR) = $hp_model")
-        self.score = f"CAST({quote_ident(champion.score_column)} AS DOUBLE)"
+        built = analysis_query(analysis)
+        self.query = built.query
+        rows = built.model_rows(analysis.champion.name)
+        self.params = rows.params
+        self.score = rows.score_sql
+        conds = [*rows.conditions, f"({self.query.label_sql}) IS NOT NULL"]
         self.source = f"FROM {quote_ident(analysis.table)} WHERE {' AND '.join(conds)}"
+        champion = analysis.champion
         threshold = champion.operating.threshold
         self.params["hp_t"] = math.inf if threshold is None else float(threshold)
 
@@ -332,8 +313,8 @@ def _generic(
     fractions = baseline_fractions(champion)
     base = dict(analysis.request.payoff.parameters)
     held = _HeldPolicies(con, analysis, progress)
-    query, _ = analysis_query(analysis)
-    sources = model_sources(analysis, list(analysis.models.values()))
+    built = analysis_query(analysis)
+    query, sources = built.for_models(list(analysis.models), breakdowns=())
     bars, roots = [], {}
     for r in ranges:
         ends = []
@@ -387,27 +368,6 @@ def _result(
     )
 
 
-def _analysis_sweep_query(analysis: Analysis) -> tuple[SweepQuery, list[ModelSource]]:
-    """The very query (and sources) :func:`analyse` swept, so a column-sums cache it filled hits."""
-    request, mapping = analysis.request, analysis.request.mapping
-    where_sql, where_params = request.filters.to_sql(mapping.timestamp)
-    label_sql, label_params = analysis.validation.label.condition_sql()
-    breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
-    if request.period and analysis.validation.time is not None:
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(analysis.validation.time, request.period)
-    query = SweepQuery(
-        table=analysis.table,
-        label_sql=label_sql,
-        label_params=label_params,
-        payoff=request.payoff,
-        where_sql=where_sql,
-        where_params=where_params,
-        raw_scores=mapping.raw_scores,
-        breakdowns=breakdowns,
-    )
-    return query, model_sources(analysis, list(analysis.models.values()))
-
-
 def _aggregates_from_sums(
     con: duckdb.DuckDBPyConnection, analysis: Analysis, cache: ColumnSumsCache
 ) -> LinearAggregates | None:
@@ -422,7 +382,9 @@ def _aggregates_from_sums(
     payoff = analysis.request.payoff
     if payoff.column_terms() is None:
         return None
-    query, sources = _analysis_sweep_query(analysis)
+    # The very query analyse() ran, so the sums it cached are found.
+    built = analysis_query(analysis)
+    query, sources = built.query, list(built.sources)
     names = sorted(payoff.parameters_used())
     champion = analysis.champion
     zero = dict.fromkeys(payoff.parameters, 0.0)

@@ -41,14 +41,8 @@ from roistudio.core.data.mapping import (
 )
 from roistudio.core.data.periods import DATE_FORM, TIMESTAMP_TZ_FORM, TimeColumn, check_year
 from roistudio.core.data.profile import MISSING_KEY
-from roistudio.core.engine.analysis import (
-    PERIOD_BREAKDOWN,
-    Analysis,
-    AnalysisRequest,
-    assemble_analysis,
-    model_sources,
-    segment_breakdown,
-)
+from roistudio.core.engine.analysis import Analysis, AnalysisRequest, assemble_analysis
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, model_sources, segment_breakdown
 from roistudio.core.engine.sweep import ModelSource, result_from_arrays
 from roistudio.core.errors import Cancelled, DataError, MappingError, PayoffError
 from roistudio.core.payoff.compile import SPARK

@@ -19,8 +19,8 @@ from reportlab.platypus import (
 from roistudio.charts import style as chart_style
 from roistudio.charts.breakdown import draw_value_by_period, draw_value_by_segment, period_label
 from roistudio.charts.curves import draw_comparison, draw_rates
-from roistudio.core.engine.analysis import GroupResult, ModelResult
 from roistudio.core.engine.curve import CurvePoint
+from roistudio.core.engine.results import GroupResult, ModelResult
 from roistudio.core.glossary import METRICS, outcome_sentence
 from roistudio.reports.model import ReportModel
 from roistudio.reports.pdf.layout import (

@@ -11,7 +11,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, GroupResult, segment_breakdown
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
+from roistudio.core.engine.results import GroupResult
 from roistudio.reports.cells import safe_sheet_name, safe_text
 from roistudio.reports.xlsx.context import SheetContext, linear_formula, write_terms
 from roistudio.reports.xlsx.layout import (
