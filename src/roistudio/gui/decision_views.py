@@ -160,10 +160,11 @@ class DecisionJobs(QObject):
         if analysis is None:
             return
         options = options_for(self.doc.project, analysis)
+        sums_cache = self.doc.sums_cache  # the sums the sweep cached: the sensitivity needs no rescan
         self.window.sensitivity_view.set_pending("Computing the sensitivity in the background…")
 
         def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
-            return decide(con, analysis, options, progress=progress)
+            return decide(con, analysis, options, progress=progress, cache=sums_cache)
 
         self._job = self.worker.submit(
             run,

@@ -172,6 +172,15 @@ class ProjectDocument(QObject):
         return self.import_report is not None
 
     @property
+    def sums_cache(self):
+        """The column-sums cache the sweeps of the open data fill (None before the first sweep).
+
+        Pass it to later work on the same analysis (the decision job's sensitivity) so a payoff
+        affine in its columns needs no scan; use it on the database worker thread only.
+        """
+        return self._sums_cache
+
+    @property
     def mapping(self) -> ColumnMapping | None:
         return self.project.mapping
 

@@ -167,6 +167,7 @@ def decide(
             draws=options.draws,
             seed=options.seed,
             progress=_part(progress, 0.7, 0.3),
+            cache=cache,
         )
     return Decision(
         options=options,
