@@ -244,3 +244,45 @@ def test_segment_intervals_agree_with_row_level_bootstrap(bank):
     assert sorted(ours) == keys
     for k in keys:
         _close(ours[k], percentile_interval(np.concatenate(per_key[k]), 0.9), k)
+
+
+def test_model_column_draw_is_the_pooled_row_bootstrap(demo_month):
+    """A model column whose models score different rows (an A/B split of the demo month): the
+    comparison is one row-level bootstrap over the pooled rows, each row drawn on its own; the
+    reference resamples the union of both models' rows (multinomial) and reads each model's
+    value at its held best threshold on its own rows."""
+    _, _, month = demo_month
+    rng = np.random.default_rng(8)
+    is_b = rng.random(len(month)) < 0.5
+    frame = pd.DataFrame(
+        {
+            "score": np.where(is_b, month.challenger_score, month.champion_score).astype(float),
+            "model": np.where(is_b, "B", "A"),
+            "is_fraud": month.is_fraud.to_numpy(dtype=float),
+            "amount": month.amount.to_numpy(dtype=float),
+        }
+    )
+    con = duckdb.connect()
+    con.register("f", frame)
+    con.execute("CREATE TABLE data AS SELECT * FROM f")
+    payoff = parse_payoff(DEMO_PAYOFF, DEMO_PARAMETERS, table_columns(con, "data"))
+    mapping = ColumnMapping(score="score", label="is_fraud", positive="1", model="model", champion="A")
+    analysis = analyse(con, "data", AnalysisRequest(mapping=mapping, payoff=payoff))
+    comp = analysis.comparison
+    ours = bootstrap(con, analysis, replicates=REPLICATES, seed=3)
+
+    y = frame.is_fraud.to_numpy() == 1
+    pay = demo_row_payoffs(frame.amount.to_numpy(), DEMO_PARAMETERS)
+    v_flag, v_keep = np.where(y, pay["tp"], pay["fp"]), np.where(y, pay["fn"], pay["tn"])
+    scores = frame.score.to_numpy()
+
+    def policy(mine, threshold):
+        flagged = np.zeros(len(y), bool) if threshold is None else scores >= threshold
+        return np.where(mine, np.where(flagged, v_flag, v_keep), 0.0)
+
+    champion = policy(~is_b, comp.champion.optimum.threshold)
+    challenger = policy(is_b, comp.challenger.optimum.threshold)
+    weights = _row_weights(len(y), REPLICATES, np.random.default_rng(5))
+    diff = weights @ challenger - weights @ champion
+    _close(ours.difference_at_best, percentile_interval(diff, 0.9), "difference at best (pooled rows)")
+    assert abs(ours.p_challenger_better - float(np.mean(diff > 0))) <= 0.03

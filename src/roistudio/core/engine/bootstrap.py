@@ -394,7 +394,9 @@ def bootstrap(
             [challenger.optimum.index, challenger.curve.index_at(common)],
         ]
         if analysis.request.mapping.model:
-            # A model column: each model scores its own rows; one draw over the pooled rows.
+            # A model column: no row belongs to two models, so the draw is the row-level bootstrap
+            # of the pooled rows (independent samples need no pairing); models that scored the
+            # same events are paired only as two score columns (docs/uncertainty.md).
             pair_edges = [
                 bucket_edges(m.curve, f, max_buckets) for m, f in zip(pair_models, forced, strict=True)
             ]
