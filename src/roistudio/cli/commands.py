@@ -13,7 +13,8 @@ from pathlib import Path
 from roistudio.core.data.mapping import ColumnMapping, propose_for_table, table_columns
 from roistudio.core.data.provenance import shown_path as shown_text
 from roistudio.core.engine.analysis import Analysis, AnalysisRequest, analyse
-from roistudio.core.engine.curve import Constraints, CurvePoint
+from roistudio.core.engine.constraints import Constraints
+from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import DataError, MappingError, OutputError, RoiError
 from roistudio.core.money import format_money
@@ -397,7 +398,7 @@ def format_summary(analysis: Analysis, report, decision=None, label_delay=None) 
             )
         )
         if c is not None:
-            # Only the baselines the constraints allow (core rule: Curve.baselines).
+            # Only the baselines the constraints allow (core rule: core.engine.baselines).
             allowed = champ.baselines
             compared = "; ".join(f"vs {b.label} {_money(c.value - b.value)}" for b in allowed)
             forbidden = all(b.kind != "flag_everyone" for b in allowed)

@@ -24,7 +24,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from roistudio.core.data.filter_options import FilterOptions
 from roistudio.core.data.loading import TABLE, ImportResult, import_data
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
 from roistudio.core.project.defaults import default_ranges, project_for_import

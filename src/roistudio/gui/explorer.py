@@ -36,7 +36,9 @@ from roistudio.charts import curves as chart_curves
 from roistudio.charts import style as chart_style
 from roistudio.charts import uncertainty as chart_uncertainty
 from roistudio.core.engine.analysis import Analysis
-from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
+from roistudio.core.engine.baselines import allowed_baselines, better_allowed_baseline
+from roistudio.core.engine.constraints import Constraints, constrained_optimum, feasible
+from roistudio.core.engine.curve import Curve, CurvePoint
 from roistudio.core.engine.results import ModelResult
 from roistudio.core.glossary import definition
 from roistudio.gui.mpl_canvas import MplCanvas
@@ -284,7 +286,7 @@ class ThresholdExplorer(QWidget):
         self._set_enabled(True)
         self._constraints = analysis.request.constraints
         self._constrained = (
-            None if self._constraints.is_empty() else self._curve.constrained_optimum(self._constraints)
+            None if self._constraints.is_empty() else constrained_optimum(self._curve, self._constraints)
         )
         if same_curve and self._artists is not None:
             self._show_point(analysis.champion.operating)
@@ -469,9 +471,9 @@ class ThresholdExplorer(QWidget):
 
     def _update_tiles(self, point: CurvePoint) -> None:
         curve, cur = self._curve, self._currency
-        # Only the baselines the constraints allow (core rule: Curve.baselines).
-        allowed = curve.baselines(self._constraints)
-        baseline = curve.better_allowed_baseline(self._constraints)
+        # Only the baselines the constraints allow (core rule: core.engine.baselines).
+        allowed = allowed_baselines(curve, self._constraints)
+        baseline = better_allowed_baseline(curve, self._constraints)
         gain = point.value - baseline.value
         self.tiles["value"].set_value(
             format_money(point.value, cur), f"at threshold {format_threshold(point.threshold)}"
@@ -508,7 +510,7 @@ class ThresholdExplorer(QWidget):
         """Which curve points meet the constraints (kept until the curve or constraints change)."""
         key = (id(self._curve), self._constraints)
         if self._feasible_cache is None or self._feasible_cache[0] != key:
-            self._feasible_cache = (key, self._curve.feasible(self._constraints))
+            self._feasible_cache = (key, feasible(self._curve, self._constraints))
         return self._feasible_cache[1]
 
     def _show_best(self) -> None:
@@ -668,7 +670,7 @@ class ThresholdExplorer(QWidget):
         if self._curve is None:
             return
         self._constrained = (
-            None if self._constraints.is_empty() else self._curve.constrained_optimum(self._constraints)
+            None if self._constraints.is_empty() else constrained_optimum(self._curve, self._constraints)
         )
         self._update_constrained_label()
         if self._operating is not None:

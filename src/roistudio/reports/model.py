@@ -97,7 +97,7 @@ class Headline:
     threshold: float | None
     savings: float | None
     # The baselines the constraints allow, as (label, value), flag nobody first; and whether a
-    # constraint forbids flagging everyone (then it is not compared, see Curve.baselines).
+    # constraint forbids flagging everyone (then it is not compared, see core.engine.baselines).
     baselines: tuple[tuple[str, float], ...] = ()
     everyone_forbidden: bool = False
     random_flagged: int | None = None  # N of the "flag N at random" baseline, when it is compared

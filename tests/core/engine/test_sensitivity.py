@@ -216,7 +216,7 @@ def _close_dicts(a, b) -> bool:
 
 def test_value_of_model_uses_the_baseline_the_constraints_allow(linear_case):
     """Under a review capacity flag everyone is not allowed: the baseline is flag N at random."""
-    from roistudio.core.engine.curve import Constraints
+    from roistudio.core.engine.constraints import Constraints
 
     frame, con, analysis = linear_case
     request = replace(analysis.request, constraints=Constraints(max_flagged=150), use_threshold=False)

@@ -21,8 +21,10 @@ from roistudio.core.engine.analysis_query import (
     build_analysis_query,
     segment_breakdown,
 )
+from roistudio.core.engine.baselines import better_allowed_baseline
 from roistudio.core.engine.comparison import Comparison
-from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
+from roistudio.core.engine.constraints import Constraints, constrained_optimum, feasible
+from roistudio.core.engine.curve import Curve, CurvePoint
 from roistudio.core.engine.filters import Filters
 from roistudio.core.engine.results import GroupResult, ModelResult
 from roistudio.core.engine.sweep import ColumnSumsCache, ModelSource, SweepResult, run_sweep
@@ -97,7 +99,7 @@ class Analysis:
             constraints = self.request.constraints
             point = self.champion.operating
             if not constraints.is_empty() and not bool(
-                self.champion.curve.feasible(constraints)[point.index]
+                feasible(self.champion.curve, constraints)[point.index]
             ):
                 # Kept as the analyst set it, and said to break the limits rather than moved.
                 return f"set by the analyst; it does not meet the constraints ({constraints.describe()})"
@@ -116,7 +118,7 @@ def _policy_kind(request: AnalysisRequest) -> PolicyKind:
 
 def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest) -> ModelResult:
     optimum = curve.optimum()
-    constrained = None if request.constraints.is_empty() else curve.constrained_optimum(request.constraints)
+    constrained = None if request.constraints.is_empty() else constrained_optimum(curve, request.constraints)
     if request.use_threshold:
         operating = curve.at(request.threshold)
     elif constrained is not None:
@@ -134,7 +136,7 @@ def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest
         operating=operating,
         at=tuple(curve.at(t) for t in request.at),
         break_even=tuple(
-            curve.break_even_thresholds(curve.better_allowed_baseline(request.constraints).value)
+            curve.break_even_thresholds(better_allowed_baseline(curve, request.constraints).value)
         ),
         constraints=request.constraints,
     )

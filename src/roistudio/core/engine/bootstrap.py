@@ -38,6 +38,7 @@ import pandas as pd
 
 from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.analysis_query import analysis_query
+from roistudio.core.engine.baselines import baseline_fractions, better_baseline_values
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
 from roistudio.core.engine.intervals import (
     Interval,
@@ -110,25 +111,6 @@ class BootstrapResult:
                 "p_challenger_better": self.p_challenger_better,
             }
         return out
-
-
-def baseline_fractions(model: ModelResult) -> np.ndarray:
-    """The baselines the constraints allow, as shares of the way from flag nobody to flag everyone.
-
-    Flag nobody is 0, flag everyone 1, flag N at random N / rows (its expected value is
-    ``nobody + N / rows * (everyone - nobody)``, see ``Curve.baselines``). The share is held at
-    the analysis's value when the payoff or the rows are resampled or varied.
-    """
-    rows = max(model.curve.rows, 1)
-    share = {"flag_nobody": 0.0, "flag_everyone": 1.0}
-    return np.asarray([share.get(b.kind, b.flagged / rows) for b in model.baselines], dtype=np.float64)
-
-
-def better_baseline(nobody: np.ndarray, everyone: np.ndarray, fractions: np.ndarray) -> np.ndarray:
-    """Value of the better allowed baseline for each replicate / draw (see :func:`baseline_fractions`)."""
-    nobody, everyone = np.asarray(nobody, dtype=np.float64), np.asarray(everyone, dtype=np.float64)
-    best: np.ndarray = np.max(nobody[..., None] + fractions * (everyone - nobody)[..., None], axis=-1)
-    return best
 
 
 # -- buckets ------------------------------------------------------------------------------------------
@@ -410,7 +392,7 @@ def bootstrap(
     pair_rng = np.random.default_rng([seed, 1])
     op_col = _column(champ_edges, champion.operating.index)
     champ_thresholds = np.r_[np.nan, champion.curve.thresholds[champ_edges]]
-    fractions = baseline_fractions(champion)
+    fractions = baseline_fractions(champion.curve, champion.constraints)
     out: dict[str, list[np.ndarray]] = {
         k: [] for k in ("operating_value", "value_of_model", "optimal_threshold")
     }
@@ -432,7 +414,7 @@ def bootstrap(
         band.append(values)
         out["operating_value"].append(values[:, op_col])
         out["value_of_model"].append(
-            values[:, op_col] - better_baseline(values[:, 0], values[:, -1], fractions)
+            values[:, op_col] - better_baseline_values(values[:, 0], values[:, -1], fractions)
         )
         best = values.max(axis=1, keepdims=True)
         # The first column within tolerance of the best: ties go to the higher threshold.

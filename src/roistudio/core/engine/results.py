@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from roistudio.core.engine.curve import Baseline, Constraints, Curve, CurvePoint
+from roistudio.core.engine.baselines import Baseline, allowed_baselines, better_allowed_baseline
+from roistudio.core.engine.constraints import Constraints
+from roistudio.core.engine.curve import Curve, CurvePoint
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,13 +42,13 @@ class ModelResult:
 
     @property
     def baselines(self) -> tuple[Baseline, ...]:
-        """The policies needing no model that the constraints allow (see ``Curve.baselines``)."""
-        return self.curve.baselines(self.constraints)
+        """The policies needing no model that the constraints allow (see :func:`~roistudio.core.engine.baselines.allowed_baselines`)."""
+        return allowed_baselines(self.curve, self.constraints)
 
     @property
     def better_baseline(self) -> Baseline:
         """The most valuable allowed baseline: never one the constraints forbid."""
-        return self.curve.better_allowed_baseline(self.constraints)
+        return better_allowed_baseline(self.curve, self.constraints)
 
     @property
     def value_of_model(self) -> float:

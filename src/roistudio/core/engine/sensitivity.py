@@ -32,7 +32,8 @@ import numpy as np
 
 from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.analysis_query import analysis_query
-from roistudio.core.engine.bootstrap import DEFAULT_SEED, baseline_fractions, better_baseline
+from roistudio.core.engine.baselines import baseline_fractions, better_baseline_values
+from roistudio.core.engine.bootstrap import DEFAULT_SEED
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
 from roistudio.core.engine.linear import LinearAggregates, linear_aggregates
 from roistudio.core.engine.sweep import ColumnSumsCache, payoff_row_values, run_sweep
@@ -158,7 +159,7 @@ def _linear(
     rng: np.random.Generator,
 ) -> Sensitivity:
     champion = analysis.champion
-    fractions = baseline_fractions(champion)
+    fractions = baseline_fractions(champion.curve, champion.constraints)
     names = aggregates.parameter_names
     base = dict(analysis.request.payoff.parameters)
     thresholds = champion.curve.thresholds
@@ -201,7 +202,7 @@ def _linear(
 
     if draws:
         values = policy_draws(op)
-        of_model = values - better_baseline(policy_draws(0), policy_draws(last), fractions)
+        of_model = values - better_baseline_values(policy_draws(0), policy_draws(last), fractions)
     else:
         values = of_model = np.zeros(0)
     return _result(analysis, bars, roots, draws, values, of_model, exact=True)
@@ -276,7 +277,7 @@ class _HeldPolicies:
 
 
 def _model_value(held: np.ndarray, fractions: np.ndarray) -> np.ndarray:
-    out: np.ndarray = held[:, 0] - better_baseline(held[:, 1], held[:, 2], fractions)
+    out: np.ndarray = held[:, 0] - better_baseline_values(held[:, 1], held[:, 2], fractions)
     return out
 
 
@@ -310,7 +311,7 @@ def _generic(
     progress: Progress | None,
 ) -> Sensitivity:
     champion = analysis.champion
-    fractions = baseline_fractions(champion)
+    fractions = baseline_fractions(champion.curve, champion.constraints)
     base = dict(analysis.request.payoff.parameters)
     held = _HeldPolicies(con, analysis, progress)
     built = analysis_query(analysis)

@@ -111,7 +111,7 @@ def fill_summary_sheet(
     )
     kpi("vs flag everyone", head.vs_flag_everyone, ctx.money, everyone_note,
         f"={value_ref}-{kv['everyone']}" if live else None)  # fmt: skip
-    # Only the baselines the constraints allow are compared (core rule: Curve.baselines). Flagging
+    # Only the baselines the constraints allow are compared (core rule: core.engine.baselines). Flagging
     # N of R labelled rows at random is worth nobody + N/R * (everyone - nobody) in expectation.
     nobody, everyone = kv.get("nobody"), kv.get("everyone")
     if head.random_flagged:
