@@ -17,7 +17,8 @@ from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine import group_bootstrap, sweep
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, analysis_query, segment_breakdown
-from roistudio.core.engine.bootstrap import MAX_BUCKETS, _paired_cells, _per_model_cells, bucket_edges
+from roistudio.core.engine.bootstrap import MAX_BUCKETS
+from roistudio.core.engine.bootstrap_cells import bucket_edges, paired_cells, per_model_cells
 from roistudio.core.engine.estimate import _score_sums
 from roistudio.core.engine.linear import _model_rows, linear_aggregates
 from roistudio.core.engine.sensitivity import ParameterRange, _HeldPolicies, sensitivity
@@ -137,7 +138,7 @@ def test_bootstrap_cells_hold_the_analysis_rows(case):
     champion, challenger = analysis.champion, analysis.challenger
     edges = bucket_edges(champion.curve, [], MAX_BUCKETS)
     assert len(edges) == len(champion.curve) - 1  # every score its own bucket: counts compare per score
-    cells = _per_model_cells(con, analysis, [champion], [edges])
+    cells = per_model_cells(con, analysis, [champion], [edges])
     per_bucket = np.bincount(cells.buckets[0], weights=cells.n, minlength=len(edges))
     assert np.array_equal(per_bucket, _labelled_counts_per_score(champion.curve))
     assert cells.sf.sum() == pytest.approx(champion.flag_everyone.value, rel=1e-12)
@@ -145,9 +146,9 @@ def test_bootstrap_cells_hold_the_analysis_rows(case):
     models = [champion, challenger]
     pair_edges = [bucket_edges(m.curve, [], MAX_BUCKETS) for m in models]
     if analysis.request.mapping.model:
-        pair = _per_model_cells(con, analysis, models, pair_edges)
+        pair = per_model_cells(con, analysis, models, pair_edges)
     else:
-        pair = _paired_cells(con, analysis, models, pair_edges)
+        pair = paired_cells(con, analysis, models, pair_edges)
     for i, model in enumerate(models):
         mine = pair.buckets[i] >= 0
         counts = np.bincount(pair.buckets[i][mine], weights=pair.n[mine], minlength=len(pair_edges[i]))

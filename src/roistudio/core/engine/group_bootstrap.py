@@ -18,7 +18,7 @@ import numpy as np
 
 from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, analysis_query
-from roistudio.core.engine.bootstrap import _CHUNK, _Cells, _replicate_sums
+from roistudio.core.engine.bootstrap_cells import CHUNK, Cells, replicate_sums
 from roistudio.core.engine.intervals import Interval, percentile_interval
 from roistudio.core.engine.sweep import _fetch, payoff_row_values
 from roistudio.core.progress import Progress, check_cancelled
@@ -86,12 +86,12 @@ def group_intervals(
         mine = which == b
         codes, groups = _codes(group_keys[mine])
         # One value per row under the held policy: the flag and keep sums are the same value.
-        cells = _Cells(n[mine], sv[mine], sv[mine], qv[mine], qv[mine], qv[mine], [codes])
+        cells = Cells(n[mine], sv[mine], sv[mine], qv[mine], qv[mine], qv[mine], [codes])
         sums = []
         done = 0
         while done < replicates:
-            size = min(_CHUNK, replicates - done)
-            flag, _ = _replicate_sums(cells, rng, size)
+            size = min(CHUNK, replicates - done)
+            flag, _ = replicate_sums(cells, rng, size)
             cell_codes = (np.arange(size)[:, None] * len(groups) + codes[None, :]).ravel()
             per = np.bincount(cell_codes, weights=flag.ravel(), minlength=size * len(groups))
             sums.append(per.reshape(size, len(groups)))
