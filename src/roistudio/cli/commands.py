@@ -195,7 +195,7 @@ def build_request(
 def decision_options(args: argparse.Namespace):
     """``--bootstrap/--seed/--confidence/--range/--promote-at`` -> DecisionOptions (checked)."""
     from roistudio.core.engine.decision import DecisionOptions
-    from roistudio.core.engine.sensitivity import parse_range
+    from roistudio.core.engine.parameter_ranges import parse_range
 
     def whole(name: str, text: str) -> int:
         try:

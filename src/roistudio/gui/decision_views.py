@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from roistudio.charts import uncertainty as chart_uncertainty
 from roistudio.core.engine.decision import Decision, DecisionOptions, decide
-from roistudio.core.engine.sensitivity import ParameterRange
+from roistudio.core.engine.parameter_ranges import ParameterRange
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import currency_symbol, format_money, format_threshold
 

@@ -21,7 +21,8 @@ from roistudio.core.engine.bootstrap import MAX_BUCKETS
 from roistudio.core.engine.bootstrap_cells import bucket_edges, paired_cells, per_model_cells
 from roistudio.core.engine.estimate import _score_sums
 from roistudio.core.engine.linear import _model_rows, linear_aggregates
-from roistudio.core.engine.sensitivity import ParameterRange, _HeldPolicies, sensitivity
+from roistudio.core.engine.parameter_ranges import ParameterRange
+from roistudio.core.engine.sensitivity import _HeldPolicies, sensitivity
 from roistudio.core.engine.sweep import ColumnSumsCache, run_sweep
 from roistudio.core.payoff.language import parse_payoff
 

@@ -13,7 +13,8 @@ from roistudio.core.data.importer import import_file
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.bootstrap import DEFAULT_SEED
-from roistudio.core.engine.sensitivity import ParameterRange, parse_range, sensitivity
+from roistudio.core.engine.parameter_ranges import ParameterRange, parse_range
+from roistudio.core.engine.sensitivity import sensitivity
 from roistudio.core.errors import RoiError
 from roistudio.core.payoff.language import parse_payoff
 from tests.helpers import TEST_DATA

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -29,6 +29,7 @@ from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.analysis_query import analysis_query
 from roistudio.core.engine.curve import Curve
 from roistudio.core.engine.results import GroupResult, ModelResult
+from roistudio.core.engine.sweep import ColumnSumsCache, run_sweep
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.sql import quote_ident
 
@@ -146,6 +147,50 @@ def linear_aggregates(
     if not np.allclose(result.value(), expected, rtol=0.0, atol=_AGREEMENT * scale + 1e-9):
         return None
     return result
+
+
+def aggregates_from_column_sums(
+    con: duckdb.DuckDBPyConnection, analysis: Analysis, cache: ColumnSumsCache
+) -> LinearAggregates | None:
+    """Per-parameter aggregates along the champion curve from cached per-score column sums.
+
+    For a payoff linear in its parameters and affine in the row's columns, the curve's value is
+    ``A0 + sum_j p_j Aj``: ``A0`` is the curve with every parameter at 0 and ``Aj`` the change
+    when ``p_j`` is 1. Each is a sweep from the sums the analysis cached (numpy over the
+    distinct scores, no scan). ``None`` when the payoff is not affine in its columns or the
+    curves do not line up with the analysis's.
+    """
+    payoff = analysis.request.payoff
+    if payoff.column_terms() is None:
+        return None
+    # The very query analyse() ran, so the sums it cached are found.
+    built = analysis_query(analysis)
+    query, sources = built.query, list(built.sources)
+    names = sorted(payoff.parameters_used())
+    champion = analysis.champion
+    zero = dict.fromkeys(payoff.parameters, 0.0)
+
+    def curve_values(values: dict[str, float]) -> np.ndarray | None:
+        swept = run_sweep(con, replace(query, payoff=payoff.with_parameters(**values)), sources, cache=cache)
+        curve = swept.overall[champion.name]
+        same = len(curve) == len(champion.curve) and np.array_equal(
+            curve.thresholds[1:], champion.curve.thresholds[1:]
+        )
+        return curve.value if same else None
+
+    base = curve_values(zero)
+    if base is None:
+        return None
+    terms: dict[str | None, np.ndarray] = {None: base}
+    for name in names:
+        one = curve_values({**zero, name: 1.0})
+        if one is None:
+            return None
+        terms[name] = one - base
+    result = LinearAggregates(np.arange(len(champion.curve)), terms, dict(payoff.parameters))
+    expected = champion.curve.value
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    return result if np.allclose(result.value(), expected, rtol=0.0, atol=1e-9 * scale) else None
 
 
 def _split(analysis: Analysis) -> dict[str, dict[str | None, Any]] | None:
