@@ -10,7 +10,8 @@ import re
 import sys
 from pathlib import Path
 
-from roistudio.core.data.mapping import ColumnMapping, propose_for_table, table_columns
+from roistudio.core.data.mapping import ColumnMapping, table_columns
+from roistudio.core.data.mapping_proposal import propose_for_table
 from roistudio.core.data.provenance import shown_path as shown_text
 from roistudio.core.engine.analysis import Analysis, AnalysisRequest, analyse
 from roistudio.core.engine.constraints import Constraints

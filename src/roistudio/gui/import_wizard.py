@@ -3,7 +3,7 @@
 Every read of the file or the database runs on the database worker (:mod:`roistudio.gui.operations`):
 the preview of the first rows, the import (with a progress bar and a Cancel button), the label
 values and the data check; the wizard never touches DuckDB on the GUI thread. A cancelled import
-is rolled back by the core, so no partial table is left. The mapping page starts from :func:`roistudio.core.data.mapping.propose_mapping` on the real
+is rolled back by the core, so no partial table is left. The mapping page starts from :func:`roistudio.core.data.mapping_proposal.propose_mapping` on the real
 columns and distinct counts; the validation page shows what the core counted: rejected rows with
 their line numbers, label values, unlabelled rows and unusable scores.
 """
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from roistudio.core.data.importer import ImportReport
-    from roistudio.core.data.mapping import ValidationReport
+    from roistudio.core.data.validation import ValidationReport
     from roistudio.gui.workers import DatabaseWorker, Job
 
 NONE = "(none)"
@@ -368,7 +368,7 @@ class MappingPage(_Page):
             combo.currentTextChanged.connect(self.completeChanged)
 
     def initializePage(self) -> None:
-        from roistudio.core.data.mapping import propose_mapping
+        from roistudio.core.data.mapping_proposal import propose_mapping
 
         result = self._wizard.import_result
         assert result is not None

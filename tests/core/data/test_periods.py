@@ -11,7 +11,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from roistudio.core.data.mapping import ColumnMapping, propose_mapping, validate_mapping
+from roistudio.core.data.mapping import ColumnMapping
+from roistudio.core.data.mapping_proposal import propose_mapping
 from roistudio.core.data.periods import (
     MISSING_KEY,
     PERIODS,
@@ -21,6 +22,7 @@ from roistudio.core.data.periods import (
     period_sort_key,
     time_column_candidates,
 )
+from roistudio.core.data.validation import validate_mapping
 from roistudio.core.errors import MappingError
 
 

@@ -17,8 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Final
 
-from roistudio.core.data.mapping import ColumnMapping, ValidationReport
+from roistudio.core.data.mapping import ColumnMapping
 from roistudio.core.data.profile import segment_key_sql
+from roistudio.core.data.validation import ValidationReport
 from roistudio.core.engine.sweep import (
     ModelSource,
     SweepQuery,

@@ -29,9 +29,11 @@ from typing import Any, TypeVar
 import numpy as np
 
 from roistudio.core.column_types import is_numeric_type, is_temporal_type
-from roistudio.core.data.mapping import (
+from roistudio.core.data.mapping import ColumnMapping
+from roistudio.core.data.periods import DATE_FORM, TIMESTAMP_TZ_FORM, TimeColumn, check_year
+from roistudio.core.data.profile import MISSING_KEY
+from roistudio.core.data.validation import (
     _NO_POSITIVE,
-    ColumnMapping,
     LabelSummary,
     ScoreSummary,
     ValidationReport,
@@ -39,8 +41,6 @@ from roistudio.core.data.mapping import (
     check_label_values,
     judge_counts,
 )
-from roistudio.core.data.periods import DATE_FORM, TIMESTAMP_TZ_FORM, TimeColumn, check_year
-from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.analysis import Analysis, AnalysisRequest, assemble_analysis
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, model_sources, segment_breakdown
 from roistudio.core.engine.sweep import ModelSource, result_from_arrays
@@ -211,7 +211,7 @@ def _missing_label(col: str) -> str:
 def label_condition(label: LabelSummary) -> tuple[str, dict[str, object]]:
     """Spark SQL for the row's class: TRUE, FALSE or NULL (not yet known).
 
-    As DuckDB's :func:`~roistudio.core.data.mapping.label_condition_sql`.
+    As DuckDB's :func:`~roistudio.core.data.validation.label_condition_sql`.
     """
     col = q(label.column)
     text = not (is_numeric_type(label.duck_type) or label.duck_type.upper() == "BOOLEAN")
@@ -269,9 +269,9 @@ def validate_on_spark(
     where_sql: str = "TRUE",
     where_params: Mapping[str, object] | None = None,
 ) -> ValidationReport:
-    """The mapping validation of :func:`~roistudio.core.data.mapping.validate_mapping`, counted by Spark.
+    """The mapping validation of :func:`~roistudio.core.data.validation.validate_mapping`, counted by Spark.
 
-    Spark makes the same counts; :func:`~roistudio.core.data.mapping.judge_counts` (shared with
+    Spark makes the same counts; :func:`~roistudio.core.data.validation.judge_counts` (shared with
     DuckDB) turns them into the report, so the checks and messages are the same.
     """
     columns = spark_columns(spark, view)
