@@ -267,7 +267,7 @@ def run_command(args: argparse.Namespace) -> int:
     if request.mapping.timestamp and not request.mapping.time_zone:
         from dataclasses import replace
 
-        from roistudio.core.data.periods import data_time_zones
+        from roistudio.core.data.time_zones import data_time_zones
 
         # Periods of zone-aware times are formed in the data's own zone when the file records one.
         # A dataset's files share one schema: the first names the zone.

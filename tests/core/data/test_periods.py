@@ -13,13 +13,12 @@ import pytest
 
 from roistudio.core.data.mapping import ColumnMapping
 from roistudio.core.data.mapping_proposal import propose_mapping
+from roistudio.core.data.period_order import label_sort_key, period_sort_key
 from roistudio.core.data.periods import (
     MISSING_KEY,
     PERIODS,
     TimeColumn,
     inspect_time_column,
-    label_sort_key,
-    period_sort_key,
     time_column_candidates,
 )
 from roistudio.core.data.validation import validate_mapping
@@ -270,7 +269,7 @@ def test_validation_reports_the_time_column_and_refuses_a_bad_one():
 def test_zone_aware_times_form_periods_in_the_zone_given(tmp_path):
     from zoneinfo import ZoneInfo
 
-    from roistudio.core.data.periods import check_time_zone, data_time_zones
+    from roistudio.core.data.time_zones import check_time_zone, data_time_zones
 
     utc = [dt.datetime(2026, 1, 31, 14, 30), dt.datetime(2026, 1, 31, 16, 0), dt.datetime(2026, 3, 31, 23, 0)]
     con = duckdb.connect()

@@ -15,7 +15,7 @@ import duckdb
 
 from roistudio.core.column_types import is_temporal_type
 from roistudio.core.data.mapping import ColumnMapping, table_columns
-from roistudio.core.data.periods import period_sort_key
+from roistudio.core.data.period_order import period_sort_key
 from roistudio.core.data.validation import ValidationReport, validate_mapping
 from roistudio.core.engine.analysis_query import (
     PERIOD_BREAKDOWN,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from roistudio.core.data.periods import period_sort_key
+from roistudio.core.data.period_order import period_sort_key
 from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.curve import Curve

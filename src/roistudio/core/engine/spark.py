@@ -254,7 +254,7 @@ def _time_column(mapping: ColumnMapping, columns: Mapping[str, str]) -> TimeColu
         zone = mapping.time_zone or "UTC"
         import duckdb
 
-        from roistudio.core.data.periods import check_time_zone
+        from roistudio.core.data.time_zones import check_time_zone
 
         # The one rule for zone names (DuckDB's list of IANA zones, which Spark shares).
         return TimeColumn(mapping.timestamp, TIMESTAMP_TZ_FORM, zone=check_time_zone(duckdb.connect(), zone))

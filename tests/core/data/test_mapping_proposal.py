@@ -1,4 +1,4 @@
-"""Mapping proposal on real exports, and the CLI's use of it (options always win)."""
+"""The mapping proposal: guessed from column names, types and distinct counts (and the CLI fills gaps from it)."""
 
 from __future__ import annotations
 
