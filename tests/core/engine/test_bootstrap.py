@@ -286,3 +286,56 @@ def test_model_column_draw_is_the_pooled_row_bootstrap(demo_month):
     diff = weights @ challenger - weights @ champion
     _close(ours.difference_at_best, percentile_interval(diff, 0.9), "difference at best (pooled rows)")
     assert abs(ours.p_challenger_better - float(np.mean(diff > 0))) <= 0.03
+
+
+@pytest.fixture(scope="module")
+def demo_february_long():
+    """The demo's February rows, wide (two score columns) and long (a model column, an id)."""
+    frame = pd.read_parquet(demo_data_path())
+    wide = frame[(frame.event_time >= "2026-02-01") & (frame.event_time < "2026-03-01")]
+    keep = ["transaction_id", "amount", "is_fraud"]
+    long = pd.concat(
+        [
+            wide[keep].assign(model="champion", score=wide.champion_score),
+            wide[keep].assign(model="challenger", score=wide.challenger_score),
+        ]
+    )
+    con = duckdb.connect()
+    for name, data in (("wide", wide), ("long", long)):
+        con.register("f", data)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM f")
+        con.unregister("f")
+    payoff = parse_payoff(DEMO_PAYOFF, DEMO_PARAMETERS, table_columns(con, "wide"))
+
+    def run(table: str, **mapping: str):
+        fields = dict(label="is_fraud", positive="1", **mapping)
+        return analyse(con, table, AnalysisRequest(mapping=ColumnMapping(**fields), payoff=payoff))
+
+    return con, run
+
+
+def test_a_model_column_is_paired_by_its_id_column(demo_february_long):
+    """Both models scored every February transaction, exported long with the transaction id:
+    the draw pairs each transaction's two rows, so the comparison is the two-score-column one
+    (same cells, same seed: the same replicates), narrower than the pooled draw without the id."""
+    con, run = demo_february_long
+    wide = bootstrap(con, run("wide", score="champion_score", challenger_score="challenger_score"), seed=3)
+    long_mapping = dict(score="score", model="model", champion="champion")
+    paired = bootstrap(con, run("long", id="transaction_id", **long_mapping), seed=3)
+    pooled = bootstrap(con, run("long", **long_mapping), seed=3)
+    for figure in ("difference_at_best", "difference_at_common"):
+        mine, ref = getattr(paired, figure), getattr(wide, figure)
+        assert (mine.low, mine.high) == pytest.approx((ref.low, ref.high), rel=1e-9)
+    assert paired.p_challenger_better == wide.p_challenger_better
+    width = paired.difference_at_best.high - paired.difference_at_best.low
+    assert pooled.difference_at_best.high - pooled.difference_at_best.low > 1.2 * width
+
+
+def test_an_id_that_does_not_name_one_event_falls_back_to_the_pooled_draw(demo_february_long):
+    """Two rows of one model under one id (here: every id the same) cannot be paired by it."""
+    con, run = demo_february_long
+    con.execute("CREATE OR REPLACE TABLE long_same_id AS SELECT * REPLACE ('x' AS transaction_id) FROM long")
+    long_mapping = dict(score="score", model="model", champion="champion")
+    with_id = bootstrap(con, run("long_same_id", id="transaction_id", **long_mapping), seed=3, replicates=300)
+    pooled = bootstrap(con, run("long", **long_mapping), seed=3, replicates=300)
+    assert with_id.to_dict() == pooled.to_dict()

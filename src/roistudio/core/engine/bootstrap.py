@@ -31,6 +31,7 @@ from roistudio.core.engine.bootstrap_cells import (
     bucket_edges,
     curve_values,
     edge_column,
+    id_paired_cells,
     nonempty,
     paired_cells,
     per_model_cells,
@@ -159,18 +160,22 @@ def bootstrap(
             [champion.operating.index, champion.optimum.index],
             [challenger.optimum.index, challenger.curve.index_at(common)],
         ]
-        if analysis.request.mapping.model:
-            # A model column: no row belongs to two models, so the draw is the row-level bootstrap
-            # of the pooled rows (independent samples need no pairing); models that scored the
-            # same events are paired only as two score columns (docs/uncertainty.md).
+        coarse = max(8, int(math.sqrt(2 * max_buckets)))
+        coarse_edges = [bucket_edges(m.curve, f, coarse) for m, f in zip(pair_models, forced, strict=True)]
+        pair_edges = coarse_edges
+        # A model column: paired by event when an id column says which rows are one event;
+        # otherwise no row belongs to two models and the draw is the row-level bootstrap of the
+        # pooled rows (docs/uncertainty.md says when that is right).
+        pair_cells = (
+            id_paired_cells(con, analysis, pair_models, pair_edges)
+            if analysis.request.mapping.model
+            else paired_cells(con, analysis, pair_models, pair_edges)
+        )
+        if pair_cells is None:
             pair_edges = [
                 bucket_edges(m.curve, f, max_buckets) for m, f in zip(pair_models, forced, strict=True)
             ]
             pair_cells = per_model_cells(con, analysis, pair_models, pair_edges)
-        else:
-            coarse = max(8, int(math.sqrt(2 * max_buckets)))
-            pair_edges = [bucket_edges(m.curve, f, coarse) for m, f in zip(pair_models, forced, strict=True)]
-            pair_cells = paired_cells(con, analysis, pair_models, pair_edges)
         pair = (nonempty(pair_cells), pair_edges)
     rng = np.random.default_rng(seed)
     pair_rng = np.random.default_rng([seed, 1])

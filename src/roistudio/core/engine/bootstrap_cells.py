@@ -11,8 +11,9 @@ exact; the sums are exact whenever the payoff is constant within a cell and othe
 distribution to the second moment (the error vanishes as cells add up). Point figures are never
 taken from here: they stay the analysis's exact figures. With two score columns the cell key is
 (champion bucket, challenger bucket, class), which is what keeps the draw paired; with a model
-column no row belongs to two models and the draw is the row-level bootstrap of the pooled rows
-(``docs/uncertainty.md`` says when that is right and when it is not paired).
+column the same key per event when an id column names the events (:func:`id_paired_cells`),
+otherwise the draw is the row-level bootstrap of the pooled rows (``docs/uncertainty.md`` says
+when that is right).
 """
 
 from __future__ import annotations
@@ -130,6 +131,74 @@ def paired_cells(
         for name in names:
             con.unregister(name)
     return _cells_from(raw, [np.asarray(raw[f"b{i}"], dtype=np.int64) for i in range(len(models))])
+
+
+def id_paired_cells(
+    con: duckdb.DuckDBPyConnection, analysis: Analysis, models: list[ModelResult], edges: list[np.ndarray]
+) -> Cells | None:
+    """A model column whose models scored the same events, paired by the id column.
+
+    Each event (id) is one unit of the draw: one cell per (champion bucket, challenger bucket,
+    class), bucket -1 for a model that did not score the event. This is the two-score-column
+    draw for data exported long. ``None`` when the rows cannot be paired that way (no id
+    column mapped, a missing id, an id with two rows of one model, or the rows of one event
+    differing in label or payoff): the caller then draws the pooled rows.
+    """
+    mapping = analysis.request.mapping
+    if not mapping.id or not mapping.model or len(models) != 2:
+        return None
+    built = analysis_query(analysis)
+    query = built.query
+    params = built.params
+    values = payoff_row_values(query, params)
+    y = f"({query.label_sql})"
+    selects = []
+    for i, model in enumerate(models):
+        rows = built.model_rows(model.name)
+        params.update(rows.params)
+        selects.append(
+            f"SELECT {i} AS m, CAST({quote_ident(mapping.id)} AS VARCHAR) AS id, {rows.score_sql} AS s, "
+            f"CASE WHEN {y} THEN 1 ELSE 0 END AS c, {values['v_flag']} AS v_flag, "
+            f"{values['v_keep']} AS v_keep FROM {quote_ident(query.table)} "
+            f"WHERE {rows.where_sql} AND ({y}) IS NOT NULL"
+        )
+    maps = pd.concat(
+        [_score_buckets(m.curve, e).assign(m=i) for i, (m, e) in enumerate(zip(models, edges, strict=True))]
+    )
+    name = f"roistudio_boot_idmap_{id(analysis)}"
+    con.register(name, maps)
+    try:
+        # Per event: each model's bucket and row count, and whether its rows agree on the label
+        # and the payoff (an event is one unit of the draw only if they do).
+        sql = f"""
+            WITH r AS ({" UNION ALL ".join(selects)}),
+            e AS (
+                SELECT r.id, max(mb.b) FILTER (WHERE r.m = 0) AS b0, max(mb.b) FILTER (WHERE r.m = 1) AS b1,
+                       count(*) FILTER (WHERE r.m = 0) AS n0, count(*) FILTER (WHERE r.m = 1) AS n1,
+                       min(r.c) AS c, max(r.c) AS c_hi, min(r.v_flag) AS v_flag, max(r.v_flag) AS f_hi,
+                       min(r.v_keep) AS v_keep, max(r.v_keep) AS k_hi
+                FROM r JOIN {quote_ident(name)} mb ON r.m = mb.m AND r.s = mb.s
+                GROUP BY r.id
+            )
+            SELECT coalesce(b0, -1) AS b0, coalesce(b1, -1) AS b1, c, {_MOMENTS},
+                   max(greatest(n0, n1)) AS rows_per_model, bool_or(id IS NULL OR c <> c_hi) AS mixed,
+                   max(abs(f_hi - v_flag) + abs(k_hi - v_keep)) AS payoff_gap,
+                   max(abs(v_flag) + abs(v_keep)) AS payoff_size
+            FROM e GROUP BY ALL ORDER BY ALL
+        """
+        raw = _fetch(con, sql, params)
+    finally:
+        con.unregister(name)
+    gap = np.nan_to_num(np.asarray(raw["payoff_gap"], dtype=np.float64), nan=np.inf)
+    size = np.nan_to_num(np.asarray(raw["payoff_size"], dtype=np.float64))
+    if (
+        len(gap) == 0
+        or np.any(np.asarray(raw["rows_per_model"]) > 1)
+        or np.any(np.asarray(raw["mixed"], dtype=bool))
+        or np.any(gap > 1e-9 * np.maximum(size, 1.0))
+    ):
+        return None
+    return _cells_from(raw, [np.asarray(raw[f"b{i}"], dtype=np.int64) for i in range(2)])
 
 
 def per_model_cells(
