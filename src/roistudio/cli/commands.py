@@ -118,7 +118,7 @@ def build_request(
         challenger_score=args.challenger_score or demo_challenger,
         model=args.model,
         champion=args.champion,
-        id=defaults.id if defaults else None,
+        id=args.id or (defaults.id if defaults else None),
         timestamp=time_col,
         segments=tuple(args.segment) or (tuple(defaults.segments) if defaults else ()),
         money=tuple(defaults.money) if defaults else (),
