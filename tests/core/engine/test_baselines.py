@@ -10,12 +10,6 @@ from tests.core.engine.toy_curve import TOY, TOY_PARAMS, TOY_PAYOFF
 from tests.helpers import run_analysis
 
 
-@pytest.fixture(scope="module")
-def toy():
-    analysis, _ = run_analysis(TOY, TOY_PAYOFF, TOY_PARAMS)
-    return analysis.champion
-
-
 def test_without_constraints_both_classic_baselines_are_compared(toy):
     kinds = [(b.kind, round(b.value, 6)) for b in allowed_baselines(toy.curve, Constraints())]
     assert kinds == [("flag_nobody", -123.0), ("flag_everyone", 85.7)]

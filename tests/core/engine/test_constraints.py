@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 from roistudio.core.engine.constraints import Constraints, constrained_optimum
 from tests.core.engine.toy_curve import TOY, TOY_PARAMS, TOY_PAYOFF
 from tests.helpers import run_analysis
-
-
-@pytest.fixture(scope="module")
-def toy():
-    analysis, _ = run_analysis(TOY, TOY_PAYOFF, TOY_PARAMS)
-    return analysis.champion
 
 
 def test_constraints_pick_the_best_feasible_threshold(toy):

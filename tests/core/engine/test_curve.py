@@ -8,14 +8,7 @@ import pytest
 
 from roistudio.core.engine.baselines import better_allowed_baseline
 from roistudio.core.engine.curve import Curve
-from tests.core.engine.toy_curve import TOY, TOY_PARAMS, TOY_PAYOFF
 from tests.helpers import run_analysis
-
-
-@pytest.fixture(scope="module")
-def toy():
-    analysis, _ = run_analysis(TOY, TOY_PAYOFF, TOY_PARAMS)
-    return analysis.champion
 
 
 def test_toy_curve_values_match_hand_computation(toy):

@@ -1,4 +1,7 @@
-"""The five-row case worked by hand that the curve, constraints and baselines tests share."""
+"""The five-row case worked by hand that the curve, constraints and baselines tests share.
+
+The ``toy`` fixture (``conftest.py``) is its champion.
+"""
 
 from __future__ import annotations
 
