@@ -183,5 +183,9 @@ def test_id_pairs_a_long_export_like_two_score_columns(capsys, tmp_path):
     for figure in ("difference_at_best", "difference_at_common"):
         ends = paired["uncertainty"]["comparison"][figure]
         assert ends == pytest.approx(comparison[figure], rel=1e-9)
-    assert paired["uncertainty"]["comparison"]["p_challenger_better"] == comparison["p_challenger_better"]
+    # The cells' sums come from a parallel aggregation, equal to the last bits only: a replicate
+    # whose difference is within rounding of zero may fall either side.
+    assert paired["uncertainty"]["comparison"]["p_challenger_better"] == pytest.approx(
+        comparison["p_challenger_better"], abs=2 / 300
+    )
     assert pooled["uncertainty"]["comparison"] != paired["uncertainty"]["comparison"]

@@ -326,7 +326,9 @@ def test_a_model_column_is_paired_by_its_id_column(demo_february_long):
     for figure in ("difference_at_best", "difference_at_common"):
         mine, ref = getattr(paired, figure), getattr(wide, figure)
         assert (mine.low, mine.high) == pytest.approx((ref.low, ref.high), rel=1e-9)
-    assert paired.p_challenger_better == wide.p_challenger_better
+    # Equal but for replicates whose difference is within float rounding of zero (the cells'
+    # sums come from a parallel aggregation, equal to the last bits only).
+    assert paired.p_challenger_better == pytest.approx(wide.p_challenger_better, abs=2 / 1000)
     width = paired.difference_at_best.high - paired.difference_at_best.low
     assert pooled.difference_at_best.high - pooled.difference_at_best.low > 1.2 * width
 
