@@ -176,7 +176,7 @@ def test_report_needs_an_output(capsys):
     assert main(["report", "--demo"]) == 2
     assert (
         capsys.readouterr().err.strip()
-        == "roistudio report: nothing to write; pass --xlsx PATH and/or --pdf PATH"
+        == "roistudio report: nothing to write; pass --xlsx PATH, --pdf PATH and/or --json PATH"
     )
 
 

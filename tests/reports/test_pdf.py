@@ -88,7 +88,7 @@ def test_metadata(report):
     assert meta.author == f"Model ROI Studio {__version__}"
     assert (
         meta.subject
-        == f"Value of model score at threshold {model.headline.threshold:.4g}: "
+        == f"Value of model score at threshold {model.headline.threshold:.6g}: "
         + model.money(model.headline.value)
     )
     assert meta.creator == f"Model ROI Studio {__version__}"
@@ -107,8 +107,11 @@ def test_page_one_states_the_headline_computed_row_by_row(report):
     figure = model.money(model.headline.value)
     assert figure.startswith(("€", "-€"))
     assert figure in pages[0]
-    assert model.money(model.headline.value_of_model, signed=True) in pages[0]
-    assert "PRECISION" in pages[0] and "VALUE PER 1,000 ROWS" in pages[0]
+    # Here the better baseline (flag everyone) earns money: the model adds to it.
+    assert model.champion.better_baseline.kind == "flag_everyone"
+    assert model.champion.better_baseline.value > 0
+    assert "WHAT THE MODEL ADDS" in pages[0]
+    assert model.money(model.headline.value_of_model) in pages[0]
     assert "Page 1 of " in pages[0]
     assert f"Page {len(pages)} of {len(pages)}" in pages[-1]
 
@@ -176,8 +179,8 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(report, tmp_path, mo
             raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pdf, "numbered_canvas", lambda *_args: Exploding)
-    for module in (pdf_summary, pdf_sections):  # charts are not the point here
-        monkeypatch.setattr(module, "chart_image", lambda *_args: Spacer(1, 1))
+    monkeypatch.setattr(pdf_sections, "chart_image", lambda *_args: Spacer(1, 1))  # charts are not the point
+    monkeypatch.setattr(pdf_summary, "FillChart", lambda *_args: Spacer(1, 1))
     with pytest.raises(DataError) as err:
         pdf.write_pdf(model, target)
     assert str(err.value) == f"cannot write the PDF report to {target}: No space left on device"
@@ -241,7 +244,5 @@ def test_under_a_capacity_page_one_compares_with_allowed_baselines_only(tmp_path
     pdf.write_pdf(model, tmp_path / "c.pdf")
     page = " ".join(_pages_text(tmp_path / "c.pdf")[0].split())
     # Best under the capacity, t=0.9, is worth 62; flag 2 at random expects -39.52 (test_curve.py).
-    assert "+€102" in page
-    assert "better than flag 2 at random" in page
-    assert "they forbid flagging everyone" in page
-    assert "vs flag everyone" not in page and "vs flagging everyone" not in page
+    assert "adds €102 against flagging 2 rows at random" in page
+    assert "flagging every row" not in page

@@ -220,7 +220,12 @@ def decision_options(args: argparse.Namespace):
 def _outputs(args: argparse.Namespace) -> list[tuple[str, str]]:
     if args.command == "sweep":
         return [("JSON result", args.json)] if args.json else []
-    return [(what, path) for what, path in (("workbook", args.xlsx), ("PDF report", args.pdf)) if path]
+    outputs = (
+        ("workbook", args.xlsx),
+        ("PDF report", args.pdf),
+        ("JSON result", getattr(args, "json", None)),
+    )
+    return [(what, path) for what, path in outputs if path]
 
 
 def _input_path(args: argparse.Namespace) -> Path | None:
@@ -239,8 +244,8 @@ def run_command(args: argparse.Namespace) -> int:
 
     if args.data and args.demo:
         raise RoiError("pass either a data file or --demo, not both")
-    if args.command == "report" and not args.xlsx and not args.pdf:
-        raise RoiError("nothing to write; pass --xlsx PATH and/or --pdf PATH")
+    if args.command == "report" and not args.xlsx and not args.pdf and not args.json:
+        raise RoiError("nothing to write; pass --xlsx PATH, --pdf PATH and/or --json PATH")
     for option in ("xlsx", "pdf"):
         if args.command == "report" and getattr(args, option) == "-":
             raise OutputError(
@@ -322,21 +327,26 @@ def compute_label_delay(con, analysis: Analysis, args: argparse.Namespace):
         return None
 
 
-def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report, decision, label_delay=None) -> int:
+def result_json_text(analysis: Analysis, report, decision, label_delay=None) -> str:
+    """The ``--json`` document of ``sweep`` and ``report`` alike, as text (one rule for both)."""
     from roistudio.core.engine.result_json import analysis_to_json
 
+    doc = analysis_to_json(
+        analysis, source=report.to_dict(), decision=decision.to_json_blocks(), label_delay=label_delay
+    )
+    return json.dumps(doc, indent=1, allow_nan=False) + "\n"
+
+
+def _emit_sweep(args: argparse.Namespace, analysis: Analysis, report, decision, label_delay=None) -> int:
     if args.json:
-        doc = analysis_to_json(
-            analysis, source=report.to_dict(), decision=decision.to_json_blocks(), label_delay=label_delay
-        )
-        text = json.dumps(doc, indent=1, allow_nan=False)
+        text = result_json_text(analysis, report, decision, label_delay)
         if args.json == "-":
-            sys.stdout.write(text + "\n")
+            sys.stdout.write(text)
         else:
             from roistudio.core.atomic import write_text_atomic
 
             try:
-                write_text_atomic(args.json, text + "\n")
+                write_text_atomic(args.json, text)
             except OSError as exc:
                 raise OutputError(f"cannot write the JSON result to {args.json}: {_os_reason(exc)}") from exc
             print(f"wrote {args.json}", file=sys.stderr)
@@ -553,6 +563,9 @@ def _emit_report(
     """Write the workbook/PDF. Another engine (``con`` None) passes ``build_model(title, currency)``."""
     from roistudio.reports.model import build_project_report
 
+    # The JSON of the analysis behind the report, made before any file is written (a figure that
+    # cannot be written as JSON fails the command before the workbook and PDF are replaced).
+    json_text = result_json_text(analysis, report, decision, label_delay) if args.json else None
     currency = (args.currency or extras.get("currency") or "USD").upper()
     if not re.fullmatch(r"[A-Z]{3}", currency):
         raise RoiError(
@@ -588,11 +601,16 @@ def _emit_report(
                 from roistudio.reports.pdf import write_pdf
 
                 write_pdf(model, group.stage(args.pdf))
+            if json_text is not None and args.json != "-":
+                group.stage(args.json).write_text(json_text, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write the report: {_os_reason(exc)}") from exc
-    for path in (args.xlsx, args.pdf):
+    for path in (args.xlsx, args.pdf, None if args.json == "-" else args.json):
         if path:
             print(f"wrote {path}", file=sys.stderr)
+    if json_text is not None and args.json == "-":
+        sys.stdout.write(json_text)  # stdout holds the JSON alone, as with sweep --json -
+        return 0
     print(format_summary(analysis, report, decision, label_delay))
     return 0
 

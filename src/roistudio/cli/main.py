@@ -209,6 +209,11 @@ def build_parser() -> _Parser:
     report.add_argument("--currency", default=None, help="ISO currency code for money: USD, EUR, GBP, JPY...")
     report.add_argument("--xlsx", metavar="PATH", help="write the workbook here")
     report.add_argument("--pdf", metavar="PATH", help="write the PDF report here")
+    report.add_argument(
+        "--json",
+        metavar="PATH|-",
+        help="also write the analysis behind the report as JSON (as roistudio sweep --json) to PATH or stdout",
+    )
     report.add_argument("--force", action="store_true", help="replace write-protected output files")
     _add_decision_options(report, 1000)
     return parser

@@ -238,8 +238,17 @@ def _headline(model: ModelResult) -> Headline:
     )
 
 
-def _threshold_text(t: float | None) -> str:
-    return "flag nobody" if t is None else f"{t:.4g}"
+# Six significant digits: the CLI's precision, and enough to tell apart the scores real exports
+# carry (0.101302, not 0.1013, which would flag rows the figures beside it do not count).
+THRESHOLD_DIGITS = 6
+
+
+def format_threshold(threshold: float | None) -> str:
+    """A threshold as the reports' sentences and the PDF print it (one precision), or "flag nobody"."""
+    return "flag nobody" if threshold is None else f"{threshold:.{THRESHOLD_DIGITS}g}"
+
+
+_threshold_text = format_threshold
 
 
 def live_breakdown_terms(

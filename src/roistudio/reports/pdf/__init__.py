@@ -1,8 +1,8 @@
 """The PDF report: an executive summary on page 1, then the evidence behind it.
 
 Renders a :class:`~roistudio.reports.model.ReportModel` only, so it cannot disagree with the
-workbook. Page 1 stands alone (headline money figure, comparison with doing nothing, the value
-curve, the recommendation and four KPIs); the following sections are threshold analysis,
+workbook. Page 1 stands alone (what the model is worth, what to do, how sure, what changed, the
+value curve: :mod:`roistudio.reports.briefing` has its words); the following sections are threshold analysis,
 champion vs challenger, segments, trend by period, assumptions and methodology, data quality
 and provenance.
 
@@ -16,6 +16,10 @@ Conventions:
 - Charts are the same functions the GUI draws with, rendered to PNG at :data:`CHART_DPI` and
   placed at their physical size (no vector route without extra dependencies).
 - The file is written through :func:`roistudio.core.atomic.write_with_atomic`.
+- Pages are A4, or US Letter for US and Canadian dollars, with the text block centred.
+- Not a tagged PDF: reportlab (open source, 5.x) writes no structure tree or marked content, so
+  screen readers get the text in drawing order only. The catalog carries the document language
+  (``/Lang``) and asks viewers to show the title.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import os
 
 from reportlab import rl_config
 from reportlab.lib.units import inch
-from reportlab.platypus import PageBreak, SimpleDocTemplate
+from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
 
 from roistudio.core.atomic import write_with_atomic
 from roistudio.core.errors import DataError
@@ -34,11 +38,11 @@ from roistudio.reports.pdf.estimate import calibration_section
 from roistudio.reports.pdf.layout import (
     CHART_DPI,
     CONTROL_CHARS,
-    MARGIN,
     Styles,
     fmt_threshold,
     numbered_canvas,
     page_size_for,
+    side_margin,
 )
 from roistudio.reports.pdf.sections import (
     comparison_section,
@@ -91,12 +95,14 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
     champ = model.champion
     title = CONTROL_CHARS.sub("", model.title)
 
+    pagesize = page_size_for(model.currency)
+
     def write(tmp) -> None:
-        doc = SimpleDocTemplate(
+        doc = BaseDocTemplate(
             str(tmp),
-            pagesize=page_size_for(model.currency),
-            leftMargin=MARGIN,
-            rightMargin=MARGIN,
+            pagesize=pagesize,
+            leftMargin=side_margin(pagesize),
+            rightMargin=side_margin(pagesize),
             topMargin=0.8 * inch,
             bottomMargin=0.75 * inch,
             title=title,
@@ -105,7 +111,23 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
             f"{model.money(model.headline.value)}",
             creator=f"Model ROI Studio {model.app_version}",
             keywords=f"model value, threshold, ROI, roistudio-run:{model.run_id}",
+            # What reportlab offers toward accessibility: the document language and the title shown
+            # by viewers. It builds no structure tree (no tagged PDF, see the module docstring).
+            lang="en",
+            displayDocTitle=True,
         )
+        # No side padding in the frame: every flowable is TEXT_WIDTH wide, so with the default 6 pt
+        # padding it started 6 pt right of the left margin and ran 6 pt into the right one.
+        frame = Frame(
+            doc.leftMargin,
+            doc.bottomMargin,
+            doc.width,
+            doc.height,
+            id="normal",
+            leftPadding=0,
+            rightPadding=0,
+        )
+        doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
         story = build_story(model, styles)
         # reportlab ASCII85-encodes binary streams by default, in pure Python here: slow on chart
         # images and pointless in a binary file. Switched off for this build only.

@@ -28,7 +28,9 @@ def estimate_box(model: ReportModel, s: Styles) -> list[Flowable]:
     if sentence is None:
         return []
     assert model.label_delay is not None  # a sentence needs an estimate
-    parts: list[Flowable] = [Paragraph(paragraph_text(sentence), s.body)]
+    # Our own sentence (only a period's name in it comes from the data): escaped, never cut
+    # (the data-text limit once cut it to "It ...").
+    parts: list[Flowable] = [Paragraph(paragraph_text(sentence, limit=2000), s.body)]
     warning = model.label_delay.calibration.warning
     if warning:
         parts.append(Paragraph(paragraph_text(warning), s.small))

@@ -28,6 +28,7 @@ from reportlab.platypus import (
 )
 
 from roistudio.charts import style as chart_style
+from roistudio.reports.briefing import format_threshold
 from roistudio.reports.model import EXAMPLE_PAYOFF_STAMP, ReportModel
 
 CHART_DPI = 220
@@ -41,6 +42,15 @@ TEXT_WIDTH = min(A4[0], LETTER[0]) - 2 * MARGIN
 def page_size_for(currency: str) -> tuple[float, float]:
     """US Letter for US and Canadian dollars, A4 for every other currency."""
     return LETTER if currency.upper() in LETTER_CURRENCIES else A4
+
+
+def side_margin(pagesize: tuple[float, float]) -> float:
+    """The left and right margin that centre :data:`TEXT_WIDTH` on the page.
+
+    Every flowable is laid out for A4's text width; on the wider Letter page the extra width
+    goes to both sides equally (0.87 in instead of 0.75 in), not all to the right.
+    """
+    return (pagesize[0] - TEXT_WIDTH) / 2
 
 
 NAVY = colors.HexColor(chart_style.LIGHT.champion)
@@ -85,8 +95,9 @@ def fmt_int(value: int) -> str:
 
 
 def fmt_threshold(threshold: float | None) -> str:
-    """A threshold as people read it, or "flag nobody"."""
-    return chart_style.format_threshold(threshold)
+    """A threshold as the PDF prints it everywhere (one precision, see
+    :func:`roistudio.reports.briefing.format_threshold`), or "flag nobody"."""
+    return format_threshold(threshold)
 
 
 # -- styles ---------------------------------------------------------------------------------------
@@ -113,6 +124,8 @@ class Styles:
         self.big2 = ParagraphStyle("big2", self.big, textColor=INK)
         self.lead = ParagraphStyle("lead", base, fontSize=10.5, leading=15)
         self.kpi = ParagraphStyle("kpi", base, fontName=bold, fontSize=15, leading=19, textColor=INK)
+        self.kpi_big = ParagraphStyle("kpi_big", self.kpi, fontSize=22, leading=33)
+        self.small_ink = ParagraphStyle("small_ink", self.small, textColor=INK, leftIndent=8, spaceAfter=1.5)
         self.cell = ParagraphStyle("cell", base, fontSize=7.5, leading=9.5)
         self.cell_right = ParagraphStyle("cell_right", self.cell, alignment=TA_RIGHT)
         self.cell_head = ParagraphStyle("cell_head", self.cell, fontName=bold, textColor=INK)
@@ -148,6 +161,35 @@ class _ChartImage(Flowable):
 
 def chart_image(draw: Callable[[Axes], object], width: float, height: float) -> Flowable:
     """Render a chart drawn on a fresh Figure at :data:`CHART_DPI`, sized ``width`` x ``height`` points."""
+    return _ChartImage(_render(draw, width, height), width, height)
+
+
+class FillChart(Flowable):
+    """A chart as tall as the space left on the page (between ``low`` and ``high`` points).
+
+    Page 1 ends with its chart: sized at layout time, it fills the page whatever the text above
+    took (A4 or Letter, with or without an estimate box), so no band of the page is left empty.
+    Rendered once, at the height of its first layout.
+    """
+
+    def __init__(self, draw: Callable[[Axes], object], width: float, low: float, high: float):
+        super().__init__()
+        self._draw, self.width, self._low, self._high = draw, width, low, high
+        self.height = low
+        self._image: ImageReader | None = None
+
+    def wrap(self, available_width, available_height):
+        if self._image is None:
+            self.height = max(self._low, min(self._high, available_height - 1))
+        return self.width, self.height
+
+    def draw(self) -> None:
+        if self._image is None:
+            self._image = ImageReader(_render(self._draw, self.width, self.height))
+        self.canv.drawImage(self._image, 0, 0, width=self.width, height=self.height)
+
+
+def _render(draw: Callable[[Axes], object], width: float, height: float) -> PILImage.Image:
     fig = Figure(
         figsize=(width / inch, height / inch), dpi=CHART_DPI, layout="constrained", facecolor="white"
     )
@@ -156,8 +198,7 @@ def chart_image(draw: Callable[[Axes], object], width: float, height: float) -> 
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     # An opaque RGB image: smaller than RGBA and needs no soft mask in the PDF.
-    pixels = PILImage.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
-    return _ChartImage(pixels, width, height)
+    return PILImage.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
 
 
 # -- tables ---------------------------------------------------------------------------------------
@@ -312,18 +353,19 @@ def numbered_canvas(model: ReportModel, regular: str):
 
         def _furniture(self, total: int) -> None:
             width, height = self._pagesize
+            side = side_margin(self._pagesize)
             page = self._pageNumber
             self.saveState()
             self.setFont(regular, 7.5)
             self.setFillColor(MUTED)
             if page > 1:  # page 1 carries the title in large type already
-                self.drawString(MARGIN, height - 0.5 * inch, _clip(title, 90))
-                self.drawRightString(width - MARGIN, height - 0.5 * inch, date)
+                self.drawString(side, height - 0.5 * inch, _clip(title, 90))
+                self.drawRightString(width - side, height - 0.5 * inch, date)
                 self.setStrokeColor(RULE)
                 self.setLineWidth(0.5)
-                self.line(MARGIN, height - 0.56 * inch, width - MARGIN, height - 0.56 * inch)
-            self.drawString(MARGIN, 0.45 * inch, app)
-            self.drawRightString(width - MARGIN, 0.45 * inch, f"Page {page} of {total}")
+                self.line(side, height - 0.56 * inch, width - side, height - 0.56 * inch)
+            self.drawString(side, 0.45 * inch, app)
+            self.drawRightString(width - side, 0.45 * inch, f"Page {page} of {total}")
             if model.payoff_suggested:  # on every page, not only under page 1's stamp
                 self.setFillColor(STAMP)
                 self.drawCentredString(width / 2, 0.45 * inch, EXAMPLE_PAYOFF_STAMP.upper())

@@ -16,7 +16,6 @@ from reportlab.platypus import (
     Spacer,
 )
 
-from roistudio.charts import style as chart_style
 from roistudio.charts.breakdown import draw_value_by_period, draw_value_by_segment, period_label
 from roistudio.charts.curves import draw_comparison, draw_rates
 from roistudio.core.engine.curve import CurvePoint
@@ -77,7 +76,7 @@ def threshold_section(model: ReportModel, s: Styles) -> list:
         rows.append(
             [
                 name,
-                chart_style.format_threshold_exact(p.threshold),
+                fmt_threshold(p.threshold),
                 fmt_int(p.flagged),
                 fmt_int(p.tp),
                 fmt_int(p.fp),

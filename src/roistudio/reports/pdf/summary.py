@@ -1,11 +1,13 @@
-"""Page 1, the executive summary a busy reader can stop after: the money at the operating
-threshold in large type, the comparison with doing nothing, the value curve and four KPIs."""
+"""Page 1, the executive summary a busy reader can stop after: what the model is worth, what to
+do, how sure we are and what changed (the words from :mod:`roistudio.reports.briefing`), then
+the value curve filling the rest of the page."""
 
 from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
 from matplotlib.axes import Axes
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.platypus import (
     Paragraph,
@@ -15,107 +17,159 @@ from reportlab.platypus import (
 )
 
 from roistudio.charts.curves import draw_value_curve
+from roistudio.reports.briefing import Briefing, brief
 from roistudio.reports.model import EXAMPLE_PAYOFF_NOTE, EXAMPLE_PAYOFF_STAMP, ReportModel
 from roistudio.reports.pdf.estimate import estimate_box
 from roistudio.reports.pdf.layout import (
     BOX_BG,
     NAVY,
-    RULE,
     STAMP,
     STAMP_BG,
     TEXT_WIDTH,
+    FillChart,
     Styles,
-    chart_image,
+    data_table,
     fmt_int,
     fmt_pct,
-    fmt_threshold,
     paragraph_text,
 )
 
 
 def summary_page(model: ReportModel, s: Styles) -> list:
-    """Page 1: what a busy reader needs, and nothing they must read further to understand."""
-    h = model.headline
+    """Page 1: the four questions a CFO asks, answered in the order they ask them.
+
+    What is it worth (what the model adds, in the payoff's own framing, the savings ratio, per
+    month over the labelled span), what should we do (one action sentence, the gap to the best
+    policy, the champion/challenger verdict), how sure are we (intervals, walk-forward) and what
+    changed (the latest labelled period against the one before); then the value chart, sized to
+    fill the page.
+    """
+    b = brief(model)
     champ = model.champion
     src = model.source
     subtitle = [f"Prepared {model.created[:10]}", f"model: {champ.name}", f"data: {src.name}"]
-    if src.date_min and src.date_max:
-        subtitle.append(f"{src.date_min} to {src.date_max}")
+    if b.span is not None:
+        subtitle.append(f"labelled {b.span.first} to {b.span.last}")
     story: list = [
         Paragraph(paragraph_text(model.title), s.title),
         Spacer(1, 2),
         Paragraph(" \u00b7 ".join(paragraph_text(p) for p in subtitle), s.subtitle),
-        Spacer(1, 14),
+        Spacer(1, 10),
     ]
     if model.payoff_suggested:
-        story += [_example_stamp(s), Spacer(1, 10)]
+        story += [_example_stamp(s), Spacer(1, 8)]
+    story += [
+        _worth_band(model, b, s),
+        Spacer(1, 7),
+        Paragraph(paragraph_text(b.worth_sentence, 1000), s.lead),
+    ]
 
-    # Compared as the reader sees it: a gain that rounds to zero is no gain.
-    shown = round(h.value_of_model)
-    better = "better" if shown > 0 else "worse" if shown < 0 else "no better"
-    policy = "flag nobody" if h.threshold is None else f"threshold {fmt_threshold(h.threshold)}"
-    # The other baseline compared: under a constraint that forbids flagging everyone, only the
-    # baselines the constraint allows (flag nobody, flag N at random) are named.
-    others = [(label, h.value - value) for label, value in h.baselines if label != h.better_baseline]
-    if not h.baselines:  # a model built before baselines were recorded
-        others = [("flag everyone", h.vs_flag_everyone) if h.better_baseline == "flag nobody"
-                  else ("flag nobody", h.vs_flag_nobody)]  # fmt: skip
-    compared = (
-        "the better of the two policies that need no model"
-        if not h.everyone_forbidden
-        else "the better policy needing no model that the constraints allow (they forbid flagging everyone)"
-        if others
-        else "the only policy needing no model that the constraints allow (they forbid flagging everyone)"
+    section = ParagraphStyle("section", s.label, textColor=NAVY, fontSize=7.5, spaceBefore=9, spaceAfter=3)
+    story += [Paragraph("WHAT TO DO", section), Paragraph(f"<b>{paragraph_text(b.action, 1000)}</b>", s.body)]
+    for text in (b.gap, b.verdict):
+        if text:
+            story += [Spacer(1, 2), Paragraph(paragraph_text(text, 1000), s.body)]
+
+    story += [Spacer(1, 4), _sure_and_changed(b, s, section)]
+    story += estimate_box(model, s)
+    caption = (
+        "The value of every threshold: the dot is the best threshold, the dashed line the operating threshold, "
+        "the grey lines the policies that need no model."
     )
-    vs_other = "".join(
-        f" (vs {paragraph_text(label)}: {escape(model.money(delta, signed=True))})" for label, delta in others
+    if model.quality.unlabeled:
+        caption += (
+            f" {fmt_int(model.quality.unlabeled)} rows have no label yet: not yet known, left out of every "
+            "figure, never counted as negatives."
+        )
+    story += [Spacer(1, 6), Paragraph(escape(caption), s.small), Spacer(1, 2)]
+    story.append(FillChart(lambda ax: _value_chart(ax, model), TEXT_WIDTH, 1.5 * inch, 6 * inch))
+    return story
+
+
+def _worth_band(model: ReportModel, b: Briefing, s: Styles) -> Table:
+    """Three boxes: what the model adds (or saves), the savings ratio, and per month."""
+    h = model.headline
+    label = {"saves": "WHAT THE MODEL SAVES", "adds": "WHAT THE MODEL ADDS", "loses": "WHAT THE MODEL LOSES"}[
+        b.verb
+    ]
+    span = f"over {b.span.text}" if b.span is not None else f"on {fmt_int(h.rows)} labelled rows"
+    boxes = [(label, b.worth, f"against {b.against}, {span}")]
+    if b.savings is not None:
+        boxes.append(
+            ("SAVINGS RATIO", fmt_pct(b.savings), f"of the cost of {b.against.split(' (')[0]} that the model saves "
+             "(1 \u2212 cost with it \u00f7 cost without)")
+        )  # fmt: skip
+    else:
+        boxes.append(("NET VALUE", model.money(h.value), "at the operating threshold, all outcomes"))
+    # "loses" carries the sign in the word: the amounts are shown without it.
+    sign = -1.0 if b.verb == "loses" else 1.0
+    if b.per_month is not None:
+        what = f"what the model {b.verb}, averaged over the span"
+        boxes.append(("PER MONTH", model.money(sign * b.per_month), what))
+    else:
+        per_1000 = sign * h.value_of_model / h.rows * 1000 if h.rows else None
+        boxes.append(
+            ("PER 1,000 ROWS", model.money(per_1000), f"what the model {b.verb}, per 1,000 labelled rows")
+        )
+    cells = [
+        [Paragraph(escape(lab), s.label), Paragraph(escape(value), s.big if i == 0 else s.kpi_big),
+         Paragraph(paragraph_text(sub), s.small)]
+        for i, (lab, value, sub) in enumerate(boxes)
+    ]  # fmt: skip
+    gap = 8
+    first = TEXT_WIDTH * 0.42
+    rest = (TEXT_WIDTH - first - 2 * gap) / 2
+    table = Table(
+        [[cells[0], "", cells[1], "", cells[2]]], colWidths=[first, gap, rest, gap, rest], hAlign="LEFT"
     )
-    left = [
-        Paragraph("NET VALUE AT THE OPERATING THRESHOLD", s.label),
-        Paragraph(escape(model.money(h.value)), s.big),
-        Paragraph(
-            f"{paragraph_text(policy)}: {paragraph_text(model.threshold_reason)}; {fmt_int(h.rows)} labelled rows",
-            s.small,
-        ),
+    commands = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 6),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+        ("LEFTPADDING", (0, 0), (-1, -1), 8),
     ]
-    right = [
-        Paragraph("VALUE ADDED BY THE MODEL", s.label),
-        Paragraph(escape(model.money(h.value_of_model, signed=True)), s.big2),
-        Paragraph(
-            f"{better} than {paragraph_text(h.better_baseline)}, {compared}{vs_other}",
-            s.small,
-        ),
-    ]
-    headline = Table([[left, right]], colWidths=[TEXT_WIDTH * 0.5, TEXT_WIDTH * 0.5], hAlign="LEFT")
-    headline.setStyle(
+    for i in (0, 2, 4):
+        commands += [("BACKGROUND", (i, 0), (i, 0), BOX_BG), ("LINEABOVE", (i, 0), (i, 0), 1.6, NAVY)]
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def _sure_and_changed(b: Briefing, s: Styles, section: ParagraphStyle) -> Table:
+    """Two columns: how sure (left) and what changed (right)."""
+    half = (TEXT_WIDTH - 14) / 2
+    left: list = [Paragraph("HOW SURE", section)]
+    left += [Paragraph(paragraph_text(line, 1000), s.small_ink, bulletText="\u2022") for line in b.sure]
+    right: list = [Paragraph("WHAT CHANGED", section)]
+    if b.changes and b.change_periods is not None:
+        before, latest = b.change_periods
+        rows = [[c.label, c.before, c.latest, c.change] for c in b.changes]
+        right.append(
+            data_table(
+                s, ["", before, latest, "Change"], rows, [half * 0.4, half * 0.2, half * 0.2, half * 0.2]
+            )
+        )
+        right.append(Paragraph(escape(f"{latest}, the latest labelled period, against {before}."), s.small))
+    else:
+        right.append(
+            Paragraph(
+                "Fewer than two labelled periods (a time column broken down by period): nothing to compare.",
+                s.small,
+            )
+        )
+    if b.change_note:
+        right.append(Paragraph(paragraph_text(b.change_note), s.small))
+    table = Table([[left, "", right]], colWidths=[half, 14, half], hAlign="LEFT")
+    table.setStyle(
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (0, 0), 0),
-                ("LEFTPADDING", (1, 0), (1, 0), 14),
-                ("LINEBEFORE", (1, 0), (1, 0), 0.8, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
             ]
         )
     )
-    story += [headline, Spacer(1, 12), Paragraph(paragraph_text(model.recommendation), s.lead)]
-    if model.comparison_sentence:
-        story += [Spacer(1, 4), Paragraph(paragraph_text(model.comparison_sentence), s.lead)]
-    story += estimate_box(model, s)
-    story += [Spacer(1, 12), _kpis(model, s), Spacer(1, 12)]
-    story.append(
-        chart_image(lambda ax: _value_chart(ax, model), TEXT_WIDTH, 3.5 * inch),
-    )
-    notes = [
-        "The chart shows the value of every threshold: the dot is the best threshold, the dashed vertical "
-        "line the operating threshold, the grey lines the two policies that need no model."
-    ]
-    if model.quality.unlabeled:
-        notes.append(
-            f"{fmt_int(model.quality.unlabeled)} rows have no label yet; they are not yet known and are left out "
-            "of every figure, never counted as negatives."
-        )
-    story += [Spacer(1, 4), Paragraph(" ".join(notes), s.small)]
-    return story
+    return table
 
 
 def _example_stamp(s: Styles) -> Table:
@@ -142,38 +196,3 @@ def _example_stamp(s: Styles) -> Table:
 def _value_chart(ax: Axes, model: ReportModel) -> None:
     # No legend: the note under the chart names the marks in words.
     draw_value_curve(ax, model.champion, symbol=model.symbol)
-
-
-def _kpis(model: ReportModel, s: Styles) -> Table:
-    h = model.headline
-    boxes = [
-        ("PRECISION", fmt_pct(h.precision), "of flagged rows are positive"),
-        ("RECALL", fmt_pct(h.recall), "of positives are caught"),
-        ("FLAGGED ROWS", fmt_int(h.flagged), f"{fmt_pct(h.flag_rate)} of labelled rows"),
-        ("VALUE PER 1,000 ROWS", model.money(h.value_per_1000), "net, at the operating threshold"),
-    ]
-    cells = [
-        [Paragraph(label, s.label), Paragraph(escape(value), s.kpi), Paragraph(escape(sub), s.small)]
-        for label, value, sub in boxes
-    ]
-    gap = 8
-    width = (TEXT_WIDTH - gap * (len(cells) - 1)) / len(cells)
-    row: list = []
-    widths: list[float] = []
-    for i, cell in enumerate(cells):
-        if i:
-            row.append("")
-            widths.append(gap)
-        row.append(cell)
-        widths.append(width)
-    table = Table([row], colWidths=widths, hAlign="LEFT")
-    commands = [
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("TOPPADDING", (0, 0), (-1, -1), 6),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
-        ("LEFTPADDING", (0, 0), (-1, -1), 8),
-    ]
-    for i in range(0, len(row), 2):
-        commands += [("BACKGROUND", (i, 0), (i, 0), BOX_BG), ("LINEABOVE", (i, 0), (i, 0), 1.6, NAVY)]
-    table.setStyle(TableStyle(commands))
-    return table

@@ -10,7 +10,6 @@ from __future__ import annotations
 from reportlab.lib.units import inch
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
 
-from roistudio.charts import style as chart_style
 from roistudio.charts.uncertainty import draw_monte_carlo, draw_tornado
 from roistudio.reports.model import ReportModel
 from roistudio.reports.pdf.layout import (
@@ -99,7 +98,7 @@ def uncertainty_section(model: ReportModel, s: Styles) -> list[Flowable]:
                 [
                     [
                         r.key,
-                        chart_style.format_threshold_exact(r.threshold),
+                        fmt_threshold(r.threshold),
                         model.money(r.value),
                         model.money(r.best_value),
                     ]
