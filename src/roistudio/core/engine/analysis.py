@@ -58,7 +58,7 @@ class AnalysisRequest:
     constraints: Constraints = field(default_factory=Constraints)
     threshold: float | None = None
     use_threshold: bool = False
-    at: tuple[float, ...] = ()
+    at: tuple[float | None, ...] = ()
     period: str | None = None
     filters: Filters = field(default_factory=Filters)
 
