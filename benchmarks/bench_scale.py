@@ -1,8 +1,9 @@
 """Scale benchmark: cold sweeps at 10M, 100M (and a multi-file dataset of 300M-1B rows).
 
-Prints, side by side in one run, for each size: the cold ``roistudio sweep`` time and peak
-resident memory (a fresh process per run, the figure from ``resource.getrusage`` in that child),
-and the same for the hand-written pandas + numpy sweep of ``bench_sweep.py``. The pandas
+Prints, side by side in one run, for each size: the cold ``roistudio sweep`` wall time, CPU
+time (user + system over all threads) and peak resident memory (a fresh process per run), and
+the same for the hand-written pandas + numpy sweep of ``bench_sweep.py``; optionally the same
+sweep from another checkout (``--baseline-src /work/main/src``), alternated run by run. The pandas
 reference holds every row in memory several times over (about 40 bytes a row per array it
 touches), so it is run only up to ``--reference-max-rows`` (100M by default): past that it does
 not fit in this machine's memory, and the multi-file dataset is compared with the 100M figures.
@@ -16,14 +17,17 @@ Usage::
 
     python benchmarks/bench_scale.py [--sizes 10000000 100000000] [--dataset-rows 300000000]
                                      [--repeat 3] [--data-dir /tmp/roistudio-scale]
+                                     [--baseline-src /work/main/src] [--dataset-links]
 
-The machines are shared and noisy: read medians and ratios, not single figures.
+The machines are shared and noisy: read medians and ratios, and on a loaded machine the CPU
+times rather than the wall times. The reference runs once per size (minutes, ~9 GB at 100M).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -37,6 +41,7 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_sweep import CLI_SCRIPT, PANDAS_SCRIPT, PAYOFF_ARGS, run_process
 
+SRC = Path(__file__).resolve().parent.parent / "src"  # this checkout's code, whatever is installed
 CHUNK_ROWS = 5_000_000  # rows generated at a time: bounded memory whatever the size
 ROW_GROUP_ROWS = 1_000_000
 
@@ -93,17 +98,46 @@ def ensure_dataset(directory: Path, rows: int, per_file: int = 100_000_000, link
     return directory
 
 
-def cold_runs(data: str, repeat: int, reference: bool) -> dict[str, list[tuple[float, float]]]:
-    out: dict[str, list[tuple[float, float]]] = {"cli": [], "pandas": []}
+Run = tuple[float, float, float]  # wall seconds, CPU seconds (user + system, every thread), peak MB
+
+
+def measured(args: list[str], env: dict[str, str] | None = None) -> Run:
+    """One fresh process: wall time, its CPU time (from the rusage of waited-for children), peak RSS.
+
+    On a shared machine the wall time says how busy the machine was as much as how fast the
+    code is; the CPU time is what the process itself spent, load or not.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    old_env = dict(os.environ)
+    try:
+        if env is not None:
+            os.environ.update(env)
+        elapsed, peak, _ = run_process(args)
+    finally:
+        os.environ.clear()
+        os.environ.update(old_env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, peak
+
+
+def cold_runs(data: str, repeat: int, reference: bool, baseline: str | None) -> dict[str, list[Run]]:
+    """Cold runs, alternated (this code, the baseline, the reference) so load hits each alike."""
+    out: dict[str, list[Run]] = {"cli": [], "baseline": [], "pandas": []}
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(repeat):
-            args = [sys.executable, "-c", CLI_SCRIPT, "sweep", data, "--score", "score", "--label", "label"]
-            elapsed, peak, _ = run_process([*args, *PAYOFF_ARGS, "--json", os.path.join(tmp, "out.json")])
-            out["cli"].append((elapsed, peak))
-            if reference:
-                elapsed, peak, _ = run_process([sys.executable, "-c", PANDAS_SCRIPT, data])
-                out["pandas"].append((elapsed, peak))
+        args = [sys.executable, "-c", CLI_SCRIPT, "sweep", data, "--score", "score", "--label", "label"]
+        args = [*args, *PAYOFF_ARGS, "--json", os.path.join(tmp, "out.json")]
+        for i in range(repeat):
+            out["cli"].append(measured(args, {"PYTHONPATH": str(SRC)}))
+            if baseline is not None:
+                out["baseline"].append(measured(args, {"PYTHONPATH": baseline}))
+            if reference and i == 0:  # minutes and ~9 GB per run at 100M: once
+                out["pandas"].append(measured([sys.executable, "-c", PANDAS_SCRIPT, data]))
     return out
+
+
+def _median(runs: list[Run], j: int) -> float:
+    return statistics.median(r[j] for r in runs)
 
 
 def main() -> None:
@@ -118,6 +152,9 @@ def main() -> None:
     parser.add_argument("--make-only", action="store_true", help="generate the data and stop")
     parser.add_argument(
         "--dataset-links", action="store_true", help="build the dataset from hard links to the 100M-row file"
+    )
+    parser.add_argument(
+        "--baseline-src", help="another checkout's src/ (e.g. main's) to run alternately, for a before/after"
     )
     args = parser.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
@@ -134,21 +171,35 @@ def main() -> None:
         )
     if args.make_only:
         return
-    print()
-    print(f"{'data':<30} {'roistudio sweep':>17} {'peak':>8} {'pandas+numpy':>14} {'peak':>8} {'ratio':>6}")
+    print(f"\n{os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.1f}")
+    print("wall = elapsed seconds, cpu = user+system seconds of the process (all threads), peak = max RSS")
+    head = f"{'data':<26} {'roistudio wall/cpu':>19} {'peak':>8}"
+    if args.baseline_src:
+        head += f" {'baseline wall/cpu':>18} {'peak':>8}"
+    print(head + f" {'pandas+numpy wall/cpu':>22} {'peak':>8} {'ratio wall':>10} {'ratio cpu':>9}")
     for label, data, rows in targets:
         reference = rows <= args.reference_max_rows
-        runs = cold_runs(data, args.repeat if rows <= 100_000_000 else 1, reference)
-        cli_t = statistics.median(r[0] for r in runs["cli"])
-        cli_m = statistics.median(r[1] for r in runs["cli"])
+        runs = cold_runs(data, args.repeat if rows <= 100_000_000 else 1, reference, args.baseline_src)
+        cli = runs["cli"]
+        line = f"{label:<26} {_median(cli, 0):>9.1f}s/{_median(cli, 1):>7.1f}s {_median(cli, 2):>6.0f}MB"
+        if args.baseline_src:
+            base = runs["baseline"]
+            line += f" {_median(base, 0):>8.1f}s/{_median(base, 1):>7.1f}s {_median(base, 2):>6.0f}MB"
         if reference:
-            pd_t = statistics.median(r[0] for r in runs["pandas"])
-            pd_m = statistics.median(r[1] for r in runs["pandas"])
-            ref = f"{pd_t:>13.2f}s {pd_m:>6.0f}MB {cli_t / pd_t:>6.2f}"
+            ref = runs["pandas"]
+            line += (
+                f" {_median(ref, 0):>12.1f}s/{_median(ref, 1):>7.1f}s {_median(ref, 2):>6.0f}MB"
+                f" {_median(cli, 0) / _median(ref, 0):>10.2f} {_median(cli, 1) / _median(ref, 1):>9.2f}"
+            )
         else:
-            ref = f"{'(does not fit)':>14} {'':>8} {'':>6}"
-        print(f"{label:<30} {cli_t:>16.2f}s {cli_m:>6.0f}MB {ref}", flush=True)
-        print(f"{'':<30} runs: {', '.join(f'{r[0]:.2f}s/{r[1]:.0f}MB' for r in runs['cli'])}", flush=True)
+            why = "does not fit in memory" if rows > 100_000_000 else "not run (max rows)"
+            line += f" {why:>22}"
+        print(line, flush=True)
+        for name in ("cli", "baseline", "pandas"):
+            if runs[name]:
+                shown = ", ".join(f"{r[0]:.1f}s/{r[1]:.1f}s/{r[2]:.0f}MB" for r in runs[name])
+                print(f"{'':<26} {name} runs (wall/cpu/peak): {shown}", flush=True)
+        print(f"{'':<26} load average now {os.getloadavg()[0]:.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -106,7 +106,7 @@ def test_every_failure_is_one_line_and_an_exit_code(exc, code, line):
 def test_the_pair_shares_a_run_id_and_a_failed_pdf_leaves_no_half_pair(data, tmp_path, capsys, monkeypatch):
     xlsx, pdf = tmp_path / "r.xlsx", tmp_path / "r.pdf"
     assert main(["report", str(data[0]), *PAYOFF, "--xlsx", str(xlsx), "--pdf", str(pdf)]) == 0
-    run_id = load_workbook(xlsx).properties.identifier
+    run_id = load_workbook(xlsx).properties.keywords.removeprefix("roistudio-run:")
     assert run_id and len(run_id) == 32
     assert f"roistudio-run:{run_id}" in PdfReader(pdf).metadata["/Keywords"]
     before = (xlsx.read_bytes(), pdf.read_bytes())

@@ -7,6 +7,7 @@ a workbook that shows the analysis' numbers is also checked against an independe
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 from pathlib import Path
@@ -24,8 +25,9 @@ from roistudio.core.engine.linear import linear_aggregates
 from roistudio.core.payoff.language import parse_payoff
 from roistudio.core.project.demo import DEMO_PARAMETERS, DEMO_PAYOFF
 from roistudio.reports.cells import safe_defined_name, safe_sheet_name, safe_text
-from roistudio.reports.model import SourceFacts, build_report_model
+from roistudio.reports.model import SourceFacts, build_report_model, format_threshold
 from roistudio.reports.xlsx import aggregate_indices, build_workbook, money_format, write_xlsx
+from roistudio.reports.xlsx.book import Book
 from tests.helpers import demo_payoff_value
 
 # The demo's fraud-review payoff (linear in its parameters, so the workbook has live formulas).
@@ -111,6 +113,14 @@ def saved(con, tmp_path_factory) -> Path:
     return path
 
 
+def opened(book, *, data_only: bool = False) -> openpyxl.Workbook:
+    """The workbook as a reader sees it: written by XlsxWriter, opened with openpyxl."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return openpyxl.load_workbook(buffer, data_only=data_only)
+
+
 def evaluate_live(wb, ws, formula: str, **params: float) -> float:
     """Value of a live formula as the workbook writes them, with the parameter cells' values or ``params``.
 
@@ -150,7 +160,7 @@ def summary_cells(ws) -> dict[str, openpyxl.cell.Cell]:
 
 
 def test_static_kpi_cells_are_numbers_with_formats_and_match_an_independent_sum(model, frame):
-    wb = build_workbook(model)  # no aggregates: fixed values
+    wb = opened(build_workbook(model))  # no aggregates: fixed values
     cells = summary_cells(wb["Summary"])
     money = '"$"#,##0;[Red]-"$"#,##0'
     value = cells["Value at operating threshold"]
@@ -179,8 +189,18 @@ def test_static_kpi_cells_are_numbers_with_formats_and_match_an_independent_sum(
     for ws in wb:
         assert ws.sheet_view.showGridLines is False
     text = [c.value for row in wb["Summary"].iter_rows() for c in row if isinstance(c.value, str)]
-    assert model.recommendation in text and model.comparison_sentence in text
     assert any(model.threshold_reason in t for t in text)
+    # The sentences are formulas over the KPI cells; their cached text is what a reader sees.
+    shown = [
+        c.value for row in opened(build_workbook(model), data_only=True)["Summary"].iter_rows() for c in row
+    ]
+    head = model.headline
+    assert (
+        f"Flag rows scoring {format_threshold(head.threshold)} or more (the operating threshold): on these {head.rows:,} "
+        f"labelled rows that policy's value is {model.money(head.value)}, {model.money(head.value_of_model)} "
+        f"more than {head.better_baseline}."
+    ) in shown
+    assert any(isinstance(t, str) and t.startswith(model.comparison_sentence) for t in shown)
 
 
 @pytest.mark.parametrize(
@@ -193,7 +213,7 @@ def test_static_kpi_cells_are_numbers_with_formats_and_match_an_independent_sum(
 )
 def test_money_format_per_currency(con, currency, expected):
     model = report(con, currency=currency, challenger=False, segments=(), period=None)
-    wb = build_workbook(model)
+    wb = opened(build_workbook(model))
     assert summary_cells(wb["Summary"])["Value at operating threshold"].number_format == expected
     assert money_format(model.symbol) == expected
 
@@ -207,7 +227,7 @@ def test_summary_dollars_are_live_formulas_when_the_payoff_is_linear(saved):
     assert cells["Precision"].data_type == "n"
     # The Summary points at the fixed key-policy block, never at a sortable table row.
     target = cells["Value at operating threshold"].value
-    assert target.startswith("='Assumptions'!$")
+    assert target.startswith("=Assumptions!$")
 
 
 def test_the_report_models_own_aggregates_give_live_formulas_without_a_connection(con, tmp_path):
@@ -283,7 +303,19 @@ def test_a_nonlinear_payoff_writes_fixed_values_and_says_why(con, frame, tmp_pat
         "fn = -max(amount, chargeback_fee) is not linear in its parameters, so money figures are fixed values"
         in text
     )
-    assert not any(c.data_type == "f" for ws in wb for row in ws.iter_rows() for c in row)
+    # No money formula over the parameters: the sweep's values are numbers, the Summary's too
+    # (its "best" cells and sentences are formulas over those fixed numbers).
+    ws, table = sweep_table(wb)
+    _, min_row, _, max_row = range_boundaries(table.ref)
+    assert all(ws.cell(r, 10).data_type == "n" for r in range(min_row + 1, max_row + 1))
+    assert not wb.defined_names or all(
+        name not in str(c.value)
+        for name in wb.defined_names
+        for w in wb
+        for row in w.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    )
     value = summary_cells(wb["Summary"])["Value at operating threshold"].value
     known = frame[frame["is_fraud"].notna()]
     flagged = known["score"] >= model.headline.threshold
@@ -313,7 +345,7 @@ def test_sweep_table_covers_its_data_and_the_chart_reads_its_columns(saved, mode
     min_col, min_row, max_col, max_row = range_boundaries(table.ref)
     headers = [ws.cell(min_row, c).value for c in range(min_col, max_col + 1)]
     assert headers[:12] == ["Threshold", "Flagged", "TP", "FP", "TN", "FN", "Precision", "Recall", "FPR",
-                            "Value", "vs flag nobody", "Policy"]  # fmt: skip
+                            "Value", "vs better baseline", "Policy"]  # fmt: skip
     assert headers[12:] == ["Constant", *(f"per {n}" for n in sorted(PARAMS))]
     curve = model.champion.curve
     assert max_row - min_row == len(curve)  # every distinct score plus "flag nobody"
@@ -339,8 +371,8 @@ def test_sweep_is_downsampled_to_2000_rows_keeping_the_key_points(tmp_path):
     model = report(con, challenger=False, segments=(), period=None, threshold=0.61234)
     champ = model.champion
     assert len(champ.curve) > 4000
-    wb = build_workbook(
-        model, linear=linear_aggregates(con, "data", model.analysis, aggregate_indices(model))
+    wb = opened(
+        build_workbook(model, linear=linear_aggregates(con, "data", model.analysis, aggregate_indices(model)))
     )
     ws, table = sweep_table(wb)
     _, min_row, _, max_row = range_boundaries(table.ref)
@@ -424,7 +456,7 @@ def test_segment_sheet_names_from_column_names_are_valid(tmp_path):
     model = report(
         con, segments=("Channel/Region [EU]: a long name for a column",), challenger=False, period=None
     )
-    wb = build_workbook(model)
+    wb = opened(build_workbook(model))
     names = [n for n in wb.sheetnames if n.startswith("By ")]
     assert names == ["By Channel_Region _EU__ a long"]  # 31 characters, trailing space dropped
 
@@ -568,7 +600,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp_file(model, tmp_pa
         Path(filename).write_bytes(b"PK\x03\x04 half a zip")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(Book, "save", broken_save)
     with pytest.raises(OSError, match="disk full"):
         write_xlsx(model, path)
     assert path.read_bytes() == b"previous report"
@@ -581,7 +613,9 @@ def test_a_complete_write_replaces_the_old_file(model, tmp_path):
     write_xlsx(model, path)
     assert openpyxl.load_workbook(path).sheetnames == [
         "Summary", "Assumptions", "Threshold sweep", "Comparison", "By channel", "Trend", "Data quality", "About",
+        "Chart data",
     ]  # fmt: skip
+    assert openpyxl.load_workbook(path)["Chart data"].sheet_state == "hidden"
     assert os.listdir(tmp_path) == ["report.xlsx"]
 
 
@@ -641,12 +675,13 @@ def test_under_a_capacity_the_value_of_the_model_formula_uses_the_allowed_random
     assert model.headline.value_of_model == pytest.approx(model.headline.value - random_value)
     # The live formulas say the same: nobody + N/R * (everyone - nobody), never MAX(nobody, everyone).
     value_ref = rows["Value at operating threshold"][1].value
+    value_ref_cell = rows["Value at operating threshold"][1].coordinate
     nobody_ref = rows["vs flag nobody"][1].value.split("-", 1)[1]
     everyone_ref = rows["vs flag everyone"][1].value.split("-", 1)[1]
     nobody, everyone = evaluate_reference(wb, nobody_ref), evaluate_reference(wb, everyone_ref)
     value = evaluate_reference(wb, value_ref)
     assert rows["Value of the model"][1].value == (
-        f"=B12-MAX({nobody_ref},({nobody_ref}+40/{len(labelled)}*({everyone_ref}-{nobody_ref})))"
+        f"={value_ref_cell}-MAX({nobody_ref},({nobody_ref}+40/{len(labelled)}*({everyone_ref}-{nobody_ref})))"
     )
     assert value - max(nobody, nobody + 40 / len(labelled) * (everyone - nobody)) == pytest.approx(
         model.headline.value_of_model, abs=0.005

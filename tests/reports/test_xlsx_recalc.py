@@ -25,7 +25,7 @@ from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.payoff.language import parse_payoff
 from roistudio.core.project.demo import DEMO_PARAMETERS, DEMO_PAYOFF
-from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
+from roistudio.reports.model import ReportModel, SourceFacts, build_report_model, format_threshold
 from roistudio.reports.xlsx import write_xlsx
 from tests.helpers import demo_payoff_value
 
@@ -86,10 +86,40 @@ def make_model(con, params, threshold=None) -> ReportModel:
     )
 
 
+# LibreOffice trusts the values cached in an .xlsx unless told to recalculate on load; the
+# workbook caches every formula's value, so without this setting nothing would be recalculated.
+RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory) -> str:
-    # A fresh LibreOffice profile: no user settings, no lock shared with another instance.
-    return (tmp_path_factory.mktemp("lo-profile")).as_uri()
+    # A fresh LibreOffice profile: no user settings, no lock shared with another instance; set to
+    # recalculate every formula when a workbook is opened.
+    root = tmp_path_factory.mktemp("lo-profile")
+    (root / "user").mkdir()
+    (root / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
+    return root.as_uri()
+
+
+def test_libreoffice_recalculates_instead_of_reading_the_cached_values(profile, tmp_path):
+    # The premise of every test here: a formula cached with a wrong value comes back computed.
+    from roistudio.reports.xlsx.book import Book
+    from roistudio.reports.xlsx.layout import put_formula, put_number
+
+    book = Book()
+    ws = book.create_sheet("S")
+    put_number(ws.cell(1, 1), 20, "0")
+    put_formula(ws.cell(1, 2), "=A1*2+1", 5, "0")
+    path = tmp_path / "tiny.xlsx"
+    book.save(path)
+    assert openpyxl.load_workbook(path, data_only=True)["S"]["B1"].value == 5
+    assert openpyxl.load_workbook(recalc(path, profile), data_only=True)["S"]["B1"].value == 41
 
 
 def recalc(path: Path, profile: str) -> Path:
@@ -157,15 +187,19 @@ def check_against(
     model: ReportModel,
     values: openpyxl.Workbook,
     formulas: list[tuple[str, str]],
-    best_threshold: float | None,
+    best: ReportModel,
 ) -> None:
-    """Every formula has a number; Summary and sweep dollars equal ``model``'s to the cent.
+    """Every formula has a result; Summary and sweep dollars equal ``model``'s to the cent.
 
-    ``best_threshold`` is the threshold the workbook calls best (the one of the exported analysis).
+    ``best`` is the analysis with the same parameters and a free threshold: the workbook finds its
+    best threshold by formulas over the sweep table, which holds every threshold here.
     """
     for sheet, coord in formulas:
         v = values[sheet][coord].value
-        assert isinstance(v, (int, float)) and math.isfinite(v), f"{sheet}!{coord} = {v!r}"
+        # Numbers, or the text of a sentence built by formula (never empty, never an error).
+        assert (isinstance(v, (int, float)) and math.isfinite(v)) or (isinstance(v, str) and v), (
+            f"{sheet}!{coord} = {v!r}"
+        )
     for ws in values:
         for row in ws.iter_rows():
             for c in row:
@@ -182,19 +216,39 @@ def check_against(
         "vs flag everyone": head.vs_flag_everyone,
         "Value of the model": head.value_of_model,
         "Value per 1,000 rows": head.value_per_1000,
-        "Best possible value": curve.at(best_threshold).value,
+        "Best possible value": best.headline.optimum_value,
+        "Gap to the best": best.headline.optimum_value - head.value,
     }
     for label, number in expected.items():
         assert summary[label] == pytest.approx(number, abs=CENT), label
+    assert summary["Best threshold"] == best.headline.optimum_threshold
+    text = [
+        c.value for row in values["Summary"].iter_rows(max_col=1) for c in row if isinstance(c.value, str)
+    ]
+    assert (
+        f"Flag rows scoring {format_threshold(head.threshold)} or more (the operating threshold): on these {head.rows:,} "
+        f"labelled rows that policy's value is {model.money(head.value)}, {model.money(head.value_of_model)} "
+        f"more than {head.better_baseline}."
+    ) in text
+    gap = best.headline.optimum_value - head.value
+    if gap > CENT:
+        assert (
+            f"The best threshold in the sweep table, {format_threshold(best.headline.optimum_threshold)}, is worth "
+            f"{model.money(best.headline.optimum_value)}, {model.money(gap)} more than the operating threshold."
+        ) in text
+    else:
+        assert f"The operating threshold is the best in the sweep table ({model.money(head.value)})." in text
 
     ws = values["Threshold sweep"]
     (table,) = ws.tables.values()
     _, min_row, _, max_row = range_boundaries(table.ref)
     assert ws.cell(min_row, 10).value == "Value"
+    assert ws.cell(min_row, 11).value == "vs better baseline"
+    better = head.value - head.value_of_model  # the baseline "value of the model" is measured against
     for r in range(min_row + 1, max_row + 1):
         point = curve.at(ws.cell(r, 1).value)
         assert ws.cell(r, 10).value == pytest.approx(point.value, abs=CENT), f"row {r}"
-        assert ws.cell(r, 11).value == pytest.approx(point.value - curve.value[0], abs=CENT), f"row {r}"
+        assert ws.cell(r, 11).value == pytest.approx(point.value - better, abs=CENT), f"row {r}"
     assert max_row - min_row == len(curve)
 
 
@@ -205,7 +259,7 @@ def test_formulas_recalculate_to_the_report_numbers(con, frame, profile, tmp_pat
     formulas = formula_cells(path)
     assert len(formulas) > 2 * len(model.champion.curve)
     values = openpyxl.load_workbook(recalc(path, profile), data_only=True)
-    check_against(model, values, formulas, model.headline.optimum_threshold)
+    check_against(model, values, formulas, model)
     check_breakdowns(model, values, frame, PARAMS)
     # A segment called "=1+1" is still that text after a spreadsheet application opened the file.
     segments = [c.value for row in values["By segment"].iter_rows(min_col=1, max_col=1) for c in row]
@@ -219,14 +273,17 @@ def test_changing_a_parameter_in_the_workbook_reprices_every_policy(con, frame, 
     wb = openpyxl.load_workbook(path)
     (sheet, coord), *_ = wb.defined_names["review_cost"].destinations
     assert wb[sheet][coord.replace("$", "")].value == 4.5
-    wb[sheet][coord.replace("$", "")].value = 9
+    wb[sheet][coord.replace("$", "")].value = 15
     edited = tmp_path / "edited" / "report.xlsx"
     edited.parent.mkdir()
     wb.save(edited)
 
     values = openpyxl.load_workbook(recalc(edited, profile), data_only=True)
     # The workbook keeps the analysis' thresholds: compare with a fresh analysis at the same one.
-    fresh = make_model(con, {**PARAMS, "review_cost": 9.0}, threshold=model.headline.threshold)
+    fresh = make_model(con, {**PARAMS, "review_cost": 15.0}, threshold=model.headline.threshold)
     assert fresh.headline.value != pytest.approx(model.headline.value, abs=1.0)
-    check_against(fresh, values, formula_cells(edited), model.headline.optimum_threshold)
-    check_breakdowns(model, values, frame, {**PARAMS, "review_cost": 9.0})
+    # The best threshold moves with the new cost: the workbook's "best" cells follow it.
+    best = make_model(con, {**PARAMS, "review_cost": 15.0})
+    assert best.headline.optimum_threshold != model.headline.optimum_threshold
+    check_against(fresh, values, formula_cells(edited), best)
+    check_breakdowns(model, values, frame, {**PARAMS, "review_cost": 15.0})

@@ -12,6 +12,27 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CHF": "
                     "INR": "₹", "CNY": "¥", "SEK": "kr ", "NOK": "kr ", "DKK": "kr ", "PLN": "zł ", "BRL": "R$"}  # fmt: skip
 
 
+# Reports in these currencies are read in the US or Canada and print on US Letter; every other
+# currency prints on A4. Both the PDF and the workbook follow this one rule.
+LETTER_CURRENCIES = frozenset({"USD", "CAD"})
+
+
+def prints_on_letter(currency: str) -> bool:
+    """Whether a report in ``currency`` prints on US Letter (US and Canadian dollars) rather than A4.
+
+    Parameters
+    ----------
+    currency
+        ISO 4217 code, any case.
+
+    Returns
+    -------
+    bool
+        True for ``USD`` and ``CAD``.
+    """
+    return currency.upper() in LETTER_CURRENCIES
+
+
 def currency_symbol(currency: str) -> str:
     """Symbol written before amounts: ``"USD"`` -> ``"$"``; unknown codes are written as ``"XYZ "``."""
     return CURRENCY_SYMBOLS.get(currency, f"{currency} ")

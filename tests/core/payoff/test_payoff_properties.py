@@ -153,12 +153,16 @@ def reference(node) -> tuple[np.ndarray, np.ndarray]:
             return np.abs(args[0][0]), args[0][1]
         any_nan = np.any([np.isnan(v) & ~n for v, n in args], axis=0)
         any_null = np.any([n for _, n in args], axis=0)
+        # Of two equal values (0.0 and -0.0) Python's min/max, the language's meaning, keep the
+        # first, as SQL's LEAST/GREATEST do; numpy's minimum/maximum keep the second, and the sign
+        # of that zero decides a later x / 0.
         if node[1] == "clip":
             (x, _), (lo, _), (hi, _) = args
-            value = np.minimum(np.maximum(x, lo), hi)
+            floor = np.where(lo > x, lo, x)
+            value = np.where(hi < floor, hi, floor)
         else:
             (x, _), (y, _) = args
-            value = (np.minimum if node[1] == "min" else np.maximum)(x, y)
+            value = np.where(y < x, y, x) if node[1] == "min" else np.where(y > x, y, x)
         return np.where(any_nan, np.nan, value), any_null & ~any_nan
     (left, op, right), body, orelse = node[1], node[2], node[3]
     compare = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}

@@ -200,6 +200,41 @@ def _missing_label_sql(col_sql: str) -> str:
     return f"({col_sql} IS NULL OR trim(CAST({col_sql} AS VARCHAR)) = '')"
 
 
+def check_mapping_columns(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    mapping: ColumnMapping,
+    *,
+    where_sql: str = "TRUE",
+    params: Mapping[str, object] | None = None,
+) -> tuple[dict[str, str], TimeColumn | None]:
+    """The checks of :func:`validate_mapping` that need no count: columns, types, the time column.
+
+    Returns the table's columns (name -> DuckDB type) and the time column, if mapped. Shared with
+    the sweep that counts the validation itself (:mod:`roistudio.core.engine.one_pass`).
+    """
+    columns = table_columns(con, table)
+    check_columns(mapping, columns)
+    check_year(mapping.time_year)
+    if mapping.time_year is not None and not mapping.timestamp:
+        raise MappingError("a year for month names needs a time column (--time COL)")
+    if mapping.time_zone is not None and not mapping.timestamp:
+        raise MappingError("a time zone needs a time column (--time COL)")
+    time = None
+    if mapping.timestamp:
+        time = inspect_time_column(
+            con,
+            table,
+            mapping.timestamp,
+            columns[mapping.timestamp],
+            year=mapping.time_year,
+            zone=mapping.time_zone,
+            where_sql=where_sql,
+            params=dict(params or {}),
+        )
+    return columns, time
+
+
 def validate_mapping(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -216,26 +251,8 @@ def validate_mapping(
         When a mapped column does not exist, the label has three or more values, or a score
         column is not numeric: nothing useful can be counted then.
     """
-    columns = table_columns(con, table)
-    check_columns(mapping, columns)
     params = dict(where_params or {})
-    check_year(mapping.time_year)
-    if mapping.time_year is not None and not mapping.timestamp:
-        raise MappingError("a year for month names needs a time column (--time COL)")
-    if mapping.time_zone is not None and not mapping.timestamp:
-        raise MappingError("a time zone needs a time column (--time COL)")
-    time = None
-    if mapping.timestamp:
-        time = inspect_time_column(
-            con,
-            table,
-            mapping.timestamp,
-            columns[mapping.timestamp],
-            year=mapping.time_year,
-            zone=mapping.time_zone,
-            where_sql=where_sql,
-            params=params,
-        )
+    columns, time = check_mapping_columns(con, table, mapping, where_sql=where_sql, params=params)
     src = f"(SELECT * FROM {quote_ident(table)} WHERE {where_sql})"
     score_columns = [c for c in (mapping.score, mapping.challenger_score) if c is not None]
     # One pass over the data for the label's values, the row count and every score column's

@@ -262,6 +262,21 @@ def analyse(
     if progress is not None:
         progress.progress(0.0, "Checking the data")
     if validation is None:
+        # A cold sweep counts the validation in its own scan where it can (reads the data once).
+        from roistudio.core.engine.one_pass import analyse_in_one_pass
+
+        once = analyse_in_one_pass(
+            con,
+            table,
+            request,
+            where_sql=where_sql,
+            where_params=where_params,
+            progress=progress,
+            cache=cache,
+        )
+        if once is not None:
+            return once
+    if validation is None:
         validation = validate_mapping(con, table, mapping, where_sql=where_sql, where_params=where_params)
     validation.raise_for_problems()
     built = build_analysis_query(table, request, validation)

@@ -49,6 +49,8 @@ class Dialect:
         Identifier quote character (``"`` standard SQL and DuckDB, a backtick in Spark SQL).
     isnan_of_null_is_false
         True when the engine's ``isnan(NULL)`` is FALSE (Spark) rather than NULL (DuckDB).
+    has_isfinite
+        True when the engine has ``isfinite()`` (DuckDB); Spark has not, so it is spelled out.
     whole_part
         Template of the whole part of a number (Spark's ``TRUNC`` truncates dates).
     ieee_division
@@ -67,6 +69,7 @@ class Dialect:
     ieee_division: bool = True
     whole_part: str = "TRUNC({x})"
     isnan_of_null_is_false: bool = False
+    has_isfinite: bool = True
 
     def quote_identifier(self, name: str) -> str:
         """``a"b`` -> ``"a""b"`` (standard SQL quoting; a backtick doubled in Spark SQL)."""
@@ -87,6 +90,14 @@ class Dialect:
         if self.isnan_of_null_is_false:
             return f"(CASE WHEN {sql} IS NULL THEN NULL ELSE {self.isnan_function}({sql}) END)"
         return f"{self.isnan_function}({sql})"
+
+    def is_finite(self, sql: str) -> str:
+        """SQL that is TRUE for a finite number and FALSE for NULL, NaN and +-inf, on every engine."""
+        if self.has_isfinite:
+            return f"({sql} IS NOT NULL AND isfinite({sql}))"
+        # NaN compares above +inf in Spark, so it is tested on its own.
+        inf = self.cast("'Infinity'", "num")
+        return f"({sql} IS NOT NULL AND NOT {self.isnan_function}({sql}) AND abs({sql}) < {inf})"
 
     def nan(self) -> str:
         """The NaN literal."""
@@ -109,6 +120,7 @@ SPARK = Dialect(
     ieee_division=False,
     whole_part="CAST({x} AS BIGINT)",  # exponents are constants within [-10, 10]: no overflow
     isnan_of_null_is_false=True,
+    has_isfinite=False,
 )
 
 

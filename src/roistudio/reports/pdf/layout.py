@@ -28,12 +28,11 @@ from reportlab.platypus import (
 )
 
 from roistudio.charts import style as chart_style
+from roistudio.core.money import prints_on_letter
 from roistudio.reports.briefing import format_threshold
 from roistudio.reports.model import EXAMPLE_PAYOFF_STAMP, ReportModel
 
 CHART_DPI = 220
-# US Letter where the currency says the reader is in the US or Canada, A4 everywhere else.
-LETTER_CURRENCIES = frozenset({"USD", "CAD"})
 MARGIN = 0.75 * inch
 # Laid out for the narrower of the two pages (A4), so every flowable fits both.
 TEXT_WIDTH = min(A4[0], LETTER[0]) - 2 * MARGIN
@@ -41,7 +40,7 @@ TEXT_WIDTH = min(A4[0], LETTER[0]) - 2 * MARGIN
 
 def page_size_for(currency: str) -> tuple[float, float]:
     """US Letter for US and Canadian dollars, A4 for every other currency."""
-    return LETTER if currency.upper() in LETTER_CURRENCIES else A4
+    return LETTER if prints_on_letter(currency) else A4
 
 
 def side_margin(pagesize: tuple[float, float]) -> float:

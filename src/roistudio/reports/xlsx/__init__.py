@@ -22,21 +22,38 @@ Conventions
   The thresholds stay those of the analysis. Otherwise money figures are fixed values and the
   Assumptions sheet says why.
 - Cross-sheet formulas point at a fixed "key policies" block, never at a row of a table, so
-  sorting or filtering a table in Excel cannot make the Summary read the wrong row.
+  sorting or filtering a table in Excel cannot make the Summary read the wrong row. The Summary's
+  best threshold and value are the exception by design: ``MAX`` and ``INDEX``/``MATCH`` over the
+  whole sweep column, which sorting does not change.
+- The recommendation and the gap to the best are formulas over the Summary's cells
+  (:mod:`~roistudio.reports.xlsx.sentences`); the comparison sentence is marked "as exported".
+- The sweep's "vs better baseline" column compares with the better baseline the constraints allow,
+  as the PDF's threshold table and the value of the model do.
+
+Why XlsxWriter (and openpyxl only for reading)
+----------------------------------------------
+Cached formula values. openpyxl writes a formula without its result, so a reader that does not
+recalculate (``pd.read_excel``, file previews, viewers) sees an empty cell: every live money figure
+read as NaN. XlsxWriter stores the value computed here beside each formula
+(``write_formula(..., value=)``). The sheet modules fill a :class:`~roistudio.reports.xlsx.book.Book`
+(openpyxl-like ``ws.cell(row, col)`` and styles) that is rendered in one pass when saved.
+
+Printing: each visible sheet has a print area and fits one page wide; chart data that is not a
+table sits on the hidden "Chart data" sheet; the sweep sheet prints a digest of key thresholds.
 """
 
 from __future__ import annotations
 
 import os
 
-from openpyxl import Workbook
-
 from roistudio.core.atomic import write_with_atomic
 from roistudio.core.engine.linear import LinearAggregates
+from roistudio.core.money import prints_on_letter
 from roistudio.reports.cells import safe_text
 from roistudio.reports.model import ReportModel
 from roistudio.reports.xlsx.about import add_about_sheet, add_quality_sheet
 from roistudio.reports.xlsx.assumptions import add_assumptions_sheet
+from roistudio.reports.xlsx.book import LETTER, Book
 from roistudio.reports.xlsx.breakdowns import add_segment_sheets, add_trend_sheet
 from roistudio.reports.xlsx.comparison import add_comparison_sheet
 from roistudio.reports.xlsx.context import (
@@ -57,7 +74,7 @@ from roistudio.reports.xlsx.uncertainty import add_uncertainty_sheet
 __all__ = ["aggregate_indices", "build_workbook", "key_policies", "money_format", "sweep_rows", "write_xlsx"]
 
 
-def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None) -> Workbook:
+def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None) -> Book:
     """Build the workbook in memory.
 
     Parameters
@@ -87,9 +104,9 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
         comparison = model.comparison_terms
         if comparison is not None and all(set(t) == wanted for t in comparison.values()):
             ctx.comparison_terms = comparison
-    wb = Workbook()
-    summary = wb.active
-    summary.title = "Summary"
+    wb = Book()
+    ctx.book = wb
+    summary = wb.create_sheet("Summary")
     add_assumptions_sheet(wb, ctx)
     sweep = add_sweep_sheet(wb, ctx)
     fill_summary_sheet(ctx, summary, sweep)
@@ -100,10 +117,18 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     add_estimate_sheet(wb, ctx)
     add_quality_sheet(wb, ctx)
     add_about_sheet(wb, ctx)
-    wb.properties.title = safe_text(model.title, limit=250)
-    wb.properties.creator = f"Model ROI Studio {model.app_version}"
-    wb.properties.identifier = model.run_id
-    wb.properties.keywords = f"roistudio-run:{model.run_id}"
+    if ctx.chart_data is not None:  # the hidden chart data goes last, after every sheet a reader opens
+        wb.sheets.remove(ctx.chart_data)
+        wb.sheets.append(ctx.chart_data)
+    if prints_on_letter(model.currency):
+        for sheet in wb:
+            sheet.paper = LETTER
+    wb.properties.update(
+        title=safe_text(model.title, limit=250),
+        author=f"Model ROI Studio {model.app_version}",
+        keywords=f"roistudio-run:{model.run_id}",
+    )
+    wb.custom_properties["roistudio-run"] = model.run_id
     return wb
 
 
@@ -115,7 +140,7 @@ def write_xlsx(model: ReportModel, path: str | os.PathLike[str]) -> None:
     model
         The report model (see :func:`roistudio.reports.model.build_project_report`). Its
         per-parameter aggregates (``model.linear``, computed when the model is built with a
-        connection) make the dollar figures live formulas; without them they are fixed values.
+        connection) make the money figures live formulas; without them they are fixed values.
     path
         Target ``.xlsx`` file. An existing file is replaced only by a complete new one; on a
         failure no temporary file is left behind.

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment
-from openpyxl.worksheet.worksheet import Worksheet
-
 from roistudio.reports.cells import safe_text
+from roistudio.reports.xlsx.book import Alignment, Book, Sheet
 from roistudio.reports.xlsx.context import SheetContext
 from roistudio.reports.xlsx.layout import (
     add_note,
@@ -30,8 +28,9 @@ from roistudio.reports.xlsx.style import (
 
 
 def _key_values(
-    ws: Worksheet, row: int, items: Sequence[tuple[str, object, str | None]], last: int = 3
+    ws: Sheet, row: int, items: Sequence[tuple[str, object, str | None]], last: int = 3, chars: int = 90
 ) -> int:
+    """Label / value lines; text values wrap across columns 2..``last`` (about ``chars`` characters)."""
     for label, value, fmt in items:
         put_text(ws.cell(row, 1), label, LABEL_FONT)
         cell = ws.cell(row, 2)
@@ -40,6 +39,10 @@ def _key_values(
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if last > 2:
                 ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=last)
+            # Merged cells do not grow to fit wrapped text: a row tall enough for its lines.
+            lines = math.ceil(len(str(cell.value)) / chars)
+            if lines > 1:
+                ws.heights[row] = lines * 13 + 2
         else:
             put_number(cell, value, fmt)  # type: ignore[arg-type]
             cell.alignment = Alignment(horizontal="left")
@@ -49,13 +52,13 @@ def _key_values(
     return row
 
 
-def add_quality_sheet(wb: Workbook, ctx: SheetContext) -> None:
+def add_quality_sheet(wb: Book, ctx: SheetContext) -> None:
     """Add the Data quality sheet: rows read, rejected, excluded and unlabelled, label counts, warnings."""
     model = ctx.model
     q = model.quality
     label = model.analysis.validation.label
     ws = wb.create_sheet("Data quality")
-    row = prepare_sheet(ws, "Data quality", "What was read, left out and not yet known")
+    row = prepare_sheet(ws, "Data quality", "What was read, left out and not yet known", one_page=True)
     row = add_section(ws, row, "Rows", 3)
     row = _key_values(ws, row, [
         ("Rows in file", q.rows_in_file, INTEGER),
@@ -88,7 +91,7 @@ def add_quality_sheet(wb: Workbook, ctx: SheetContext) -> None:
     set_widths(ws, {"A": 40, "B": 20, "C": 50})
 
 
-def add_about_sheet(wb: Workbook, ctx: SheetContext) -> None:
+def add_about_sheet(wb: Book, ctx: SheetContext) -> None:
     """Add the About sheet: the source file's fingerprint, the mapping, filters and the app version."""
     model = ctx.model
     src = model.source

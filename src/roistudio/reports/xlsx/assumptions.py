@@ -3,15 +3,12 @@ block every live money figure of the Summary and Comparison sheets points at."""
 
 from __future__ import annotations
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.workbook.defined_name import DefinedName
-
 from roistudio.core.glossary import outcome_sentence
 from roistudio.reports.cells import safe_defined_name
+from roistudio.reports.xlsx.book import Book, Font
 from roistudio.reports.xlsx.context import (
     SheetContext,
+    better_baseline_sql,
     breakdown_live_text,
     key_policies,
     linear_formula,
@@ -22,6 +19,7 @@ from roistudio.reports.xlsx.layout import (
     add_header_row,
     add_note,
     add_section,
+    column_letter,
     prepare_sheet,
     put_formula,
     put_number,
@@ -33,13 +31,13 @@ from roistudio.reports.xlsx.style import (
     INPUT_FILL,
     LABEL_FONT,
     NOTE_FONT,
-    PLAIN_NUMBER,
     TABLE_NAMES,
     THIN_BOTTOM,
+    parameter_format,
 )
 
 
-def add_assumptions_sheet(wb: Workbook, ctx: SheetContext) -> None:
+def add_assumptions_sheet(wb: Book, ctx: SheetContext) -> None:
     """Add the Assumptions sheet; records parameter names and key-policy cells in ``ctx``."""
     model = ctx.model
     ws = wb.create_sheet("Assumptions")
@@ -76,9 +74,12 @@ def add_assumptions_sheet(wb: Workbook, ctx: SheetContext) -> None:
         put_text(ws.cell(row, 1), name, Font(name="Consolas", size=10))
         put_text(ws.cell(row, 2), defined, Font(name="Consolas", size=10))
         cell = ws.cell(row, 3)
-        put_number(cell, value, PLAIN_NUMBER, Font(name="Calibri", size=11, bold=True, color="7F6000"))
+        # Shown with the precision entered (0.02463333, not 0.0246).
+        put_number(
+            cell, value, parameter_format(value), Font(name="Calibri", size=11, bold=True, color="7F6000")
+        )
         cell.fill = INPUT_FILL
-        wb.defined_names[defined] = DefinedName(defined, attr_text=absolute_ref(ws, row, 3))
+        wb.define_name(defined, absolute_ref(ws, row, 3))
         row += 1
     if not model.parameters:
         put_text(ws.cell(row, 1), "(no parameters)", NOTE_FONT)
@@ -101,8 +102,9 @@ def add_assumptions_sheet(wb: Workbook, ctx: SheetContext) -> None:
             "parameters of (parameter x its aggregate), where each aggregate sums that parameter's "
             "coefficient over the rows with each outcome. The money figures on the Summary and the "
             "Threshold sweep sheets are live formulas over the yellow cells above: change a parameter and "
-            "they update. Thresholds stay those of the analysis; the best threshold for new parameters may "
-            f"differ (re-run the analysis to find it). {breakdown_live_text(ctx)}",
+            "they update. Thresholds stay those of the analysis; the best threshold on the Summary is found by "
+            "formulas over the sweep table's rows, so it follows a parameter change among those thresholds. "
+            f"{breakdown_live_text(ctx)}",
             last,
         )  # fmt: skip
         row += 1
@@ -129,11 +131,19 @@ def add_assumptions_sheet(wb: Workbook, ctx: SheetContext) -> None:
             put_formula(
                 ws.cell(row, value_col),
                 linear_formula(ctx, refs),
+                point.value,
                 ctx.money2,
                 Font(name="Calibri", size=10, bold=True),
             )
             ctx.key_values[key] = absolute_ref(ws, row, value_col)
             row += 1
+        # The better baseline, as the Summary's "value of the model" and the sweep's comparison use it.
+        head = model.headline
+        put_text(ws.cell(row, 1), "Better baseline (the higher of those allowed)", LABEL_FONT)
+        put_formula(ws.cell(row, value_col), "=" + better_baseline_sql(ctx), head.value - head.value_of_model,
+                    ctx.money2, Font(name="Calibri", size=10, bold=True))  # fmt: skip
+        ctx.key_values["better"] = absolute_ref(ws, row, value_col)
+        row += 1
     else:
         reason = ctx.nonlinear_reason or (
             "Money figures are fixed values: the workbook was written without access to the data, so the "
@@ -146,4 +156,4 @@ def add_assumptions_sheet(wb: Workbook, ctx: SheetContext) -> None:
         row = add_section(ws, row, "Notes", last)
         for note in model.notes:
             row = add_note(ws, row, note, last)
-    set_widths(ws, {"A": 24, **{get_column_letter(c): 17 for c in range(2, 12)}})
+    set_widths(ws, {"A": 34, **{column_letter(c): 17 for c in range(2, 12)}})

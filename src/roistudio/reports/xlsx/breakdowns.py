@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
-
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
 from roistudio.core.engine.results import GroupResult
 from roistudio.reports.cells import safe_sheet_name, safe_text
+from roistudio.reports.xlsx.book import Alignment, Book, ChartSpec, Font, Range, SeriesSpec, Sheet
 from roistudio.reports.xlsx.context import SheetContext, linear_formula, write_terms
 from roistudio.reports.xlsx.layout import (
     add_excel_table,
     add_header_row,
     add_note,
     cell_ref,
+    column_letter,
     prepare_sheet,
+    put_date,
     put_formula,
     put_number,
     put_text,
     put_threshold,
     set_widths,
-    setup_axes,
 )
 from roistudio.reports.xlsx.style import (
     INTEGER,
@@ -49,7 +46,7 @@ _GROUP_POLICIES = {
 
 
 def _groups_table(
-    ws: Worksheet,
+    ws: Sheet,
     ctx: SheetContext,
     groups: Sequence[GroupResult],
     header_row: int,
@@ -68,6 +65,8 @@ def _groups_table(
     challenger = ctx.model.challenger is not None
     headers = [first_header, "Labelled rows", "Positives", "Rows without label", "Flagged", "Precision",
                "Recall", VALUE, "Money lost", "Best threshold", "Value at best"]  # fmt: skip
+    if period is None and not any(g.unlabeled for g in groups):
+        headers.remove("Rows without label")  # every label known: an all-zero column says nothing
     if challenger:
         headers[headers.index(VALUE)] = "Champion value"
         headers.append("Challenger value")
@@ -90,9 +89,7 @@ def _groups_table(
         day = _iso_date(g.key) if period is not None else None
         if day is not None:
             # A real date, so Excel sorts, filters and charts periods as dates.
-            key_cell.value = day
-            key_cell.number_format = _period_format(period or "")
-            key_cell.font = VALUE_FONT
+            put_date(key_cell, day, _period_format(period or ""), VALUE_FONT)
             key_cell.alignment = Alignment(horizontal="left")
         else:
             put_text(key_cell, g.key)
@@ -100,7 +97,8 @@ def _groups_table(
         p = g.operating
         put_number(ws.cell(r, col["Labelled rows"]), g.rows, INTEGER)
         put_number(ws.cell(r, col["Positives"]), g.positives, INTEGER)
-        put_number(ws.cell(r, col["Rows without label"]), g.unlabeled, INTEGER)
+        if "Rows without label" in col:
+            put_number(ws.cell(r, col["Rows without label"]), g.unlabeled, INTEGER)
         put_number(ws.cell(r, col["Flagged"]), p.flagged if known else None, INTEGER)
         put_number(ws.cell(r, col["Precision"]), p.precision, PERCENT)
         put_number(ws.cell(r, col["Recall"]), p.recall, PERCENT)
@@ -119,14 +117,15 @@ def _groups_table(
                 start = visible + 1 + k * (1 + len(names))
                 formulas[policy] = linear_formula(ctx, write_terms(ws, ctx, r, start, group_terms[policy]))
         if "value" in formulas:
-            put_formula(ws.cell(r, value_col), formulas["value"], ctx.money)
+            put_formula(ws.cell(r, value_col), formulas["value"], p.value, ctx.money)
             if "perfect" in formulas:
                 lost = f"=({formulas['perfect'][1:]})-{cell_ref(r, value_col)}"
-                put_formula(ws.cell(r, col["Money lost"]), lost, ctx.money)
+                put_formula(ws.cell(r, col["Money lost"]), lost, g.money_lost, ctx.money)
         if "best" in formulas:
-            put_formula(ws.cell(r, col["Value at best"]), formulas["best"], ctx.money)
-        if "challenger" in formulas:
-            put_formula(ws.cell(r, col["Challenger value"]), formulas["challenger"], ctx.money)
+            put_formula(ws.cell(r, col["Value at best"]), formulas["best"], g.optimum.value, ctx.money)
+        if "challenger" in formulas and g.challenger_operating is not None:
+            put_formula(ws.cell(r, col["Challenger value"]), formulas["challenger"], g.challenger_operating.value,
+                        ctx.money)  # fmt: skip
         if period is not None:
             status = (
                 NOT_YET_KNOWN if not known else (f"{g.unlabeled:,} rows without label" if g.unlabeled else "")
@@ -142,15 +141,12 @@ def _groups_table(
     widths: dict[str, float] = {"A": 26 if period is None else 14}
     for h, j in col.items():
         if j > 1:
-            widths[get_column_letter(j)] = 13 if h != "Status" else 24
+            widths[column_letter(j)] = 13 if h != "Status" else 24
     set_widths(ws, widths)
     if len(headers) > visible:
         # The aggregates: collapsed under an outline "+", so the table reads as before.
-        ws.column_dimensions.group(
-            get_column_letter(visible + 1), get_column_letter(len(headers)), hidden=True, outline_level=1
-        )
-        ws.sheet_properties.outlinePr.summaryRight = False  # the "+" sits at the visible end
-    ws.freeze_panes = ws.cell(first, 2)
+        ws.column_groups.append((visible + 1, len(headers)))
+    ws.freeze = (first, 2)
     return first, last_row, col
 
 
@@ -165,7 +161,7 @@ def _period_format(period: str) -> str:
     return {"month": "mmm yyyy", "year": "yyyy"}.get(period, "yyyy-mm-dd")
 
 
-def add_segment_sheets(wb: Workbook, ctx: SheetContext) -> None:
+def add_segment_sheets(wb: Book, ctx: SheetContext) -> None:
     """Add one sheet per segment column, ranked by money lost, with a bar chart of the top ones."""
     model = ctx.model
     threshold = model.headline.threshold
@@ -173,7 +169,9 @@ def add_segment_sheets(wb: Workbook, ctx: SheetContext) -> None:
     for n, (column, groups) in enumerate(model.segments.items(), start=1):
         title = safe_sheet_name(f"By {column}", wb.sheetnames)
         ws = wb.create_sheet(title)
-        prepare_sheet(ws, f"Value by {safe_text(column)}", f"At the operating {at}, ranked by money lost")
+        prepare_sheet(
+            ws, f"Value by {safe_text(column)}", f"At the operating {at}, ranked by money lost", one_page=True
+        )
         shown = groups[:MAX_GROUP_ROWS]
         note = "Money lost: value with perfect knowledge minus the value achieved, for that segment."
         if segment_breakdown(column) in ctx.breakdown_terms:
@@ -190,29 +188,39 @@ def add_segment_sheets(wb: Workbook, ctx: SheetContext) -> None:
             f"tblSegments{n}",
             terms=ctx.breakdown_terms.get(segment_breakdown(column)),
         )
+        visible = _visible_columns(col)
+        last_row = first + max(len(shown), 1) - 1
+        print_rows = min(last_row, first + _PRINTED_GROUPS - 1)
         if shown:
-            chart = BarChart()
-            chart.type = "bar"
-            chart.style = 10
-            chart.title = (
-                f"Money lost by {safe_text(column, limit=60)} (top {min(len(shown), MAX_CHART_BARS)})"
-            )
             bars = min(len(shown), MAX_CHART_BARS)
-            data = Reference(ws, min_col=col["Money lost"], min_row=first - 1, max_row=first + bars - 1)
-            cats = Reference(ws, min_col=1, min_row=first, max_row=first + bars - 1)
-            chart.add_data(data, titles_from_data=True)
-            chart.set_categories(cats)
-            chart.y_axis.scaling.orientation = "minMax"
-            chart.x_axis.scaling.orientation = "maxMin"  # largest loss on top
-            setup_axes(chart, "", f"Money lost ({model.currency})", ctx.money)
-            chart.x_axis.tickLblPos = "nextTo"
-            chart.y_axis.crosses = "max"  # keeps the money axis at the bottom when categories run top-down
-            chart.legend = None
-            chart.width, chart.height = 18, max(7, 0.6 * bars + 3)
-            ws.add_chart(chart, f"{get_column_letter(len(col) + 2)}5")
+            chart = ChartSpec(
+                "bar",
+                f"Money lost by {safe_text(column, limit=60)} (top {bars})",
+                [SeriesSpec(Range(ws.title, first, col["Money lost"], first + bars - 1, col["Money lost"]),
+                            Range(ws.title, first, 1, first + bars - 1, 1), name="Money lost")],
+                y_title=f"Money lost ({model.currency})",
+                y_format=ctx.money,
+                reverse_categories=True,  # largest loss on top
+                legend=False,
+                width=18,
+                height=max(7, 0.6 * bars + 3),
+            )  # fmt: skip
+            # Below the table when it is short, so the sheet prints on one page wide.
+            ws.add_chart(chart, print_rows + 3, 1)
+            print_rows += 3 + math.ceil(chart.height / 0.53)
+        ws.print_area = (1, 1, print_rows, visible)
 
 
-def add_trend_sheet(wb: Workbook, ctx: SheetContext) -> None:
+# Segment rows printed (the table can hold thousands; the rest stays on screen).
+_PRINTED_GROUPS = 40
+
+
+def _visible_columns(col: dict[str, int]) -> int:
+    """The last column a reader sees (the aggregates after it are collapsed)."""
+    return max(j for h, j in col.items() if ":" not in h)
+
+
+def add_trend_sheet(wb: Book, ctx: SheetContext) -> None:
     """Add the Trend sheet (value per period) when the analysis has a period breakdown."""
     model = ctx.model
     period = model.analysis.request.period
@@ -221,25 +229,22 @@ def add_trend_sheet(wb: Workbook, ctx: SheetContext) -> None:
     ws = wb.create_sheet("Trend")
     threshold = model.headline.threshold
     at = "flag nobody" if threshold is None else f"threshold {threshold:.4g}"
-    prepare_sheet(ws, f"Value per {period}", f"At the operating {at}")
+    prepare_sheet(ws, f"Value per {period}", f"At the operating {at}", one_page=len(model.periods) <= 40)
     add_note(ws, 3, f"Periods whose rows have no label yet are marked '{NOT_YET_KNOWN}': their value is unknown, "
           "not zero." + (f" {model.periods_note}." if model.periods_note else ""), 12)  # fmt: skip
     first, last_row, col = _groups_table(
         ws, ctx, model.periods, 5, period.capitalize(), "tblTrend", period=period,
         terms=ctx.breakdown_terms.get(PERIOD_BREAKDOWN),
     )  # fmt: skip
-    chart = BarChart()
-    chart.type = "col"
-    chart.style = 10
-    chart.title = f"Value per {period}"
-    cats = Reference(ws, min_col=1, min_row=first, max_row=last_row)
-    data = Reference(ws, min_col=col.get(VALUE) or col["Champion value"], min_row=first - 1, max_row=last_row)
-    chart.add_data(data, titles_from_data=True)
+    value_col = col.get(VALUE) or col["Champion value"]
+    series = [SeriesSpec(Range(ws.title, first, value_col, last_row, value_col), Range(ws.title, first, 1, last_row, 1),
+                         name_ref=(ws.title, first - 1, value_col))]  # fmt: skip
     if "Challenger value" in col:
-        chart.add_data(Reference(ws, min_col=col["Challenger value"], min_row=first - 1, max_row=last_row),
-                       titles_from_data=True)  # fmt: skip
-    chart.set_categories(cats)
-    setup_axes(chart, period.capitalize(), f"Value ({model.currency})", ctx.money)
-    chart.x_axis.number_format = _period_format(period)
-    chart.width, chart.height = 20, 9
-    ws.add_chart(chart, f"A{last_row + 3}")
+        c = col["Challenger value"]
+        series.append(SeriesSpec(Range(ws.title, first, c, last_row, c), Range(ws.title, first, 1, last_row, 1),
+                                 name_ref=(ws.title, first - 1, c)))  # fmt: skip
+    chart = ChartSpec("column", f"Value per {period}", series, x_title=period.capitalize(),
+                      y_title=f"Value ({model.currency})", y_format=ctx.money, x_format=_period_format(period),
+                      width=20, height=9)  # fmt: skip
+    ws.add_chart(chart, last_row + 3, 1)
+    ws.print_area = (1, 1, last_row + 3 + math.ceil(chart.height / 0.53), _visible_columns(col))

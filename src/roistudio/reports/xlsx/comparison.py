@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from openpyxl import Workbook
-from openpyxl.chart import Reference, ScatterChart, Series
-from openpyxl.styles import Font, PatternFill
+import math
 
 from roistudio.reports.cells import safe_text
+from roistudio.reports.xlsx.book import Book, ChartSpec, Font, Range, SeriesSpec
 from roistudio.reports.xlsx.context import SheetContext, even_sweep_indices
 from roistudio.reports.xlsx.layout import (
     add_header_row,
     add_note,
     add_paragraph,
-    add_section,
     cell_ref,
     prepare_sheet,
     probability_axis,
@@ -21,19 +19,18 @@ from roistudio.reports.xlsx.layout import (
     put_text,
     put_threshold,
     set_widths,
-    setup_axes,
 )
 from roistudio.reports.xlsx.style import INTEGER, LABEL_FONT, PERCENT, THIN_BOTTOM, THRESHOLD
 
 
-def add_comparison_sheet(wb: Workbook, ctx: SheetContext) -> None:
+def add_comparison_sheet(wb: Book, ctx: SheetContext) -> None:
     """Add the Comparison sheet when the analysis has a challenger."""
     model = ctx.model
     comp = model.analysis.comparison
     if comp is None:
         return
     ws = wb.create_sheet("Comparison")
-    row = prepare_sheet(ws, "Champion vs challenger", "Both models on the same rows")
+    row = prepare_sheet(ws, "Champion vs challenger", "Both models on the same rows", one_page=True)
     last = 4
     if model.comparison_sentence:
         row = (
@@ -44,7 +41,7 @@ def add_comparison_sheet(wb: Workbook, ctx: SheetContext) -> None:
         )
     add_header_row(ws, row, ["", f"Champion: {comp.champion.name}", f"Challenger: {comp.challenger.name}",
                           "Challenger minus champion"])  # fmt: skip
-    ws.cell(row, 1).fill = PatternFill(fill_type=None)
+    ws.cell(row, 1).fill = None
     row += 1
     champ_best, chall_best = comp.champion.optimum, comp.challenger.optimum
     champ_common, chall_common = comp.champion.operating, comp.challenger_at_common
@@ -85,9 +82,9 @@ def add_comparison_sheet(wb: Workbook, ctx: SheetContext) -> None:
         bold = Font(name="Calibri", size=10, bold=True)
         if live and label in live_refs:
             champion_ref, challenger_ref = live_refs[label]
-            put_formula(ws.cell(row, 2), f"={champion_ref}", fmt)
-            put_formula(ws.cell(row, 3), f"={challenger_ref}", fmt)
-            put_formula(ws.cell(row, 4), f"={cell_ref(row, 3)}-{cell_ref(row, 2)}", fmt, bold)
+            put_formula(ws.cell(row, 2), f"={champion_ref}", a, fmt)
+            put_formula(ws.cell(row, 3), f"={challenger_ref}", b, fmt)
+            put_formula(ws.cell(row, 4), f"={cell_ref(row, 3)}-{cell_ref(row, 2)}", diff, fmt, bold)
             if label == "Value at best threshold":
                 difference_ref = cell_ref(row, 4)
         else:
@@ -98,7 +95,7 @@ def add_comparison_sheet(wb: Workbook, ctx: SheetContext) -> None:
                     put_number(ws.cell(row, col), v, fmt)
             if diff is not None and live and difference_ref and comp.periods_with_labels:
                 # Per period with labels: the difference at best spread over those periods.
-                put_formula(ws.cell(row, 4), f"={difference_ref}/{comp.periods_with_labels}", fmt, bold)
+                put_formula(ws.cell(row, 4), f"={difference_ref}/{comp.periods_with_labels}", diff, fmt, bold)
             elif diff is not None:
                 put_number(ws.cell(row, 4), diff, fmt, bold)
         for c in (2, 3, 4):
@@ -112,32 +109,30 @@ def add_comparison_sheet(wb: Workbook, ctx: SheetContext) -> None:
     )
     row = add_note(ws, row + 1, note, last, 100)
 
-    # Chart data below the chart: each model's curve, downsampled like the sweep table.
-    chart_row = row + 1
-    data_row = add_section(ws, chart_row + 22, "Curve data for the chart", 4)
-    add_header_row(
-        ws, data_row, ["Champion threshold", "Champion value", "Challenger threshold", "Challenger value"]
-    )
-    first = data_row + 1
-    chart = ScatterChart()
-    chart.title = "Value by threshold"
-    chart.style = 2
+    # The chart's data (each model's curve, downsampled like the sweep table) sits on the hidden
+    # "Chart data" sheet: thousands of rows nobody reads, which would otherwise print as pages.
+    data = ctx.chart_sheet()
+    col0 = data.max_column + 2 if data.cells else 1
+    chart = ChartSpec("scatter", "Value by threshold", x_title="Threshold", y_title=f"Value ({model.currency})",
+                      y_format=ctx.money)  # fmt: skip
+    put_text(data.cell(1, col0), "Comparison chart: each model's value by threshold (skips flag nobody)")
+    add_header_row(data, 2, ["Champion threshold", "Champion value", "Challenger threshold", "Challenger value"],
+                   start_col=col0)  # fmt: skip
+    first = 3
     for m, (model_result, label) in enumerate(((comp.champion, "Champion"), (comp.challenger, "Challenger"))):
         curve = model_result.curve
         idx = even_sweep_indices(curve, model_result)[1:]  # skip "flag nobody": it has no threshold
-        xcol, ycol = 1 + 2 * m, 2 + 2 * m
+        xcol, ycol = col0 + 2 * m, col0 + 1 + 2 * m
         for k, i in enumerate(idx):
-            put_number(ws.cell(first + k, xcol), float(curve.thresholds[i]), THRESHOLD)
-            put_number(ws.cell(first + k, ycol), float(curve.value[i]), ctx.money)
+            put_number(data.cell(first + k, xcol), float(curve.thresholds[i]), THRESHOLD)
+            put_number(data.cell(first + k, ycol), float(curve.value[i]), ctx.money)
         if len(idx):
-            xs = Reference(ws, min_col=xcol, min_row=first, max_row=first + len(idx) - 1)
-            ys = Reference(ws, min_col=ycol, min_row=first, max_row=first + len(idx) - 1)
-            series = Series(ys, xs, title=safe_text(f"{label}: {model_result.name}", limit=80))
-            series.marker.symbol = "none"
-            series.smooth = False
-            chart.series.append(series)
-    setup_axes(chart, "Threshold", f"Value ({model.currency})", ctx.money)
+            end = first + len(idx) - 1
+            chart.series.append(SeriesSpec(Range(data.title, first, ycol, end, ycol),
+                                           Range(data.title, first, xcol, end, xcol),
+                                           name=safe_text(f"{label}: {model_result.name}", limit=80)))  # fmt: skip
     probability_axis(chart, model)
-    chart.width, chart.height = 20, 10
-    ws.add_chart(chart, f"A{chart_row}")
+    chart.width, chart.height = 20, 9
+    ws.add_chart(chart, row + 1, 1)
+    ws.print_area = (1, 1, row + 3 + math.ceil(chart.height / 0.53), last)
     set_widths(ws, {"A": 40, "B": 22, "C": 22, "D": 22})

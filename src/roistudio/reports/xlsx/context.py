@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from openpyxl.worksheet.worksheet import Worksheet
 
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
 from roistudio.core.engine.curve import Curve, CurvePoint
@@ -15,6 +14,7 @@ from roistudio.core.engine.linear import LinearAggregates
 from roistudio.core.engine.results import ModelResult
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.reports.model import ReportModel
+from roistudio.reports.xlsx.book import Book, Sheet
 from roistudio.reports.xlsx.layout import cell_ref, put_number
 from roistudio.reports.xlsx.style import MAX_SWEEP_ROWS, MUTED_FONT, PLAIN_NUMBER
 
@@ -32,6 +32,16 @@ class SheetContext:
     comparison_terms: dict | None = None
     key_values: dict[str, str] = field(default_factory=dict)  # key policy -> absolute value ref
     nonlinear_reason: str | None = None
+    book: Book | None = None
+    chart_data: Sheet | None = None  # the hidden sheet charts read when their data is no table
+
+    def chart_sheet(self) -> Sheet:
+        """The hidden "Chart data" sheet (created on first use): chart series that are not a table."""
+        if self.chart_data is None:
+            assert self.book is not None
+            self.chart_data = self.book.create_sheet("Chart data")
+            self.chart_data.hidden = True
+        return self.chart_data
 
 
 def even_sweep_indices(curve: Curve, model: ModelResult) -> np.ndarray:
@@ -74,7 +84,28 @@ def linear_formula(ctx: SheetContext, coefficient_refs: Sequence[str]) -> str:
     return "=" + "+".join(parts)
 
 
-def write_terms(ws: Worksheet, ctx: SheetContext, row: int, col: int, terms: dict) -> list[str]:
+def random_baseline_sql(ctx: SheetContext) -> str | None:
+    """The expected value of flagging N of R labelled rows at random, over the key-policy cells:
+    ``nobody + N/R * (everyone - nobody)``; None when that baseline is not compared."""
+    head = ctx.model.headline
+    if not head.random_flagged:
+        return None
+    nobody, everyone = ctx.key_values["nobody"], ctx.key_values["everyone"]
+    return f"({nobody}+{head.random_flagged}/{head.rows}*({everyone}-{nobody}))"
+
+
+def better_baseline_sql(ctx: SheetContext) -> str:
+    """The better of the baselines the constraints allow (core rule: ``Curve.baselines``), as a formula body."""
+    nobody, everyone = ctx.key_values["nobody"], ctx.key_values["everyone"]
+    random_sql = random_baseline_sql(ctx)
+    if random_sql is not None:
+        return f"MAX({nobody},{random_sql})"
+    if ctx.model.headline.everyone_forbidden:
+        return nobody
+    return f"MAX({nobody},{everyone})"
+
+
+def write_terms(ws: Sheet, ctx: SheetContext, row: int, col: int, terms: dict) -> list[str]:
     """Write one policy's aggregates (constant, then per parameter) from ``col``; returns their refs."""
     assert ctx.linear is not None
     refs = []

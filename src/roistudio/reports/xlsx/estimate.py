@@ -6,11 +6,10 @@ keys and calibration notes come from the data or the analysis and are written as
 
 from __future__ import annotations
 
-from openpyxl import Workbook
-
 from roistudio.charts.breakdown import period_label
 from roistudio.reports.label_delay import period_estimates, unlabeled_estimate
 from roistudio.reports.xlsx.about import _key_values
+from roistudio.reports.xlsx.book import Book
 from roistudio.reports.xlsx.context import SheetContext
 from roistudio.reports.xlsx.layout import (
     add_header_row,
@@ -26,7 +25,7 @@ from roistudio.reports.xlsx.style import INTEGER, PERCENT
 _RATE4 = "0.0000"
 
 
-def add_estimate_sheet(wb: Workbook, ctx: SheetContext) -> None:
+def add_estimate_sheet(wb: Book, ctx: SheetContext) -> None:
     """Add the Estimate sheet when the report model carries a label-delay estimate."""
     model = ctx.model
     ld = model.label_delay
@@ -36,7 +35,7 @@ def add_estimate_sheet(wb: Workbook, ctx: SheetContext) -> None:
     pct = f"{round(ld.confidence * 100)}%"
     ws = wb.create_sheet("Estimate")
     row = prepare_sheet(ws, "Estimate for rows not yet labelled", "An estimate from calibrated scores, "
-                        "not realised value; never added to the realised figures")  # fmt: skip
+                        "not realised value; never added to the realised figures; as exported (fixed values)")  # fmt: skip
     row = add_note(ws, row, (
         "Each row not yet labelled counts as positive with its calibrated probability, with its own payoffs, "
         f"at the operating threshold. The {pct} interval covers the randomness of the outcomes only: not the "

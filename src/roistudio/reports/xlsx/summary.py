@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.worksheet.worksheet import Worksheet
-
 from roistudio.reports.model import EXAMPLE_PAYOFF_NOTE, EXAMPLE_PAYOFF_STAMP
-from roistudio.reports.xlsx.context import SheetContext
+from roistudio.reports.xlsx.book import Alignment, Fill, Font, Sheet
+from roistudio.reports.xlsx.context import SheetContext, better_baseline_sql, random_baseline_sql
 from roistudio.reports.xlsx.layout import (
     add_header_row,
-    add_paragraph,
     add_section,
     cell_ref,
     prepare_sheet,
@@ -19,6 +16,7 @@ from roistudio.reports.xlsx.layout import (
     put_threshold,
     set_widths,
 )
+from roistudio.reports.xlsx.sentences import add_live_sentences
 from roistudio.reports.xlsx.style import (
     DECISION_RULE,
     INTEGER,
@@ -29,22 +27,21 @@ from roistudio.reports.xlsx.style import (
     PERCENT,
     SUBTITLE_FONT,
     THIN_BOTTOM,
+    THRESHOLD,
     money_format,
 )
-from roistudio.reports.xlsx.sweep import value_chart
+from roistudio.reports.xlsx.sweep import SweepTable, value_chart
 
 STAMP_FONT = Font(name="Calibri", size=11, bold=True, color="B3261E")
-STAMP_FILL = PatternFill("solid", fgColor="FDECEA")
+STAMP_FILL = Fill("FDECEA")
 
 
-def fill_summary_sheet(
-    ctx: SheetContext, ws: Worksheet, sweep_chart_source: tuple[Worksheet, int, int, int]
-) -> None:
+def fill_summary_sheet(ctx: SheetContext, ws: Sheet, sweep: SweepTable) -> None:
     """Fill the Summary sheet (the first): recommendation, KPI cells and the value chart."""
     model = ctx.model
     head = model.headline
     src = model.source
-    prepare_sheet(ws, model.title, None, landscape=False)
+    prepare_sheet(ws, model.title, None, landscape=False, one_page=True)
     put_text(
         ws.cell(2, 1),
         f"Source: {src.name}   |   created {model.created}   |   Model ROI Studio {model.app_version}",
@@ -58,13 +55,11 @@ def fill_summary_sheet(
         ws.cell(3, 1).fill = STAMP_FILL
         ws.cell(3, 1).alignment = Alignment(wrap_text=True, vertical="top")
         ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=last)
-        ws.row_dimensions[3].height = 48
+        ws.heights[3] = 48
     row = add_section(ws, row, "Recommendation", last)
-    row = add_paragraph(ws, row, model.recommendation, last, Font(name="Calibri", size=11, bold=True), 105)
-    if model.comparison_sentence:
-        row = add_paragraph(
-            ws, row, model.comparison_sentence, last, Font(name="Calibri", size=10, color="262626"), 110
-        )
+    # The sentences are written once the cells they are built from are known (below).
+    sentence_row = row
+    row += 3 if model.comparison_sentence else 2
 
     row += 1
     row = add_section(ws, row, "Operating threshold", last)
@@ -86,7 +81,7 @@ def fill_summary_sheet(
         put_text(ws.cell(row, 1), label, LABEL_FONT)
         cell = ws.cell(row, 2)
         if formula is not None:
-            put_formula(cell, formula, fmt, KPI_FONT)
+            put_formula(cell, formula, value, fmt, KPI_FONT)
         else:
             put_number(cell, value, fmt, KPI_FONT)
         cell.fill = KPI_FILL
@@ -104,38 +99,41 @@ def fill_summary_sheet(
         f"sum of the payoff over the {head.rows:,} labelled rows",
         f"={kv['operating']}" if live else None,
     )  # fmt: skip
-    kpi("vs flag nobody", head.vs_flag_nobody, ctx.money, "value minus the value of flagging no row",
+    refs = {"value": value_ref}
+    refs["vs_nobody"] = kpi("vs flag nobody", head.vs_flag_nobody, ctx.money, "value minus the value of flagging no row",
         f"={value_ref}-{kv['nobody']}" if live else None)  # fmt: skip
     everyone_note = "value minus the value of flagging every row" + (
         " (the constraints do not allow it)" if head.everyone_forbidden else ""
     )
-    kpi("vs flag everyone", head.vs_flag_everyone, ctx.money, everyone_note,
+    refs["vs_everyone"] = kpi("vs flag everyone", head.vs_flag_everyone, ctx.money, everyone_note,
         f"={value_ref}-{kv['everyone']}" if live else None)  # fmt: skip
     # Only the baselines the constraints allow are compared (core rule: core.engine.baselines). Flagging
     # N of R labelled rows at random is worth nobody + N/R * (everyone - nobody) in expectation.
-    nobody, everyone = kv.get("nobody"), kv.get("everyone")
     if head.random_flagged:
-        random_sql = f"({nobody}+{head.random_flagged}/{head.rows}*({everyone}-{nobody}))"
         random_value = next(v for label, v in head.baselines if label.endswith("at random"))
         kpi(f"vs flag {head.random_flagged:,} at random", head.value - random_value, ctx.money,
             f"value minus the expected value of flagging {head.random_flagged:,} rows picked at random",
-            f"={value_ref}-{random_sql}" if live else None)  # fmt: skip
-        better_sql = f"MAX({nobody},{random_sql})"
-    elif head.everyone_forbidden:
-        better_sql = f"{nobody}"
-    else:
-        better_sql = f"MAX({nobody},{everyone})"
-    kpi("Value of the model", head.value_of_model, ctx.money, f"vs the better baseline ({head.better_baseline})",
-        f"={value_ref}-{better_sql}" if live else None)  # fmt: skip
+            f"={value_ref}-{random_baseline_sql(ctx)}" if live else None)  # fmt: skip
+    refs["of_model"] = kpi("Value of the model", head.value_of_model, ctx.money,
+        f"vs the better baseline ({head.better_baseline})",
+        f"={value_ref}-{better_baseline_sql(ctx)}" if live else None)  # fmt: skip
     # Labelled rows do not depend on the parameters, so the count is a constant in the formula.
     per_1000_formula = f"={value_ref}*1000/{head.rows}" if live and head.rows else None
     kpi("Value per 1,000 rows", head.value_per_1000, money_format(model.symbol, 2), "per 1,000 labelled rows",
         per_1000_formula)  # fmt: skip
-    best_note = (
-        "flag nobody" if head.optimum_threshold is None else f"at threshold {head.optimum_threshold:.4g}"
-    )
-    kpi("Best possible value", head.optimum_value, ctx.money, f"the best threshold, {best_note}",
-        f"={kv['best']}" if live else None)  # fmt: skip
+    # The best policy is found by formulas over the sweep table, so it follows the parameters: the
+    # highest value, and the first row holding it (rows run from flag nobody to flag everyone, so
+    # ties go to the higher threshold, the core's rule).
+    best_t = "flag nobody" if head.optimum_threshold is None else head.optimum_threshold
+    position = f"MATCH(MAX({sweep.values}),{sweep.values},0)"
+    threshold_at = f"INDEX({sweep.thresholds},{position})"
+    refs["best_threshold"] = kpi("Best threshold", best_t, THRESHOLD, "the highest value in the sweep table",
+        f'=IF({threshold_at}="","flag nobody",{threshold_at})')  # fmt: skip
+    refs["best"] = kpi("Best possible value", head.optimum_value, ctx.money, "value at the best threshold",
+        f"=MAX({sweep.values})")  # fmt: skip
+    refs["gap"] = kpi("Gap to the best", head.optimum_value - head.value, ctx.money,
+        "best possible value minus the value at the operating threshold",
+        f"={refs['best']}-{value_ref}")  # fmt: skip
 
     row += 1
     row = add_section(ws, row, "Classification at the operating threshold", last)
@@ -149,7 +147,7 @@ def fill_summary_sheet(
     row += 1
     row = add_section(ws, row, "Confusion counts at the operating threshold", last)
     add_header_row(ws, row, ["", "Actual positive", "Actual negative"])
-    ws.cell(row, 1).fill = PatternFill(fill_type=None)
+    ws.cell(row, 1).fill = None
     row += 1
     for label, a, b in (("Flagged", head.tp, head.fp), ("Not flagged", head.fn, head.tn)):
         put_text(ws.cell(row, 1), label, Font(name="Calibri", size=10, bold=True))
@@ -163,9 +161,11 @@ def fill_summary_sheet(
           "TN = unflagged negatives", NOTE_FONT)  # fmt: skip
     row += 2
 
-    sheet, first, last_row, _ = sweep_chart_source
-    if last_row > first:
-        chart = value_chart(model, sheet, first, last_row, ctx.money)
-        chart.width, chart.height = 22, 9
-        ws.add_chart(chart, f"A{row}")
+    if sweep.last > sweep.first:
+        chart = value_chart(model, sweep)
+        chart.width, chart.height = 17.5, 8
+        ws.add_chart(chart, row, 1)
+        row += 17
+    add_live_sentences(ctx, ws, sentence_row, last, refs)
+    ws.print_area = (1, 1, row, last)
     set_widths(ws, {"A": 30, "B": 20, "C": 50, "D": 12})

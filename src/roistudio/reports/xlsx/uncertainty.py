@@ -7,9 +7,8 @@ resampling and parameter sweeps, not from formulas a reader could recompute in E
 
 from __future__ import annotations
 
-from openpyxl import Workbook
-
 from roistudio.core.engine.intervals import Interval
+from roistudio.reports.xlsx.book import Book
 from roistudio.reports.xlsx.context import SheetContext
 from roistudio.reports.xlsx.layout import (
     add_header_row,
@@ -24,14 +23,15 @@ from roistudio.reports.xlsx.layout import (
 from roistudio.reports.xlsx.style import LABEL_FONT
 
 
-def add_uncertainty_sheet(wb: Workbook, ctx: SheetContext) -> None:
+def add_uncertainty_sheet(wb: Book, ctx: SheetContext) -> None:
     """Add the Uncertainty sheet when the model has decision figures."""
     model = ctx.model
     decision = model.decision
     if decision is None or not decision.has_figures:
         return
     ws = wb.create_sheet("Uncertainty")
-    row = prepare_sheet(ws, "How sure, and what if", "Bootstrap intervals, walk-forward and sensitivity")
+    row = prepare_sheet(ws, "How sure, and what if", "Bootstrap intervals, walk-forward and sensitivity, as "
+                        "exported: resampled with the parameters of the analysis, they do not follow the Assumptions sheet")  # fmt: skip
     set_widths(ws, {"A": 46, "B": 18, "C": 18, "D": 18, "E": 22, "F": 30})
     money = ctx.money
     u = decision.uncertainty
