@@ -82,3 +82,20 @@ def demo_payoff_value(
     if perfect:
         return float(np.where(positive, pay["tp"], pay["tn"]).sum())
     return brute_force_value(known[score], positive, threshold, **pay)
+
+
+# LibreOffice trusts the values cached in an .xlsx unless told to recalculate on load.
+_LIBREOFFICE_RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def libreoffice_profile(root: Path) -> str:
+    """A fresh LibreOffice user profile under ``root`` that recalculates every formula on load (its URI)."""
+    (root / "user").mkdir(parents=True, exist_ok=True)
+    (root / "user" / "registrymodifications.xcu").write_text(_LIBREOFFICE_RECALC_ALWAYS, encoding="utf-8")
+    return root.as_uri()

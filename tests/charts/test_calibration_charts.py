@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.figure import Figure
 
 from roistudio.charts.calibration import ESTIMATE_TEXT, draw_estimate_by_period, draw_reliability
@@ -36,10 +37,20 @@ def test_estimate_chart_draws_realised_and_estimate_apart():
     bars = [p for p in ax.patches if p.get_height() != 0]
     solid = [b for b in bars if b.get_facecolor()[3] > 0]
     hollow = [b for b in bars if b.get_facecolor()[3] == 0]
-    # Two labelled months as solid bars at their realised values; March as a dashed, hatched outline.
-    assert sorted(b.get_height() for b in solid) == sorted(g.operating.value for g in analysis.periods[:2])
+    # Two labelled months as solid bars at their realised values per 1,000 labelled rows; March
+    # (no label yet) as a dashed, hatched outline at its estimate per 1,000 of its rows.
+    expected = sorted(g.operating.value * 1000 / g.rows for g in analysis.periods[:2])
+    assert sorted(b.get_height() for b in solid) == pytest.approx(expected)
     assert len(hollow) == 1 and hollow[0].get_hatch() == "///" and hollow[0].get_linestyle() == "--"
-    assert hollow[0].get_height() == estimates["2026-03-01"].value
+    march = analysis.periods[2]
+    assert estimates["2026-03-01"].rows == march.unlabeled > 0
+    assert hollow[0].get_height() == pytest.approx(estimates["2026-03-01"].value * 1000 / march.unlabeled)
+    assert ax.get_ylabel() == "Value per 1,000 rows ($)"
+    totals = Figure().add_subplot()
+    draw_estimate_by_period(totals, analysis.periods, estimates, period="month", per_1000=False)
+    heights = sorted(p.get_height() for p in totals.patches if p.get_height() != 0)
+    assert heights == pytest.approx(sorted([*(g.operating.value for g in analysis.periods[:2]),
+                                            estimates["2026-03-01"].value]))  # fmt: skip
     assert any(t.get_text() == ESTIMATE_TEXT for t in ax.texts)
     names = [t.get_text() for t in ax.get_legend().get_texts()]
     assert names == [

@@ -192,11 +192,36 @@ def test_period_chart_marks_periods_without_labels():
     ax = fig.add_subplot()
     draw_value_by_period(ax, analysis.periods, period="month")
     assert [t.get_text() for t in ax.get_xticklabels()] == ["Jan 2026", "Feb 2026", "Mar 2026"]
-    # Two bars (January and February, each +100: one TP, one TN); March is a placeholder, not a bar.
+    # Two bars (January and February, each +100 on 2 labelled rows: one TP, one TN), drawn per
+    # 1,000 labelled rows; March is a placeholder, not a bar.
     heights = [bar.get_height() for container in ax.containers for bar in container]
-    assert heights == pytest.approx([100.0, 100.0])
+    assert heights == pytest.approx([50_000.0, 50_000.0])
+    assert ax.get_ylabel() == "Value per 1,000 labelled rows ($)"
     assert UNKNOWN_TEXT in [t.get_text() for t in ax.texts]
     _render(fig)
+    totals = Figure().add_subplot()
+    draw_value_by_period(totals, analysis.periods, period="month", per_1000=False)
+    assert [b.get_height() for c in totals.containers for b in c] == pytest.approx([100.0, 100.0])
+
+
+def test_period_chart_per_1000_rows_ranks_periods_apart_from_their_volume():
+    # January: 4 labelled rows, value 200 (two TP, two TN); February: 1 labelled row, value 100.
+    # In total January looks better; per 1,000 rows February does (100,000 against 50,000).
+    frame = pd.DataFrame(
+        {
+            "score": [0.9, 0.8, 0.1, 0.2, 0.95],
+            "label": [1, 1, 0, 0, 1],
+            "ts": pd.to_datetime(["2026-01-03", "2026-01-09", "2026-01-10", "2026-01-11", "2026-02-02"]),
+        }
+    )
+    analysis, _ = run_analysis(frame, HAND_PAYOFF, timestamp="ts", period="month", threshold=0.5,
+                               use_threshold=True)  # fmt: skip
+    ax = Figure().add_subplot()
+    draw_value_by_period(ax, analysis.periods, period="month")
+    assert [b.get_height() for c in ax.containers for b in c] == pytest.approx([50_000.0, 100_000.0])
+    # The dashed reference: all labelled periods together, 300 over 5 rows.
+    dashed = [line for line in ax.get_lines() if line.get_label().startswith("all periods")]
+    assert [line.get_ydata()[0] for line in dashed] == pytest.approx([60_000.0])
 
 
 def test_period_labels():
@@ -227,7 +252,15 @@ def test_segment_chart_ranks_by_money_lost_and_prints_names_literally():
     draw_value_by_segment(ax, analysis.segments["seg"], symbol="$", top=3)
     # Missed amounts: a$^$b 400, third 90, mid 50, the others 0.
     assert [t.get_text() for t in ax.get_yticklabels()] == [r"a\$^\$b", "third", "mid"]
-    assert ax.get_title(loc="right") == "top 3 of 5 segments by money lost"
+    value_ax, lost_ax = fig.axes
+    assert value_ax is ax and lost_ax.get_title(loc="right") == "top 3 of 5 segments by money lost"
+    # Value and money lost on their own axes: the value is -missed, the money lost +missed.
+    assert [b.get_width() for b in value_ax.containers[0]] == pytest.approx([-400.0, -90.0, -50.0])
+    assert [b.get_width() for b in lost_ax.containers[0]] == pytest.approx([400.0, 90.0, 50.0])
+    assert (value_ax.get_xlabel(), lost_ax.get_xlabel()) == (
+        "Value at the operating threshold ($)",
+        "Money lost to errors ($)",
+    )
     _render(fig)  # a "$^$" name would make mathtext raise if it were not escaped
 
 

@@ -99,11 +99,11 @@ def test_demo_opens_mapped_and_swept_in_the_real_views(demo_window):
 
 
 def test_threshold_moves_then_undo_is_clean_again(qtbot, demo_window, monkeypatch):
-    from roistudio.gui import document
+    from roistudio.gui import edit_command
 
     # Two slider moves merge into one undo step when they come within MERGE_SECONDS; on a busy
     # machine the first move's redraw can take longer than that, which is not what this tests.
-    monkeypatch.setattr(document, "MERGE_SECONDS", 3600.0)
+    monkeypatch.setattr(edit_command, "MERGE_SECONDS", 3600.0)
     w = demo_window
     w.explorer.thresholdChanged.emit(0.3)
     w.explorer.thresholdChanged.emit(0.35)

@@ -136,7 +136,7 @@ def test_capacity_constraint_shows_the_constrained_optimum(explorer_and_frame, q
     explorer, frame, analysis = explorer_and_frame
     capacity = 12
     with qtbot.waitSignal(explorer.constraintsChanged, timeout=2000) as blocker:
-        explorer._capacity.setValue(capacity)  # typing a value switches the constraint on
+        explorer.constraints_panel.capacity.setValue(capacity)  # typing a value switches the constraint on
     assert blocker.args == [Constraints(max_flagged=capacity)]
     point = explorer.constrained_point()
     assert point is not None
@@ -161,9 +161,9 @@ def test_capacity_constraint_shows_the_constrained_optimum(explorer_and_frame, q
 def test_precision_and_recall_constraints(explorer_and_frame, qtbot):
     explorer, _, analysis = explorer_and_frame
     with qtbot.waitSignal(explorer.constraintsChanged, timeout=2000) as blocker:
-        explorer._precision.setValue(80.0)
-        explorer._recall_on.setChecked(True)
-        explorer._recall.setValue(20.0)
+        explorer.constraints_panel.precision.setValue(80.0)
+        explorer.constraints_panel.recall_on.setChecked(True)
+        explorer.constraints_panel.recall.setValue(20.0)
     constraints = blocker.args[0]
     assert constraints == Constraints(min_precision=0.8, min_recall=0.2)
     core = constrained_optimum(analysis.champion.curve, constraints)
@@ -173,8 +173,8 @@ def test_precision_and_recall_constraints(explorer_and_frame, qtbot):
     assert point.threshold > analysis.champion.optimum.threshold  # the free optimum is not precise enough
 
     with qtbot.waitSignal(explorer.constraintsChanged, timeout=2000):
-        explorer._precision.setValue(100.0)
-        explorer._recall.setValue(90.0)
+        explorer.constraints_panel.precision.setValue(100.0)
+        explorer.constraints_panel.recall.setValue(90.0)
     assert explorer.constrained_point() is None
     assert "no threshold meets the constraints" in explorer.constrained_label.text()
 

@@ -117,7 +117,9 @@ class Soak:
 
     def toggle_constraint(self) -> None:
         e = self.w.explorer
-        check = self.rng.choice([e._capacity_on, e._precision_on, e._recall_on])
+        check = self.rng.choice(
+            [e.constraints_panel.capacity_on, e.constraints_panel.precision_on, e.constraints_panel.recall_on]
+        )
         if check.isEnabled():
             check.click()
 

@@ -213,6 +213,8 @@ def test_charts_follow_the_light_or_dark_scheme(qtbot, data):
                 figure = view.canvas.figure
                 assert view.canvas.chart_palette is chart_palette
                 assert figure.get_facecolor() == to_rgba(chart_palette.background)
-                assert [ax.get_facecolor() for ax in figure.axes] == [to_rgba(chart_palette.background)]
+                # Every panel (segments and the comparison have two) on the scheme's background.
+                assert figure.axes
+                assert {ax.get_facecolor() for ax in figure.axes} == {to_rgba(chart_palette.background)}
     finally:
         app.setPalette(original)

@@ -41,6 +41,16 @@ def files(tmp_path_factory):
             "day": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 180, n), unit="D"),
         }
     )
+    # Text period labels of the same days (read by periods.py's rules on both engines).
+    day = frame["day"]
+    frame["quarter_label"] = day.dt.year.astype(str) + "-Q" + day.dt.quarter.astype(str)
+    frame["month_name"] = day.dt.strftime("%B").str.lower()
+    frame["fiscal"] = (
+        "FY"
+        + (day.dt.year % 100 + (day.dt.month >= 4)).astype(str)
+        + " Q"
+        + (((day.dt.month - 4) % 12) // 3 + 1).astype(str)
+    )
     folder = tmp_path_factory.mktemp("engines")
     con = duckdb.connect()
     con.register("frame", frame)
@@ -92,6 +102,16 @@ CASES = {
     ],
     "bad scores excluded": [
         "wide", "--score", "noisy", "--label", "label", *PAYOFF, "--exclude-bad-scores", "--min-recall", "0.5",
+    ],
+    "quarter labels by year": [
+        "wide", "--score", "score", "--label", "label", *PAYOFF, "--time", "quarter_label", "--period", "year",
+    ],
+    "month names with a year, by quarter": [
+        "wide", "--score", "score", "--label", "label", *PAYOFF, "--time", "month_name", "--time-year", "2026",
+        "--period", "quarter", "--segment", "channel",
+    ],
+    "fiscal quarters": [
+        "wide", "--score", "score", "--label", "label", *PAYOFF, "--time", "fiscal", "--period", "quarter",
     ],
     "CSV with odd names": [
         "odd", "--score", "Fraud Prob.", "--label", "Is Fraud?", "--positive", "yes",

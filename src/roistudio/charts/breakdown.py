@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from roistudio.charts import style
+from roistudio.charts.curves import split_axes
 from roistudio.core.engine.results import GroupResult
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -40,15 +41,21 @@ def period_label(key: str, period: str | None = None) -> str:
     return key
 
 
-def _legend_above(ax: Axes, handles: list, names: list[str], palette: style.ChartPalette) -> None:
-    """One row of legend just above the plotting area, where it cannot hide a bar."""
+def _legend_above(
+    ax: Axes, handles: list, names: list[str], palette: style.ChartPalette, ncol: int | None = None
+) -> None:
+    """A legend just above the plotting area, where it cannot hide a bar (one row by default).
+
+    Long entries need ``ncol`` (two rows of two): a row wider than the chart would make the
+    constrained layout squeeze the plotting area to fit it.
+    """
     legend = ax.legend(
         handles,
         names,
         **style.LEGEND_OPTIONS,
         loc="lower left",
         bbox_to_anchor=(0.0, 1.0),
-        ncol=len(handles),
+        ncol=ncol or len(handles),
         borderaxespad=0.2,
         handlelength=1.6,
     )
@@ -63,8 +70,14 @@ def draw_value_by_period(
     challenger: bool = True,
     period: str | None = None,
     palette: style.ChartPalette = style.LIGHT,
+    per_1000: bool = True,
 ) -> None:
     """Bars of the value at the operating threshold per period, champion (and challenger).
+
+    By default per 1,000 labelled rows: a month with twice the rows has twice the total
+    whatever the model does, so totals rank months by volume (the bank's May, its busiest
+    month, has the worst total and the best value per contact). A dashed line marks the
+    value per 1,000 rows over all labelled periods, the baseline each bar is read against.
 
     Parameters
     ----------
@@ -80,21 +93,34 @@ def draw_value_by_period(
         ``month``/``quarter``/``year``... to name the periods (see :func:`period_label`).
     palette
         Colours for the background the chart sits on.
+    per_1000
+        Bars per 1,000 labelled rows of the period (default) or the period's total.
     """
     style.style_axes(ax, palette)
     ax.yaxis.set_major_formatter(style.money_formatter(symbol))
-    ax.set_ylabel("Value at operating threshold")
+    unit = f" ({symbol.strip()})" if symbol.strip() else ""
+    ax.set_ylabel(
+        f"Value per 1,000 labelled rows{unit}" if per_1000 else f"Value at operating threshold{unit}"
+    )
     n = len(periods)
     x = np.arange(n, dtype=float)
     known = np.array([not g.fully_unlabeled for g in periods], dtype=bool)
     with_challenger = challenger and any(g.challenger_operating is not None for g in periods)
     width = 0.38 if with_challenger else 0.62
     offset = width / 2 if with_challenger else 0.0
-    champ = np.array([g.operating.value for g in periods], dtype=float)
+    rows = np.array([g.rows for g in periods], dtype=float)
+    scale = np.divide(1000.0, rows, out=np.zeros_like(rows), where=rows > 0) if per_1000 else np.ones(n)
+    champ = np.array([g.operating.value for g in periods], dtype=float) * scale
     ax.bar(x[known] - offset, champ[known], width, color=palette.champion, label="champion", zorder=3)
     if with_challenger:
-        chall = np.array(
-            [g.challenger_operating.value if g.challenger_operating is not None else np.nan for g in periods]
+        chall = (
+            np.array(
+                [
+                    g.challenger_operating.value if g.challenger_operating is not None else np.nan
+                    for g in periods
+                ]
+            )
+            * scale
         )
         ax.bar(
             x[known] + offset,
@@ -132,6 +158,11 @@ def draw_value_by_period(
                 bbox={"facecolor": palette.background, "edgecolor": "none", "pad": 1.5},
             )
     ax.axhline(0.0, color=palette.axis, linewidth=0.8, zorder=2)
+    if per_1000 and known.any() and rows[known].sum() > 0:
+        overall = 1000.0 * sum(g.operating.value for g, k in zip(periods, known, strict=True) if k)
+        overall /= float(rows[known].sum())
+        ax.axhline(overall, color=palette.baseline, linestyle=(0, (4, 2)), linewidth=1.1, zorder=4,
+                   label=f"all periods: {style.format_money_short(overall, symbol)}")  # fmt: skip
     labels = [style.plain(period_label(g.key, period)) for g in periods]
     ax.set_xticks(x, labels)
     if n > 6:
@@ -157,13 +188,19 @@ def draw_value_by_segment(
     symbol: str = "$",
     top: int = 12,
     palette: style.ChartPalette = style.LIGHT,
-) -> None:
-    """Horizontal bars of value and money lost per segment, the biggest loss at the top.
+) -> list[Axes]:
+    """Per segment, the value and the money lost on two panels, the biggest loss at the top.
+
+    The value at the operating threshold can be negative (a costs-only payoff) while money
+    lost is never negative: on one axis a -$40k value and a $40k loss read as mirror images.
+    So each has its own panel and axis: the value on ``ax``, the money lost on a panel to its
+    right sharing the segment axis (when ``ax`` is a subplot; otherwise only the money lost
+    is drawn, on ``ax``).
 
     Parameters
     ----------
     ax
-        The Axes to draw on.
+        The Axes to draw on (divided in two when it is a subplot).
     groups
         The segment groups (any order; ranked here by money lost, then name).
     symbol
@@ -172,31 +209,31 @@ def draw_value_by_segment(
         Show at most this many segments; the title says how many are left out.
     palette
         Colours for the background the chart sits on.
+
+    Returns
+    -------
+    list of Axes
+        The panels drawn: ``[value, money lost]``, or ``[money lost]``.
     """
-    style.style_axes(ax, palette, grid_axis="x")
-    ax.xaxis.set_major_formatter(style.money_formatter(symbol))
     ranked = sorted(groups, key=lambda g: (-g.money_lost, g.key))
     shown = ranked[:top]
     y = np.arange(len(shown), dtype=float)
-    height = 0.38
-    value = [g.operating.value for g in shown]
-    lost = [g.money_lost for g in shown]
-    bars_value = ax.barh(
-        y - height / 2, value, height, color=palette.champion, label="value at operating threshold", zorder=3
-    )
-    bars_lost = ax.barh(
-        y + height / 2,
-        lost,
-        height,
-        color=palette.lost,
-        hatch="////",
-        edgecolor=palette.lost_edge,
-        linewidth=0,
-        label="money lost to errors",
-        zorder=3,
-    )
-    for bars, numbers in ((bars_value, value), (bars_lost, lost)):
-        texts = ax.bar_label(
+    panels = split_axes(ax, 1, 2, (1.0, 1.0), share="y")
+    unit = f" ({symbol.strip()})" if symbol.strip() else ""
+    series = [
+        ([g.money_lost for g in shown], f"Money lost to errors{unit}",
+         {"color": palette.lost, "hatch": "////", "edgecolor": palette.lost_edge, "linewidth": 0}),
+    ]  # fmt: skip
+    if len(panels) == 2:
+        series.insert(
+            0, ([g.operating.value for g in shown], f"Value at the operating threshold{unit}",
+                {"color": palette.champion})
+        )  # fmt: skip
+    for panel, (numbers, title, look) in zip(panels, series, strict=True):
+        style.style_axes(panel, palette, grid_axis="x")
+        panel.xaxis.set_major_formatter(style.money_formatter(symbol))
+        bars = panel.barh(y, numbers, 0.62, zorder=3, **look)
+        texts = panel.bar_label(
             bars,
             labels=[style.format_money_short(v, symbol) for v in numbers],
             padding=2,
@@ -205,15 +242,18 @@ def draw_value_by_segment(
         )
         for text in texts:
             text.set_parse_math(False)
-    ax.axvline(0.0, color=palette.axis, linewidth=0.8, zorder=2)
-    ax.set_yticks(y, [style.plain(style.shorten(g.key)) for g in shown])
-    ax.set_ylim(len(shown) - 0.5, -0.5)  # biggest loss on top
-    ax.margins(x=0.12)  # room for the bar labels
+        panel.axvline(0.0, color=palette.axis, linewidth=0.8, zorder=2)
+        panel.set_xlabel(title)
+        panel.margins(x=0.16)  # room for the bar labels, on either side of zero
+    panels[0].set_yticks(y, [style.plain(style.shorten(g.key)) for g in shown])
+    panels[0].set_ylim(len(shown) - 0.5, -0.5)  # biggest loss on top
+    for panel in panels[1:]:
+        panel.tick_params(labelleft=False)
     if len(ranked) > len(shown):
-        ax.set_title(
+        panels[-1].set_title(
             f"top {len(shown)} of {len(ranked):,} segments by money lost",
             loc="right",
             fontsize=style.ANNOTATION_SIZE + 0.5,
             color=palette.muted,
         )
-    _legend_above(ax, *ax.get_legend_handles_labels(), palette)
+    return panels

@@ -79,8 +79,14 @@ def draw_estimate_by_period(
     period: str | None = None,
     challenger: bool = True,
     palette: style.ChartPalette = style.LIGHT,
+    per_1000: bool = True,
 ) -> None:
     """Realised value per labelled period, and the estimate with its interval for the rest.
+
+    By default per 1,000 rows, as the plain trend chart
+    (:func:`roistudio.charts.breakdown.draw_value_by_period`): realised value per 1,000 labelled
+    rows, an estimate per 1,000 of the rows it covers (all of the period's rows), so a busy
+    period is not judged by its volume.
 
     Parameters
     ----------
@@ -90,26 +96,39 @@ def draw_estimate_by_period(
         Period key -> estimate of the champion for all its rows (see ``LabelDelay.periods_at``).
     challenger
         Draw the challenger's realised bar beside the champion's when the groups carry one.
+    per_1000
+        Per 1,000 rows (default) or the periods' totals.
     """
     style.style_axes(ax, palette)
     ax.yaxis.set_major_formatter(style.money_formatter(symbol))
-    ax.set_ylabel("Value at operating threshold")
+    unit = f" ({symbol.strip()})" if symbol.strip() else ""
+    ax.set_ylabel(f"Value per 1,000 rows{unit}" if per_1000 else f"Value at operating threshold{unit}")
     n = len(periods)
     x = np.arange(n, dtype=float)
     known = np.array([not g.fully_unlabeled for g in periods], dtype=bool)
-    realised = np.array([g.operating.value for g in periods], dtype=float)
+    labelled = np.array([g.rows for g in periods], dtype=float)
+    scale = np.divide(1000.0, labelled, out=np.zeros(n), where=labelled > 0) if per_1000 else np.ones(n)
+    realised = np.array([g.operating.value for g in periods], dtype=float) * scale
     est = [estimates.get(g.key) for g in periods]
     has = np.array([e is not None for e in est], dtype=bool)
-    value = np.array([e.value if e is not None else np.nan for e in est])
-    low = np.array([e.low if e is not None else np.nan for e in est])
-    high = np.array([e.high if e is not None else np.nan for e in est])
+    covered = np.array([e.rows if e is not None else 0 for e in est], dtype=float)
+    e_scale = np.divide(1000.0, covered, out=np.zeros(n), where=covered > 0) if per_1000 else np.ones(n)
+    value = np.array([e.value if e is not None else np.nan for e in est]) * e_scale
+    low = np.array([e.low if e is not None else np.nan for e in est]) * e_scale
+    high = np.array([e.high if e is not None else np.nan for e in est]) * e_scale
     with_challenger = challenger and any(g.challenger_operating is not None for g in periods)
     width = 0.38 if with_challenger else 0.62
     offset = width / 2 if with_challenger else 0.0
     ax.bar(x[known] - offset, realised[known], width, color=palette.champion, label="realised", zorder=3)
     if with_challenger:
-        chall = np.array(
-            [g.challenger_operating.value if g.challenger_operating is not None else np.nan for g in periods]
+        chall = (
+            np.array(
+                [
+                    g.challenger_operating.value if g.challenger_operating is not None else np.nan
+                    for g in periods
+                ]
+            )
+            * scale
         )
         ax.bar(x[known] + offset, chall[known], width, color=palette.challenger, hatch="////",
                edgecolor=palette.background, linewidth=0, zorder=3)  # fmt: skip
@@ -149,4 +168,4 @@ def draw_estimate_by_period(
         handles.append(Line2D([], [], marker="D", markersize=4, color=palette.operating,
                               markerfacecolor=palette.background, linestyle="none"))  # fmt: skip
         names.append("estimate on labelled periods (track record)")
-    _legend_above(ax, handles, names, palette)
+    _legend_above(ax, handles, names, palette, ncol=2 if len(handles) > 2 else None)

@@ -16,6 +16,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
 from roistudio.charts import style
@@ -48,10 +49,20 @@ class CurveArtists:
     operating_label: Text
     nobody_x: float
     symbol: str
+    inset: Axes | None = None  # the full-range overview drawn beside a zoomed curve
 
     def moving_artists(self) -> tuple[Artist, ...]:
         """The artists :func:`move_operating_marker` changes (for ``set_animated``/blitting)."""
         return (self.operating_line, self.operating_marker, self.operating_label)
+
+
+# Zoom only when the thresholds worth seeing fill less than this share of the full x range.
+ZOOM_BELOW = 0.5
+# The zoomed range reaches this far past the last threshold worth seeing (as a multiple of its
+# distance from the lowest score), so the curve's turn after the optimum stays in view.
+_ZOOM_REACH = 1.6
+# ... and at least to the threshold that flags this share of the labelled rows.
+_ZOOM_FLAG_SHARE = 0.03
 
 
 # Raw scores can be anything a model emits, up to +-1.8e308: spans and padding computed on those
@@ -83,6 +94,68 @@ def _x_of(point: CurvePoint, nobody_x: float) -> float:
     return nobody_x if point.threshold is None else float(_plot_x(float(point.threshold)))
 
 
+def zoom_range(curves: list[Curve], points: list[CurvePoint]) -> tuple[float, float] | None:
+    """The x range where the value changes, or ``None`` when the full range is the right view.
+
+    Scores are often crowded near zero (fraud rates of 1%: the optimum at 0.055, the curve
+    flat from 0.2 to 1), so the full 0-1 axis hides everything that matters. The range runs
+    from the lowest score to :data:`_ZOOM_REACH` times as far as the farthest of ``points``
+    (the optimum, the operating point), and at least to the threshold flagging
+    :data:`_ZOOM_FLAG_SHARE` of the rows. A break-even threshold far up the flat tail (where
+    the value meets flag nobody's) is left out: the threshold table lists it. No zoom when that is more than
+    :data:`ZOOM_BELOW` of the full range, or when a point is "flag nobody" (it sits at the far
+    right).
+    """
+    if any(p.threshold is None for p in points) or not any(len(c) > 1 for c in curves):
+        return None
+    low, _high = _x_extent(curves)
+    full = _nobody_x(curves) - low
+    marks = [float(_plot_x(float(p.threshold))) for p in points if p.threshold is not None]
+    reach = low + _ZOOM_REACH * (max(marks, default=low) - low)
+    for c in curves:
+        if len(c) > 1 and c.rows:
+            k = int(np.searchsorted(c.flagged, _ZOOM_FLAG_SHARE * c.rows, side="left"))
+            reach = max(reach, float(_plot_x(c.thresholds[min(max(k, 1), len(c) - 1)])))
+    if full <= 0 or reach - low > ZOOM_BELOW * full or reach <= low:
+        return None
+    pad = (reach - low) * 0.02
+    return low - pad, reach + pad
+
+
+def _draw_overview(
+    ax: Axes,
+    curve: Curve,
+    x_range: tuple[float, float],
+    symbol: str,
+    palette: style.ChartPalette,
+    avoid: tuple[float, ...] = (),
+) -> Axes:
+    """A small inset with the whole curve and the zoomed window shaded, so nothing is hidden.
+
+    It sits in the lower part of the chart, on the wider side of the marked thresholds
+    ``avoid`` (the operating line crosses the whole height).
+    """
+    low, high = x_range
+    fracs = sorted((x - low) / (high - low) for x in avoid if low <= x <= high)
+    left_room = (fracs[0] - 0.06) - 0.14 if fracs else 0.0
+    right_room = 0.97 - (fracs[-1] + 0.06) if fracs else 0.83
+    width = min(0.36, max(left_room, right_room, 0.24))
+    x0 = 0.97 - width if right_room >= left_room else 0.14
+    inset = ax.inset_axes((x0, 0.08, width, 0.36))
+    style.style_axes(inset, palette, grid_axis="")
+    x, y = _sampled(curve, keep=(1, len(curve) - 1))
+    inset.plot(x, y, color=palette.champion, linewidth=1.0)
+    inset.axvspan(*x_range, color=palette.operating, alpha=0.12, linewidth=0)
+    inset.tick_params(labelsize=style.TICK_SIZE - 2, length=2)
+    inset.yaxis.set_major_formatter(style.money_formatter(symbol))
+    inset.yaxis.set_major_locator(MaxNLocator(3))
+    inset.xaxis.set_major_locator(MaxNLocator(3))
+    inset.set_title("all thresholds (shaded: shown above)", fontsize=style.ANNOTATION_SIZE - 1,
+                    color=palette.muted, pad=2)  # fmt: skip
+    inset.patch.set_alpha(0.92)
+    return inset
+
+
 def _sampled(curve: Curve, keep: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Thresholds and values of a downsampled curve, without the flag-nobody point."""
     if len(curve) <= 1:
@@ -106,11 +179,18 @@ def _note_sampling(ax: Axes, curves: list[Curve]) -> None:
         )
 
 
-def _draw_baselines(ax: Axes, model: ModelResult, symbol: str, palette: style.ChartPalette) -> None:
+def _draw_baselines(
+    ax: Axes,
+    model: ModelResult,
+    symbol: str,
+    palette: style.ChartPalette,
+    y_window: tuple[float, float] | None = None,
+) -> None:
     """Horizontal lines for flag nobody / flag everyone, labelled in the right margin.
 
     The labels sit outside the plotting area so they can never collide with a curve; when the
-    two baselines are close, one label goes above its line and the other below.
+    two baselines are close, one label goes above its line and the other below. A baseline
+    below a zoomed ``y_window`` is labelled at the window's bottom edge, marked "below".
     """
     trans = blended_transform_factory(ax.transAxes, ax.transData)
     nobody, everyone = model.flag_nobody.value, model.flag_everyone.value
@@ -118,6 +198,8 @@ def _draw_baselines(ax: Axes, model: ModelResult, symbol: str, palette: style.Ch
     ax.axhline(everyone, **palette.everyone_line, zorder=1)
     values = model.curve.value
     span = max(float(values.max() - values.min()), 1e-9)
+    if y_window is not None:
+        span = max(y_window[1] - y_window[0], 1e-9)
     close = abs(nobody - everyone) < 0.08 * span
     for y, name, va in (
         (nobody, "flag nobody", "bottom" if close and nobody >= everyone else "top" if close else "center"),
@@ -127,8 +209,15 @@ def _draw_baselines(ax: Axes, model: ModelResult, symbol: str, palette: style.Ch
             "top" if close and nobody >= everyone else "bottom" if close else "center",
         ),
     ):
+        text = f"{name}\n{style.format_money_short(y, symbol)}"
+        if y_window is not None and y < y_window[0]:
+            y, va, text = (
+                y_window[0],
+                "bottom",
+                f"{name}\n{style.format_money_short(y, symbol)}\n(below the scale)",
+            )
         ax.annotate(
-            f"{name}\n{style.format_money_short(y, symbol)}",
+            text,
             xy=(1.0, y),
             xycoords=trans,
             xytext=(4, 0),
@@ -140,6 +229,25 @@ def _draw_baselines(ax: Axes, model: ModelResult, symbol: str, palette: style.Ch
             annotation_clip=False,
             parse_math=False,
         )
+
+
+def zoom_window(model: ModelResult, x_range: tuple[float, float]) -> tuple[float, float] | None:
+    """The y range of a zoomed value chart, or ``None`` to let the data set it.
+
+    Where the lowest scores flag almost everyone, the value plunges to "flag everyone" far below
+    everything else (-$1.2M against an optimum of -$193k on the demo) and flattens the part
+    that matters. The window then reaches 2.5 times the optimum's lead over the lower of flag
+    nobody and the value at the right edge of the zoom; the plunge runs off the bottom, and the
+    inset shows the whole curve.
+    """
+    curve, opt = model.curve, model.optimum
+    edge = curve.at(x_range[1]).value
+    floor = min(model.flag_nobody.value, edge, model.operating.value)
+    lead = opt.value - floor
+    low = floor - 1.5 * max(lead, abs(opt.value) * 0.01, 1e-9)
+    if float(curve.value.min()) >= low:
+        return None
+    return low, opt.value + 0.18 * (opt.value - low)
 
 
 def _annotate_optimum(
@@ -167,16 +275,34 @@ def _annotate_optimum(
     )
 
 
-def _finish_axes(ax: Axes, curves: list[Curve], symbol: str, palette: style.ChartPalette) -> float:
-    """Axis labels, money formatter and an x range that includes the flag-nobody position."""
+def value_axis_title(symbol: str) -> str:
+    """``Value ($)``: the money axis names its currency (``CHF `` -> ``Value (CHF)``)."""
+    unit = symbol.strip()
+    return f"Value ({unit})" if unit else "Value"
+
+
+def _finish_axes(
+    ax: Axes,
+    curves: list[Curve],
+    symbol: str,
+    palette: style.ChartPalette,
+    x_range: tuple[float, float] | None = None,
+) -> float:
+    """Axis labels, money formatter and an x range that includes the flag-nobody position.
+
+    ``x_range`` (from :func:`zoom_range`) narrows the x axis to where the value changes.
+    """
     style.style_axes(ax, palette)
     ax.yaxis.set_major_formatter(style.money_formatter(symbol))
     ax.set_xlabel("Threshold (a row is flagged when score \u2265 threshold)")
-    ax.set_ylabel("Value")
+    ax.set_ylabel(value_axis_title(symbol))
     low, _high = _x_extent(curves)
     nobody_x = _nobody_x(curves)
-    pad = (nobody_x - low) * 0.02
-    ax.set_xlim(low - pad, nobody_x + pad)
+    if x_range is None:
+        pad = (nobody_x - low) * 0.02
+        ax.set_xlim(low - pad, nobody_x + pad)
+    else:
+        ax.set_xlim(*x_range)
     ax.set_ymargin(0.14)  # headroom above the optimum for its label
     values = np.concatenate([c.value for c in curves])
     if len(values) and values.min() < 0 < values.max():
@@ -246,6 +372,7 @@ def draw_value_curve(
     show_baselines: bool = True,
     label: str | None = None,
     palette: style.ChartPalette = style.LIGHT,
+    zoom: bool = True,
 ) -> CurveArtists:
     """Draw one model's value against the threshold, its optimum, operating point and baselines.
 
@@ -266,6 +393,9 @@ def draw_value_curve(
     palette
         Colours for the background the chart sits on (:data:`~roistudio.charts.style.LIGHT`
         for reports).
+    zoom
+        Narrow the x axis to where the value changes (:func:`zoom_range`) and show the whole
+        curve in an inset. The app's explorer passes ``False``: its slider spans every score.
 
     Returns
     -------
@@ -275,19 +405,27 @@ def draw_value_curve(
     curve = model.curve
     operating = model.operating if operating is None else operating
     optimum = model.optimum
-    nobody_x = _finish_axes(ax, [curve], symbol, palette)
+    x_range = zoom_range([curve], [optimum, operating]) if zoom else None
+    y_window = zoom_window(model, x_range) if x_range is not None else None
+    nobody_x = _finish_axes(ax, [curve], symbol, palette, x_range)
     x, y = _sampled(curve, keep=(1, optimum.index, operating.index, len(curve) - 1))
     _note_sampling(ax, [curve])
     (line,) = ax.plot(x, y, **palette.champion_line, label=label or style.readable(model.name), zorder=3)
+    if y_window is not None:
+        ax.set_ylim(*y_window)
     if show_baselines:
-        _draw_baselines(ax, model, symbol, palette)
+        _draw_baselines(ax, model, symbol, palette, y_window)
     opt_x = _x_of(optimum, nobody_x)
     opt_marker = _optimum_marker(
         ax, opt_x, optimum.value, "o", palette.champion, palette, label="best threshold"
     )
     _annotate_optimum(ax, optimum, opt_x, symbol, ax.get_xlim(), palette)
     vline, marker, text = _operating_artists(ax, operating, nobody_x, palette)
-    return CurveArtists(ax, line, opt_marker, vline, marker, text, nobody_x, symbol)
+    inset = None
+    if x_range is not None:
+        marks = tuple(_x_of(p, nobody_x) for p in (optimum, operating))
+        inset = _draw_overview(ax, curve, ax.get_xlim(), symbol, palette, marks)
+    return CurveArtists(ax, line, opt_marker, vline, marker, text, nobody_x, symbol, inset)
 
 
 def move_operating_marker(artists: CurveArtists, point: CurvePoint) -> tuple[Artist, ...]:
@@ -307,6 +445,99 @@ def move_operating_marker(artists: CurveArtists, point: CurvePoint) -> tuple[Art
     return artists.moving_artists()
 
 
+def split_axes(ax: Axes, rows: int, cols: int, ratios: tuple[float, ...], *, share: str) -> list[Axes]:
+    """Divide the subplot ``ax`` into a ``rows`` x ``cols`` grid; ``ax`` becomes the first panel.
+
+    The panels stay in the figure's layout (constrained layout places them), and share the
+    ``share`` axis (``"x"`` or ``"y"``) with ``ax``. An ``ax`` that is not a subplot (an inset)
+    stays one panel: the list then holds ``ax`` only.
+    """
+    spec = ax.get_subplotspec()
+    if spec is None:
+        return [ax]
+    grid = (
+        spec.subgridspec(rows, cols, height_ratios=ratios, hspace=0.06)
+        if rows > 1
+        else spec.subgridspec(rows, cols, width_ratios=ratios, wspace=0.04)
+    )
+    ax.set_subplotspec(grid[0])
+    shared = {"sharex": ax} if share == "x" else {"sharey": ax}
+    return [ax, *(ax.figure.add_subplot(grid[i], **shared) for i in range(1, rows * cols))]
+
+
+def difference_curve(champion: ModelResult, challenger: ModelResult) -> tuple[np.ndarray, np.ndarray]:
+    """Thresholds and challenger-minus-champion values at the same threshold, drawn as a line.
+
+    The thresholds are each curve's drawn sample (at most :data:`MAX_POINTS` each, with both
+    optima and the common threshold); at each, both curves are read exactly (a row is flagged
+    iff score >= threshold), so every drawn difference is the true one at that threshold.
+    """
+    keep_at = champion.operating.threshold
+    xs = []
+    for model in (champion, challenger):
+        c = model.curve
+        if len(c) > 1:
+            keep = (1, model.optimum.index, c.index_at(keep_at), len(c) - 1)
+            idx = c.sample_indices(MAX_POINTS, keep=tuple(k for k in keep if 0 < k < len(c)))
+            xs.append(c.thresholds[idx[idx > 0]])
+    if not xs:
+        return np.empty(0), np.empty(0)
+    grid = np.unique(np.concatenate(xs))
+
+    def values(c: Curve) -> np.ndarray:
+        descending = c.thresholds[1:]
+        index = len(descending) - np.searchsorted(descending[::-1], grid, side="left")
+        return c.value[index]
+
+    return np.clip(grid, -X_BOUND, X_BOUND), values(challenger.curve) - values(champion.curve)
+
+
+def _draw_difference(
+    ax: Axes,
+    champion: ModelResult,
+    challenger: ModelResult,
+    nobody_x: float,
+    symbol: str,
+    palette: style.ChartPalette,
+) -> None:
+    """Challenger minus champion at each threshold, with the gap at each one's best threshold."""
+    style.style_axes(ax, palette)
+    ax.yaxis.set_major_formatter(style.money_formatter(symbol))
+    x, diff = difference_curve(champion, challenger)
+    ax.plot(x, diff, color=palette.challenger, linewidth=1.6, zorder=3,
+            label="challenger \u2212 champion at the same threshold")  # fmt: skip
+    ax.axhline(0.0, color=palette.axis, linewidth=0.8, zorder=2)
+    at_best = challenger.optimum.value - champion.optimum.value
+    ax.axhline(at_best, color=palette.champion, linestyle=(0, (4, 2)), linewidth=1.0, zorder=2,
+               label=f"each at its best threshold: {style.format_money_short(at_best, symbol)}")  # fmt: skip
+    common = champion.operating
+    at_common = challenger.curve.at(common.threshold).value - common.value
+    cx = _x_of(common, nobody_x)
+    ax.axvline(cx, **palette.operating_line, zorder=2)
+    ax.plot([cx], [at_common], linestyle="none", marker="D", markersize=5.5,
+            markerfacecolor=palette.background, markeredgecolor=palette.operating, markeredgewidth=1.4,
+            zorder=5, label=f"at the common threshold: {style.format_money_short(at_common, symbol)}")  # fmt: skip
+    ax.set_ylabel(f"Challenger \u2212 champion ({symbol.strip()})" if symbol.strip() else "Difference")
+    ax.set_xlabel("Threshold (a row is flagged when score \u2265 threshold)")
+    # The differences that matter are near the optima and the common threshold; where nearly
+    # every row is flagged the gap can be ten times wider and would flatten the rest. The y axis
+    # fits the thresholds from half-way to the nearest of those marks on, and says what it cuts.
+    lo, hi = ax.get_xlim()
+    marks = [_x_of(p, nobody_x) for p in (champion.optimum, challenger.optimum, common)]
+    left = lo + 0.5 * (min(marks) - lo)
+    seen = diff[(x >= left) & (x <= hi)]
+    if len(seen):
+        top = max(float(seen.max()), at_best, at_common, 0.0)
+        bottom = min(float(seen.min()), at_best, at_common, 0.0)
+        pad = 0.15 * max(top - bottom, abs(at_best) * 0.2, 1e-9)
+        ax.set_ylim(bottom - pad, top + pad)
+        visible = diff[(x >= lo) & (x <= hi)]
+        if len(visible) and (visible.min() < bottom - pad or visible.max() > top + pad):
+            ax.text(0.01, 0.02, "runs off the scale at the lowest thresholds", transform=ax.transAxes,
+                    fontsize=style.ANNOTATION_SIZE - 0.5, color=palette.muted, parse_math=False)  # fmt: skip
+    style.style_legend(ax, palette, loc="best")
+
+
 def draw_comparison(
     ax: Axes,
     champion: ModelResult,
@@ -314,6 +545,8 @@ def draw_comparison(
     *,
     symbol: str = "$",
     palette: style.ChartPalette = style.LIGHT,
+    difference: bool = True,
+    zoom: bool = True,
 ) -> CurveArtists:
     """Draw champion and challenger value curves on the same rows, each with its optimum.
 
@@ -321,14 +554,31 @@ def draw_comparison(
     vertical line is the common threshold (the champion's operating threshold). Each legend
     entry carries the model's best value and threshold, so no annotation can collide.
 
+    Parameters
+    ----------
+    difference
+        Add a panel under the curves with challenger minus champion at each threshold (a
+        $33k gap is invisible on a $1.2M value axis), the gap at each one's best threshold
+        and at the common threshold. ``ax`` must be a subplot for the panel to be added.
+    zoom
+        Narrow the x axis to where the values change (:func:`zoom_range`).
+
     Returns
     -------
     CurveArtists
         The champion's handles (its operating line is the common threshold).
     """
     curves = [champion.curve, challenger.curve]
-    nobody_x = _finish_axes(ax, curves, symbol, palette)
-    _draw_baselines(ax, champion, symbol, palette)
+    points = [champion.optimum, challenger.optimum, champion.operating]
+    x_range = zoom_range(curves, points) if zoom else None
+    nobody_x = _finish_axes(ax, curves, symbol, palette, x_range)
+    y_window = None
+    if x_range is not None:
+        y_window = zoom_window(champion, x_range)
+        other = zoom_window(challenger, x_range)
+        if y_window is not None and other is not None:
+            y_window = (min(y_window[0], other[0]), max(y_window[1], other[1]))
+    _draw_baselines(ax, champion, symbol, palette, y_window)
     _note_sampling(ax, list(curves))
     lines = []
     markers = []
@@ -348,9 +598,18 @@ def draw_comparison(
         )
         lines.append(line)
         markers.append(marker)
+    if y_window is not None:
+        ax.set_ylim(*y_window)
     vline, marker, text = _operating_artists(ax, champion.operating, nobody_x, palette)
     vline.set_label("common threshold")
     style.style_legend(ax, palette, loc="best")
+    if difference:
+        panels = split_axes(ax, 2, 1, (3.0, 2.0), share="x")
+        if len(panels) == 2:
+            ax.set_xlabel("")
+            ax.tick_params(labelbottom=False)
+            _draw_difference(panels[1], champion, challenger, nobody_x, symbol, palette)
+            _note_sampling(panels[1], list(curves))
     return CurveArtists(ax, lines[0], markers[0], vline, marker, text, nobody_x, symbol)
 
 

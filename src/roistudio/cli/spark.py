@@ -17,6 +17,11 @@ from dataclasses import dataclass, field
 from roistudio.core.errors import RoiError
 from roistudio.core.progress import ConsoleProgress
 
+NOT_ON_SPARK = (
+    "the spark engine computes the recommendation only: bootstrap intervals, walk-forward, "
+    "sensitivity and the label-delay estimate are DuckDB queries (run with --engine duckdb for them)"
+)
+
 
 @dataclass(frozen=True)
 class SparkSourceFacts:
@@ -57,16 +62,6 @@ class SparkReadReport:
         }
 
 
-def _local_size(path: str) -> int:
-    """Bytes of a local file or directory of files (0 for a remote path)."""
-    if os.path.isfile(path):
-        return os.path.getsize(path)
-    total = 0
-    for root, _dirs, files in os.walk(path):
-        total += sum(os.path.getsize(os.path.join(root, f)) for f in files)
-    return total
-
-
 def run_spark_command(args: argparse.Namespace) -> int:
     """Run ``sweep``/``report`` with the Spark engine; returns the exit code."""
     from roistudio.cli.options import build_request
@@ -82,9 +77,12 @@ def run_spark_command(args: argparse.Namespace) -> int:
         spark_row_count,
         spark_session,
     )
+    from roistudio.core.engine.spark_source import local_size
 
     if args.demo:
         raise RoiError("--demo runs on the duckdb engine; give DATA or --table with --engine spark")
+    if getattr(args, "range", None):
+        raise RoiError(f"--range (sensitivity) runs on the duckdb engine; {NOT_ON_SPARK}")
     if args.data and args.table:
         raise RoiError("pass either DATA or --table NAME, not both")
     if not args.data and not args.table:
@@ -109,10 +107,11 @@ def run_spark_command(args: argparse.Namespace) -> int:
     analysis = analyse_spark(spark, view, request, progress=progress)
     for note in extras.get("notes", ()):
         print(note, file=sys.stderr)
+    print(f"note: {NOT_ON_SPARK}", file=sys.stderr)
     facts = SparkSourceFacts(
         name=source.name,
         path=str(source.path) if source.table is None else f"table {source.table}",
-        size=_local_size(source.path) if source.path else 0,
+        size=local_size(source.path) if source.path else 0,
         master=master,
         table=source.table,
     )

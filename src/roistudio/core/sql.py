@@ -54,3 +54,27 @@ def pin_session_time_zone(con: duckdb.DuckDBPyConnection) -> None:
     months on another machine. Every connection the app opens for analysis calls this.
     """
     con.execute("SET TimeZone = 'UTC'")
+
+
+ROLLBACK_ATTEMPTS = 50
+
+
+def rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """End the open transaction, if any, undoing its work; never raises a DuckDB error.
+
+    Cancel interrupts a running statement from another thread (``con.interrupt()``), and the
+    app keeps interrupting until the cancelled job ends, so the interrupt can land on this
+    ROLLBACK too. An interrupted ROLLBACK may leave the transaction open and aborted: the
+    tables it created stay visible and every later statement on the connection fails. So an
+    interrupted ROLLBACK is run again; "no transaction is active" means it is done.
+    """
+    import duckdb
+
+    for _ in range(ROLLBACK_ATTEMPTS):
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.InterruptException:
+            continue
+        except duckdb.Error:
+            return  # no transaction is active (the interrupted ROLLBACK ended it after all)
+        return

@@ -16,6 +16,13 @@ from __future__ import annotations
 import os
 import sys
 import time
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from roistudio.gui.main_window import MainWindow
 
 NO_DISPLAY_MESSAGE = (
     "roistudio: no display found; set QT_QPA_PLATFORM=offscreen to run without a screen, "
@@ -60,7 +67,12 @@ def run_app(target: str | None = None, *, demo: bool = False) -> int:
     from roistudio.gui.settings import APPLICATION, ORGANISATION
     from roistudio.gui.theme import apply_theme
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "roistudio"])
+    existing = QApplication.instance()
+    app = (
+        existing
+        if isinstance(existing, QApplication)
+        else QApplication([sys.argv[0] if sys.argv else "roistudio"])
+    )
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
@@ -94,7 +106,7 @@ def run_app(target: str | None = None, *, demo: bool = False) -> int:
     return int(app.exec())
 
 
-def _set_window_icon(app) -> None:
+def _set_window_icon(app: QApplication) -> None:
     """The app icon (resources/icons, drawn in roistudio.svg) on every window, where it is installed."""
     from PySide6.QtGui import QIcon
 
@@ -112,7 +124,9 @@ def _set_window_icon(app) -> None:
         app.setWindowIcon(icon)
 
 
-def _arm_smoke_test(app, window, picture: str, *, demo: bool, started: float) -> None:
+def _arm_smoke_test(
+    app: QApplication, window: MainWindow, picture: str, *, demo: bool, started: float
+) -> None:
     """Quit once the window is ready (see the module docstring), saving a picture of it first."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QMessageBox
@@ -126,11 +140,11 @@ def _arm_smoke_test(app, window, picture: str, *, demo: bool, started: float) ->
         if code == 0 and not window.grab().save(picture):
             code, message = 1, f"could not save {picture}"
         print(f"roistudio: {message} after {time.perf_counter() - started:.2f} s", file=sys.stderr)
-        window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard  # nobody is there to answer
+        window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard  # type: ignore[method-assign]  # nobody is there to answer
         window.close()  # stops the database thread
         app.exit(code)
 
-    def unhandled(kind, value, traceback) -> None:
+    def unhandled(kind: type[BaseException], value: BaseException, traceback: TracebackType | None) -> None:
         sys.__excepthook__(kind, value, traceback)
         finish(1, f"unhandled {kind.__name__}: {value}")
 
@@ -145,7 +159,11 @@ def _arm_smoke_test(app, window, picture: str, *, demo: bool, started: float) ->
             else:
                 QTimer.singleShot(500, lambda: finish(0, "demo analysed"))
 
-        window.doc.analysisChanged.connect(lambda analysis: analysis is not None and when_idle())
+        def analysed(analysis: object) -> None:
+            if analysis is not None:
+                when_idle()
+
+        window.doc.analysisChanged.connect(analysed)
         window.doc.analysisFailed.connect(lambda text: finish(1, f"analysis failed: {text}"))
         window.doc.dataFailed.connect(lambda text: finish(1, f"demo not loaded: {text}"))
     else:  # queued after after_first_paint, which builds the views

@@ -95,7 +95,7 @@ class CalibrationView(QWidget):
         """Show why there is no calibration check (an error, or the job running)."""
         self._stack.setCurrentIndex(1)
         self.canvas.clear()
-        self.canvas.draw_idle()  # type: ignore[no-untyped-call]
+        self.canvas.draw_idle()
         self.table.setRowCount(0)
         self.caption.setText(text)
         self.warning.hide()
@@ -109,7 +109,7 @@ class CalibrationView(QWidget):
         self._label_delay = label_delay
         if label_delay is None:
             self._stack.setCurrentIndex(0)
-            self.canvas.draw_idle()  # type: ignore[no-untyped-call]
+            self.canvas.draw_idle()
             return
         self._stack.setCurrentIndex(1)
         check = label_delay.calibration
@@ -130,7 +130,7 @@ class CalibrationView(QWidget):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         ax = self.canvas.figure.add_subplot()
         draw_reliability(ax, check, palette=self.canvas.chart_palette, title=False)
-        self.canvas.draw_idle()  # type: ignore[no-untyped-call]
+        self.canvas.draw_idle()
 
     def set_threshold(self, threshold: float | None, currency: str = "USD") -> None:
         """Re-read the estimate sentence at ``threshold`` (a slider move: no chart redraw)."""

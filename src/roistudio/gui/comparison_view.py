@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from roistudio.charts import curves as chart_curves
 from roistudio.charts import style as chart_style
 from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.decision import Decision
 from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import currency_symbol, format_count, format_money, format_threshold
@@ -101,10 +102,16 @@ class ComparisonView(QWidget):
         item = self.table.item(self.ROWS.index(row), column)
         return "" if item is None else item.text()
 
-    def set_decision(self, decision, currency: str = "USD") -> None:
+    def set_decision(self, decision: Decision | None, currency: str = "USD") -> None:
         """Lead with the verdict, P(challenger better) and the difference's interval (or say it is pending)."""
         u = None if decision is None else decision.uncertainty
-        if u is None or u.p_challenger_better is None:
+        if (
+            decision is None
+            or u is None
+            or u.p_challenger_better is None
+            or u.difference_at_best is None
+            or u.difference_at_common is None
+        ):
             self.verdict.setText("Verdict: resampling in the background…" if decision is None else "")
             return
         verdict = decision.recommendation["challenger_verdict"]
@@ -121,12 +128,12 @@ class ComparisonView(QWidget):
         """Show the comparison of ``analysis``, or the empty state when it has no challenger."""
         comparison = None if analysis is None else analysis.comparison
         self.canvas.clear()
-        if comparison is None:
+        if analysis is None or comparison is None:
             self._stack.setCurrentWidget(self._empty)
             self._empty.setText(EMPTY_TEXT if analysis is not None else "No analysis yet.")
             self.canvas.draw_idle()
             return
-        self._stack.setCurrentWidget(self._stack.widget(1))
+        self._stack.setCurrentIndex(1)
         champion, challenger = comparison.champion, comparison.challenger
         self.sentence.setText(comparison_verdict(comparison, currency, analysis.request.period))
         diff = comparison.difference_at_common

@@ -55,7 +55,7 @@ class DataPage(QWidget):
         )
 
     def show_data(self, document: ProjectDocument) -> None:
-        from roistudio.gui.import_wizard import validation_html
+        from roistudio.gui.validation_page import validation_html
 
         self.mapping_button.setEnabled(document.has_data)
         analysis = document.analysis

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 from roistudio.charts import uncertainty as chart_uncertainty
 from roistudio.core.engine.decision import Decision, DecisionOptions, decide
 from roistudio.core.engine.parameter_ranges import ParameterRange
+from roistudio.gui import operations
 from roistudio.gui.mpl_canvas import MplCanvas
-from roistudio.gui.widgets import currency_symbol, format_money, format_threshold
+from roistudio.gui.widgets import currency_symbol, format_money
 
 if TYPE_CHECKING:
     import duckdb
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from roistudio.core.engine.analysis import Analysis
     from roistudio.core.progress import Progress
     from roistudio.core.project.project import Project
+    from roistudio.gui.workers import Job
 
 APP_REPLICATES = 1000
 SETTLE_MS = 600
@@ -77,7 +79,7 @@ class SensitivityView(QWidget):
         self.table.setRowCount(0)
         if sens is None or not sens.parameters:
             self.caption.setText(EMPTY_TEXT)
-            self.canvas.draw_idle()  # type: ignore[no-untyped-call]
+            self.canvas.draw_idle()
             return
         symbol = currency_symbol(currency)
         palette = self.canvas.chart_palette
@@ -85,7 +87,7 @@ class SensitivityView(QWidget):
         right = self.canvas.figure.add_subplot(1, 2, 2)
         chart_uncertainty.draw_tornado(left, sens, symbol=symbol, palette=palette)
         chart_uncertainty.draw_monte_carlo(right, sens, symbol=symbol, palette=palette)
-        self.canvas.draw_idle()  # type: ignore[no-untyped-call]
+        self.canvas.draw_idle()
         how = "exact: the payoff is linear in its parameters" if sens.exact else "evaluated per setting"
         self.caption.setText(
             f"At the operating threshold, with each parameter over its range and the others at their values "
@@ -123,7 +125,7 @@ class DecisionJobs(QObject):
         super().__init__(window)
         self.window = window
         self.worker, self.doc = window.worker, window.doc
-        self._job = None
+        self._job: Job | None = None
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SETTLE_MS)
@@ -149,7 +151,7 @@ class DecisionJobs(QObject):
         w = self.window
         w.explorer.set_uncertainty(None, pending=analysis is not None)
         if analysis is None:
-            for view in (w.comparison_view, w.trends_view):
+            for view in (w.comparison_view, w.trends_view, w.segments_view):
                 view.set_decision(None)
             w.sensitivity_view.set_decision(None)
             return
@@ -163,16 +165,21 @@ class DecisionJobs(QObject):
         sums_cache = self.doc.sums_cache  # the sums the sweep cached: the sensitivity needs no rescan
         self.window.sensitivity_view.set_pending("Computing the sensitivity in the background…")
 
+        spark = self.doc.project.spark is not None  # DuckDB resampling: the recommendation only
+
         def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
+            if spark:
+                return decide(None, analysis, options, only=())  # type: ignore[arg-type]
             return decide(con, analysis, options, progress=progress, cache=sums_cache)
 
-        self._job = self.worker.submit(
+        self._job = operations.run(
+            self.worker,
             run,
             kind="decision",
             description="Intervals, walk-forward and sensitivity",
             on_done=lambda decision: self._show(analysis, decision),
-            on_error=lambda error: self.window.statusBar().showMessage(
-                f"Uncertainty not computed: {error}", 8000
+            on_failure=lambda message: self.window.statusBar().showMessage(
+                f"Uncertainty not computed: {message}", 8000
             ),
         )
 
@@ -186,12 +193,9 @@ class DecisionJobs(QObject):
         w.explorer.set_uncertainty(decision.uncertainty, currency=currency)
         w.comparison_view.set_decision(decision, currency)
         w.trends_view.set_decision(decision, currency)
+        w.segments_view.set_decision(decision, currency)
         w.sensitivity_view.set_decision(decision, currency)
+        if self.doc.project.spark is not None:
+            from roistudio.gui.spark_source import NOT_ON_SPARK
 
-
-def interval_text(low: float | None, high: float | None, currency: str) -> str:
-    return f"{format_money(low, currency)} to {format_money(high, currency)}"
-
-
-def threshold_span(low: float | None, high: float | None) -> str:
-    return f"{format_threshold(low)} to {format_threshold(high)}"
+            w.sensitivity_view.set_pending(NOT_ON_SPARK)

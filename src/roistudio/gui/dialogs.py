@@ -22,6 +22,9 @@ from PySide6.QtWidgets import (
 
 from roistudio.gui.lifetime import dispose
 
+# The files the app opens as data (the import wizard's Browse, a moved data file).
+FILE_FILTER = "Prediction exports (*.csv *.tsv *.txt *.csv.gz *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
+
 
 def ask_report_details(parent: QWidget, title: str, currency: str) -> tuple[str, str] | None:
     """Ask for the report title and the currency code; None when cancelled.

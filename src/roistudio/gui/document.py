@@ -15,69 +15,33 @@ user set is applied on top of it.
 from __future__ import annotations
 
 import contextlib
-import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoStack
 
 from roistudio.core.data.filter_options import FilterOptions
 from roistudio.core.data.loading import TABLE, ImportResult, import_data
 from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
-from roistudio.core.project.defaults import default_ranges, project_for_import
+from roistudio.core.project.defaults import project_for_demo, project_for_import
 from roistudio.core.project.edits import Rerun, rerun_for
 from roistudio.core.project.project import VIEWS, DataSource, Project, save_project
 from roistudio.gui import operations
+from roistudio.gui.analysis_runner import AnalysisRunner
+from roistudio.gui.edit_command import EditCommand
 
 __all__ = ["TABLE", "EditCommand", "FilterOptions", "ImportResult", "ProjectDocument", "import_data"]
 
 if TYPE_CHECKING:
     from roistudio.core.data.importer import ImportReport
     from roistudio.core.data.mapping import ColumnMapping
-    from roistudio.core.engine.analysis import Analysis
+    from roistudio.core.engine.analysis import Analysis, AnalysisRequest
+    from roistudio.core.engine.column_sums import ColumnSumsCache
     from roistudio.gui.workers import DatabaseWorker, Job
-
-# Threshold moves closer together than this merge into one undo step (one slider drag).
-MERGE_SECONDS = 1.5
-_THRESHOLD_COMMAND_ID = 1001
-CLUSTER_MIN_ROWS = 1_000_000  # below this a sweep is fast enough without reordering the table
-
-
-class EditCommand(QUndoCommand):
-    """Set some project fields; undo sets them back. Threshold moves merge while dragging."""
-
-    def __init__(
-        self, document: ProjectDocument, text: str, before: dict, after: dict, *, merge: bool = False
-    ):
-        super().__init__(text)
-        self._doc = document
-        self.before, self.after = before, after
-        self._merge = merge
-        self._last = time.monotonic()
-
-    def id(self) -> int:
-        return _THRESHOLD_COMMAND_ID if self._merge else -1
-
-    def mergeWith(self, other: QUndoCommand) -> bool:
-        if not isinstance(other, EditCommand) or other.id() != self.id():
-            return False
-        if other._last - self._last > MERGE_SECONDS:
-            return False
-        self.after, self._last = other.after, other._last
-        # A drag that ends where it started is no edit at all.
-        self.setObsolete(self.after == self.before)
-        return True
-
-    def redo(self) -> None:
-        self._doc.last_edit = f'"{self.text()}"'  # named if the edit moves the automatic threshold
-        self._doc._apply(self.after)
-
-    def undo(self) -> None:
-        self._doc.last_edit = f'undoing "{self.text()}"'
-        self._doc._apply(self.before)
 
 
 class ProjectDocument(QObject):
@@ -154,14 +118,9 @@ class ProjectDocument(QObject):
         self.import_cache_dir: Path | None = None
         self._forced_dirty = False
         self._was_dirty = False
-        self._pending: tuple[Project, str, ImportResult] | None = None
-        self._analysis_job: Job | None = None
-        # Worker-side caches, keyed by what they depend on: the validation of a mapping under
-        # a filter (a payoff edit then only re-aggregates) and the score column the table is
-        # clustered by (see roistudio.core.engine.sweep.cluster_by_score).
-        self._validation_cache: tuple[tuple, Any] | None = None
-        self._clustered: tuple[str, str] | None = None
-        self._sums_cache = None  # created with the first sweep: importing DuckDB waits until then
+        # An opened project whose data changed, waiting for accept_changed_source (with its on_done).
+        self._pending: tuple[Project, str, ImportResult, Callable[[], None] | None] | None = None
+        self.runner = AnalysisRunner(worker)  # sweeps and the caches that make re-runs cheap
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         worker.busyChanged.connect(self.busyChanged)
         worker.jobProgress.connect(self.progress)
@@ -172,13 +131,9 @@ class ProjectDocument(QObject):
         return self.import_report is not None
 
     @property
-    def sums_cache(self):
-        """The column-sums cache the sweeps of the open data fill (None before the first sweep).
-
-        Pass it to later work on the same analysis (the decision job's sensitivity) so a payoff
-        affine in its columns needs no scan; use it on the database worker thread only.
-        """
-        return self._sums_cache
+    def sums_cache(self) -> ColumnSumsCache | None:
+        """The column-sums cache of the open data's sweeps (see ``AnalysisRunner.sums_cache``)."""
+        return self.runner.sums_cache
 
     @property
     def mapping(self) -> ColumnMapping | None:
@@ -196,6 +151,8 @@ class ProjectDocument(QObject):
             return Path(self.path).name
         if self.project.sources:
             return f"{self.project.sources[0].name} (unsaved project)"
+        if self.project.spark is not None:
+            return f"{self.project.spark.name} on Spark (unsaved project)"
         return "Untitled"
 
     @Slot(bool)
@@ -225,9 +182,7 @@ class ProjectDocument(QObject):
         self.columns = dict(result.report.columns) if result else {}
         self.base_analysis = self.analysis = None
         self.analysis_error = None
-        self._validation_cache = None
-        self._clustered = None
-        self._sums_cache = None  # new data, new sums (jobs in flight keep the old cache object)
+        self.runner.forget_data()
         self.options = FilterOptions()
         self.undo_stack.clear()
         self._forced_dirty = False
@@ -257,25 +212,14 @@ class ProjectDocument(QObject):
         """Start a new project on data just imported (by the wizard) into the table."""
         self._reset(project_for_import(result, mapping, period=period), None, result)
 
-    def load_demo(self, on_done=None) -> Job:
+    def load_demo(self, on_done: Callable[[], None] | None = None) -> Job:
         """Import the bundled demo and analyse it with its default mapping and payoff."""
-        from roistudio.core.data.mapping import ColumnMapping
-        from roistudio.core.project.demo import demo_data_path, demo_defaults
+        from roistudio.core.project.demo import demo_data_path
 
-        defaults = demo_defaults()
         path = str(demo_data_path())
 
         def done(result: ImportResult) -> None:
-            project = Project(
-                sources=(DataSource(result.report.source, result.report.table),),
-                mapping=ColumnMapping(**defaults.mapping_fields()),
-                payoff=dict(defaults.payoff),
-                parameters=dict(defaults.parameters),
-                ranges=default_ranges(dict(defaults.parameters)),
-                currency=defaults.currency,
-                title=defaults.title,
-                period=defaults.period,
-            )
+            project = project_for_demo(result)
             self._reset(project, None, result)
             if on_done is not None:
                 on_done()
@@ -285,7 +229,9 @@ class ProjectDocument(QObject):
             description="Loading the demo data", on_done=done, on_failure=self.dataFailed.emit,
         )  # fmt: skip
 
-    def open_project(self, path: str, on_done=None, *, relocated: str | None = None) -> Job:
+    def open_project(
+        self, path: str, on_done: Callable[[], None] | None = None, *, relocated: str | None = None
+    ) -> Job | None:
         """Load a project file and re-import its data on the worker.
 
         When the data file changed since the project was saved, ``sourceChanged`` is emitted and
@@ -297,6 +243,10 @@ class ProjectDocument(QObject):
         from roistudio.core.project.project import load_project
 
         project = load_project(path)  # raises ProjectError with one line
+        if project.spark is not None:  # nothing imported: reconnect to Spark (gui.spark_source)
+            from roistudio.gui.spark_source import open_spark
+
+            return open_spark(self, project.spark, project=project, path=str(path), on_done=on_done)
         if relocated and project.sources:
             first = project.sources[0]
             moved = DataSource(replace(first.info, path=str(Path(relocated).resolve())), first.table)
@@ -305,12 +255,12 @@ class ProjectDocument(QObject):
             self._reset(project, str(path), None)
             if on_done is not None:
                 on_done()
-            return None  # type: ignore[return-value]
+            return None
         source = project.sources[0]
 
         def done(result: ImportResult) -> None:
             if not source.info.same_data(result.report.source):
-                self._pending = (project, str(path), result, on_done)  # type: ignore[assignment]
+                self._pending = (project, str(path), result, on_done)
                 self.sourceChanged.emit([source.name])
                 return
             self._reset(project, str(path), result)
@@ -326,7 +276,7 @@ class ProjectDocument(QObject):
         """Use the data as it is now for the project waiting after ``sourceChanged``."""
         if self._pending is None:
             return
-        project, path, result, on_done = self._pending  # type: ignore[misc]
+        project, path, result, on_done = self._pending
         self._pending = None
         sources = (DataSource(result.report.source, project.sources[0].table), *project.sources[1:])
         self._reset(project.with_changes(sources=sources), path, result)
@@ -368,7 +318,7 @@ class ProjectDocument(QObject):
         has_threshold: bool,
         filters: Filters | None,
         segment: str | None = None,
-    ):
+    ) -> None:
         """Show what a link names: view, segment column, threshold and filters (navigation, not undoable)."""
         changes: dict[str, Any] = {}
         if segment:
@@ -392,8 +342,13 @@ class ProjectDocument(QObject):
     def set_mapping(self, mapping: ColumnMapping) -> None:
         self._edit("Change column mapping", mapping=mapping)
 
-    def set_payoff(self, expressions: dict, parameters: dict, ranges: dict) -> None:
-        after = {"payoff": dict(expressions), "parameters": dict(parameters),
+    def set_payoff(
+        self,
+        expressions: Mapping[str, str],
+        parameters: Mapping[str, float],
+        ranges: Mapping[str, tuple[float, float]],
+    ) -> None:
+        after: dict[str, Any] = {"payoff": dict(expressions), "parameters": dict(parameters),
                  "ranges": {k: tuple(v) for k, v in ranges.items()}}  # fmt: skip
         before = {key: getattr(self.project, key) for key in after}
         # Compared with order: the parameter table's order is the analyst's and is saved as is.
@@ -476,7 +431,7 @@ class ProjectDocument(QObject):
         self.projectChanged.emit()
         rerun = rerun_for(changed)  # the rule, in core.project.edits
         if rerun is Rerun.RESWEEP:
-            self._validation_cache = None  # other rows: validate the mapping again
+            self.runner.forget_validation()  # other rows: validate the mapping again
             self._request_analysis()
         elif rerun is Rerun.REAGGREGATE:
             self._request_analysis()  # the cached validation is reused
@@ -498,76 +453,47 @@ class ProjectDocument(QObject):
             self.options = options
             self.optionsChanged.emit(options)
 
+        if self.project.spark is not None:  # read by Spark (gui.spark_source)
+            from roistudio.gui.spark_source import read_filter_options
+
+            read_filter_options(self.worker, self.project.spark, mapping, on_done=done)
+            return
         operations.read_filter_options(self.worker, mapping, table, on_done=done)
 
-    def build_request(self):
+    def build_request(self) -> AnalysisRequest:
         """The :class:`~roistudio.core.engine.analysis.AnalysisRequest` of the current state (automatic threshold)."""
-        from roistudio.core.engine.analysis import AnalysisRequest
-        from roistudio.core.payoff.language import parse_payoff
+        from roistudio.core.project.request import analysis_request
 
-        project = self.project
-        payoff = parse_payoff(dict(project.payoff), dict(project.parameters), self.columns)
-        return AnalysisRequest(
-            mapping=project.mapping,
-            payoff=payoff,
-            constraints=project.constraints,
-            period=project.period if project.mapping and project.mapping.timestamp else None,
-            filters=project.filters,
-        )
+        return analysis_request(self.project, self.columns)
 
     def _request_analysis(self) -> None:
-        if self.project.mapping is None or not self.has_data:
+        report = self.import_report
+        if self.project.mapping is None or report is None:
             return
         try:
             request = self.build_request()
         except RoiError as exc:
             self._fail(str(exc))
             return
-        table = self.import_report.table if self.import_report else TABLE
-        rows = self.import_report.rows if self.import_report else 0
-        key = (table, repr(request.mapping), repr(request.filters.to_dict()))
-        cached = (
-            self._validation_cache[1] if self._validation_cache and self._validation_cache[0] == key else None
-        )
-        cluster = (
-            None
-            if self._clustered == (table, request.mapping.score) or rows < CLUSTER_MIN_ROWS
-            else request.mapping.score
-        )
-
-        if self._sums_cache is None:
-            self._sums_cache = _new_sums_cache()
-        sums_cache = self._sums_cache
-
-        def job(con, progress):
-            from roistudio.core.engine.analysis import analyse
-            from roistudio.core.engine.sweep import cluster_by_score
-
-            if cluster is not None:
-                progress.progress(0.0, "Ordering rows by score for fast re-sweeps")
-                cluster_by_score(con, table, cluster)
-            return analyse(con, table, request, progress=progress, validation=cached, cache=sums_cache)
 
         def done(analysis: Analysis) -> None:
             from dataclasses import replace
 
             from roistudio.core.engine.analysis import reread
 
-            self._validation_cache = (key, analysis.validation)
-            if cluster is not None:
-                self._clustered = (table, cluster)
             if analysis.request.constraints != self.project.constraints:
                 # Constraints were edited while this sweep ran: apply them to its curves.
                 analysis = reread(analysis, replace(analysis.request, constraints=self.project.constraints))
             self._analysis_done(analysis)
 
-        self._analysis_job = self.worker.submit(
-            job,
-            kind="analysis",
-            description="Sweeping thresholds",
-            on_done=done,
-            on_error=lambda exc: self._fail(operations.one_line(exc)),
-        )
+        if self.project.spark is not None:  # aggregated by Spark: no DuckDB table, no column-sums cache
+            from roistudio.gui.spark_source import submit_analysis
+
+            self.runner.job = submit_analysis(
+                self.worker, self.project.spark, request, on_done=done, on_failure=self._fail
+            )
+            return
+        self.runner.submit(report.table, report.rows, request, on_done=done, on_failure=self._fail)
 
     def _reread_constraints(self) -> bool:
         """Apply a constraint edit to the current curves; False if a sweep is needed instead."""
@@ -625,10 +551,3 @@ def _moved_message(previous: Analysis, current: Analysis, edit: str) -> str:
         f"Threshold moved from {text(previous.operating)} to {text(current.operating)} "
         f"({current.policy_description()}){after}; {back} restores it"
     )
-
-
-def _new_sums_cache():
-    """Per-score column sums for fast payoff edits (used on the worker thread only)."""
-    from roistudio.core.engine.sweep import ColumnSumsCache
-
-    return ColumnSumsCache()

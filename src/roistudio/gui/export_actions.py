@@ -9,6 +9,7 @@ worker is the connection's only user. Once written, the user is offered to open 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,16 @@ from roistudio.core.progress import ScaledProgress
 from roistudio.gui import operations
 
 if TYPE_CHECKING:
+    import duckdb
+
+    from roistudio.core.engine.analysis import Analysis
+    from roistudio.core.engine.estimate import LabelDelay
+    from roistudio.core.progress import Progress
     from roistudio.gui.document import ProjectDocument
+    from roistudio.reports.model import ReportModel
+
+    # () -> (the estimate shown, or None while it runs; calibration method; calibration periods)
+    LabelDelaySource = Callable[[], tuple[LabelDelay | None, str, int | None]]
 
 KINDS = {"xlsx": ("Excel workbook", "*.xlsx"), "pdf": ("PDF report", "*.pdf")}
 
@@ -43,7 +53,7 @@ class Exporter(QObject):
         self._window = window
         self.last_folder = str(Path.home())
         # Set by the main window (gui.label_delay): () -> (estimate ready or None, method, periods).
-        self.label_delay_source = None
+        self.label_delay_source: LabelDelaySource | None = None
 
     def ask_path(self, kind: str) -> str | None:
         label, pattern = KINDS[kind]
@@ -71,8 +81,8 @@ class Exporter(QObject):
         doc = self._doc
         analysis = doc.analysis
         import_report = doc.import_report
-        if import_report is None:
-            self.failed.emit("no data is loaded")
+        if import_report is None or analysis is None:
+            self.failed.emit("no data is loaded" if import_report is None else "no analysis to export yet")
             return
         title, currency = doc.project.title, doc.project.currency
         suggested = doc.project.payoff_suggested  # stamped "example payoff, not confirmed"
@@ -82,8 +92,17 @@ class Exporter(QObject):
         # The app's intervals, verdict and sensitivity (same options and seed as on screen).
         options = options_for(doc.project, analysis)
 
-        def job(con, progress):
+        spark = doc.project.spark
+
+        def job(con: duckdb.DuckDBPyConnection, progress: Progress) -> list[str]:
             from roistudio.core.engine.decision import decide
+
+            if spark is not None:  # values, no live formulas or intervals (gui.spark_source)
+                from roistudio.gui.spark_source import export_model
+
+                model = export_model(analysis, import_report, spark, progress, title=title,
+                                     currency=currency, payoff_suggested=suggested)  # fmt: skip
+                return _write_reports(model, targets, progress)
             from roistudio.reports.model import build_project_report
 
             progress.progress(0.0, "Resampling for the intervals")
@@ -102,25 +121,7 @@ class Exporter(QObject):
                 label_delay=ld,
                 decision=decision,
             )
-            from roistudio.core.atomic import atomic_group
-
-            written = []
-            # Both files as one unit: a failed PDF leaves the old pair, never a new workbook alone.
-            with atomic_group() as group:
-                if "xlsx" in targets:
-                    from roistudio.reports.xlsx import write_xlsx
-
-                    progress.progress(0.2, "Writing the workbook")
-                    write_xlsx(model, group.stage(targets["xlsx"]))
-                    written.append(targets["xlsx"])
-                if "pdf" in targets:
-                    from roistudio.reports.pdf import write_pdf
-
-                    progress.progress(0.6, "Writing the PDF")
-                    write_pdf(model, group.stage(targets["pdf"]))
-                    written.append(targets["pdf"])
-            progress.progress(1.0, "Export done")
-            return written
+            return _write_reports(model, targets, progress)
 
         def done(written: list[str]) -> None:
             self.finished.emit(written)
@@ -146,7 +147,34 @@ class Exporter(QObject):
                 QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
 
-def _label_delay_for_export(con, analysis, source):
+def _write_reports(model: ReportModel, targets: dict[str, str], progress: Progress) -> list[str]:
+    """Write the workbook and/or PDF of ``model`` (worker thread); the paths written."""
+    from roistudio.core.atomic import atomic_group
+
+    written: list[str] = []
+    # Both files as one unit: a failed PDF leaves the old pair, never a new workbook alone.
+    with atomic_group() as group:
+        if "xlsx" in targets:
+            from roistudio.reports.xlsx import write_xlsx
+
+            progress.progress(0.2, "Writing the workbook")
+            write_xlsx(model, group.stage(targets["xlsx"]))
+            written.append(targets["xlsx"])
+        if "pdf" in targets:
+            from roistudio.reports.pdf import write_pdf
+
+            progress.progress(0.6, "Writing the PDF")
+            write_pdf(model, group.stage(targets["pdf"]))
+            written.append(targets["pdf"])
+    progress.progress(1.0, "Export done")
+    return written
+
+
+def _label_delay_for_export(
+    con: duckdb.DuckDBPyConnection,
+    analysis: Analysis,
+    source: tuple[LabelDelay | None, str, int | None] | None,
+) -> LabelDelay | None:
     """The estimate the app shows, or (still running) computed now; None when it cannot be had.
 
     ``source`` is ``(estimate or None, method, periods)``; without one (no window), the CLI's

@@ -8,10 +8,11 @@ half-open range (``start`` inclusive, ``end`` exclusive = the day after the "to"
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QObject, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -83,19 +84,17 @@ class MultiSelectButton(QPushButton):
         menu = QMenu(self)
         menu.addAction(action)
         self.setMenu(menu)
-        self._quiet = False
         self._update_text()
 
     def set_values(self, values: Sequence[str]) -> None:
         """The values to choose from; all start checked."""
-        self._quiet = True
-        self._list.clear()
-        for value in values:
-            item = QListWidgetItem(str(value))
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
-            self._list.addItem(item)
-        self._quiet = False
+        with _silent(self._list):
+            self._list.clear()
+            for value in values:
+                item = QListWidgetItem(str(value))
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked)
+                self._list.addItem(item)
         self._update_text()
 
     def values(self) -> list[str]:
@@ -113,12 +112,11 @@ class MultiSelectButton(QPushButton):
     def set_selected(self, values: Sequence[str]) -> None:
         """Check exactly ``values`` (empty: all). Does not emit ``selectionChanged``."""
         wanted = set(values)
-        self._quiet = True
-        for i in range(self._list.count()):
-            item = self._list.item(i)
-            on = not wanted or item.text() in wanted
-            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-        self._quiet = False
+        with _silent(self._list):
+            for i in range(self._list.count()):
+                item = self._list.item(i)
+                on = not wanted or item.text() in wanted
+                item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
         self._update_text()
 
     def set_checked(self, value: str, checked: bool) -> None:
@@ -129,16 +127,14 @@ class MultiSelectButton(QPushButton):
                 item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
 
     def _set_all(self, checked: bool) -> None:
-        self._quiet = True
-        for i in range(self._list.count()):
-            self._list.item(i).setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
-        self._quiet = False
+        with _silent(self._list):  # one selectionChanged for the lot, not one per value
+            for i in range(self._list.count()):
+                state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+                self._list.item(i).setCheckState(state)
         self._update_text()
         self.selectionChanged.emit()
 
     def _on_item_changed(self, _item: QListWidgetItem) -> None:
-        if self._quiet:
-            return
         self._update_text()
         self.selectionChanged.emit()
 
@@ -170,7 +166,9 @@ class FilterBar(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._buttons: dict[str, MultiSelectButton] = {}
-        self._quiet = False
+        # The filters last shown (set_options, set_filters) or sent: only a change from them is
+        # sent, so showing filters never comes back as an edit.
+        self._shown = Filters()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -217,7 +215,7 @@ class FilterBar(QWidget):
 
         Resets the bar to "no filter"; call :meth:`set_filters` afterwards to restore a saved one.
         """
-        self._quiet = True
+        self._timer.stop()
         for button in self._buttons.values():
             self._segments_layout.removeWidget(button)
             button.deleteLater()
@@ -234,24 +232,28 @@ class FilterBar(QWidget):
         if low is not None and high is not None:
             for edit in (self._from, self._to):
                 edit.setDateRange(low, high)
-            self._from.setDate(low)
-            self._to.setDate(high)
-        self._use_dates.setChecked(False)
-        self._quiet = False
+            with _silent(self._from), _silent(self._to):
+                self._from.setDate(low)
+                self._to.setDate(high)
+        with _silent(self._use_dates):
+            self._use_dates.setChecked(False)
+        self._show_date_inputs()
+        self._shown = self.filters()
 
     def set_filters(self, filters: Filters) -> None:
         """Show ``filters`` (e.g. from a project). Does not emit ``filtersChanged``."""
-        self._quiet = True
         self._timer.stop()
         for column, button in self._buttons.items():
             button.set_selected(filters.segments.get(column, ()))
         start, end = _to_qdate(filters.start), _to_qdate(filters.end)
         use = self._dates_available and (start is not None or end is not None)
-        self._use_dates.setChecked(use)
-        if use:
-            self._from.setDate(start if start is not None else self._from.minimumDate())
-            self._to.setDate(end.addDays(-1) if end is not None else self._to.maximumDate())
-        self._quiet = False
+        with _silent(self._use_dates), _silent(self._from), _silent(self._to):
+            self._use_dates.setChecked(use)
+            if use:
+                self._from.setDate(start if start is not None else self._from.minimumDate())
+                self._to.setDate(end.addDays(-1) if end is not None else self._to.maximumDate())
+        self._show_date_inputs()
+        self._shown = self.filters()
 
     def filters(self) -> Filters:
         """The filters as currently set."""
@@ -284,26 +286,41 @@ class FilterBar(QWidget):
         for widget in (self._use_dates, self._from, self._to_label, self._to):
             widget.setVisible(available)
 
-    def _on_dates_toggled(self, checked: bool) -> None:
+    def _show_date_inputs(self) -> None:
         for edit in (self._from, self._to):
-            edit.setEnabled(checked and self._dates_available)
+            edit.setEnabled(self._use_dates.isChecked() and self._dates_available)
+
+    def _on_dates_toggled(self, _checked: bool) -> None:
+        self._show_date_inputs()
         self._on_changed()
 
     def _on_clear(self) -> None:
+        shown = self._shown
         self.set_filters(Filters())
+        self._shown = shown  # what the document holds: clearing is an edit of it
         self._on_changed()
 
-    def _on_changed(self, *_args) -> None:
-        if self._quiet:
-            return
+    def _on_changed(self, *_args: object) -> None:
         if self._to.date() < self._from.date():
             # Keep the range valid while the user drags one end past the other.
             sender = self.sender()
             other = self._to if sender is self._from else self._from
-            other.blockSignals(True)
-            other.setDate(sender.date() if isinstance(sender, QDateEdit) else self._from.date())
-            other.blockSignals(False)
+            with _silent(other):
+                other.setDate(sender.date() if isinstance(sender, QDateEdit) else self._from.date())
         self._timer.start()
 
     def _emit(self) -> None:
-        self.filtersChanged.emit(self.filters())
+        filters = self.filters()
+        if filters != self._shown:
+            self._shown = filters
+            self.filtersChanged.emit(filters)
+
+
+@contextlib.contextmanager
+def _silent(widget: QObject) -> Iterator[None]:
+    """Write into ``widget`` without its change signals (the program, not the user, is changing it)."""
+    blocker = QSignalBlocker(widget)
+    try:
+        yield
+    finally:
+        blocker.unblock()

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject
 
 from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.estimate import LabelDelay
+from roistudio.gui import operations
 
 if TYPE_CHECKING:
     from roistudio.gui.calibration_view import CalibrationView
@@ -84,6 +85,11 @@ class LabelDelayController(QObject):
             return  # else its job is still running
         self._key, self.label_delay = key, None
         self._show(analysis)
+        if self.doc.project.spark is not None:  # DuckDB queries: not on the Spark engine
+            from roistudio.gui.spark_source import NOT_ON_SPARK
+
+            self.calibration_view.set_message(NOT_ON_SPARK)
+            return
         self.calibration_view.set_message("Checking the calibration and estimating rows not yet labelled…")
         method, periods = self.calibration_view.options()
 
@@ -99,21 +105,22 @@ class LabelDelayController(QObject):
                 self.label_delay = result
                 self._show(self.doc.analysis)
 
-        def failed(exc: BaseException) -> None:
+        def failed(message: str) -> None:
             if key == self._key:
                 self.label_delay = None
                 self._show(None)
-                self.calibration_view.set_message(f"No estimate for rows not yet labelled: {exc}")
+                self.calibration_view.set_message(f"No estimate for rows not yet labelled: {message}")
 
         def cancelled() -> None:
             if key == self._key:
                 self._key = None  # the next analysis change tries again
 
-        self._job = self.worker.submit(
+        self._job = operations.run(
+            self.worker,
             job,
             kind="label_delay",
             description="Estimating rows not yet labelled",
             on_done=done,
-            on_error=failed,
+            on_failure=failed,
             on_cancel=cancelled,
         )

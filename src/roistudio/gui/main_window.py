@@ -8,16 +8,16 @@ edits, and the document's signals update every view.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QStandardPaths, Qt, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
-    QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QTabWidget,
@@ -27,27 +27,25 @@ from PySide6.QtWidgets import (
 )
 
 from roistudio import __version__
-from roistudio.core.errors import RoiError
 from roistudio.core.glossary import METRICS as GLOSSARY_METRICS
 from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
-from roistudio.gui import dialogs, operations
 from roistudio.gui.data_page import DataPage
 from roistudio.gui.document import ProjectDocument
 from roistudio.gui.editor_sync import EditorSync
 from roistudio.gui.export_actions import Exporter
-from roistudio.gui.lifetime import dispose
+from roistudio.gui.file_actions import APP_NAME, FileActions
+from roistudio.gui.link_actions import LinkActions
 from roistudio.gui.menus import build_actions, build_menus
-from roistudio.gui.operations import CacheCleared
 from roistudio.gui.payoff_banner import PayoffBanners, payoff_summary
 from roistudio.gui.recovery import Recovery, recovery_folder
 from roistudio.gui.settings import Settings
 from roistudio.gui.workers import DatabaseWorker
 
-FILE_FILTER = "Prediction exports (*.csv *.tsv *.txt *.csv.gz *.parquet *.pq *.xlsx *.xlsm);;All files (*)"
+if TYPE_CHECKING:
+    from roistudio.core.data.filter_options import FilterOptions
+    from roistudio.core.engine.analysis import Analysis
 
-APP_NAME = "Model ROI Studio"
 AUTOSAVE_MS = 60_000
-PROJECT_FILTER = f"Model ROI Studio projects (*{PROJECT_SUFFIX})"
 TAB_TITLES = {
     "data": "Data",
     "payoff": "Payoff",
@@ -67,7 +65,7 @@ def import_cache_folder() -> Path:
     return Path(base or Path.home() / ".cache" / "roistudio") / "imports"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(FileActions, LinkActions, QMainWindow):
     """The application window.
 
     Parameters
@@ -80,6 +78,33 @@ class MainWindow(QMainWindow):
         Build only the shell (menus, Data page, empty tabs) now and the analysis views, which
         load pandas and matplotlib, in :meth:`finish_startup`, once the window has painted.
     """
+
+    # Set by gui.menus.build_actions / build_menus.
+    about_action: QAction
+    clear_cache_action: QAction
+    copy_link_action: QAction
+    demo_action: QAction
+    export_pdf_action: QAction
+    export_xlsx_action: QAction
+    mapping_action: QAction
+    metrics_action: QAction
+    new_action: QAction
+    open_data_action: QAction
+    open_spark_action: QAction  # gui.spark_dialog
+    open_project_action: QAction
+    optimum_action: QAction
+    paste_link_action: QAction
+    quit_action: QAction
+    redo_action: QAction
+    report_details_action: QAction
+    save_action: QAction
+    save_as_action: QAction
+    undo_action: QAction
+    view_actions: list[QAction]
+    period_actions: dict[str, QAction]
+    period_group: QActionGroup
+    period_menu: QMenu
+    recent_menu: QMenu
 
     def __init__(
         self, worker: DatabaseWorker | None = None, settings: Settings | None = None, *, lazy: bool = False
@@ -156,11 +181,13 @@ class MainWindow(QMainWindow):
             ("calibration", self.calibration_view),
             ("sensitivity", self.sensitivity_view),
         ):
-            holder = self.tabs.widget(VIEWS.index(view))
-            loading = holder.layout().takeAt(0).widget()  # the "Loading…" label
-            loading.hide()  # deleteLater alone leaves it painted until the event loop runs
-            loading.deleteLater()
-            holder.layout().addWidget(widget)
+            holder = self._holders[view]
+            item = holder.takeAt(0)  # the "Loading…" label
+            loading = item.widget() if item is not None else None
+            if loading is not None:
+                loading.hide()  # deleteLater alone leaves it painted until the event loop runs
+                loading.deleteLater()
+            holder.addWidget(widget)
         self.filter_bar = FilterBar()
         self.filter_bar.setToolTip("Which rows every analysis looks at (segments and dates)")
         self.filter_bar.setEnabled(False)
@@ -179,7 +206,9 @@ class MainWindow(QMainWindow):
         self.data_page = DataPage(self)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self._holders: dict[str, QVBoxLayout] = {}
         for view in VIEWS:
+            page: QWidget
             if view == "data":
                 page = self.data_page
             else:
@@ -187,6 +216,7 @@ class MainWindow(QMainWindow):
                 page = QWidget()
                 holder = QVBoxLayout(page)
                 holder.setContentsMargins(0, 0, 0, 0)
+                self._holders[view] = holder
                 loading = QLabel("Loading…")
                 loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 holder.addWidget(loading)
@@ -277,14 +307,14 @@ class MainWindow(QMainWindow):
         if hasattr(hints, "colorSchemeChanged"):  # Qt 6.5+
             hints.colorSchemeChanged.connect(self._on_color_scheme)
 
-    def _on_color_scheme(self, _scheme=None) -> None:
+    def _on_color_scheme(self, _scheme: object = None) -> None:
         """Redraw the charts in the palette of the new system scheme (they pick it when cleared)."""
         if self.doc.analysis is not None:
             self._on_analysis(self.doc.analysis)
             self.explorer.redraw_chart()  # same curve: set_analysis alone would only move the marker
 
     # -- document -> views -----------------------------------------------------------------------------
-    def _on_analysis(self, analysis) -> None:
+    def _on_analysis(self, analysis: Analysis | None) -> None:
         currency = self.doc.project.currency
         for view in (self.explorer, self.comparison_view, self.segments_view, self.trends_view):
             view.set_analysis(analysis, currency)
@@ -295,7 +325,7 @@ class MainWindow(QMainWindow):
             self.data_page.show_data(self.doc)
         self._update_actions()
 
-    def _update_payoff_banners(self, *_args) -> None:
+    def _update_payoff_banners(self, *_args: object) -> None:
         p = self.doc.project
         self.payoff_banners.show_suggested(
             p.payoff_suggested and self.doc.has_data, payoff_summary(p.payoff, p.parameters)
@@ -325,7 +355,7 @@ class MainWindow(QMainWindow):
             self.data_page.show_welcome()
         self.filter_bar.setEnabled(self.doc.has_data)
 
-    def _on_options(self, options) -> None:
+    def _on_options(self, options: FilterOptions) -> None:
         self.filter_bar.set_options(options.segments, options.date_min, options.date_max)
         self.filter_bar.set_filters(self.doc.project.filters)
         if self.doc.has_data:
@@ -354,7 +384,7 @@ class MainWindow(QMainWindow):
         if text:
             self.busy_label.setText(text[:1].upper() + text[1:])
 
-    def _on_source_changed(self, names: list) -> None:
+    def _on_source_changed(self, names: list[str]) -> None:
         answer = QMessageBox.question(
             self,
             "Data changed",
@@ -371,34 +401,6 @@ class MainWindow(QMainWindow):
         else:
             self.doc.new()
 
-    def clear_import_cache(self) -> None:
-        """Delete the cached imports (after asking); the open project's copy stays until it closes."""
-        folder = self.doc.import_cache_dir
-        if folder is None:
-            self.statusBar().showMessage("The import cache is off (ROISTUDIO_IMPORT_CACHE=0)", 8000)
-            return
-        files = list(Path(folder).glob("*.duckdb"))
-        if not files:
-            self.statusBar().showMessage("No cached imports", 8000)
-            return
-        megabytes = sum(f.stat().st_size for f in files) / 1e6
-        answer = QMessageBox.question(
-            self,
-            APP_NAME,
-            f"Delete {len(files):,} cached import{'s' if len(files) > 1 else ''} ({megabytes:,.0f} MB)? "
-            "Those files are read again the next time they are opened.",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-
-        def done(result: CacheCleared) -> None:
-            noun = "import" if result.count == 1 else "imports"
-            self.statusBar().showMessage(
-                f"Deleted {result.count:,} cached {noun}, {result.freed_bytes / 1e6:,.1f} MB freed", 8000
-            )
-
-        operations.clear_import_cache(self.worker, Path(folder), on_done=done, on_failure=self._show_error)
-
     def _on_data_failed(self, message: str) -> None:
         self._show_error(message)
 
@@ -406,7 +408,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(message, 10000)
         QMessageBox.warning(self, APP_NAME, message)
 
-    def _update_title(self, *_args) -> None:
+    def _update_title(self, *_args: object) -> None:
         self.setWindowTitle(f"{self.doc.display_name()}[*] — {APP_NAME}")
         self.setWindowModified(self.doc.is_dirty())
 
@@ -428,207 +430,6 @@ class MainWindow(QMainWindow):
         self.save_action.setEnabled(self.doc.has_data)
         self.save_as_action.setEnabled(self.doc.has_data)
         self.mapping_action.setEnabled(self.doc.has_data)
-
-    # -- files ---------------------------------------------------------------------------------------
-    def ask_save_changes(self) -> QMessageBox.StandardButton:
-        """Save / Discard / Cancel for unsaved changes (tests replace this)."""
-        return QMessageBox.question(
-            self,
-            "Unsaved changes",
-            f"Save the changes to {self.doc.display_name()}?",
-            QMessageBox.StandardButton.Save
-            | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save,
-        )
-
-    def maybe_save(self) -> bool:
-        """True when it is fine to drop the current project (saved, discarded, or clean)."""
-        if not self.doc.is_dirty():
-            return True
-        answer = self.ask_save_changes()
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return answer == QMessageBox.StandardButton.Discard
-
-    def new_project(self) -> None:
-        if self.maybe_save():
-            self.doc.new()
-            self.remove_recovery()
-
-    def open_path(self, path: str) -> None:
-        """Open a project, a data file or a ``roistudio://`` link."""
-        from roistudio.core.project.links import is_link
-
-        if is_link(path):
-            self.open_link(path)
-        elif str(path).lower().endswith(PROJECT_SUFFIX):
-            self.open_project(path)
-        else:
-            self.open_data(path)
-
-    def open_data(self, path: str | None = None) -> None:
-        """Run the import wizard (on ``path`` when given) and start a new project on the result."""
-        self.finish_startup()
-        if not self.maybe_save():
-            return
-        from roistudio.gui.import_wizard import ImportWizard
-
-        table = f"import_{dt.datetime.now().strftime('%H%M%S%f')}"
-        wizard = ImportWizard(
-            self.worker, path or None, table=table, cache_dir=self.doc.import_cache_dir, parent=self
-        )
-        try:
-            if wizard.exec() and wizard.import_result is not None:
-                self.doc.adopt_import(wizard.import_result, wizard.mapping())
-                self.settings.add_recent(wizard.path)
-                self.remove_recovery()
-                self.tabs.setCurrentIndex(VIEWS.index("threshold"))
-            else:
-                # Nothing adopted: drop what the wizard may have imported (the open project keeps its own).
-                self.doc._drop_table(table)
-        finally:
-            dispose(wizard)
-
-    def change_mapping(self) -> None:
-        """Edit the column mapping of the loaded data (one undoable step)."""
-        if not self.doc.has_data:
-            return
-        from roistudio.core.data.loading import ImportResult
-        from roistudio.gui.import_wizard import ImportWizard
-
-        result = ImportResult(self.doc.import_report, {})
-        wizard = ImportWizard(self.worker, existing=result, initial_mapping=self.doc.mapping, parent=self)
-        try:
-            if wizard.exec():
-                self.doc.set_mapping(wizard.mapping())
-        finally:
-            dispose(wizard)
-
-    def open_demo(self) -> None:
-        self.finish_startup()
-        if not self.maybe_save():
-            return
-        self.statusBar().showMessage("Loading the demo…")
-
-        def done() -> None:
-            self.statusBar().showMessage("Demo loaded: card-fraud predictions, champion vs challenger", 8000)
-            self.tabs.setCurrentIndex(VIEWS.index("threshold"))
-
-        self.doc.load_demo(on_done=done)
-
-    def open_project_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open project", self.settings.last_folder(), PROJECT_FILTER
-        )
-        if path:
-            self.open_project(path)
-
-    def open_project(self, path: str, on_done=None) -> None:
-        self.finish_startup()
-        if not self.maybe_save():
-            return
-        try:
-            relocated = self._locate_missing_source(path)
-            self.doc.open_project(str(path), on_done=on_done, relocated=relocated)
-        except RoiError as exc:
-            self._show_error(str(exc))
-            return
-        self.settings.add_recent(str(path))
-        self.settings.set_last_folder(str(path))
-        self.remove_recovery()
-
-    def _locate_missing_source(self, path: str) -> str | None:
-        """If the project's data file is gone, ask where it is now (None: it is where it was)."""
-        return dialogs.locate_missing_source(self, path, FILE_FILTER)
-
-    def save(self) -> bool:
-        if not self.doc.path:
-            return self.save_as()
-        return self._save_to(self.doc.path)
-
-    def save_as(self) -> bool:
-        start = self.doc.path or str(
-            Path(self.settings.last_folder()) / f"{self.doc.project.title}{PROJECT_SUFFIX}"
-        )
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, PROJECT_FILTER)
-        if not path:
-            return False
-        if not path.endswith(PROJECT_SUFFIX):
-            path += PROJECT_SUFFIX
-        return self._save_to(path)
-
-    def _save_to(self, path: str) -> bool:
-        try:
-            self.doc.save(path)
-        except RoiError as exc:
-            self._show_error(str(exc))
-            return False
-        self.settings.add_recent(path)
-        self.settings.set_last_folder(path)
-        self.remove_recovery()
-        self.statusBar().showMessage(f"Saved {Path(path).name}", 5000)
-        return True
-
-    def edit_report_details(self) -> None:
-        """Ask for the report title and currency (one undoable step)."""
-        answer = dialogs.ask_report_details(self, self.doc.project.title, self.doc.project.currency)
-        if answer is not None:
-            title, currency = answer
-            self.doc.set_report_details(
-                title=title or self.doc.project.title, currency=currency or self.doc.project.currency
-            )
-
-    # -- links -----------------------------------------------------------------------------------------
-    def current_link(self) -> str | None:
-        """The ``roistudio://`` link of what is shown (needs a saved project)."""
-        from roistudio.core.project.links import ViewLink, encode_link
-
-        if not self.doc.path:
-            return None
-        p = self.doc.project
-        link = ViewLink(
-            project=str(Path(self.doc.path).resolve()),
-            view=VIEWS[self.tabs.currentIndex()],
-            threshold=self.doc.threshold,
-            has_threshold=p.threshold_user_set,
-            filters=p.filters,
-            segment=self.segments_view.column() or p.segment,
-        )
-        return encode_link(link)
-
-    def copy_link(self) -> None:
-        if not self.doc.path and not self.save_as():
-            return
-        link = self.current_link()
-        if link:
-            QGuiApplication.clipboard().setText(link)
-            self.statusBar().showMessage("Link to this view copied", 5000)
-
-    def paste_link(self) -> None:
-        text = QGuiApplication.clipboard().text().strip()
-        if not text:
-            self._show_error("The clipboard holds no link")
-            return
-        self.open_link(text)
-
-    def open_link(self, text: str) -> None:
-        from roistudio.core.project.links import decode_link
-
-        try:
-            link = decode_link(text)
-        except RoiError as exc:
-            self._show_error(str(exc))
-            return
-
-        def apply() -> None:
-            self.doc.apply_link(link.view, link.threshold, link.has_threshold, link.filters, link.segment)
-
-        same = self.doc.path and Path(self.doc.path).resolve() == Path(link.project).resolve()
-        if same:
-            apply()
-        else:
-            self.open_project(link.project, on_done=apply)
 
     # -- autosave and recovery (gui.recovery) -------------------------------------------------------------
     @property
@@ -657,20 +458,6 @@ class MainWindow(QMainWindow):
         """Ask whether to restore unsaved work from a previous session (see gui.recovery)."""
         self.recovery.offer()
 
-    # -- drag and drop ------------------------------------------------------------------------------------
-    def dragEnterEvent(self, event) -> None:
-        urls = event.mimeData().urls()
-        if urls and urls[0].isLocalFile():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event) -> None:
-        urls = [u for u in event.mimeData().urls() if u.isLocalFile()]
-        if urls:
-            event.acceptProposedAction()
-            # Open after the drop returns, so the drag source is not blocked by a wizard.
-            path = urls[0].toLocalFile()
-            QTimer.singleShot(0, lambda: self.open_path(path))
-
     # -- help ------------------------------------------------------------------------------------------------
     def handle_welcome_link(self, target: str) -> None:
         actions = {"action:open-data": self.open_data, "action:open-project": self.open_project_dialog,
@@ -693,7 +480,7 @@ class MainWindow(QMainWindow):
         )
 
     # -- closing -------------------------------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closing and not self.maybe_save():
             event.ignore()
             return

@@ -6,8 +6,9 @@ them and tests trigger them; their slots are the window's methods and the docume
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 
@@ -17,14 +18,19 @@ from roistudio.core.project.project import VIEWS
 if TYPE_CHECKING:
     from roistudio.gui.main_window import MainWindow
 
+T = TypeVar("T")
 
-def _action(window: MainWindow, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+
+def _action(
+    window: MainWindow,
+    text: str,
+    slot: Callable[[], object],
+    shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
+    tip: str = "",
+) -> QAction:
     action = QAction(text, window)
     if shortcut is not None:
-        if isinstance(shortcut, list):
-            action.setShortcuts(shortcut)
-        else:
-            action.setShortcut(QKeySequence(shortcut))
+        action.setShortcut(QKeySequence(shortcut))
     if tip:
         action.setStatusTip(tip)
         action.setToolTip(tip)
@@ -32,16 +38,34 @@ def _action(window: MainWindow, text: str, slot, shortcut=None, tip: str = "") -
     return action
 
 
+def _call(fn: Callable[[T], object], value: T) -> Callable[..., None]:
+    """A slot calling ``fn(value)`` whatever the signal passes (``triggered`` passes ``checked``)."""
+
+    def slot(*_args: object) -> None:
+        fn(value)
+
+    return slot
+
+
 def build_actions(window: MainWindow) -> None:
     """The window's actions (menu items and shortcuts), set as attributes of ``window``."""
 
-    def A(*args, **kwargs) -> QAction:
-        return _action(window, *args, **kwargs)
+    def A(
+        text: str,
+        slot: Callable[[], object],
+        shortcut: str | QKeySequence | QKeySequence.StandardKey | None = None,
+        tip: str = "",
+    ) -> QAction:
+        return _action(window, text, slot, shortcut, tip)
 
     window.new_action = A("&New project", window.new_project, QKeySequence.StandardKey.New)
     window.open_data_action = A(
         "&Open data…", window.open_data, "Ctrl+O", "Import a CSV, Parquet or Excel export"
     )
+    from roistudio.gui.spark_dialog import open_from_spark
+
+    window.open_spark_action = A("Open from &Spark…", lambda: open_from_spark(window),
+                                 tip="Analyse a table or Parquet/CSV path where Spark reads it")  # fmt: skip
     window.open_project_action = A("Open &project…", window.open_project_dialog, "Ctrl+Shift+O")
     window.demo_action = A("Open the &demo", window.open_demo, tip="Card-fraud predictions, mapped and swept")
     window.save_action = A("&Save", window.save, "Ctrl+S")
@@ -69,7 +93,7 @@ def build_actions(window: MainWindow) -> None:
     window.view_actions = []
     for i in range(len(VIEWS)):
         title = window.tabs.tabText(i)  # the tabs are built first, from VIEWS
-        action = A(title, lambda _=False, i=i: window.tabs.setCurrentIndex(i), f"Ctrl+{i + 1}")
+        action = A(title, _call(window.tabs.setCurrentIndex, i), f"Ctrl+{i + 1}")
         window.view_actions.append(action)
 
 
@@ -79,6 +103,7 @@ def build_menus(window: MainWindow) -> None:
     menu.addActions(
         [window.new_action, window.open_data_action, window.open_project_action, window.demo_action]
     )
+    menu.insertAction(window.open_project_action, window.open_spark_action)  # gui.spark_dialog
     window.recent_menu = menu.addMenu("Open &recent")
     window.recent_menu.aboutToShow.connect(lambda: _fill_recent(window))
     menu.addSeparator()
@@ -102,7 +127,7 @@ def build_menus(window: MainWindow) -> None:
     window.period_menu = view.addMenu("Trend &period")
     window.period_menu.setToolTipsVisible(True)
     window.period_group = QActionGroup(window)
-    window.period_actions: dict[str, QAction] = {}
+    window.period_actions = {}
     for period in PERIODS:
         action = window.period_menu.addAction(period.capitalize())
         action.setCheckable(True)
@@ -118,7 +143,7 @@ def _fill_recent(window: MainWindow) -> None:
     window.recent_menu.clear()
     recent = window.settings.recent_files()
     for path in recent:
-        window.recent_menu.addAction(Path(path).name, lambda p=path: window.open_path(p)).setStatusTip(path)
+        window.recent_menu.addAction(Path(path).name, _call(window.open_path, path)).setStatusTip(path)
     if not recent:
         window.recent_menu.addAction("(none)").setEnabled(False)
     else:

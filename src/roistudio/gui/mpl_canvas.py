@@ -50,7 +50,7 @@ class MplCanvas(FigureCanvasQTAgg):
         figure = Figure(
             figsize=(width, height), dpi=dpi, layout="constrained", facecolor=self.chart_palette.background
         )
-        super().__init__(figure)
+        super().__init__(figure)  # type: ignore[no-untyped-call]  # matplotlib's Qt backend is unannotated
         self.setParent(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 220)
@@ -83,7 +83,7 @@ class MplCanvas(FigureCanvasQTAgg):
         if not shiboken6.isValid(self):
             return
         try:
-            super().draw()
+            super().draw()  # type: ignore[no-untyped-call]
         except RuntimeError:
             if shiboken6.isValid(self):
                 raise
@@ -105,12 +105,16 @@ class MplCanvas(FigureCanvasQTAgg):
         self._draw_moving()
         self.blit(self.figure.bbox)
 
+    def draw_idle(self, *args: object, **kwargs: object) -> None:
+        """Redraw when Qt is next idle (the backend's own, typed for the views that call it)."""
+        super().draw_idle(*args, **kwargs)  # type: ignore[no-untyped-call]
+
     # -- internals --------------------------------------------------------------------------------
-    def _on_draw(self, _event) -> None:
+    def _on_draw(self, _event: object) -> None:
         # Called at the end of every full draw: the buffer now holds everything but the moving
         # artists, which is exactly the background to restore before each blit.
         self.full_draws += 1
-        self._background = self.copy_from_bbox(self.figure.bbox)
+        self._background = self.copy_from_bbox(self.figure.bbox)  # type: ignore[no-untyped-call]
         self._draw_moving()
 
     def _draw_moving(self) -> None:

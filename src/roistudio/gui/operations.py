@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from roistudio.core.data.filter_options import FilterOptions
     from roistudio.core.data.loading import ImportResult
     from roistudio.core.data.mapping import ColumnMapping
+    from roistudio.core.data.periods import TimeColumn
     from roistudio.core.data.validation import ValidationReport
     from roistudio.gui.workers import DatabaseWorker, Job
 
@@ -119,7 +120,7 @@ def check_mapping(
     on_failure: Failure,
     owner: QObject | None = None,
 ) -> Job:
-    """Validate ``mapping`` on ``table``: :func:`roistudio.core.data.validation.validate_mapping`."""
+    """Validate ``mapping`` on ``table``: :func:`roistudio.core.data.mapping.validate_mapping`."""
     from roistudio.core.data.validation import validate_mapping
 
     return run(
@@ -142,6 +143,25 @@ def read_label_values(
 
     return run(
         worker, lambda con, _p: label_values(con, quote_ident(table), column), kind="label-values",
+        on_done=on_done, on_failure=lambda _text: None, owner=owner,
+    )  # fmt: skip
+
+
+def read_time_columns(
+    worker: DatabaseWorker,
+    table: str,
+    columns: dict[str, str],
+    distinct: dict[str, int],
+    *,
+    on_done: Callable[[tuple[dict[str, TimeColumn], dict[str, str]]], None],
+    owner: QObject | None = None,
+) -> Job:
+    """Which columns can be the time column, and why the others cannot (a failure shows nothing):
+    :func:`roistudio.core.data.periods.time_column_candidates`."""
+    from roistudio.core.data.periods import time_column_candidates
+
+    return run(
+        worker, lambda con, _p: time_column_candidates(con, table, columns, distinct), kind="time-columns",
         on_done=on_done, on_failure=lambda _text: None, owner=owner,
     )  # fmt: skip
 

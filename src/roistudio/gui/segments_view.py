@@ -7,6 +7,8 @@ flagged, no negative flagged) minus the value achieved at the overall operating 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
@@ -44,6 +46,13 @@ SEGMENT_COLUMNS = (
         "Value at the overall operating threshold",
         known_only=True,
     ),
+    # Filled in by the view from the bootstrap (hidden until the background job delivers).
+    GroupColumn(
+        "Value low", lambda g: None, "money", "Low end of the value's bootstrap interval", known_only=True
+    ),
+    GroupColumn(
+        "Value high", lambda g: None, "money", "High end of the value's bootstrap interval", known_only=True
+    ),
     GroupColumn(
         "Money lost",
         lambda g: g.money_lost,
@@ -69,7 +78,7 @@ SEGMENT_COLUMNS = (
         known_only=True,
     ),
 )
-MONEY_LOST_COLUMN = 7
+MONEY_LOST_COLUMN = 9
 
 
 class SegmentsView(QWidget):
@@ -88,6 +97,12 @@ class SegmentsView(QWidget):
         self._analysis: Analysis | None = None
         self._preferred: str | None = None
         self._currency = "USD"
+        # Per breakdown ("segment:COLUMN"): group key -> bootstrap interval of its value, and
+        # the analysis they were computed for (a new analysis makes them stale).
+        self._intervals: dict[str, dict] = {}
+        self._interval_analysis: Analysis | None = None
+        self._confidence: float | None = None
+        self._replicates = 0
         self.column_box = QComboBox()
         self.column_box.setMinimumWidth(160)
         self.column_box.currentTextChanged.connect(self._on_column_chosen)
@@ -100,7 +115,13 @@ class SegmentsView(QWidget):
         top.addWidget(self.caption, 1)
 
         self.canvas = MplCanvas(self, width=7, height=3.5)
-        self.model = GroupTableModel(SEGMENT_COLUMNS, unknown=lambda g: g.fully_unlabeled, parent=self)
+        columns = [
+            replace(c, value=self._interval_end(c.title == "Value low"))
+            if c.title in ("Value low", "Value high")
+            else c
+            for c in SEGMENT_COLUMNS
+        ]
+        self.model = GroupTableModel(columns, unknown=lambda g: g.fully_unlabeled, parent=self)
         self.table = SortedTableView()
         self.table.set_source(self.model)
         content = chart_over_table(top, self.canvas, self.table, stretch=(3, 2))
@@ -108,8 +129,30 @@ class SegmentsView(QWidget):
             self, content, "Map one or more segment columns (channel, region...) to see where money is lost"
         )
 
+    def _interval_end(self, low: bool):
+        def read(g: GroupResult) -> float | None:
+            interval = self._intervals.get(f"segment:{self.column_box.currentText()}", {}).get(g.key)
+            return None if interval is None else (interval.low if low else interval.high)
+
+        return read
+
+    def set_decision(self, decision, currency: str = "USD") -> None:
+        """Show each segment's bootstrap interval (``decision.uncertainty.groups``; None: none)."""
+        u = None if decision is None else decision.uncertainty
+        self._intervals = {} if u is None else {name: dict(rows) for name, rows in u.groups.items()}
+        self._confidence = None if u is None else u.confidence
+        self._replicates = 0 if u is None else u.replicates
+        self._interval_analysis = self._analysis
+        self._currency = currency
+        if self._analysis is not None:
+            # The chart does not show intervals: only the table and the caption change (a redraw
+            # of every chart when the background job lands would slow the app down).
+            self._show_column(self.column_box.currentText(), redraw=False)
+
     def set_analysis(self, analysis: Analysis | None, currency: str = "USD") -> None:
         """Show the segments of ``analysis``, keeping the chosen segment column when it still exists."""
+        if analysis is not self._interval_analysis:  # intervals of another analysis: not these figures
+            self._intervals, self._confidence = {}, None
         self._analysis = analysis
         self._currency = currency
         columns = list(analysis.segments) if analysis is not None else []
@@ -152,19 +195,30 @@ class SegmentsView(QWidget):
             return ()
         return self._analysis.segments.get(self.column_box.currentText(), ())
 
-    def _show_column(self, _column: str) -> None:
+    def _show_column(self, _column: str, *, redraw: bool = True) -> None:
         if self._analysis is None:
             return
         groups = self.groups()
         self.model.set_rows(groups, self._currency)
         no_challenger = all(g.challenger_operating is None for g in groups)
         self.table.setColumnHidden(self.model.column_index("Challenger value"), no_challenger)
+        shown = f"segment:{self.column_box.currentText()}" in self._intervals
+        for title in ("Value low", "Value high"):
+            self.table.setColumnHidden(self.model.column_index(title), not shown)
         self.table.sortByColumn(MONEY_LOST_COLUMN, Qt.SortOrder.DescendingOrder)
         threshold = self._analysis.champion.operating.threshold
-        self.caption.setText(
+        text = (
             f"At the operating threshold {format_threshold(threshold)}. Money lost = value with perfect "
             "knowledge minus the value achieved (missed positives and false alarms)."
         )
+        if shown and self._confidence is not None:
+            text += (
+                f" Value low / high: the {self._confidence:.0%} bootstrap interval of each segment's value "
+                f"({self._replicates:,} resamples)."
+            )
+        self.caption.setText(text)
+        if not redraw:
+            return
         self.canvas.clear()
         ax = self.canvas.figure.add_subplot()
         chart_breakdown.draw_value_by_segment(

@@ -25,8 +25,8 @@ class Settings:
     def recent_files(self) -> list[str]:
         """Recently opened projects and data files, newest first, only those that still exist."""
         value = self._store.value("recent_files", [])
-        items = [value] if isinstance(value, str) else list(value or [])
-        return [p for p in items if Path(p).exists()]
+        items = [value] if isinstance(value, str) else list(value) if isinstance(value, list | tuple) else []
+        return [str(p) for p in items if Path(str(p)).exists()]
 
     def add_recent(self, path: str) -> None:
         path = str(Path(path).resolve())

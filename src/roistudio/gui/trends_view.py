@@ -18,6 +18,7 @@ from roistudio.charts.breakdown import period_label
 from roistudio.core.data.period_order import period_sort_text
 from roistudio.core.data.periods import YEAR_NOT_GIVEN
 from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN
 from roistudio.core.engine.results import GroupResult
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
@@ -49,6 +50,20 @@ PERIOD_COLUMNS = (
         lambda g: g.operating.value,
         "money",
         "Value at the operating threshold (labelled rows)",
+        known_only=True,
+    ),
+    # Filled in by the view from the bootstrap (hidden until the background job delivers).
+    GroupColumn(
+        "Value low", lambda g: None, "money", "Low end of the value's bootstrap interval", known_only=True
+    ),
+    GroupColumn(
+        "Value high", lambda g: None, "money", "High end of the value's bootstrap interval", known_only=True
+    ),
+    GroupColumn(
+        "Per 1,000 rows",
+        lambda g: g.operating.value_per_1000,
+        "money",
+        "Value per 1,000 labelled rows: what the chart shows, so a busy period is not judged by its volume",
         known_only=True,
     ),
     GroupColumn(
@@ -91,9 +106,19 @@ class TrendsView(QWidget):
         self._label_delay = None
         self._estimates: dict = {}
         self._currency = "USD"
+        # Each period's bootstrap interval (key -> Interval) and the analysis it belongs to.
+        self._intervals: dict = {}
+        self._interval_analysis: Analysis | None = None
+        self._confidence: float | None = None
+        self._replicates = 0
         columns = (
             replace(PERIOD_COLUMNS[0], display=lambda g: period_label(g.key, self._period)),
-            *PERIOD_COLUMNS[1:],
+            *(
+                replace(c, value=self._interval_end(c.title == "Value low"))
+                if c.title in ("Value low", "Value high")
+                else c
+                for c in PERIOD_COLUMNS[1:]
+            ),
             *self._estimate_columns(),
         )
         self.model = GroupTableModel(columns, unknown=lambda g: g.fully_unlabeled, parent=self)
@@ -108,6 +133,13 @@ class TrendsView(QWidget):
         self._stack = with_empty_state(
             self, content, "Map a time column and choose a period (month, week...) to see value over time"
         )
+
+    def _interval_end(self, low: bool):
+        def read(g: GroupResult) -> float | None:
+            interval = self._intervals.get(g.key)
+            return None if interval is None else (interval.low if low else interval.high)
+
+        return read
 
     def _estimate_columns(self) -> tuple[GroupColumn, ...]:
         def est(g: GroupResult):
@@ -141,8 +173,13 @@ class TrendsView(QWidget):
         if self._analysis is not None:
             self.set_analysis(self._analysis, self._currency)
 
-    def set_analysis(self, analysis: Analysis | None, currency: str = "USD") -> None:
-        """Show the periods of ``analysis`` in time order (the empty state when it has none)."""
+    def set_analysis(self, analysis: Analysis | None, currency: str = "USD", *, redraw: bool = True) -> None:
+        """Show the periods of ``analysis`` in time order (the empty state when it has none).
+
+        ``redraw=False`` refreshes the table and the caption only (new intervals: the chart has none).
+        """
+        if analysis is not self._interval_analysis:  # intervals of another analysis: not these figures
+            self._intervals, self._confidence = {}, None
         self._analysis = analysis
         self._currency = currency
         ld = self._label_delay
@@ -156,15 +193,34 @@ class TrendsView(QWidget):
         self.table.setColumnHidden(self.model.column_index("Challenger value"), no_challenger)
         for title in ("Estimate", "Estimate low", "Estimate high"):
             self.table.setColumnHidden(self.model.column_index(title), not self._estimates)
-        self.canvas.clear()
+        for title in ("Value low", "Value high"):
+            self.table.setColumnHidden(self.model.column_index(title), not self._intervals)
+        if redraw:
+            self.canvas.clear()
         if not periods:
             self._stack.setCurrentIndex(0)
-            self.canvas.draw_idle()
+            if redraw:
+                self.canvas.draw_idle()
             return
         self._stack.setCurrentIndex(1)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         unknown = [g for g in periods if g.fully_unlabeled]
-        text = f"Value per {analysis.request.period} at the operating threshold {format_threshold(analysis.operating.threshold)}."
+        text = (
+            f"Value per {analysis.request.period} at the operating threshold "
+            f"{format_threshold(analysis.operating.threshold)}"
+        )
+        text += (
+            "; the chart shows it per 1,000 rows (estimates: per 1,000 of the period's rows), so a busy "
+            "period is not judged by its volume."
+            if self._estimates
+            else "; the chart shows it per 1,000 labelled rows (dashed: all periods), so a busy period "
+            "is not judged by its volume."
+        )
+        if self._intervals and self._confidence is not None:
+            text += (
+                f" Value low / high: the {self._confidence:.0%} bootstrap interval of each period's value "
+                f"({self._replicates:,} resamples)."
+            )
         time = analysis.validation.time
         if time is not None and (not time.year_given or time.time_zone):
             text += f" Periods: {time.describe()}." if time.year_given else f" Months: {YEAR_NOT_GIVEN}."
@@ -183,6 +239,8 @@ class TrendsView(QWidget):
                 "scores; diamonds show the estimate on labelled periods beside the realised value."
             )
         self.caption.setText(text)
+        if not redraw:
+            return
         ax = self.canvas.figure.add_subplot()
         if self._estimates:
             chart_calibration.draw_estimate_by_period(
@@ -204,7 +262,17 @@ class TrendsView(QWidget):
         self.canvas.draw_idle()
 
     def set_decision(self, decision, currency: str = "USD") -> None:
-        """Show the walk-forward value, its gap to the in-sample value and the stale-threshold cost."""
+        """Show the walk-forward value, its gap to the in-sample value and the stale-threshold cost,
+        and each period's bootstrap interval in the table."""
+        u = None if decision is None else decision.uncertainty
+        intervals = {} if u is None else dict(u.groups.get(PERIOD_BREAKDOWN, ()))
+        if intervals != self._intervals or (u is not None and u.confidence != self._confidence):
+            self._intervals = intervals
+            self._confidence = None if u is None else u.confidence
+            self._replicates = 0 if u is None else u.replicates
+            self._interval_analysis = self._analysis
+            if self._analysis is not None:
+                self.set_analysis(self._analysis, currency, redraw=False)
         bt = None if decision is None else decision.backtest
         cov = None if decision is None else decision.coverage
         if bt is None:

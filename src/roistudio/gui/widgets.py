@@ -12,7 +12,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
@@ -146,9 +146,6 @@ class KpiTile(QFrame):
     def value_text(self) -> str:
         return self._value.text()
 
-    def caption_text(self) -> str:
-        return self._caption.text()
-
 
 # (row, column) in the 2x2 grid: rows are the actual class, columns what the model did.
 _CELLS = {"tp": (0, 0), "fn": (0, 1), "fp": (1, 0), "tn": (1, 1)}
@@ -268,7 +265,9 @@ class GroupTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._columns):
             return None
         column = self._columns[section]
@@ -291,7 +290,9 @@ class GroupTableModel(QAbstractTableModel):
             return format_threshold(value)
         return "" if value is None else str(value)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         row, column = self._rows[index.row()], self._columns[index.column()]
@@ -344,7 +345,7 @@ class SortedTableView(QTableView):
 
     def displayed(self, row: int, column: int) -> str:
         """Text shown in view row ``row`` (after sorting) and column ``column``."""
-        return self.proxy.index(row, column).data(Qt.ItemDataRole.DisplayRole)
+        return cast(str, self.proxy.index(row, column).data(Qt.ItemDataRole.DisplayRole))
 
 
 def chart_over_table(

@@ -22,13 +22,17 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from roistudio.core.errors import Cancelled
 from roistudio.core.progress import CancelToken
+from roistudio.core.sql import rollback
+
+if TYPE_CHECKING:
+    import duckdb
 
 JobFn = Callable[[Any, "WorkerProgress"], Any]
 
@@ -126,7 +130,7 @@ class DatabaseWorker(QThread):
         self._generations: dict[str, int] = {}
         self._lock = threading.Lock()
         self._current: Job | None = None
-        self._con = None
+        self._con: duckdb.DuckDBPyConnection | None = None
         self._ready = threading.Event()
         self._pending = 0
         self.dropped = 0  # stale results dropped (superseded jobs that finished anyway)
@@ -198,9 +202,10 @@ class DatabaseWorker(QThread):
         self.wait(timeout_ms)
 
     @property
-    def connection(self):
+    def connection(self) -> duckdb.DuckDBPyConnection:
         """The DuckDB connection (use it only from jobs, or in tests once the worker is idle)."""
         self._ready.wait(10)
+        assert self._con is not None, "the worker thread has not started"
         return self._con
 
     def _interrupt(self, job: Job) -> None:
@@ -232,8 +237,8 @@ class DatabaseWorker(QThread):
 
         from roistudio.core.sql import pin_session_time_zone
 
-        self._con = duckdb.connect(self._database)
-        pin_session_time_zone(self._con)  # periods must not depend on the machine's TZ
+        con = self._con = duckdb.connect(self._database)
+        pin_session_time_zone(con)  # periods must not depend on the machine's TZ
         self._ready.set()
         try:
             while True:
@@ -242,7 +247,7 @@ class DatabaseWorker(QThread):
                     break
                 self._run_job(job)
         finally:
-            self._con.close()
+            con.close()
 
     def _run_job(self, job: Job) -> None:
         if job.cancelled() or not self.is_current(job):
@@ -268,6 +273,11 @@ class DatabaseWorker(QThread):
         finally:
             with self._lock:
                 self._current = None
+        if status != "done":
+            # No interrupt can land any more (``_current`` is cleared): end whatever transaction
+            # the job left open, so the next job starts on a usable connection.
+            assert self._con is not None
+            rollback(self._con)
         self._delivered.emit(job, status, result)
 
     # -- back in the GUI thread -----------------------------------------------------------------------

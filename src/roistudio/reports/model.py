@@ -165,6 +165,9 @@ class ReportModel:
     # comparison_terms), when linear: breakdown ("segment:COL", "period") -> key -> policy -> terms.
     breakdown_terms: dict[str, dict[str, dict[str, dict[str | None, float]]]] = field(default_factory=dict)
     comparison_terms: dict[str, dict[str | None, float]] | None = None
+    # When the payoff is not linear in its parameters: the labelled rows behind per-row workbook
+    # formulas (core.engine.payoff_rows.PayoffRows), or why they are not available (RowsUnavailable).
+    labelled_rows: object | None = None
     decision: Decision | None = None  # intervals, verdict, walk-forward, sensitivity
     # True while the payoff is the app's example, not confirmed by the analyst: both writers
     # stamp EXAMPLE_PAYOFF_STAMP where a reader looks first.
@@ -444,6 +447,11 @@ def build_report_model(
         linear_aggregates = compute_linear(con, table, analysis, sweep_indices)
         if linear_aggregates is not None:
             breakdown_terms, comparison_terms = live_breakdown_terms(con, table, analysis)
+    rows = None
+    if con is not None and linear_aggregates is None:  # not linear, or its aggregates did not add up
+        from roistudio.core.engine.payoff_rows import payoff_rows
+
+        rows = payoff_rows(con, table, analysis)
     return ReportModel(
         title=title,
         currency=currency,
@@ -465,6 +473,7 @@ def build_report_model(
         linear=linear_aggregates,
         breakdown_terms=breakdown_terms,
         comparison_terms=comparison_terms,
+        labelled_rows=rows,
         decision=decision,
         payoff_suggested=payoff_suggested,
         label_delay=label_delay,

@@ -10,6 +10,7 @@ from roistudio.core.project.defaults import (
     DEFAULT_PARAMETERS,
     DEFAULT_PAYOFF,
     default_ranges,
+    project_for_demo,
     project_for_import,
     suggested_payoff,
 )
@@ -54,3 +55,16 @@ def test_project_for_import_uses_the_source_table_currency_and_period():
     assert project.ranges == {"review_cost": (5.0, 15.0)}
     no_time = project_for_import(_result(), ColumnMapping("score", "label"))
     assert no_time.period is None and no_time.currency == Project().currency
+
+
+def test_the_demo_project_is_the_demo_mapping_and_payoff_on_the_imported_table_not_suggested():
+    project = project_for_demo(_result("demo_table"))
+    assert project.sources[0].table == "demo_table"
+    assert project.mapping == ColumnMapping(
+        "champion_score", "is_fraud", positive="1", challenger_score="challenger_score",
+        id="transaction_id", timestamp="event_time", segments=("channel", "region"), money=("amount",),
+    )  # fmt: skip
+    assert project.payoff["fn"] == "-amount - chargeback_fee" and not project.payoff_suggested
+    assert project.ranges == default_ranges(project.parameters)
+    assert (project.currency, project.period) == ("USD", "month")
+    assert project.title == "Card fraud review: model value report"

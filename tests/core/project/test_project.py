@@ -187,7 +187,7 @@ def test_a_v1_file_with_a_percent_flag_rate_loads_as_a_fraction(tmp_path, data_f
     assert loaded.ranges == {"review": (2.0, 8.0)}  # the rest of the file is untouched
     save_project(loaded, tmp_path / "new.roiproj")
     saved = json.loads((tmp_path / "new.roiproj").read_text(encoding="utf-8"))
-    assert saved["schema_version"] == SCHEMA_VERSION == 3
+    assert saved["schema_version"] == SCHEMA_VERSION == 4
     assert saved["constraints"]["max_flag_rate"] == 0.025
 
 
@@ -258,3 +258,69 @@ def test_the_segment_column_shown_and_the_parameter_order_survive_a_round_trip(t
     loaded = load_project(tmp_path / "p.roiproj")
     assert loaded.segment == "region"
     assert list(loaded.parameters) == ["zeta", "alpha", "mid"]
+
+
+def _spark_project() -> Project:
+    from roistudio.core.engine.spark_source import SparkSource
+
+    return Project(
+        mapping=ColumnMapping("score", "label", positive="1"),
+        payoff={"tp": "10", "fp": "-1", "tn": "0", "fn": "-10"},
+        spark=SparkSource(master="spark://head:7077", table="lake.scored_tx"),
+    )
+
+
+def test_a_spark_project_remembers_where_spark_reads_its_data(tmp_path):
+    from roistudio.core.engine.spark_source import SparkSource
+
+    save_project(_spark_project(), tmp_path / "s.roiproj")
+    doc = json.loads((tmp_path / "s.roiproj").read_text(encoding="utf-8"))
+    assert doc["spark"] == {
+        "engine": "spark",
+        "master": "spark://head:7077",
+        "path": None,
+        "table": "lake.scored_tx",
+    }
+    assert doc["sources"] == []
+    loaded = load_project(tmp_path / "s.roiproj")
+    assert loaded == _spark_project()
+    assert loaded.spark == SparkSource(master="spark://head:7077", table="lake.scored_tx")
+    on_path = _spark_project().with_changes(spark=SparkSource(path="s3a://bucket/preds/"))
+    save_project(on_path, tmp_path / "p.roiproj")
+    assert load_project(tmp_path / "p.roiproj").spark == SparkSource("local[*]", "s3a://bucket/preds/", None)
+
+
+def test_a_v3_file_migrates_to_a_project_without_spark(tmp_path, data_file):
+    save_project(_project(data_file), tmp_path / "p.roiproj")
+    doc = json.loads((tmp_path / "p.roiproj").read_text(encoding="utf-8"))
+    del doc["spark"]
+    doc["schema_version"] = 3
+    (tmp_path / "v3.roiproj").write_text(json.dumps(doc), encoding="utf-8")
+    loaded = load_project(tmp_path / "v3.roiproj")
+    assert loaded == _project(data_file)
+    assert loaded.spark is None
+    save_project(loaded, tmp_path / "v4.roiproj")
+    saved = json.loads((tmp_path / "v4.roiproj").read_text(encoding="utf-8"))
+    assert (saved["schema_version"], saved["spark"]) == (4, None)
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"master": "local[*]"}, "the spark source needs either a path or a table, not both or neither"),
+        (
+            {"path": "a.parquet", "table": "t"},
+            "the spark source needs either a path or a table, not both or neither",
+        ),
+        ({"table": 7}, "the spark table must be text, not 7"),
+        ("local[*]", "the spark source must be an object, not 'local[*]'"),
+    ],
+)
+def test_a_damaged_spark_record_is_one_line(tmp_path, record, message):
+    save_project(_spark_project(), tmp_path / "s.roiproj")
+    doc = json.loads((tmp_path / "s.roiproj").read_text(encoding="utf-8"))
+    doc["spark"] = record
+    (tmp_path / "bad.roiproj").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ProjectError) as info:
+        load_project(tmp_path / "bad.roiproj")
+    assert str(info.value) == f"{tmp_path / 'bad.roiproj'}: {message}"

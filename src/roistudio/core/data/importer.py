@@ -40,7 +40,7 @@ from roistudio.core.data.sniff import CsvDialect
 from roistudio.core.data.xlsx import import_xlsx, read_xlsx_rows, xlsx_frame
 from roistudio.core.errors import Cancelled, DataError
 from roistudio.core.progress import Progress, ScaledProgress, check_cancelled
-from roistudio.core.sql import quote_ident, quote_literal
+from roistudio.core.sql import quote_ident, quote_literal, rollback
 
 __all__ = [
     "SOURCES_TABLE",
@@ -319,8 +319,7 @@ def _with_seconds(report: ImportReport, seconds: float) -> ImportReport:
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    with contextlib.suppress(duckdb.Error):
-        con.execute("ROLLBACK")
+    rollback(con)  # also when Cancel's interrupt lands on the ROLLBACK itself
 
 
 # ----------------------------------------------------------------------------------------- Preview

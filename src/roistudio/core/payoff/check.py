@@ -30,6 +30,7 @@ __all__ = [
     "MAX_EXPONENT",
     "MAX_TREE_DEPTH",
     "check_expression",
+    "constant_value",
     "parse_expression",
 ]
 
@@ -239,7 +240,7 @@ class _Checker:
         left = self.need_num(self.convert(node.left))
         right = self.need_num(self.convert(node.right))
         if op == "**":
-            exponent = _constant_value(right)
+            exponent = constant_value(right)
             text = self.source.segment(node.right, 30)
             limits = f"exponents must be constants between -{MAX_EXPONENT} and {MAX_EXPONENT}"
             if exponent is None:
@@ -294,7 +295,7 @@ class _Checker:
             raise PayoffError(f"{name} expects {expected}, got {count}, at {where}", position=pos)
         args = [self.need_num(self.convert(a)) for a in node.args]
         if name == "round" and count == 2:
-            digits = _constant_value(args[1])
+            digits = constant_value(args[1])
             # isfinite first: int() of inf (round(x, 1/0)) raises OverflowError, of NaN ValueError.
             if (
                 digits is None
@@ -311,7 +312,7 @@ class _Checker:
         return Expr("call", tuple(args), value=name, pos=pos)
 
 
-def _constant_value(e: Expr) -> float | None:
+def constant_value(e: Expr) -> float | None:
     """The value of a sub-expression made only of number literals and arithmetic, else None.
 
     Safe to compute: every exponent inside has already been checked to be a small constant.
@@ -319,10 +320,10 @@ def _constant_value(e: Expr) -> float | None:
     if e.op == "num":
         return float(e.value)  # type: ignore[arg-type]
     if e.op in ("neg", "pos"):
-        inner = _constant_value(e.args[0])
+        inner = constant_value(e.args[0])
         return None if inner is None else (-inner if e.op == "neg" else inner)
     if e.op in ("+", "-", "*", "/", "**"):
-        a, b = _constant_value(e.args[0]), _constant_value(e.args[1])
+        a, b = constant_value(e.args[0]), constant_value(e.args[1])
         if a is None or b is None:
             return None
         try:

@@ -105,3 +105,33 @@ def project_for_import(
         period=period if mapping.timestamp else None,
         currency=guess_currency(mapping.money) or Project().currency,
     )
+
+
+def project_for_demo(result: ImportResult) -> Project:
+    """A new project on the bundled demo data just imported: its mapping, payoff, ranges and title.
+
+    Parameters
+    ----------
+    result
+        The import of :func:`~roistudio.core.project.demo.demo_data_path` (its report names the
+        source and the table).
+
+    Returns
+    -------
+    Project
+        The demo's own payoff (not marked suggested: the demo says what its outcomes are worth).
+    """
+    from roistudio.core.data.mapping import ColumnMapping
+    from roistudio.core.project.demo import demo_defaults
+
+    defaults = demo_defaults()
+    return Project(
+        sources=(DataSource(result.report.source, result.report.table),),
+        mapping=ColumnMapping(**defaults.mapping_fields()),
+        payoff=dict(defaults.payoff),
+        parameters=dict(defaults.parameters),
+        ranges=default_ranges(dict(defaults.parameters)),
+        currency=defaults.currency,
+        title=defaults.title,
+        period=defaults.period,
+    )

@@ -29,6 +29,7 @@ from roistudio.core.atomic import write_text_atomic
 from roistudio.core.data.provenance import SourceInfo, check_source_file, shown_path
 from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.filters import Filters
+from roistudio.core.engine.spark_source import SparkSource
 from roistudio.core.errors import DataError, ProjectError
 from roistudio.core.project import schema
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     # Imported where used: the mapping module loads DuckDB, which the GUI defers past its first paint.
     from roistudio.core.data.mapping import ColumnMapping
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 FORMAT_MARKER = "model-roi-studio-project"
 PROJECT_SUFFIX = ".roiproj"
 VIEWS = ("data", "payoff", "threshold", "comparison", "segments", "trends", "calibration", "sensitivity")
@@ -91,6 +92,9 @@ class Project:
     view, segment
         The view that was open and the segment column the Segments view showed (``None``: the
         first mapped one).
+    spark
+        Where Apache Spark reads the data (master URL, and a path or a catalog table) when the
+        project runs on the Spark engine; then ``sources`` is empty (nothing is imported).
     """
 
     sources: tuple[DataSource, ...] = ()
@@ -108,6 +112,7 @@ class Project:
     period: str | None = None
     view: str = DEFAULT_VIEW
     segment: str | None = None
+    spark: SparkSource | None = None
 
     def with_changes(self, **changes: Any) -> Project:
         return replace(self, **changes)
@@ -150,6 +155,7 @@ def project_to_dict(project: Project, project_path: str | os.PathLike[str] | Non
         "period": project.period,
         "view": project.view,
         "segment": project.segment,
+        "spark": project.spark.to_dict() if project.spark is not None else None,
     }
 
 
@@ -225,11 +231,20 @@ def _migrate_v2(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _migrate_v3(doc: dict[str, Any]) -> dict[str, Any]:
+    """v3 -> v4: a project may run on Apache Spark (``spark``: master, path or table); older ones do not."""
+    out = dict(doc)
+    out["spark"] = None
+    out["schema_version"] = 4
+    return out
+
+
 # from_version -> function returning the document at from_version + 1.
 MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
     0: _migrate_v0,
     1: _migrate_v1,
     2: _migrate_v2,
+    3: _migrate_v3,
 }
 
 
@@ -351,7 +366,21 @@ def project_from_dict(doc: Mapping[str, Any], project_path: str | os.PathLike[st
         period=period,
         view=view if isinstance(view, str) and view in VIEWS else DEFAULT_VIEW,
         segment=schema.text(doc.get("segment") or None, "the open segment", name, optional=True),
+        spark=_spark_source(doc.get("spark"), name),
     )
+
+
+def _spark_source(entry: object, name: str) -> SparkSource | None:
+    """The ``spark`` record: ``null``, or a master URL with exactly one of a path and a table."""
+    if entry is None:
+        return None
+    data = schema.obj(entry, "the spark source", name)
+    master = schema.text(data.get("master"), "the spark master URL", name, optional=True)
+    path = schema.text(data.get("path"), "the spark data path", name, optional=True)
+    table = schema.text(data.get("table"), "the spark table", name, optional=True)
+    if (path is None) == (table is None):
+        raise ProjectError(f"{name}: the spark source needs either a path or a table, not both or neither")
+    return SparkSource.from_dict({"master": master, "path": path, "table": table})
 
 
 def load_project(path: str | os.PathLike[str]) -> Project:

@@ -3,7 +3,8 @@
 Renders a :class:`~roistudio.reports.model.ReportModel` only, so it cannot disagree with the
 workbook. Page 1 stands alone (what the model is worth, what to do, how sure, what changed, the
 value curve: :mod:`roistudio.reports.briefing` has its words); the following sections are threshold analysis,
-champion vs challenger, segments, trend by period, assumptions and methodology, data quality
+champion vs challenger, how sure, what moves the value (bridge and sensitivity), segments, trend by period,
+assumptions and methodology, data quality
 and provenance.
 
 Conventions:
@@ -53,6 +54,7 @@ from roistudio.reports.pdf.sections import (
     segments_section,
     threshold_section,
 )
+from roistudio.reports.pdf.sensitivity import sensitivity_page
 from roistudio.reports.pdf.summary import summary_page
 from roistudio.reports.pdf.uncertainty import uncertainty_section
 
@@ -65,6 +67,7 @@ def build_story(model: ReportModel, styles: Styles) -> list:
     story += [PageBreak(), *threshold_section(model, styles)]
     story += comparison_section(model, styles)
     story += uncertainty_section(model, styles)
+    story += sensitivity_page(model, styles)
     story += segments_section(model, styles)
     story += periods_section(model, styles)
     story += calibration_section(model, styles)

@@ -98,7 +98,17 @@ def calibration_section(model: ReportModel, s: Styles) -> list[Flowable]:
         )
         story += [
             Spacer(1, 8),
-            KeepTogether([Paragraph("Realised value and estimate per period", s.h2), chart]),
+            KeepTogether(
+                [
+                    Paragraph("Realised value and estimate per period", s.h2),
+                    Paragraph(
+                        "The chart is per 1,000 rows (realised: labelled rows; estimate: all of the period\u2019s "
+                        "rows), so a busy period is not judged by its volume; the table gives the totals.",
+                        s.body,
+                    ),
+                    chart,
+                ]
+            ),
         ]
         rows: list[list[object]] = []
         for g in periods:

@@ -1,4 +1,6 @@
-"""PDF section "How sure, and what if": intervals, verdict, walk-forward, coverage, sensitivity.
+"""PDF section "How sure, and what if": intervals, verdict, walk-forward, coverage.
+
+The sensitivity to the payoff's assumptions is on its own page (:mod:`.sensitivity`).
 
 Rendered only when the report model carries decision figures
 (:class:`roistudio.core.engine.decision.Decision`); the charts are the app's
@@ -10,12 +12,10 @@ from __future__ import annotations
 from reportlab.lib.units import inch
 from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
 
-from roistudio.charts.uncertainty import draw_monte_carlo, draw_tornado
 from roistudio.reports.model import ReportModel
 from roistudio.reports.pdf.layout import (
     TEXT_WIDTH,
     Styles,
-    chart_image,
     data_table,
     fmt_threshold,
     paragraph_text,
@@ -107,57 +107,4 @@ def uncertainty_section(model: ReportModel, s: Styles) -> list[Flowable]:
                 [0.25 * w, 0.25 * w, 0.25 * w, 0.25 * w],
             ),
         ]
-    sens = decision.sensitivity
-    if sens is not None and sens.parameters:
-        story += [
-            CondPageBreak(3.5 * inch),
-            Paragraph("Sensitivity to the payoff\u2019s assumptions", s.h2),
-            Paragraph(
-                "Each parameter over its plausible range, the others at their values, at the operating threshold. "
-                "Break-even: a parameter value at which the model\u2019s value (operating value minus the better "
-                "baseline) crosses zero."
-                + (
-                    ""
-                    if sens.exact
-                    else " (This payoff is not linear in its parameters: values found by bisection.)"
-                ),
-                s.body,
-            ),
-            Spacer(1, 4),
-            chart_image(
-                lambda ax: draw_tornado(ax, sens, symbol=model.symbol),
-                w,
-                0.5 * inch + 0.45 * inch * len(sens.parameters),
-            ),
-            Spacer(1, 4),
-            data_table(
-                s,
-                [
-                    "Parameter",
-                    "Range",
-                    "Value at low",
-                    "Value at high",
-                    "Best at low / high",
-                    "Break-even values",
-                ],
-                [
-                    [
-                        b.name,
-                        f"{b.low:g} to {b.high:g}",
-                        model.money(b.value_at_low),
-                        model.money(b.value_at_high),
-                        f"{model.money(b.best_value_at_low)} / {model.money(b.best_value_at_high)}",
-                        ", ".join(f"{v:.6g}" for v in sens.break_even.get(b.name, ())) or "none in range",
-                    ]
-                    for b in sens.parameters
-                ],
-                [0.17 * w, 0.15 * w, 0.15 * w, 0.15 * w, 0.2 * w, 0.18 * w],
-                numeric_from=2,
-            ),
-        ]
-        if sens.draws:
-            story += [
-                Spacer(1, 6),
-                chart_image(lambda ax: draw_monte_carlo(ax, sens, symbol=model.symbol), w, 2.2 * inch),
-            ]
     return story

@@ -19,7 +19,12 @@ Conventions
   those names, so changing ``review_cost`` in Excel reprices every policy. So are the segment,
   trend and comparison figures when their aggregates are available too
   (:func:`roistudio.core.engine.linear.group_terms`, kept in collapsed columns beside each table).
-  The thresholds stay those of the analysis. Otherwise money figures are fixed values and the
+  The thresholds stay those of the analysis.
+- Per-row formulas: when the payoff is not linear in its parameters (``fn = -max(r * d * balance,
+  c)``), the labelled rows (:func:`roistudio.core.engine.payoff_rows.payoff_rows`, at most 200,000)
+  go on a hidden Rows sheet with the payoff as formulas per row (:mod:`roistudio.core.payoff.excel`)
+  and every money figure sums over them (:mod:`~roistudio.reports.xlsx.rows`); the best threshold
+  is then searched over every threshold. Otherwise money figures are fixed values and the
   Assumptions sheet says why.
 - Cross-sheet formulas point at a fixed "key policies" block, never at a row of a table, so
   sorting or filtering a table in Excel cannot make the Summary read the wrong row. The Summary's
@@ -120,6 +125,10 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     if ctx.chart_data is not None:  # the hidden chart data goes last, after every sheet a reader opens
         wb.sheets.remove(ctx.chart_data)
         wb.sheets.append(ctx.chart_data)
+    if ctx.rows is not None:  # so do the hidden per-row formulas
+        rows = wb[ctx.rows.title]
+        wb.sheets.remove(rows)
+        wb.sheets.append(rows)
     if prints_on_letter(model.currency):
         for sheet in wb:
             sheet.paper = LETTER

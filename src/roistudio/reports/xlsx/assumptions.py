@@ -3,6 +3,7 @@ block every live money figure of the Summary and Comparison sheets points at."""
 
 from __future__ import annotations
 
+from roistudio.core.engine.payoff_rows import PayoffRows, RowsUnavailable
 from roistudio.core.glossary import outcome_sentence
 from roistudio.reports.cells import safe_defined_name
 from roistudio.reports.xlsx.book import Book, Font
@@ -27,6 +28,7 @@ from roistudio.reports.xlsx.layout import (
     put_threshold,
     set_widths,
 )
+from roistudio.reports.xlsx.rows import FIXED_FIGURES, add_rows_section
 from roistudio.reports.xlsx.style import (
     INPUT_FILL,
     LABEL_FONT,
@@ -144,11 +146,23 @@ def add_assumptions_sheet(wb: Book, ctx: SheetContext) -> None:
                     ctx.money2, Font(name="Calibri", size=10, bold=True))  # fmt: skip
         ctx.key_values["better"] = absolute_ref(ws, row, value_col)
         row += 1
+    elif isinstance(model.labelled_rows, PayoffRows):
+        # Not linear in its parameters: per-row formulas on the hidden Rows sheet (reports.xlsx.rows).
+        row = add_rows_section(wb, ws, ctx, row, last)
+        if ctx.rows is not None:
+            head = model.headline
+            put_text(ws.cell(row, 1), f"Better baseline (now {head.better_baseline})", LABEL_FONT)
+            put_formula(ws.cell(row, 4), "=" + better_baseline_sql(ctx), head.value - head.value_of_model,
+                        ctx.money2, Font(name="Calibri", size=10, bold=True))  # fmt: skip
+            ctx.key_values["better"] = absolute_ref(ws, row, 4)
+            row += 1
     else:
         reason = ctx.nonlinear_reason or (
             "Money figures are fixed values: the workbook was written without access to the data, so the "
             "per-parameter aggregates needed for live formulas were not available."
         )
+        if isinstance(model.labelled_rows, RowsUnavailable):
+            reason = f"{reason} {model.labelled_rows.reason} {FIXED_FIGURES}"
         row = add_note(ws, row, reason, last)
 
     if model.notes:

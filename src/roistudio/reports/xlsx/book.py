@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -88,7 +88,7 @@ LETTER, A4 = 1, 9
 
 
 class Cell:
-    """One cell: its kind (``n`` number, ``s`` text, ``f`` formula, ``d`` date, None blank),
+    """One cell: its kind (``n`` number, ``s`` text, ``f`` formula, ``a`` array formula, ``d`` date, None blank),
     its value (for a formula, the formula text; ``cached`` its computed value) and its style."""
 
     __slots__ = ("alignment", "border", "cached", "column", "fill", "font", "kind", "number_format",
@@ -179,6 +179,9 @@ class Sheet:
         self.fit_tall = 0  # pages tall when fitting to one page wide; 0: as many as needed
         self.hidden = False
         self.column_groups: list[tuple[int, int]] = []  # collapsed outline groups of columns
+        # Writers called with (XlsxWriter workbook, worksheet) after the cells: sheets of many
+        # thousand rows (the Rows sheet) write those straight, without a Cell object each.
+        self.bulk: list[Callable[[Any, Any], None]] = []
 
     def cell(self, row: int, column: int) -> Cell:
         key = (row, column)
@@ -325,10 +328,14 @@ def _render_sheet(wb: Any, ws: Any, sheet: Sheet, fmt: Any) -> None:
             ws.write_string(r, c, cell.value, f)
         elif cell.kind == "f":
             ws.write_formula(r, c, cell.value, f, cell.cached)
+        elif cell.kind == "a":  # an array formula in one cell, "{=...}"
+            ws.write_array_formula(r, c, r, c, cell.value, f, cell.cached)
         elif cell.kind == "d":
             ws.write_datetime(r, c, dt.datetime.combine(cell.value, dt.time()), f)
         else:
             ws.write_blank(r, c, None, f)
+    for write in sheet.bulk:
+        write(wb, ws)
     if sheet.freeze is not None:
         ws.freeze_panes(sheet.freeze[0] - 1, sheet.freeze[1] - 1)
     for row, col, chart in sheet.charts:
@@ -343,6 +350,9 @@ def _render_sheet(wb: Any, ws: Any, sheet: Sheet, fmt: Any) -> None:
     ws.set_footer(f"&L&8{sheet.title.replace('&', '&&')}&R&8Page &P of &N")
     if sheet.hidden:
         ws.hide()
+        if sheet.print_area is not None:  # printed only if a reader unhides it: its own area
+            a = sheet.print_area
+            ws.print_area(a[0] - 1, a[1] - 1, a[2] - 1, a[3] - 1)
         return
     area = sheet.print_area
     if area is None:

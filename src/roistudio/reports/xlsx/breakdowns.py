@@ -25,6 +25,7 @@ from roistudio.reports.xlsx.layout import (
     put_threshold,
     set_widths,
 )
+from roistudio.reports.xlsx.rows import group_formulas
 from roistudio.reports.xlsx.style import (
     INTEGER,
     MAX_CHART_BARS,
@@ -55,6 +56,7 @@ def _groups_table(
     *,
     period: str | None = None,
     terms: dict[str, dict[str, dict[str | None, float]]] | None = None,
+    breakdown: str | None = None,
 ) -> tuple[int, int, dict[str, int]]:
     """Write one table of groups; returns (first data row, last data row, column by header).
 
@@ -116,6 +118,10 @@ def _groups_table(
             if policy in group_terms:
                 start = visible + 1 + k * (1 + len(names))
                 formulas[policy] = linear_formula(ctx, write_terms(ws, ctx, r, start, group_terms[policy]))
+        if ctx.rows is not None and known and breakdown is not None:  # SUMIFS over the Rows sheet
+            formulas.update(
+                {k: "=" + body for k, (body, _) in group_formulas(ctx, ctx.rows, breakdown, g).items()}
+            )
         if "value" in formulas:
             put_formula(ws.cell(r, value_col), formulas["value"], p.value, ctx.money)
             if "perfect" in formulas:
@@ -174,7 +180,7 @@ def add_segment_sheets(wb: Book, ctx: SheetContext) -> None:
         )
         shown = groups[:MAX_GROUP_ROWS]
         note = "Money lost: value with perfect knowledge minus the value achieved, for that segment."
-        if segment_breakdown(column) in ctx.breakdown_terms:
+        if segment_breakdown(column) in ctx.breakdown_terms or ctx.rows is not None:
             note += " Money figures follow the parameters on the Assumptions sheet."
         if len(groups) > len(shown):
             note += f" The {len(shown):,} segments losing the most money of {len(groups):,} are listed."
@@ -187,6 +193,7 @@ def add_segment_sheets(wb: Book, ctx: SheetContext) -> None:
             "Segment",
             f"tblSegments{n}",
             terms=ctx.breakdown_terms.get(segment_breakdown(column)),
+            breakdown=segment_breakdown(column),
         )
         visible = _visible_columns(col)
         last_row = first + max(len(shown), 1) - 1
@@ -234,7 +241,7 @@ def add_trend_sheet(wb: Book, ctx: SheetContext) -> None:
           "not zero." + (f" {model.periods_note}." if model.periods_note else ""), 12)  # fmt: skip
     first, last_row, col = _groups_table(
         ws, ctx, model.periods, 5, period.capitalize(), "tblTrend", period=period,
-        terms=ctx.breakdown_terms.get(PERIOD_BREAKDOWN),
+        terms=ctx.breakdown_terms.get(PERIOD_BREAKDOWN), breakdown=PERIOD_BREAKDOWN,
     )  # fmt: skip
     value_col = col.get(VALUE) or col["Champion value"]
     series = [SeriesSpec(Range(ws.title, first, value_col, last_row, value_col), Range(ws.title, first, 1, last_row, 1),

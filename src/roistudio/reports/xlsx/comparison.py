@@ -71,11 +71,16 @@ def add_comparison_sheet(wb: Book, ctx: SheetContext) -> None:
                       comp.difference_per_period_at_best, ctx.money))  # fmt: skip
     # With live terms, the money rows point at the key policies on the Assumptions sheet.
     kv = ctx.key_values
-    live = ctx.comparison_terms is not None and "challenger_best" in kv
+    live = (ctx.comparison_terms is not None or ctx.rows is not None) and "challenger_best" in kv
     live_refs = {
         "Value at best threshold": (kv.get("best"), kv.get("challenger_best")),
         "Value at common threshold": (kv.get("operating"), kv.get("challenger_common")),
     }
+    if ctx.rows is not None:  # "best" on Assumptions moves with the parameters; here both stay as exported
+        live_refs["Value at best threshold"] = (
+            ctx.rows.value_at(champ_best.flagged),
+            kv.get("challenger_best"),
+        )
     difference_ref = None
     for label, a, b, diff, fmt in lines:
         put_text(ws.cell(row, 1), label, LABEL_FONT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -34,6 +35,10 @@ class SheetContext:
     nonlinear_reason: str | None = None
     book: Book | None = None
     chart_data: Sheet | None = None  # the hidden sheet charts read when their data is no table
+    # Not linear in its parameters: the Rows sheet (reports.xlsx.rows.RowsSheet) every money figure
+    # sums over, and the cell of the best threshold found over it.
+    rows: Any = None
+    best_threshold_ref: str | None = None
 
     def chart_sheet(self) -> Sheet:
         """The hidden "Chart data" sheet (created on first use): chart series that are not a table."""

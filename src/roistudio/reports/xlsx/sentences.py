@@ -98,12 +98,13 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
     _paragraph(ws, row, last, formula, text, _BOLD, 95)
 
     bt = refs["best_threshold"]
-    best_lead = "The best threshold in the sweep table, "
+    best_lead = "The best threshold in the sweep table, " if ctx.rows is None else "The best threshold, "
+    where = " in the sweep table" if ctx.rows is None else " of every threshold"
     formula = (
         f"=IF({refs['gap']}>{CENT},{_quote(best_lead)}&{_threshold_sql(bt)}"
         f'&", is worth "&{money_text(refs["best"])}&", "&{money_text(refs["gap"])}'
         f'&" more than the operating threshold.",'
-        f'"The operating threshold is the best in the sweep table ("&{money_text(refs["best"])}&").")'
+        f'"The operating threshold is the best{where} ("&{money_text(refs["best"])}&").")'
     )
     gap = head.optimum_value - head.value
     if gap > CENT:
@@ -112,7 +113,7 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
             f"{money(gap)} more than the operating threshold."
         )
     else:
-        text = f"The operating threshold is the best in the sweep table ({money(head.optimum_value)})."
+        text = f"The operating threshold is the best{where} ({money(head.optimum_value)})."
     _paragraph(ws, row + 1, last, formula, text, _PLAIN, 110)
 
     if model.comparison_sentence:

@@ -74,7 +74,7 @@ def fill_summary_sheet(ctx: SheetContext, ws: Sheet, sweep: SweepTable) -> None:
     row += 2
 
     row = add_section(ws, row, f"Money at the operating threshold ({model.currency})", last)
-    live = ctx.linear is not None
+    live = ctx.linear is not None or ctx.rows is not None
 
     def kpi(label: str, value, fmt: str, note: str = "", formula: str | None = None) -> str:
         nonlocal row
@@ -127,10 +127,14 @@ def fill_summary_sheet(ctx: SheetContext, ws: Sheet, sweep: SweepTable) -> None:
     best_t = "flag nobody" if head.optimum_threshold is None else head.optimum_threshold
     position = f"MATCH(MAX({sweep.values}),{sweep.values},0)"
     threshold_at = f"INDEX({sweep.thresholds},{position})"
-    refs["best_threshold"] = kpi("Best threshold", best_t, THRESHOLD, "the highest value in the sweep table",
-        f'=IF({threshold_at}="","flag nobody",{threshold_at})')  # fmt: skip
+    best_formulas = (f'=IF({threshold_at}="","flag nobody",{threshold_at})', f"=MAX({sweep.values})")
+    where = "the highest value in the sweep table"
+    if ctx.best_threshold_ref is not None:  # per-row formulas: searched over every threshold (Assumptions)
+        best_formulas = (f"={ctx.best_threshold_ref}", f"={kv['best']}")
+        where = "the highest value over every threshold"
+    refs["best_threshold"] = kpi("Best threshold", best_t, THRESHOLD, where, best_formulas[0])
     refs["best"] = kpi("Best possible value", head.optimum_value, ctx.money, "value at the best threshold",
-        f"=MAX({sweep.values})")  # fmt: skip
+        best_formulas[1])  # fmt: skip
     refs["gap"] = kpi("Gap to the best", head.optimum_value - head.value, ctx.money,
         "best possible value minus the value at the operating threshold",
         f"={refs['best']}-{value_ref}")  # fmt: skip

@@ -116,6 +116,11 @@ def add_sweep_sheet(wb: Book, ctx: SheetContext) -> SweepTable:
             " Value is a live formula: Constant + sum of (parameter x 'per parameter' column), with the "
             "parameters on the Assumptions sheet; the better baseline follows them too."
         )
+    if ctx.rows is not None:
+        note += (
+            " Value is a live formula: the payoff summed over the rows on the hidden Rows sheet, flagging the "
+            "'Flagged' rows with the highest scores, with the parameters on the Assumptions sheet."
+        )
     add_note(ws, 3, note, 12)
 
     # The full table comes after the digest; its rows are known now, so the digest can point at them.
@@ -164,6 +169,8 @@ def add_sweep_sheet(wb: Book, ctx: SheetContext) -> SweepTable:
                 put_number(ws.cell(r, c), float(arr[positions[k]]), PLAIN_NUMBER, MUTED_FONT)
                 refs.append(cell_ref(r, c))
             put_formula(ws.cell(r, _COL_VALUE), linear_formula(ctx, refs), value, ctx.money)
+        elif ctx.rows is not None:  # the running value on the Rows sheet after the rows this flags
+            put_formula(ws.cell(r, _COL_VALUE), "=" + ctx.rows.value_at(cell_ref(r, 2)), value, ctx.money)
         else:
             put_number(ws.cell(r, _COL_VALUE), value, ctx.money)
         if better_ref is not None:

@@ -1,0 +1,500 @@
+"""The Rows sheet: every labelled row with its payoff as formulas, when the payoff is not linear.
+
+A payoff such as ``fn = -max(r * d * balance, c)`` cannot be split into per-parameter aggregates,
+so a workbook reprices its policies only by recomputing the payoff on every row. This sheet holds
+one line per labelled row (champion first, sorted by score, highest first; then the challenger's):
+
+- ``Model`` (1 champion, 2 challenger), ``Rank`` (the curve index of the row's score: the row is
+  flagged at curve point ``k`` iff ``Rank <= k``, the engine's rule ``score >= threshold`` written
+  as a comparison of whole numbers; tied scores share a rank), ``Score``, ``Positive`` (1/0);
+- the columns the payoff uses and, per breakdown, the group key and a group number (formulas
+  match numbers: spreadsheet text criteria ignore case and read ``*``, ``?``, ``>`` as patterns);
+- ``If flagged`` (TP for a positive, FP for a negative) and ``If not flagged`` (FN, TN): formulas
+  of the payoff (:mod:`roistudio.core.payoff.excel`) over the row's cells and the Assumptions
+  sheet's named parameters;
+- for the champion, the running value of flagging every row down to there, and ``Value at this
+  threshold`` on the last row of each rank (the other rows of a rank are no policy: tied scores
+  are flagged together). The line above the first row is "flag nobody" (the sum of every row's
+  not-flagged payoff); each row down adds its flagged payoff and takes off its not-flagged one.
+
+Every money figure then reads this sheet: a sweep row flagging ``n`` rows is
+``INDEX(value column, n + 1)``; the best policy is the highest value in that column (ties go to
+the first, the higher threshold, within the engine's tie tolerance); segment, trend and
+challenger figures are ``SUMIFS`` over model, rank and group number. Each formula carries the
+value computed in Python, so readers that do not recalculate see the numbers.
+
+The sheet is hidden (it is the workings, not a page to print); its print area is its header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
+from roistudio.core.engine.payoff_rows import ModelRows, PayoffRows, policy_values
+from roistudio.core.payoff.excel import ExcelFormulaError, excel_formula
+from roistudio.core.payoff.language import Payoff
+from roistudio.reports.cells import safe_text
+from roistudio.reports.xlsx.book import Font
+from roistudio.reports.xlsx.layout import (
+    absolute_ref,
+    add_header_row,
+    add_note,
+    column_letter,
+    prepare_sheet,
+    put_formula,
+    put_number,
+    put_text,
+    put_threshold,
+)
+from roistudio.reports.xlsx.style import INTEGER, LABEL_FONT, THRESHOLD
+
+__all__ = ["ROWS_SHEET", "RowsSheet", "add_rows_section", "group_formulas", "plan_rows_sheet"]
+
+ROWS_SHEET = "Rows"
+_HEADER_ROW = 5
+_ROW_TOKEN = "\x00"  # stands for the row number in a row's formula text until it is known
+
+
+@dataclass
+class RowsSheet:
+    """Where the Rows sheet's columns are, and the formulas other sheets build over it.
+
+    Attributes
+    ----------
+    rows
+        The rows it holds (see :func:`roistudio.core.engine.payoff_rows.payoff_rows`).
+    formulas
+        ``(if flagged, if not flagged)`` formula text per model, with :data:`_ROW_TOKEN` for the row.
+    col
+        Column by role: ``model``, ``rank``, ``score``, ``positive``, ``flag``, ``keep``,
+        ``running``, ``value``; ``key:<breakdown>`` and ``id:<breakdown>``;
+        ``column:<name>`` for payoff columns.
+    group_ids
+        Breakdown -> group key -> its number in the ``id:`` column.
+    """
+
+    rows: PayoffRows
+    formulas: list[tuple[str, str]]
+    col: dict[str, int]
+    group_ids: dict[str, dict[str, int]] = field(default_factory=dict)
+    title: str = ROWS_SHEET
+
+    @property
+    def zero(self) -> int:
+        """The sheet row of "flag nobody", the first of the value column."""
+        return _HEADER_ROW + 1
+
+    @property
+    def first(self) -> int:
+        """The first row of data."""
+        return self.zero + 1
+
+    @property
+    def champion_last(self) -> int:
+        return self.zero + len(self.rows.models[0])
+
+    @property
+    def last(self) -> int:
+        return self.zero + self.rows.rows
+
+    @property
+    def champion_values(self) -> np.ndarray:
+        """Value of flagging the champion's first ``n`` rows, ``n = 0 .. rows`` (cached values)."""
+        return policy_values(self.rows.models[0])
+
+    def column(self, role: str, first: int | None = None, last: int | None = None) -> str:
+        """``'Rows'!$J$7:$J$22612``: a column of the data rows (by role)."""
+        letter = column_letter(self.col[role])
+        a, b = first or self.first, last or self.last
+        return f"{_quote(self.title)}!${letter}${a}:${letter}${b}"
+
+    @property
+    def values(self) -> str:
+        """The champion's value column, from "flag nobody" down to its last row."""
+        return self.column("value", self.zero, self.champion_last)
+
+    @property
+    def scores(self) -> str:
+        return self.column("score", self.zero, self.champion_last)
+
+    def value_at(self, flagged: int | str) -> str:
+        """Formula body: the champion's value when its ``flagged`` highest-scoring rows are flagged."""
+        return f"INDEX({self.values},{flagged}+1)"
+
+    def best_position(self) -> str:
+        """Formula body (an array formula): the first row of the value column within the tie
+        tolerance of its maximum, so ties go to the higher threshold as in the engine."""
+        v = self.values
+        return f"MATCH(1,ISNUMBER({v})*({v}>=MAX({v})-{TIE_TOLERANCE!r}),0)"
+
+    def best_index(self) -> int:
+        """The cached counterpart of :meth:`best_position` (1-based position in the value column)."""
+        values = self.champion_values
+        ends = np.zeros(len(values), bool)
+        ends[0] = True
+        rank = self.rows.models[0].rank
+        ends[1:] = np.append(rank[1:] != rank[:-1], True) if len(rank) else ends[1:]
+        masked = np.where(ends, values, -np.inf)
+        return int(np.argmax(masked >= masked.max() - TIE_TOLERANCE)) + 1
+
+    def policy_sum(
+        self, model: int, rank: int | None, group: tuple[str, str] | None = None
+    ) -> tuple[str, float]:
+        """Formula body and cached value of a policy summed over one model's rows (of one group).
+
+        ``rank`` flags the rows with ``Rank <= rank`` (0: nobody); ``None`` is perfect knowledge
+        (every positive flagged, no negative).
+        """
+        m = self.rows.models[model - 1]
+        crit = [self.column("model"), str(model)] if "model" in self.col else []
+        mask = np.ones(len(m), bool)
+        if group is not None:
+            breakdown, key = group
+            gid = self.group_ids[breakdown][key]
+            crit += [self.column("id:" + breakdown), str(gid)]
+            mask &= m.keys[breakdown] == key
+        if rank is None:
+            flagged_crit, keep_crit = [self.column("positive"), "1"], [self.column("positive"), "0"]
+            flagged = m.positive
+        else:
+            flagged_crit, keep_crit = (
+                [self.column("rank"), f'"<={rank}"'],
+                [self.column("rank"), f'">{rank}"'],
+            )
+            flagged = m.rank <= rank
+        flag_sum = f"SUMIFS({self.column('flag')},{','.join(crit + flagged_crit)})"
+        keep_sum = f"SUMIFS({self.column('keep')},{','.join(crit + keep_crit)})"
+        value = float(np.sum(m.if_flagged[mask & flagged]) + np.sum(m.if_not_flagged[mask & ~flagged]))
+        return f"{flag_sum}+{keep_sum}", value
+
+
+def rank_of(curve: Curve, threshold: float | None) -> int:
+    """The curve index of a threshold that is one of its scores (0 for flag nobody)."""
+    if threshold is None:
+        return 0
+    return int(curve.at(threshold).index)
+
+
+def _quote(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def plan_rows_sheet(rows: PayoffRows, payoff: Payoff, parameter_names: Mapping[str, str]) -> RowsSheet | str:
+    """Lay out the Rows sheet and compile the payoff's formulas; or say why it cannot be.
+
+    Returns
+    -------
+    RowsSheet or str
+        The layout; or one sentence (a payoff construct no spreadsheet computes with the
+        language's meaning, see :mod:`roistudio.core.payoff.excel`).
+    """
+    col: dict[str, int] = {}
+    # A model column only when there are two models to tell apart.
+    for role in ("model", "rank", "score", "positive")[0 if len(rows.models) > 1 else 1 :]:
+        col[role] = len(col) + 1
+    for name in rows.columns:
+        col["column:" + name] = len(col) + 1
+    for b in rows.breakdowns:
+        col["key:" + b] = len(col) + 1
+        col["id:" + b] = len(col) + 1
+    for role in ("flag", "keep", "running", "value"):
+        col[role] = len(col) + 1
+    cells = {name: f"${column_letter(col['column:' + name])}{_ROW_TOKEN}" for name in rows.columns}
+    try:
+        outcome = {o: excel_formula(payoff.tree(o), columns=cells, parameters=parameter_names)
+                   for o in ("tp", "fp", "tn", "fn")}  # fmt: skip
+    except ExcelFormulaError as error:
+        return f"The payoff cannot be a spreadsheet formula: {error}"
+    positive = f"${column_letter(col['positive'])}{_ROW_TOKEN}=1"
+
+    def either(a: str, b: str) -> str:
+        return "=" + a if a == b else f"=IF({positive},{a},{b})"
+
+    formulas = [(either(outcome["tp"], outcome["fp"]), either(outcome["fn"], outcome["tn"]))] * len(
+        rows.models
+    )
+    group_ids: dict[str, dict[str, int]] = {}
+    for b in rows.breakdowns:
+        keys = sorted({str(k) for m in rows.models for k in m.keys[b]})
+        group_ids[b] = {k: n for n, k in enumerate(keys, start=1)}
+    return RowsSheet(rows, formulas, col, group_ids)
+
+
+def _headers(plan: RowsSheet) -> list[str]:
+    names = {"model": "Model", "rank": "Rank", "score": "Score", "positive": "Positive", "flag": "If flagged",
+             "keep": "If not flagged", "running": "Value flagging down to here",
+             "value": "Value at this threshold"}  # fmt: skip
+    out = []
+    for role in sorted(plan.col, key=plan.col.__getitem__):
+        kind, _, name = role.partition(":")
+        if kind == "column":
+            out.append(name)
+        elif kind == "key":
+            out.append(f"{name.partition(':')[2] or name} (group)")
+        elif kind == "id":
+            out.append(f"{name.partition(':')[2] or name} (number)")
+        else:
+            out.append(names[role])
+    return out
+
+
+def add_rows_sheet(wb: Any, plan: RowsSheet, *, money: str, model_names: list[str]) -> Any:
+    """Add the hidden Rows sheet to the workbook buffer; the rows themselves are written in bulk
+    when the workbook is saved (see :func:`write_rows`)."""
+    ws = wb.create_sheet(plan.title)
+    prepare_sheet(ws, "Rows", "Every labelled row and its payoff: the workings behind the money figures")
+    models = ", ".join(f"{n} = {safe_text(name)}" for n, name in enumerate(model_names, start=1))
+    models = f"Model {models}. " if len(model_names) > 1 else f"Model {safe_text(model_names[0])}. "
+    add_note(
+        ws, 3,
+        f"{models}Rows are sorted by score, highest first; Rank is the row's place among the distinct "
+        "scores, and a threshold flags the rows whose rank is at most its own. 'If flagged' and 'If not flagged' "
+        "are the payoff formulas over the row and the parameters on the Assumptions sheet. Do not sort: the "
+        "threshold sweep reads the running totals by position.",
+        len(plan.col),
+    )  # fmt: skip
+    add_header_row(ws, _HEADER_ROW, _headers(plan))
+    ws.freeze = (plan.first, 1)
+    ws.hidden = True
+    ws.print_area = (1, 1, plan.zero, len(plan.col))
+    ws.bulk.append(lambda book, sheet: write_rows(book, sheet, plan, money))
+    for role, c in plan.col.items():
+        ws.widths[c] = 14 if role not in ("running", "value") else 18
+    return ws
+
+
+def _formula_writer(ws: Any) -> Callable[[int, int, str, Any, object], None]:
+    """``write(row, col, formula, format, value)`` for formulas this module builds itself.
+
+    XlsxWriter's ``write_formula`` runs some 30 regular expressions per call to prefix newer
+    functions (``_xlfn.``); these formulas use none (IF, MAX, INDEX, SUMIFS...), and on 45,000
+    formulas those expressions were 80% of the workbook's writing time. So the cell is stored as
+    ``write_formula`` would store it, without them; on another XlsxWriter layout, the public call.
+    """
+    try:
+        from xlsxwriter.worksheet import CellFormulaTuple
+
+        table, check = ws.table, ws._check_dimensions
+    except (ImportError, AttributeError):  # pragma: no cover - another XlsxWriter release
+        return lambda row, col, formula, fmt, value: ws.write_formula(row, col, formula, fmt, value)
+
+    def write(row: int, col: int, formula: str, fmt: Any, value: object) -> None:
+        if check(row, col) == 0:
+            table[row][col] = CellFormulaTuple(
+                formula[1:] if formula.startswith("=") else formula, fmt, value
+            )
+
+    return write
+
+
+def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
+    """Write every row with XlsxWriter (``book`` its Workbook, ``ws`` the worksheet).
+
+    One call per cell: the writer has no bulk API for formulas with cached values. About 0.3 s
+    per 10,000 rows on these machines.
+    """
+    money_fmt = book.add_format({"num_format": money, "font_size": 9})
+    plain = book.add_format({"font_size": 9})
+    col = {k: v - 1 for k, v in plan.col.items()}
+    formula = _formula_writer(ws)
+    values = plan.champion_values
+    running = column_letter(plan.col["running"])
+    flag, keep = column_letter(plan.col["flag"]), column_letter(plan.col["keep"])
+    # "Flag nobody": every row keeps its not-flagged payoff. Each row down flips one row to flagged.
+    r0 = plan.zero - 1
+    ws.write_number(r0, col["rank"], 0, plain)
+    ws.write_string(r0, col["score"], "flag nobody", plain)
+    keep_range = f"${keep}${plan.first}:${keep}${plan.champion_last}"
+    formula(r0, col["running"], f"=SUM({keep_range})", money_fmt, float(values[0]))
+    formula(r0, col["value"], f"={running}{plan.zero}", money_fmt, float(values[0]))
+    r = r0 + 1
+    for n, m in enumerate(plan.rows.models, start=1):
+        write_model(ws, formula, r, n, m, plan, plan.formulas[n - 1], (plain, money_fmt))
+        if n == 1:
+            ends = np.append(m.rank[1:] != m.rank[:-1], True).tolist()
+            cached = values[1:].tolist()
+            for i in range(len(m)):
+                row = r + i
+                x = row + 1  # the spreadsheet's row number
+                formula(row, col["running"], f"={running}{x - 1}+{flag}{x}-{keep}{x}", money_fmt, cached[i])
+                # Only the last row of a rank is a policy (tied scores are flagged together); the
+                # ranks are the analysis', so the other rows' cells stay empty.
+                if ends[i]:
+                    formula(row, col["value"], f"={running}{x}", money_fmt, cached[i])
+        r += len(m)
+
+
+def write_model(
+    ws: Any,
+    formula: Callable[[int, int, str, Any, object], None],
+    start: int,
+    model_id: int,
+    m: ModelRows,
+    plan: RowsSheet,
+    texts: tuple[str, str],
+    formats: tuple[Any, Any],
+) -> None:
+    """One model's rows from 0-based sheet row ``start``: values, keys and the payoff formulas."""
+    plain, money_fmt = formats
+    col = {k: v - 1 for k, v in plan.col.items()}
+    numbers: list[tuple[int, list[Any]]] = [
+        *([(col["model"], [model_id] * len(m))] if "model" in col else []),
+        (col["rank"], m.rank.tolist()),
+        (col["score"], m.score.tolist()),
+        (col["positive"], m.positive.astype(np.int64).tolist()),
+    ]
+    texts_out: list[tuple[int, list[str]]] = []
+    booleans: list[tuple[int, list[bool]]] = []
+    for name in plan.rows.columns:
+        kind, values = plan.rows.column_kinds[name], m.columns[name]
+        if kind == "num":
+            numbers.append((col["column:" + name], values.tolist()))
+        elif kind == "bool":
+            booleans.append((col["column:" + name], values.tolist()))
+        else:
+            texts_out.append((col["column:" + name], [safe_text(v) for v in values.tolist()]))
+    for b in plan.rows.breakdowns:
+        ids = plan.group_ids[b]
+        keys = m.keys[b].tolist()
+        shown = {k: safe_text(k) for k in set(keys)}  # data text, written as text (never a formula)
+        texts_out.append((col["key:" + b], [shown[k] for k in keys]))
+        numbers.append((col["id:" + b], [ids[str(k)] for k in keys]))
+    for c, items in numbers:
+        for i, v in enumerate(items):
+            ws.write_number(start + i, c, v, plain)
+    for c, words in texts_out:
+        for i, w in enumerate(words):
+            ws.write_string(start + i, c, w, plain)
+    for c, flags in booleans:
+        for i, f in enumerate(flags):
+            ws.write_boolean(start + i, c, f, plain)
+    flag_text, keep_text = texts
+    flag, keep = m.if_flagged.tolist(), m.if_not_flagged.tolist()
+    for i in range(len(m)):
+        excel_row = str(start + i + 1)
+        formula(start + i, col["flag"], flag_text.replace(_ROW_TOKEN, excel_row), money_fmt, flag[i])
+        formula(start + i, col["keep"], keep_text.replace(_ROW_TOKEN, excel_row), money_fmt, keep[i])
+
+
+# --------------------------------------------------------------------------------------------------
+# What the other sheets write over the Rows sheet
+
+
+def rows_policies(ctx: Any, plan: RowsSheet) -> list[tuple[str, str, object, int | None, str, float]]:
+    """The key policies as formulas over the Rows sheet: (key, label, threshold, rows flagged,
+    formula body, cached value). ``best`` is found over every threshold, so it follows the parameters."""
+    model = ctx.model
+    champ = model.champion
+    head = model.headline
+    labelled = len(plan.rows.models[0])
+    best_rank = plan.best_index()  # 1-based position in the value column
+    policies: list[tuple[str, str, object, int | None, str, float]] = [
+        ("operating", "Operating threshold", head.threshold, head.flagged, plan.value_at(head.flagged), head.value),
+        ("nobody", "Flag nobody", None, 0, plan.value_at(0), champ.flag_nobody.value),
+        ("everyone", "Flag everyone", champ.flag_everyone.threshold, labelled, plan.value_at(labelled),
+         champ.flag_everyone.value),
+        ("best", "Best threshold (searched over all)", champ.optimum.threshold,
+         best_rank - 1, f"MAX({plan.values})", float(plan.champion_values[best_rank - 1])),
+    ]  # fmt: skip
+    comp = model.analysis.comparison
+    if comp is not None and len(plan.rows.models) > 1:
+        challenger = comp.challenger.curve
+        for key, label, point in (
+            ("challenger_best", "Challenger at its best threshold (as exported)", comp.challenger.optimum),
+            ("challenger_common", "Challenger at the common threshold", comp.challenger_at_common),
+        ):
+            body, value = plan.policy_sum(2, rank_of(challenger, point.threshold))
+            policies.append((key, label, point.threshold, point.flagged, body, value))
+    return policies
+
+
+def best_threshold_formula(plan: RowsSheet) -> tuple[str, object]:
+    """Array formula (with braces) of the best threshold over the Rows sheet, and its cached value."""
+    body = f"INDEX({plan.scores},{plan.best_position()})"
+    position = plan.best_index()
+    cached: object = "flag nobody" if position == 1 else float(plan.rows.models[0].score[position - 2])
+    return "{=" + body + "}", cached
+
+
+def group_formulas(ctx: Any, plan: RowsSheet, breakdown: str, group: Any) -> dict[str, tuple[str, float]]:
+    """A breakdown group's money figures as SUMIFS over the Rows sheet: ``value`` (at the overall
+    operating threshold), ``perfect``, ``best`` (at the group's own best threshold, as exported) and
+    ``challenger`` (the challenger at its operating threshold): formula body and cached value."""
+    if breakdown not in plan.group_ids or group.key not in plan.group_ids[breakdown]:
+        return {}
+    model = ctx.model
+    champion = model.champion.curve
+    key = (breakdown, group.key)
+    out = {
+        "value": plan.policy_sum(1, rank_of(champion, group.operating.threshold), key),
+        "perfect": plan.policy_sum(1, None, key),
+        "best": plan.policy_sum(1, rank_of(champion, group.optimum.threshold), key),
+    }
+    challenger = model.challenger
+    if challenger is not None and group.challenger_operating is not None and len(plan.rows.models) > 1:
+        out["challenger"] = plan.policy_sum(
+            2, rank_of(challenger.curve, group.challenger_operating.threshold), key
+        )
+    return out
+
+
+_BOLD = Font(name="Calibri", size=10, bold=True)
+
+
+def add_rows_section(wb: Any, ws: Any, ctx: Any, row: int, last: int) -> int:
+    """The Assumptions sheet's account of per-row formulas and its key-policy block over the Rows sheet.
+
+    Adds the hidden Rows sheet, sets ``ctx.rows``, ``ctx.key_values`` and ``ctx.best_threshold_ref``;
+    when the payoff cannot be a spreadsheet formula, says so and leaves the figures fixed. Returns
+    the next free row.
+    """
+    model = ctx.model
+    plan = plan_rows_sheet(model.labelled_rows, model.analysis.request.payoff, ctx.names)
+    if isinstance(plan, str):
+        return add_note(ws, row, f"{ctx.nonlinear_reason or ''} {plan} {FIXED_FIGURES}".strip(), last)
+    ctx.rows = plan
+    names = [m.name for m in plan.rows.models]
+    add_rows_sheet(wb, plan, money=ctx.money2, model_names=names)
+    row = add_note(
+        ws, row,
+        "The payoff is not linear in its parameters, so the workbook recomputes it on every labelled row: the "
+        f"hidden '{plan.title}' sheet (right-click a sheet tab, Unhide) holds each of the {plan.rows.rows:,} rows "
+        "with its payoff as a formula over the yellow cells above. The money figures on the Summary, the "
+        "Threshold sweep, the segment and trend sheets and the Comparison are sums over those rows: change a "
+        "parameter and they update. The best threshold below is searched over every threshold (ties go to the "
+        "higher one); the other thresholds stay those of the analysis. Sentences, charts' titles, the "
+        "Uncertainty and Estimate sheets are as exported.",
+        last,
+    )  # fmt: skip
+    row += 1
+    add_header_row(ws, row, ["Policy", "Threshold", "Rows flagged", "Value"])
+    row += 1
+    for key, label, threshold, flagged, body, value in rows_policies(ctx, plan):
+        put_text(ws.cell(row, 1), label, LABEL_FONT)
+        if key == "best":
+            formula, cached = best_threshold_formula(plan)
+            cell = ws.cell(row, 2)
+            cell.kind, cell.value, cell.cached = "a", formula, cached
+            cell.number_format, cell.font = THRESHOLD, _BOLD
+            ctx.best_threshold_ref = absolute_ref(ws, row, 2)
+            count = ws.cell(row, 3)  # the rows down to the best value's row, "flag nobody" not counted
+            count.kind, count.value, count.cached = "a", "{=" + plan.best_position() + "-1}", flagged
+            count.number_format = INTEGER
+        else:
+            put_threshold(ws.cell(row, 2), threshold)  # type: ignore[arg-type]
+            put_number(ws.cell(row, 3), flagged, INTEGER)
+        put_formula(ws.cell(row, 4), "=" + body, value, ctx.money2, _BOLD)
+        ctx.key_values[key] = absolute_ref(ws, row, 4)
+        row += 1
+    return row
+
+
+FIXED_FIGURES = (
+    "The money figures of the Summary, the Threshold sweep, the segment, trend and comparison sheets are "
+    "therefore fixed values computed with the parameters above."
+)
