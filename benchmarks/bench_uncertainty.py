@@ -38,7 +38,8 @@ def sensitivity_times(path: Path, repeat: int) -> dict[str, list[float]]:
     from roistudio.core.data.importer import import_file
     from roistudio.core.data.mapping import ColumnMapping, table_columns
     from roistudio.core.engine.analysis import AnalysisRequest, analyse
-    from roistudio.core.engine.sensitivity import ParameterRange, sensitivity
+    from roistudio.core.engine.parameter_ranges import ParameterRange
+    from roistudio.core.engine.sensitivity import sensitivity
     from roistudio.core.engine.sweep import ColumnSumsCache
     from roistudio.core.payoff.language import parse_payoff
 

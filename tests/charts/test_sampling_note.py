@@ -6,8 +6,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from roistudio.charts import curves as charts
-from roistudio.core.engine.analysis import ModelResult
 from roistudio.core.engine.curve import Curve
+from roistudio.core.engine.results import ModelResult
 
 
 def _model(n: int) -> ModelResult:

@@ -4,7 +4,8 @@ import duckdb
 import pytest
 
 from roistudio.core.column_types import column_kind, is_numeric_type, is_temporal_type
-from roistudio.core.data.mapping import ColumnMapping, validate_mapping
+from roistudio.core.data.mapping import ColumnMapping
+from roistudio.core.data.validation import validate_mapping
 from roistudio.core.errors import PayoffError
 from roistudio.core.payoff.language import parse_payoff
 from roistudio.core.payoff.presets import PRESETS, find_money_column

@@ -57,3 +57,19 @@ def test_a_threshold_move_marks_the_intervals_stale(qtbot, demo_window):
     assert w.explorer.interval_label.text() == "Intervals: computing in the background…"
     qtbot.waitUntil(lambda: "intervals (" in w.explorer.interval_label.text(), timeout=120_000)
     assert w.doc.analysis.operating.threshold == 0.2
+
+
+def test_the_sensitivity_reuses_the_sweeps_column_sums(qtbot, demo_window, monkeypatch):
+    """The decision job is given the sweep's column-sums cache: the demo payoff (affine in
+    ``amount``, linear in its parameters) is then split from the cached sums, without the
+    per-parameter scan (``linear_aggregates``) it needs otherwise."""
+    from roistudio.core.engine import sensitivity
+
+    scans = []
+    real = sensitivity.linear_aggregates
+    monkeypatch.setattr(sensitivity, "linear_aggregates", lambda *a, **k: scans.append(a) or real(*a, **k))
+    w = demo_window
+    assert w.doc.sums_cache is not None  # the first sweep created it
+    qtbot.waitUntil(lambda: "intervals (" in w.explorer.interval_label.text(), timeout=120_000)
+    assert w.sensitivity_view.table.rowCount() == len(w.doc.project.ranges) > 0
+    assert scans == []

@@ -283,7 +283,7 @@ def test_an_imported_payoff_is_suggested_until_confirmed_or_edited_and_undo_brin
 
 
 def test_a_constraint_keeps_the_threshold_the_analyst_typed(qtbot, doc, small_csv):
-    from roistudio.core.engine.curve import Constraints
+    from roistudio.core.engine.constraints import Constraints
 
     _, frame = small_csv
     doc.set_threshold(0.2)
@@ -299,7 +299,7 @@ def test_a_constraint_keeps_the_threshold_the_analyst_typed(qtbot, doc, small_cs
 
 
 def test_an_automatic_threshold_that_moves_is_announced_and_undo_restores_it(qtbot, doc):
-    from roistudio.core.engine.curve import Constraints
+    from roistudio.core.engine.constraints import Constraints
 
     before = doc.analysis.operating.threshold
     with qtbot.waitSignal(doc.thresholdMoved, timeout=10_000) as moved:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints, constrained_optimum
 from roistudio.gui.explorer import ThresholdExplorer
 from roistudio.gui.widgets import format_count, format_money, format_percent
 from tests.helpers import brute_force_value, run_analysis
@@ -140,7 +140,7 @@ def test_capacity_constraint_shows_the_constrained_optimum(explorer_and_frame, q
     assert blocker.args == [Constraints(max_flagged=capacity)]
     point = explorer.constrained_point()
     assert point is not None
-    core = analysis.champion.curve.constrained_optimum(Constraints(max_flagged=capacity))
+    core = constrained_optimum(analysis.champion.curve, Constraints(max_flagged=capacity))
     assert (point.index, point.value) == (core.index, core.value)
     # Brute force: the best value over every distinct score (and flag nobody) with <= 12 flagged.
     candidates = [None, *frame["score"].unique()]
@@ -166,7 +166,7 @@ def test_precision_and_recall_constraints(explorer_and_frame, qtbot):
         explorer.constraints_panel.recall.setValue(20.0)
     constraints = blocker.args[0]
     assert constraints == Constraints(min_precision=0.8, min_recall=0.2)
-    core = analysis.champion.curve.constrained_optimum(constraints)
+    core = constrained_optimum(analysis.champion.curve, constraints)
     point = explorer.constrained_point()
     assert (point.index, point.value) == (core.index, core.value)
     assert point.precision >= 0.8 and point.recall >= 0.2

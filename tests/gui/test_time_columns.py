@@ -141,7 +141,7 @@ def test_the_window_on_month_names_offers_only_the_periods_they_allow(
     from PySide6.QtWidgets import QMessageBox
 
     import roistudio.gui.main_window as main_window
-    from roistudio.core.data.mapping import propose_mapping
+    from roistudio.core.data.mapping_proposal import propose_mapping
     from roistudio.gui.document import import_data
     from roistudio.gui.settings import Settings
 

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints
 from roistudio.gui.explorer_state import SLIDER_STEPS, ConstraintInputs, slider_position, slider_score
 from roistudio.gui.payoff_state import (
     PayoffInputs,

@@ -234,7 +234,7 @@ def test_an_example_payoff_is_stamped_on_page_one_and_every_footer(tmp_path):
 
 
 def test_under_a_capacity_page_one_compares_with_allowed_baselines_only(tmp_path):
-    from roistudio.core.engine.curve import Constraints
+    from roistudio.core.engine.constraints import Constraints
 
     frame = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.4, 0.2], "label": [1, 0, 1, 0, 1],
                           "amount": [100.0, 50.0, 20.0, 10.0, 3.0]})  # fmt: skip

@@ -35,7 +35,7 @@ def test_recommendation_names_the_threshold_and_the_value_over_the_better_baseli
 
 
 def test_under_a_capacity_the_headline_compares_only_with_allowed_baselines():
-    from roistudio.core.engine.curve import Constraints
+    from roistudio.core.engine.constraints import Constraints
 
     frame = pd.DataFrame({"score": [0.9, 0.8, 0.8, 0.4, 0.2], "label": [1, 0, 1, 0, 1],
                           "amount": [100.0, 50.0, 20.0, 10.0, 3.0]})  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from roistudio.core.engine.decision import DecisionOptions, decide
-from roistudio.core.engine.sensitivity import ParameterRange
+from roistudio.core.engine.parameter_ranges import ParameterRange
 from roistudio.reports import pdf
 from roistudio.reports.model import SourceFacts, build_report_model
 from roistudio.reports.xlsx import write_xlsx

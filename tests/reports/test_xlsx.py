@@ -651,7 +651,7 @@ def test_a_eur_workbook_never_says_dollar(con, tmp_path):
 def test_under_a_capacity_the_value_of_the_model_formula_uses_the_allowed_random_baseline(
     con, frame, tmp_path
 ):
-    from roistudio.core.engine.curve import Constraints
+    from roistudio.core.engine.constraints import Constraints
     from tests.helpers import demo_row_payoffs
 
     cols = table_columns(con, "data")

@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from roistudio.core.data.filter_options import filter_options
-from roistudio.core.data.mapping import ColumnMapping, validate_mapping
+from roistudio.core.data.mapping import ColumnMapping
+from roistudio.core.data.validation import validate_mapping
 from roistudio.core.engine.analysis import analyse
 from roistudio.core.engine.result_json import analysis_to_json
 from roistudio.core.engine.spark_source import SparkSource

@@ -16,7 +16,7 @@ from matplotlib.patches import Patch
 
 from roistudio.charts import style
 from roistudio.charts.curves import split_axes
-from roistudio.core.engine.analysis import GroupResult
+from roistudio.core.engine.results import GroupResult
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 UNKNOWN_TEXT = "labels not yet known"

@@ -17,9 +17,9 @@ from matplotlib.patches import Patch
 
 from roistudio.charts import style
 from roistudio.charts.breakdown import _legend_above, period_label
-from roistudio.core.engine.analysis import GroupResult
 from roistudio.core.engine.calibration import CalibrationCheck
 from roistudio.core.engine.estimate import ValueEstimate
+from roistudio.core.engine.results import GroupResult
 
 ESTIMATE_TEXT = "estimate"
 

@@ -20,8 +20,8 @@ from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
 from roistudio.charts import style
-from roistudio.core.engine.analysis import ModelResult
 from roistudio.core.engine.curve import Curve, CurvePoint
+from roistudio.core.engine.results import ModelResult
 from roistudio.core.glossary import format_threshold
 
 MAX_POINTS = 2000

@@ -85,6 +85,11 @@ def _add_analysis_options(p: argparse.ArgumentParser) -> None:
     m.add_argument("--model", metavar="COL", help="column naming the model of each row (long format)")
     m.add_argument("--champion", metavar="VALUE", help="with --model: which model is the champion")
     m.add_argument(
+        "--id",
+        metavar="COL",
+        help="column naming the event of each row (with --model: pairs the bootstrap by event)",
+    )
+    m.add_argument(
         "--segment", metavar="COL", action="append", default=[], help="break down by this column (repeatable)"
     )
     m.add_argument(

@@ -64,7 +64,9 @@ class SparkReadReport:
 
 def run_spark_command(args: argparse.Namespace) -> int:
     """Run ``sweep``/``report`` with the Spark engine; returns the exit code."""
-    from roistudio.cli.commands import _emit_report, _emit_sweep, build_request
+    from roistudio.cli.options import build_request
+    from roistudio.cli.report_output import emit_report
+    from roistudio.cli.sweep_output import emit_sweep
     from roistudio.core.engine.spark import (
         DEFAULT_MASTER,
         SparkSource,
@@ -119,7 +121,7 @@ def run_spark_command(args: argparse.Namespace) -> int:
     # The recommendation only: the bootstrap, walk-forward and sensitivity are DuckDB queries.
     decision = decide(None, analysis, DecisionOptions(), only=())  # type: ignore[arg-type]
     if args.command == "sweep":
-        return _emit_sweep(args, analysis, report, decision)
+        return emit_sweep(args, analysis, report, decision)
     from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
 
     time = analysis.validation.time
@@ -137,4 +139,4 @@ def run_spark_command(args: argparse.Namespace) -> int:
             table=view,
         )
 
-    return _emit_report(args, analysis, report, None, extras, decision, build_model=build_model)
+    return emit_report(args, analysis, report, None, extras, decision, build_model=build_model)

@@ -54,7 +54,8 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
+    """The reason an OS call failed, in words a user reads (``the name is too long``)."""
     if exc.errno == errno.ENAMETOOLONG:
         return "the name is too long"
     return (exc.strerror or str(exc)).lower()
@@ -77,7 +78,7 @@ def check_target(
     except FileNotFoundError:
         st = None
     except OSError as exc:
-        raise OutputError(f"cannot write the {what} to {target}: {_os_reason(exc)}") from None
+        raise OutputError(f"cannot write the {what} to {target}: {os_reason(exc)}") from None
     if st is not None:
         if not stat.S_ISREG(st.st_mode):
             raise OutputError(
@@ -89,7 +90,7 @@ def check_target(
     try:
         folder_st = os.stat(folder)
     except OSError as exc:
-        reason = "the folder does not exist" if exc.errno == errno.ENOENT else _os_reason(exc)
+        reason = "the folder does not exist" if exc.errno == errno.ENOENT else os_reason(exc)
         raise OutputError(f"cannot write the {what} to {target}: {reason}") from None
     if not stat.S_ISDIR(folder_st.st_mode):
         raise OutputError(f"cannot write the {what} to {target}: {folder} is not a folder")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from roistudio.gui import operations
 
 if TYPE_CHECKING:
-    from roistudio.core.data.mapping import ValidationReport
+    from roistudio.core.data.validation import ValidationReport
     from roistudio.core.engine.analysis import Analysis, AnalysisRequest
     from roistudio.core.engine.sweep import ColumnSumsCache
     from roistudio.core.progress import Progress
@@ -38,6 +38,12 @@ class AnalysisRunner:
         self._validation: tuple[tuple[str, str, str], ValidationReport] | None = None
         self._clustered: tuple[str, str] | None = None
         self._sums: ColumnSumsCache | None = None  # made with the first sweep: DuckDB loads then
+
+    @property
+    def sums_cache(self) -> ColumnSumsCache | None:
+        """The column sums the sweeps fill (None before the first): later work on the same
+        analysis (the decision job's sensitivity) passes it to skip a scan; worker thread only."""
+        return self._sums
 
     def forget_data(self) -> None:
         """New data: nothing cached applies (jobs in flight keep the old sums object)."""

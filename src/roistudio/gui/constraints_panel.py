@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QWidget
 
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints
 from roistudio.gui.explorer_state import ConstraintInputs
 
 ROWS, PERCENT = 0, 1  # the capacity unit box's entries

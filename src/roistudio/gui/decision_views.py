@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from roistudio.charts import uncertainty as chart_uncertainty
 from roistudio.core.engine.decision import Decision, DecisionOptions, decide
-from roistudio.core.engine.sensitivity import ParameterRange
+from roistudio.core.engine.parameter_ranges import ParameterRange
 from roistudio.gui import operations
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import currency_symbol, format_money
@@ -162,6 +162,7 @@ class DecisionJobs(QObject):
         if analysis is None:
             return
         options = options_for(self.doc.project, analysis)
+        sums_cache = self.doc.sums_cache  # the sums the sweep cached: the sensitivity needs no rescan
         self.window.sensitivity_view.set_pending("Computing the sensitivity in the background…")
 
         spark = self.doc.project.spark is not None  # DuckDB resampling: the recommendation only
@@ -169,7 +170,7 @@ class DecisionJobs(QObject):
         def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
             if spark:
                 return decide(None, analysis, options, only=())  # type: ignore[arg-type]
-            return decide(con, analysis, options, progress=progress)
+            return decide(con, analysis, options, progress=progress, cache=sums_cache)
 
         self._job = operations.run(
             self.worker,

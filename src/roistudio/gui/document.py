@@ -24,7 +24,7 @@ from PySide6.QtGui import QUndoStack
 
 from roistudio.core.data.filter_options import FilterOptions
 from roistudio.core.data.loading import TABLE, ImportResult, import_data
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
 from roistudio.core.glossary import format_threshold
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from roistudio.core.data.importer import ImportReport
     from roistudio.core.data.mapping import ColumnMapping
     from roistudio.core.engine.analysis import Analysis, AnalysisRequest
+    from roistudio.core.engine.column_sums import ColumnSumsCache
     from roistudio.gui.workers import DatabaseWorker, Job
 
 
@@ -129,6 +130,11 @@ class ProjectDocument(QObject):
     @property
     def has_data(self) -> bool:
         return self.import_report is not None
+
+    @property
+    def sums_cache(self) -> ColumnSumsCache | None:
+        """The column-sums cache of the open data's sweeps (see ``AnalysisRunner.sums_cache``)."""
+        return self.runner.sums_cache
 
     @property
     def mapping(self) -> ColumnMapping | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from roistudio.core.engine.curve import Constraints
+    from roistudio.core.engine.constraints import Constraints
     from roistudio.core.engine.filters import Filters
     from roistudio.gui.document import ProjectDocument
     from roistudio.gui.explorer import ThresholdExplorer

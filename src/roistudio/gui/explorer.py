@@ -35,8 +35,10 @@ from PySide6.QtWidgets import (
 from roistudio.charts import curves as chart_curves
 from roistudio.charts import style as chart_style
 from roistudio.charts import uncertainty as chart_uncertainty
-from roistudio.core.engine.analysis import Analysis, ModelResult
-from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.constraints import Constraints, constrained_optimum, feasible
+from roistudio.core.engine.curve import Curve, CurvePoint
+from roistudio.core.engine.results import ModelResult
 from roistudio.gui.constraints_panel import ConstraintsPanel
 from roistudio.gui.explorer_state import SLIDER_STEPS, slider_position, slider_score
 from roistudio.gui.explorer_tiles import point_tiles, show_point_tiles
@@ -218,7 +220,7 @@ class ThresholdExplorer(QWidget):
         self._set_enabled(True)
         self._constraints = analysis.request.constraints
         self._constrained = (
-            None if self._constraints.is_empty() else self._curve.constrained_optimum(self._constraints)
+            None if self._constraints.is_empty() else constrained_optimum(self._curve, self._constraints)
         )
         if same_curve and self._artists is not None:
             self._show_point(analysis.champion.operating)
@@ -416,7 +418,7 @@ class ThresholdExplorer(QWidget):
         """Which curve points meet the constraints (kept until the curve or constraints change)."""
         key = (id(self._curve), self._constraints)
         if self._feasible_cache is None or self._feasible_cache[0] != key:
-            self._feasible_cache = (key, self._shown_curve().feasible(self._constraints))
+            self._feasible_cache = (key, feasible(self._shown_curve(), self._constraints))
         return self._feasible_cache[1]
 
     def _show_best(self) -> None:
@@ -512,7 +514,7 @@ class ThresholdExplorer(QWidget):
         if self._curve is None:
             return
         self._constrained = (
-            None if self._constraints.is_empty() else self._curve.constrained_optimum(self._constraints)
+            None if self._constraints.is_empty() else constrained_optimum(self._curve, self._constraints)
         )
         self._update_constrained_label()
         if self._operating is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints
 
 SLIDER_STEPS = 1000  # positions between the lowest and the highest score; one more flags nobody
 

@@ -3,7 +3,9 @@ precision and recall at the operating point, with tooltips in the glossary's wor
 
 from __future__ import annotations
 
-from roistudio.core.engine.curve import Constraints, Curve, CurvePoint
+from roistudio.core.engine.baselines import allowed_baselines, better_allowed_baseline
+from roistudio.core.engine.constraints import Constraints
+from roistudio.core.engine.curve import Curve, CurvePoint
 from roistudio.core.glossary import definition
 from roistudio.gui.widgets import KpiTile, format_count, format_money, format_percent, format_threshold
 
@@ -35,8 +37,8 @@ def show_point_tiles(
     """Fill ``tiles`` for ``point`` of ``curve``; the gain is against the better baseline the
     constraints allow (:meth:`~roistudio.core.engine.curve.Curve.better_allowed_baseline`)."""
     # Only the baselines the constraints allow (core rule: Curve.baselines).
-    allowed = curve.baselines(constraints)
-    baseline = curve.better_allowed_baseline(constraints)
+    allowed = allowed_baselines(curve, constraints)
+    baseline = better_allowed_baseline(curve, constraints)
     gain = point.value - baseline.value
     tiles["value"].set_value(
         format_money(point.value, cur), f"at threshold {format_threshold(point.threshold)}"

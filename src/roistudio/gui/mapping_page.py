@@ -108,7 +108,7 @@ class MappingPage(_Page):
             combo.currentTextChanged.connect(self.completeChanged)
 
     def initializePage(self) -> None:
-        from roistudio.core.data.mapping import propose_mapping
+        from roistudio.core.data.mapping_proposal import propose_mapping
 
         result = self._wizard.import_result
         assert result is not None

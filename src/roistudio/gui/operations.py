@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 
     from roistudio.core.data.filter_options import FilterOptions
     from roistudio.core.data.loading import ImportResult
-    from roistudio.core.data.mapping import ColumnMapping, ValidationReport
+    from roistudio.core.data.mapping import ColumnMapping
     from roistudio.core.data.periods import TimeColumn
+    from roistudio.core.data.validation import ValidationReport
     from roistudio.gui.workers import DatabaseWorker, Job
 
 T = TypeVar("T")
@@ -120,7 +121,7 @@ def check_mapping(
     owner: QObject | None = None,
 ) -> Job:
     """Validate ``mapping`` on ``table``: :func:`roistudio.core.data.mapping.validate_mapping`."""
-    from roistudio.core.data.mapping import validate_mapping
+    from roistudio.core.data.validation import validate_mapping
 
     return run(
         worker, lambda con, _p: validate_mapping(con, table, mapping), kind="validate",
@@ -137,7 +138,7 @@ def read_label_values(
     owner: QObject | None = None,
 ) -> Job:
     """The values of a label column with their counts (most frequent first); a failure shows nothing."""
-    from roistudio.core.data.mapping import label_values
+    from roistudio.core.data.validation import label_values
     from roistudio.core.sql import quote_ident
 
     return run(

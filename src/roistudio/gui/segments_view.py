@@ -13,8 +13,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from roistudio.charts import breakdown as chart_breakdown
-from roistudio.core.data.periods import label_sort_text
-from roistudio.core.engine.analysis import Analysis, GroupResult
+from roistudio.core.data.period_order import label_sort_text
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.results import GroupResult
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
     GroupColumn,

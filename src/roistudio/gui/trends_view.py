@@ -15,8 +15,11 @@ from PySide6.QtWidgets import QLabel, QWidget
 from roistudio.charts import breakdown as chart_breakdown
 from roistudio.charts import calibration as chart_calibration
 from roistudio.charts.breakdown import period_label
-from roistudio.core.data.periods import YEAR_NOT_GIVEN, period_sort_text
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, GroupResult
+from roistudio.core.data.period_order import period_sort_text
+from roistudio.core.data.periods import YEAR_NOT_GIVEN
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN
+from roistudio.core.engine.results import GroupResult
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
     GroupColumn,

@@ -13,7 +13,7 @@ from roistudio.gui.wizard_pages import _Page
 
 if TYPE_CHECKING:
     from roistudio.core.data.importer import ImportReport
-    from roistudio.core.data.mapping import ValidationReport
+    from roistudio.core.data.validation import ValidationReport
     from roistudio.gui.import_wizard import ImportWizard
 
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from roistudio.charts.breakdown import period_label
 from roistudio.core.data.profile import MISSING_KEY
-from roistudio.core.engine.analysis import GroupResult
 from roistudio.core.engine.backtest import Coverage, coverage, labelled_periods
 from roistudio.core.engine.decision import BACKTEST_PERIOD
+from roistudio.core.engine.results import GroupResult
 from roistudio.core.glossary import format_threshold
 from roistudio.reports.model import ReportModel
 

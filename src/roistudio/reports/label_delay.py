@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from roistudio.charts.breakdown import period_label
 from roistudio.core.data.profile import MISSING_KEY
-from roistudio.core.engine.analysis import GroupResult
 from roistudio.core.engine.estimate import ValueEstimate
+from roistudio.core.engine.results import GroupResult
 from roistudio.reports.model import ReportModel
 
 

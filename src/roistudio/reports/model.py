@@ -17,16 +17,12 @@ import duckdb
 from roistudio import __version__
 from roistudio.core.data.import_report import ImportReport
 from roistudio.core.data.profile import date_range
-from roistudio.core.engine.analysis import (
-    PERIOD_BREAKDOWN,
-    Analysis,
-    GroupResult,
-    ModelResult,
-    segment_breakdown,
-)
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
 from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.decision import Decision
 from roistudio.core.engine.estimate import LabelDelay
+from roistudio.core.engine.results import GroupResult, ModelResult
 from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.core.glossary import format_threshold
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
@@ -102,7 +98,7 @@ class Headline:
     threshold: float | None
     savings: float | None
     # The baselines the constraints allow, as (label, value), flag nobody first; and whether a
-    # constraint forbids flagging everyone (then it is not compared, see Curve.baselines).
+    # constraint forbids flagging everyone (then it is not compared, see core.engine.baselines).
     baselines: tuple[tuple[str, float], ...] = ()
     everyone_forbidden: bool = False
     random_flagged: int | None = None  # N of the "flag N at random" baseline, when it is compared

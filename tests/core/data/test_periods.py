@@ -11,16 +11,16 @@ import datetime as dt
 import duckdb
 import pytest
 
-from roistudio.core.data.mapping import ColumnMapping, propose_mapping, validate_mapping
+from roistudio.core.data.mapping import ColumnMapping
+from roistudio.core.data.mapping_proposal import propose_mapping
 from roistudio.core.data.periods import (
     MISSING_KEY,
     PERIODS,
     TimeColumn,
     inspect_time_column,
-    label_sort_key,
-    period_sort_key,
     time_column_candidates,
 )
+from roistudio.core.data.validation import validate_mapping
 from roistudio.core.errors import MappingError
 
 
@@ -216,19 +216,6 @@ def test_a_view_names_the_unreadable_value_without_a_row_number():
     )
 
 
-def test_sort_keys_follow_the_calendar_and_put_missing_last():
-    months = ["Dec", MISSING_KEY, "Jan", "May", "Feb"]
-    assert sorted(months, key=period_sort_key) == ["Jan", "Feb", "May", "Dec", MISSING_KEY]
-    assert sorted(["Q4", "Q1", MISSING_KEY, "Q2"], key=period_sort_key) == ["Q1", "Q2", "Q4", MISSING_KEY]
-    dates = ["2026-03-01", MISSING_KEY, "2025-12-01"]
-    assert sorted(dates, key=period_sort_key) == ["2025-12-01", "2026-03-01", MISSING_KEY]
-    labels = ["oct", "may", "Q1 2026", "jan", "2025-Q4"]
-    assert sorted(["oct", "may", "jan", "aug", "(missing)"], key=label_sort_key) == [
-        "jan", "may", "aug", "oct", "(missing)",
-    ]  # fmt: skip
-    assert sorted(labels[2:], key=label_sort_key) == ["jan", "2025-Q4", "Q1 2026"]
-
-
 def test_candidates_and_the_proposal_use_period_labels():
     con = duckdb.connect()
     con.execute(
@@ -268,7 +255,7 @@ def test_validation_reports_the_time_column_and_refuses_a_bad_one():
 def test_zone_aware_times_form_periods_in_the_zone_given(tmp_path):
     from zoneinfo import ZoneInfo
 
-    from roistudio.core.data.periods import check_time_zone, data_time_zones
+    from roistudio.core.data.time_zones import check_time_zone, data_time_zones
 
     utc = [dt.datetime(2026, 1, 31, 14, 30), dt.datetime(2026, 1, 31, 16, 0), dt.datetime(2026, 3, 31, 23, 0)]
     con = duckdb.connect()

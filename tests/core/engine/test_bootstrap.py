@@ -244,3 +244,100 @@ def test_segment_intervals_agree_with_row_level_bootstrap(bank):
     assert sorted(ours) == keys
     for k in keys:
         _close(ours[k], percentile_interval(np.concatenate(per_key[k]), 0.9), k)
+
+
+def test_model_column_draw_is_the_pooled_row_bootstrap(demo_month):
+    """A model column whose models score different rows (an A/B split of the demo month): the
+    comparison is one row-level bootstrap over the pooled rows, each row drawn on its own; the
+    reference resamples the union of both models' rows (multinomial) and reads each model's
+    value at its held best threshold on its own rows."""
+    _, _, month = demo_month
+    rng = np.random.default_rng(8)
+    is_b = rng.random(len(month)) < 0.5
+    frame = pd.DataFrame(
+        {
+            "score": np.where(is_b, month.challenger_score, month.champion_score).astype(float),
+            "model": np.where(is_b, "B", "A"),
+            "is_fraud": month.is_fraud.to_numpy(dtype=float),
+            "amount": month.amount.to_numpy(dtype=float),
+        }
+    )
+    con = duckdb.connect()
+    con.register("f", frame)
+    con.execute("CREATE TABLE data AS SELECT * FROM f")
+    payoff = parse_payoff(DEMO_PAYOFF, DEMO_PARAMETERS, table_columns(con, "data"))
+    mapping = ColumnMapping(score="score", label="is_fraud", positive="1", model="model", champion="A")
+    analysis = analyse(con, "data", AnalysisRequest(mapping=mapping, payoff=payoff))
+    comp = analysis.comparison
+    ours = bootstrap(con, analysis, replicates=REPLICATES, seed=3)
+
+    y = frame.is_fraud.to_numpy() == 1
+    pay = demo_row_payoffs(frame.amount.to_numpy(), DEMO_PARAMETERS)
+    v_flag, v_keep = np.where(y, pay["tp"], pay["fp"]), np.where(y, pay["fn"], pay["tn"])
+    scores = frame.score.to_numpy()
+
+    def policy(mine, threshold):
+        flagged = np.zeros(len(y), bool) if threshold is None else scores >= threshold
+        return np.where(mine, np.where(flagged, v_flag, v_keep), 0.0)
+
+    champion = policy(~is_b, comp.champion.optimum.threshold)
+    challenger = policy(is_b, comp.challenger.optimum.threshold)
+    weights = _row_weights(len(y), REPLICATES, np.random.default_rng(5))
+    diff = weights @ challenger - weights @ champion
+    _close(ours.difference_at_best, percentile_interval(diff, 0.9), "difference at best (pooled rows)")
+    assert abs(ours.p_challenger_better - float(np.mean(diff > 0))) <= 0.03
+
+
+@pytest.fixture(scope="module")
+def demo_february_long():
+    """The demo's February rows, wide (two score columns) and long (a model column, an id)."""
+    frame = pd.read_parquet(demo_data_path())
+    wide = frame[(frame.event_time >= "2026-02-01") & (frame.event_time < "2026-03-01")]
+    keep = ["transaction_id", "amount", "is_fraud"]
+    long = pd.concat(
+        [
+            wide[keep].assign(model="champion", score=wide.champion_score),
+            wide[keep].assign(model="challenger", score=wide.challenger_score),
+        ]
+    )
+    con = duckdb.connect()
+    for name, data in (("wide", wide), ("long", long)):
+        con.register("f", data)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM f")
+        con.unregister("f")
+    payoff = parse_payoff(DEMO_PAYOFF, DEMO_PARAMETERS, table_columns(con, "wide"))
+
+    def run(table: str, **mapping: str):
+        fields = dict(label="is_fraud", positive="1", **mapping)
+        return analyse(con, table, AnalysisRequest(mapping=ColumnMapping(**fields), payoff=payoff))
+
+    return con, run
+
+
+def test_a_model_column_is_paired_by_its_id_column(demo_february_long):
+    """Both models scored every February transaction, exported long with the transaction id:
+    the draw pairs each transaction's two rows, so the comparison is the two-score-column one
+    (same cells, same seed: the same replicates), narrower than the pooled draw without the id."""
+    con, run = demo_february_long
+    wide = bootstrap(con, run("wide", score="champion_score", challenger_score="challenger_score"), seed=3)
+    long_mapping = dict(score="score", model="model", champion="champion")
+    paired = bootstrap(con, run("long", id="transaction_id", **long_mapping), seed=3)
+    pooled = bootstrap(con, run("long", **long_mapping), seed=3)
+    for figure in ("difference_at_best", "difference_at_common"):
+        mine, ref = getattr(paired, figure), getattr(wide, figure)
+        assert (mine.low, mine.high) == pytest.approx((ref.low, ref.high), rel=1e-9)
+    # Equal but for replicates whose difference is within float rounding of zero (the cells'
+    # sums come from a parallel aggregation, equal to the last bits only).
+    assert paired.p_challenger_better == pytest.approx(wide.p_challenger_better, abs=2 / 1000)
+    width = paired.difference_at_best.high - paired.difference_at_best.low
+    assert pooled.difference_at_best.high - pooled.difference_at_best.low > 1.2 * width
+
+
+def test_an_id_that_does_not_name_one_event_falls_back_to_the_pooled_draw(demo_february_long):
+    """Two rows of one model under one id (here: every id the same) cannot be paired by it."""
+    con, run = demo_february_long
+    con.execute("CREATE OR REPLACE TABLE long_same_id AS SELECT * REPLACE ('x' AS transaction_id) FROM long")
+    long_mapping = dict(score="score", model="model", champion="champion")
+    with_id = bootstrap(con, run("long_same_id", id="transaction_id", **long_mapping), seed=3, replicates=300)
+    pooled = bootstrap(con, run("long", **long_mapping), seed=3, replicates=300)
+    assert with_id.to_dict() == pooled.to_dict()

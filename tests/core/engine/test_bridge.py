@@ -16,7 +16,7 @@ from roistudio.core.data.importer import import_file
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.bridge import Bridge, BridgeStep, value_bridge
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints
 from roistudio.core.payoff.language import parse_payoff
 from tests.helpers import TEST_DATA
 

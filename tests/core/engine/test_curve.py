@@ -6,32 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from roistudio.core.engine.curve import Constraints, Curve
+from roistudio.core.engine.baselines import better_allowed_baseline
+from roistudio.core.engine.curve import Curve
 from tests.helpers import run_analysis
-
-# Five rows worked by hand with tp = amount * 0.9 - 5, fp = -5, tn = 0, fn = -amount:
-#   score  label amount   TP value  FN value
-#   0.9    1     100      85        -100
-#   0.8    0     50       (FP -5)
-#   0.8    1     20       13        -20
-#   0.4    0     10       (FP -5)
-#   0.2    1     3        -2.3      -3
-# flag nobody: -123; t=0.9: 85-20-3 = 62; t=0.8: 85-5+13-3 = 90; t=0.4: 85; t=0.2: 85.7
-TOY = pd.DataFrame(
-    {
-        "score": [0.9, 0.8, 0.8, 0.4, 0.2],
-        "label": [1, 0, 1, 0, 1],
-        "amount": [100.0, 50.0, 20.0, 10.0, 3.0],
-    }
-)
-TOY_PAYOFF = {"tp": "amount * recovery - review", "fp": "-review", "tn": "0", "fn": "-amount"}
-TOY_PARAMS = {"recovery": 0.9, "review": 5.0}
-
-
-@pytest.fixture(scope="module")
-def toy():
-    analysis, _ = run_analysis(TOY, TOY_PAYOFF, TOY_PARAMS)
-    return analysis.champion
 
 
 def test_toy_curve_values_match_hand_computation(toy):
@@ -83,25 +60,16 @@ def test_ties_go_to_the_higher_threshold():
     assert analysis.champion.optimum.threshold == 0.9
 
 
-def test_constraints_pick_the_best_feasible_threshold(toy):
-    curve = toy.curve
-    assert curve.constrained_optimum(Constraints(max_flagged=1)).threshold == 0.9
-    assert curve.constrained_optimum(Constraints(max_flag_rate=0.2)).threshold == 0.9
-    assert curve.constrained_optimum(Constraints(min_precision=0.9)).threshold == 0.9
-    # recall >= 1 needs every positive flagged: only flag everyone does it.
-    assert curve.constrained_optimum(Constraints(min_recall=1.0)).threshold == 0.2
-    assert curve.constrained_optimum(Constraints(max_fpr=0.0)).threshold == 0.9
-    # No threshold has recall >= 1 and flags at most one row.
-    assert curve.constrained_optimum(Constraints(min_recall=1.0, max_flagged=1)) is None
-
-
 def test_break_even_marks_where_the_curve_crosses_the_better_baseline(toy):
     # Better baseline is flag everyone (85.7): 0.9 is below it, 0.8 above, 0.4 below, 0.2 equal.
     # The crossings are 0.9 -> 0.8 and 0.8 -> 0.4; both are reported on the paying side: 0.8.
     curve = toy.curve
-    assert curve.break_even_thresholds() == [0.8]
-    baseline = curve.better_baseline().value
-    assert all(curve.at(t).value >= baseline for t in curve.break_even_thresholds())
+    assert curve.break_even_thresholds(better_allowed_baseline(curve).value) == [0.8]
+    baseline = better_allowed_baseline(curve).value
+    assert all(
+        curve.at(t).value >= baseline
+        for t in curve.break_even_thresholds(better_allowed_baseline(curve).value)
+    )
 
 
 def test_break_even_thresholds_pay_on_real_data():
@@ -113,8 +81,8 @@ def test_break_even_thresholds_pay_on_real_data():
         frame, {"tp": "amount * 0.5 - 12", "fp": "-12", "tn": "0", "fn": "-amount * 0.5"}
     )
     curve = analysis.champion.curve
-    gap = curve.value - curve.better_baseline().value
-    found = curve.break_even_thresholds()
+    gap = curve.value - better_allowed_baseline(curve).value
+    found = curve.break_even_thresholds(better_allowed_baseline(curve).value)
     assert found
     for t in found:
         i = curve.index_at(t)
@@ -171,69 +139,3 @@ def test_curve_records_carry_rates_and_values_against_the_baselines(toy):
 # Toy totals: 5 labelled rows, 3 positives; flag nobody -123, flag everyone 85.7.
 # Flagging n rows at random flags each row with probability n/5, so its expected value is
 # -123 + n/5 * (85.7 + 123): n = 2 -> -123 + 0.4 * 208.7 = -39.52.
-
-
-def test_without_constraints_both_classic_baselines_are_compared(toy):
-    kinds = [(b.kind, round(b.value, 6)) for b in toy.curve.baselines(Constraints())]
-    assert kinds == [("flag_nobody", -123.0), ("flag_everyone", 85.7)]
-    assert toy.curve.better_allowed_baseline().label == "flag everyone"
-
-
-def test_a_capacity_forbids_flag_everyone_and_compares_with_flag_n_at_random(toy):
-    capacity = Constraints(max_flagged=2)
-    baselines = toy.curve.baselines(capacity)
-    assert [b.label for b in baselines] == ["flag nobody", "flag 2 at random"]
-    assert baselines[1].value == pytest.approx(-39.52)
-    better = toy.curve.better_allowed_baseline(capacity)
-    assert better.label == "flag 2 at random"
-    # The same rule through the analysis: best under "at most 2 flagged" is t=0.9 worth 62.
-    analysis, _ = run_analysis(TOY, TOY_PAYOFF, TOY_PARAMS, constraints=capacity)
-    champ = analysis.champion
-    assert champ.operating.value == pytest.approx(62.0)
-    assert champ.better_baseline.label == "flag 2 at random"
-    assert champ.value_of_model == pytest.approx(62.0 + 39.52)
-
-
-def test_random_baseline_value_matches_a_brute_force_average_over_every_pick(toy):
-    from itertools import combinations
-
-    # Row outcomes' payoffs flagged / not flagged, from the table at the top of this file.
-    flagged = [85.0, -5.0, 13.0, -5.0, -2.3]
-    unflagged = [-100.0, 0.0, -20.0, 0.0, -3.0]
-    picks = list(combinations(range(5), 2))
-    mean = sum(sum(flagged[i] if i in pick else unflagged[i] for i in range(5)) for pick in picks) / len(
-        picks
-    )
-    assert toy.curve.baselines(Constraints(max_flagged=2))[1].value == pytest.approx(mean)
-
-
-def test_rate_and_fpr_limits_size_the_random_pick_and_precision_can_forbid_it(toy):
-    curve = toy.curve
-    assert [b.label for b in curve.baselines(Constraints(max_flag_rate=0.4))] == [
-        "flag nobody",
-        "flag 2 at random",
-    ]
-    # Random flagging has an expected false positive rate of n/5: at most 50% allows n = 2.
-    assert [b.label for b in curve.baselines(Constraints(max_fpr=0.5))] == ["flag nobody", "flag 2 at random"]
-    # Random flagging has the base rate 3/5 as expected precision: 70% forbids it and flag everyone.
-    assert [b.label for b in curve.baselines(Constraints(min_precision=0.7))] == ["flag nobody"]
-    # A minimum recall does not forbid flagging everyone (recall 100%).
-    assert [b.label for b in curve.baselines(Constraints(min_recall=0.5))] == ["flag nobody", "flag everyone"]
-    # A capacity of every row allows flag everyone itself.
-    assert [b.label for b in curve.baselines(Constraints(max_flagged=5))] == ["flag nobody", "flag everyone"]
-
-
-def test_a_user_threshold_that_breaks_the_constraints_is_kept_and_said_to_break_them():
-    capacity = Constraints(max_flagged=2)
-    # t = 0.8 flags 3 rows (hand table above): over a capacity of 2.
-    analysis, _ = run_analysis(
-        TOY, TOY_PAYOFF, TOY_PARAMS, constraints=capacity, threshold=0.8, use_threshold=True
-    )
-    assert analysis.operating.threshold == 0.8 and analysis.operating.flagged == 3
-    assert analysis.policy_description() == (
-        "set by the analyst; it does not meet the constraints (at most 2 rows flagged)"
-    )
-    fine, _ = run_analysis(
-        TOY, TOY_PAYOFF, TOY_PARAMS, constraints=capacity, threshold=0.9, use_threshold=True
-    )
-    assert fine.policy_description() == "set by the analyst"

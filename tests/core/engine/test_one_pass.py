@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from roistudio.core.data.mapping import ColumnMapping, table_columns, validate_mapping
+from roistudio.core.data.mapping import ColumnMapping, table_columns
+from roistudio.core.data.validation import validate_mapping
 from roistudio.core.engine import column_sums, one_pass
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.column_sums import ColumnSumsCache

@@ -10,8 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns
-from roistudio.core.engine.analysis import Analysis, AnalysisRequest, GroupResult, analyse, reread, reread_at
-from roistudio.core.engine.curve import Constraints, Curve
+from roistudio.core.engine.analysis import Analysis, AnalysisRequest, analyse, reread, reread_at
+from roistudio.core.engine.constraints import Constraints
+from roistudio.core.engine.curve import Curve
+from roistudio.core.engine.results import GroupResult
 from roistudio.core.payoff.language import parse_payoff
 from tests.helpers import brute_force_value, table_from_frame
 

@@ -13,7 +13,8 @@ from roistudio.core.data.importer import import_file
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.bootstrap import DEFAULT_SEED
-from roistudio.core.engine.sensitivity import ParameterRange, parse_range, sensitivity
+from roistudio.core.engine.parameter_ranges import ParameterRange, parse_range
+from roistudio.core.engine.sensitivity import sensitivity
 from roistudio.core.errors import RoiError
 from roistudio.core.payoff.language import parse_payoff
 from tests.helpers import TEST_DATA
@@ -216,7 +217,7 @@ def _close_dicts(a, b) -> bool:
 
 def test_value_of_model_uses_the_baseline_the_constraints_allow(linear_case):
     """Under a review capacity flag everyone is not allowed: the baseline is flag N at random."""
-    from roistudio.core.engine.curve import Constraints
+    from roistudio.core.engine.constraints import Constraints
 
     frame, con, analysis = linear_case
     request = replace(analysis.request, constraints=Constraints(max_flagged=150), use_threshold=False)

@@ -240,7 +240,7 @@ def test_reread_gives_the_same_policies_as_a_new_analysis(frame):
     from dataclasses import replace
 
     from roistudio.core.engine.analysis import reread
-    from roistudio.core.engine.curve import Constraints
+    from roistudio.core.engine.constraints import Constraints
 
     base, _ = run_analysis(frame, PAYOFF, segments=("channel",))
     constraints = Constraints(max_flagged=100, min_precision=0.3)

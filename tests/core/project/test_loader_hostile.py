@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from roistudio.core.data.mapping import ColumnMapping
 from roistudio.core.data.provenance import SourceInfo
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import DataError, ProjectError
 from roistudio.core.project.links import decode_link

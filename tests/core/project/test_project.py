@@ -9,7 +9,7 @@ import pytest
 
 from roistudio.core.data.mapping import ColumnMapping
 from roistudio.core.data.provenance import SourceInfo
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import ProjectError
 from roistudio.core.project.project import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from roistudio.core.data.mapping import ColumnMapping
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import MappingError, PayoffError
 from roistudio.core.project.project import Project

@@ -67,8 +67,9 @@ def import_data(
     """
     from roistudio.core.data.import_cache import ImportCache
     from roistudio.core.data.importer import import_file
-    from roistudio.core.data.periods import data_time_zones, time_column_candidates
+    from roistudio.core.data.periods import time_column_candidates
     from roistudio.core.data.profile import distinct_counts
+    from roistudio.core.data.time_zones import data_time_zones
 
     cache = ImportCache(Path(cache_dir)) if cache_dir is not None else None
     source = _fingerprint(path, progress) if cache is not None else None

@@ -7,7 +7,7 @@ Accepted time columns
 ---------------------
 A DATE or TIMESTAMP column (any precision) is bucketed with ``date_trunc``. A TIMESTAMP WITH TIME
 ZONE column is bucketed in the data's own zone when it is recoverable (a Parquet file's Arrow schema
-names it, see :func:`parquet_time_zones`; or the analyst gives it, ``ColumnMapping.time_zone``),
+names it, see :mod:`roistudio.core.data.time_zones`; or the analyst gives it, ``ColumnMapping.time_zone``),
 else in UTC: DuckDB keeps only the instant, not the offset each CSV value was written with. Never
 in the machine's zone. Naive timestamps are bucketed as written.
 
@@ -36,7 +36,7 @@ given". A two-digit fiscal year ``FY26`` means ``FY2026``. Fiscal periods keep t
 calendar dates. ISO weeks are keyed by their Monday.
 
 Period keys are the period's first day as ISO text (``2026-04-01``) whenever the period is a
-calendar period with a year, so they sort, and read in Excel, as dates; :func:`period_sort_key`
+calendar period with a year, so they sort, and read in Excel, as dates; :mod:`roistudio.core.data.period_order`
 orders every kind of key in calendar order, with ``(missing)`` last.
 
 Everything here is compiled to SQL from constants this module owns (patterns, month names, the
@@ -45,7 +45,6 @@ period units); data values are only ever compared against them, never spliced in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +53,7 @@ import duckdb
 
 from roistudio.core.column_types import base_type, column_kind, is_temporal_type
 from roistudio.core.data.profile import MISSING_KEY
+from roistudio.core.data.time_zones import check_time_zone
 from roistudio.core.errors import MappingError
 from roistudio.core.glossary import PERIODS
 from roistudio.core.sql import quote_ident, quote_literal, relation_kind
@@ -312,55 +312,6 @@ def check_year(year: object) -> int | None:
     return year
 
 
-def check_time_zone(con: duckdb.DuckDBPyConnection, zone: object) -> str:
-    """DuckDB's own spelling of the time zone ``zone`` (``asia/tokyo`` -> ``Asia/Tokyo``).
-
-    Raises
-    ------
-    MappingError
-        When DuckDB does not know the zone.
-    """
-    row = con.execute(
-        "SELECT name FROM pg_timezone_names() WHERE lower(name) = lower($zone) ORDER BY name = $zone DESC LIMIT 1",
-        {"zone": str(zone).strip()},
-    ).fetchone()
-    if row is None or not isinstance(zone, str):
-        raise MappingError(f"unknown time zone '{zone}'; use a name such as Europe/Paris or UTC")
-    return str(row[0])
-
-
-def parquet_time_zones(path: str) -> dict[str, str]:
-    """Column -> time zone named in a Parquet file's Arrow schema; empty when it names none.
-
-    pandas, pyarrow and polars write it for zone-aware timestamps; a file that cannot be read that
-    way gives an empty mapping too.
-    """
-    try:
-        import pyarrow.parquet as pq
-
-        schema = pq.read_schema(path)
-    except Exception:  # not Parquet, unreadable, or no Arrow schema: nothing recoverable
-        return {}
-    return {field.name: str(field.type.tz) for field in schema if getattr(field.type, "tz", None)}
-
-
-def data_time_zones(con: duckdb.DuckDBPyConnection, path: str, file_format: str) -> dict[str, str]:
-    """Column -> the data's own time zone, where the file records one DuckDB knows.
-
-    Only Parquet files record it (:func:`parquet_time_zones`); a CSV's offsets are gone once
-    DuckDB has parsed them, so its zone-aware columns are bucketed in UTC.
-    """
-    if file_format != "parquet":
-        return {}
-    known = {}
-    for column, zone in parquet_time_zones(path).items():
-        try:
-            known[column] = check_time_zone(con, zone)
-        except MappingError:
-            continue  # a fixed offset such as '+09:00' that DuckDB cannot name: UTC then
-    return known
-
-
 def inspect_time_column(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -516,61 +467,3 @@ def time_column_candidates(
 def form_named(name: str) -> PeriodForm:
     """The :class:`PeriodForm` called ``name``."""
     return _FORMS[name]
-
-
-_QUARTER_KEY = re.compile(r"^Q([1-4])$")
-_MONTH_INDEX = {name: i for i, name in enumerate(MONTH_NAMES)}
-
-
-def period_sort_key(key: str) -> tuple[Any, ...]:
-    """Sort key putting period keys in calendar order, ``(missing)`` last.
-
-    ISO dates and fiscal names sort as text (which is calendar order for them); month names
-    without a year (``Jan``) and quarters without a year (``Q1``) by their number.
-    """
-    if key == MISSING_KEY:
-        return (2, 0, key)
-    if key in _MONTH_INDEX:
-        return (0, _MONTH_INDEX[key], key)
-    m = _QUARTER_KEY.match(key)
-    if m:
-        return (0, int(m.group(1)), key)
-    return (1, 0, key)
-
-
-def period_key_order(keys: list[str]) -> list[str]:
-    """``keys`` in calendar order (see :func:`period_sort_key`)."""
-    return sorted(keys, key=period_sort_key)
-
-
-def label_sort_key(text: str) -> tuple[Any, ...]:
-    """Calendar sort key for a period label of a text form (``may`` before ``jun``), in Python.
-
-    For the few values already in memory (segment names in a view); columns in the database are
-    inspected in SQL by :func:`inspect_time_column`. Month names sort by month, ``2026-05`` and
-    quarter labels by year then month; other text (ISO weeks and fiscal labels already sort by
-    their text) after them, by text.
-    """
-    t = text.strip().lower()
-    if t in MONTH_SPELLINGS:
-        return (0, 0, MONTH_SPELLINGS[t], t)
-    m = re.match(_YEAR_MONTH[0], t)
-    if m:
-        return (0, int(m.group(1)), int(m.group(2)), t)
-    for pattern, (gy, gq) in zip(_QUARTER, ((1, 2), (2, 1)), strict=True):
-        m = re.match(pattern, t)
-        if m:
-            return (0, int(m.group(gy)), 3 * int(m.group(gq)) - 2, t)
-    return (1, 0, 0, t)
-
-
-def period_sort_text(key: str) -> str:
-    """:func:`period_sort_key` as text that sorts the same way (for a table's text sort role)."""
-    rank, number, text = period_sort_key(key)
-    return f"{rank}{number:02d}{text}"
-
-
-def label_sort_text(text: str) -> str:
-    """:func:`label_sort_key` as text that sorts the same way (for a table's text sort role)."""
-    rank, year, month, low = label_sort_key(text)
-    return f"{rank}{year:04d}{month:02d}{low}"

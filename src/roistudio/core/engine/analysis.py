@@ -9,41 +9,31 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Final, Literal
+from typing import Literal
 
 import duckdb
 
 from roistudio.core.column_types import is_temporal_type
-from roistudio.core.data.mapping import ColumnMapping, ValidationReport, table_columns, validate_mapping
-from roistudio.core.data.periods import period_sort_key
-from roistudio.core.data.profile import segment_key_sql
-from roistudio.core.engine.curve import Baseline, Constraints, Curve, CurvePoint
-from roistudio.core.engine.filters import Filters
-from roistudio.core.engine.sweep import (
-    ColumnSumsCache,
-    ModelSource,
-    SweepQuery,
-    SweepResult,
-    period_key_sql,
-    run_sweep,
+from roistudio.core.data.mapping import ColumnMapping, table_columns
+from roistudio.core.data.period_order import period_sort_key
+from roistudio.core.data.validation import ValidationReport, validate_mapping
+from roistudio.core.engine.analysis_query import (
+    PERIOD_BREAKDOWN,
+    build_analysis_query,
+    segment_breakdown,
 )
+from roistudio.core.engine.baselines import better_allowed_baseline
+from roistudio.core.engine.comparison import Comparison
+from roistudio.core.engine.constraints import Constraints, constrained_optimum, feasible
+from roistudio.core.engine.curve import Curve, CurvePoint
+from roistudio.core.engine.filters import Filters
+from roistudio.core.engine.results import GroupResult, ModelResult
+from roistudio.core.engine.sweep import ColumnSumsCache, ModelSource, SweepResult, run_sweep
 from roistudio.core.errors import MappingError
 from roistudio.core.payoff.language import Payoff
 from roistudio.core.progress import Progress
 
 PolicyKind = Literal["optimal", "constrained", "user"]
-PERIOD_BREAKDOWN: Final = "period"
-_SEGMENT_PREFIX: Final = "segment:"
-
-
-def segment_breakdown(column: str) -> str:
-    """The breakdown name of a segment column, ``"segment:<column>"`` (the one place it is spelt)."""
-    return _SEGMENT_PREFIX + column
-
-
-def breakdown_segment(name: str) -> str | None:
-    """The segment column of a breakdown name, or None for :data:`PERIOD_BREAKDOWN`."""
-    return name.removeprefix(_SEGMENT_PREFIX) if name.startswith(_SEGMENT_PREFIX) else None
 
 
 @dataclass(frozen=True)
@@ -68,216 +58,9 @@ class AnalysisRequest:
     constraints: Constraints = field(default_factory=Constraints)
     threshold: float | None = None
     use_threshold: bool = False
-    at: tuple[float, ...] = ()
+    at: tuple[float | None, ...] = ()
     period: str | None = None
     filters: Filters = field(default_factory=Filters)
-
-
-@dataclass(frozen=True, eq=False)
-class ModelResult:
-    """One model's curve and the policies read off it."""
-
-    name: str
-    score_column: str
-    curve: Curve
-    optimum: CurvePoint
-    constrained: CurvePoint | None
-    operating: CurvePoint
-    at: tuple[CurvePoint, ...]
-    break_even: tuple[float, ...]
-    # The constraints the policies were read under: they decide which baselines are compared.
-    constraints: Constraints = field(default_factory=Constraints)
-
-    @property
-    def flag_nobody(self) -> CurvePoint:
-        return self.curve.flag_nobody()
-
-    @property
-    def flag_everyone(self) -> CurvePoint:
-        return self.curve.flag_everyone()
-
-    @property
-    def baselines(self) -> tuple[Baseline, ...]:
-        """The policies needing no model that the constraints allow (see ``Curve.baselines``)."""
-        return self.curve.baselines(self.constraints)
-
-    @property
-    def better_baseline(self) -> Baseline:
-        """The most valuable allowed baseline: never one the constraints forbid."""
-        return self.curve.better_allowed_baseline(self.constraints)
-
-    @property
-    def value_of_model(self) -> float:
-        """Value at the operating threshold minus the better allowed baseline."""
-        return self.operating.value - self.better_baseline.value
-
-    @property
-    def perfect_value(self) -> float:
-        """Value with perfect knowledge: every positive flagged, no negative flagged."""
-        return float(self.curve.tp_value[-1]) + self.curve.tn_value_total
-
-    @property
-    def savings(self) -> float | None:
-        """Cost-sensitive savings: 1 - cost(model) / min(cost(flag nobody), cost(flag everyone)).
-
-        Costs are negated values. ``None`` when the better baseline costs nothing or gains money
-        (the ratio is then meaningless).
-        """
-        best_baseline_cost = -self.better_baseline.value
-        if best_baseline_cost <= 0:
-            return None
-        return 1.0 - (-self.operating.value) / best_baseline_cost
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "score_column": self.score_column,
-            "optimal": self.optimum.to_dict(),
-            "operating": self.operating.to_dict(),
-            "constrained": None if self.constrained is None else self.constrained.to_dict(),
-            "at": [p.to_dict() for p in self.at],
-            "baselines": baselines_dict(self),
-            "break_even": list(self.break_even),
-            "value_of_model": self.value_of_model,
-            "savings": self.savings,
-        }
-
-
-def baselines_dict(model: ModelResult) -> dict[str, Any]:
-    """The two baselines and the model's value against each, for the JSON result."""
-    nobody, everyone = model.flag_nobody, model.flag_everyone
-    better = model.better_baseline
-    return {
-        "flag_nobody": {"value": nobody.value},
-        "flag_everyone": {"value": everyone.value, "threshold": everyone.threshold},
-        "better": better.kind,
-        "better_value": better.value,
-        "allowed": [
-            {"kind": b.kind, "label": b.label, "value": b.value, "flagged": b.flagged}
-            for b in model.baselines
-        ],
-        "optimal_vs_flag_nobody": model.optimum.value - nobody.value,
-        "optimal_vs_flag_everyone": model.optimum.value - everyone.value,
-        "operating_vs_flag_nobody": model.operating.value - nobody.value,
-        "operating_vs_flag_everyone": model.operating.value - everyone.value,
-    }
-
-
-@dataclass(frozen=True, eq=False)
-class GroupResult:
-    """One segment value or one period, read at the overall operating threshold.
-
-    ``money_lost`` is what errors cost at that threshold: the perfect-knowledge value minus the
-    value achieved (missed positives and false alarms, in money).
-    """
-
-    key: str
-    curve: Curve
-    operating: CurvePoint
-    optimum: CurvePoint
-    challenger_operating: CurvePoint | None = None
-    challenger_optimum: CurvePoint | None = None
-    # Kept so that a threshold move re-reads the challenger too (see _breakdowns).
-    challenger_curve: Curve | None = None
-
-    @property
-    def rows(self) -> int:
-        return self.curve.rows
-
-    @property
-    def positives(self) -> int:
-        return self.curve.positives
-
-    @property
-    def unlabeled(self) -> int:
-        return self.curve.unlabeled
-
-    @property
-    def fully_unlabeled(self) -> bool:
-        """True when no row of this group has a label yet (e.g. the latest month)."""
-        return self.curve.rows == 0 and self.curve.unlabeled > 0
-
-    @property
-    def perfect_value(self) -> float:
-        return float(self.curve.tp_value[-1]) + self.curve.tn_value_total
-
-    @property
-    def money_lost(self) -> float:
-        return self.perfect_value - self.operating.value
-
-    def to_dict(self) -> dict[str, Any]:
-        out = {
-            "key": self.key,
-            "rows": self.rows,
-            "positives": self.positives,
-            "unlabeled": self.unlabeled,
-            "labels_known": not self.fully_unlabeled,
-            "value": self.operating.value,
-            "money_lost": self.money_lost,
-            "perfect_value": self.perfect_value,
-            "flagged": self.operating.flagged,
-            "flagged_unlabeled": self.operating.flagged_unlabeled,
-            "precision": self.operating.precision,
-            "recall": self.operating.recall,
-            "tp": self.operating.tp,
-            "fp": self.operating.fp,
-            "tn": self.operating.tn,
-            "fn": self.operating.fn,
-            "best_threshold": self.optimum.threshold,
-            "best_value": self.optimum.value,
-        }
-        if self.challenger_operating is not None:
-            out["challenger_value"] = self.challenger_operating.value
-            out["challenger_best_value"] = self.challenger_optimum.value if self.challenger_optimum else None
-        return out
-
-
-@dataclass(frozen=True, eq=False)
-class Comparison:
-    """Champion vs challenger on the same rows."""
-
-    champion: ModelResult
-    challenger: ModelResult
-    periods_with_labels: int
-
-    @property
-    def common_threshold(self) -> float | None:
-        """The champion's operating threshold, applied to both models."""
-        return self.champion.operating.threshold
-
-    @property
-    def challenger_at_common(self) -> CurvePoint:
-        return self.challenger.curve.at(self.common_threshold)
-
-    @property
-    def difference_at_best(self) -> float:
-        """Challenger minus champion, each at its own best threshold."""
-        return self.challenger.optimum.value - self.champion.optimum.value
-
-    @property
-    def difference_at_common(self) -> float:
-        return self.challenger_at_common.value - self.champion.operating.value
-
-    @property
-    def difference_per_period_at_best(self) -> float | None:
-        if not self.periods_with_labels:
-            return None
-        return self.difference_at_best / self.periods_with_labels
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "champion": self.champion.name,
-            "challenger": self.challenger.name,
-            "champion_best": self.champion.optimum.to_dict(),
-            "challenger_best": self.challenger.optimum.to_dict(),
-            "difference_at_best": self.difference_at_best,
-            "common_threshold": self.common_threshold,
-            "champion_at_common": self.champion.operating.to_dict(),
-            "challenger_at_common": self.challenger_at_common.to_dict(),
-            "difference_at_common": self.difference_at_common,
-            "periods_with_labels": self.periods_with_labels,
-            "difference_per_period_at_best": self.difference_per_period_at_best,
-        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -317,7 +100,7 @@ class Analysis:
             constraints = self.request.constraints
             point = self.champion.operating
             if not constraints.is_empty() and not bool(
-                self.champion.curve.feasible(constraints)[point.index]
+                feasible(self.champion.curve, constraints)[point.index]
             ):
                 # Kept as the analyst set it, and said to break the limits rather than moved.
                 return f"set by the analyst; it does not meet the constraints ({constraints.describe()})"
@@ -325,22 +108,6 @@ class Analysis:
         if self.policy == "constrained":
             return f"best threshold under the constraints ({self.request.constraints.describe()})"
         return "the threshold with the highest value"
-
-
-def model_sources(mapping: ColumnMapping, validation: ValidationReport) -> list[ModelSource]:
-    """The models of an analysis, champion first, and where their scores are."""
-    if mapping.challenger_score:
-        return [
-            ModelSource(mapping.score, mapping.score),
-            ModelSource(mapping.challenger_score, mapping.challenger_score),
-        ]
-    if mapping.model:
-        if not validation.models:
-            raise MappingError(f"model column '{mapping.model}' has no values")
-        champion = mapping.champion or validation.models[0]
-        others = [m for m in validation.models if m != champion]
-        return [ModelSource(name, mapping.score, mapping.model, name) for name in [champion, *others]]
-    return [ModelSource(mapping.score, mapping.score)]
 
 
 def _policy_kind(request: AnalysisRequest) -> PolicyKind:
@@ -352,7 +119,7 @@ def _policy_kind(request: AnalysisRequest) -> PolicyKind:
 
 def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest) -> ModelResult:
     optimum = curve.optimum()
-    constrained = None if request.constraints.is_empty() else curve.constrained_optimum(request.constraints)
+    constrained = None if request.constraints.is_empty() else constrained_optimum(curve, request.constraints)
     if request.use_threshold:
         operating = curve.at(request.threshold)
     elif constrained is not None:
@@ -370,7 +137,7 @@ def _model_result(name: str, column: str, curve: Curve, request: AnalysisRequest
         operating=operating,
         at=tuple(curve.at(t) for t in request.at),
         break_even=tuple(
-            curve.break_even_thresholds(curve.better_allowed_baseline(request.constraints).value)
+            curve.break_even_thresholds(better_allowed_baseline(curve, request.constraints).value)
         ),
         constraints=request.constraints,
     )
@@ -512,31 +279,9 @@ def analyse(
     if validation is None:
         validation = validate_mapping(con, table, mapping, where_sql=where_sql, where_params=where_params)
     validation.raise_for_problems()
-    label_sql, label_params = validation.label.condition_sql()
-
-    breakdowns = sweep_breakdowns(request, validation)
-    sources = model_sources(mapping, validation)
-    query = SweepQuery(
-        table=table,
-        label_sql=label_sql,
-        label_params=label_params,
-        payoff=request.payoff,
-        where_sql=where_sql,
-        where_params=where_params,
-        raw_scores=mapping.raw_scores,
-        breakdowns=breakdowns,
-    )
-    result = run_sweep(con, query, sources, progress=progress, cache=cache)
-    return assemble_analysis(request, table, validation, sources, result)
-
-
-def sweep_breakdowns(request: AnalysisRequest, validation: ValidationReport) -> dict[str, str]:
-    """Breakdown name -> DuckDB SQL of its key: every segment column, and the period when asked."""
-    breakdowns = {segment_breakdown(s): segment_key_sql(s) for s in request.mapping.segments}
-    if request.period:
-        assert validation.time is not None  # validate_mapping inspects the mapped time column
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(validation.time, request.period)
-    return breakdowns
+    built = build_analysis_query(table, request, validation)
+    result = run_sweep(con, built.query, built.sources, progress=progress, cache=cache)
+    return assemble_analysis(request, table, validation, list(built.sources), result)
 
 
 def assemble_analysis(

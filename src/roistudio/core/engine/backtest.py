@@ -20,10 +20,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from roistudio.core.data.periods import period_sort_key
+from roistudio.core.data.period_order import period_sort_key
 from roistudio.core.data.profile import MISSING_KEY
-from roistudio.core.engine.analysis import Analysis, GroupResult
+from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.curve import Curve
+from roistudio.core.engine.results import GroupResult
 
 _DAYS_PER_MONTH = 365.2425 / 12.0
 _PERIOD_STEP = {

@@ -12,49 +12,40 @@ Semantics (``docs/uncertainty.md``; fixed, tests pin them):
   threshold is worth more than the champion at its best threshold.
 - Percentile intervals at the stated confidence; a fixed default seed.
 
-Method. The rows are aggregated once into cells: per (score bucket of every model, class) the row
-count and the sums, sums of squares and cross products of the payoff if flagged and if not
-flagged. Score buckets are runs of adjacent distinct scores (at most ``max_buckets`` per model)
-whose edges always include the thresholds the analysis holds, so a held threshold splits no
-bucket. A replicate then draws the cell counts from the exact multinomial of the row-level
-bootstrap and, for each cell, the payoff sums of that many rows drawn from the cell: mean times
-count plus a normal term with the cell's within-cell (co)variance times the count. Counts are
-exact; the sums are exact whenever the payoff is constant within a cell and otherwise agree in
-distribution to the second moment (the error vanishes as cells add up). Point figures are never
-taken from here: they stay the analysis's exact figures. With two score columns the cell key is
-(champion bucket, challenger bucket, class), which is what keeps the draw paired.
+Method: :mod:`roistudio.core.engine.bootstrap_cells` (cells, buckets and draws).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 import numpy as np
-import pandas as pd
 
-from roistudio.core.engine.analysis import Analysis, ModelResult
-from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.baselines import baseline_fractions, better_baseline_values
+from roistudio.core.engine.bootstrap_cells import (
+    CHUNK,
+    bucket_edges,
+    curve_values,
+    edge_column,
+    id_paired_cells,
+    nonempty,
+    paired_cells,
+    per_model_cells,
+    replicate_sums,
+)
+from roistudio.core.engine.curve import TIE_TOLERANCE
 from roistudio.core.engine.intervals import (
     Interval,
     check_options,
     percentile_interval,
     threshold_interval,
 )
-from roistudio.core.engine.sweep import (
-    ModelSource,
-    SweepQuery,
-    _aggregate_sql,
-    _fetch,
-    payoff_row_values,
-    valid_score_sql,
-)
 from roistudio.core.errors import RoiError
 from roistudio.core.progress import Progress, check_cancelled
-from roistudio.core.sql import quote_ident
 
 DEFAULT_SEED = 20260101
 DEFAULT_REPLICATES = 1000
@@ -62,8 +53,6 @@ DEFAULT_CONFIDENCE = 0.9
 PROMOTE_AT = 0.95
 MAX_BUCKETS = 2000
 METHOD = "paired Poisson bootstrap over score-bucket aggregates, rescaled to the row count"
-_CHUNK = 100
-_EXACT_BELOW = 100
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,263 +106,6 @@ class BootstrapResult:
         return out
 
 
-def baseline_fractions(model: ModelResult) -> np.ndarray:
-    """The baselines the constraints allow, as shares of the way from flag nobody to flag everyone.
-
-    Flag nobody is 0, flag everyone 1, flag N at random N / rows (its expected value is
-    ``nobody + N / rows * (everyone - nobody)``, see ``Curve.baselines``). The share is held at
-    the analysis's value when the payoff or the rows are resampled or varied.
-    """
-    rows = max(model.curve.rows, 1)
-    share = {"flag_nobody": 0.0, "flag_everyone": 1.0}
-    return np.asarray([share.get(b.kind, b.flagged / rows) for b in model.baselines], dtype=np.float64)
-
-
-def better_baseline(nobody: np.ndarray, everyone: np.ndarray, fractions: np.ndarray) -> np.ndarray:
-    """Value of the better allowed baseline for each replicate / draw (see :func:`baseline_fractions`)."""
-    nobody, everyone = np.asarray(nobody, dtype=np.float64), np.asarray(everyone, dtype=np.float64)
-    best: np.ndarray = np.max(nobody[..., None] + fractions * (everyone - nobody)[..., None], axis=-1)
-    return best
-
-
-# -- buckets ------------------------------------------------------------------------------------------
-
-
-def bucket_edges(curve: Curve, forced: Sequence[int], max_buckets: int) -> np.ndarray:
-    """Curve indices ending each bucket (ascending; the last is "flag everyone").
-
-    Bucket ``j`` holds the distinct scores at curve indices ``(edges[j-1], edges[j]]``. Edges
-    spread the labelled rows evenly and always include ``forced`` (held thresholds), so a
-    held threshold flags whole buckets. With at most ``max_buckets`` distinct scores every
-    score is its own bucket and everything is exact up to the within-cell draw.
-    """
-    last = len(curve) - 1
-    if last <= 0:
-        return np.zeros(0, dtype=np.int64)
-    if last <= max_buckets:
-        edges = np.arange(1, last + 1)
-    else:
-        # Half the edges spread the rows evenly, half the distinct scores (where many rows
-        # share a few scores, row quantiles alone would leave most buckets unused).
-        counts = curve.tp + curve.fp + curve.flagged_unlabeled
-        half = max(max_buckets // 2, 1)
-        by_rows = np.searchsorted(counts, np.linspace(0, counts[-1], half + 1)[1:], side="left")
-        by_scores = np.linspace(1, last, half).round().astype(np.int64)
-        edges = np.r_[by_rows, by_scores]
-    forced_arr = np.asarray([i for i in forced if 0 < i <= last], dtype=np.int64)
-    return np.unique(np.clip(np.r_[edges, forced_arr, last], 1, last)).astype(np.int64)
-
-
-def _score_buckets(curve: Curve, edges: np.ndarray) -> pd.DataFrame:
-    """Distinct score -> bucket number, for a join in DuckDB."""
-    positions = np.arange(1, len(curve))
-    return pd.DataFrame(
-        {"s": curve.thresholds[1:], "b": np.searchsorted(edges, positions, side="left").astype(np.int32)}
-    )
-
-
-# -- aggregation --------------------------------------------------------------------------------------
-
-_MOMENTS = (
-    "count(*) AS n, sum(v_flag) AS sf, sum(v_keep) AS sk, sum(v_flag * v_flag) AS qff, "
-    "sum(v_keep * v_keep) AS qkk, sum(v_flag * v_keep) AS qfk"
-)
-
-
-@dataclass(frozen=True, eq=False)
-class _Cells:
-    """Per-cell row counts and payoff moments; ``buckets[i]`` is model i's bucket (-1: not its row)."""
-
-    n: np.ndarray
-    sf: np.ndarray
-    sk: np.ndarray
-    qff: np.ndarray
-    qkk: np.ndarray
-    qfk: np.ndarray
-    buckets: list[np.ndarray]
-
-
-def analysis_query(analysis: Analysis) -> tuple[SweepQuery, dict[str, object]]:
-    """The sweep query of ``analysis`` (no breakdowns) and its bound parameters."""
-    request = analysis.request
-    where_sql, where_params = request.filters.to_sql(request.mapping.timestamp)
-    label_sql, label_params = analysis.validation.label.condition_sql()
-    if not request.mapping.model:
-        # Score columns on the same rows: a row is on every curve or on none (as in the sweep),
-        # even when only one model's rows are aggregated here.
-        columns = sorted({m.score_column for m in analysis.models.values()})
-        valid = " AND ".join(valid_score_sql(c, request.mapping.raw_scores) for c in columns)
-        where_sql = f"({where_sql}) AND {valid}"
-    query = SweepQuery(
-        table=analysis.table,
-        label_sql=label_sql,
-        label_params=label_params,
-        payoff=request.payoff,
-        where_sql=where_sql,
-        where_params=where_params,
-        raw_scores=request.mapping.raw_scores,
-    )
-    return query, {**label_params, **where_params}
-
-
-def _paired_cells(
-    con: duckdb.DuckDBPyConnection, analysis: Analysis, models: list[ModelResult], edges: list[np.ndarray]
-) -> _Cells:
-    """Two score columns on the same rows: one cell per (champion bucket, challenger bucket, class)."""
-    query, params = analysis_query(analysis)
-    values = payoff_row_values(query, params)
-    y = f"({query.label_sql})"
-    valid = " AND ".join(valid_score_sql(m.score_column, query.raw_scores) for m in models)
-    names = [f"roistudio_boot_map_{i}_{id(analysis)}" for i in range(len(models))]
-    for name, model, e in zip(names, models, edges, strict=True):
-        con.register(name, _score_buckets(model.curve, e))
-    try:
-        scores = ", ".join(
-            f"CAST({quote_ident(m.score_column)} AS DOUBLE) AS s{i}" for i, m in enumerate(models)
-        )
-        joins = " ".join(f"JOIN {quote_ident(n)} m{i} ON r.s{i} = m{i}.s" for i, n in enumerate(names))
-        sql = f"""
-            WITH r AS (
-                SELECT {scores}, CASE WHEN {y} THEN 1 ELSE 0 END AS c,
-                       {values["v_flag"]} AS v_flag, {values["v_keep"]} AS v_keep
-                FROM {quote_ident(query.table)}
-                WHERE ({query.where_sql}) AND {valid} AND ({y}) IS NOT NULL
-            )
-            SELECT {", ".join(f"m{i}.b AS b{i}" for i in range(len(models)))}, r.c, {_MOMENTS}
-            FROM r {joins} GROUP BY ALL ORDER BY ALL
-        """
-        # ORDER BY: a parallel GROUP BY returns cells in any order, and each cell takes its draws
-        # from the generator in turn, so without it the same seed gave different intervals.
-        raw = _fetch(con, sql, params)
-    finally:
-        for name in names:
-            con.unregister(name)
-    return _cells_from(raw, [np.asarray(raw[f"b{i}"], dtype=np.int64) for i in range(len(models))])
-
-
-def model_sources(analysis: Analysis, models: Sequence[ModelResult]) -> list[ModelSource]:
-    """The sweep's score sources for some models of ``analysis``."""
-    mapping = analysis.request.mapping
-    return [
-        ModelSource(m.name, m.score_column, mapping.model, m.name)
-        if mapping.model
-        else ModelSource(m.name, m.score_column)
-        for m in models
-    ]
-
-
-def _per_model_cells(
-    con: duckdb.DuckDBPyConnection, analysis: Analysis, models: list[ModelResult], edges: list[np.ndarray]
-) -> _Cells:
-    """One score column (or a model column): the sweep's per-(model, score, class) aggregation."""
-    query, params = analysis_query(analysis)
-    sources = model_sources(analysis, models)
-    values = payoff_row_values(query, params)
-    sql, _ = _aggregate_sql(query, sources, values, _MOMENTS.split(", ")[1:], params)
-    raw = _fetch(con, sql, params)
-    labelled = np.asarray(raw["c"]) < 2
-    raw = {k: np.asarray(v)[labelled] for k, v in raw.items()}
-    which = np.asarray(raw["m"], dtype=np.int64)
-    scores = np.asarray(raw["s"], dtype=np.float64)
-    buckets = []
-    for i, (model, e) in enumerate(zip(models, edges, strict=True)):
-        # The curve's thresholds are these very scores, strictly descending: a binary search
-        # gives each score's curve index, then its bucket.
-        asc = model.curve.thresholds[1:][::-1]
-        pos = len(asc) - np.searchsorted(asc, scores, side="left")
-        b = np.searchsorted(e, pos, side="left")
-        buckets.append(np.where(which == i, b, -1))
-    # Merge the per-score rows into one cell per (buckets, class): moments add up.
-    keys = np.stack([*buckets, np.asarray(raw["c"], dtype=np.int64)], axis=1)
-    unique, cell = np.unique(keys, axis=0, return_inverse=True)
-    cell = cell.ravel()
-    merged = {k: np.bincount(cell, weights=np.nan_to_num(np.asarray(raw[k], dtype=np.float64)), minlength=len(unique))
-              for k in ("n", "sf", "sk", "qff", "qkk", "qfk")}  # fmt: skip
-    return _cells_from(merged, [unique[:, i] for i in range(len(models))])
-
-
-def _nonempty(cells: _Cells) -> _Cells:
-    keep = cells.n > 0
-    c = cells
-    return _Cells(
-        c.n[keep], c.sf[keep], c.sk[keep], c.qff[keep], c.qkk[keep], c.qfk[keep], [b[keep] for b in c.buckets]
-    )
-
-
-def _cells_from(raw: dict[str, Any], buckets: list[np.ndarray]) -> _Cells:
-    def col(name: str) -> np.ndarray:
-        return np.nan_to_num(np.asarray(raw[name], dtype=np.float64))
-
-    return _Cells(col("n"), col("sf"), col("sk"), col("qff"), col("qkk"), col("qfk"), buckets)
-
-
-# -- replicates -----------------------------------------------------------------------------------
-
-
-def _replicate_sums(cells: _Cells, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Resampled payoff sums if flagged / not flagged per cell, ``size`` replicates."""
-    n = cells.n
-    # Poisson(1) weight per row makes a cell's count Poisson(n); for large cells its normal
-    # approximation (skewness below 0.1) is used because it is ten times cheaper to draw.
-    small = n < _EXACT_BELOW
-    weights = np.empty((size, len(n)))
-    weights[:, small] = rng.poisson(n[small], size=(size, int(small.sum())))
-    big = ~small
-    if big.any():
-        weights[:, big] = np.maximum(
-            n[big] + np.sqrt(n[big]) * rng.standard_normal((size, int(big.sum()))), 0.0
-        )
-    mean_f, mean_k = cells.sf / n, cells.sk / n
-    var_f = np.maximum(cells.qff / n - mean_f**2, 0.0)
-    var_k = np.maximum(cells.qkk / n - mean_k**2, 0.0)
-    cov = cells.qfk / n - mean_f * mean_k
-    # Relative round-off of the moment formula: a cell of equal payoffs has variance ~0, not noise.
-    var_f[var_f <= 1e-12 * np.maximum(mean_f**2, 1.0)] = 0.0
-    var_k[var_k <= 1e-12 * np.maximum(mean_k**2, 1.0)] = 0.0
-    l11 = np.sqrt(var_f)
-    l21 = np.divide(cov, l11, out=np.zeros_like(cov), where=l11 > 0)
-    l22 = np.sqrt(np.maximum(var_k - l21**2, 0.0))
-    flag, keep = weights * mean_f, weights * mean_k
-    if np.any(l11 > 0) or np.any(l22 > 0):
-        root = np.sqrt(weights)
-        z1 = rng.standard_normal(weights.shape)
-        flag += root * l11 * z1
-        keep += root * (l21 * z1 + l22 * rng.standard_normal(weights.shape))
-    # Rescaled to the sample's row count: the Poisson bootstrap's total varies, the plain
-    # (multinomial) bootstrap's does not; the ratio removes that extra variance (a value is a
-    # total, so n * mean of the resample). One factor per replicate keeps every argmax.
-    scale = n.sum() / np.maximum(weights.sum(axis=1, keepdims=True), 1.0)
-    return flag * scale, keep * scale
-
-
-def _curve_values(flag: np.ndarray, keep: np.ndarray, bucket: np.ndarray, n_buckets: int) -> np.ndarray:
-    """Replicate values at every bucket edge: column 0 flags nobody, column j+1 buckets 0..j."""
-    mine = bucket >= 0
-    b = bucket[mine]
-    size = flag.shape[0]
-    # Per-bucket sums for all replicates at once: one bincount over (replicate, bucket) codes.
-    codes = (np.arange(size)[:, None] * n_buckets + b[None, :]).ravel()
-    per_flag = np.bincount(codes, weights=flag[:, mine].ravel(), minlength=size * n_buckets)
-    per_keep = np.bincount(codes, weights=keep[:, mine].ravel(), minlength=size * n_buckets)
-    per_flag = per_flag.reshape(size, n_buckets)
-    per_keep = per_keep.reshape(size, n_buckets)
-    out = np.empty((size, n_buckets + 1))
-    keep_total = per_keep.sum(axis=1)
-    out[:, 0] = keep_total
-    out[:, 1:] = np.cumsum(per_flag, axis=1) + keep_total[:, None] - np.cumsum(per_keep, axis=1)
-    return out
-
-
-def _column(edges: np.ndarray, index: int) -> int:
-    """Column of ``_curve_values`` for curve index ``index`` (which must be an edge or 0)."""
-    if index == 0:
-        return 0
-    pos = int(np.searchsorted(edges, index))
-    if pos >= len(edges) or edges[pos] != index:
-        raise AssertionError(f"curve index {index} is not a bucket edge")
-    return pos + 1
-
-
 def bootstrap(
     con: duckdb.DuckDBPyConnection,
     analysis: Analysis,
@@ -420,7 +152,7 @@ def bootstrap(
     # The champion's own figures (and its band) come from fine per-score buckets. The comparison
     # needs one draw over both models: with two score columns on the same rows that is a joint
     # (champion bucket, challenger bucket, class) cell, so the buckets are coarser there.
-    champ_cells = _nonempty(_per_model_cells(con, analysis, [champion], [champ_edges]))
+    champ_cells = nonempty(per_model_cells(con, analysis, [champion], [champ_edges]))
     pair = None
     if challenger is not None:
         pair_models = [champion, challenger]
@@ -428,22 +160,28 @@ def bootstrap(
             [champion.operating.index, champion.optimum.index],
             [challenger.optimum.index, challenger.curve.index_at(common)],
         ]
-        if analysis.request.mapping.model:
-            # A model column: each model scores its own rows; one draw over the pooled rows.
+        coarse = max(8, int(math.sqrt(2 * max_buckets)))
+        coarse_edges = [bucket_edges(m.curve, f, coarse) for m, f in zip(pair_models, forced, strict=True)]
+        pair_edges = coarse_edges
+        # A model column: paired by event when an id column says which rows are one event;
+        # otherwise no row belongs to two models and the draw is the row-level bootstrap of the
+        # pooled rows (docs/uncertainty.md says when that is right).
+        pair_cells = (
+            id_paired_cells(con, analysis, pair_models, pair_edges)
+            if analysis.request.mapping.model
+            else paired_cells(con, analysis, pair_models, pair_edges)
+        )
+        if pair_cells is None:
             pair_edges = [
                 bucket_edges(m.curve, f, max_buckets) for m, f in zip(pair_models, forced, strict=True)
             ]
-            pair_cells = _per_model_cells(con, analysis, pair_models, pair_edges)
-        else:
-            coarse = max(8, int(math.sqrt(2 * max_buckets)))
-            pair_edges = [bucket_edges(m.curve, f, coarse) for m, f in zip(pair_models, forced, strict=True)]
-            pair_cells = _paired_cells(con, analysis, pair_models, pair_edges)
-        pair = (_nonempty(pair_cells), pair_edges)
+            pair_cells = per_model_cells(con, analysis, pair_models, pair_edges)
+        pair = (nonempty(pair_cells), pair_edges)
     rng = np.random.default_rng(seed)
     pair_rng = np.random.default_rng([seed, 1])
-    op_col = _column(champ_edges, champion.operating.index)
+    op_col = edge_column(champ_edges, champion.operating.index)
     champ_thresholds = np.r_[np.nan, champion.curve.thresholds[champ_edges]]
-    fractions = baseline_fractions(champion)
+    fractions = baseline_fractions(champion.curve, champion.constraints)
     out: dict[str, list[np.ndarray]] = {
         k: [] for k in ("operating_value", "value_of_model", "optimal_threshold")
     }
@@ -451,30 +189,30 @@ def bootstrap(
     if pair is not None:
         out["difference_at_best"], out["difference_at_common"] = [], []
         cols = (
-            _column(pair[1][0], champion.optimum.index),
-            _column(pair[1][0], champion.operating.index),
-            _column(pair[1][1], challenger.optimum.index),  # type: ignore[union-attr]
-            _column(pair[1][1], challenger.curve.index_at(common)),  # type: ignore[union-attr]
+            edge_column(pair[1][0], champion.optimum.index),
+            edge_column(pair[1][0], champion.operating.index),
+            edge_column(pair[1][1], challenger.optimum.index),  # type: ignore[union-attr]
+            edge_column(pair[1][1], challenger.curve.index_at(common)),  # type: ignore[union-attr]
         )
     done = 0
     while done < replicates:
         check_cancelled(progress)
-        size = min(_CHUNK, replicates - done)
-        flag, keep = _replicate_sums(champ_cells, rng, size)
-        values = _curve_values(flag, keep, champ_cells.buckets[0], len(champ_edges))
+        size = min(CHUNK, replicates - done)
+        flag, keep = replicate_sums(champ_cells, rng, size)
+        values = curve_values(flag, keep, champ_cells.buckets[0], len(champ_edges))
         band.append(values)
         out["operating_value"].append(values[:, op_col])
         out["value_of_model"].append(
-            values[:, op_col] - better_baseline(values[:, 0], values[:, -1], fractions)
+            values[:, op_col] - better_baseline_values(values[:, 0], values[:, -1], fractions)
         )
         best = values.max(axis=1, keepdims=True)
         # The first column within tolerance of the best: ties go to the higher threshold.
         out["optimal_threshold"].append(champ_thresholds[np.argmax(values >= best - TIE_TOLERANCE, axis=1)])
         if pair is not None:
             cells, edges = pair
-            flag, keep = _replicate_sums(cells, pair_rng, size)
-            mine = _curve_values(flag, keep, cells.buckets[0], len(edges[0]))
-            other = _curve_values(flag, keep, cells.buckets[1], len(edges[1]))
+            flag, keep = replicate_sums(cells, pair_rng, size)
+            mine = curve_values(flag, keep, cells.buckets[0], len(edges[0]))
+            other = curve_values(flag, keep, cells.buckets[1], len(edges[1]))
             out["difference_at_best"].append(other[:, cols[2]] - mine[:, cols[0]])
             out["difference_at_common"].append(other[:, cols[3]] - mine[:, cols[1]])
         done += size

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from roistudio.core.engine.analysis import ModelResult
 from roistudio.core.engine.curve import CurvePoint
+from roistudio.core.engine.results import ModelResult
 from roistudio.core.glossary import OUTCOME_NAMES
 
 __all__ = ["Bridge", "BridgeStep", "value_bridge"]

@@ -11,11 +11,9 @@ Conventions (fixed; tests pin them):
   they are "not yet known" and only counted apart (``unlabeled``).
 - The optimum is the point with the highest value; ties go to the higher threshold, i.e. fewer
   rows flagged ("flag nobody" wins a tie against every threshold).
-- Baselines are "flag nobody" and "flag everyone"; the value of the model is the value at the
-  operating point minus the better baseline. Under constraints only the baselines the
-  constraints allow are compared (:meth:`Curve.baselines`): "flag everyone" only when it meets
-  them; otherwise "flag N at random", N the most rows the limits allow, whose expected value
-  follows exactly from the totals. "Flag nobody" (doing nothing) is always a baseline.
+- Baselines (flag nobody, flag everyone, flag N at random) and which of them constraints allow
+  live in :mod:`roistudio.core.engine.baselines`; the constraints themselves in
+  :mod:`roistudio.core.engine.constraints`. The curve only holds the values they read.
 
 A :class:`Curve` is built once from per-score aggregates (see :mod:`roistudio.core.engine.sweep`);
 looking up any threshold afterwards is a binary search, never a new query.
@@ -32,83 +30,6 @@ import numpy as np
 # Values closer than this (in currency units) count as a tie: cumulative float sums can differ
 # in the last bits for thresholds whose true values are equal.
 TIE_TOLERANCE = 1e-6
-
-
-@dataclass(frozen=True)
-class Constraints:
-    """Limits an operating threshold must respect. ``None`` means no limit.
-
-    Every rate is a fraction in [0, 1] (``max_flag_rate=0.02`` is 2% of labelled rows).
-    """
-
-    max_flagged: int | None = None
-    max_flag_rate: float | None = None
-    min_precision: float | None = None
-    min_recall: float | None = None
-    max_fpr: float | None = None
-
-    def is_empty(self) -> bool:
-        return all(
-            v is None
-            for v in (self.max_flagged, self.max_flag_rate, self.min_precision, self.min_recall, self.max_fpr)
-        )
-
-    def describe(self) -> str:
-        """Plain-language list of the limits, e.g. ``at most 500 rows flagged, precision >= 30%``."""
-        parts = []
-        if self.max_flagged is not None:
-            parts.append(f"at most {self.max_flagged:,} rows flagged")
-        if self.max_flag_rate is not None:
-            parts.append(f"at most {self.max_flag_rate * 100:.4g}% of rows flagged")
-        if self.min_precision is not None:
-            parts.append(f"precision at least {self.min_precision:.4g}")
-        if self.min_recall is not None:
-            parts.append(f"recall at least {self.min_recall:.4g}")
-        if self.max_fpr is not None:
-            parts.append(f"false positive rate at most {self.max_fpr:.4g}")
-        return ", ".join(parts) if parts else "no constraint"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "max_flagged": self.max_flagged,
-            "max_flag_rate": self.max_flag_rate,
-            "min_precision": self.min_precision,
-            "min_recall": self.min_recall,
-            "max_fpr": self.max_fpr,
-        }
-
-    @staticmethod
-    def from_dict(data: dict[str, Any]) -> Constraints:
-        return Constraints(**{k: data.get(k) for k in Constraints().to_dict()})
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """A policy that needs no model: flag nobody, flag everyone, or flag N rows at random.
-
-    Attributes
-    ----------
-    kind
-        ``"flag_nobody"``, ``"flag_everyone"`` or ``"flag_random"``.
-    value
-        Its value (for ``flag_random`` the expected value over random draws of N rows).
-    flagged
-        Labelled rows it flags (N for ``flag_random``).
-    threshold
-        The curve threshold that realises it (``None`` for flag nobody and flag at random).
-    """
-
-    kind: str
-    value: float
-    flagged: int
-    threshold: float | None = None
-
-    @property
-    def label(self) -> str:
-        """The policy in words: ``flag nobody``, ``flag everyone``, ``flag 1,000 at random``."""
-        if self.kind == "flag_random":
-            return f"flag {self.flagged:,} at random"
-        return self.kind.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -378,7 +299,11 @@ class Curve:
     def flag_everyone(self) -> CurvePoint:
         return self.point(len(self) - 1)
 
-    def _best_index(self, mask: np.ndarray | None = None) -> int | None:
+    def best_index(self, mask: np.ndarray | None = None) -> int | None:
+        """Index of the highest value among the points ``mask`` allows (all by default).
+
+        Ties go to the higher threshold. ``None`` when the mask allows no point.
+        """
         values = self.value if mask is None else np.where(mask, self.value, -np.inf)
         best = float(np.max(values))
         if best == -np.inf:
@@ -388,95 +313,11 @@ class Curve:
 
     def optimum(self) -> CurvePoint:
         """The highest-value policy; ties go to the higher threshold (fewer rows flagged)."""
-        best = self._best_index()
+        best = self.best_index()
         assert best is not None  # without a mask every point is a candidate
         return self.point(best)
 
-    def feasible(self, constraints: Constraints) -> np.ndarray:
-        """Boolean mask of the points that satisfy ``constraints``.
-
-        Flagging nobody meets every limit but a minimum recall: doing nothing needs no reviewer
-        and makes no false alarm. An undefined precision (nothing flagged) excludes no point.
-        """
-        mask = np.ones(len(self), dtype=bool)
-        if constraints.max_flagged is not None:
-            mask &= self.flagged <= constraints.max_flagged
-        if constraints.max_flag_rate is not None:
-            mask &= np.nan_to_num(self.flag_rate, nan=0.0) <= constraints.max_flag_rate + 1e-12
-        if constraints.min_precision is not None:
-            mask &= np.nan_to_num(self.precision, nan=1.0) >= constraints.min_precision - 1e-12
-        if constraints.min_recall is not None:
-            mask &= np.nan_to_num(self.recall, nan=0.0) >= constraints.min_recall - 1e-12
-        if constraints.max_fpr is not None:
-            mask &= np.nan_to_num(self.fpr, nan=0.0) <= constraints.max_fpr + 1e-12
-        return mask
-
-    def constrained_optimum(self, constraints: Constraints) -> CurvePoint | None:
-        """The best policy that satisfies ``constraints``; ``None`` if none does."""
-        best = self._best_index(self.feasible(constraints))
-        return None if best is None else self.point(best)
-
-    def better_baseline(self) -> CurvePoint:
-        """Flag nobody or flag everyone, whichever is worth more (nobody on a tie)."""
-        nobody, everyone = self.flag_nobody(), self.flag_everyone()
-        return everyone if everyone.value > nobody.value + TIE_TOLERANCE else nobody
-
-    def random_capacity(self, constraints: Constraints) -> int | None:
-        """The most labelled rows a random pick may flag and still meet ``constraints`` in expectation.
-
-        Flagging ``n`` of ``R`` labelled rows at random flags each row with probability
-        ``n / R``: expected precision is the base rate ``positives / R``, expected recall and
-        false positive rate are both ``n / R``. ``None`` when no ``n >= 1`` meets the limits.
-        """
-        rows = self.rows
-        if rows == 0:
-            return None
-        n = rows
-        c = constraints
-        if c.max_flagged is not None:
-            n = min(n, int(c.max_flagged))
-        if c.max_flag_rate is not None:
-            n = min(n, math.floor(c.max_flag_rate * rows + 1e-9))
-        if c.max_fpr is not None:
-            n = min(n, math.floor(c.max_fpr * rows + 1e-9))
-        if c.min_precision is not None and self.positives / rows < c.min_precision - 1e-12:
-            return None
-        if c.min_recall is not None and n / rows < c.min_recall - 1e-12:
-            return None
-        return n if n >= 1 else None
-
-    def baselines(self, constraints: Constraints | None = None) -> tuple[Baseline, ...]:
-        """The policies that need no model and that ``constraints`` allow, flag nobody first.
-
-        Flag nobody (doing nothing) is always compared. Flag everyone is compared only when it
-        meets the constraints. When it does not, but flagging fewer rows at random would,
-        "flag N at random" is compared, N the most rows the limits allow; its expected value is
-        exact from the totals, ``nobody + N / R * (everyone - nobody)``, since each labelled row
-        is flagged with probability ``N / R``.
-        """
-        nobody = Baseline("flag_nobody", float(self.value[0]), 0)
-        everyone_point = self.flag_everyone()
-        everyone = Baseline(
-            "flag_everyone", everyone_point.value, everyone_point.flagged, everyone_point.threshold
-        )
-        if constraints is None or constraints.is_empty() or bool(self.feasible(constraints)[-1]):
-            return (nobody, everyone)
-        n = self.random_capacity(constraints)
-        if n is None or n >= self.rows:
-            return (nobody,)
-        expected = nobody.value + n / self.rows * (everyone.value - nobody.value)
-        return (nobody, Baseline("flag_random", expected, n))
-
-    def better_allowed_baseline(self, constraints: Constraints | None = None) -> Baseline:
-        """The most valuable of :meth:`baselines`; flag nobody wins a tie."""
-        options = self.baselines(constraints)
-        best = options[0]
-        for option in options[1:]:
-            if option.value > best.value + TIE_TOLERANCE:
-                best = option
-        return best
-
-    def break_even_thresholds(self, baseline: float | None = None) -> list[float]:
+    def break_even_thresholds(self, baseline: float) -> list[float]:
         """Thresholds where the value of the model (value minus the better baseline) crosses zero.
 
         The curve is a step function of the threshold, so a crossing lies between two adjacent
@@ -486,10 +327,10 @@ class Curve:
         first, each once. Points within :data:`TIE_TOLERANCE` of the baseline count as neither
         side. The same meaning as a parameter's break-even value
         (:mod:`roistudio.core.engine.sensitivity`): where the value of the model crosses zero.
-        ``baseline`` is the better allowed baseline's value (:meth:`better_allowed_baseline`;
-        by default the better of flag nobody and flag everyone).
+        ``baseline`` is the better allowed baseline's value
+        (:func:`~roistudio.core.engine.baselines.better_allowed_baseline`).
         """
-        gap = self.value - (self.better_baseline().value if baseline is None else baseline)
+        gap = self.value - baseline
         sign = np.where(gap > TIE_TOLERANCE, 1, np.where(gap < -TIE_TOLERANCE, -1, 0))
         nonzero = np.flatnonzero(sign)
         if len(nonzero) < 2:

@@ -25,13 +25,8 @@ from roistudio.core.engine.bootstrap import (
 )
 from roistudio.core.engine.group_bootstrap import group_intervals
 from roistudio.core.engine.intervals import check_options
-from roistudio.core.engine.sensitivity import (
-    DEFAULT_DRAWS,
-    ParameterRange,
-    Sensitivity,
-    check_ranges,
-    sensitivity,
-)
+from roistudio.core.engine.parameter_ranges import ParameterRange, check_ranges
+from roistudio.core.engine.sensitivity import DEFAULT_DRAWS, Sensitivity, sensitivity
 from roistudio.core.engine.sweep import ColumnSumsCache
 from roistudio.core.errors import RoiError
 from roistudio.core.progress import Progress, ScaledProgress
@@ -167,6 +162,7 @@ def decide(
             draws=options.draws,
             seed=options.seed,
             progress=_part(progress, 0.7, 0.3),
+            cache=cache,
         )
     return Decision(
         options=options,

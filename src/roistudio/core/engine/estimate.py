@@ -33,16 +33,10 @@ import numpy as np
 import pandas as pd
 
 from roistudio.core.data.profile import MISSING_KEY
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, analysis_query
 from roistudio.core.engine.calibration import DEFAULT_METHOD, CalibrationCheck, check_calibration
-from roistudio.core.engine.sweep import (
-    ModelSource,
-    SweepQuery,
-    _aggregate_sql,
-    _fetch,
-    period_key_sql,
-    valid_score_sql,
-)
+from roistudio.core.engine.sweep import _aggregate_sql, _fetch
 from roistudio.core.errors import PayoffError, RoiError
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.progress import Progress, check_cancelled
@@ -181,36 +175,12 @@ def _labelled_counts(sums: ScoreSums, mask: np.ndarray) -> tuple[np.ndarray, np.
 def _score_sums(con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Progress | None) -> ScoreSums:
     """One aggregation over the champion's rows: per (period, score, class) counts and sums."""
     request = analysis.request
-    mapping = request.mapping
-    where_sql, where_params = request.filters.to_sql(mapping.timestamp)
-    if mapping.challenger_score:
-        # The sweep compares both score columns on the same rows: keep exactly those rows.
-        other = valid_score_sql(mapping.challenger_score, mapping.raw_scores)
-        where_sql = f"({where_sql}) AND {other}"
-    label_sql, label_params = analysis.validation.label.condition_sql()
-    breakdowns = {}
-    if request.period:
-        # The analysis' own period keys (its time column, as validated: dates, labels, zone).
-        time = analysis.validation.time
-        assert time is not None  # analyse() broke down by period, so it validated the time column
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(time, request.period)
-    query = SweepQuery(
-        table=analysis.table,
-        label_sql=label_sql,
-        label_params=label_params,
-        payoff=request.payoff,
-        where_sql=where_sql,
-        where_params=where_params,
-        raw_scores=mapping.raw_scores,
-        breakdowns=breakdowns,
-    )
     champion = analysis.champion
-    source = (
-        ModelSource(champion.name, champion.score_column, mapping.model, champion.name)
-        if mapping.model
-        else ModelSource(champion.name, champion.score_column)
-    )
-    params: dict[str, object] = {**label_params, **(where_params or {})}
+    # The champion's rows as analyse() swept them, broken down by the analysis' own period keys.
+    built = analysis_query(analysis)
+    periods = [PERIOD_BREAKDOWN] if request.period else []
+    query, sources = built.for_models([champion.name], breakdowns=periods)
+    params = built.params
     row_values = {}
     for outcome in OUTCOMES:
         compiled = request.payoff.compile(outcome, prefix=f"pe_{outcome}_")
@@ -228,7 +198,7 @@ def _score_sums(con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Pr
         "coalesce(sum((e_fn - e_tn) * (e_fn - e_tn)), 0) AS sqkeep",
         *(f"count(e_{o}) AS cnt_{o}" for o in OUTCOMES),
     ]
-    sql, _ = _aggregate_sql(query, [source], row_values, aggregates, params)
+    sql, _ = _aggregate_sql(query, sources, row_values, aggregates, params)
     if progress is not None:
         progress.progress(0.1, "Aggregating for the label-delay estimate")
     arrays = _fetch(con, sql, params)
@@ -241,7 +211,7 @@ def _score_sums(con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Pr
         bad_counts = [
             f"count(*) FILTER (WHERE NOT coalesce(isfinite(e_{o}), FALSE)) AS bad_{o}" for o in OUTCOMES
         ]
-        bad_sql, _ = _aggregate_sql(query, [source], row_values, bad_counts, params)
+        bad_sql, _ = _aggregate_sql(query, sources, row_values, bad_counts, params)
         bad = _fetch(con, bad_sql, params)
         for outcome in OUTCOMES:
             count = int(np.asarray(bad[f"bad_{outcome}"])[np.asarray(bad["set_id"]) == 0].sum())

@@ -16,17 +16,11 @@ import math
 import duckdb
 import numpy as np
 
-from roistudio.core.data.profile import segment_key_sql
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis
-from roistudio.core.engine.bootstrap import (
-    _CHUNK,
-    _Cells,
-    _replicate_sums,
-    analysis_query,
-    model_sources,
-)
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, analysis_query
+from roistudio.core.engine.bootstrap_cells import CHUNK, Cells, replicate_sums
 from roistudio.core.engine.intervals import Interval, percentile_interval
-from roistudio.core.engine.sweep import _fetch, payoff_row_values, period_key_sql, valid_score_sql
+from roistudio.core.engine.sweep import _fetch, payoff_row_values
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
 
@@ -48,28 +42,20 @@ def group_intervals(
     Returns an empty dict when the analysis has no breakdown. Groups without labelled rows get
     no interval.
     """
-    request, mapping = analysis.request, analysis.request.mapping
-    breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
-    if request.period and analysis.validation.time is not None:
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(analysis.validation.time, request.period)
+    built = analysis_query(analysis)
+    query = built.query
+    breakdowns = dict(query.breakdowns or {})
     if not breakdowns:
         return {}
-    query, params = analysis_query(analysis)
     champion = analysis.champion
-    source = model_sources(analysis, [champion])[0]
+    rows = built.model_rows(champion.name)
+    params = rows.params
     values = payoff_row_values(query, params)
     y = f"({query.label_sql})"
-    score = f"CAST({quote_ident(champion.score_column)} AS DOUBLE)"
+    score = rows.score_sql
     threshold = champion.operating.threshold
     params["gb_t"] = math.inf if threshold is None else float(threshold)
-    conds = [
-        f"({query.where_sql})",
-        f"({y}) IS NOT NULL",
-        valid_score_sql(champion.score_column, query.raw_scores),
-    ]
-    if source.model_column is not None:
-        params["gb_model"] = source.model_value
-        conds.append(f"CAST({quote_ident(source.model_column)} AS VARCHAR) = $gb_model")
+    conds = [*rows.conditions, f"({y}) IS NOT NULL"]
     names = list(breakdowns)
     dims = ", ".join(f"{expr} AS d{i}" for i, expr in enumerate(breakdowns.values()))
     keys = [f"d{i}" for i in range(len(names))]
@@ -100,12 +86,12 @@ def group_intervals(
         mine = which == b
         codes, groups = _codes(group_keys[mine])
         # One value per row under the held policy: the flag and keep sums are the same value.
-        cells = _Cells(n[mine], sv[mine], sv[mine], qv[mine], qv[mine], qv[mine], [codes])
+        cells = Cells(n[mine], sv[mine], sv[mine], qv[mine], qv[mine], qv[mine], [codes])
         sums = []
         done = 0
         while done < replicates:
-            size = min(_CHUNK, replicates - done)
-            flag, _ = _replicate_sums(cells, rng, size)
+            size = min(CHUNK, replicates - done)
+            flag, _ = replicate_sums(cells, rng, size)
             cell_codes = (np.arange(size)[:, None] * len(groups) + codes[None, :]).ravel()
             per = np.bincount(cell_codes, weights=flag.ravel(), minlength=size * len(groups))
             sums.append(per.reshape(size, len(groups)))

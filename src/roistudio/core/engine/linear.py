@@ -19,24 +19,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
 import numpy as np
 
-from roistudio.core.data.mapping import label_condition_sql
-from roistudio.core.data.profile import segment_key_sql
-from roistudio.core.engine.analysis import (
-    PERIOD_BREAKDOWN,
-    Analysis,
-    GroupResult,
-    ModelResult,
-    breakdown_segment,
-    model_sources,
-)
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import analysis_query
 from roistudio.core.engine.curve import Curve
-from roistudio.core.engine.sweep import model_rows_sql, period_key_sql
+from roistudio.core.engine.results import GroupResult, ModelResult
+from roistudio.core.engine.sweep import ColumnSumsCache, run_sweep
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.sql import quote_ident
 
@@ -156,6 +149,50 @@ def linear_aggregates(
     return result
 
 
+def aggregates_from_column_sums(
+    con: duckdb.DuckDBPyConnection, analysis: Analysis, cache: ColumnSumsCache
+) -> LinearAggregates | None:
+    """Per-parameter aggregates along the champion curve from cached per-score column sums.
+
+    For a payoff linear in its parameters and affine in the row's columns, the curve's value is
+    ``A0 + sum_j p_j Aj``: ``A0`` is the curve with every parameter at 0 and ``Aj`` the change
+    when ``p_j`` is 1. Each is a sweep from the sums the analysis cached (numpy over the
+    distinct scores, no scan). ``None`` when the payoff is not affine in its columns or the
+    curves do not line up with the analysis's.
+    """
+    payoff = analysis.request.payoff
+    if payoff.column_terms() is None:
+        return None
+    # The very query analyse() ran, so the sums it cached are found.
+    built = analysis_query(analysis)
+    query, sources = built.query, list(built.sources)
+    names = sorted(payoff.parameters_used())
+    champion = analysis.champion
+    zero = dict.fromkeys(payoff.parameters, 0.0)
+
+    def curve_values(values: dict[str, float]) -> np.ndarray | None:
+        swept = run_sweep(con, replace(query, payoff=payoff.with_parameters(**values)), sources, cache=cache)
+        curve = swept.overall[champion.name]
+        same = len(curve) == len(champion.curve) and np.array_equal(
+            curve.thresholds[1:], champion.curve.thresholds[1:]
+        )
+        return curve.value if same else None
+
+    base = curve_values(zero)
+    if base is None:
+        return None
+    terms: dict[str | None, np.ndarray] = {None: base}
+    for name in names:
+        one = curve_values({**zero, name: 1.0})
+        if one is None:
+            return None
+        terms[name] = one - base
+    result = LinearAggregates(np.arange(len(champion.curve)), terms, dict(payoff.parameters))
+    expected = champion.curve.value
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    return result if np.allclose(result.value(), expected, rtol=0.0, atol=1e-9 * scale) else None
+
+
 def _split(analysis: Analysis) -> dict[str, dict[str | None, Any]] | None:
     """Each outcome's payoff split into its parameter-free part and per-parameter coefficients."""
     payoff = analysis.request.payoff
@@ -198,18 +235,9 @@ def _model_rows(analysis: Analysis, model: ModelResult) -> tuple[str, str, list[
     Returns the score expression, the label condition (TRUE positive, FALSE negative, NULL
     unlabelled), the WHERE conditions and their bound parameters.
     """
-    mapping = analysis.request.mapping
-    where_sql, params = analysis.request.filters.to_sql(mapping.timestamp)
-    params = dict(params)
-    label_sql, label_params = label_condition_sql(mapping.label, analysis.validation.label.positive_value)
-    params.update(label_params)
-    sources = model_sources(mapping, analysis.validation)
-    i = next(j for j, source in enumerate(sources) if source.name == model.name)
-    score, conds, model_params = model_rows_sql(
-        sources, i, where_sql=where_sql, raw_scores=mapping.raw_scores
-    )
-    params.update(model_params)
-    return score, label_sql, conds, params
+    built = analysis_query(analysis)
+    rows = built.model_rows(model.name)
+    return rows.score_sql, built.query.label_sql, list(rows.conditions), rows.params
 
 
 PERFECT = "perfect"
@@ -226,13 +254,10 @@ def breakdown_key_sql(analysis: Analysis, breakdown: str | None) -> str:
     """
     if breakdown is None:
         return "'all'"
-    if breakdown == PERIOD_BREAKDOWN:
-        assert analysis.validation.time is not None and analysis.request.period is not None
-        return period_key_sql(analysis.validation.time, analysis.request.period)
-    column = breakdown_segment(breakdown)
-    if column is None:
+    breakdowns = analysis_query(analysis).query.breakdowns or {}
+    if breakdown not in breakdowns:
         raise ValueError(f"unknown breakdown {breakdown!r}")
-    return segment_key_sql(column)
+    return breakdowns[breakdown]
 
 
 GroupRef = tuple[str | None, str]

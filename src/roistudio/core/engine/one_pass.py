@@ -29,7 +29,8 @@ import duckdb
 import numpy as np
 
 from roistudio.core.column_types import base_type, column_kind, is_numeric_type
-from roistudio.core.data.mapping import (
+from roistudio.core.data.mapping import table_columns
+from roistudio.core.data.validation import (
     _NO_POSITIVE,
     LabelSummary,
     ScoreSummary,
@@ -37,16 +38,9 @@ from roistudio.core.data.mapping import (
     check_mapping_columns,
     judge_counts,
     label_condition_sql,
-    table_columns,
 )
-from roistudio.core.engine.analysis import (
-    Analysis,
-    AnalysisRequest,
-    analyse,
-    assemble_analysis,
-    model_sources,
-    sweep_breakdowns,
-)
+from roistudio.core.engine.analysis import Analysis, AnalysisRequest, analyse, assemble_analysis
+from roistudio.core.engine.analysis_query import model_sources, sweep_breakdowns
 from roistudio.core.engine.column_sums import (
     ColumnSums,
     ColumnSumsCache,

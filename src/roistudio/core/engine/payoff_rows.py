@@ -28,8 +28,10 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis, ModelResult, segment_breakdown
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
 from roistudio.core.engine.linear import _model_rows, breakdown_key_sql
+from roistudio.core.engine.results import ModelResult
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.sql import quote_ident
 

@@ -10,7 +10,7 @@ and ``estimated_value``/``estimated_low``/``estimated_high`` in each ``periods.r
 with the decision options, ``uncertainty``, ``recommendation``, ``backtest``, ``sensitivity`` and
 ``coverage`` (``docs/uncertainty.md``). Money is in the data's units; ``threshold`` is ``null``
 for "flag nobody". ``baselines.allowed`` lists the baselines the constraints allow (flag nobody,
-flag everyone or flag N at random, see ``Curve.baselines``) and ``baselines.better`` names the
+flag everyone or flag N at random, see :mod:`roistudio.core.engine.baselines`) and ``baselines.better`` names the
 one ``value_of_model`` is measured against (``flag_nobody``, ``flag_everyone`` or
 ``flag_random``). ``periods`` says how periods were formed (``time_column``, ``form``,
 ``year_given``, ``time_zone``: ``UTC`` for zone-aware timestamps, ``null`` when the times carry
@@ -23,8 +23,9 @@ import math
 from typing import Any
 
 from roistudio import __version__
-from roistudio.core.engine.analysis import Analysis, baselines_dict
+from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.estimate import LabelDelay, add_label_delay
+from roistudio.core.engine.results import baselines_dict
 
 MAX_CURVE_POINTS = 2000
 

@@ -23,77 +23,28 @@ sums do), with the break-even values bracketed on a grid and refined by repeated
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
 import numpy as np
 
-from roistudio.core.data.profile import segment_key_sql
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, Analysis
-from roistudio.core.engine.bootstrap import (
-    DEFAULT_SEED,
-    analysis_query,
-    baseline_fractions,
-    better_baseline,
-    model_sources,
-)
+from roistudio.core.engine.analysis import Analysis
+from roistudio.core.engine.analysis_query import analysis_query
+from roistudio.core.engine.baselines import baseline_fractions, better_baseline_values
+from roistudio.core.engine.bootstrap import DEFAULT_SEED
+from roistudio.core.engine.break_even_values import bracketed_roots, piecewise_linear_roots
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
-from roistudio.core.engine.linear import LinearAggregates, linear_aggregates
-from roistudio.core.engine.sweep import (
-    ColumnSumsCache,
-    ModelSource,
-    SweepQuery,
-    payoff_row_values,
-    period_key_sql,
-    run_sweep,
-    valid_score_sql,
-)
+from roistudio.core.engine.linear import LinearAggregates, aggregates_from_column_sums, linear_aggregates
+from roistudio.core.engine.parameter_ranges import ParameterRange, check_ranges
+from roistudio.core.engine.sweep import ColumnSumsCache, payoff_row_values, run_sweep
 from roistudio.core.errors import RoiError
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
 
 DEFAULT_DRAWS = 5000
 _BATCH = 48  # parameter settings per scan for payoffs that are not linear in their parameters
-_GRID = 48  # bracketing grid for break-even values of such payoffs
-
-
-@dataclass(frozen=True)
-class ParameterRange:
-    """A parameter's plausible low and high values."""
-
-    name: str
-    low: float
-    high: float
-
-
-def parse_range(text: str) -> ParameterRange:
-    """``NAME=LOW:HIGH`` -> :class:`ParameterRange` (one clear line when malformed)."""
-    name, sep, rest = text.partition("=")
-    low_text, colon, high_text = rest.partition(":")
-    if not sep or not colon or not name.strip():
-        raise RoiError(f"--range expects NAME=LOW:HIGH, got '{text}'")
-    try:
-        low, high = float(low_text), float(high_text)
-    except ValueError:
-        raise RoiError(f"--range expects numbers in NAME=LOW:HIGH, got '{text}'") from None
-    if not (math.isfinite(low) and math.isfinite(high)) or low >= high:
-        raise RoiError(f"--range needs finite LOW < HIGH, got '{text}'")
-    return ParameterRange(name.strip(), low, high)
-
-
-def check_ranges(analysis: Analysis, ranges: Sequence[ParameterRange]) -> None:
-    """Refuse a range for a parameter the payoff does not have, or a parameter ranged twice."""
-    known = analysis.request.payoff.parameters
-    seen = set()
-    for r in ranges:
-        if r.name not in known:
-            names = ", ".join(sorted(known)) or "none"
-            raise RoiError(f"--range {r.name}: no such parameter (the payoff's parameters: {names})")
-        if r.name in seen:
-            raise RoiError(f"--range {r.name} is given twice")
-        seen.add(r.name)
 
 
 @dataclass(frozen=True)
@@ -172,7 +123,7 @@ def _linear(
     rng: np.random.Generator,
 ) -> Sensitivity:
     champion = analysis.champion
-    fractions = baseline_fractions(champion)
+    fractions = baseline_fractions(champion.curve, champion.constraints)
     names = aggregates.parameter_names
     base = dict(analysis.request.payoff.parameters)
     thresholds = champion.curve.thresholds
@@ -202,7 +153,7 @@ def _linear(
         (a_op, b_op), (a_no, b_no), (a_all, b_all) = lines
         # Value of the model = op - the better allowed baseline; each baseline is a line too.
         baselines = [(a_no + f * (a_all - a_no), b_no + f * (b_all - b_no)) for f in fractions]
-        roots[r.name] = _piecewise_roots([(a_op, b_op), *baselines], r.low, r.high)
+        roots[r.name] = piecewise_linear_roots([(a_op, b_op), *baselines], r.low, r.high)
     draw_matrix = np.column_stack([rng.uniform(r.low, r.high, draws) for r in ranges]) if draws else None
 
     def policy_draws(index: int) -> np.ndarray:
@@ -215,37 +166,10 @@ def _linear(
 
     if draws:
         values = policy_draws(op)
-        of_model = values - better_baseline(policy_draws(0), policy_draws(last), fractions)
+        of_model = values - better_baseline_values(policy_draws(0), policy_draws(last), fractions)
     else:
         values = of_model = np.zeros(0)
     return _result(analysis, bars, roots, draws, values, of_model, exact=True)
-
-
-def _piecewise_roots(lines: list[tuple[float, float]], low: float, high: float) -> tuple[float, ...]:
-    """Where ``op - max(baselines)`` crosses zero on [low, high]; each line is ``a + b p``.
-
-    The function is the minimum of the lines ``op - baseline``, so it is concave and crosses zero
-    at most twice. A stretch where it is identically zero is no crossing.
-    """
-    (a_op, b_op), *baselines = lines
-    gaps = [(a_op - a, b_op - b) for a, b in baselines]
-    found = []
-    for i, (a, b) in enumerate(gaps):
-        if b == 0.0:
-            continue
-        p = -a / b
-        if not low - 1e-12 * max(1.0, abs(low)) <= p <= high + 1e-12 * max(1.0, abs(high)):
-            continue
-        scale = max(1.0, abs(a), abs(b * p))
-        # A root of this line is a root of the minimum only where no other line is below zero.
-        if all(oa + ob * p >= -1e-9 * scale for j, (oa, ob) in enumerate(gaps) if j != i):
-            found.append(p)
-    found.sort()
-    out: list[float] = []
-    for p in found:
-        if not out or abs(p - out[-1]) > 1e-9 * max(1.0, abs(p)):
-            out.append(float(p))
-    return tuple(out)
 
 
 # -- other payoffs: many parameter settings per scan -----------------------------------------------
@@ -256,19 +180,14 @@ class _HeldPolicies:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Progress | None):
         self.con, self.analysis, self.progress = con, analysis, progress
-        self.query, self.params = analysis_query(analysis)
-        champion = analysis.champion
-        source = model_sources(analysis, [champion])[0]
-        conds = [
-            f"({self.query.where_sql})",
-            f"({self.query.label_sql}) IS NOT NULL",
-            valid_score_sql(champion.score_column, self.query.raw_scores),
-        ]
-        if source.model_column is not None:
-            self.params["hp_model"] = source.model_value
-            conds.append(f"CAST({quote_ident(source.model_column)} AS VARCHAR) = $hp_model")
-        self.score = f"CAST({quote_ident(champion.score_column)} AS DOUBLE)"
+        built = analysis_query(analysis)
+        self.query = built.query
+        rows = built.model_rows(analysis.champion.name)
+        self.params = rows.params
+        self.score = rows.score_sql
+        conds = [*rows.conditions, f"({self.query.label_sql}) IS NOT NULL"]
         self.source = f"FROM {quote_ident(analysis.table)} WHERE {' AND '.join(conds)}"
+        champion = analysis.champion
         threshold = champion.operating.threshold
         self.params["hp_t"] = math.inf if threshold is None else float(threshold)
 
@@ -295,29 +214,8 @@ class _HeldPolicies:
 
 
 def _model_value(held: np.ndarray, fractions: np.ndarray) -> np.ndarray:
-    out: np.ndarray = held[:, 0] - better_baseline(held[:, 1], held[:, 2], fractions)
+    out: np.ndarray = held[:, 0] - better_baseline_values(held[:, 1], held[:, 2], fractions)
     return out
-
-
-def _bisect_roots(evaluate: Callable[[np.ndarray], np.ndarray], low: float, high: float) -> tuple[float, ...]:
-    """Sign changes of ``evaluate`` on a grid over [low, high], each narrowed by k-section."""
-    grid = np.linspace(low, high, _GRID + 1)
-    g = evaluate(grid)
-    roots = [float(grid[i]) for i in np.flatnonzero(g == 0.0)]
-    brackets = [(grid[i], grid[i + 1]) for i in np.flatnonzero(g[:-1] * g[1:] < 0)]
-    for a, b in brackets:
-        for _ in range(12):  # each round shrinks the bracket 17-fold
-            points = np.linspace(a, b, 18)
-            values = evaluate(points)
-            change = np.flatnonzero(np.sign(values[:-1]) != np.sign(values[1:]))
-            if len(change) == 0:
-                break
-            k = int(change[0])
-            a, b = points[k], points[k + 1]
-            if b - a <= 1e-12 * max(1.0, abs(a)):
-                break
-        roots.append(float((a + b) / 2))
-    return tuple(sorted(roots))
 
 
 def _generic(
@@ -329,11 +227,11 @@ def _generic(
     progress: Progress | None,
 ) -> Sensitivity:
     champion = analysis.champion
-    fractions = baseline_fractions(champion)
+    fractions = baseline_fractions(champion.curve, champion.constraints)
     base = dict(analysis.request.payoff.parameters)
     held = _HeldPolicies(con, analysis, progress)
-    query, _ = analysis_query(analysis)
-    sources = model_sources(analysis, list(analysis.models.values()))
+    built = analysis_query(analysis)
+    query, sources = built.for_models(list(analysis.models), breakdowns=())
     bars, roots = [], {}
     for r in ranges:
         ends = []
@@ -353,7 +251,7 @@ def _generic(
         def evaluate(points: np.ndarray, name: str = r.name) -> np.ndarray:
             return _model_value(held([{**base, name: float(p)} for p in points]), fractions)
 
-        roots[r.name] = _bisect_roots(evaluate, r.low, r.high)
+        roots[r.name] = bracketed_roots(evaluate, r.low, r.high)
     draw_matrix = (
         np.column_stack([rng.uniform(r.low, r.high, draws) for r in ranges]) if draws else np.zeros((0, 0))
     )
@@ -385,69 +283,6 @@ def _result(
         values_of_model=np.asarray(of_model, dtype=np.float64),
         exact=exact,
     )
-
-
-def _analysis_sweep_query(analysis: Analysis) -> tuple[SweepQuery, list[ModelSource]]:
-    """The very query (and sources) :func:`analyse` swept, so a column-sums cache it filled hits."""
-    request, mapping = analysis.request, analysis.request.mapping
-    where_sql, where_params = request.filters.to_sql(mapping.timestamp)
-    label_sql, label_params = analysis.validation.label.condition_sql()
-    breakdowns = {f"segment:{s}": segment_key_sql(s) for s in mapping.segments}
-    if request.period and analysis.validation.time is not None:
-        breakdowns[PERIOD_BREAKDOWN] = period_key_sql(analysis.validation.time, request.period)
-    query = SweepQuery(
-        table=analysis.table,
-        label_sql=label_sql,
-        label_params=label_params,
-        payoff=request.payoff,
-        where_sql=where_sql,
-        where_params=where_params,
-        raw_scores=mapping.raw_scores,
-        breakdowns=breakdowns,
-    )
-    return query, model_sources(analysis, list(analysis.models.values()))
-
-
-def _aggregates_from_sums(
-    con: duckdb.DuckDBPyConnection, analysis: Analysis, cache: ColumnSumsCache
-) -> LinearAggregates | None:
-    """Per-parameter aggregates along the champion curve from cached per-score column sums.
-
-    For a payoff linear in its parameters and affine in the row's columns, the curve's value is
-    ``A0 + sum_j p_j Aj``: ``A0`` is the curve with every parameter at 0 and ``Aj`` the change
-    when ``p_j`` is 1. Each is a sweep from the sums the analysis cached (numpy over the
-    distinct scores, no scan). ``None`` when the payoff is not affine in its columns or the
-    curves do not line up with the analysis's.
-    """
-    payoff = analysis.request.payoff
-    if payoff.column_terms() is None:
-        return None
-    query, sources = _analysis_sweep_query(analysis)
-    names = sorted(payoff.parameters_used())
-    champion = analysis.champion
-    zero = dict.fromkeys(payoff.parameters, 0.0)
-
-    def curve_values(values: dict[str, float]) -> np.ndarray | None:
-        swept = run_sweep(con, replace(query, payoff=payoff.with_parameters(**values)), sources, cache=cache)
-        curve = swept.overall[champion.name]
-        same = len(curve) == len(champion.curve) and np.array_equal(
-            curve.thresholds[1:], champion.curve.thresholds[1:]
-        )
-        return curve.value if same else None
-
-    base = curve_values(zero)
-    if base is None:
-        return None
-    terms: dict[str | None, np.ndarray] = {None: base}
-    for name in names:
-        one = curve_values({**zero, name: 1.0})
-        if one is None:
-            return None
-        terms[name] = one - base
-    result = LinearAggregates(np.arange(len(champion.curve)), terms, dict(payoff.parameters))
-    expected = champion.curve.value
-    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    return result if np.allclose(result.value(), expected, rtol=0.0, atol=1e-9 * scale) else None
 
 
 def sensitivity(
@@ -499,7 +334,7 @@ def sensitivity(
     aggregates = None
     if analysis.request.payoff.is_linear_in_parameters():
         if cache is not None:
-            aggregates = _aggregates_from_sums(con, analysis, cache)
+            aggregates = aggregates_from_column_sums(con, analysis, cache)
         if aggregates is None:
             aggregates = linear_aggregates(
                 con, analysis.table, analysis, np.arange(len(analysis.champion.curve))

@@ -30,15 +30,9 @@ from typing import Any
 
 import numpy as np
 
-from roistudio.core.data.mapping import ValidationReport
-from roistudio.core.engine.analysis import (
-    PERIOD_BREAKDOWN,
-    Analysis,
-    AnalysisRequest,
-    assemble_analysis,
-    model_sources,
-    segment_breakdown,
-)
+from roistudio.core.data.validation import ValidationReport
+from roistudio.core.engine.analysis import Analysis, AnalysisRequest, assemble_analysis
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, model_sources, segment_breakdown
 from roistudio.core.engine.spark_jobs import _JobWatch
 from roistudio.core.engine.spark_source import (
     DEFAULT_MASTER,

@@ -251,7 +251,7 @@ def inspect_time_column_spark(
 def _zone(zone: str) -> str:
     import duckdb
 
-    from roistudio.core.data.periods import check_time_zone
+    from roistudio.core.data.time_zones import check_time_zone
 
     # The one rule for zone names (DuckDB's list of IANA zones, which Spark shares).
     return check_time_zone(duckdb.connect(), zone)

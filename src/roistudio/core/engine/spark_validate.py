@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from roistudio.core.column_types import is_numeric_type
-from roistudio.core.data.mapping import (
+from roistudio.core.data.mapping import ColumnMapping
+from roistudio.core.data.periods import TimeColumn, check_year
+from roistudio.core.data.profile import MISSING_KEY
+from roistudio.core.data.validation import (
     _NO_POSITIVE,
-    ColumnMapping,
     LabelSummary,
     ScoreSummary,
     ValidationReport,
@@ -20,8 +22,6 @@ from roistudio.core.data.mapping import (
     check_label_values,
     judge_counts,
 )
-from roistudio.core.data.periods import TimeColumn, check_year
-from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.spark_periods import inspect_time_column_spark, period_key_spark
 from roistudio.core.engine.spark_source import Spark, _rows, q, spark_columns
 from roistudio.core.errors import MappingError

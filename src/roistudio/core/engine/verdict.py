@@ -8,7 +8,7 @@ from roistudio.core.glossary import PERIODS
 from roistudio.core.money import format_money
 
 if TYPE_CHECKING:
-    from roistudio.core.engine.analysis import Comparison
+    from roistudio.core.engine.comparison import Comparison
 
 __all__ = ["comparison_verdict"]
 

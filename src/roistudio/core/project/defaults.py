@@ -89,7 +89,7 @@ def project_for_import(
         Marked ``payoff_suggested``: the payoff is the app's example until the analyst confirms
         or edits it.
     """
-    from roistudio.core.data.mapping import guess_currency
+    from roistudio.core.data.mapping_proposal import guess_currency
 
     payoff, parameters = suggested_payoff(mapping.money)
     time = (result.time_candidates or ({}, {}))[0].get(mapping.timestamp or "")

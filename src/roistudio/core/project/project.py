@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from roistudio.core.atomic import write_text_atomic
 from roistudio.core.data.provenance import SourceInfo, check_source_file, shown_path
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.engine.spark_source import SparkSource
 from roistudio.core.errors import DataError, ProjectError

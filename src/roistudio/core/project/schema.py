@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from roistudio.core.engine.curve import Constraints
+from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import ProjectError
 

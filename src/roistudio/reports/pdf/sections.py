@@ -20,9 +20,10 @@ from reportlab.platypus import (
 
 from roistudio.charts.breakdown import draw_value_by_period, draw_value_by_segment, period_label
 from roistudio.charts.curves import draw_comparison, draw_rates
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, GroupResult, ModelResult
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN
 from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.intervals import Interval
+from roistudio.core.engine.results import GroupResult, ModelResult
 from roistudio.core.glossary import METRICS, outcome_sentence
 from roistudio.reports.model import ReportModel
 from roistudio.reports.pdf.layout import (

@@ -6,7 +6,8 @@ import datetime as dt
 import math
 from collections.abc import Sequence
 
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, GroupResult, segment_breakdown
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
+from roistudio.core.engine.results import GroupResult
 from roistudio.core.glossary import format_threshold
 from roistudio.reports.cells import safe_sheet_name, safe_text
 from roistudio.reports.xlsx.book import Alignment, Book, ChartSpec, Font, Range, SeriesSpec, Sheet

@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from roistudio.core.engine.analysis import PERIOD_BREAKDOWN, ModelResult, segment_breakdown
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
 from roistudio.core.engine.curve import Curve, CurvePoint
 from roistudio.core.engine.linear import LinearAggregates
+from roistudio.core.engine.results import ModelResult
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.reports.model import ReportModel
 from roistudio.reports.xlsx.book import Book, Sheet

@@ -107,7 +107,7 @@ def fill_summary_sheet(ctx: SheetContext, ws: Sheet, sweep: SweepTable) -> None:
     )
     refs["vs_everyone"] = kpi("vs flag everyone", head.vs_flag_everyone, ctx.money, everyone_note,
         f"={value_ref}-{kv['everyone']}" if live else None)  # fmt: skip
-    # Only the baselines the constraints allow are compared (core rule: Curve.baselines). Flagging
+    # Only the baselines the constraints allow are compared (core rule: core.engine.baselines). Flagging
     # N of R labelled rows at random is worth nobody + N/R * (everyone - nobody) in expectation.
     if head.random_flagged:
         random_value = next(v for label, v in head.baselines if label.endswith("at random"))

@@ -1,4 +1,4 @@
-"""Mapping proposal on real exports, and the CLI's use of it (options always win)."""
+"""The mapping proposal: guessed from column names, types and distinct counts (and the CLI fills gaps from it)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import duckdb
 
 from roistudio.cli.main import main
 from roistudio.core.data.importer import import_file
-from roistudio.core.data.mapping import ColumnMapping, propose_for_table, propose_mapping
+from roistudio.core.data.mapping import ColumnMapping
+from roistudio.core.data.mapping_proposal import propose_for_table, propose_mapping
 from tests.helpers import REPO, TEST_DATA
 
 DATA = TEST_DATA
@@ -55,7 +56,7 @@ def test_cli_fills_only_missing_options_from_the_proposal(capsys):
 
 
 def test_currency_is_guessed_from_money_column_names():
-    from roistudio.core.data.mapping import guess_currency
+    from roistudio.core.data.mapping_proposal import guess_currency
 
     assert guess_currency(["balance_eur"]) == "EUR"
     assert guess_currency(["Transaction Amount (€)"]) == "EUR"
