@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.curve import CurvePoint
+from roistudio.core.glossary import format_threshold
 from roistudio.core.money import format_money
 
 if TYPE_CHECKING:
@@ -23,10 +24,6 @@ def _money(v: float | None) -> str:
 
 def _pct(v: float | None) -> str:
     return "n/a" if v is None else f"{v * 100:.1f}%"
-
-
-def _thr(t: float | None) -> str:
-    return "flag nobody" if t is None else f"{t:.6g}"
 
 
 def _point_line(p: CurvePoint) -> str:
@@ -58,7 +55,7 @@ def format_summary(
             lines.append("  (all rejected rows: --json, under source.rejected)")
     nobody, everyone = champ.flag_nobody, champ.flag_everyone
     opt = champ.optimum
-    lines.append(f"Best threshold {_thr(opt.threshold)} ({champ.name}): {_point_line(opt)}")
+    lines.append(f"Best threshold {format_threshold(opt.threshold)} ({champ.name}): {_point_line(opt)}")
     lines.append(
         f"  vs flag nobody {_money(opt.value - nobody.value)} (flag nobody: {_money(nobody.value)}); "
         f"vs flag everyone {_money(opt.value - everyone.value)} (flag everyone: {_money(everyone.value)})"
@@ -71,7 +68,7 @@ def format_summary(
             + (
                 "no threshold satisfies the constraints"
                 if c is None
-                else f"threshold {_thr(c.threshold)}: {_point_line(c)}"
+                else f"threshold {format_threshold(c.threshold)}: {_point_line(c)}"
             )
         )
         if c is not None:
@@ -84,10 +81,10 @@ def format_summary(
             )
     if analysis.policy == "user":
         lines.append(
-            f"At operating threshold {_thr(champ.operating.threshold)}: {_point_line(champ.operating)}"
+            f"At operating threshold {format_threshold(champ.operating.threshold)}: {_point_line(champ.operating)}"
         )
     for p in champ.at:
-        lines.append(f"At {_thr(p.threshold)}: {_point_line(p)}")
+        lines.append(f"At {format_threshold(p.threshold)}: {_point_line(p)}")
     if champ.break_even:
         lines.append(
             "Break-even thresholds (value of the model crosses zero; the side that pays): "
@@ -96,9 +93,9 @@ def format_summary(
     comp = analysis.comparison
     if comp is not None:
         lines.append(
-            f"Challenger {comp.challenger.name}: best threshold {_thr(comp.challenger.optimum.threshold)}, "
+            f"Challenger {comp.challenger.name}: best threshold {format_threshold(comp.challenger.optimum.threshold)}, "
             f"value {_money(comp.challenger.optimum.value)} ({_money(comp.difference_at_best)} vs champion at each "
-            f"one's best; {_money(comp.difference_at_common)} at the common threshold {_thr(comp.common_threshold)})"
+            f"one's best; {_money(comp.difference_at_common)} at the common threshold {format_threshold(comp.common_threshold)})"
         )
     for col, groups in analysis.segments.items():
         worst = groups[:3]
@@ -175,7 +172,7 @@ def decision_lines(decision: Decision) -> list[str]:
             f"{u.confidence:.0%} intervals ({u.replicates:,} bootstrap replicates, seed {u.seed}): "
             f"value at the operating threshold {_span(u.operating_value.low, u.operating_value.high)}; "
             f"value of the model {_span(u.value_of_model.low, u.value_of_model.high)}; "
-            f"best threshold {_thr(thr.low)} to {_thr(thr.high)}"
+            f"best threshold {format_threshold(thr.low)} to {format_threshold(thr.high)}"
         )
         best, common = u.difference_at_best, u.difference_at_common
         if u.p_challenger_better is not None and best is not None and common is not None:
@@ -198,7 +195,7 @@ def decision_lines(decision: Decision) -> list[str]:
         lines.append(
             f"Walk-forward ({len(bt.rows)} {bt.period}s, threshold tuned on earlier {bt.period}s): "
             f"{_money(bt.value)} vs {_money(bt.in_sample_value)} tuned in-sample "
-            f"({_money(bt.optimism)} optimism); a stale threshold {_thr(bt.stale_threshold)} "
+            f"({_money(bt.optimism)} optimism); a stale threshold {format_threshold(bt.stale_threshold)} "
             f"would have cost {_money(bt.stale_cost)}"
         )
     sens = decision.sensitivity
