@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from roistudio.charts.breakdown import UNKNOWN_TEXT, draw_value_by_period, draw_value_by_segment, period_label
-from roistudio.charts.curves import MAX_POINTS, draw_comparison, draw_value_curve, move_operating_marker
+from roistudio.charts.comparison import draw_comparison
+from roistudio.charts.curves import MAX_POINTS, draw_value_curve, move_operating_marker
 from roistudio.charts.style import DARK, LIGHT, format_money_short, money_formatter
 from tests.helpers import REPO, run_analysis
 
@@ -53,7 +54,7 @@ def test_charts_never_import_pyplot():
         import io, sys
         import pandas as pd
         from matplotlib.figure import Figure
-        from roistudio.charts import breakdown, curves
+        from roistudio.charts import breakdown, comparison, curves
         from tests.helpers import run_analysis
         frame = pd.DataFrame({"score": [0.9, 0.5, 0.2, 0.7], "label": [1, 0, 0, 1], "seg": list("abab"),
                               "challenger": [0.1, 0.2, 0.3, 0.4],
@@ -63,7 +64,7 @@ def test_charts_never_import_pyplot():
         fig = Figure()
         axes = fig.subplots(2, 2)
         curves.draw_value_curve(axes[0, 0], a.champion)
-        curves.draw_comparison(axes[0, 1], a.champion, a.challenger)
+        comparison.draw_comparison(axes[0, 1], a.champion, a.challenger)
         breakdown.draw_value_by_period(axes[1, 0], a.periods, period="month")
         breakdown.draw_value_by_segment(axes[1, 1], a.segments["seg"])
         fig.savefig(io.BytesIO(), format="png")

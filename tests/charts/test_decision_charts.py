@@ -8,7 +8,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from roistudio.charts.bridge import bridge_bars, draw_value_bridge
-from roistudio.charts.curves import difference_curve, draw_comparison, draw_value_curve, zoom_range
+from roistudio.charts.comparison import difference_curve, draw_comparison
+from roistudio.charts.curves import draw_value_curve, zoom_range
 from roistudio.core.engine.bridge import value_bridge
 from tests.helpers import brute_force_value, run_analysis
 

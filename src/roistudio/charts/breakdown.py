@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from roistudio.charts import style
-from roistudio.charts.curves import split_axes
+from roistudio.charts.style import split_axes
 from roistudio.core.engine.results import GroupResult
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -71,28 +71,28 @@ _ZOOM_FLAG_SHARE = 0.03
 X_BOUND = 1e150
 
 
-def _plot_x(x: np.ndarray | float) -> np.ndarray | float:
+def plot_x(x: np.ndarray | float) -> np.ndarray | float:
     """Thresholds as drawn: clipped to +-:data:`X_BOUND` so every span stays finite."""
     return np.clip(x, -X_BOUND, X_BOUND)
 
 
-def _x_extent(curves: list[Curve]) -> tuple[float, float]:
+def x_extent(curves: list[Curve]) -> tuple[float, float]:
     """Lowest and highest score over the curves ((0, 1) when no curve has a score)."""
-    lows = [float(_plot_x(np.nanmin(c.thresholds[1:]))) for c in curves if len(c) > 1]
-    highs = [float(_plot_x(np.nanmax(c.thresholds[1:]))) for c in curves if len(c) > 1]
+    lows = [float(plot_x(np.nanmin(c.thresholds[1:]))) for c in curves if len(c) > 1]
+    highs = [float(plot_x(np.nanmax(c.thresholds[1:]))) for c in curves if len(c) > 1]
     if not lows:
         return 0.0, 1.0
     return min(lows), max(highs)
 
 
-def _nobody_x(curves: list[Curve]) -> float:
-    low, high = _x_extent(curves)
+def nobody_position(curves: list[Curve]) -> float:
+    low, high = x_extent(curves)
     span = high - low if high > low else max(abs(high), 1.0)
     return high + _NOBODY_MARGIN * span
 
 
-def _x_of(point: CurvePoint, nobody_x: float) -> float:
-    return nobody_x if point.threshold is None else float(_plot_x(float(point.threshold)))
+def x_of(point: CurvePoint, nobody_x: float) -> float:
+    return nobody_x if point.threshold is None else float(plot_x(float(point.threshold)))
 
 
 def zoom_range(curves: list[Curve], points: list[CurvePoint]) -> tuple[float, float] | None:
@@ -109,14 +109,14 @@ def zoom_range(curves: list[Curve], points: list[CurvePoint]) -> tuple[float, fl
     """
     if any(p.threshold is None for p in points) or not any(len(c) > 1 for c in curves):
         return None
-    low, _high = _x_extent(curves)
-    full = _nobody_x(curves) - low
-    marks = [float(_plot_x(float(p.threshold))) for p in points if p.threshold is not None]
+    low, _high = x_extent(curves)
+    full = nobody_position(curves) - low
+    marks = [float(plot_x(float(p.threshold))) for p in points if p.threshold is not None]
     reach = low + _ZOOM_REACH * (max(marks, default=low) - low)
     for c in curves:
         if len(c) > 1 and c.rows:
             k = int(np.searchsorted(c.flagged, _ZOOM_FLAG_SHARE * c.rows, side="left"))
-            reach = max(reach, float(_plot_x(c.thresholds[min(max(k, 1), len(c) - 1)])))
+            reach = max(reach, float(plot_x(c.thresholds[min(max(k, 1), len(c) - 1)])))
     if full <= 0 or reach - low > ZOOM_BELOW * full or reach <= low:
         return None
     pad = (reach - low) * 0.02
@@ -144,7 +144,7 @@ def _draw_overview(
     x0 = 0.97 - width if right_room >= left_room else 0.14
     inset = ax.inset_axes((x0, 0.08, width, 0.36))
     style.style_axes(inset, palette, grid_axis="")
-    x, y = _sampled(curve, keep=(1, len(curve) - 1))
+    x, y = sampled(curve, keep=(1, len(curve) - 1))
     inset.plot(x, y, color=palette.champion, linewidth=1.0)
     inset.axvspan(*x_range, color=palette.operating, alpha=0.12, linewidth=0)
     inset.tick_params(labelsize=style.TICK_SIZE - 2, length=2)
@@ -157,7 +157,7 @@ def _draw_overview(
     return inset
 
 
-def _sampled(curve: Curve, keep: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+def sampled(curve: Curve, keep: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """Thresholds and values of a downsampled curve, without the flag-nobody point."""
     if len(curve) <= 1:
         return np.empty(0), np.empty(0)
@@ -166,7 +166,7 @@ def _sampled(curve: Curve, keep: tuple[int, ...]) -> tuple[np.ndarray, np.ndarra
     return np.clip(curve.thresholds[idx], -X_BOUND, X_BOUND), curve.value[idx]
 
 
-def _note_sampling(ax: Axes, curves: list[Curve]) -> None:
+def note_sampling(ax: Axes, curves: list[Curve]) -> None:
     """Say under the axis when a curve is drawn from a sample of its thresholds.
 
     The line is an approximation of the curve; the markers (optimum, operating point) and every
@@ -180,7 +180,7 @@ def _note_sampling(ax: Axes, curves: list[Curve]) -> None:
         )
 
 
-def _draw_baselines(
+def draw_baselines(
     ax: Axes,
     model: ModelResult,
     symbol: str,
@@ -282,7 +282,7 @@ def value_axis_title(symbol: str) -> str:
     return f"Value ({unit})" if unit else "Value"
 
 
-def _finish_axes(
+def finish_axes(
     ax: Axes,
     curves: list[Curve],
     symbol: str,
@@ -297,8 +297,8 @@ def _finish_axes(
     ax.yaxis.set_major_formatter(style.money_formatter(symbol))
     ax.set_xlabel("Threshold (a row is flagged when score \u2265 threshold)")
     ax.set_ylabel(value_axis_title(symbol))
-    low, _high = _x_extent(curves)
-    nobody_x = _nobody_x(curves)
+    low, _high = x_extent(curves)
+    nobody_x = nobody_position(curves)
     if x_range is None:
         pad = (nobody_x - low) * 0.02
         ax.set_xlim(low - pad, nobody_x + pad)
@@ -311,7 +311,7 @@ def _finish_axes(
     return nobody_x
 
 
-def _optimum_marker(
+def optimum_marker(
     ax: Axes,
     x: float,
     y: float,
@@ -329,10 +329,10 @@ def _optimum_marker(
     return marker
 
 
-def _operating_artists(
+def operating_artists(
     ax: Axes, point: CurvePoint, nobody_x: float, palette: style.ChartPalette
 ) -> tuple[Line2D, Line2D, Text]:
-    x = _x_of(point, nobody_x)
+    x = x_of(point, nobody_x)
     vline = ax.axvline(x, **palette.operating_line, zorder=2, label="operating threshold")
     marker = ax.plot(
         [x],
@@ -408,23 +408,23 @@ def draw_value_curve(
     optimum = model.optimum
     x_range = zoom_range([curve], [optimum, operating]) if zoom else None
     y_window = zoom_window(model, x_range) if x_range is not None else None
-    nobody_x = _finish_axes(ax, [curve], symbol, palette, x_range)
-    x, y = _sampled(curve, keep=(1, optimum.index, operating.index, len(curve) - 1))
-    _note_sampling(ax, [curve])
+    nobody_x = finish_axes(ax, [curve], symbol, palette, x_range)
+    x, y = sampled(curve, keep=(1, optimum.index, operating.index, len(curve) - 1))
+    note_sampling(ax, [curve])
     (line,) = ax.plot(x, y, **palette.champion_line, label=label or style.readable(model.name), zorder=3)
     if y_window is not None:
         ax.set_ylim(*y_window)
     if show_baselines:
-        _draw_baselines(ax, model, symbol, palette, y_window)
-    opt_x = _x_of(optimum, nobody_x)
-    opt_marker = _optimum_marker(
+        draw_baselines(ax, model, symbol, palette, y_window)
+    opt_x = x_of(optimum, nobody_x)
+    opt_marker = optimum_marker(
         ax, opt_x, optimum.value, "o", palette.champion, palette, label="best threshold"
     )
     _annotate_optimum(ax, optimum, opt_x, symbol, ax.get_xlim(), palette)
-    vline, marker, text = _operating_artists(ax, operating, nobody_x, palette)
+    vline, marker, text = operating_artists(ax, operating, nobody_x, palette)
     inset = None
     if x_range is not None:
-        marks = tuple(_x_of(p, nobody_x) for p in (optimum, operating))
+        marks = tuple(x_of(p, nobody_x) for p in (optimum, operating))
         inset = _draw_overview(ax, curve, ax.get_xlim(), symbol, palette, marks)
     return CurveArtists(ax, line, opt_marker, vline, marker, text, nobody_x, symbol, inset)
 
@@ -438,227 +438,9 @@ def move_operating_marker(artists: CurveArtists, point: CurvePoint) -> tuple[Art
         The changed artists, for the GUI to redraw with ``draw_artist`` after restoring its
         cached background.
     """
-    x = _x_of(point, artists.nobody_x)
+    x = x_of(point, artists.nobody_x)
     artists.operating_line.set_xdata([x, x])
     artists.operating_marker.set_data([x], [point.value])
     artists.operating_label.set_x(x)
     _set_operating_text(artists.operating_label, point)
     return artists.moving_artists()
-
-
-def split_axes(ax: Axes, rows: int, cols: int, ratios: tuple[float, ...], *, share: str) -> list[Axes]:
-    """Divide the subplot ``ax`` into a ``rows`` x ``cols`` grid; ``ax`` becomes the first panel.
-
-    The panels stay in the figure's layout (constrained layout places them), and share the
-    ``share`` axis (``"x"`` or ``"y"``) with ``ax``. An ``ax`` that is not a subplot (an inset)
-    stays one panel: the list then holds ``ax`` only.
-    """
-    spec = ax.get_subplotspec()
-    if spec is None:
-        return [ax]
-    grid = (
-        spec.subgridspec(rows, cols, height_ratios=ratios, hspace=0.06)
-        if rows > 1
-        else spec.subgridspec(rows, cols, width_ratios=ratios, wspace=0.04)
-    )
-    ax.set_subplotspec(grid[0])
-    shared = {"sharex": ax} if share == "x" else {"sharey": ax}
-    return [ax, *(ax.figure.add_subplot(grid[i], **shared) for i in range(1, rows * cols))]
-
-
-def difference_curve(champion: ModelResult, challenger: ModelResult) -> tuple[np.ndarray, np.ndarray]:
-    """Thresholds and challenger-minus-champion values at the same threshold, drawn as a line.
-
-    The thresholds are each curve's drawn sample (at most :data:`MAX_POINTS` each, with both
-    optima and the common threshold); at each, both curves are read exactly (a row is flagged
-    iff score >= threshold), so every drawn difference is the true one at that threshold.
-    """
-    keep_at = champion.operating.threshold
-    xs = []
-    for model in (champion, challenger):
-        c = model.curve
-        if len(c) > 1:
-            keep = (1, model.optimum.index, c.index_at(keep_at), len(c) - 1)
-            idx = c.sample_indices(MAX_POINTS, keep=tuple(k for k in keep if 0 < k < len(c)))
-            xs.append(c.thresholds[idx[idx > 0]])
-    if not xs:
-        return np.empty(0), np.empty(0)
-    grid = np.unique(np.concatenate(xs))
-
-    def values(c: Curve) -> np.ndarray:
-        descending = c.thresholds[1:]
-        index = len(descending) - np.searchsorted(descending[::-1], grid, side="left")
-        return c.value[index]
-
-    return np.clip(grid, -X_BOUND, X_BOUND), values(challenger.curve) - values(champion.curve)
-
-
-def _draw_difference(
-    ax: Axes,
-    champion: ModelResult,
-    challenger: ModelResult,
-    nobody_x: float,
-    symbol: str,
-    palette: style.ChartPalette,
-) -> None:
-    """Challenger minus champion at each threshold, with the gap at each one's best threshold."""
-    style.style_axes(ax, palette)
-    ax.yaxis.set_major_formatter(style.money_formatter(symbol))
-    x, diff = difference_curve(champion, challenger)
-    ax.plot(x, diff, color=palette.challenger, linewidth=1.6, zorder=3,
-            label="challenger \u2212 champion at the same threshold")  # fmt: skip
-    ax.axhline(0.0, color=palette.axis, linewidth=0.8, zorder=2)
-    at_best = challenger.optimum.value - champion.optimum.value
-    ax.axhline(at_best, color=palette.champion, linestyle=(0, (4, 2)), linewidth=1.0, zorder=2,
-               label=f"each at its best threshold: {style.format_money_short(at_best, symbol)}")  # fmt: skip
-    common = champion.operating
-    at_common = challenger.curve.at(common.threshold).value - common.value
-    cx = _x_of(common, nobody_x)
-    ax.axvline(cx, **palette.operating_line, zorder=2)
-    ax.plot([cx], [at_common], linestyle="none", marker="D", markersize=5.5,
-            markerfacecolor=palette.background, markeredgecolor=palette.operating, markeredgewidth=1.4,
-            zorder=5, label=f"at the common threshold: {style.format_money_short(at_common, symbol)}")  # fmt: skip
-    ax.set_ylabel(f"Challenger \u2212 champion ({symbol.strip()})" if symbol.strip() else "Difference")
-    ax.set_xlabel("Threshold (a row is flagged when score \u2265 threshold)")
-    # The differences that matter are near the optima and the common threshold; where nearly
-    # every row is flagged the gap can be ten times wider and would flatten the rest. The y axis
-    # fits the thresholds from half-way to the nearest of those marks on, and says what it cuts.
-    lo, hi = ax.get_xlim()
-    marks = [_x_of(p, nobody_x) for p in (champion.optimum, challenger.optimum, common)]
-    left = lo + 0.5 * (min(marks) - lo)
-    seen = diff[(x >= left) & (x <= hi)]
-    if len(seen):
-        top = max(float(seen.max()), at_best, at_common, 0.0)
-        bottom = min(float(seen.min()), at_best, at_common, 0.0)
-        pad = 0.15 * max(top - bottom, abs(at_best) * 0.2, 1e-9)
-        ax.set_ylim(bottom - pad, top + pad)
-        visible = diff[(x >= lo) & (x <= hi)]
-        if len(visible) and (visible.min() < bottom - pad or visible.max() > top + pad):
-            ax.text(0.01, 0.02, "runs off the scale at the lowest thresholds", transform=ax.transAxes,
-                    fontsize=style.ANNOTATION_SIZE - 0.5, color=palette.muted, parse_math=False)  # fmt: skip
-    style.style_legend(ax, palette, loc="best")
-
-
-def draw_comparison(
-    ax: Axes,
-    champion: ModelResult,
-    challenger: ModelResult,
-    *,
-    symbol: str = "$",
-    palette: style.ChartPalette = style.LIGHT,
-    difference: bool = True,
-    zoom: bool = True,
-) -> CurveArtists:
-    """Draw champion and challenger value curves on the same rows, each with its optimum.
-
-    The baselines are the same for both models (same rows, same payoff) and drawn once. The
-    vertical line is the common threshold (the champion's operating threshold). Each legend
-    entry carries the model's best value and threshold, so no annotation can collide.
-
-    Parameters
-    ----------
-    difference
-        Add a panel under the curves with challenger minus champion at each threshold (a
-        $33k gap is invisible on a $1.2M value axis), the gap at each one's best threshold
-        and at the common threshold. ``ax`` must be a subplot for the panel to be added.
-    zoom
-        Narrow the x axis to where the values change (:func:`zoom_range`).
-
-    Returns
-    -------
-    CurveArtists
-        The champion's handles (its operating line is the common threshold).
-    """
-    curves = [champion.curve, challenger.curve]
-    points = [champion.optimum, challenger.optimum, champion.operating]
-    x_range = zoom_range(curves, points) if zoom else None
-    nobody_x = _finish_axes(ax, curves, symbol, palette, x_range)
-    y_window = None
-    if x_range is not None:
-        y_window = zoom_window(champion, x_range)
-        other = zoom_window(challenger, x_range)
-        if y_window is not None and other is not None:
-            y_window = (min(y_window[0], other[0]), max(y_window[1], other[1]))
-    _draw_baselines(ax, champion, symbol, palette, y_window)
-    _note_sampling(ax, list(curves))
-    lines = []
-    markers = []
-    for model, line_style, marker_shape in (
-        (champion, palette.champion_line, "o"),
-        (challenger, palette.challenger_line, "s"),
-    ):
-        opt = model.optimum
-        keep = (1, opt.index, model.curve.index_at(champion.operating.threshold), len(model.curve) - 1)
-        x, y = _sampled(model.curve, keep=keep)
-        best = f"best {style.format_money_short(opt.value, symbol)} at {format_threshold(opt.threshold)}"
-        (line,) = ax.plot(x, y, **line_style, label=f"{style.readable(model.name)} ({best})", zorder=3)
-        marker = _optimum_marker(
-            ax, _x_of(opt, nobody_x), opt.value, marker_shape, line_style["color"], palette
-        )
-        lines.append(line)
-        markers.append(marker)
-    if y_window is not None:
-        ax.set_ylim(*y_window)
-    vline, marker, text = _operating_artists(ax, champion.operating, nobody_x, palette)
-    vline.set_label("common threshold")
-    style.style_legend(ax, palette, loc="best")
-    if difference:
-        panels = split_axes(ax, 2, 1, (3.0, 2.0), share="x")
-        if len(panels) == 2:
-            ax.set_xlabel("")
-            ax.tick_params(labelbottom=False)
-            _draw_difference(panels[1], champion, challenger, nobody_x, symbol, palette)
-            _note_sampling(panels[1], list(curves))
-    return CurveArtists(ax, lines[0], markers[0], vline, marker, text, nobody_x, symbol)
-
-
-def draw_rates(
-    ax: Axes,
-    model: ModelResult,
-    *,
-    operating: CurvePoint | None = None,
-    palette: style.ChartPalette = style.LIGHT,
-) -> None:
-    """Precision, recall and the share of rows flagged against the threshold (0-100 %).
-
-    The companion of :func:`draw_value_curve` for choosing a threshold: what a reviewer sees
-    (precision), what share of positives is caught (recall) and the workload (share flagged).
-    """
-    from matplotlib.ticker import PercentFormatter
-
-    curve = model.curve
-    operating = model.operating if operating is None else operating
-    style.style_axes(ax, palette)
-    nobody_x = _nobody_x([curve])
-    low, _high = _x_extent([curve])
-    pad = (nobody_x - low) * 0.02
-    ax.set_xlim(low - pad, nobody_x + pad)
-    ax.set_ylim(0, 1.02)
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    ax.set_xlabel("Threshold (a row is flagged when score \u2265 threshold)")
-    _note_sampling(ax, [curve])
-    if len(curve) > 1:
-        idx = curve.sample_indices(MAX_POINTS, keep=(1, operating.index, len(curve) - 1))
-        idx = idx[idx > 0]
-        x = _plot_x(curve.thresholds[idx])
-        ax.plot(x, curve.precision[idx], color=palette.champion, linewidth=1.6, label="precision", zorder=3)
-        ax.plot(
-            x,
-            curve.recall[idx],
-            color=palette.challenger,
-            linestyle=(0, (5, 2)),
-            linewidth=1.6,
-            label="recall",
-            zorder=3,
-        )
-        ax.plot(
-            x,
-            curve.flag_rate[idx],
-            color=palette.baseline,
-            linestyle=":",
-            linewidth=1.6,
-            label="share of rows flagged",
-            zorder=3,
-        )
-    ax.axvline(_x_of(operating, nobody_x), **palette.operating_line, zorder=2, label="operating threshold")
-    style.style_legend(ax, palette, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, borderaxespad=0.2)

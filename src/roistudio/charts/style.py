@@ -213,3 +213,23 @@ def plain(text: str) -> str:
     does not stick to them; an escaped dollar always prints as a dollar.
     """
     return str(text).replace("$", r"\$")
+
+
+def split_axes(ax: Axes, rows: int, cols: int, ratios: tuple[float, ...], *, share: str) -> list[Axes]:
+    """Divide the subplot ``ax`` into a ``rows`` x ``cols`` grid; ``ax`` becomes the first panel.
+
+    The panels stay in the figure's layout (constrained layout places them), and share the
+    ``share`` axis (``"x"`` or ``"y"``) with ``ax``. An ``ax`` that is not a subplot (an inset)
+    stays one panel: the list then holds ``ax`` only.
+    """
+    spec = ax.get_subplotspec()
+    if spec is None:
+        return [ax]
+    grid = (
+        spec.subgridspec(rows, cols, height_ratios=ratios, hspace=0.06)
+        if rows > 1
+        else spec.subgridspec(rows, cols, width_ratios=ratios, wspace=0.04)
+    )
+    ax.set_subplotspec(grid[0])
+    shared = {"sharex": ax} if share == "x" else {"sharey": ax}
+    return [ax, *(ax.figure.add_subplot(grid[i], **shared) for i in range(1, rows * cols))]

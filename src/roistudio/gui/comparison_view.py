@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from roistudio.charts import curves as chart_curves
+from roistudio.charts import comparison as chart_comparison
 from roistudio.charts import style as chart_style
 from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.decision import Decision
@@ -194,7 +194,7 @@ class ComparisonView(QWidget):
         )
         ax = self.canvas.figure.add_subplot()
         palette = self.canvas.chart_palette
-        chart_curves.draw_comparison(
+        chart_comparison.draw_comparison(
             ax, champion, challenger, symbol=currency_symbol(currency), palette=palette
         )
         chart_style.style_legend(ax, palette, loc="best")

@@ -19,7 +19,7 @@ from reportlab.platypus import (
 )
 
 from roistudio.charts.breakdown import draw_value_by_period, draw_value_by_segment, period_label
-from roistudio.charts.curves import draw_comparison, draw_rates
+from roistudio.charts.comparison import draw_comparison, draw_rates
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN
 from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.intervals import Interval
