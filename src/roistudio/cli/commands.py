@@ -77,6 +77,16 @@ def run_command(args: argparse.Namespace) -> int:
     columns = table_columns(con, TABLE)
     request, extras = build_request(args, columns, con)
     options = decision_options(args)
+    if args.demo and not options.ranges:
+        from dataclasses import replace
+
+        from roistudio.core.engine.parameter_ranges import ParameterRange
+        from roistudio.core.project.defaults import default_ranges
+
+        # The demo is the app's demo project: the same parameter ranges, so its sensitivity
+        # (tornado, break-even) is shown without asking for --range.
+        ranges = default_ranges(request.payoff.parameters)
+        options = replace(options, ranges=tuple(ParameterRange(n, lo, hi) for n, (lo, hi) in ranges.items()))
     if request.mapping.timestamp and not request.mapping.time_zone:
         from dataclasses import replace
 

@@ -16,7 +16,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from roistudio.charts.curves import draw_value_curve
+from roistudio.charts.curves import draw_value_curve, zoom_range
+from roistudio.core.glossary import format_threshold
 from roistudio.reports.briefing import Briefing, brief
 from roistudio.reports.model import EXAMPLE_PAYOFF_NOTE, EXAMPLE_PAYOFF_STAMP, ReportModel
 from roistudio.reports.pdf.estimate import estimate_box
@@ -72,8 +73,17 @@ def summary_page(model: ReportModel, s: Styles) -> list:
 
     story += [Spacer(1, 4), _sure_and_changed(b, s, section)]
     story += estimate_box(model, s)
+    champion = model.champion
+    zoomed = zoom_range([champion.curve], [champion.optimum, champion.operating])
+    shown = (
+        "The value of every threshold"
+        if zoomed is None
+        # The chart narrows its x axis to where the value changes (charts.curves.draw_value_curve).
+        else f"The value of the thresholds up to {format_threshold(zoomed[1])}, where it changes (the inset "
+        "shows every threshold)"
+    )
     caption = (
-        "The value of every threshold: the dot is the best threshold, the dashed line the operating threshold, "
+        f"{shown}: the dot is the best threshold, the dashed line the operating threshold, "
         "the grey lines the policies that need no model."
     )
     if model.quality.unlabeled:
