@@ -217,3 +217,38 @@ def test_report_on_spark_writes_both_files_with_the_spark_provenance(files, spar
     }
     assert "not computed (read by Spark)" in cells
     assert "2026-01-01" in "".join(cells)  # the date range, read by Spark
+
+
+BOOTSTRAP = ["--bootstrap", "200", "--seed", "11"]
+BOOTSTRAP_CASES = {
+    "challenger column": [
+        "wide", "--score", "score", "--label", "label", *PAYOFF, "--challenger-score", "score2", *BOOTSTRAP,
+    ],
+    "challenger with unusable scores left out": [
+        "wide", "--score", "score", "--label", "label", *PAYOFF, "--challenger-score", "noisy",
+        "--exclude-bad-scores", "--capacity", "30%", *BOOTSTRAP,
+    ],
+    "model column, pooled rows": [
+        "long", "--score", "s", "--label", "label", *PAYOFF, "--model", "model_name", "--champion", "v2", *BOOTSTRAP,
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(BOOTSTRAP_CASES))
+def test_the_bootstrap_draws_the_same_figures_on_both_engines(name, files, spark, capsys):
+    """Same seed, same intervals, P(challenger better) and verdict: only the cell aggregation runs on Spark.
+
+    The cells' counts are exact on both engines; their payoff sums and squares are float sums
+    whose order differs (Spark's partitions, DuckDB's threads), so the figures agree to 1e-9
+    relative (1e-6 absolute), far inside a cent, not bit for bit.
+    """
+    case = BOOTSTRAP_CASES[name]
+    duck = _sweep(capsys, files, case)
+    other = _sweep(capsys, files, case, "--engine", "spark", "--spark-master", "local[2]")
+    uncertainty = duck["uncertainty"]
+    assert uncertainty["replicates"] == 200
+    low, high = uncertainty["operating_value"]["low"], uncertainty["operating_value"]["high"]
+    assert low < high  # a real interval, not a point
+    if "comparison" in uncertainty:
+        assert 0.0 <= uncertainty["comparison"]["p_challenger_better"] <= 1.0
+    assert_same(duck, other)

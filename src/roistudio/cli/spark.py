@@ -13,13 +13,19 @@ import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from roistudio.core.errors import RoiError
 from roistudio.core.progress import ConsoleProgress
 
+if TYPE_CHECKING:
+    from roistudio.core.engine.analysis import Analysis
+    from roistudio.core.engine.decision import Decision, DecisionOptions
+
 NOT_ON_SPARK = (
-    "the spark engine computes the recommendation only: bootstrap intervals, walk-forward, "
-    "sensitivity and the label-delay estimate are DuckDB queries (run with --engine duckdb for them)"
+    "the spark engine computes the recommendation and the bootstrap (--bootstrap N); walk-forward, "
+    "sensitivity, the label-delay estimate and per-segment/per-period intervals are DuckDB queries "
+    "(run with --engine duckdb for them)"
 )
 
 
@@ -104,6 +110,9 @@ def run_spark_command(args: argparse.Namespace) -> int:
     view = load_source(spark, source)
     columns = spark_columns(spark, view)
     request, extras = build_request(args, columns)
+    from roistudio.cli.options import decision_options
+
+    options = decision_options(args)
     analysis = analyse_spark(spark, view, request, progress=progress)
     for note in extras.get("notes", ()):
         print(note, file=sys.stderr)
@@ -118,8 +127,11 @@ def run_spark_command(args: argparse.Namespace) -> int:
     report = SparkReadReport(facts, spark_row_count(spark, view))
     from roistudio.core.engine.decision import DecisionOptions, decide
 
-    # The recommendation only: the bootstrap, walk-forward and sensitivity are DuckDB queries.
-    decision = decide(None, analysis, DecisionOptions(), only=())  # type: ignore[arg-type]
+    if options.replicates:
+        decision = _spark_bootstrap(spark, view, analysis, options, progress)
+    else:
+        # The recommendation only: walk-forward and sensitivity are DuckDB queries.
+        decision = decide(None, analysis, DecisionOptions(), only=())  # type: ignore[arg-type]
     if args.command == "sweep":
         return emit_sweep(args, analysis, report, decision)
     from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
@@ -140,3 +152,30 @@ def run_spark_command(args: argparse.Namespace) -> int:
         )
 
     return emit_report(args, analysis, report, None, extras, decision, build_model=build_model)
+
+
+def _spark_bootstrap(
+    spark: object, view: str, analysis: Analysis, options: DecisionOptions, progress: ConsoleProgress
+) -> Decision:
+    """The bootstrap (intervals, P(challenger better), verdict): cells aggregated by Spark, draws as on DuckDB."""
+    from roistudio.core.engine.bootstrap import bootstrap
+    from roistudio.core.engine.decision import Decision, recommendation
+    from roistudio.core.engine.spark_bootstrap import SparkCells
+
+    result = bootstrap(
+        None,  # type: ignore[arg-type]  # the cells come from Spark: no DuckDB connection is read
+        analysis,
+        replicates=options.replicates,
+        confidence=options.confidence,
+        seed=options.seed,
+        progress=progress,
+        cells=SparkCells(spark, view, analysis, progress),
+    )
+    return Decision(
+        options=options,
+        uncertainty=result,
+        backtest=None,
+        coverage=None,
+        sensitivity=None,
+        recommendation=recommendation(analysis, result, options.promote_at),
+    )

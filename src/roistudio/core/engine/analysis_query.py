@@ -117,8 +117,9 @@ class AnalysisQuery:
         """The rows of model ``name`` (labelled or not), exactly those on its curve."""
         i = self.index(name)
         score, conds, model_params = model_rows_sql(
-            self.sources, i, where_sql=self.query.where_sql, raw_scores=self.query.raw_scores
-        )
+            self.sources, i, where_sql=self.query.where_sql, raw_scores=self.query.raw_scores,
+            dialect=self.query.dialect,
+        )  # fmt: skip
         return ModelRows(score, tuple(conds), {**self.params, **model_params})
 
     def for_models(
@@ -137,7 +138,7 @@ class AnalysisQuery:
         left_out = sorted(shared - {s.score_column for s in chosen})
         query = self.query
         if left_out:
-            valid = " AND ".join(valid_score_sql(c, query.raw_scores) for c in left_out)
+            valid = " AND ".join(valid_score_sql(c, query.raw_scores, query.dialect) for c in left_out)
             query = replace(query, where_sql=f"({query.where_sql}) AND {valid}")
         if breakdowns is not None:
             keep = set(breakdowns)

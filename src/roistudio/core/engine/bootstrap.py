@@ -28,13 +28,12 @@ from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.baselines import baseline_fractions, better_baseline_values
 from roistudio.core.engine.bootstrap_cells import (
     CHUNK,
+    CellSource,
+    DuckDBCells,
     bucket_edges,
     curve_values,
     edge_column,
-    id_paired_cells,
     nonempty,
-    paired_cells,
-    per_model_cells,
     replicate_sums,
 )
 from roistudio.core.engine.curve import TIE_TOLERANCE
@@ -115,6 +114,7 @@ def bootstrap(
     seed: int = DEFAULT_SEED,
     max_buckets: int = MAX_BUCKETS,
     progress: Progress | None = None,
+    cells: CellSource | None = None,
 ) -> BootstrapResult:
     """Bootstrap intervals of an analysis's figures (one aggregation query, then numpy).
 
@@ -131,11 +131,15 @@ def bootstrap(
         joint cells number at most about ``max_buckets**2`` but far fewer for related scores.
     progress
         Optional progress/cancel object.
+    cells
+        Where the rows are aggregated into cells (by default DuckDB on ``con``; the Spark
+        engine passes :class:`.spark_bootstrap.SparkCells`). The draws are the same either way.
 
     Returns
     -------
     BootstrapResult
     """
+    source = DuckDBCells(con, analysis) if cells is None else cells
     check_options(replicates, confidence)
     if replicates < 1:
         raise RoiError("the bootstrap needs at least one replicate")
@@ -152,7 +156,7 @@ def bootstrap(
     # The champion's own figures (and its band) come from fine per-score buckets. The comparison
     # needs one draw over both models: with two score columns on the same rows that is a joint
     # (champion bucket, challenger bucket, class) cell, so the buckets are coarser there.
-    champ_cells = nonempty(per_model_cells(con, analysis, [champion], [champ_edges]))
+    champ_cells = nonempty(source.per_model([champion], [champ_edges]))
     pair = None
     if challenger is not None:
         pair_models = [champion, challenger]
@@ -163,19 +167,12 @@ def bootstrap(
         coarse = max(8, int(math.sqrt(2 * max_buckets)))
         coarse_edges = [bucket_edges(m.curve, f, coarse) for m, f in zip(pair_models, forced, strict=True)]
         pair_edges = coarse_edges
-        # A model column: paired by event when an id column says which rows are one event;
-        # otherwise no row belongs to two models and the draw is the row-level bootstrap of the
-        # pooled rows (docs/uncertainty.md says when that is right).
-        pair_cells = (
-            id_paired_cells(con, analysis, pair_models, pair_edges)
-            if analysis.request.mapping.model
-            else paired_cells(con, analysis, pair_models, pair_edges)
-        )
+        pair_cells = source.paired(pair_models, pair_edges)
         if pair_cells is None:
             pair_edges = [
                 bucket_edges(m.curve, f, max_buckets) for m, f in zip(pair_models, forced, strict=True)
             ]
-            pair_cells = per_model_cells(con, analysis, pair_models, pair_edges)
+            pair_cells = source.per_model(pair_models, pair_edges)
         pair = (nonempty(pair_cells), pair_edges)
     rng = np.random.default_rng(seed)
     pair_rng = np.random.default_rng([seed, 1])
@@ -209,10 +206,10 @@ def bootstrap(
         # The first column within tolerance of the best: ties go to the higher threshold.
         out["optimal_threshold"].append(champ_thresholds[np.argmax(values >= best - TIE_TOLERANCE, axis=1)])
         if pair is not None:
-            cells, edges = pair
-            flag, keep = replicate_sums(cells, pair_rng, size)
-            mine = curve_values(flag, keep, cells.buckets[0], len(edges[0]))
-            other = curve_values(flag, keep, cells.buckets[1], len(edges[1]))
+            joint, edges = pair
+            flag, keep = replicate_sums(joint, pair_rng, size)
+            mine = curve_values(flag, keep, joint.buckets[0], len(edges[0]))
+            other = curve_values(flag, keep, joint.buckets[1], len(edges[1]))
             out["difference_at_best"].append(other[:, cols[2]] - mine[:, cols[0]])
             out["difference_at_common"].append(other[:, cols[3]] - mine[:, cols[1]])
         done += size

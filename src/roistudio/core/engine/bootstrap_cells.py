@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import numpy as np
@@ -76,7 +76,7 @@ def _score_buckets(curve: Curve, edges: np.ndarray) -> pd.DataFrame:
 
 # -- aggregation --------------------------------------------------------------------------------------
 
-_MOMENTS = (
+MOMENTS = (
     "count(*) AS n, sum(v_flag) AS sf, sum(v_keep) AS sk, sum(v_flag * v_flag) AS qff, "
     "sum(v_keep * v_keep) AS qkk, sum(v_flag * v_keep) AS qfk"
 )
@@ -121,7 +121,7 @@ def paired_cells(
                 FROM {quote_ident(query.table)}
                 WHERE {rows.where_sql} AND ({y}) IS NOT NULL
             )
-            SELECT {", ".join(f"m{i}.b AS b{i}" for i in range(len(models)))}, r.c, {_MOMENTS}
+            SELECT {", ".join(f"m{i}.b AS b{i}" for i in range(len(models)))}, r.c, {MOMENTS}
             FROM r {joins} GROUP BY ALL ORDER BY ALL
         """
         # ORDER BY: a parallel GROUP BY returns cells in any order, and each cell takes its draws
@@ -180,7 +180,7 @@ def id_paired_cells(
                 FROM r JOIN {quote_ident(name)} mb ON r.m = mb.m AND r.s = mb.s
                 GROUP BY r.id
             )
-            SELECT coalesce(b0, -1) AS b0, coalesce(b1, -1) AS b1, c, {_MOMENTS},
+            SELECT coalesce(b0, -1) AS b0, coalesce(b1, -1) AS b1, c, {MOMENTS},
                    max(greatest(n0, n1)) AS rows_per_model, bool_or(id IS NULL OR c <> c_hi) AS mixed,
                    max(abs(f_hi - v_flag) + abs(k_hi - v_keep)) AS payoff_gap,
                    max(abs(v_flag) + abs(v_keep)) AS payoff_size
@@ -209,27 +209,72 @@ def per_model_cells(
     query, sources = built.for_models([m.name for m in models], breakdowns=())
     params = built.params
     values = payoff_row_values(query, params)
-    sql, _ = _aggregate_sql(query, sources, values, _MOMENTS.split(", ")[1:], params)
-    raw = _fetch(con, sql, params)
+    sql, _ = _aggregate_sql(query, sources, values, MOMENTS.split(", ")[1:], params)
+    return cells_by_score(_fetch(con, sql, params), models, edges)
+
+
+def score_bucket(model: ModelResult, edges: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The bucket of each of ``scores`` (which must be distinct scores of ``model``'s curve)."""
+    # The curve's thresholds are these very scores, strictly descending: a binary search
+    # gives each score's curve index, then its bucket.
+    asc = model.curve.thresholds[1:][::-1]
+    pos = len(asc) - np.searchsorted(asc, scores, side="left")
+    return np.searchsorted(edges, pos, side="left")
+
+
+def cells_by_score(raw: dict[str, Any], models: list[ModelResult], edges: list[np.ndarray]) -> Cells:
+    """Cells from per-(model, score, class) moments (columns ``m, s, c`` and ``MOMENTS``'s).
+
+    Any engine's aggregation feeds this (DuckDB here, Spark in :mod:`.spark_bootstrap`).
+    """
     labelled = np.asarray(raw["c"]) < 2
     raw = {k: np.asarray(v)[labelled] for k, v in raw.items()}
     which = np.asarray(raw["m"], dtype=np.int64)
     scores = np.asarray(raw["s"], dtype=np.float64)
-    buckets = []
-    for i, (model, e) in enumerate(zip(models, edges, strict=True)):
-        # The curve's thresholds are these very scores, strictly descending: a binary search
-        # gives each score's curve index, then its bucket.
-        asc = model.curve.thresholds[1:][::-1]
-        pos = len(asc) - np.searchsorted(asc, scores, side="left")
-        b = np.searchsorted(e, pos, side="left")
-        buckets.append(np.where(which == i, b, -1))
-    # Merge the per-score rows into one cell per (buckets, class): moments add up.
+    buckets = [
+        np.where(which == i, score_bucket(model, e, scores), -1)
+        for i, (model, e) in enumerate(zip(models, edges, strict=True))
+    ]
+    return merge_cells(raw, buckets)
+
+
+def merge_cells(raw: dict[str, Any], buckets: list[np.ndarray]) -> Cells:
+    """One cell per (buckets, class), sorted by them: the moments of finer groups add up."""
     keys = np.stack([*buckets, np.asarray(raw["c"], dtype=np.int64)], axis=1)
     unique, cell = np.unique(keys, axis=0, return_inverse=True)
     cell = cell.ravel()
     merged = {k: np.bincount(cell, weights=np.nan_to_num(np.asarray(raw[k], dtype=np.float64)), minlength=len(unique))
               for k in ("n", "sf", "sk", "qff", "qkk", "qfk")}  # fmt: skip
-    return _cells_from(merged, [unique[:, i] for i in range(len(models))])
+    return _cells_from(merged, [unique[:, i] for i in range(len(buckets))])
+
+
+class CellSource(Protocol):
+    """Where the cells come from: the one part of the bootstrap that reads rows."""
+
+    def per_model(self, models: list[ModelResult], edges: list[np.ndarray]) -> Cells:
+        """Cells per (each model's bucket, class), a row in one model's cells only."""
+
+    def paired(self, models: list[ModelResult], edges: list[np.ndarray]) -> Cells | None:
+        """Joint (champion bucket, challenger bucket, class) cells, or ``None`` (draw pooled rows)."""
+
+
+@dataclass(frozen=True)
+class DuckDBCells:
+    """The cells aggregated by DuckDB on the connection the analysis ran on."""
+
+    con: duckdb.DuckDBPyConnection
+    analysis: Analysis
+
+    def per_model(self, models: list[ModelResult], edges: list[np.ndarray]) -> Cells:
+        return per_model_cells(self.con, self.analysis, models, edges)
+
+    def paired(self, models: list[ModelResult], edges: list[np.ndarray]) -> Cells | None:
+        # A model column: paired by event when an id column says which rows are one event;
+        # otherwise no row belongs to two models and the draw is the row-level bootstrap of the
+        # pooled rows (docs/uncertainty.md says when that is right).
+        if self.analysis.request.mapping.model:
+            return id_paired_cells(self.con, self.analysis, models, edges)
+        return paired_cells(self.con, self.analysis, models, edges)
 
 
 def nonempty(cells: Cells) -> Cells:
