@@ -60,8 +60,10 @@ def files(tmp_path_factory):
     )
     long = folder / "long.parquet"
     con.execute(
-        f"""COPY (SELECT 'v1' AS model_name, score AS s, label, amount, CAST(day AS DATE) AS day FROM frame
-                  UNION ALL SELECT 'v2', score2, label, amount, CAST(day AS DATE) FROM frame)
+        f"""COPY (SELECT 'v1' AS model_name, score AS s, label, amount, CAST(day AS DATE) AS day,
+                         CAST(score * 1000 AS BIGINT) AS event FROM frame
+                  UNION ALL SELECT 'v2', score2, label, amount, CAST(day AS DATE),
+                         CAST(score * 1000 AS BIGINT) FROM frame)
             TO '{long}' (FORMAT parquet)"""
     )
     odd = folder / "odd.csv"
@@ -252,3 +254,26 @@ def test_the_bootstrap_draws_the_same_figures_on_both_engines(name, files, spark
     if "comparison" in uncertainty:
         assert 0.0 <= uncertainty["comparison"]["p_challenger_better"] <= 1.0
     assert_same(duck, other)
+
+
+def test_a_model_column_paired_by_id_is_refused_in_one_line_on_spark(files, spark, capsys):
+    case = BOOTSTRAP_CASES["model column, pooled rows"]
+    code, out, err = _run(
+        capsys,
+        [
+            "sweep",
+            files[case[0]],
+            *case[1:],
+            "--id",
+            "event",
+            "--engine",
+            "spark",
+            "--spark-master",
+            "local[2]",
+        ],
+    )
+    assert (code, out) == (2, "")
+    assert err.endswith(
+        "roistudio sweep: the bootstrap pairs a model column's rows by the id column on the duckdb engine only; "
+        "run with --engine duckdb, or map the two models as two score columns\n"
+    )
