@@ -35,6 +35,8 @@ from roistudio.core.atomic import write_with_atomic
 from roistudio.core.errors import DataError
 from roistudio.reports.fonts import register_fonts
 from roistudio.reports.model import ReportModel
+from roistudio.reports.pdf.appendix import methodology_section, provenance_section, quality_section
+from roistudio.reports.pdf.breakdowns import periods_section, segments_section
 from roistudio.reports.pdf.estimate import calibration_section
 from roistudio.reports.pdf.layout import (
     CHART_DPI,
@@ -45,17 +47,9 @@ from roistudio.reports.pdf.layout import (
     page_size_for,
     side_margin,
 )
-from roistudio.reports.pdf.sections import (
-    comparison_section,
-    methodology_section,
-    periods_section,
-    provenance_section,
-    quality_section,
-    segments_section,
-    threshold_section,
-)
 from roistudio.reports.pdf.sensitivity import sensitivity_page
 from roistudio.reports.pdf.summary import summary_page
+from roistudio.reports.pdf.threshold import comparison_section, threshold_section
 from roistudio.reports.pdf.uncertainty import uncertainty_section
 
 __all__ = ["CHART_DPI", "build_story", "write_pdf"]
