@@ -26,10 +26,11 @@ Conventions:
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from reportlab import rl_config
 from reportlab.lib.units import inch
-from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
 
 from roistudio.core.atomic import write_with_atomic
 from roistudio.core.errors import DataError
@@ -55,7 +56,7 @@ from roistudio.reports.pdf.uncertainty import uncertainty_section
 __all__ = ["CHART_DPI", "build_story", "write_pdf"]
 
 
-def build_story(model: ReportModel, styles: Styles) -> list:
+def build_story(model: ReportModel, styles: Styles) -> list[Flowable]:
     """All flowables of the report, in order (page 1 first)."""
     story = summary_page(model, styles)
     story += [PageBreak(), *threshold_section(model, styles)]
@@ -94,7 +95,7 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
 
     pagesize = page_size_for(model.currency)
 
-    def write(tmp) -> None:
+    def write(tmp: Path) -> None:
         doc = BaseDocTemplate(
             str(tmp),
             pagesize=pagesize,
