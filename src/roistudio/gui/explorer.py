@@ -40,7 +40,13 @@ from roistudio.core.engine.curve import Curve, CurvePoint
 from roistudio.core.engine.results import ModelResult
 from roistudio.gui.constraints_panel import ConstraintsPanel
 from roistudio.gui.explorer_side import best_text, constrained_text, side_panel
-from roistudio.gui.explorer_state import SLIDER_STEPS, slider_position, slider_score
+from roistudio.gui.explorer_state import (
+    SLIDER_STEPS,
+    index_for_slider,
+    score_range,
+    slider_for_index,
+    slider_score,
+)
 from roistudio.gui.explorer_tiles import point_tiles, show_point_tiles
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
@@ -272,30 +278,17 @@ class ThresholdExplorer(QWidget):
         self._constraints = constraints
         self._update_constrained()
 
-    def _score_range(self) -> tuple[float, float]:
-        if self._curve is None or len(self._curve) < 2:
-            return 0.0, 0.0
-        scores = self._curve.thresholds[1:]  # strictly descending
-        return float(scores[-1]), float(scores[0])
-
     def slider_score(self, value: int) -> float | None:
         """The score value a slider position stands for (``None``: the far right, flag nobody)."""
-        return slider_score(value, *self._score_range())
+        return slider_score(value, *score_range(self._curve))
 
     def index_for_slider(self, value: int) -> int:
-        """Curve index of a slider position: the lowest distinct score at or above its value."""
-        score = self.slider_score(value)
-        if self._curve is None or score is None or len(self._curve) < 2:
-            return 0
-        index = self._curve.index_at(score)
-        # Float rounding at the top end must not turn "the highest score" into "flag nobody".
-        return max(index, 1)
+        """Curve index of a slider position (see :func:`~roistudio.gui.explorer_state.index_for_slider`)."""
+        return index_for_slider(self._curve, value)
 
     def slider_for_index(self, index: int) -> int:
         """The slider position nearest a curve index's score (index 0, flag nobody: far right)."""
-        if self._curve is None or int(index) == 0:
-            return slider_position(None, 0.0, 0.0)
-        return slider_position(float(self._curve.thresholds[int(index)]), *self._score_range())
+        return slider_for_index(self._curve, index)
 
     # -- drawing ----------------------------------------------------------------------------------------------
     def _draw_chart(self) -> None:
