@@ -124,14 +124,14 @@ def test_the_pair_shares_a_run_id_and_a_failed_pdf_leaves_no_half_pair(data, tmp
 
 
 def test_the_pdf_shows_the_top_segments_and_sums_the_rest(data, tmp_path, capsys):
-    from roistudio.reports.pdf import sections
+    from roistudio.reports.pdf import breakdowns
 
     path, _frame = data
     pdf = tmp_path / "s.pdf"
     assert main(["report", str(path), *PAYOFF, "--segment", "seg", "--pdf", str(pdf)]) == 0
     # Words only: the segment column may wrap the row's label (its width depends on the columns).
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(pdf).pages).split())
-    hidden = 45 - sections.MAX_PDF_SEGMENTS
+    hidden = 45 - breakdowns.MAX_PDF_SEGMENTS
     assert f"other ({hidden} segments; all in the workbook)" in text
 
 

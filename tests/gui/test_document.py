@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 
 from roistudio.core.data.mapping import ColumnMapping
 from roistudio.core.engine.filters import Filters
+from roistudio.gui import project_loading
 from roistudio.gui.document import ImportResult, ProjectDocument, import_data
 
 pytestmark = pytest.mark.gui
@@ -103,7 +104,7 @@ def test_save_and_reopen_give_the_same_state(qtbot, doc, worker, tmp_path):
 
     other = ProjectDocument(worker)
     with qtbot.waitSignal(other.analysisChanged, timeout=10_000, check_params_cb=lambda a: a is not None):
-        other.open_project(str(target))
+        project_loading.open_project(other, str(target))
     assert other.project == doc.project
     assert other.path == str(target)
     assert not other.is_dirty()
@@ -119,7 +120,7 @@ def test_reopening_reads_an_unchanged_file_from_the_import_cache(qtbot, doc, wor
         other = ProjectDocument(worker)
         other.import_cache_dir = cache
         with qtbot.waitSignal(other.analysisChanged, timeout=10_000, check_params_cb=lambda a: a is not None):
-            other.open_project(str(target))
+            project_loading.open_project(other, str(target))
         analyses.append(other.analysis)
         table = other.import_report.table
         kind = worker.connection.execute(
@@ -140,11 +141,11 @@ def test_changed_source_is_reported_before_use(qtbot, doc, worker, tmp_path, sma
     frame.head(300).to_csv(path, index=False)
     other = ProjectDocument(worker)
     with qtbot.waitSignal(other.sourceChanged, timeout=10_000) as blocker:
-        other.open_project(str(tmp_path / "p.roiproj"))
+        project_loading.open_project(other, str(tmp_path / "p.roiproj"))
     assert blocker.args == [["predictions.csv"]]
     assert other.analysis is None
     with qtbot.waitSignal(other.analysisChanged, timeout=10_000, check_params_cb=lambda a: a is not None):
-        other.accept_changed_source()
+        project_loading.accept_changed_source(other)
     assert other.analysis.rows == 300
     assert other.is_dirty()
 
@@ -260,7 +261,7 @@ def test_parameter_ranges_are_edited_undone_and_saved(qtbot, doc, worker, tmp_pa
     doc.save(str(target))
     other = ProjectDocument(worker)
     with qtbot.waitSignal(other.analysisChanged, timeout=10_000, check_params_cb=lambda a: a is not None):
-        other.open_project(str(target))
+        project_loading.open_project(other, str(target))
     assert other.project.ranges == edited
 
 

@@ -17,8 +17,9 @@ from roistudio.core.errors import DataError
 from roistudio.reports import pdf
 from roistudio.reports.fonts import fonts_dir
 from roistudio.reports.model import SourceFacts, build_report_model
-from roistudio.reports.pdf import sections as pdf_sections
+from roistudio.reports.pdf import breakdowns as pdf_breakdowns
 from roistudio.reports.pdf import summary as pdf_summary
+from roistudio.reports.pdf import threshold as pdf_threshold
 from tests.helpers import brute_force_value, run_analysis
 
 CYRILLIC = "Москва"
@@ -156,15 +157,15 @@ def test_long_segment_table_shows_the_top_segments_and_sums_the_rest(report):
     for page in with_rows:
         assert "Segment" in page and "Positives" in page and "Precision" in page
     ranked = sorted(model.segments["shop"], key=lambda g: (-g.money_lost, g.key))
-    top = ranked[: pdf_sections.MAX_PDF_SEGMENTS]
+    top = ranked[: pdf_breakdowns.MAX_PDF_SEGMENTS]
     found = set(re.findall(r"shop-\d{3}", "\n".join(with_rows)))
     assert found == {g.key for g in top}
-    hidden = SHOPS - pdf_sections.MAX_PDF_SEGMENTS
+    hidden = SHOPS - pdf_breakdowns.MAX_PDF_SEGMENTS
     assert f"other ({hidden} segments; all in the workbook)" in re.sub(r"\s+", " ", "\n".join(pages))
     # The "other" row counts the rows of every hidden shop, from the data.
-    rest = {g.key for g in ranked[pdf_sections.MAX_PDF_SEGMENTS :]}
+    rest = {g.key for g in ranked[pdf_breakdowns.MAX_PDF_SEGMENTS :]}
     labelled = frame[frame["shop"].isin(rest) & frame["label"].notna()]
-    row = pdf_sections._other_row(model, ranked[pdf_sections.MAX_PDF_SEGMENTS :])
+    row = pdf_breakdowns._other_row(model, ranked[pdf_breakdowns.MAX_PDF_SEGMENTS :])
     assert row[1] == f"{len(labelled):,}"
     assert row[2] == f"{int(labelled['label'].sum()):,}"
 
@@ -179,7 +180,8 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(report, tmp_path, mo
             raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pdf, "numbered_canvas", lambda *_args: Exploding)
-    monkeypatch.setattr(pdf_sections, "chart_image", lambda *_args: Spacer(1, 1))  # charts are not the point
+    for charted in (pdf_threshold, pdf_breakdowns):  # charts are not the point
+        monkeypatch.setattr(charted, "chart_image", lambda *_args: Spacer(1, 1))
     monkeypatch.setattr(pdf_summary, "FillChart", lambda *_args: Spacer(1, 1))
     with pytest.raises(DataError) as err:
         pdf.write_pdf(model, target)

@@ -141,8 +141,10 @@ def test_open_from_spark_gives_duckdbs_figures_and_edits_reaggregate_on_the_clus
     doc.save(str(target))
     assert load_project(target).spark == source
     other = ProjectDocument(worker)
+    from roistudio.gui import project_loading
+
     with qtbot.waitSignal(other.analysisChanged, timeout=240_000, check_params_cb=lambda a: a is not None):
-        other.open_project(str(target))
+        project_loading.open_project(other, str(target))
     assert other.path == str(target) and not other.is_dirty()
     assert_same(_json(doc.analysis), _json(other.analysis))
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
@@ -42,7 +44,7 @@ def period_label(key: str, period: str | None = None) -> str:
 
 
 def _legend_above(
-    ax: Axes, handles: list, names: list[str], palette: style.ChartPalette, ncol: int | None = None
+    ax: Axes, handles: list[Artist], names: list[str], palette: style.ChartPalette, ncol: int | None = None
 ) -> None:
     """A legend just above the plotting area, where it cannot hide a bar (one row by default).
 
@@ -134,7 +136,7 @@ def draw_value_by_period(
             zorder=3,
         )
     if (~known).any():
-        for i in np.flatnonzero(~known):
+        for i in np.flatnonzero(~known).tolist():
             ax.axvspan(
                 i - 0.45,
                 i + 0.45,
@@ -220,7 +222,8 @@ def draw_value_by_segment(
     y = np.arange(len(shown), dtype=float)
     panels = split_axes(ax, 1, 2, (1.0, 1.0), share="y")
     unit = f" ({symbol.strip()})" if symbol.strip() else ""
-    series = [
+    # Each panel: its numbers, its title and the bars' look (matplotlib keyword arguments).
+    series: list[tuple[list[float], str, dict[str, Any]]] = [
         ([g.money_lost for g in shown], f"Money lost to errors{unit}",
          {"color": palette.lost, "hatch": "////", "edgecolor": palette.lost_edge, "linewidth": 0}),
     ]  # fmt: skip

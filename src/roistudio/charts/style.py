@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, Literal
 
 from matplotlib.axes import Axes
+from matplotlib.legend import Legend
 from matplotlib.ticker import FuncFormatter
 
 
@@ -41,23 +43,23 @@ class ChartPalette:
     unknown_edge: str
 
     @property
-    def champion_line(self) -> dict:
+    def champion_line(self) -> dict[str, Any]:
         return {"color": self.champion, "linestyle": "-", "linewidth": 1.8}
 
     @property
-    def challenger_line(self) -> dict:
+    def challenger_line(self) -> dict[str, Any]:
         return {"color": self.challenger, "linestyle": (0, (5, 2)), "linewidth": 1.8}
 
     @property
-    def nobody_line(self) -> dict:
+    def nobody_line(self) -> dict[str, Any]:
         return {"color": self.baseline, "linestyle": ":", "linewidth": 1.2}
 
     @property
-    def everyone_line(self) -> dict:
+    def everyone_line(self) -> dict[str, Any]:
         return {"color": self.baseline, "linestyle": "-.", "linewidth": 1.0}
 
     @property
-    def operating_line(self) -> dict:
+    def operating_line(self) -> dict[str, Any]:
         return {"color": self.operating, "linestyle": (0, (4, 3)), "linewidth": 1.2}
 
 
@@ -154,7 +156,9 @@ def format_threshold_exact(threshold: float | None) -> str:
     return "flag nobody" if threshold is None else repr(float(threshold))
 
 
-def style_axes(ax: Axes, palette: ChartPalette = LIGHT, *, grid_axis: str = "y") -> None:
+def style_axes(
+    ax: Axes, palette: ChartPalette = LIGHT, *, grid_axis: Literal["x", "y", "both", ""] = "y"
+) -> None:
     """Quiet frame: no top/right spines, light grid behind the data, small grey ticks."""
     ax.set_facecolor(palette.background)
     for side in ("top", "right"):
@@ -164,24 +168,24 @@ def style_axes(ax: Axes, palette: ChartPalette = LIGHT, *, grid_axis: str = "y")
         ax.spines[side].set_linewidth(0.8)
     ax.tick_params(axis="both", labelsize=TICK_SIZE, colors=palette.tick, length=3, width=0.6)
     ax.set_axisbelow(True)
-    if grid_axis:
+    if grid_axis:  # "": no grid
         ax.grid(True, axis=grid_axis, color=palette.grid, linewidth=0.7)
-    ax.xaxis.label.set_size(LABEL_SIZE)
-    ax.yaxis.label.set_size(LABEL_SIZE)
+    ax.xaxis.label.set_fontsize(LABEL_SIZE)
+    ax.yaxis.label.set_fontsize(LABEL_SIZE)
     ax.xaxis.label.set_color(palette.ink)
     ax.yaxis.label.set_color(palette.ink)
-    ax.title.set_size(TITLE_SIZE)
+    ax.title.set_fontsize(TITLE_SIZE)
     ax.title.set_color(palette.ink)
 
 
-def style_legend(ax: Axes, palette: ChartPalette = LIGHT, **kwargs) -> None:
+def style_legend(ax: Axes, palette: ChartPalette = LIGHT, **kwargs: Any) -> None:
     """A frameless small legend, only if something on the Axes has a label."""
     handles, labels = ax.get_legend_handles_labels()
     if handles:
         legend_text(ax.legend(handles, labels, **{**LEGEND_OPTIONS, "loc": "best", **kwargs}), palette)
 
 
-def legend_text(legend, palette: ChartPalette) -> None:
+def legend_text(legend: Legend, palette: ChartPalette) -> None:
     """Legend entries in the palette's ink, and never TeX: model names with "$" are names."""
     for text in legend.get_texts():
         text.set_parse_math(False)

@@ -28,9 +28,9 @@ from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
 from roistudio.core.glossary import format_threshold
-from roistudio.core.project.defaults import project_for_demo, project_for_import
+from roistudio.core.project.defaults import project_for_import
 from roistudio.core.project.edits import Rerun, rerun_for
-from roistudio.core.project.project import VIEWS, DataSource, Project, save_project
+from roistudio.core.project.project import VIEWS, Project, save_project
 from roistudio.gui import operations
 from roistudio.gui.analysis_runner import AnalysisRunner
 from roistudio.gui.edit_command import EditCommand
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from roistudio.core.data.mapping import ColumnMapping
     from roistudio.core.engine.analysis import Analysis, AnalysisRequest
     from roistudio.core.engine.column_sums import ColumnSumsCache
-    from roistudio.gui.workers import DatabaseWorker, Job
+    from roistudio.gui.workers import DatabaseWorker
 
 
 class ProjectDocument(QObject):
@@ -72,7 +72,7 @@ class ProjectDocument(QObject):
         Loading the project's data failed (one line).
     sourceChanged(list)
         An opened project's data differs from when it was saved (names); call
-        :meth:`accept_changed_source` or :meth:`new`.
+        :func:`roistudio.gui.project_loading.accept_changed_source` or :meth:`new`.
     optionsChanged(object)
         New :class:`FilterOptions`.
     thresholdMoved(str)
@@ -119,8 +119,9 @@ class ProjectDocument(QObject):
         self.import_cache_dir: Path | None = None
         self._forced_dirty = False
         self._was_dirty = False
-        # An opened project whose data changed, waiting for accept_changed_source (with its on_done).
-        self._pending: tuple[Project, str, ImportResult, Callable[[], None] | None] | None = None
+        # An opened project whose data changed, waiting for
+        # gui.project_loading.accept_changed_source (with its on_done).
+        self.pending_source: tuple[Project, str, ImportResult, Callable[[], None] | None] | None = None
         self.runner = AnalysisRunner(worker)  # sweeps and the caches that make re-runs cheap
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         worker.busyChanged.connect(self.busyChanged)
@@ -170,10 +171,11 @@ class ProjectDocument(QObject):
     # -- whole-document operations (not undoable) -------------------------------------------------------
     def new(self) -> None:
         """Forget the project (the table stays in the cache until replaced)."""
-        self._pending = None
-        self._reset(Project(), None, None)
+        self.pending_source = None
+        self.reset(Project(), None, None)
 
-    def _reset(self, project: Project, path: str | None, result: ImportResult | None) -> None:
+    def reset(self, project: Project, path: str | None, result: ImportResult | None) -> None:
+        """Make ``project`` (at ``path``, on the data ``result`` imported) the open one, with no history."""
         old_table = self.import_report.table if self.import_report else None
         if old_table and (result is None or result.report.table != old_table):
             self._drop_table(old_table)  # the cache holds only the open project's data
@@ -211,81 +213,7 @@ class ProjectDocument(QObject):
         self, result: ImportResult, mapping: ColumnMapping, *, period: str | None = "month"
     ) -> None:
         """Start a new project on data just imported (by the wizard) into the table."""
-        self._reset(project_for_import(result, mapping, period=period), None, result)
-
-    def load_demo(self, on_done: Callable[[], None] | None = None) -> Job:
-        """Import the bundled demo and analyse it with its default mapping and payoff."""
-        from roistudio.core.project.demo import demo_data_path
-
-        path = str(demo_data_path())
-
-        def done(result: ImportResult) -> None:
-            project = project_for_demo(result)
-            self._reset(project, None, result)
-            if on_done is not None:
-                on_done()
-
-        return operations.load_data(
-            self.worker, path, table=TABLE, cache_dir=self.import_cache_dir,
-            description="Loading the demo data", on_done=done, on_failure=self.dataFailed.emit,
-        )  # fmt: skip
-
-    def open_project(
-        self, path: str, on_done: Callable[[], None] | None = None, *, relocated: str | None = None
-    ) -> Job | None:
-        """Load a project file and re-import its data on the worker.
-
-        When the data file changed since the project was saved, ``sourceChanged`` is emitted and
-        the project waits for :meth:`accept_changed_source`. ``relocated`` replaces the path of a
-        data file that moved (its fingerprint is still checked).
-        """
-        from dataclasses import replace
-
-        from roistudio.core.project.project import load_project
-
-        project = load_project(path)  # raises ProjectError with one line
-        if project.spark is not None:  # nothing imported: reconnect to Spark (gui.spark_source)
-            from roistudio.gui.spark_source import open_spark
-
-            return open_spark(self, project.spark, project=project, path=str(path), on_done=on_done)
-        if relocated and project.sources:
-            first = project.sources[0]
-            moved = DataSource(replace(first.info, path=str(Path(relocated).resolve())), first.table)
-            project = project.with_changes(sources=(moved, *project.sources[1:]))
-        if not project.sources:
-            self._reset(project, str(path), None)
-            if on_done is not None:
-                on_done()
-            return None
-        source = project.sources[0]
-
-        def done(result: ImportResult) -> None:
-            if not source.info.same_data(result.report.source):
-                self._pending = (project, str(path), result, on_done)
-                self.sourceChanged.emit([source.name])
-                return
-            self._reset(project, str(path), result)
-            if on_done is not None:
-                on_done()
-
-        return operations.load_data(
-            self.worker, source.path, table=source.table, cache_dir=self.import_cache_dir,
-            description=f"Loading {source.name}", on_done=done, on_failure=self.dataFailed.emit,
-        )  # fmt: skip
-
-    def accept_changed_source(self) -> None:
-        """Use the data as it is now for the project waiting after ``sourceChanged``."""
-        if self._pending is None:
-            return
-        project, path, result, on_done = self._pending
-        self._pending = None
-        sources = (DataSource(result.report.source, project.sources[0].table), *project.sources[1:])
-        self._reset(project.with_changes(sources=sources), path, result)
-        # The saved fingerprint is now out of date: saving would record the new one.
-        self._forced_dirty = True
-        self._emit_dirty()
-        if on_done is not None:
-            on_done()
+        self.reset(project_for_import(result, mapping, period=period), None, result)
 
     def save(self, path: str | None = None) -> None:
         """Write the project (atomically) and mark the current state as saved."""
@@ -304,9 +232,13 @@ class ProjectDocument(QObject):
     def mark_recovered(self, original_path: str | None) -> None:
         """After opening an autosaved copy: it belongs to ``original_path`` and is unsaved work."""
         self.path = original_path
+        self.mark_unsaved()
+        self.pathChanged.emit(original_path or "")
+
+    def mark_unsaved(self) -> None:
+        """The state differs from the file although no edit is on the undo stack."""
         self._forced_dirty = True
         self._emit_dirty()
-        self.pathChanged.emit(original_path or "")
 
     def write_recovery(self, path: str) -> None:
         """Save a copy for crash recovery without touching the saved/dirty state."""

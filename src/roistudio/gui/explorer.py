@@ -23,7 +23,6 @@ from PySide6.QtCore import QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -40,7 +39,14 @@ from roistudio.core.engine.constraints import Constraints, constrained_optimum, 
 from roistudio.core.engine.curve import Curve, CurvePoint
 from roistudio.core.engine.results import ModelResult
 from roistudio.gui.constraints_panel import ConstraintsPanel
-from roistudio.gui.explorer_state import SLIDER_STEPS, slider_position, slider_score
+from roistudio.gui.explorer_side import best_text, constrained_text, side_panel
+from roistudio.gui.explorer_state import (
+    SLIDER_STEPS,
+    index_for_slider,
+    score_range,
+    slider_for_index,
+    slider_score,
+)
 from roistudio.gui.explorer_tiles import point_tiles, show_point_tiles
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import (
@@ -147,31 +153,11 @@ class ThresholdExplorer(QWidget):
         left.addWidget(self.canvas, 1)
         left.addLayout(controls)
 
-        # Side panel: confusion matrix, constraints, best points ----------------------------------------
+        # Side panel: confusion matrix, constraints, best points (gui.explorer_side)
         self.matrix = ConfusionMatrixWidget()
-        matrix_box = QGroupBox("Outcomes at this threshold")
-        QVBoxLayout(matrix_box).addWidget(self.matrix)
-
         self.constraints_panel = ConstraintsPanel()
         self.constraints_panel.edited.connect(self._on_constraints_edited)
-        self.best_label = QLabel("")
-        self.best_label.setWordWrap(True)
-        self.constrained_label = QLabel("")
-        self.constrained_label.setWordWrap(True)
-        constraints_box = QGroupBox("Constraints")
-        box = QVBoxLayout(constraints_box)
-        box.addWidget(self.constraints_panel)
-        box.addWidget(self.best_label)
-        box.addWidget(self.constrained_label)
-
-        side = QVBoxLayout()
-        side.addWidget(matrix_box)
-        side.addWidget(constraints_box)
-        side.addStretch(1)
-        side_widget = QWidget()
-        side_widget.setLayout(side)
-        side_widget.setFixedWidth(340)
-        side.setContentsMargins(0, 0, 0, 0)
+        side_widget, self.best_label, self.constrained_label = side_panel(self.matrix, self.constraints_panel)
 
         body = QHBoxLayout()
         body.addLayout(left, 1)
@@ -292,30 +278,17 @@ class ThresholdExplorer(QWidget):
         self._constraints = constraints
         self._update_constrained()
 
-    def _score_range(self) -> tuple[float, float]:
-        if self._curve is None or len(self._curve) < 2:
-            return 0.0, 0.0
-        scores = self._curve.thresholds[1:]  # strictly descending
-        return float(scores[-1]), float(scores[0])
-
     def slider_score(self, value: int) -> float | None:
         """The score value a slider position stands for (``None``: the far right, flag nobody)."""
-        return slider_score(value, *self._score_range())
+        return slider_score(value, *score_range(self._curve))
 
     def index_for_slider(self, value: int) -> int:
-        """Curve index of a slider position: the lowest distinct score at or above its value."""
-        score = self.slider_score(value)
-        if self._curve is None or score is None or len(self._curve) < 2:
-            return 0
-        index = self._curve.index_at(score)
-        # Float rounding at the top end must not turn "the highest score" into "flag nobody".
-        return max(index, 1)
+        """Curve index of a slider position (see :func:`~roistudio.gui.explorer_state.index_for_slider`)."""
+        return index_for_slider(self._curve, value)
 
     def slider_for_index(self, index: int) -> int:
         """The slider position nearest a curve index's score (index 0, flag nobody: far right)."""
-        if self._curve is None or int(index) == 0:
-            return slider_position(None, 0.0, 0.0)
-        return slider_position(float(self._curve.thresholds[int(index)]), *self._score_range())
+        return slider_for_index(self._curve, index)
 
     # -- drawing ----------------------------------------------------------------------------------------------
     def _draw_chart(self) -> None:
@@ -407,13 +380,6 @@ class ThresholdExplorer(QWidget):
         assert self._curve is not None
         show_point_tiles(self.tiles, point, self._curve, self._constraints, self._currency)
 
-    def _describe(self, point: CurvePoint) -> str:
-        # <nobr> keeps "-$203,135" from being wrapped after its minus sign.
-        return (
-            f"<nobr>{format_money(point.value, self._currency)}</nobr> at "
-            f"<nobr>{format_threshold(point.threshold)}</nobr> (<nobr>{point.flagged:,} flagged</nobr>)"
-        )
-
     def _feasible_mask(self) -> np.ndarray:
         """Which curve points meet the constraints (kept until the curve or constraints change)."""
         key = (id(self._curve), self._constraints)
@@ -424,29 +390,22 @@ class ThresholdExplorer(QWidget):
     def _show_best(self) -> None:
         if self._model is None:
             return
-        self.best_label.setText(f"<b>Best:</b> {self._describe(self._model.optimum)}")
+        self.best_label.setText(best_text(self._model.optimum, self._currency))
         self._update_constrained_label()
 
     def _update_constrained_label(self) -> None:
-        if self._constraints.is_empty():
-            text = "<b>Best under constraints:</b> no constraint set"
-        elif self._constrained is None:
-            text = "<b>Best under constraints:</b> no threshold meets the constraints"
-        else:
-            text = f"<b>Best under constraints:</b> {self._describe(self._constrained)}"
         point = self._operating
-        # A threshold the analyst set is kept under a new constraint; say when it breaks it.
-        if (
+        breaks = (
             point is not None
             and self._curve is not None
             and not self._constraints.is_empty()
             and not bool(self._feasible_mask()[point.index])
-        ):
-            text += (
-                f"<br>The threshold in use (<nobr>{format_threshold(point.threshold)}</nobr>) does not meet "
-                "the constraints; <i>Use best</i> moves to the best one that does."
+        )
+        self.constrained_label.setText(
+            constrained_text(
+                self._constraints, self._constrained, self._currency, breaking=point if breaks else None
             )
-        self.constrained_label.setText(text)
+        )
 
     # -- threshold inputs ---------------------------------------------------------------------------------------
     def _configure_threshold_inputs(self) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roistudio.core.engine.constraints import Constraints
+from roistudio.core.engine.curve import Curve
 
 SLIDER_STEPS = 1000  # positions between the lowest and the highest score; one more flags nobody
 
@@ -30,6 +31,30 @@ def slider_position(score: float | None, low: float, high: float) -> int:
     if high <= low:
         return 0
     return round((score - low) / (high - low) * SLIDER_STEPS)
+
+
+def score_range(curve: Curve | None) -> tuple[float, float]:
+    """The lowest and the highest score of ``curve`` (``(0, 0)`` without scores)."""
+    if curve is None or len(curve) < 2:
+        return 0.0, 0.0
+    scores = curve.thresholds[1:]  # strictly descending
+    return float(scores[-1]), float(scores[0])
+
+
+def index_for_slider(curve: Curve | None, value: int) -> int:
+    """Curve index of a slider position: the lowest distinct score at or above its value."""
+    score = slider_score(value, *score_range(curve))
+    if curve is None or score is None or len(curve) < 2:
+        return 0
+    # Float rounding at the top end must not turn "the highest score" into "flag nobody".
+    return max(curve.index_at(score), 1)
+
+
+def slider_for_index(curve: Curve | None, index: int) -> int:
+    """The slider position nearest a curve index's score (index 0, flag nobody: far right)."""
+    if curve is None or int(index) == 0:
+        return slider_position(None, 0.0, 0.0)
+    return slider_position(float(curve.thresholds[int(index)]), *score_range(curve))
 
 
 def _percent(value: float | None) -> float | None:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox, QTabWidget
 
 from roistudio.core.errors import RoiError
 from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
-from roistudio.gui import dialogs, operations
+from roistudio.gui import dialogs, operations, project_loading
 from roistudio.gui.lifetime import dispose
 from roistudio.gui.operations import CacheCleared
 
@@ -127,7 +127,7 @@ class FileActions(_Window):
             self.statusBar().showMessage("Demo loaded: card-fraud predictions, champion vs challenger", 8000)
             self.tabs.setCurrentIndex(VIEWS.index("threshold"))
 
-        self.doc.load_demo(on_done=done)
+        project_loading.load_demo(self.doc, on_done=done)
 
     def open_project_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -142,7 +142,7 @@ class FileActions(_Window):
             return
         try:
             relocated = self._locate_missing_source(path)
-            self.doc.open_project(str(path), on_done=on_done, relocated=relocated)
+            project_loading.open_project(self.doc, str(path), on_done=on_done, relocated=relocated)
         except RoiError as exc:
             self._show_error(str(exc))
             return

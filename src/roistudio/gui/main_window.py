@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from roistudio import __version__
 from roistudio.core.glossary import METRICS as GLOSSARY_METRICS
 from roistudio.core.project.project import PROJECT_SUFFIX, VIEWS
+from roistudio.gui import project_loading
 from roistudio.gui.data_page import DataPage
 from roistudio.gui.document import ProjectDocument
 from roistudio.gui.editor_sync import EditorSync
@@ -396,7 +397,7 @@ class MainWindow(FileActions, LinkActions, QMainWindow):
             QMessageBox.StandardButton.Yes,
         )
         if answer == QMessageBox.StandardButton.Yes:
-            self.doc.accept_changed_source()
+            project_loading.accept_changed_source(self.doc)
             self.statusBar().showMessage(
                 "Data re-imported; save the project to record the new fingerprint", 10000
             )

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from roistudio.core.errors import RoiError
 from roistudio.core.project.project import PROJECT_SUFFIX
+from roistudio.gui import project_loading
 
 if TYPE_CHECKING:
     from roistudio.gui.document import ProjectDocument
@@ -158,7 +159,7 @@ class Recovery:
                 discard()
 
         try:
-            self.doc.open_project(str(leftover), on_done=recovered)
+            project_loading.open_project(self.doc, str(leftover), on_done=recovered)
         except RoiError as exc:
             self._show_error(str(exc))
             discard()

@@ -7,7 +7,9 @@ flagged, no negative flagged) minus the value achieved at the overall operating 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
@@ -26,6 +28,10 @@ from roistudio.gui.widgets import (
     format_threshold,
     with_empty_state,
 )
+
+if TYPE_CHECKING:
+    from roistudio.core.engine.decision import Decision
+    from roistudio.core.engine.intervals import Interval
 
 __all__ = ["SEGMENT_COLUMNS", "SegmentsView"]
 
@@ -99,7 +105,7 @@ class SegmentsView(QWidget):
         self._currency = "USD"
         # Per breakdown ("segment:COLUMN"): group key -> bootstrap interval of its value, and
         # the analysis they were computed for (a new analysis makes them stale).
-        self._intervals: dict[str, dict] = {}
+        self._intervals: dict[str, dict[str, Interval]] = {}
         self._interval_analysis: Analysis | None = None
         self._confidence: float | None = None
         self._replicates = 0
@@ -129,14 +135,14 @@ class SegmentsView(QWidget):
             self, content, "Map one or more segment columns (channel, region...) to see where money is lost"
         )
 
-    def _interval_end(self, low: bool):
+    def _interval_end(self, low: bool) -> Callable[[GroupResult], float | None]:
         def read(g: GroupResult) -> float | None:
             interval = self._intervals.get(f"segment:{self.column_box.currentText()}", {}).get(g.key)
             return None if interval is None else (interval.low if low else interval.high)
 
         return read
 
-    def set_decision(self, decision, currency: str = "USD") -> None:
+    def set_decision(self, decision: Decision | None, currency: str = "USD") -> None:
         """Show each segment's bootstrap interval (``decision.uncertainty.groups``; None: none)."""
         u = None if decision is None else decision.uncertainty
         self._intervals = {} if u is None else {name: dict(rows) for name, rows in u.groups.items()}

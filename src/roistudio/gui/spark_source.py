@@ -158,7 +158,7 @@ def open_spark(
         else:
             assert mapping is not None
             opened = new_spark_project(result, source, mapping)
-        doc._reset(opened, path, result)
+        doc.reset(opened, path, result)
         if on_done is not None:
             on_done()
 

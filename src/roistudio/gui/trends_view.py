@@ -7,10 +7,12 @@ how many rows the threshold flags in it, which is what the reviewers are working
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel, QWidget
 
 from roistudio.charts import breakdown as chart_breakdown
 from roistudio.charts import calibration as chart_calibration
@@ -31,6 +33,11 @@ from roistudio.gui.widgets import (
     format_threshold,
     with_empty_state,
 )
+
+if TYPE_CHECKING:
+    from roistudio.core.engine.decision import Decision
+    from roistudio.core.engine.estimate import LabelDelay, ValueEstimate
+    from roistudio.core.engine.intervals import Interval
 
 __all__ = ["PERIOD_COLUMNS", "TrendsView"]
 
@@ -103,11 +110,11 @@ class TrendsView(QWidget):
         self._period: str | None = None
         # The period column shows "Mar 2026" but sorts by the ISO first day.
         # Label delay (gui.label_delay sets it): each period's estimate from scores alone.
-        self._label_delay = None
-        self._estimates: dict = {}
+        self._label_delay: LabelDelay | None = None
+        self._estimates: dict[str, ValueEstimate] = {}
         self._currency = "USD"
         # Each period's bootstrap interval (key -> Interval) and the analysis it belongs to.
-        self._intervals: dict = {}
+        self._intervals: dict[str, Interval] = {}
         self._interval_analysis: Analysis | None = None
         self._confidence: float | None = None
         self._replicates = 0
@@ -129,12 +136,14 @@ class TrendsView(QWidget):
         self.walk_forward.setWordWrap(True)
         self.walk_forward.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         content = chart_over_table(self.caption, self.canvas, self.table, stretch=(1, 1))
-        content.layout().insertWidget(1, self.walk_forward)
+        layout = content.layout()
+        assert isinstance(layout, QBoxLayout)  # chart_over_table stacks its parts in a QVBoxLayout
+        layout.insertWidget(1, self.walk_forward)
         self._stack = with_empty_state(
             self, content, "Map a time column and choose a period (month, week...) to see value over time"
         )
 
-    def _interval_end(self, low: bool):
+    def _interval_end(self, low: bool) -> Callable[[GroupResult], float | None]:
         def read(g: GroupResult) -> float | None:
             interval = self._intervals.get(g.key)
             return None if interval is None else (interval.low if low else interval.high)
@@ -142,32 +151,32 @@ class TrendsView(QWidget):
         return read
 
     def _estimate_columns(self) -> tuple[GroupColumn, ...]:
-        def est(g: GroupResult):
+        def est(g: GroupResult) -> ValueEstimate | None:
             return self._estimates.get(g.key)
 
         return (
             GroupColumn(
                 "Estimate",
-                lambda g: None if est(g) is None else est(g).value,
+                lambda g: None if (e := est(g)) is None else e.value,
                 "money",
                 "Estimated value of all the period's rows from calibrated scores alone (an estimate, "
                 "not realised value; on labelled periods, its track record)",
             ),
             GroupColumn(
                 "Estimate low",
-                lambda g: None if est(g) is None else est(g).low,
+                lambda g: None if (e := est(g)) is None else e.low,
                 "money",
                 "Low end of the estimate's interval (outcome randomness only)",
             ),
             GroupColumn(
                 "Estimate high",
-                lambda g: None if est(g) is None else est(g).high,
+                lambda g: None if (e := est(g)) is None else e.high,
                 "money",
                 "High end of the estimate's interval (outcome randomness only)",
             ),
         )
 
-    def set_label_delay(self, label_delay) -> None:
+    def set_label_delay(self, label_delay: LabelDelay | None) -> None:
         """Show the estimates of ``label_delay`` (``core.engine.estimate.LabelDelay``; None: none)."""
         self._label_delay = label_delay
         if self._analysis is not None:
@@ -203,6 +212,7 @@ class TrendsView(QWidget):
                 self.canvas.draw_idle()
             return
         self._stack.setCurrentIndex(1)
+        assert analysis is not None  # the periods are its own
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         unknown = [g for g in periods if g.fully_unlabeled]
         text = (
@@ -261,7 +271,7 @@ class TrendsView(QWidget):
             )
         self.canvas.draw_idle()
 
-    def set_decision(self, decision, currency: str = "USD") -> None:
+    def set_decision(self, decision: Decision | None, currency: str = "USD") -> None:
         """Show the walk-forward value, its gap to the in-sample value and the stale-threshold cost,
         and each period's bootstrap interval in the table."""
         u = None if decision is None else decision.uncertainty

@@ -26,15 +26,18 @@ Conventions:
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from reportlab import rl_config
 from reportlab.lib.units import inch
-from reportlab.platypus import BaseDocTemplate, Frame, PageBreak, PageTemplate
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageBreak, PageTemplate
 
 from roistudio.core.atomic import write_with_atomic
 from roistudio.core.errors import DataError
 from roistudio.reports.fonts import register_fonts
 from roistudio.reports.model import ReportModel
+from roistudio.reports.pdf.appendix import methodology_section, provenance_section, quality_section
+from roistudio.reports.pdf.breakdowns import periods_section, segments_section
 from roistudio.reports.pdf.estimate import calibration_section
 from roistudio.reports.pdf.layout import (
     CHART_DPI,
@@ -45,23 +48,15 @@ from roistudio.reports.pdf.layout import (
     page_size_for,
     side_margin,
 )
-from roistudio.reports.pdf.sections import (
-    comparison_section,
-    methodology_section,
-    periods_section,
-    provenance_section,
-    quality_section,
-    segments_section,
-    threshold_section,
-)
 from roistudio.reports.pdf.sensitivity import sensitivity_page
 from roistudio.reports.pdf.summary import summary_page
+from roistudio.reports.pdf.threshold import comparison_section, threshold_section
 from roistudio.reports.pdf.uncertainty import uncertainty_section
 
 __all__ = ["CHART_DPI", "build_story", "write_pdf"]
 
 
-def build_story(model: ReportModel, styles: Styles) -> list:
+def build_story(model: ReportModel, styles: Styles) -> list[Flowable]:
     """All flowables of the report, in order (page 1 first)."""
     story = summary_page(model, styles)
     story += [PageBreak(), *threshold_section(model, styles)]
@@ -100,7 +95,7 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
 
     pagesize = page_size_for(model.currency)
 
-    def write(tmp) -> None:
+    def write(tmp: Path) -> None:
         doc = BaseDocTemplate(
             str(tmp),
             pagesize=pagesize,

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
@@ -40,7 +42,8 @@ TEXT_WIDTH = min(A4[0], LETTER[0]) - 2 * MARGIN
 
 def page_size_for(currency: str) -> tuple[float, float]:
     """US Letter for US and Canadian dollars, A4 for every other currency."""
-    return LETTER if prints_on_letter(currency) else A4
+    size: tuple[float, float] = LETTER if prints_on_letter(currency) else A4  # reportlab is untyped
+    return size
 
 
 def side_margin(pagesize: tuple[float, float]) -> float:
@@ -49,7 +52,7 @@ def side_margin(pagesize: tuple[float, float]) -> float:
     Every flowable is laid out for A4's text width; on the wider Letter page the extra width
     goes to both sides equally (0.87 in instead of 0.75 in), not all to the right.
     """
-    return (pagesize[0] - TEXT_WIDTH) / 2
+    return float((pagesize[0] - TEXT_WIDTH) / 2)  # TEXT_WIDTH comes from untyped reportlab
 
 
 NAVY = colors.HexColor(chart_style.LIGHT.champion)
@@ -139,7 +142,7 @@ class Styles:
 # -- charts ---------------------------------------------------------------------------------------
 
 
-class _ChartImage(Flowable):
+class _ChartImage(Flowable):  # type: ignore[misc]  # reportlab has no type stubs
     """A rendered chart placed at its physical size.
 
     Takes the rendered pixels directly (no PNG encode and decode on the way), which keeps the
@@ -151,7 +154,7 @@ class _ChartImage(Flowable):
         self._image = ImageReader(pixels)
         self.width, self.height = width, height
 
-    def wrap(self, available_width, available_height):
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.width, self.height
 
     def draw(self) -> None:
@@ -163,7 +166,7 @@ def chart_image(draw: Callable[[Axes], object], width: float, height: float) -> 
     return _ChartImage(_render(draw, width, height), width, height)
 
 
-class FillChart(Flowable):
+class FillChart(Flowable):  # type: ignore[misc]  # reportlab has no type stubs
     """A chart as tall as the space left on the page (between ``low`` and ``high`` points).
 
     Page 1 ends with its chart: sized at layout time, it fills the page whatever the text above
@@ -177,7 +180,7 @@ class FillChart(Flowable):
         self.height = low
         self._image: ImageReader | None = None
 
-    def wrap(self, available_width, available_height):
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         if self._image is None:
             self.height = max(self._low, min(self._high, available_height - 1))
         return self.width, self.height
@@ -192,12 +195,15 @@ def _render(draw: Callable[[Axes], object], width: float, height: float) -> PILI
     fig = Figure(
         figsize=(width / inch, height / inch), dpi=CHART_DPI, layout="constrained", facecolor="white"
     )
-    fig.get_layout_engine().set(w_pad=0.04, h_pad=0.04)
+    engine = fig.get_layout_engine()
+    assert isinstance(engine, ConstrainedLayoutEngine)
+    engine.set(w_pad=0.04, h_pad=0.04)
     draw(fig.add_subplot())
     canvas = FigureCanvasAgg(fig)
-    canvas.draw()
+    canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib leaves the Agg canvas untyped
     # An opaque RGB image: smaller than RGBA and needs no soft mask in the PDF.
-    return PILImage.fromarray(np.asarray(canvas.buffer_rgba())[..., :3])
+    rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]  # untyped in matplotlib
+    return PILImage.fromarray(np.asarray(rgba)[..., :3])
 
 
 # -- tables ---------------------------------------------------------------------------------------
@@ -248,7 +254,7 @@ def data_table(
     *,
     numeric_from: int = 1,
     highlight: Sequence[int] = (),
-    extra: Sequence[tuple] = (),
+    extra: Sequence[tuple[object, ...]] = (),
 ) -> Table:
     """A report table: bold header repeated on every page, zebra rows, numbers right-aligned.
 
@@ -264,7 +270,7 @@ def data_table(
     bold_rows = set(highlight)
     body = []
     for r, row in enumerate(rows):
-        out: list = []
+        out: list[object] = []
         for i, cell in enumerate(row):
             if isinstance(cell, Flowable):
                 out.append(cell)
@@ -299,7 +305,11 @@ def data_table(
     return table
 
 
-def key_value_table(styles: Styles, rows: Sequence[tuple[str, object]], widths=(2.1 * inch, None)) -> Table:
+def key_value_table(
+    styles: Styles,
+    rows: Sequence[tuple[str, object]],
+    widths: tuple[float, float | None] = (2.1 * inch, None),
+) -> Table:
     """Two columns, label and value (both data-safe), for facts such as provenance."""
     width = widths[1] or TEXT_WIDTH - widths[0]
     data = [
@@ -324,7 +334,7 @@ def key_value_table(styles: Styles, rows: Sequence[tuple[str, object]], widths=(
 # -- page furniture --------------------------------------------------------------------------------
 
 
-def numbered_canvas(model: ReportModel, regular: str):
+def numbered_canvas(model: ReportModel, regular: str) -> type[Canvas]:
     """A canvas that knows the page count when it finishes, for "Page 3 of 7" footers.
 
     Pages are kept until :meth:`save`, then each gets its header/footer with the total.
@@ -333,16 +343,16 @@ def numbered_canvas(model: ReportModel, regular: str):
     date = model.created[:10]
     app = f"Model ROI Studio {model.app_version}"
 
-    class NumberedCanvas(Canvas):
-        def __init__(self, *args, **kwargs):
+    class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab has no type stubs
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
+            self._pages: list[dict[str, Any]] = []
 
-        def showPage(self):  # reportlab's camelCase name
+        def showPage(self) -> None:  # reportlab's camelCase name
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
-        def save(self):
+        def save(self) -> None:
             total = len(self._pages)
             for state in self._pages:
                 self.__dict__.update(state)

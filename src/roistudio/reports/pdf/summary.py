@@ -10,6 +10,7 @@ from matplotlib.axes import Axes
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.platypus import (
+    Flowable,
     Paragraph,
     Spacer,
     Table,
@@ -36,7 +37,7 @@ from roistudio.reports.pdf.layout import (
 )
 
 
-def summary_page(model: ReportModel, s: Styles) -> list:
+def summary_page(model: ReportModel, s: Styles) -> list[Flowable]:
     """Page 1: the four questions a CFO asks, answered in the order they ask them.
 
     What is it worth (what the model adds, in the payoff's own framing, the savings ratio, per
@@ -51,7 +52,7 @@ def summary_page(model: ReportModel, s: Styles) -> list:
     subtitle = [f"Prepared {model.created[:10]}", f"model: {champ.name}", f"data: {src.name}"]
     if b.span is not None:
         subtitle.append(f"labelled {b.span.first} to {b.span.last}")
-    story: list = [
+    story: list[Flowable] = [
         Paragraph(paragraph_text(model.title), s.title),
         Spacer(1, 2),
         Paragraph(" \u00b7 ".join(paragraph_text(p) for p in subtitle), s.subtitle),
@@ -132,7 +133,7 @@ def _worth_band(model: ReportModel, b: Briefing, s: Styles) -> Table:
     table = Table(
         [[cells[0], "", cells[1], "", cells[2]]], colWidths=[first, gap, rest, gap, rest], hAlign="LEFT"
     )
-    commands = [
+    commands: list[tuple[object, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("TOPPADDING", (0, 0), (-1, -1), 6),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
@@ -147,9 +148,9 @@ def _worth_band(model: ReportModel, b: Briefing, s: Styles) -> Table:
 def _sure_and_changed(b: Briefing, s: Styles, section: ParagraphStyle) -> Table:
     """Two columns: how sure (left) and what changed (right)."""
     half = (TEXT_WIDTH - 14) / 2
-    left: list = [Paragraph("HOW SURE", section)]
+    left: list[Flowable] = [Paragraph("HOW SURE", section)]
     left += [Paragraph(paragraph_text(line, 1000), s.small_ink, bulletText="\u2022") for line in b.sure]
-    right: list = [Paragraph("WHAT CHANGED", section)]
+    right: list[Flowable] = [Paragraph("WHAT CHANGED", section)]
     if b.changes and b.change_periods is not None:
         before, latest = b.change_periods
         rows = [[c.label, c.before, c.latest, c.change] for c in b.changes]

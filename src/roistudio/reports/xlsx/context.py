@@ -11,7 +11,7 @@ import numpy as np
 
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
 from roistudio.core.engine.curve import Curve, CurvePoint
-from roistudio.core.engine.linear import LinearAggregates
+from roistudio.core.engine.linear import LinearAggregates, Terms
 from roistudio.core.engine.results import ModelResult
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.reports.model import ReportModel
@@ -29,8 +29,10 @@ class SheetContext:
     money: str
     money2: str
     names: dict[str, str] = field(default_factory=dict)  # parameter -> defined name
-    breakdown_terms: dict[str, dict] = field(default_factory=dict)  # see ReportModel.breakdown_terms
-    comparison_terms: dict | None = None
+    breakdown_terms: dict[str, dict[str, dict[str, Terms]]] = field(
+        default_factory=dict
+    )  # see ReportModel.breakdown_terms
+    comparison_terms: dict[str, Terms] | None = None
     key_values: dict[str, str] = field(default_factory=dict)  # key policy -> absolute value ref
     nonlinear_reason: str | None = None
     book: Book | None = None
@@ -110,7 +112,7 @@ def better_baseline_sql(ctx: SheetContext) -> str:
     return f"MAX({nobody},{everyone})"
 
 
-def write_terms(ws: Sheet, ctx: SheetContext, row: int, col: int, terms: dict) -> list[str]:
+def write_terms(ws: Sheet, ctx: SheetContext, row: int, col: int, terms: Terms) -> list[str]:
     """Write one policy's aggregates (constant, then per parameter) from ``col``; returns their refs."""
     assert ctx.linear is not None
     refs = []
@@ -123,7 +125,8 @@ def write_terms(ws: Sheet, ctx: SheetContext, row: int, col: int, terms: dict) -
 def _breakdown_parts(ctx: SheetContext) -> tuple[list[str], list[str]]:
     """Names of the breakdown sheets' figures that are live formulas, and of those that are fixed."""
     model = ctx.model
-    live, fixed = [], []
+    live: list[str] = []
+    fixed: list[str] = []
     for column in model.segments:
         (live if segment_breakdown(column) in ctx.breakdown_terms else fixed).append(f"'by {column}'")
     if model.periods and model.analysis.request.period:
@@ -151,7 +154,7 @@ def breakdown_live_text(ctx: SheetContext) -> str:
     return " ".join(text)
 
 
-def terms_match(terms: dict[str, dict[str, dict]], wanted: set) -> bool:
+def terms_match(terms: dict[str, dict[str, Terms]], wanted: set[str | None]) -> bool:
     """True when every group's aggregates have exactly the ``wanted`` terms."""
     return all(set(t) == wanted for per_key in terms.values() for t in per_key.values())
 

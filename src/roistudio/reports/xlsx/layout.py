@@ -70,7 +70,7 @@ def put_date(cell: Cell, day: dt.date, fmt: str, font: Font = VALUE_FONT) -> Non
     cell.font = font
 
 
-def put_threshold(cell, threshold: float | None) -> None:
+def put_threshold(cell: Cell, threshold: float | None) -> None:
     """Write a threshold as a number, or the words "flag nobody"."""
     if threshold is None:
         put_text(cell, "flag nobody")
@@ -85,7 +85,7 @@ def absolute_ref(ws: Sheet, row: int, col: int) -> str:
 
 def column_letter(col: int) -> str:
     """``C`` for column 3."""
-    return xl_col_to_name(col - 1)
+    return str(xl_col_to_name(col - 1))  # xlsxwriter is untyped
 
 
 def cell_ref(row: int, col: int, *, absolute: bool = False) -> str:

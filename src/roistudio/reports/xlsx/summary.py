@@ -6,6 +6,7 @@ from roistudio.reports.model import EXAMPLE_PAYOFF_NOTE, EXAMPLE_PAYOFF_STAMP
 from roistudio.reports.xlsx.book import Alignment, Fill, Font, Sheet
 from roistudio.reports.xlsx.context import SheetContext, better_baseline_sql, random_baseline_sql
 from roistudio.reports.xlsx.layout import (
+    Cached,
     add_header_row,
     add_section,
     cell_ref,
@@ -76,12 +77,14 @@ def fill_summary_sheet(ctx: SheetContext, ws: Sheet, sweep: SweepTable) -> None:
     row = add_section(ws, row, f"Money at the operating threshold ({model.currency})", last)
     live = ctx.linear is not None or ctx.rows is not None
 
-    def kpi(label: str, value, fmt: str, note: str = "", formula: str | None = None) -> str:
+    def kpi(label: str, value: Cached, fmt: str, note: str = "", formula: str | None = None) -> str:
         nonlocal row
         put_text(ws.cell(row, 1), label, LABEL_FONT)
         cell = ws.cell(row, 2)
         if formula is not None:
             put_formula(cell, formula, value, fmt, KPI_FONT)
+        elif isinstance(value, str):  # "flag nobody" for a threshold
+            put_text(cell, value, KPI_FONT)
         else:
             put_number(cell, value, fmt, KPI_FONT)
         cell.fill = KPI_FILL
