@@ -10,9 +10,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from roistudio import __version__
@@ -242,7 +243,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from roistudio.cli.commands import run_command
 
     try:
-        code = run_command(args)
+        with _batch_gc():
+            code = run_command(args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at interpreter exit
         return code
@@ -253,6 +255,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, OSError):
             _silence_stdout()
         return code
+
+
+@contextlib.contextmanager
+def _batch_gc() -> Iterator[None]:
+    """Cyclic garbage collection tuned for a one-shot batch command, restored afterwards.
+
+    The libraries a report loads (pandas, DuckDB, matplotlib, reportlab, XlsxWriter) leave
+    about a million long-lived objects that the collector would otherwise rescan every few
+    thousand allocations while the writers create tens of thousands of small objects (about
+    7% of ``report --demo``'s CPU time). Those objects are frozen (never scanned) and young
+    collections run less often; cyclic garbage such as matplotlib figures is still collected.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 def describe_failure(exc: BaseException) -> tuple[int, str | None]:
