@@ -45,7 +45,7 @@ period units); data values are only ever compared against them, never spliced in
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -312,6 +312,50 @@ def check_year(year: object) -> int | None:
     return year
 
 
+def temporal_time_column(
+    column: str, duck_type: str, zone: str | None, check_zone: Callable[[str], str]
+) -> TimeColumn | None:
+    """The checks of a time column that need only its type, shared by every engine.
+
+    Parameters
+    ----------
+    column, duck_type
+        The column and its DuckDB type.
+    zone
+        The zone asked for, if any (only zone-aware timestamps take one).
+    check_zone
+        The one rule for zone names; returns the zone as it is stored.
+
+    Returns
+    -------
+    TimeColumn or None
+        The time column of a date or timestamp column; ``None`` for text, whose values must then
+        be read as period labels.
+
+    Raises
+    ------
+    MappingError
+        A zone on a column that is not zone-aware, or a column that is neither temporal nor text.
+    """
+    if is_temporal_type(duck_type):
+        if base_type(duck_type) == "TIMESTAMPTZ":
+            return TimeColumn(column, TIMESTAMP_TZ_FORM, zone=check_zone(zone) if zone else "UTC")
+        if zone:
+            raise MappingError(
+                f"a time zone applies to time-zone-aware timestamps; time column '{column}' is {duck_type}"
+            )
+        return TimeColumn(column, DATE_FORM)
+    if zone:
+        raise MappingError(
+            f"a time zone applies to time-zone-aware timestamps; time column '{column}' is {duck_type}"
+        )
+    if not column_kind(duck_type) == "str":
+        raise MappingError(
+            f"time column '{column}' is {duck_type}, not a date, a timestamp or text holding period labels"
+        )
+    return None
+
+
 def inspect_time_column(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -349,22 +393,9 @@ def inspect_time_column(
         and its data row (1-based, header not counted) when the table has row order.
     """
     year = check_year(year)
-    if is_temporal_type(duck_type):
-        if base_type(duck_type) == "TIMESTAMPTZ":
-            return TimeColumn(column, TIMESTAMP_TZ_FORM, zone=check_time_zone(con, zone) if zone else "UTC")
-        if zone:
-            raise MappingError(
-                f"a time zone applies to time-zone-aware timestamps; time column '{column}' is {duck_type}"
-            )
-        return TimeColumn(column, DATE_FORM)
-    if zone:
-        raise MappingError(
-            f"a time zone applies to time-zone-aware timestamps; time column '{column}' is {duck_type}"
-        )
-    if not column_kind(duck_type) == "str":
-        raise MappingError(
-            f"time column '{column}' is {duck_type}, not a date, a timestamp or text holding period labels"
-        )
+    temporal = temporal_time_column(column, duck_type, zone, lambda z: check_time_zone(con, z))
+    if temporal is not None:
+        return temporal
     col = quote_ident(column)
     t = _text(col)
     src = f"(SELECT * FROM {quote_ident(table)} WHERE {where_sql})"

@@ -200,6 +200,30 @@ def _missing_label_sql(col_sql: str) -> str:
     return f"({col_sql} IS NULL OR trim(CAST({col_sql} AS VARCHAR)) = '')"
 
 
+def check_mapping_shape(mapping: ColumnMapping, columns: Mapping[str, str]) -> None:
+    """The checks of a mapping that need only the column names and types, on every engine.
+
+    Parameters
+    ----------
+    mapping
+        The column mapping.
+    columns
+        The data's columns, name -> DuckDB type.
+
+    Raises
+    ------
+    MappingError
+        A mapped column missing or of the wrong kind, a bad year, or a year or zone without a time
+        column.
+    """
+    check_columns(mapping, columns)
+    check_year(mapping.time_year)
+    if mapping.time_year is not None and not mapping.timestamp:
+        raise MappingError("a year for month names needs a time column (--time COL)")
+    if mapping.time_zone is not None and not mapping.timestamp:
+        raise MappingError("a time zone needs a time column (--time COL)")
+
+
 def check_mapping_columns(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -214,12 +238,7 @@ def check_mapping_columns(
     the sweep that counts the validation itself (:mod:`roistudio.core.engine.one_pass`).
     """
     columns = table_columns(con, table)
-    check_columns(mapping, columns)
-    check_year(mapping.time_year)
-    if mapping.time_year is not None and not mapping.timestamp:
-        raise MappingError("a year for month names needs a time column (--time COL)")
-    if mapping.time_zone is not None and not mapping.timestamp:
-        raise MappingError("a time zone needs a time column (--time COL)")
+    check_mapping_shape(mapping, columns)
     time = None
     if mapping.timestamp:
         time = inspect_time_column(

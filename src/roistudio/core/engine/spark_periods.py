@@ -21,21 +21,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from roistudio.core.column_types import base_type, column_kind, is_temporal_type
 from roistudio.core.data.periods import (
     _FISCAL_QUARTER,
     _FISCAL_YEAR,
     _ISO_WEEK,
     _QUARTER,
     _YEAR_MONTH,
-    DATE_FORM,
     MONTH_NAMES,
     MONTH_SPELLINGS,
     TEXT_FORMS,
-    TIMESTAMP_TZ_FORM,
     PeriodForm,
     TimeColumn,
     check_year,
+    temporal_time_column,
 )
 from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.spark_source import Spark, _rows, q
@@ -190,22 +188,9 @@ def inspect_time_column_spark(
     The same checks in the same order, with the same one-line messages.
     """
     year = check_year(year)
-    if is_temporal_type(duck_type):
-        if base_type(duck_type) == "TIMESTAMPTZ":
-            return TimeColumn(column, TIMESTAMP_TZ_FORM, zone=_zone(zone) if zone else "UTC")
-        if zone:
-            raise MappingError(
-                f"a time zone applies to time-zone-aware timestamps; time column '{column}' is {duck_type}"
-            )
-        return TimeColumn(column, DATE_FORM)
-    if zone:
-        raise MappingError(
-            f"a time zone applies to time-zone-aware timestamps; time column '{column}' is {duck_type}"
-        )
-    if not column_kind(duck_type) == "str":
-        raise MappingError(
-            f"time column '{column}' is {duck_type}, not a date, a timestamp or text holding period labels"
-        )
+    temporal = temporal_time_column(column, duck_type, zone, _zone)
+    if temporal is not None:
+        return temporal
     col = q(column)
     b = _Bound()
     counts = ", ".join(f"count_if({_form_match(b, 't', f.name)})" for f in TEXT_FORMS)

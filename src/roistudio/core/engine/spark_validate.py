@@ -11,20 +11,19 @@ from collections.abc import Mapping
 
 from roistudio.core.column_types import is_numeric_type
 from roistudio.core.data.mapping import ColumnMapping
-from roistudio.core.data.periods import TimeColumn, check_year
+from roistudio.core.data.periods import TimeColumn
 from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.data.validation import (
     _NO_POSITIVE,
     LabelSummary,
     ScoreSummary,
     ValidationReport,
-    check_columns,
     check_label_values,
+    check_mapping_shape,
     judge_counts,
 )
 from roistudio.core.engine.spark_periods import inspect_time_column_spark, period_key_spark
 from roistudio.core.engine.spark_source import Spark, _rows, q, spark_columns
-from roistudio.core.errors import MappingError
 from roistudio.core.payoff.compile import SPARK
 
 _INF = "CAST('Infinity' AS DOUBLE)"
@@ -88,12 +87,7 @@ def validate_on_spark(
     DuckDB) turns them into the report, so the checks and messages are the same.
     """
     columns = spark_columns(spark, view)
-    check_columns(mapping, columns)
-    check_year(mapping.time_year)
-    if mapping.time_year is not None and not mapping.timestamp:
-        raise MappingError("a year for month names needs a time column (--time COL)")
-    if mapping.time_zone is not None and not mapping.timestamp:
-        raise MappingError("a time zone needs a time column (--time COL)")
+    check_mapping_shape(mapping, columns)
     params = dict(where_params or {})
     src = f"(SELECT * FROM {q(view)} WHERE {where_sql}) AS src"
     time = None
