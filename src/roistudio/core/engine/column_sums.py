@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
+from roistudio.core.engine.grid_aggregate import GridValue
 from roistudio.core.engine.sweep_sql import ModelSource, SweepQuery, aggregate_sql
 from roistudio.core.errors import Cancelled
 from roistudio.core.payoff.language import OUTCOMES, Payoff
@@ -27,8 +28,10 @@ __all__ = [
     "ColumnSumsCache",
     "arrays_from_column_sums",
     "cache_key",
+    "column_sum_values",
     "fetch_arrays",
     "fetch_column_sums",
+    "named_column_sums",
     "summed_columns",
 ]
 
@@ -112,15 +115,31 @@ def fetch_column_sums(
     ``class_sql`` and ``check_scores`` as for :func:`.sweep_sql.aggregate_sql`.
     """
     params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
-    row_values = {f"x{j}": f"CAST({quote_ident(c)} AS DOUBLE)" for j, c in enumerate(columns)}
-    aggregates = [f"coalesce(sum(x{j}), 0) AS sum_{j}, count(x{j}) AS cnt_{j}" for j in range(len(columns))]
+    row_values, values = column_sum_values(columns)
+    aggregates = [
+        f"coalesce(sum({v.column}), 0) AS {v.name}" if not v.count else f"count({v.column}) AS {v.name}"
+        for v in values
+    ]
     aggregates = aggregates or ["0 AS unused"]
     sql, _ = aggregate_sql(
         query, models, row_values, aggregates, params, class_sql=class_sql, check_scores=check_scores
     )
     if progress is not None:
         progress.progress(0.05, "Summing columns per score in DuckDB")
-    raw = fetch_arrays(con, sql, params)
+    return named_column_sums(fetch_arrays(con, sql, params), columns)
+
+
+def column_sum_values(columns: Sequence[str]) -> tuple[dict[str, str], list[GridValue]]:
+    """Per-row SQL of each column as a double (``x<j>``), and its sum (``sum_<j>``) and count (``cnt_<j>``)."""
+    row_values = {f"x{j}": f"CAST({quote_ident(c)} AS DOUBLE)" for j, c in enumerate(columns)}
+    values = []
+    for j in range(len(columns)):
+        values += [GridValue(f"sum_{j}", f"x{j}"), GridValue(f"cnt_{j}", f"x{j}", count=True)]
+    return row_values, values
+
+
+def named_column_sums(raw: Mapping[str, np.ndarray], columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """The aggregate with ``sum_<j>``/``cnt_<j>`` renamed ``sum:COL``/``cnt:COL``, as the cache keeps them."""
     arrays: dict[str, np.ndarray] = {k: raw[k] for k in ("m", "set_id", "k", "s", "c", "n") if k in raw}
     for j, c in enumerate(columns):
         arrays[f"sum:{c}"] = np.asarray(raw[f"sum_{j}"], dtype=np.float64)

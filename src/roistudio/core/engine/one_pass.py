@@ -45,11 +45,14 @@ from roistudio.core.engine.column_sums import (
     ColumnSums,
     ColumnSumsCache,
     cache_key,
+    column_sum_values,
     fetch_column_sums,
+    named_column_sums,
     summed_columns,
 )
+from roistudio.core.engine.grid_aggregate import GridAggregate, GridValue, grid_aggregate
 from roistudio.core.engine.sweep import check_payoff_sums, payoff_aggregate, result_from_arrays, run_sweep
-from roistudio.core.engine.sweep_sql import SweepQuery
+from roistudio.core.engine.sweep_sql import ModelSource, SweepQuery, payoff_row_values
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
 
@@ -158,30 +161,44 @@ def analyse_in_one_pass(
         # The mapped money columns too (the ones a payoff edit reaches for): an edit from the
         # suggested payoff to one over another money column then needs no scan either.
         summed |= {c for c in mapping.money if is_numeric_type(columns[c])}
-    if summed is not None:
-        # Column sums do not read the label condition, only the class: no label_ values.
-        class_only = replace(query, label_params={"op_positive": positive, "op_negative": negative})
-        arrays = fetch_column_sums(
-            con, class_only, sources, sorted(summed), progress, class_sql=class_sql, check_scores=False
-        )
+    class_only = replace(query, label_params={"op_positive": positive, "op_negative": negative})
+    # Off DuckDB's hash table, an affine payoff is cheapest as column sums even without a cache
+    # to keep them in: one summed column (amount) instead of two per-row payoffs, and no sum at
+    # all for a constant payoff.
+    affine = summed_columns(request.payoff)
+    grid_summed = summed if summed is not None else affine
+    grid = _grid_read(con, query, class_only, sources, grid_summed, class_sql, progress)
+    if grid is not None:
+        summed = grid_summed
+    if grid is not None:
+        per_class = {c: int(grid.class_rows[c]) for c in range(_OTHER_LABEL + 1)}
+        summary = replace(grid.summary, column=mapping.score)
+        swept: dict[str, np.ndarray] | None = grid.arrays
+        arrays: dict[str, np.ndarray] = grid.arrays
     else:
-        arrays = payoff_aggregate(con, query, sources, progress, class_sql=class_sql, check_scores=False)
+        if summed is not None:
+            # Column sums do not read the label condition, only the class: no label_ values.
+            arrays = fetch_column_sums(
+                con, class_only, sources, sorted(summed), progress, class_sql=class_sql, check_scores=False
+            )
+        else:
+            arrays = payoff_aggregate(con, query, sources, progress, class_sql=class_sql, check_scores=False)
+        overall = np.asarray(arrays["set_id"]) == 0
+        cls = np.asarray(arrays["c"])
+        n = np.asarray(arrays["n"], dtype=np.int64)
+        per_class = {c: int(n[overall & (cls == c)].sum()) for c in range(_OTHER_LABEL + 1)}
+        scores = arrays["s"]
+        summary = score_summary_from_groups(
+            mapping.score, scores[overall] if np.ma.isMaskedArray(scores) else np.asarray(scores)[overall],
+            n[overall], mapping.raw_scores,
+        )  # fmt: skip
+        swept = None
     check_cancelled(progress)
-
-    overall = np.asarray(arrays["set_id"]) == 0
-    cls = np.asarray(arrays["c"])
-    n = np.asarray(arrays["n"], dtype=np.int64)
-    if n[overall & (cls == _OTHER_LABEL)].sum():
+    if per_class[_OTHER_LABEL]:
         return None  # a third label value: the usual validation names the values
-    per_class = {c: int(n[overall & (cls == c)].sum()) for c in (0, 1, 2)}
     values = [(v, per_class[c]) for v, c in ((negative, 0), (positive, 1)) if per_class[c]]
     values.sort(key=lambda vc: -vc[1])  # most frequent first, ties in value order (0 before 1)
-    rows = sum(per_class.values())
-    scores = arrays["s"]
-    summary = score_summary_from_groups(
-        mapping.score, scores[overall] if np.ma.isMaskedArray(scores) else np.asarray(scores)[overall],
-        n[overall], mapping.raw_scores,
-    )  # fmt: skip
+    rows = sum(per_class[c] for c in (0, 1, 2))
     validation = judge_counts(mapping, columns, values, rows, [summary], (), time)
     validation.raise_for_problems()
     chosen = validation.label.positive_value
@@ -189,29 +206,18 @@ def analyse_in_one_pass(
         # --positive named the other value: the payoffs were summed for the wrong class.
         return analyse(con, table, request, progress=progress, validation=validation, cache=cache)
 
-    # Leave out the groups of unusable scores: what remains is the usual sweep's aggregate.
-    missing = np.ma.getmaskarray(scores)
-    s = np.asarray(np.ma.getdata(scores), dtype=np.float64)
-    keep = ~missing & np.isfinite(s)
-    if not mapping.raw_scores:
-        keep &= (s >= 0) & (s <= 1)
-    # Without unusable scores (the usual case) nothing is copied: ~2M groups x 8 columns is
-    # over 100 MB at 100M rows.
-    everything = bool(keep.all())
-    swept = {
-        k: np.asarray(np.ma.getdata(v)) if everything else np.asarray(np.ma.getdata(v))[keep]
-        for k, v in arrays.items()
-    }
+    if swept is None:
+        swept = _usable_groups(arrays, mapping.raw_scores)
     # From here the usual classes (no op_ values): the report's own label condition, which
     # gives every row the class it had here.
     final_sql, final_params = validation.label.condition_sql()
     final = replace(query, label_sql=final_sql, label_params=final_params)
     if summed is not None:
-        assert cache is not None
         # Stored as the usual sweep would have stored them; the sweep below reads them (or, for
         # a missing value, takes the SQL path that counts and reports it).
-        cache.put(ColumnSums(cache_key(final, sources), summed, swept))
-        result = run_sweep(con, final, sources, progress=progress, cache=cache)
+        sums = cache if cache is not None else ColumnSumsCache()
+        sums.put(ColumnSums(cache_key(final, sources), frozenset(summed), swept))
+        result = run_sweep(con, final, sources, progress=progress, cache=sums)
         return assemble_analysis(request, table, validation, sources, result)
     check_payoff_sums(con, final, sources, swept)
     if progress is not None:
@@ -220,3 +226,51 @@ def analyse_in_one_pass(
     if progress is not None:
         progress.progress(1.0, "Sweep done")
     return assemble_analysis(request, table, validation, sources, result)
+
+
+def _usable_groups(arrays: Mapping[str, np.ndarray], raw_scores: bool) -> dict[str, np.ndarray]:
+    """The aggregate without the groups of unusable scores: the usual sweep's aggregate."""
+    scores = arrays["s"]
+    missing = np.ma.getmaskarray(scores)
+    s = np.asarray(np.ma.getdata(scores), dtype=np.float64)
+    keep = ~missing & np.isfinite(s)
+    if not raw_scores:
+        keep &= (s >= 0) & (s <= 1)
+    # Without unusable scores (the usual case) nothing is copied: ~2M groups x 8 columns is
+    # over 100 MB at 100M rows.
+    everything = bool(keep.all())
+    return {
+        k: np.asarray(np.ma.getdata(v)) if everything else np.asarray(np.ma.getdata(v))[keep]
+        for k, v in arrays.items()
+    }
+
+
+def _grid_read(
+    con: duckdb.DuckDBPyConnection,
+    query: SweepQuery,
+    class_only: SweepQuery,
+    sources: list[ModelSource],
+    summed: set[str] | frozenset[str] | None,
+    class_sql: str,
+    progress: Progress | None,
+) -> GridAggregate | None:
+    """The one read by :mod:`.grid_aggregate` (payoff sums, or the column sums), or None when it does not apply."""
+    classes = _OTHER_LABEL  # codes 0-2 binned; a row of the other class ends the read
+    if summed is None:
+        params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
+        row_values = payoff_row_values(query, params)
+        values = [GridValue("v_flag", "v_flag"), GridValue("v_keep", "v_keep")]
+        return grid_aggregate(
+            con, query, sources, row_values, values, params, class_sql=class_sql, classes=classes,
+            check_scores=False, progress=progress,
+        )  # fmt: skip
+    columns = sorted(summed)
+    params = {**class_only.label_params, **(class_only.where_params or {})}
+    row_values, values = column_sum_values(columns)
+    grid = grid_aggregate(
+        con, class_only, sources, row_values, values, params, class_sql=class_sql, classes=classes,
+        check_scores=False, progress=progress,
+    )  # fmt: skip
+    if grid is None or not grid.arrays:
+        return grid  # not served, or read no further (another label value)
+    return replace(grid, arrays=named_column_sums(grid.arrays, columns))

@@ -1,0 +1,402 @@
+"""The sweep's aggregation by array indexing, for scores written with a few decimals.
+
+DuckDB's hash aggregation (:mod:`.sweep_sql`) groups rows by their score, a double: at 100M rows
+and a million distinct scores, hashing is most of a cold sweep. Scores are usually exported
+with at most 6 decimals; then ``round(score * 10**d)`` is an integer between 0 and ``10**d``
+that *is* the score, and grouping is a ``numpy.bincount`` over ``key * classes + class``,
+which costs a fraction of a hash table. DuckDB still reads the file and computes the per-row
+class and payoff (in parallel); only the grouping moves to numpy, one Arrow batch at a time.
+
+Exact or nothing: a row belongs to the grid only if ``key / 10**d == score`` holds for it, bit
+for bit; the groups are then exactly the distinct scores (``key / 10**d`` is the score each
+group reports). ``d`` is the smallest number of decimals (0 to 6) that holds for the first
+batch, raised if a later batch needs more; a batch with a score off every grid (more decimals,
+a float32 score) ends this route, and the caller runs the usual SQL aggregation instead.
+
+Served: one score column (no challenger, no model column), no breakdowns, scores in [0, 1].
+Rows with unusable scores (missing, NaN, infinite, out of range) are counted, not grouped:
+what :mod:`.one_pass` needs for the validation report.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from roistudio.core.data.validation import ScoreSummary
+from roistudio.core.engine.sweep_sql import ModelSource, SweepQuery, aggregate_sql
+from roistudio.core.errors import Cancelled
+from roistudio.core.progress import Progress, check_cancelled
+from roistudio.core.sql import quote_ident
+
+__all__ = ["MAX_DECIMALS", "GridAggregate", "GridValue", "grid_aggregate"]
+
+MAX_DECIMALS = 6  # 10**6 + 1 keys per class: a few tens of MB per summed value
+# Rows per Arrow batch: bincount's cost is rows + bins, so a batch at least as large as the
+# bins (4M at 6 decimals and 4 classes) keeps the per-batch cost near the per-row cost.
+BATCH_ROWS = 1 << 22
+
+
+@dataclass(frozen=True)
+class GridValue:
+    """One aggregate: the sum (NULL as 0) or the non-NULL count of a per-row value."""
+
+    name: str
+    column: str
+    count: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class GridAggregate:
+    """What one read gave: the aggregate of usable scores, and counts over every row read.
+
+    Attributes
+    ----------
+    arrays
+        The columns of :func:`.sweep_sql.aggregate_sql` (``m``, ``set_id``, ``s``, ``c``, ``n``
+        and each :class:`GridValue` by name), rows of usable scores only, sorted by score
+        descending and class.
+    class_rows
+        Rows per class code, every row read (unusable scores too); the last entry counts rows
+        of a code past the binned ones. The read stops at the first such row: the arrays are
+        then empty and the counts partial (the caller only needs to know there is one).
+    summary
+        The score column's :class:`ScoreSummary` over every row read.
+    decimals
+        The grid the scores were on.
+    """
+
+    arrays: dict[str, np.ndarray]
+    class_rows: np.ndarray
+    summary: ScoreSummary
+    decimals: int
+
+
+def _decimals_for(scores: np.ndarray, start: int) -> int | None:
+    """The smallest ``d`` in ``start..MAX_DECIMALS`` with every score exactly ``round(s*10**d)/10**d``."""
+    for d in range(start, MAX_DECIMALS + 1):
+        scale = float(10**d)
+        if np.array_equal(np.rint(scores * scale) / scale, scores):
+            return d
+    return None
+
+
+def _keys(scores: np.ndarray, decimals: int) -> np.ndarray | None:
+    """``round(score * 10**decimals)`` as int64 for scores in [0, 1], or None if one is off that grid.
+
+    Truncating ``x + 0.5`` rounds a non-negative ``x``; the exact check below makes the way a
+    tie would round irrelevant (a wrong key fails it). About twice as fast as ``np.rint``.
+    """
+    scale = float(10**decimals)
+    scaled = scores * scale
+    scaled += 0.5
+    keys = scaled.astype(np.int64)
+    del scaled
+    back = keys / scale
+    return keys if np.array_equal(back, scores) else None
+
+
+class _Accumulator:
+    """Dense per-(key, class) sums on a grid of ``10**d + 1`` keys; regridded when ``d`` grows.
+
+    Batches wait in ``pending`` until they hold about as many rows as there are bins: one
+    ``bincount`` over several batches costs the bins (allocating and adding the full-size
+    result) once instead of once per batch.
+    """
+
+    def __init__(self, decimals: int, classes: int, values: Sequence[GridValue]) -> None:
+        self.decimals = decimals
+        self.classes = classes
+        self.values = list(values)
+        bins = (10**decimals + 1) * classes
+        self.n = np.zeros(bins, dtype=np.int64)
+        # A count is kept as the NULLs it leaves out (usually none: no bincount at all).
+        self.sums = {v.name: np.zeros(bins, dtype=np.float64) for v in values}
+        self.pending: list[tuple[np.ndarray, dict[str, np.ndarray | None]]] = []
+        self.pending_rows = 0
+
+    def regrid(self, decimals: int) -> None:
+        """Move every bin to a finer grid: key ``k`` at ``d`` is key ``k * 10**(new - d)``."""
+        self.flush()
+        step = 10 ** (decimals - self.decimals)
+        keys_now, keys_new = 10**self.decimals + 1, 10**decimals + 1
+
+        def move(old: np.ndarray) -> np.ndarray:
+            new = np.zeros((keys_new, self.classes), dtype=old.dtype)
+            new[::step] = old.reshape(keys_now, self.classes)
+            return new.reshape(-1)
+
+        self.n = move(self.n)
+        self.sums = {name: move(v) for name, v in self.sums.items()}
+        self.decimals = decimals
+
+    def add(self, index: np.ndarray, weights: dict[str, np.ndarray | None]) -> None:
+        """Queue a batch: its bin indexes and per value its weights (None: all zero)."""
+        self.pending.append((index, weights))
+        self.pending_rows += len(index)
+        if self.pending_rows >= len(self.n):
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        bins = len(self.n)
+        pending, self.pending, self.pending_rows = self.pending, [], 0
+        index = pending[0][0] if len(pending) == 1 else np.concatenate([p[0] for p in pending])
+        self.n += np.bincount(index, minlength=bins)
+        for name, total in self.sums.items():
+            parts = [w for _, ws in pending if (w := ws[name]) is not None]
+            if not parts:
+                continue
+            if len(parts) == len(pending):
+                w = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            else:
+                w = np.concatenate(
+                    [ws[name] if ws[name] is not None else np.zeros(len(i)) for i, ws in pending]
+                )
+            total += np.bincount(index, weights=w, minlength=bins)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The non-empty (key, class) bins, score descending then class ascending."""
+        self.flush()
+        shape = (10**self.decimals + 1, self.classes)
+        n = self.n.reshape(shape)[::-1]  # keys descending, classes ascending within a key
+        flat = np.flatnonzero(n.reshape(-1))
+        top = 10**self.decimals
+        key = top - flat // self.classes
+        out: dict[str, np.ndarray] = {
+            "m": np.zeros(len(flat), dtype=np.int32),
+            "set_id": np.zeros(len(flat), dtype=np.int32),
+            "s": key / float(top),
+            "c": (flat % self.classes).astype(np.int32),
+            "n": n.reshape(-1)[flat],
+        }
+        for v in self.values:
+            picked = self.sums[v.name].reshape(shape)[::-1].reshape(-1)[flat]
+            # Counts are exact in a double far beyond any row count.
+            out[v.name] = out["n"] - np.rint(picked).astype(np.int64) if v.count else picked
+        return out
+
+
+class _Summary:
+    """The score summary's counts, added up batch by batch."""
+
+    def __init__(self) -> None:
+        self.rows = self.missing = self.nan = self.infinite = self.below = self.above = 0
+        self.minimum: float | None = None
+        self.maximum: float | None = None
+
+    def add(self, scores: np.ndarray, missing: int) -> np.ndarray:
+        """Count a batch (NULL scores already NaN in ``scores``); return the usable rows' mask."""
+        self.rows += len(scores)
+        self.missing += missing
+        finite = np.isfinite(scores)
+        if finite.all():
+            lo, hi = (
+                float(scores.min()) if len(scores) else None,
+                float(scores.max()) if len(scores) else None,
+            )
+            usable = None
+        else:
+            self.nan += int(np.isnan(scores).sum()) - missing
+            self.infinite += int(np.isinf(scores).sum())
+            fin = scores[finite]
+            lo, hi = (float(fin.min()), float(fin.max())) if len(fin) else (None, None)
+            usable = finite
+        if lo is not None and hi is not None:
+            self.minimum = lo if self.minimum is None else min(self.minimum, lo)
+            self.maximum = hi if self.maximum is None else max(self.maximum, hi)
+            if lo < 0 or hi > 1:
+                # Among finite values only: an infinite score is counted as infinite.
+                in_range = (scores >= 0) & (scores <= 1)
+                out = ~in_range if usable is None else usable & ~in_range
+                below = int((out & (scores < 0)).sum())
+                self.below += below
+                self.above += int(out.sum()) - below
+                usable = in_range
+        return np.ones(len(scores), dtype=bool) if usable is None else usable
+
+    def summary(self, column: str) -> ScoreSummary:
+        return ScoreSummary(
+            column=column, rows=self.rows, missing=self.missing, nan=self.nan, infinite=self.infinite,
+            below_zero=self.below, above_one=self.above, minimum=self.minimum, maximum=self.maximum,
+            raw_scores=False,
+        )  # fmt: skip
+
+
+def _float_column(batch: pa.RecordBatch, name: str) -> tuple[np.ndarray, pa.Array]:
+    """A double column as numpy, NULL as NaN (zero-copy when there is no NULL)."""
+    column = batch.column(name)
+    if column.null_count:
+        return column.fill_null(np.nan).to_numpy(), column
+    return column.to_numpy(zero_copy_only=False), column
+
+
+def _weights(column: pa.Array, value: GridValue, usable: np.ndarray | None) -> np.ndarray | None:
+    """A batch's weights for ``value``: the value (NULL as 0), or 1 per NULL for a count; None if all 0."""
+    if value.count:
+        if not column.null_count:
+            return None
+        w: np.ndarray = column.is_null().to_numpy(zero_copy_only=False).astype(np.float64)
+    else:
+        filled = column.fill_null(0.0) if column.null_count else column
+        w = pc.cast(filled, pa.float64()).to_numpy(zero_copy_only=False)
+    return w if usable is None else w[usable]
+
+
+def grid_aggregate(
+    con: duckdb.DuckDBPyConnection,
+    query: SweepQuery,
+    models: Sequence[ModelSource],
+    row_values: Mapping[str, str],
+    values: Sequence[GridValue],
+    params: dict[str, object],
+    *,
+    class_sql: str | None = None,
+    classes: int = 3,
+    check_scores: bool = True,
+    progress: Progress | None = None,
+) -> GridAggregate | None:
+    """The aggregation of :func:`.sweep_sql.aggregate_sql` by ``bincount``, or None when it does not apply.
+
+    Parameters
+    ----------
+    con, query, models, row_values, params, class_sql, check_scores
+        As for :func:`.sweep_sql.aggregate_sql` (DuckDB dialect).
+    values
+        The aggregates to compute over ``row_values``' columns.
+    classes
+        How many class codes ``class_sql`` gives (codes ``0 .. classes - 1``).
+    progress
+        Progress and cancel, checked between batches.
+
+    Returns
+    -------
+    GridAggregate or None
+        None, before reading, for what this route does not serve (several models, breakdowns,
+        raw scores); None, after reading, when a score is off every grid of up to
+        :data:`MAX_DECIMALS` decimals. The caller then aggregates in SQL.
+    """
+    if len(models) != 1 or models[0].model_column is not None or query.breakdowns or query.raw_scores:
+        return None
+    _, selects = aggregate_sql(
+        query, models, row_values, ["0 AS unused"], params, class_sql=class_sql, check_scores=check_scores
+    )
+    picked = sorted({v.column for v in values})
+    sql = (
+        f"SELECT s, CAST(c AS UTINYINT) AS c{''.join(', ' + quote_ident(c) for c in picked)} "
+        f"FROM ({selects[0]})"
+    )
+    if progress is not None:
+        progress.progress(0.05, "Aggregating per score")
+    grid = _Grid(classes, values)
+    try:
+        reader = con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
+        try:
+            _read(reader, grid, progress)
+        finally:
+            reader.close()
+    except duckdb.InterruptException:
+        raise Cancelled() from None
+    summary = grid.stats.summary(models[0].score_column)
+    if grid.class_rows[classes]:
+        # A class this aggregate has no bins for: the caller discards the result.
+        return GridAggregate({}, grid.class_rows, summary, 0)
+    if grid.off_grid:
+        return None
+    acc = grid.acc or _Accumulator(0, classes, values)
+    return GridAggregate(acc.arrays(), grid.class_rows, summary, acc.decimals)
+
+
+class _Grid:
+    """The numpy side of one read: batches in, sums per (key, class) out."""
+
+    def __init__(self, classes: int, values: Sequence[GridValue]) -> None:
+        self.classes = classes
+        self.values = values
+        self.acc: _Accumulator | None = None
+        self.class_rows = np.zeros(classes + 1, dtype=np.int64)
+        self.stats = _Summary()
+        self.off_grid = False
+        self.stopped = False  # nothing more to learn from the rows: off the grid, or another class
+
+    def take(self, batch: pa.RecordBatch) -> None:
+        """Add one batch (sets ``stopped`` when the read can end)."""
+        classes = self.classes
+        scores, score_column = _float_column(batch, "s")
+        cls = batch.column("c").to_numpy(zero_copy_only=False)
+        per_class = np.bincount(cls, minlength=classes)
+        self.class_rows[:classes] += per_class[:classes]
+        self.class_rows[classes] += per_class[classes:].sum()
+        if self.class_rows[classes]:
+            self.stopped = True
+            return
+        usable = self.stats.add(scores, score_column.null_count)
+        everything = bool(usable.all())
+        if not everything:
+            scores, cls = scores[usable], cls[usable]
+        if not len(scores):
+            return
+        if self.acc is None:
+            decimals = _decimals_for(scores, 0)
+            if decimals is None:
+                self.off_grid = self.stopped = True
+                return
+            self.acc = _Accumulator(decimals, classes, self.values)
+        index = _keys(scores, self.acc.decimals)
+        if index is None:
+            finer = _decimals_for(scores, self.acc.decimals + 1)
+            if finer is None:
+                self.off_grid = self.stopped = True  # off the grid: the SQL aggregation groups it
+                return
+            self.acc.regrid(finer)
+            index = _keys(scores, finer)
+            assert index is not None
+        index *= classes
+        index += cls
+        weights = {
+            v.name: _weights(batch.column(v.column), v, None if everything else usable) for v in self.values
+        }
+        self.acc.add(index, weights)
+
+
+def _read(reader: pa.RecordBatchReader, grid: _Grid, progress: Progress | None) -> None:
+    """Feed the reader's batches to ``grid`` in a second thread.
+
+    DuckDB makes the next batch (it releases the GIL) while numpy adds up the last one; on two
+    cores that overlaps most of the numpy time with the scan. DuckDB is only called from this
+    (the caller's) thread. At most two batches wait, so memory stays bounded.
+    """
+    waiting: queue.Queue[pa.RecordBatch | None] = queue.Queue(maxsize=2)
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        while (batch := waiting.get()) is not None:
+            if grid.stopped:
+                continue  # drain: the reader may still be putting
+            try:
+                grid.take(batch)
+            except BaseException as exc:  # handed to the caller's thread below
+                failures.append(exc)
+                grid.stopped = True
+
+    worker = threading.Thread(target=work, name="grid-aggregate", daemon=True)
+    worker.start()
+    try:
+        for batch in reader:
+            check_cancelled(progress)
+            if grid.stopped:
+                break
+            waiting.put(batch)
+    finally:
+        waiting.put(None)
+        worker.join()
+    if failures:
+        raise failures[0]
