@@ -34,7 +34,7 @@ from roistudio.core.engine.sweep_sql import (
     aggregate_sql,
     payoff_row_values,
 )
-from roistudio.core.errors import RoiError
+from roistudio.core.errors import Cancelled, RoiError
 from roistudio.core.payoff.language import parse_payoff
 
 AFFINE = {"tp": "amount * 0.9 - 5", "fp": "-5", "fn": "-amount"}
@@ -263,3 +263,43 @@ def test_a_cold_analysis_by_the_grid_is_the_usual_one(case, cached, payoff, monk
     # The grid answered itself (else the test would compare the SQL route with itself).
     expected = "sql" if case == "off grid in the last batch" else "grid"
     assert seen == [expected]
+
+
+class _CancelAfter:
+    """A progress object whose user cancels after ``n`` checks."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        pass
+
+    def cancelled(self) -> bool:
+        self.left -= 1
+        return self.left < 0
+
+
+def test_a_cancel_between_batches_stops_the_read():
+    con = _con(_frame(40))
+    query = _query(con)
+    params: dict[str, object] = {**query.label_params}
+    row_values = payoff_row_values(query, params)
+    with pytest.raises(Cancelled):
+        grid_aggregate(
+            con, query, [ModelSource("m", "score")], row_values, [], params, progress=_CancelAfter(3)
+        )
+    assert con.execute("SELECT 42").fetchone() == (42,)  # the connection is still usable
+
+
+def test_an_interrupt_mid_read_is_a_cancel(monkeypatch):
+    con = _con(_frame(41))
+    query = _query(con)
+
+    def interrupted(reader, grid, progress):
+        raise OSError("INTERRUPT Error: Interrupted!")  # how DuckDB's interrupt reaches the reader
+
+    monkeypatch.setattr(grid_module, "_read", interrupted)
+    with pytest.raises(Cancelled):
+        _grid(con, query)
+    monkeypatch.setattr(grid_module, "_read", lambda *a: (_ for _ in ()).throw(OSError("IO Error: gone")))
+    assert _grid(con, query) is None  # any other error: the SQL route meets it and reports it

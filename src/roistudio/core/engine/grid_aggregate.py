@@ -305,6 +305,12 @@ def grid_aggregate(
             reader.close()
     except duckdb.InterruptException:
         raise Cancelled() from None
+    except (OSError, pa.ArrowException) as exc:
+        # Mid-read, DuckDB's errors reach the Arrow reader as OSError: an interrupt is the
+        # user's cancel; anything else the SQL route meets again and reports in its own words.
+        if "INTERRUPT" in str(exc):
+            raise Cancelled() from None
+        return None
     summary = grid.stats.summary(models[0].score_column)
     if grid.class_rows[classes]:
         # A class this aggregate has no bins for: the caller discards the result.
