@@ -25,7 +25,7 @@ from roistudio.core.engine import grid_aggregate as grid_module
 from roistudio.core.engine import one_pass
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.column_sums import ColumnSumsCache
-from roistudio.core.engine.grid_aggregate import GridValue, grid_aggregate
+from roistudio.core.engine.grid_aggregate import GridValue, grid_aggregate, swap_label_classes
 from roistudio.core.engine.result_json import analysis_to_json
 from roistudio.core.engine.sweep_sql import (
     PAYOFF_AGGREGATES,
@@ -303,3 +303,60 @@ def test_an_interrupt_mid_read_is_a_cancel(monkeypatch):
         _grid(con, query)
     monkeypatch.setattr(grid_module, "_read", lambda *a: (_ for _ in ()).throw(OSError("IO Error: gone")))
     assert _grid(con, query) is None  # any other error: the SQL route meets it and reports it
+
+
+def _text(frame: pd.DataFrame, first: str) -> pd.DataFrame:
+    """Labels as "yes"/"no" text, the first row's label being ``first``."""
+    frame = frame.assign(label=np.where(frame.label == 1, "yes", "no"))
+    frame.loc[0, "label"] = first
+    return frame
+
+
+TEXT_CASES = {
+    # The first value read is coded 0: when it is the positive one the classes are swapped.
+    "yes first": (lambda: _text(_frame(50), "yes"), {}),
+    "no first": (lambda: _text(_frame(51), "no"), {}),
+    "positive is no": (lambda: _text(_frame(52), "yes"), {"positive": "no"}),
+    "blank and missing labels": (
+        lambda: _set(_set(_text(_frame(53), "yes"), [5, 6], "label", " "), [7, 600], "label", None),
+        {},
+    ),
+    "only yes": (lambda: _frame(54).assign(label="yes"), {}),
+    "only blank": (lambda: _frame(55).assign(label=""), {}),
+    "bad scores excluded": (
+        lambda: _set(_set(_text(_frame(56), "no"), [3], "score", np.nan), [9], "score", 1.5),
+        {"exclude_bad_scores": True},
+    ),
+    "a third value late": (lambda: _set(_text(_frame(57), "yes"), [690], "label", "maybe"), {}),
+    "off grid": (lambda: _set(_text(_frame(58), "yes"), [699], "score", 0.1 + 0.2), {}),
+}
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["cli", "app"])
+@pytest.mark.parametrize("case", list(TEXT_CASES))
+def test_text_labels_are_read_once_by_the_grid(case, cached, monkeypatch):
+    make, mapping_args = TEXT_CASES[case]
+    con = _con(make())
+    seen = _grid_spy(monkeypatch)
+    cold, usual = _both(con, ColumnMapping("score", "label", **mapping_args), AFFINE, cached)
+    assert _same(cold, usual), (cold, usual)
+    assert seen == ["sql" if case == "off grid" else "grid"]
+
+
+def test_text_labels_with_a_payoff_not_affine_go_the_usual_way(monkeypatch):
+    con = _con(_text(_frame(59), "yes"))
+    seen = _grid_spy(monkeypatch)
+    assert _same(*_both(con, ColumnMapping("score", "label"), NOT_AFFINE, False))
+    assert seen == []
+
+
+def test_swapping_label_classes_keeps_the_order():
+    arrays = {
+        "s": np.array([0.9, 0.9, 0.9, 0.5, 0.2, 0.2]),
+        "c": np.array([0, 1, 2, 1, 0, 2], dtype=np.int32),
+        "n": np.array([1, 2, 3, 4, 5, 6]),
+    }
+    swapped = swap_label_classes(arrays)
+    assert swapped["c"].tolist() == [0, 1, 2, 0, 1, 2]
+    assert swapped["n"].tolist() == [2, 1, 3, 4, 5, 6]
+    assert swapped["s"].tolist() == [0.9, 0.9, 0.9, 0.5, 0.2, 0.2]

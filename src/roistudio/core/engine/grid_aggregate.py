@@ -36,7 +36,7 @@ from roistudio.core.errors import Cancelled
 from roistudio.core.progress import Progress, check_cancelled
 from roistudio.core.sql import quote_ident
 
-__all__ = ["MAX_DECIMALS", "GridAggregate", "GridValue", "grid_aggregate"]
+__all__ = ["MAX_DECIMALS", "GridAggregate", "GridValue", "grid_aggregate", "swap_label_classes"]
 
 MAX_DECIMALS = 6  # 10**6 + 1 keys per class: a few tens of MB per summed value
 # Rows per Arrow batch: bincount's cost is rows + bins, so a batch at least as large as the
@@ -77,6 +77,26 @@ class GridAggregate:
     class_rows: np.ndarray
     summary: ScoreSummary
     decimals: int
+    label_values: tuple[object, ...] = ()
+
+
+def swap_label_classes(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The aggregate with classes 0 and 1 swapped, still sorted by score descending then class.
+
+    For a label read by its values (``labels=True``): the value coded 0 turned out to be the
+    positive one. Within a score, classes come in the order 0, 1, 2; after the swap only an
+    adjacent (1, 0) pair of the same score is out of order, so swapping those rows sorts it.
+    """
+    c = np.asarray(arrays["c"])
+    swapped = np.where(c < 2, 1 - c, c).astype(c.dtype)
+    s = np.asarray(arrays["s"])
+    order = np.arange(len(c))
+    if len(c) > 1:
+        pair = np.flatnonzero((s[1:] == s[:-1]) & (swapped[:-1] == 1) & (swapped[1:] == 0))
+        order[pair], order[pair + 1] = pair + 1, pair
+    out = {k: np.asarray(v)[order] for k, v in arrays.items() if k != "c"}
+    out["c"] = swapped[order]
+    return out
 
 
 def _decimals_for(scores: np.ndarray, start: int) -> int | None:
@@ -262,6 +282,7 @@ def grid_aggregate(
     class_sql: str | None = None,
     classes: int = 3,
     check_scores: bool = True,
+    labels: bool = False,
     progress: Progress | None = None,
 ) -> GridAggregate | None:
     """The aggregation of :func:`.sweep_sql.aggregate_sql` by ``bincount``, or None when it does not apply.
@@ -273,7 +294,13 @@ def grid_aggregate(
     values
         The aggregates to compute over ``row_values``' columns.
     classes
-        How many class codes ``class_sql`` gives (codes ``0 .. classes - 1``).
+        How many class codes ``class_sql`` gives (codes ``0 .. classes - 1``; a row with a higher
+        code ends the read, see :attr:`GridAggregate.class_rows`).
+    labels
+        ``class_sql`` gives the label's value (NULL when not yet known), not a class: the first
+        two values seen are classes 0 and 1 (:attr:`GridAggregate.label_values`), NULL is class
+        2, a third value ends the read. :func:`swap_label_classes` makes the value coded 0 the
+        positive one.
     progress
         Progress and cancel, checked between batches.
 
@@ -290,13 +317,11 @@ def grid_aggregate(
         query, models, row_values, ["0 AS unused"], params, class_sql=class_sql, check_scores=check_scores
     )
     picked = sorted({v.column for v in values})
-    sql = (
-        f"SELECT s, CAST(c AS UTINYINT) AS c{''.join(', ' + quote_ident(c) for c in picked)} "
-        f"FROM ({selects[0]})"
-    )
+    cls = "CAST(c AS VARCHAR)" if labels else "CAST(c AS UTINYINT)"
+    sql = f"SELECT s, {cls} AS c{''.join(', ' + quote_ident(c) for c in picked)} FROM ({selects[0]})"
     if progress is not None:
         progress.progress(0.05, "Aggregating per score")
-    grid = _Grid(classes, values)
+    grid = _Grid(classes, values, labels)
     try:
         reader = con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
         try:
@@ -314,18 +339,20 @@ def grid_aggregate(
     summary = grid.stats.summary(models[0].score_column)
     if grid.class_rows[classes]:
         # A class this aggregate has no bins for: the caller discards the result.
-        return GridAggregate({}, grid.class_rows, summary, 0)
+        return GridAggregate({}, grid.class_rows, summary, 0, tuple(grid.label_codes))
     if grid.off_grid:
         return None
     acc = grid.acc or _Accumulator(0, classes, values)
-    return GridAggregate(acc.arrays(), grid.class_rows, summary, acc.decimals)
+    return GridAggregate(acc.arrays(), grid.class_rows, summary, acc.decimals, tuple(grid.label_codes))
 
 
 class _Grid:
     """The numpy side of one read: batches in, sums per (key, class) out."""
 
-    def __init__(self, classes: int, values: Sequence[GridValue]) -> None:
+    def __init__(self, classes: int, values: Sequence[GridValue], labels: bool = False) -> None:
         self.classes = classes
+        self.labels = labels
+        self.label_codes: dict[object, int] = {}  # label value -> class code, in order of appearance
         self.values = values
         self.acc: _Accumulator | None = None
         self.class_rows = np.zeros(classes + 1, dtype=np.int64)
@@ -333,11 +360,31 @@ class _Grid:
         self.off_grid = False
         self.stopped = False  # nothing more to learn from the rows: off the grid, or another class
 
+    def _label_classes(self, column: pa.Array) -> np.ndarray:
+        """Class codes of a batch of label values: 0 and 1 for the first two values seen, then NULL, then "other".
+
+        Looked up through the batch's dictionary (a handful of distinct values), not row by row.
+        """
+        encoded = column.dictionary_encode()
+        codes = []
+        for value in encoded.dictionary.to_pylist():
+            if value not in self.label_codes and len(self.label_codes) < self.classes - 1:
+                self.label_codes[value] = len(self.label_codes)
+            codes.append(self.label_codes.get(value, self.classes))  # a third value: "other"
+        lookup = np.array([*codes, self.classes - 1], dtype=np.uint8)  # the last entry: NULL
+        indices = encoded.indices.fill_null(len(codes)).to_numpy(zero_copy_only=False)
+        classes: np.ndarray = lookup[indices]
+        return classes
+
     def take(self, batch: pa.RecordBatch) -> None:
         """Add one batch (sets ``stopped`` when the read can end)."""
         classes = self.classes
         scores, score_column = _float_column(batch, "s")
-        cls = batch.column("c").to_numpy(zero_copy_only=False)
+        cls = (
+            self._label_classes(batch.column("c"))
+            if self.labels
+            else batch.column("c").to_numpy(zero_copy_only=False)
+        )
         per_class = np.bincount(cls, minlength=classes)
         self.class_rows[:classes] += per_class[:classes]
         self.class_rows[classes] += per_class[classes:].sum()

@@ -35,6 +35,7 @@ from roistudio.core.data.validation import (
     LabelSummary,
     ScoreSummary,
     ValidationReport,
+    _missing_label_sql,
     check_mapping_columns,
     judge_counts,
     label_condition_sql,
@@ -50,7 +51,7 @@ from roistudio.core.engine.column_sums import (
     named_column_sums,
     summed_columns,
 )
-from roistudio.core.engine.grid_aggregate import GridAggregate, GridValue, grid_aggregate
+from roistudio.core.engine.grid_aggregate import GridAggregate, GridValue, grid_aggregate, swap_label_classes
 from roistudio.core.engine.sweep import check_payoff_sums, payoff_aggregate, result_from_arrays, run_sweep
 from roistudio.core.engine.sweep_sql import ModelSource, SweepQuery, payoff_row_values
 from roistudio.core.progress import Progress, check_cancelled
@@ -130,16 +131,30 @@ def analyse_in_one_pass(
         return None
     label_type = table_columns(con, table).get(mapping.label)
     guess = None if label_type is None else _guess(label_type)
-    if guess is None:
+    affine = summed_columns(request.payoff)
+    # A text label ("yes"/"no") is read by its values, so only by the grid, and only with
+    # column sums (which class a row's payoff belongs to is known after the read).
+    text = (
+        guess is None and label_type is not None and base_type(label_type) == "VARCHAR" and affine is not None
+    )
+    if guess is None and not (
+        text and not mapping.raw_scores and not request.period and not mapping.segments
+    ):
         return None  # before any scan (a missing label column is reported the usual way)
     columns, time = check_mapping_columns(con, table, mapping, where_sql=where_sql, params=where_params)
-    positive, negative = guess
     label = quote_ident(mapping.label)
-    label_sql, label_params = label_condition_sql(mapping.label, positive, columns[mapping.label])
-    class_sql = (
-        f"CASE WHEN {label} IS NULL THEN 2 WHEN {label} = $op_positive THEN 1 "
-        f"WHEN {label} = $op_negative THEN 0 ELSE {_OTHER_LABEL} END"
-    )
+    positive, negative = guess or (None, None)
+    label_params: dict[str, object] = {}
+    if guess is None:
+        label_sql = "NULL"  # not read: the grid classes rows by the label's values
+        class_sql = f"CASE WHEN {_missing_label_sql(label)} THEN NULL ELSE {label} END"
+    else:
+        label_sql, label_params = label_condition_sql(mapping.label, positive, columns[mapping.label])
+        class_sql = (
+            f"CASE WHEN {label} IS NULL THEN 2 WHEN {label} = $op_positive THEN 1 "
+            f"WHEN {label} = $op_negative THEN 0 ELSE {_OTHER_LABEL} END"
+        )
+    op_params: dict[str, object] = {} if guess is None else {"op_positive": positive, "op_negative": negative}
     # Breakdowns and model sources read only the time column of a report (one score column,
     # no model column): a report without counts stands in until the counts are known.
     nothing = LabelSummary(mapping.label, (), _NO_POSITIVE, "", 0, 0, 0)
@@ -148,7 +163,7 @@ def analyse_in_one_pass(
     query = SweepQuery(
         table=table,
         label_sql=label_sql,
-        label_params={**label_params, "op_positive": positive, "op_negative": negative},
+        label_params={**label_params, **op_params},
         payoff=request.payoff,
         where_sql=where_sql,
         where_params=where_params,
@@ -161,13 +176,14 @@ def analyse_in_one_pass(
         # The mapped money columns too (the ones a payoff edit reaches for): an edit from the
         # suggested payoff to one over another money column then needs no scan either.
         summed |= {c for c in mapping.money if is_numeric_type(columns[c])}
-    class_only = replace(query, label_params={"op_positive": positive, "op_negative": negative})
+    class_only = replace(query, label_params=op_params)
     # Off DuckDB's hash table, an affine payoff is cheapest as column sums even without a cache
     # to keep them in: one summed column (amount) instead of two per-row payoffs, and no sum at
     # all for a constant payoff.
-    affine = summed_columns(request.payoff)
     grid_summed = summed if summed is not None else affine
-    grid = _grid_read(con, query, class_only, sources, grid_summed, class_sql, progress)
+    grid = _grid_read(con, query, class_only, sources, grid_summed, class_sql, progress, labels=text)
+    if grid is None and text:
+        return None  # off the grid: validated and swept the usual way
     if grid is not None:
         summed = grid_summed
     if grid is not None:
@@ -196,13 +212,22 @@ def analyse_in_one_pass(
     check_cancelled(progress)
     if per_class[_OTHER_LABEL]:
         return None  # a third label value: the usual validation names the values
-    values = [(v, per_class[c]) for v, c in ((negative, 0), (positive, 1)) if per_class[c]]
-    values.sort(key=lambda vc: -vc[1])  # most frequent first, ties in value order (0 before 1)
+    if text:
+        assert grid is not None
+        coded = list(zip(grid.label_values, (0, 1), strict=False))
+        values = sorted((v, per_class[c]) for v, c in coded if per_class[c])
+    else:
+        values = [(v, per_class[c]) for v, c in ((negative, 0), (positive, 1)) if per_class[c]]
+    values.sort(key=lambda vc: -vc[1])  # most frequent first, ties in value order
     rows = sum(per_class[c] for c in (0, 1, 2))
     validation = judge_counts(mapping, columns, values, rows, [summary], (), time)
     validation.raise_for_problems()
     chosen = validation.label.positive_value
-    if chosen is negative:
+    if text:
+        assert grid is not None and swept is not None
+        if grid.label_values and chosen == grid.label_values[0]:
+            swept = swap_label_classes(swept)  # the first value read is the positive one
+    elif chosen is negative:
         # --positive named the other value: the payoffs were summed for the wrong class.
         return analyse(con, table, request, progress=progress, validation=validation, cache=cache)
 
@@ -253,6 +278,8 @@ def _grid_read(
     summed: set[str] | frozenset[str] | None,
     class_sql: str,
     progress: Progress | None,
+    *,
+    labels: bool = False,
 ) -> GridAggregate | None:
     """The one read by :mod:`.grid_aggregate` (payoff sums, or the column sums), or None when it does not apply."""
     classes = _OTHER_LABEL  # codes 0-2 binned; a row of the other class ends the read
@@ -269,7 +296,7 @@ def _grid_read(
     row_values, values = column_sum_values(columns)
     grid = grid_aggregate(
         con, class_only, sources, row_values, values, params, class_sql=class_sql, classes=classes,
-        check_scores=False, progress=progress,
+        check_scores=False, labels=labels, progress=progress,
     )  # fmt: skip
     if grid is None or not grid.arrays:
         return grid  # not served, or read no further (another label value)
