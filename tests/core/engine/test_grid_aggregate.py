@@ -147,17 +147,37 @@ def test_empty_input():
     got = _grid(con, _query(con))
     assert got is not None
     assert all(len(v) == 0 for v in got.arrays.values())
-    assert got.summary.rows == 0 and got.summary.minimum is None
+    assert got.summaries[0].rows == 0 and got.summaries[0].minimum is None
 
 
-def test_several_models_and_breakdowns_are_not_served():
-    con = _con(_frame(11))
+def test_model_columns_and_breakdowns_are_not_served():
+    con = _con(_frame(11).assign(model="a"))
     query = _query(con)
     params: dict[str, object] = {}
-    models = [ModelSource("a", "score"), ModelSource("b", "amount")]
+    models = [ModelSource("a", "score", "model", "a")]
     assert grid_aggregate(con, query, models, {}, [], params) is None
     by_region = SweepQuery("data", "TRUE", {}, query.payoff, breakdowns={"region": "'x'"})
     assert grid_aggregate(con, by_region, [ModelSource("m", "score")], {}, [], params) is None
+
+
+def test_a_challenger_is_aggregated_on_the_rows_both_scores_can_sweep():
+    frame = _frame(12).assign(other=np.round(np.random.default_rng(1).random(700), 5))
+    frame.loc[[3, 400], "other"] = np.nan  # left out of both curves
+    frame.loc[[5], "score"] = 1.5
+    con = _con(frame)
+    query = _query(con)
+    models = [ModelSource("champion", "score"), ModelSource("challenger", "other")]
+    params: dict[str, object] = {**query.label_params}
+    row_values = payoff_row_values(query, params)
+    sql, _ = aggregate_sql(query, models, row_values, PAYOFF_AGGREGATES, dict(params))
+    expected = con.execute(sql, params).fetchnumpy()
+    values = [GridValue("v_flag", "v_flag"), GridValue("v_keep", "v_keep")]
+    got = grid_aggregate(con, query, models, row_values, values, params)
+    assert got is not None
+    _assert_same_aggregate(got.arrays, expected)
+    assert [s.column for s in got.summaries] == ["score", "other"]
+    # The SQL left out the 3 rows either score cannot sweep before any summary counted them.
+    assert [s.rows for s in got.summaries] == [697, 697]
 
 
 # Whole analyses: cold (one read by the grid) against the usual route (validation, SQL sweep).
@@ -360,3 +380,37 @@ def test_swapping_label_classes_keeps_the_order():
     assert swapped["c"].tolist() == [0, 1, 2, 0, 1, 2]
     assert swapped["n"].tolist() == [2, 1, 3, 4, 5, 6]
     assert swapped["s"].tolist() == [0.9, 0.9, 0.9, 0.5, 0.2, 0.2]
+
+
+CHALLENGER_CASES = {
+    "plain": (lambda: _frame(60).assign(other=lambda f: np.round(f.score * 0.7 + 0.1, 4)), {}),
+    "unusable challenger scores excluded": (
+        lambda: _set(_frame(61).assign(other=lambda f: np.round(1 - f.score, 2)), [4, 650], "other", np.nan),
+        {"exclude_bad_scores": True},
+    ),
+    "unusable challenger scores refused": (
+        lambda: _set(_frame(62).assign(other=lambda f: np.round(1 - f.score, 2)), [650], "other", 2.0),
+        {},
+    ),
+    "text label": (lambda: _text(_frame(63), "yes").assign(other=lambda f: np.round(f.score / 2, 3)), {}),
+    "challenger off grid": (
+        lambda: _frame(64).assign(other=lambda f: (f.score / 3).astype(np.float32).astype(np.float64)),
+        {},
+    ),
+}
+
+
+@pytest.mark.parametrize("payoff", [AFFINE, NOT_AFFINE], ids=["affine", "not affine"])
+@pytest.mark.parametrize("cached", [False, True], ids=["cli", "app"])
+@pytest.mark.parametrize("case", list(CHALLENGER_CASES))
+def test_a_challenger_is_read_once_by_the_grid(case, cached, payoff, monkeypatch):
+    make, mapping_args = CHALLENGER_CASES[case]
+    con = _con(make())
+    seen = _grid_spy(monkeypatch)
+    mapping = ColumnMapping("score", "label", challenger_score="other", **mapping_args)
+    cold, usual = _both(con, mapping, payoff, cached)
+    assert _same(cold, usual), (cold, usual)
+    if case == "text label" and payoff is NOT_AFFINE:
+        assert seen == []  # text labels need column sums
+    else:
+        assert seen == ["sql" if case == "challenger off grid" else "grid"]

@@ -167,7 +167,7 @@ def test_a_filter_and_a_null_payoff_are_counted_the_same(monkeypatch):
     assert seen == ["one pass"]
 
 
-def test_text_labels_and_challengers_go_the_usual_way(monkeypatch):
+def test_text_labels_with_a_payoff_not_affine_go_the_usual_way_challengers_one_pass(monkeypatch):
     frame = _frame()
     seen = _spy(monkeypatch)
     con = _con(frame.assign(label=np.where(frame.label == 1, "yes", "no")))
@@ -175,7 +175,10 @@ def test_text_labels_and_challengers_go_the_usual_way(monkeypatch):
     con = _con(frame.assign(other=frame.score[::-1].to_numpy()))
     mapping = ColumnMapping("score", "label", challenger_score="other")
     assert _same(*_both(con, mapping))
-    assert seen == ["usual", "usual"]
+    assert seen == [
+        "usual",
+        "one pass",
+    ]  # a challenger by the grid (tests/core/engine/test_grid_aggregate.py)
 
 
 def test_one_pass_leaves_the_column_sums_for_the_next_edit(monkeypatch):

@@ -67,15 +67,15 @@ class GridAggregate:
         Rows per class code, every row read (unusable scores too); the last entry counts rows
         of a code past the binned ones. The read stops at the first such row: the arrays are
         then empty and the counts partial (the caller only needs to know there is one).
-    summary
-        The score column's :class:`ScoreSummary` over every row read.
+    summaries
+        Each score column's :class:`ScoreSummary` over every row read (models' order).
     decimals
         The grid the scores were on.
     """
 
     arrays: dict[str, np.ndarray]
     class_rows: np.ndarray
-    summary: ScoreSummary
+    summaries: tuple[ScoreSummary, ...]
     decimals: int
     label_values: tuple[object, ...] = ()
 
@@ -311,17 +311,25 @@ def grid_aggregate(
         raw scores); None, after reading, when a score is off every grid of up to
         :data:`MAX_DECIMALS` decimals. The caller then aggregates in SQL.
     """
-    if len(models) != 1 or models[0].model_column is not None or query.breakdowns or query.raw_scores:
+    if any(m.model_column is not None for m in models) or query.breakdowns or query.raw_scores:
         return None
+    # Model 0's rows are every model's rows (score columns side by side are compared on the
+    # same rows): its SELECT, with the other models' scores as more per-row values.
+    others = {f"s_{i}": f"CAST({quote_ident(m.score_column)} AS DOUBLE)" for i, m in enumerate(models) if i}
     _, selects = aggregate_sql(
-        query, models, row_values, ["0 AS unused"], params, class_sql=class_sql, check_scores=check_scores
-    )
+        query, models, {**row_values, **others}, ["0 AS unused"], params,
+        class_sql=class_sql, check_scores=check_scores,
+    )  # fmt: skip
     picked = sorted({v.column for v in values})
     cls = "CAST(c AS VARCHAR)" if labels else "CAST(c AS UTINYINT)"
-    sql = f"SELECT s, {cls} AS c{''.join(', ' + quote_ident(c) for c in picked)} FROM ({selects[0]})"
+    score_columns = ["s", *others]
+    sql = (
+        f"SELECT {', '.join(score_columns)}, {cls} AS c{''.join(', ' + quote_ident(c) for c in picked)} "
+        f"FROM ({selects[0]})"
+    )
     if progress is not None:
         progress.progress(0.05, "Aggregating per score")
-    grid = _Grid(classes, values, labels)
+    grid = _Grid(classes, values, score_columns, labels)
     try:
         reader = con.sql(sql, params=params).to_arrow_reader(BATCH_ROWS)
         try:
@@ -336,27 +344,35 @@ def grid_aggregate(
         if "INTERRUPT" in str(exc):
             raise Cancelled() from None
         return None
-    summary = grid.stats.summary(models[0].score_column)
+    summaries = tuple(stats.summary(m.score_column) for stats, m in zip(grid.stats, models, strict=True))
     if grid.class_rows[classes]:
         # A class this aggregate has no bins for: the caller discards the result.
-        return GridAggregate({}, grid.class_rows, summary, 0, tuple(grid.label_codes))
+        return GridAggregate({}, grid.class_rows, summaries, 0, tuple(grid.label_codes))
     if grid.off_grid:
         return None
-    acc = grid.acc or _Accumulator(0, classes, values)
-    return GridAggregate(acc.arrays(), grid.class_rows, summary, acc.decimals, tuple(grid.label_codes))
+    accs = [acc or _Accumulator(0, classes, values) for acc in grid.accs]
+    parts = [acc.arrays() for acc in accs]
+    for i, part in enumerate(parts):
+        part["m"][:] = i
+    arrays = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    decimals = max(acc.decimals for acc in accs)
+    return GridAggregate(arrays, grid.class_rows, summaries, decimals, tuple(grid.label_codes))
 
 
 class _Grid:
     """The numpy side of one read: batches in, sums per (key, class) out."""
 
-    def __init__(self, classes: int, values: Sequence[GridValue], labels: bool = False) -> None:
+    def __init__(
+        self, classes: int, values: Sequence[GridValue], score_columns: Sequence[str], labels: bool = False
+    ) -> None:
         self.classes = classes
+        self.score_columns = list(score_columns)
         self.labels = labels
         self.label_codes: dict[object, int] = {}  # label value -> class code, in order of appearance
         self.values = values
-        self.acc: _Accumulator | None = None
+        self.accs: list[_Accumulator | None] = [None] * len(score_columns)  # one per model
         self.class_rows = np.zeros(classes + 1, dtype=np.int64)
-        self.stats = _Summary()
+        self.stats = [_Summary() for _ in score_columns]
         self.off_grid = False
         self.stopped = False  # nothing more to learn from the rows: off the grid, or another class
 
@@ -379,7 +395,6 @@ class _Grid:
     def take(self, batch: pa.RecordBatch) -> None:
         """Add one batch (sets ``stopped`` when the read can end)."""
         classes = self.classes
-        scores, score_column = _float_column(batch, "s")
         cls = (
             self._label_classes(batch.column("c"))
             if self.labels
@@ -391,33 +406,50 @@ class _Grid:
         if self.class_rows[classes]:
             self.stopped = True
             return
-        usable = self.stats.add(scores, score_column.null_count)
+        scores = []
+        usable: np.ndarray | None = None
+        for name, stats in zip(self.score_columns, self.stats, strict=True):
+            values, column = _float_column(batch, name)
+            scores.append(values)
+            mine = stats.add(values, column.null_count)
+            usable = mine if usable is None else usable & mine  # a row is swept for all models or none
+        assert usable is not None
         everything = bool(usable.all())
         if not everything:
-            scores, cls = scores[usable], cls[usable]
-        if not len(scores):
+            scores, cls = [s[usable] for s in scores], cls[usable]
+        if not len(cls):
             return
-        if self.acc is None:
-            decimals = _decimals_for(scores, 0)
-            if decimals is None:
-                self.off_grid = self.stopped = True
-                return
-            self.acc = _Accumulator(decimals, classes, self.values)
-        index = _keys(scores, self.acc.decimals)
-        if index is None:
-            finer = _decimals_for(scores, self.acc.decimals + 1)
-            if finer is None:
-                self.off_grid = self.stopped = True  # off the grid: the SQL aggregation groups it
-                return
-            self.acc.regrid(finer)
-            index = _keys(scores, finer)
-            assert index is not None
-        index *= classes
-        index += cls
+        indexes = [self._index(i, s, cls) for i, s in enumerate(scores)]
+        if self.stopped:
+            return
         weights = {
             v.name: _weights(batch.column(v.column), v, None if everything else usable) for v in self.values
         }
-        self.acc.add(index, weights)
+        for acc, index in zip(self.accs, indexes, strict=True):
+            assert acc is not None and index is not None
+            acc.add(index, weights)
+
+    def _index(self, model: int, scores: np.ndarray, cls: np.ndarray) -> np.ndarray | None:
+        """Bin indexes of one model's usable rows; None (and ``stopped``) when a score is off every grid."""
+        acc = self.accs[model]
+        if acc is None:
+            decimals = _decimals_for(scores, 0)
+            if decimals is None:
+                self.off_grid = self.stopped = True
+                return None
+            acc = self.accs[model] = _Accumulator(decimals, self.classes, self.values)
+        index = _keys(scores, acc.decimals)
+        if index is None:
+            finer = _decimals_for(scores, acc.decimals + 1)
+            if finer is None:
+                self.off_grid = self.stopped = True  # off the grid: the SQL aggregation groups it
+                return None
+            acc.regrid(finer)
+            index = _keys(scores, finer)
+            assert index is not None
+        index *= self.classes
+        index += cls
+        return index
 
 
 def _read(reader: pa.RecordBatchReader, grid: _Grid, progress: Progress | None) -> None:

@@ -15,9 +15,21 @@ The counts go to :func:`~roistudio.core.data.mapping.judge_counts`, the one plac
 messages live, so the report is the one the separate scan gives. The groups of unusable scores
 are then dropped, which leaves exactly the aggregate of the usual sweep.
 
-This path serves one score column (no challenger, no model column) whose label is a number or
-boolean column; anything else, or a guess that turns out wrong (a
-third label value, ``--positive 0``), goes the usual way, with the report when it is known.
+Two ways to make that aggregate:
+
+- :mod:`.grid_aggregate` (first choice): scores on a grid of up to 6 decimals are grouped by
+  ``numpy.bincount`` over the rows DuckDB streams out (several times cheaper than DuckDB's hash
+  table at 100M rows); it counts unusable scores and label values itself. It also serves what
+  the SQL aggregate below cannot: a challenger score column (a row is swept for both models or
+  neither) and a text label ("yes"/"no": classes by the label's values, set once the
+  validation picked the positive one; needs a payoff affine in its columns, summed per class).
+  An affine payoff is summed as columns (``amount``) even without a cache.
+- the SQL aggregation of :mod:`.sweep_sql` with the unusable groups kept, when the grid does not
+  serve (breakdowns, raw scores, scores off the grid) and the label is a number or boolean.
+
+Anything else (a model column; a text label or a challenger the grid cannot take) goes the
+usual way before any read; a guess that turns out wrong (a third label value, ``--positive
+0``) goes the usual way after the read, with the report when it is known.
 """
 
 from __future__ import annotations
@@ -127,7 +139,7 @@ def analyse_in_one_pass(
         As ``analyse`` does, with the same messages.
     """
     mapping = request.mapping
-    if mapping.challenger_score or mapping.model:
+    if mapping.model:
         return None
     label_type = table_columns(con, table).get(mapping.label)
     guess = None if label_type is None else _guess(label_type)
@@ -137,9 +149,11 @@ def analyse_in_one_pass(
     text = (
         guess is None and label_type is not None and base_type(label_type) == "VARCHAR" and affine is not None
     )
-    if guess is None and not (
-        text and not mapping.raw_scores and not request.period and not mapping.segments
-    ):
+    # A challenger too: its rows are those where both scores are usable, which the SQL
+    # aggregation of this module cannot tell from per-model groups.
+    grid_only = guess is None or mapping.challenger_score is not None
+    grid_serves = not mapping.raw_scores and not request.period and not mapping.segments
+    if (guess is None and not text) or (grid_only and not grid_serves):
         return None  # before any scan (a missing label column is reported the usual way)
     columns, time = check_mapping_columns(con, table, mapping, where_sql=where_sql, params=where_params)
     label = quote_ident(mapping.label)
@@ -182,13 +196,13 @@ def analyse_in_one_pass(
     # all for a constant payoff.
     grid_summed = summed if summed is not None else affine
     grid = _grid_read(con, query, class_only, sources, grid_summed, class_sql, progress, labels=text)
-    if grid is None and text:
+    if grid is None and grid_only:
         return None  # off the grid: validated and swept the usual way
     if grid is not None:
         summed = grid_summed
     if grid is not None:
         per_class = {c: int(grid.class_rows[c]) for c in range(_OTHER_LABEL + 1)}
-        summary = replace(grid.summary, column=mapping.score)
+        summaries = list(grid.summaries)
         swept: dict[str, np.ndarray] | None = grid.arrays
         arrays: dict[str, np.ndarray] = grid.arrays
     else:
@@ -204,10 +218,12 @@ def analyse_in_one_pass(
         n = np.asarray(arrays["n"], dtype=np.int64)
         per_class = {c: int(n[overall & (cls == c)].sum()) for c in range(_OTHER_LABEL + 1)}
         scores = arrays["s"]
-        summary = score_summary_from_groups(
-            mapping.score, scores[overall] if np.ma.isMaskedArray(scores) else np.asarray(scores)[overall],
-            n[overall], mapping.raw_scores,
-        )  # fmt: skip
+        summaries = [
+            score_summary_from_groups(
+                mapping.score, scores[overall] if np.ma.isMaskedArray(scores) else np.asarray(scores)[overall],
+                n[overall], mapping.raw_scores,
+            )
+        ]  # fmt: skip
         swept = None
     check_cancelled(progress)
     if per_class[_OTHER_LABEL]:
@@ -220,7 +236,7 @@ def analyse_in_one_pass(
         values = [(v, per_class[c]) for v, c in ((negative, 0), (positive, 1)) if per_class[c]]
     values.sort(key=lambda vc: -vc[1])  # most frequent first, ties in value order
     rows = sum(per_class[c] for c in (0, 1, 2))
-    validation = judge_counts(mapping, columns, values, rows, [summary], (), time)
+    validation = judge_counts(mapping, columns, values, rows, summaries, (), time)
     validation.raise_for_problems()
     chosen = validation.label.positive_value
     if text:
