@@ -21,8 +21,8 @@ import pytest
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.data.validation import validate_mapping
+from roistudio.core.engine import column_sums, one_pass, sweep
 from roistudio.core.engine import grid_aggregate as grid_module
-from roistudio.core.engine import one_pass
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.column_sums import ColumnSumsCache
 from roistudio.core.engine.grid_aggregate import GridValue, grid_aggregate, swap_label_classes
@@ -196,7 +196,11 @@ def _both(con, mapping: ColumnMapping, payoff, cached: bool):
                 else None
             )
             cache = ColumnSumsCache() if cached else None
-            analysis = analyse(con, "data", request, validation=validation, cache=cache)
+            with pytest.MonkeyPatch.context() as patch:
+                if usual:  # DuckDB's hash aggregation, not the grid
+                    patch.setattr(sweep, "grid_aggregate", lambda *a, **k: None)
+                    patch.setattr(column_sums, "grid_aggregate", lambda *a, **k: None)
+                analysis = analyse(con, "data", request, validation=validation, cache=cache)
             return {
                 "json": analysis_to_json(analysis, max_points=10**6),
                 "validation": analysis.validation.to_dict(),
@@ -414,3 +418,16 @@ def test_a_challenger_is_read_once_by_the_grid(case, cached, payoff, monkeypatch
         assert seen == []  # text labels need column sums
     else:
         assert seen == ["sql" if case == "challenger off grid" else "grid"]
+
+
+def test_data_found_off_the_grid_goes_straight_to_sql_next_time(monkeypatch):
+    con = _con(_set(_frame(70), [699], "score", 0.1 + 0.2))
+    query = _query(con)
+    reads: list[int] = []
+    real = grid_module._read
+    monkeypatch.setattr(grid_module, "_read", lambda *a: reads.append(1) or real(*a))
+    assert _grid(con, query) is None
+    assert _grid(con, query) is None
+    assert reads == [1]  # the second sweep did not read for the grid
+    other = _con(_frame(70))  # another connection: its own memo
+    assert _grid(other, _query(other)) is not None

@@ -14,7 +14,7 @@ import pytest
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.data.validation import validate_mapping
-from roistudio.core.engine import column_sums, one_pass
+from roistudio.core.engine import column_sums, one_pass, sweep
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.column_sums import ColumnSumsCache
 from roistudio.core.engine.filters import Filters
@@ -57,7 +57,11 @@ def _both(con, mapping: ColumnMapping, payoff=PAYOFF, cached: bool = False, **re
                 else None
             )
             cache = ColumnSumsCache() if cached else None
-            analysis = analyse(con, "data", request, validation=validation, cache=cache)
+            with pytest.MonkeyPatch.context() as patch:
+                if usual:  # DuckDB's hash aggregation, not the grid
+                    patch.setattr(sweep, "grid_aggregate", lambda *a, **k: None)
+                    patch.setattr(column_sums, "grid_aggregate", lambda *a, **k: None)
+                analysis = analyse(con, "data", request, validation=validation, cache=cache)
             return {
                 "json": analysis_to_json(analysis, max_points=10**6),
                 "validation": analysis.validation.to_dict(),

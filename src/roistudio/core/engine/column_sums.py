@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
-from roistudio.core.engine.grid_aggregate import GridValue
+from roistudio.core.engine.grid_aggregate import GridValue, grid_aggregate
 from roistudio.core.engine.sweep_sql import ModelSource, SweepQuery, aggregate_sql
 from roistudio.core.errors import Cancelled
 from roistudio.core.payoff.language import OUTCOMES, Payoff
@@ -116,6 +116,11 @@ def fetch_column_sums(
     """
     params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
     row_values, values = column_sum_values(columns)
+    if class_sql is None and check_scores:
+        # Scores on a decimal grid: grouped by numpy, not DuckDB's hash table (None otherwise).
+        grid = grid_aggregate(con, query, models, row_values, values, dict(params), progress=progress)
+        if grid is not None:
+            return named_column_sums(grid.arrays, columns)
     aggregates = [
         f"coalesce(sum({v.column}), 0) AS {v.name}" if not v.count else f"count({v.column}) AS {v.name}"
         for v in values

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,13 @@ MAX_DECIMALS = 6  # 10**6 + 1 keys per class: a few tens of MB per summed value
 # Rows per Arrow batch: bincount's cost is rows + bins, so a batch at least as large as the
 # bins (4M at 6 decimals and 4 classes) keeps the per-batch cost near the per-row cost.
 BATCH_ROWS = 1 << 22
+# Per connection, the (table, score columns) found off the grid: a later sweep of the same
+# data (the usual route after the one-read route handed over, a filter edit) goes straight to
+# SQL. It only ever sends work to the SQL route: a stale entry (a table replaced under the same
+# name) costs speed, never a wrong number.
+_OFF_GRID: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, set[tuple[object, ...]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 @dataclass(frozen=True)
@@ -313,6 +321,10 @@ def grid_aggregate(
     """
     if any(m.model_column is not None for m in models) or query.breakdowns or query.raw_scores:
         return None
+    memo = (query.table, tuple(m.score_column for m in models))
+    off_grid = _OFF_GRID.setdefault(con, set())
+    if memo in off_grid:
+        return None  # read before and found off the grid: straight to SQL
     # Model 0's rows are every model's rows (score columns side by side are compared on the
     # same rows): its SELECT, with the other models' scores as more per-row values.
     others = {f"s_{i}": f"CAST({quote_ident(m.score_column)} AS DOUBLE)" for i, m in enumerate(models) if i}
@@ -349,6 +361,7 @@ def grid_aggregate(
         # A class this aggregate has no bins for: the caller discards the result.
         return GridAggregate({}, grid.class_rows, summaries, 0, tuple(grid.label_codes))
     if grid.off_grid:
+        off_grid.add(memo)
         return None
     accs = [acc or _Accumulator(0, classes, values) for acc in grid.accs]
     parts = [acc.arrays() for acc in accs]
