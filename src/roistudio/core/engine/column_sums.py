@@ -174,22 +174,19 @@ def arrays_from_column_sums(
         sums = ColumnSums(key, frozenset(columns), fetch_column_sums(con, query, models, columns, progress))
         cache.put(sums)
     cached = sums.arrays
+    if any(np.any(cached[f"cnt:{col}"] != cached["n"]) for col in used):
+        return None  # a missing value: the SQL path counts and reports it
     n = np.asarray(cached["n"], dtype=np.float64)
     cls = np.asarray(cached["c"])
 
-    def outcome_sums(outcome: str) -> np.ndarray | None:
+    def outcome_sums(outcome: str) -> np.ndarray:
         terms = affine[outcome]
         total = terms.constant * n
         for col, coef in terms.coefficients.items():
-            if np.any(cached[f"cnt:{col}"] != cached["n"]):
-                return None  # a missing value: the SQL path counts and reports it
-            total = total + coef * cached[f"sum:{col}"]
+            total += coef * cached[f"sum:{col}"]
         return total
 
-    maybe_sums = {o: outcome_sums(o) for o in OUTCOMES}
-    sums_by_outcome = {o: v for o, v in maybe_sums.items() if v is not None}
-    if len(sums_by_outcome) != len(OUTCOMES):
-        return None
+    sums_by_outcome = {o: outcome_sums(o) for o in OUTCOMES}
     v_flag = np.where(cls == 1, sums_by_outcome["tp"], np.where(cls == 0, sums_by_outcome["fp"], 0.0))
     v_keep = np.where(cls == 1, sums_by_outcome["fn"], np.where(cls == 0, sums_by_outcome["tn"], 0.0))
     if not (np.isfinite(v_flag).all() and np.isfinite(v_keep).all()):
