@@ -13,8 +13,9 @@ group reports). ``d`` is the smallest number of decimals (0 to 6) that holds for
 batch, raised if a later batch needs more; a batch with a score off every grid (more decimals,
 a float32 score) ends this route, and the caller runs the usual SQL aggregation instead.
 
-Served: one score column (no challenger, no model column), no breakdowns, scores in [0, 1].
-Rows with unusable scores (missing, NaN, infinite, out of range) are counted, not grouped:
+Served: one score column or several side by side (a challenger: a row is swept for every model
+or none), no model column, no breakdowns, scores in [0, 1]. Rows with unusable scores
+(missing, NaN, infinite, out of range) are counted, not grouped, and so are the label's values:
 what :mod:`.one_pass` needs for the validation report.
 """
 
@@ -40,8 +41,8 @@ from roistudio.core.sql import quote_ident
 __all__ = ["MAX_DECIMALS", "GridAggregate", "GridValue", "grid_aggregate", "swap_label_classes"]
 
 MAX_DECIMALS = 6  # 10**6 + 1 keys per class: a few tens of MB per summed value
-# Rows per Arrow batch: bincount's cost is rows + bins, so a batch at least as large as the
-# bins (4M at 6 decimals and 4 classes) keeps the per-batch cost near the per-row cost.
+# Rows per Arrow batch asked for (DuckDB hands over at most a row group's worth, about 1M);
+# batches are then added up a few at a time (see _Accumulator).
 BATCH_ROWS = 1 << 22
 # Per connection, the (table, score columns) found off the grid: a later sweep of the same
 # data (the usual route after the one-read route handed over, a filter edit) goes straight to
