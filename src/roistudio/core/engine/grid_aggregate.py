@@ -117,27 +117,28 @@ def _decimals_for(scores: np.ndarray, start: int) -> int | None:
     return None
 
 
-def _keys(scores: np.ndarray, decimals: int) -> np.ndarray | None:
-    """``round(score * 10**decimals)`` as int64 for scores in [0, 1], or None if one is off that grid.
+def _keys(scores: np.ndarray, decimals: int, out: np.ndarray, work: np.ndarray) -> bool:
+    """Write ``round(score * 10**decimals)`` into ``out`` (int64); False if a score is off that grid.
 
-    Truncating ``x + 0.5`` rounds a non-negative ``x``; the exact check below makes the way a
-    tie would round irrelevant (a wrong key fails it). About twice as fast as ``np.rint``.
+    For scores in [0, 1]. Truncating ``x + 0.5`` rounds a non-negative ``x``; the exact check
+    makes the way a tie would round irrelevant (a wrong key fails it). ``work`` is scratch space
+    of the same length (no array is allocated per batch).
     """
     scale = float(10**decimals)
-    scaled = scores * scale
-    scaled += 0.5
-    keys = scaled.astype(np.int64)
-    del scaled
-    back = keys / scale
-    return keys if np.array_equal(back, scores) else None
+    np.multiply(scores, scale, out=work)
+    work += 0.5
+    np.copyto(out, work, casting="unsafe")  # truncation toward zero
+    np.divide(out, scale, out=work)
+    return bool(np.array_equal(work, scores))
 
 
 class _Accumulator:
     """Dense per-(key, class) sums on a grid of ``10**d + 1`` keys; regridded when ``d`` grows.
 
-    Batches wait in ``pending`` until they hold about as many rows as there are bins: one
-    ``bincount`` over several batches costs the bins (allocating and adding the full-size
-    result) once instead of once per batch.
+    Batches are written into buffers of about twice as many rows as there are bins, and
+    ``bincount`` runs when they are full: each call then costs its rows, not its bins (the
+    full-size result is allocated and added once per buffer, not once per batch), and no
+    batch-sized array is allocated afresh (fresh pages cost the kernel as much as the counting).
     """
 
     def __init__(self, decimals: int, classes: int, values: Sequence[GridValue]) -> None:
@@ -148,8 +149,11 @@ class _Accumulator:
         self.n = np.zeros(bins, dtype=np.int64)
         # A count is kept as the NULLs it leaves out (usually none: no bincount at all).
         self.sums = {v.name: np.zeros(bins, dtype=np.float64) for v in values}
-        self.pending: list[tuple[np.ndarray, dict[str, np.ndarray | None]]] = []
-        self.pending_rows = 0
+        self.capacity = 0
+        self.index = np.empty(0, dtype=np.int64)
+        self.weights = {v.name: np.empty(0) for v in values}
+        self.used = 0
+        self.weighted = dict.fromkeys(self.sums, False)  # any weights in the buffer yet
 
     def regrid(self, decimals: int) -> None:
         """Move every bin to a finer grid: key ``k`` at ``d`` is key ``k * 10**(new - d)``."""
@@ -166,31 +170,41 @@ class _Accumulator:
         self.sums = {name: move(v) for name, v in self.sums.items()}
         self.decimals = decimals
 
-    def add(self, index: np.ndarray, weights: dict[str, np.ndarray | None]) -> None:
-        """Queue a batch: its bin indexes and per value its weights (None: all zero)."""
-        self.pending.append((index, weights))
-        self.pending_rows += len(index)
-        if self.pending_rows >= len(self.n):
+    def slot(self, rows: int) -> np.ndarray:
+        """Room for a batch of ``rows`` in the index buffer (flushing it first if full)."""
+        if self.used + rows > self.capacity:
             self.flush()
+            if rows > self.capacity:
+                self.capacity = max(rows, 2 * len(self.n))
+                self.index = np.empty(self.capacity, dtype=np.int64)
+                self.weights = {name: np.empty(self.capacity) for name in self.sums}
+        return self.index[self.used : self.used + rows]
+
+    def commit(self, rows: int, weights: Mapping[str, np.ndarray | None]) -> None:
+        """Keep the batch just written into :meth:`slot`, with its weights (None: all zero)."""
+        start, stop = self.used, self.used + rows
+        for name, w in weights.items():
+            if w is None:
+                if self.weighted[name]:
+                    self.weights[name][start:stop] = 0.0
+                continue
+            if not self.weighted[name]:
+                self.weights[name][:start] = 0.0  # the batches before had none
+                self.weighted[name] = True
+            np.copyto(self.weights[name][start:stop], w)
+        self.used = stop
 
     def flush(self) -> None:
-        if not self.pending:
+        if not self.used:
             return
         bins = len(self.n)
-        pending, self.pending, self.pending_rows = self.pending, [], 0
-        index = pending[0][0] if len(pending) == 1 else np.concatenate([p[0] for p in pending])
+        index = self.index[: self.used]
         self.n += np.bincount(index, minlength=bins)
         for name, total in self.sums.items():
-            parts = [w for _, ws in pending if (w := ws[name]) is not None]
-            if not parts:
-                continue
-            if len(parts) == len(pending):
-                w = parts[0] if len(parts) == 1 else np.concatenate(parts)
-            else:
-                w = np.concatenate(
-                    [ws[name] if ws[name] is not None else np.zeros(len(i)) for i, ws in pending]
-                )
-            total += np.bincount(index, weights=w, minlength=bins)
+            if self.weighted[name]:
+                total += np.bincount(index, weights=self.weights[name][: self.used], minlength=bins)
+        self.used = 0
+        self.weighted = dict.fromkeys(self.sums, False)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The non-empty (key, class) bins, score descending then class ascending."""
@@ -222,10 +236,17 @@ class _Summary:
         self.minimum: float | None = None
         self.maximum: float | None = None
 
-    def add(self, scores: np.ndarray, missing: int) -> np.ndarray:
-        """Count a batch (NULL scores already NaN in ``scores``); return the usable rows' mask."""
+    def add(self, scores: np.ndarray, missing: int) -> np.ndarray | None:
+        """Count a batch (NULL scores already NaN in ``scores``); the usable rows' mask, None if all are."""
         self.rows += len(scores)
         self.missing += missing
+        if not len(scores):
+            return None
+        lo, hi = scores.min(), scores.max()  # NaN if any is NaN
+        if lo >= 0 and hi <= 1:  # the usual batch: two passes, no mask
+            self.minimum = float(lo) if self.minimum is None else min(self.minimum, float(lo))
+            self.maximum = float(hi) if self.maximum is None else max(self.maximum, float(hi))
+            return None
         finite = np.isfinite(scores)
         if finite.all():
             lo, hi = (
@@ -250,7 +271,7 @@ class _Summary:
                 self.below += below
                 self.above += int(out.sum()) - below
                 usable = in_range
-        return np.ones(len(scores), dtype=bool) if usable is None else usable
+        return usable
 
     def summary(self, column: str) -> ScoreSummary:
         return ScoreSummary(
@@ -370,7 +391,10 @@ def grid_aggregate(
         part["m"][:] = i
     arrays = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     decimals = max(acc.decimals for acc in accs)
-    return GridAggregate(arrays, grid.class_rows, summaries, decimals, tuple(grid.label_codes))
+    # Rows per class: the binned ones (every model bins the same rows) and the unusable ones.
+    class_rows = grid.class_rows.copy()
+    class_rows[:classes] = accs[0].n.reshape(-1, classes).sum(axis=0) + grid.unusable_rows
+    return GridAggregate(arrays, class_rows, summaries, decimals, tuple(grid.label_codes))
 
 
 class _Grid:
@@ -385,7 +409,9 @@ class _Grid:
         self.label_codes: dict[object, int] = {}  # label value -> class code, in order of appearance
         self.values = values
         self.accs: list[_Accumulator | None] = [None] * len(score_columns)  # one per model
-        self.class_rows = np.zeros(classes + 1, dtype=np.int64)
+        self.class_rows = np.zeros(classes + 1, dtype=np.int64)  # see GridAggregate.class_rows
+        self.unusable_rows = np.zeros(classes, dtype=np.int64)  # per class, rows not binned
+        self.work = np.empty(0)  # scratch space for the keys of a batch
         self.stats = [_Summary() for _ in score_columns]
         self.off_grid = False
         self.stopped = False  # nothing more to learn from the rows: off the grid, or another class
@@ -414,56 +440,59 @@ class _Grid:
             if self.labels
             else batch.column("c").to_numpy(zero_copy_only=False)
         )
-        per_class = np.bincount(cls, minlength=classes)
-        self.class_rows[:classes] += per_class[:classes]
-        self.class_rows[classes] += per_class[classes:].sum()
-        if self.class_rows[classes]:
+        if len(cls) and cls.max() >= classes:
+            self.class_rows[classes] += int((cls >= classes).sum())
             self.stopped = True
             return
         scores = []
-        usable: np.ndarray | None = None
+        usable: np.ndarray | None = None  # None: every row
         for name, stats in zip(self.score_columns, self.stats, strict=True):
             values, column = _float_column(batch, name)
             scores.append(values)
             mine = stats.add(values, column.null_count)
-            usable = mine if usable is None else usable & mine  # a row is swept for all models or none
-        assert usable is not None
-        everything = bool(usable.all())
-        if not everything:
+            if mine is not None:  # a row is swept for all models or none
+                usable = mine if usable is None else usable & mine
+        if usable is not None:
+            # Rows of unusable scores still count for the label (the usable ones are counted
+            # from the bins at the end).
+            self.unusable_rows += np.bincount(cls[~usable], minlength=classes)[:classes]
             scores, cls = [s[usable] for s in scores], cls[usable]
         if not len(cls):
             return
-        indexes = [self._index(i, s, cls) for i, s in enumerate(scores)]
-        if self.stopped:
-            return
-        weights = {
-            v.name: _weights(batch.column(v.column), v, None if everything else usable) for v in self.values
-        }
-        for acc, index in zip(self.accs, indexes, strict=True):
-            assert acc is not None and index is not None
-            acc.add(index, weights)
+        for i, s in enumerate(scores):
+            if not self._index(i, s, cls):
+                return
+        weights = {v.name: _weights(batch.column(v.column), v, usable) for v in self.values}
+        for acc in self.accs:
+            assert acc is not None
+            acc.commit(len(cls), weights)
 
-    def _index(self, model: int, scores: np.ndarray, cls: np.ndarray) -> np.ndarray | None:
-        """Bin indexes of one model's usable rows; None (and ``stopped``) when a score is off every grid."""
+    def _index(self, model: int, scores: np.ndarray, cls: np.ndarray) -> bool:
+        """Write one model's bin indexes into its accumulator's buffer; False (and ``stopped``) off the grid."""
         acc = self.accs[model]
         if acc is None:
             decimals = _decimals_for(scores, 0)
             if decimals is None:
                 self.off_grid = self.stopped = True
-                return None
+                return False
             acc = self.accs[model] = _Accumulator(decimals, self.classes, self.values)
-        index = _keys(scores, acc.decimals)
-        if index is None:
+        rows = len(scores)
+        if len(self.work) < rows:
+            self.work = np.empty(rows)
+        work = self.work[:rows]
+        out = acc.slot(rows)
+        if not _keys(scores, acc.decimals, out, work):
             finer = _decimals_for(scores, acc.decimals + 1)
             if finer is None:
                 self.off_grid = self.stopped = True  # off the grid: the SQL aggregation groups it
-                return None
+                return False
             acc.regrid(finer)
-            index = _keys(scores, finer)
-            assert index is not None
-        index *= self.classes
-        index += cls
-        return index
+            out = acc.slot(rows)
+            ok = _keys(scores, finer, out, work)
+            assert ok
+        out *= self.classes
+        out += cls
+        return True
 
 
 def _read(reader: pa.RecordBatchReader, grid: _Grid, progress: Progress | None) -> None:
