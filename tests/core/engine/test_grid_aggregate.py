@@ -431,3 +431,17 @@ def test_data_found_off_the_grid_goes_straight_to_sql_next_time(monkeypatch):
     assert reads == [1]  # the second sweep did not read for the grid
     other = _con(_frame(70))  # another connection: its own memo
     assert _grid(other, _query(other)) is not None
+
+
+def test_swapping_label_classes_keeps_models_apart():
+    # Model 0 ends with score 0.5 and model 1 starts with it: not a pair to reorder.
+    arrays = {
+        "m": np.array([0, 0, 1, 1]),
+        "s": np.array([0.9, 0.5, 0.5, 0.5]),
+        "c": np.array([1, 0, 1, 2], dtype=np.int32),
+        "n": np.array([1, 2, 3, 4]),
+    }
+    swapped = swap_label_classes(arrays)
+    assert swapped["m"].tolist() == [0, 0, 1, 1]
+    assert swapped["c"].tolist() == [0, 1, 0, 2]
+    assert swapped["n"].tolist() == [1, 2, 3, 4]

@@ -101,7 +101,11 @@ def swap_label_classes(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray
     s = np.asarray(arrays["s"])
     order = np.arange(len(c))
     if len(c) > 1:
-        pair = np.flatnonzero((s[1:] == s[:-1]) & (swapped[:-1] == 1) & (swapped[1:] == 0))
+        same = s[1:] == s[:-1]
+        if "m" in arrays:  # models follow one another: a score may end one and start the next
+            m = np.asarray(arrays["m"])
+            same &= m[1:] == m[:-1]
+        pair = np.flatnonzero(same & (swapped[:-1] == 1) & (swapped[1:] == 0))
         order[pair], order[pair + 1] = pair + 1, pair
     out = {k: np.asarray(v)[order] for k, v in arrays.items() if k != "c"}
     out["c"] = swapped[order]
