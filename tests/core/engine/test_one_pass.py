@@ -14,7 +14,7 @@ import pytest
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.data.validation import validate_mapping
-from roistudio.core.engine import column_sums, one_pass, sweep
+from roistudio.core.engine import column_sums, grid_aggregate, one_pass, sweep
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.column_sums import ColumnSumsCache
 from roistudio.core.engine.filters import Filters
@@ -192,6 +192,8 @@ def test_one_pass_leaves_the_column_sums_for_the_next_edit(monkeypatch):
     scans: list[int] = []
     real = column_sums.fetch_column_sums
     monkeypatch.setattr(column_sums, "fetch_column_sums", lambda *a, **k: scans.append(1) or real(*a, **k))
+    first_read = grid_aggregate._read
+    monkeypatch.setattr(grid_aggregate, "_read", lambda *a: scans.append(2) or first_read(*a))
 
     def request(cost: float) -> AnalysisRequest:
         payoff = {"tp": "amount * 0.8 - c", "fp": "-c", "fn": "-amount"}
