@@ -12,7 +12,7 @@ import argparse
 import contextlib
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from roistudio.core.errors import RoiError
@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from roistudio.core.engine.decision import Decision, DecisionOptions
 
 NOT_ON_SPARK = (
-    "the spark engine computes the recommendation and the bootstrap (--bootstrap N); walk-forward, "
-    "sensitivity, the label-delay estimate and per-segment/per-period intervals are DuckDB queries "
-    "(run with --engine duckdb for them)"
+    "the spark engine computes the recommendation and the bootstrap (--bootstrap N, per-segment and "
+    "per-period intervals included); walk-forward, sensitivity and the label-delay estimate are DuckDB "
+    "queries (run with --engine duckdb for them)"
 )
 
 
@@ -161,6 +161,7 @@ def _spark_bootstrap(
     from roistudio.core.engine.bootstrap import bootstrap
     from roistudio.core.engine.decision import Decision, recommendation
     from roistudio.core.engine.spark_bootstrap import SparkCells
+    from roistudio.core.engine.spark_group_bootstrap import spark_group_intervals
 
     result = bootstrap(
         None,  # type: ignore[arg-type]  # the cells come from Spark: no DuckDB connection is read
@@ -171,6 +172,16 @@ def _spark_bootstrap(
         progress=progress,
         cells=SparkCells(spark, view, analysis, progress),
     )
+    groups = spark_group_intervals(
+        spark,  # type: ignore[arg-type]
+        view,
+        analysis,
+        replicates=options.replicates,
+        confidence=options.confidence,
+        seed=options.seed,
+        progress=progress,
+    )
+    result = replace(result, groups=groups)
     return Decision(
         options=options,
         uncertainty=result,
