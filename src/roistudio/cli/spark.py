@@ -12,7 +12,7 @@ import argparse
 import contextlib
 import os
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from roistudio.core.errors import RoiError
@@ -157,36 +157,7 @@ def run_spark_command(args: argparse.Namespace) -> int:
 def _spark_bootstrap(
     spark: object, view: str, analysis: Analysis, options: DecisionOptions, progress: ConsoleProgress
 ) -> Decision:
-    """The bootstrap (intervals, P(challenger better), verdict): cells aggregated by Spark, draws as on DuckDB."""
-    from roistudio.core.engine.bootstrap import bootstrap
-    from roistudio.core.engine.decision import Decision, recommendation
-    from roistudio.core.engine.spark_bootstrap import SparkCells
-    from roistudio.core.engine.spark_group_bootstrap import spark_group_intervals
+    """The bootstrap (intervals, per-group intervals, P(challenger better), verdict), cells aggregated by Spark."""
+    from roistudio.core.engine.spark_uncertainty import spark_decision
 
-    result = bootstrap(
-        None,  # type: ignore[arg-type]  # the cells come from Spark: no DuckDB connection is read
-        analysis,
-        replicates=options.replicates,
-        confidence=options.confidence,
-        seed=options.seed,
-        progress=progress,
-        cells=SparkCells(spark, view, analysis, progress),
-    )
-    groups = spark_group_intervals(
-        spark,  # type: ignore[arg-type]
-        view,
-        analysis,
-        replicates=options.replicates,
-        confidence=options.confidence,
-        seed=options.seed,
-        progress=progress,
-    )
-    result = replace(result, groups=groups)
-    return Decision(
-        options=options,
-        uncertainty=result,
-        backtest=None,
-        coverage=None,
-        sensitivity=None,
-        recommendation=recommendation(analysis, result, options.promote_at),
-    )
+    return spark_decision(spark, view, analysis, options, progress)
