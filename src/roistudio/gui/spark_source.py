@@ -238,7 +238,9 @@ def _filter_options(source: SparkSource, mapping: ColumnMapping, progress: Any) 
     return FilterOptions(segments, low, high)
 
 
-def decide_on_spark(source: SparkSource, analysis: Analysis, options: DecisionOptions, progress: Any) -> Decision:
+def decide_on_spark(
+    source: SparkSource, analysis: Analysis, options: DecisionOptions, progress: Any
+) -> Decision:
     """The decision job of a Spark project (worker thread): intervals and verdict aggregated by Spark.
 
     The same bootstrap and per-group intervals as on DuckDB, for the same seed
