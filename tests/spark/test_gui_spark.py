@@ -136,6 +136,9 @@ def test_open_from_spark_gives_duckdbs_figures_and_edits_reaggregate_on_the_clus
     cells = {str(c.value) for ws in load_workbook(tmp_path / "spark.xlsx", read_only=True).worksheets
              for row in ws.iter_rows() for c in row if c.value is not None}  # fmt: skip
     assert "not computed (read by Spark)" in cells
+    # With the intervals the app shows, computed on Spark (1,000 resamples, the app's seed).
+    assert "Uncertainty" in load_workbook(tmp_path / "spark.xlsx", read_only=True).sheetnames
+    assert any(c.startswith("90% intervals, 1,000 bootstrap resamples") for c in cells)
 
     # Saved, the project names its Spark source; reopened, it reconnects and shows the same figures.
     target = tmp_path / "on_spark.roiproj"

@@ -265,15 +265,18 @@ def export_model(
     title: str,
     currency: str,
     payoff_suggested: bool,
+    options: DecisionOptions | None = None,
 ) -> Any:
-    """The report model of a Spark project (worker thread): values, no live formulas; no intervals.
+    """The report model of a Spark project (worker thread): values, no live formulas.
 
-    As ``roistudio report --engine spark``: the workbook's live formulas and the decision figures
-    need DuckDB aggregates, so the model holds the recommendation and values only.
+    As ``roistudio report --engine spark``: the workbook's live formulas need DuckDB aggregates,
+    so the model holds values; with ``options`` (the app's, as on screen) it holds the intervals
+    and verdict computed on Spark (:func:`decide_on_spark`), else the recommendation only.
     """
     from roistudio.core.engine.decision import DecisionOptions, decide
     from roistudio.core.engine.spark import spark_date_range
     from roistudio.core.engine.spark_source import VIEW
+    from roistudio.core.progress import ScaledProgress
     from roistudio.reports.model import SourceFacts, build_report_model
 
     spark = SESSIONS.get(source.master, progress)
@@ -281,6 +284,10 @@ def export_model(
     ts = analysis.request.mapping.timestamp
     dated = ts and time is not None and not time.form.is_text
     dates = spark_date_range(spark, VIEW, ts) if dated and ts else (None, None)
+    if options is None:
+        decision = decide(None, analysis, DecisionOptions(), only=())  # type: ignore[arg-type]
+    else:
+        decision = decide_on_spark(source, analysis, options, ScaledProgress(progress, 0.0, 0.05))
     return build_report_model(
         analysis,
         SourceFacts.from_import(import_report, *dates),
@@ -288,6 +295,6 @@ def export_model(
         currency=currency,
         con=None,
         table=VIEW,
-        decision=decide(None, analysis, DecisionOptions(), only=()),  # type: ignore[arg-type]
+        decision=decision,
         payoff_suggested=payoff_suggested,
     )
