@@ -39,6 +39,11 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=4)
     parser.add_argument("--window", action="store_true", help="show the main window (views redraw)")
     parser.add_argument("--screenshot", help="with --window: save the window here at the end (PNG)")
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="write cProfile stats of the GUI thread per phase (open, moves, edits) into DIR",
+    )
     args = parser.parse_args()
 
     from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Slot
@@ -82,34 +87,10 @@ def main() -> None:
             self.gaps.append(now - self.last)
             self.last = now
 
-    ticker = Ticker()
-    gaps = ticker.gaps
-    timer = QTimer()
-    timer.timeout.connect(ticker.tick)
-    timer.start(20)
-
-    def wait(predicate, what: str, timeout: float = 3600.0) -> None:
-        end = time.monotonic() + timeout
-        while not predicate():
-            app.processEvents()
-            time.sleep(0.002)
-            if time.monotonic() > end:
-                raise SystemExit(f"timed out waiting for {what}")
-
-    box: dict = {}
-    t0 = time.perf_counter()
-    worker.submit(
-        lambda con, p: import_data(con, args.data, p),
-        kind="load",
-        on_done=lambda r: box.setdefault("import", r),
-        on_error=lambda e: box.setdefault("error", e),
-    )
-    wait(lambda: box, "the import")
-    if "error" in box:
-        raise SystemExit(f"import failed: {box['error']}")
-    t_import = time.perf_counter() - t0
-    result = box["import"]
+    # The window exists before the file is opened, as in the app (its construction, which loads
+    # matplotlib, is not part of opening a file).
     window = None
+    t_window = time.perf_counter()
     if args.window:
         import tempfile
 
@@ -124,6 +105,49 @@ def main() -> None:
         doc = window.doc
     else:
         doc = ProjectDocument(worker)
+    for _ in range(5):
+        app.processEvents()  # the first paint
+    t_window = time.perf_counter() - t_window
+    ticker = Ticker()
+    gaps = ticker.gaps
+    timer = QTimer()
+    timer.timeout.connect(ticker.tick)
+    timer.start(20)
+
+    def wait(predicate, what: str, timeout: float = 3600.0) -> None:
+        end = time.monotonic() + timeout
+        while not predicate():
+            app.processEvents()
+            time.sleep(0.002)
+            if time.monotonic() > end:
+                raise SystemExit(f"timed out waiting for {what}")
+
+    import cProfile
+
+    profiles: dict[str, cProfile.Profile] = {}
+
+    def profile(phase: str) -> None:
+        """Profile the GUI thread (cProfile sees only the thread it is enabled on) from here on."""
+        for running in profiles.values():
+            running.disable()
+        if args.profile:
+            profiles[phase] = cProfile.Profile()
+            profiles[phase].enable()
+
+    box: dict = {}
+    profile("open")
+    t0 = time.perf_counter()
+    worker.submit(
+        lambda con, p: import_data(con, args.data, p),
+        kind="load",
+        on_done=lambda r: box.setdefault("import", r),
+        on_error=lambda e: box.setdefault("error", e),
+    )
+    wait(lambda: box, "the import")
+    if "error" in box:
+        raise SystemExit(f"import failed: {box['error']}")
+    t_import = time.perf_counter() - t0
+    result = box["import"]
     # The GUI publish: the document adopting a finished analysis and every view redrawing.
     publish: list[tuple[float, float]] = []
     real_done = doc._analysis_done
@@ -152,6 +176,8 @@ def main() -> None:
     worker.submit = lambda *a, **k: submitted.append(k.get("kind")) or original(*a, **k)
     curve = doc.analysis.champion.curve
     moves = []
+    profile("moves")
+    gaps_before_moves = len(gaps)
     moves_cpu = time.thread_time()
     for i in range(50):
         t = time.perf_counter()
@@ -162,7 +188,10 @@ def main() -> None:
     jobs_for_moves = len(submitted)
     worker.submit = original
 
+    max_gap_moves = max(gaps[gaps_before_moves:], default=0)
     first_publish = list(publish)
+    profile("edits")
+    gaps_before_edits = len(gaps)
     edits = []
     core.clear()
     publish.clear()
@@ -176,7 +205,16 @@ def main() -> None:
         )
         wait(lambda n=n: len(analyses) > n or "error" in box, "the re-sweep")
         edits.append(analyses[-1][0] - t)
+    profile("")
+    max_gap_edits = max(gaps[gaps_before_edits:], default=0)
     timer.stop()
+    if args.profile:
+        os.makedirs(args.profile, exist_ok=True)
+        for phase, stats in profiles.items():
+            if phase:
+                path = os.path.join(args.profile, f"{phase}.pstats")
+                stats.dump_stats(path)
+                print(f"GUI-thread profile of the {phase}: {path} (python3 -m pstats {path})")
     if window is not None and args.screenshot:
         window.grab().save(args.screenshot)
     worker.stop()
@@ -184,6 +222,7 @@ def main() -> None:
     print(
         f"data: {args.data} ({rows:,} rows swept, {len(curve):,} curve points; {'main window' if window else 'document only'})"
     )
+    print(f"window built and shown (GUI thread, before the open): {t_window:.2f} s")
     print(f"open (fingerprint + view + distinct counts, database thread): {t_import:.2f} s")
     print(f"first analysis (validation + sweep + column sums): {t_first:.2f} s")
     print(
@@ -192,6 +231,9 @@ def main() -> None:
     )
     print(
         f"GUI timer during open + first sweep: {ticks_open} ticks of 20 ms, longest gap {max_gap_open:.0f} ms"
+    )
+    print(
+        f"GUI timer's longest gap: during the threshold moves {max_gap_moves:.0f} ms, during the edits {max_gap_edits:.0f} ms"
     )
     print(
         f"threshold moves: median {statistics.median(moves) * 1000:.1f} ms wall, {moves_cpu * 1000:.1f} ms GUI-thread CPU, jobs submitted: {jobs_for_moves} {submitted}"
