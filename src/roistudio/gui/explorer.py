@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,6 +39,7 @@ from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.constraints import Constraints, constrained_optimum, feasible
 from roistudio.core.engine.curve import Curve, CurvePoint
 from roistudio.core.engine.results import ModelResult
+from roistudio.gui.bridge_view import BridgeView
 from roistudio.gui.constraints_panel import ConstraintsPanel
 from roistudio.gui.explorer_side import best_text, constrained_text, side_panel
 from roistudio.gui.explorer_state import (
@@ -148,9 +150,22 @@ class ThresholdExplorer(QWidget):
 
         self.toolbar = NavigationToolbar2QT(self.canvas, self, coordinates=False)  # type: ignore[no-untyped-call]
         self.toolbar.setIconSize(self.toolbar.iconSize() * 0.75)
+        curve_page = QWidget()
+        curve_layout = QVBoxLayout(curve_page)
+        curve_layout.setContentsMargins(0, 0, 0, 0)
+        curve_layout.addWidget(self.toolbar)
+        curve_layout.addWidget(self.canvas, 1)
+        # Beside the curve, the same threshold as a bridge from doing nothing (gui.bridge_view).
+        self.bridge = BridgeView()
+        self.chart_tabs = QTabWidget()
+        self.chart_tabs.setDocumentMode(True)
+        self.chart_tabs.addTab(curve_page, "Value curve")
+        self.chart_tabs.addTab(self.bridge, "Where the value comes from")
+        self.chart_tabs.setTabToolTip(
+            1, "From the value without the model to the value at this threshold: misses and false alarms"
+        )
         left = QVBoxLayout()
-        left.addWidget(self.toolbar)
-        left.addWidget(self.canvas, 1)
+        left.addWidget(self.chart_tabs, 1)
         left.addLayout(controls)
 
         # Side panel: confusion matrix, constraints, best points (gui.explorer_side)
@@ -193,6 +208,7 @@ class ThresholdExplorer(QWidget):
         )
         self._analysis = analysis
         self._currency = currency
+        self.bridge.set_analysis(analysis, currency)
         if analysis is None:
             self._model = self._curve = self._operating = self._artists = None
             self.canvas.clear()
@@ -244,6 +260,7 @@ class ThresholdExplorer(QWidget):
         """Draw the chart again from scratch (e.g. in the palette of a new light/dark scheme)."""
         if self._model is not None:
             self._draw_chart()
+        self.bridge.redraw()
 
     def set_threshold(self, threshold: float | None) -> None:
         """Move the operating threshold programmatically (no ``thresholdChanged``)."""
@@ -372,6 +389,7 @@ class ThresholdExplorer(QWidget):
         self._update_tiles(point)
         self._update_constrained_label()
         self.matrix.set_point(point, self._currency)
+        self.bridge.follow(point)
         if blit and self._artists is not None:
             chart_curves.move_operating_marker(self._artists, point)
             self.canvas.blit_moving()
@@ -493,6 +511,7 @@ class ThresholdExplorer(QWidget):
         self.constraints_panel.set_inputs_enabled(enabled)
         self._empty.setVisible(not enabled)
         self.canvas.setVisible(enabled)
+        self.chart_tabs.setVisible(enabled)
         if not enabled:
             for tile in self.tiles.values():
                 tile.set_value("–", "")
