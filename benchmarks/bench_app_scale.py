@@ -150,13 +150,32 @@ def main() -> None:
     result = box["import"]
     # The GUI publish: the document adopting a finished analysis and every view redrawing.
     publish: list[tuple[float, float]] = []
+    shown: list[float] = []  # when each publish was over (the new figures painted)
     real_done = doc._analysis_done
+    # Full chart draws (which view, GUI-thread CPU): the bulk of a publish.
+    from roistudio.gui.mpl_canvas import MplCanvas
+
+    draws: list[tuple[str, float]] = []
+    real_draw = MplCanvas.draw
+
+    def counted_draw(canvas) -> None:
+        c = time.thread_time()
+        real_draw(canvas)
+        owner = canvas.parentWidget()
+        while owner is not None and type(owner).__module__.startswith("PySide6"):
+            owner = owner.parentWidget()
+        draws.append((type(owner).__name__ if owner is not None else "?", time.thread_time() - c))
+
+    MplCanvas.draw = counted_draw
+    publish_draws: list[list[tuple[str, float]]] = []
 
     def timed_done(analysis) -> None:
-        t, c = time.perf_counter(), time.thread_time()
+        t, c, n = time.perf_counter(), time.thread_time(), len(draws)
         real_done(analysis)
         app.processEvents()  # deferred redraws
         publish.append((time.perf_counter() - t, time.thread_time() - c))
+        shown.append(time.perf_counter())
+        publish_draws.append(draws[n:])
 
     doc._analysis_done = timed_done
     analyses: list = []
@@ -193,10 +212,12 @@ def main() -> None:
     profile("edits")
     gaps_before_edits = len(gaps)
     edits = []
+    edits_shown = []
     core.clear()
     publish.clear()
+    publish_draws.clear()
     for i in range(args.edits):
-        n = len(analyses)
+        n, n_shown = len(analyses), len(shown)
         t = time.perf_counter()
         doc.set_payoff(
             {"tp": "amount * 0.9 - review_cost", "fp": "-review_cost", "fn": "-amount"},
@@ -205,6 +226,8 @@ def main() -> None:
         )
         wait(lambda n=n: len(analyses) > n or "error" in box, "the re-sweep")
         edits.append(analyses[-1][0] - t)
+        wait(lambda n_shown=n_shown: len(shown) > n_shown, "the publish")
+        edits_shown.append(shown[-1] - t)
     profile("")
     max_gap_edits = max(gaps[gaps_before_edits:], default=0)
     timer.stop()
@@ -249,6 +272,11 @@ def main() -> None:
     print(
         "  GUI publish (document + views, GUI thread), wall/CPU: "
         + ", ".join(f"{w:.2f}/{c:.2f} s" for w, c in publish)
+    )
+    print("  until shown (analysis published and painted): " + ", ".join(f"{e:.2f} s" for e in edits_shown))
+    print(
+        "  full chart draws per publish (view: GUI-thread CPU): "
+        + "; ".join(", ".join(f"{v} {c * 1000:.0f} ms" for v, c in d) or "none" for d in publish_draws)
     )
     print(f"  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"peak memory of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")

@@ -225,7 +225,11 @@ class ThresholdExplorer(QWidget):
             None if self._constraints.is_empty() else constrained_optimum(self._curve, self._constraints)
         )
         if same_curve and self._artists is not None:
-            self._show_point(analysis.champion.operating)
+            point, shown = analysis.champion.operating, self._operating
+            if shown is not None and (shown.index, shown.threshold) == (point.index, point.threshold):
+                self._update_tiles(point)  # shown already (the slider's own move); the constraints
+            else:  # decide which baseline the tiles compare with
+                self._show_point(point)
         else:
             self._operating = analysis.champion.operating
             self._draw_chart()
@@ -266,7 +270,11 @@ class ThresholdExplorer(QWidget):
         """Move the operating threshold programmatically (no ``thresholdChanged``)."""
         if self._curve is None:
             return
-        self._show_point(self._point_at(threshold))
+        point = self._point_at(threshold)
+        shown = self._operating
+        if shown is not None and (shown.index, shown.threshold) == (point.index, point.threshold):
+            return  # the document echoing the point shown (a slider move, a publish): nothing to do
+        self._show_point(point)
 
     def threshold(self) -> float | None:
         """The operating threshold shown (None: flag nobody)."""
