@@ -40,6 +40,17 @@ def main() -> None:
     parser.add_argument("--window", action="store_true", help="show the main window (views redraw)")
     parser.add_argument("--screenshot", help="with --window: save the window here at the end (PNG)")
     parser.add_argument(
+        "--view",
+        default="threshold",
+        help="with --window: the tab shown during the moves and edits (e.g. payoff: where edits are made)",
+    )
+    parser.add_argument(
+        "--stalls",
+        type=float,
+        metavar="MS",
+        help="print where every thread is whenever the GUI thread goes MS ms without a timer tick",
+    )
+    parser.add_argument(
         "--profile",
         metavar="DIR",
         help="write cProfile stats of the GUI thread per phase (open, moves, edits) into DIR",
@@ -86,6 +97,7 @@ def main() -> None:
             now = self.clock.elapsed()
             self.gaps.append(now - self.last)
             self.last = now
+            self.last_tick = time.monotonic()
 
     # The window exists before the file is opened, as in the app (its construction, which loads
     # matplotlib, is not part of opening a file).
@@ -113,6 +125,39 @@ def main() -> None:
     timer = QTimer()
     timer.timeout.connect(ticker.tick)
     timer.start(20)
+    stalls: list[str] = []
+    if args.stalls:
+        import threading
+        import traceback
+
+        ticker.last_tick = time.monotonic()
+        gui_thread = threading.get_ident()
+
+        def watch() -> None:
+            """Where every thread is when the GUI thread has not ticked for a while (a stall)."""
+            seen = 0.0
+            while True:
+                time.sleep(0.02)
+                late = time.monotonic() - ticker.last_tick
+                if late > args.stalls / 1000 and ticker.last_tick != seen:
+                    seen = ticker.last_tick
+                    frames = sys._current_frames()
+                    text = [f"GUI thread {late * 1000:.0f} ms without a tick:"]
+                    for ident, frame in frames.items():
+                        if ident == threading.get_ident():
+                            continue
+                        who = "GUI" if ident == gui_thread else f"thread {ident}"
+                        stack = traceback.extract_stack(frame)[-6:]
+                        text.append(
+                            f"  {who}: "
+                            + " <- ".join(
+                                f"{f.name} ({os.path.basename(f.filename)}:{f.lineno})"
+                                for f in reversed(stack)
+                            )
+                        )
+                    stalls.append("\n".join(text))
+
+        threading.Thread(target=watch, daemon=True).start()
 
     def wait(predicate, what: str, timeout: float = 3600.0) -> None:
         end = time.monotonic() + timeout
@@ -190,6 +235,11 @@ def main() -> None:
     max_gap_open = max(gaps)
     ticks_open = len(gaps)
 
+    if window is not None:
+        from roistudio.core.project.project import VIEWS
+
+        window.tabs.setCurrentIndex(VIEWS.index(args.view))
+        app.processEvents()
     submitted: list = []
     original = worker.submit
     worker.submit = lambda *a, **k: submitted.append(k.get("kind")) or original(*a, **k)
@@ -243,7 +293,7 @@ def main() -> None:
     worker.stop()
     rows = doc.analysis.rows
     print(
-        f"data: {args.data} ({rows:,} rows swept, {len(curve):,} curve points; {'main window' if window else 'document only'})"
+        f"data: {args.data} ({rows:,} rows swept, {len(curve):,} curve points; {f'main window, {args.view} tab shown' if window else 'document only'})"
     )
     print(f"window built and shown (GUI thread, before the open): {t_window:.2f} s")
     print(f"open (fingerprint + view + distinct counts, database thread): {t_import:.2f} s")
@@ -279,6 +329,8 @@ def main() -> None:
         + "; ".join(", ".join(f"{v} {c * 1000:.0f} ms" for v, c in d) or "none" for d in publish_draws)
     )
     print(f"  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for stall in stalls:
+        print(stall)
     print(f"peak memory of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     sys.stdout.flush()
     # A decision job may still be running on the database thread: leave without finalising Qt
