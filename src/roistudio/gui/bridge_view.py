@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
 from roistudio.charts.bridge import draw_value_bridge, end_text
 from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.bridge import STEP_MEANINGS, Bridge, value_bridge
-from roistudio.core.engine.curve import Curve, CurvePoint
+from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.results import ModelResult
+from roistudio.gui.explorer_state import point_at
 from roistudio.gui.mpl_canvas import MplCanvas
 from roistudio.gui.widgets import currency_symbol, format_count, format_money, format_threshold
 
@@ -47,13 +48,6 @@ UNLABELLED_TEXT = (
 )
 REDRAW_MS = 60  # while the slider moves, the chart is redrawn at most this often
 HEADERS = ("", "Rows", "Outcomes", "Value")
-
-
-def point_at(curve: Curve, threshold: float | None) -> CurvePoint:
-    """The policy "flag score >= threshold" on ``curve`` (above every score: flag nobody)."""
-    if curve.index_at(threshold) == 0:
-        return curve.point(0)
-    return curve.at(threshold)
 
 
 def bridge_table_rows(bridge: Bridge, currency: str) -> list[tuple[str, str, str, str]]:

@@ -45,6 +45,7 @@ from roistudio.gui.explorer_side import best_text, constrained_text, side_panel
 from roistudio.gui.explorer_state import (
     SLIDER_STEPS,
     index_for_slider,
+    point_at,
     score_range,
     slider_for_index,
     slider_score,
@@ -373,10 +374,7 @@ class ThresholdExplorer(QWidget):
 
     # -- showing a point ---------------------------------------------------------------------------------------
     def _point_at(self, threshold: float | None) -> CurvePoint:
-        curve = self._shown_curve()
-        if curve.index_at(threshold) == 0:
-            return curve.point(0)  # a threshold above every score flags nobody
-        return curve.at(threshold)
+        return point_at(self._shown_curve(), threshold)
 
     def _shown_curve(self) -> Curve:
         """The curve shown (callers run only once an analysis is shown)."""
