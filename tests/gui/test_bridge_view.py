@@ -7,34 +7,19 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
 
-import roistudio.gui.main_window as main_window
 from roistudio.core.engine.bridge import value_bridge
 from roistudio.core.engine.curve import Curve
 from roistudio.core.project.demo import DEMO_PARAMETERS, demo_data_path
 from roistudio.gui.bridge_view import EMPTY_TEXT, UNLABELLED_TEXT, BridgeView
-from roistudio.gui.settings import Settings
 from tests.helpers import demo_row_payoffs
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def demo_window(qtbot, worker, tmp_path, monkeypatch):
-    monkeypatch.setattr(main_window, "recovery_folder", lambda: tmp_path / "recovery")
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    window = main_window.MainWindow(worker, settings)
-    window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(
-        window.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None
-    ):
-        window.open_demo()
-    window.tabs.setCurrentIndex(main_window.VIEWS.index("threshold"))
-    return window
+def demo_window(qtbot, demo_main_window):
+    return demo_main_window
 
 
 def _rows_bridge(score: str, threshold: float) -> tuple[float, float, int, int]:

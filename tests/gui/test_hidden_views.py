@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
 
-import roistudio.gui.main_window as main_window
 from roistudio.core.project.project import VIEWS
-from roistudio.gui.settings import Settings
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def demo_window(qtbot, worker, tmp_path, monkeypatch):
-    monkeypatch.setattr(main_window, "recovery_folder", lambda: tmp_path / "recovery")
-    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    window = main_window.MainWindow(worker, settings)
-    window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
-    qtbot.addWidget(window)
-    window.show()
-    with qtbot.waitSignal(
-        window.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None
-    ):
-        window.open_demo()
-    window.tabs.setCurrentIndex(VIEWS.index("threshold"))
+def demo_window(qtbot, demo_main_window):
     qtbot.wait(50)
-    return window
+    return demo_main_window
 
 
 def _hidden_canvases(w):
