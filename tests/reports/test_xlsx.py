@@ -402,10 +402,11 @@ def test_injection_strings_are_stored_as_text(saved):
     assert set(keys) == expected and "=1" in expected  # the tab is stripped
     for cell in keys.values():
         assert cell.data_type == "s"
-    # The only formulas are the workbook's own live dollar figures, never a segment name.
+    # The only formulas are the workbook's own live dollar figures and the best threshold found
+    # again over each segment's curve, never a segment name.
     headers, _ = table_rows(ws)
     dollar_columns = {
-        headers[h] for h in ("Champion value", "Money lost", "Value at best", "Challenger value")
+        headers[h] for h in ("Champion value", "Money lost", "Best threshold", "Value at best", "Challenger value")
     }
     formulas = [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas and {c.column for c in formulas} == dollar_columns
@@ -510,13 +511,15 @@ def test_segment_trend_and_comparison_dollars_follow_a_parameter_change(saved, m
                 "Champion value": demo_payoff_value(part, threshold, new),
                 "Money lost": demo_payoff_value(part, None, new, perfect=True)
                 - demo_payoff_value(part, threshold, new),
-                "Value at best": demo_payoff_value(part, group.optimum.threshold, new),
                 "Challenger value": demo_payoff_value(part, chall_threshold, new, score="challenger"),
             }
             for header, want in expected.items():
                 formula = ws.cell(r, headers[header]).value
                 assert formula.startswith("="), (ws.title, key, header)
                 assert evaluate_live(wb, ws, formula, review_cost=11.0) == pytest.approx(want, abs=0.005)
+            # "Value at best" is the best over the group's whole curve (the hidden Curves sheet), so
+            # its threshold moves too: tests/reports/test_xlsx_best_formulas.py recalculates it.
+            assert ws.cell(r, headers["Value at best"]).value.startswith("=MAX('Curves'!")
             checked += 1
         return checked
 
@@ -529,11 +532,9 @@ def test_segment_trend_and_comparison_dollars_follow_a_parameter_change(saved, m
     ws = wb["Comparison"]
     lines = {row[0].value: row for row in ws.iter_rows(min_col=1, max_col=4) if isinstance(row[0].value, str)}
     comp = analysis.comparison
+    # Each model's value at its best is MAX over its whole curve (test_xlsx_best_formulas.py).
+    assert [c.value.startswith("=MAX('Curves'!") for c in lines["Value at best threshold"][1:3]] == [True, True]
     expected = {
-        "Value at best threshold": (
-            demo_payoff_value(frame, comp.champion.optimum.threshold, new),
-            demo_payoff_value(frame, comp.challenger.optimum.threshold, new, score="challenger"),
-        ),
         "Value at common threshold": (
             demo_payoff_value(frame, threshold, new),
             demo_payoff_value(frame, threshold, new, score="challenger"),

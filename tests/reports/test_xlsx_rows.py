@@ -114,7 +114,7 @@ def test_the_rows_sheet_is_hidden_and_every_row_carries_its_payoff_formulas(writ
     ws = wb["Rows"]
     assert ws.sheet_state == "hidden"
     # Unhidden and printed, it prints its header, not 22,606 rows (a page or two, not hundreds).
-    assert ws.print_area == "'Rows'!$A$1:$N$6"
+    assert ws.print_area == "'Rows'!$A$1:$Q$6"
     values = openpyxl.load_workbook(path, data_only=True)["Rows"]
     headers = {ws.cell(5, c).value: c for c in range(1, ws.max_column + 1)}
     flag, keep = headers["If flagged"], headers["If not flagged"]

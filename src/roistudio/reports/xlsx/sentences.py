@@ -37,6 +37,16 @@ def _threshold_sql(ref: str) -> str:
     return f'IF(ISNUMBER({ref}),IF({ref}=0,"0",TEXT({rounded},"General")),{ref})'
 
 
+def _row_col(ref: str) -> tuple[int, int]:
+    """(row, column) of a cell reference such as ``$B$12`` or ``B12``."""
+    text = ref.replace("$", "")
+    letters = "".join(ch for ch in text if ch.isalpha())
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch.upper()) - 64
+    return int(text[len(letters) :]), col
+
+
 def _paragraph(
     ws: Sheet, row: int, last: int, formula: str | None, text: str, font: Font, per_line: int
 ) -> None:
@@ -86,20 +96,41 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
     worse_tail = (
         ": the model does not beat it under this payoff; revisit the payoff or the model before deploying it."
     )
+    value_ref, of_model_ref = refs["value"], refs["of_model"]
+    value, of_model = head.value, head.value_of_model
+    lead_sql = _quote(lead)
+    if "limited_of_model" in refs:
+        # The operating threshold is the best within the limits: the sentence follows that search (the
+        # threshold, its value and what the model adds there move with the parameters and the limits).
+        value_ref, of_model_ref = refs["limited"], refs["limited_of_model"]
+        cells = ws
+        value = float(cells.cell(*_row_col(value_ref)).cached)
+        of_model = float(cells.cell(*_row_col(of_model_ref)).cached)
+        tail = f" (the best threshold within the limits): on these {head.rows:,} labelled rows that policy's value is "
+        lt = refs["limited_threshold"]
+        lead_sql = (f'IF(ISNUMBER({lt}),"Flag rows scoring "&{_threshold_sql(lt)}&" or more","Flag no row")'
+                    f"&{_quote(tail)}")  # fmt: skip
+        cached_t = cells.cell(*_row_col(lt)).cached
+        lead = (
+            "Flag no row"
+            if isinstance(cached_t, str)
+            else f"Flag rows scoring {format_threshold(float(cached_t))} or more"
+        ) + tail
     formula = (
-        f'={_quote(lead)}&{money_text(refs["value"])}&", "&IF({refs["of_model"]}>0,'
-        f'{money_text(refs["of_model"])}&" more than "&{label_sql}&".",'
-        f'{money_text("-" + refs["of_model"])}&" less than "&{label_sql}&{_quote(worse_tail)})'
+        f'={lead_sql}&{money_text(value_ref)}&", "&IF({of_model_ref}>0,'
+        f'{money_text(of_model_ref)}&" more than "&{label_sql}&".",'
+        f'{money_text("-" + of_model_ref)}&" less than "&{label_sql}&{_quote(worse_tail)})'
     )
-    if head.value_of_model > 0:
-        text = f"{lead}{money(head.value)}, {money(head.value_of_model)} more than {head.better_baseline}."
+    if of_model > 0:
+        text = f"{lead}{money(value)}, {money(of_model)} more than {head.better_baseline}."
     else:
-        text = f"{lead}{money(head.value)}, {money(-head.value_of_model)} less than {head.better_baseline}{worse_tail}"
+        text = f"{lead}{money(value)}, {money(-of_model)} less than {head.better_baseline}{worse_tail}"
     _paragraph(ws, row, last, formula, text, _BOLD, 95)
 
     bt = refs["best_threshold"]
-    best_lead = "The best threshold in the sweep table, " if ctx.rows is None else "The best threshold, "
-    where = " in the sweep table" if ctx.rows is None else " of every threshold"
+    every = ctx.rows is not None or (ctx.curves is not None and "champion" in ctx.curves.blocks)
+    best_lead = "The best threshold in the sweep table, " if not every else "The best threshold, "
+    where = " in the sweep table" if not every else " of every threshold"
     formula = (
         f"=IF({refs['gap']}>{CENT},{_quote(best_lead)}&{_threshold_sql(bt)}"
         f'&", is worth "&{money_text(refs["best"])}&", "&{money_text(refs["gap"])}'

@@ -46,6 +46,10 @@ def add_uncertainty_sheet(wb: Book, ctx: SheetContext) -> None:
             ("Value at the operating threshold", head.value, u.operating_value, money),
             ("Value of the model (vs the better baseline)", head.value_of_model, u.value_of_model, money),
         ]
+        if head.savings is not None and u.savings is not None:
+            # The ratio of each resample's own sums (value of the model / cost of its better baseline).
+            lines.append(("Savings ratio (of the better baseline's cost)", head.savings, u.savings,
+                          "0.0%"))  # fmt: skip
         comp = model.analysis.comparison
         if comp is not None and u.p_challenger_better is not None:
             lines += [
