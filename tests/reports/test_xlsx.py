@@ -198,8 +198,8 @@ def test_static_kpi_cells_are_numbers_with_formats_and_match_an_independent_sum(
     head = model.headline
     assert (
         f"Flag rows scoring {format_threshold(head.threshold)} or more (the operating threshold): on these {head.rows:,} "
-        f"labelled rows that policy's value is {model.money(head.value)}, {model.money(head.value_of_model)} "
-        f"more than {head.better_baseline}."
+        f"labelled rows that policy costs {model.money(-head.value)}: the model saves "
+        f"{model.money(head.value_of_model)} ({head.savings:.1%}) against {head.better_baseline}."
     ) in shown
     assert any(isinstance(t, str) and t.startswith(model.comparison_sentence) for t in shown)
 
@@ -406,7 +406,8 @@ def test_injection_strings_are_stored_as_text(saved):
     # again over each segment's curve, never a segment name.
     headers, _ = table_rows(ws)
     dollar_columns = {
-        headers[h] for h in ("Champion value", "Money lost", "Best threshold", "Value at best", "Challenger value")
+        headers[h]
+        for h in ("Champion value", "Money lost", "Best threshold", "Value at best", "Challenger value")
     }
     formulas = [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas and {c.column for c in formulas} == dollar_columns
@@ -506,7 +507,7 @@ def test_segment_trend_and_comparison_dollars_follow_a_parameter_change(saved, m
             key = ws.cell(r, 1).value
             if ws.cell(r, headers["Champion value"]).value is None:
                 continue  # a period without labels: unknown, not a formula
-            part, group = rows_of[key]
+            part, _group = rows_of[key]
             expected = {
                 "Champion value": demo_payoff_value(part, threshold, new),
                 "Money lost": demo_payoff_value(part, None, new, perfect=True)
@@ -531,9 +532,11 @@ def test_segment_trend_and_comparison_dollars_follow_a_parameter_change(saved, m
 
     ws = wb["Comparison"]
     lines = {row[0].value: row for row in ws.iter_rows(min_col=1, max_col=4) if isinstance(row[0].value, str)}
-    comp = analysis.comparison
     # Each model's value at its best is MAX over its whole curve (test_xlsx_best_formulas.py).
-    assert [c.value.startswith("=MAX('Curves'!") for c in lines["Value at best threshold"][1:3]] == [True, True]
+    assert [c.value.startswith("=MAX('Curves'!") for c in lines["Value at best threshold"][1:3]] == [
+        True,
+        True,
+    ]
     expected = {
         "Value at common threshold": (
             demo_payoff_value(frame, threshold, new),

@@ -11,7 +11,8 @@ import pytest
 
 from roistudio.core.engine.bootstrap import bootstrap, percentile_interval
 from roistudio.core.engine.intervals import savings_interval
-from tests.core.engine.test_bootstrap import C, D, R, REPLICATES, _close, bank, row_bootstrap  # noqa: F401
+from tests.core.engine.test_bootstrap import REPLICATES, C, D, R, _close, row_bootstrap
+from tests.core.engine.test_bootstrap import bank as bank
 
 
 def test_savings_interval_hand_worked():

@@ -84,7 +84,9 @@ class BootstrapResult:
         """Interval of the savings ratio, from the same replicates (:func:`.intervals.savings_interval`)."""
         if "operating_value" not in self.samples or "value_of_model" not in self.samples:
             return None
-        return savings_interval(self.samples["operating_value"], self.samples["value_of_model"], self.confidence)
+        return savings_interval(
+            self.samples["operating_value"], self.samples["value_of_model"], self.confidence
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The ``uncertainty`` block of the JSON contract."""

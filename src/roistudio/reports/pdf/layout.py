@@ -313,7 +313,7 @@ class KeptTable(Table):  # type: ignore[misc]
 
     min_rows = 3
 
-    def split(self, availWidth: float, availHeight: float) -> list[Any]:  # noqa: N803 - reportlab's names
+    def split(self, availWidth: float, availHeight: float) -> list[Any]:
         parts: list[Any] = super().split(availWidth, availHeight)
         if len(parts) != 2:
             return parts

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
-from roistudio.core.engine.constraints import Constraints, feasible
+from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
 from roistudio.reports.model import MAX_CURVE_POINTS
 from roistudio.reports.xlsx.book import Book
@@ -184,7 +184,11 @@ def add_curves_sheet(wb: Book, ctx: Any) -> CurvesSheet:
         return out
     plan: list[tuple[object, str, Curve, list[str], list[np.ndarray], int]] = []
     row, budget = _FIRST_ROW, MAX_CURVE_POINTS
+    limits = not ctx.model.analysis.request.constraints.is_empty()
     for key, label, curve in _blocks_wanted(ctx):
+        if key == "champion" and ctx.rows is not None and not limits:
+            continue  # the Rows sheet's value column is the champion's whole curve already
+
         source = None if len(curve) > budget else _source(ctx, key, curve)
         if source is None:
             out.fixed.append(label)
@@ -210,12 +214,11 @@ def add_curves_sheet(wb: Book, ctx: Any) -> CurvesSheet:
         "threshold). Do not sort.",
         8,
     )  # fmt: skip
-    ws.hidden = True
-    ws.print_area = (1, 1, 3, 8)
+    ws.hidden = True  # workings, not a page: no print area (LibreOffice would print a hidden sheet's)
     for c in range(1, _TERMS + len(names) + 1):
         ws.widths[c] = 14
     money = ctx.money2
-    ws.bulk.append(lambda book, sheet: _write_blocks(book, sheet, plan, names, money))
+    ws.bulk.append(lambda book, sheet: _write_blocks(book, sheet, plan, names, money, counts=limits))
     return out
 
 
@@ -225,15 +228,19 @@ def _write_blocks(
     plan: list[tuple[object, str, Curve, list[str], list[np.ndarray], int]],
     names: list[str],
     money: str,
+    *,
+    counts: bool,
 ) -> None:
     """Write every block with XlsxWriter (one call per cell; the value formulas skip the writer's
-    function-name rewrite, as the Rows sheet does)."""
+    function-name rewrite, as the Rows sheet does). The counts (Flagged, TP, FP) only serve the
+    limits, and every cell costs writing time: without limits those columns stay empty."""
     bold = book.add_format({"bold": True, "font_size": 10})
     header = book.add_format({"bold": True, "font_size": 9, "bottom": 1})
     plain = book.add_format({"font_size": 9})
     threshold_fmt = book.add_format({"font_size": 9, "num_format": THRESHOLD})
     money_fmt = book.add_format({"font_size": 9, "num_format": money})
     write: Callable[[int, int, str, Any, object], None] = _formula_writer(ws)
+    numbers = _number_writer(ws)
     headers = [*_HEADERS, *(["Constant", *(f"per {n}" for n in names)] if names else [])]
     for _key, label, curve, refs, terms, row in plan:
         ws.write_string(row - 1, 0, label[:250], bold)
@@ -241,17 +248,13 @@ def _write_blocks(
             ws.write_string(row, j, h, header)
         first = row + 1  # 0-based row of flag nobody
         ws.write_string(first, 0, "flag nobody", plain)
-        thresholds = curve.thresholds.tolist()
-        for i in range(1, len(curve)):
-            ws.write_number(first + i, 0, thresholds[i], threshold_fmt)
-        for c, column in ((_FLAGGED, curve.flagged), (_TP, curve.tp), (_FP, curve.fp)):
-            for i, v in enumerate(column.tolist()):
-                ws.write_number(first + i, c - 1, v, plain)
+        numbers(first + 1, 0, curve.thresholds[1:].tolist(), threshold_fmt)
+        for c, column in ((_FLAGGED, curve.flagged), (_TP, curve.tp), (_FP, curve.fp)) if counts else ():
+            numbers(first, c - 1, column.tolist(), plain)
         values = curve.value.tolist()
         if terms:
             for j, arr in enumerate(terms):
-                for i, v in enumerate(arr.tolist()):
-                    ws.write_number(first + i, _TERMS - 1 + j, v, plain)
+                numbers(first, _TERMS - 1 + j, arr.tolist(), plain)
             letters = [column_letter(_TERMS + j) for j in range(len(terms))]
             for i in range(len(curve)):
                 x = first + i + 1
@@ -265,6 +268,26 @@ def _write_blocks(
                 write(first + i, _VALUE - 1, "=" + ref, money_fmt, values[i])
 
 
-def feasible_mask(curve: Curve, constraints: Constraints) -> np.ndarray:
-    """The core's feasible points (the cached counterpart of :meth:`CurveBlock.condition`)."""
-    return feasible(curve, constraints)
+def _number_writer(ws: Any) -> Callable[[int, int, list[Any], Any], None]:
+    """``write(first_row, col, values, format)``: a column of finite numbers, stored as
+    ``write_number`` stores them but checking the sheet's bounds once per column (the per-call
+    checks were a third of this sheet's writing time); on another XlsxWriter layout, the public call."""
+    try:
+        from xlsxwriter.worksheet import CellNumberTuple
+
+        table, check = ws.table, ws._check_dimensions
+    except (ImportError, AttributeError):  # pragma: no cover - another XlsxWriter release
+
+        def each(first: int, col: int, values: list[Any], fmt: Any) -> None:
+            for i, v in enumerate(values):
+                ws.write_number(first + i, col, v, fmt)
+
+        return each
+
+    def write(first: int, col: int, values: list[Any], fmt: Any) -> None:
+        if not values or check(first, col) or check(first + len(values) - 1, col):
+            return
+        for i, v in enumerate(values):
+            table[first + i][col] = CellNumberTuple(v, fmt)
+
+    return write

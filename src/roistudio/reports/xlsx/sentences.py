@@ -92,7 +92,7 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
         label_sql = _quote(head.better_baseline)
     t = head.threshold
     lead = "Flag no row" if t is None else f"Flag rows scoring {format_threshold(t)} or more"
-    lead += f" (the operating threshold): on these {head.rows:,} labelled rows that policy's value is "
+    lead += f" (the operating threshold): on these {head.rows:,} labelled rows that policy "
     worse_tail = (
         ": the model does not beat it under this payoff; revisit the payoff or the model before deploying it."
     )
@@ -106,7 +106,7 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
         cells = ws
         value = float(cells.cell(*_row_col(value_ref)).cached)
         of_model = float(cells.cell(*_row_col(of_model_ref)).cached)
-        tail = f" (the best threshold within the limits): on these {head.rows:,} labelled rows that policy's value is "
+        tail = f" (the best threshold within the limits): on these {head.rows:,} labelled rows that policy "
         lt = refs["limited_threshold"]
         lead_sql = (f'IF(ISNUMBER({lt}),"Flag rows scoring "&{_threshold_sql(lt)}&" or more","Flag no row")'
                     f"&{_quote(tail)}")  # fmt: skip
@@ -116,15 +116,26 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
             if isinstance(cached_t, str)
             else f"Flag rows scoring {format_threshold(float(cached_t))} or more"
         ) + tail
+    # Page 1's framing (reports.briefing.costs_money), over the cells: when the policy and the better
+    # baseline both cost money, the policy "costs" and the model "saves" a share of the baseline's cost;
+    # otherwise the policy "is worth" its value, the model earning more (or less) than the baseline.
+    v, m = value_ref, of_model_ref
+    saves_sql = f"AND({v}<=0,{v}-{m}<0,{m}>0)"
     formula = (
-        f'={lead_sql}&{money_text(value_ref)}&", "&IF({of_model_ref}>0,'
-        f'{money_text(of_model_ref)}&" more than "&{label_sql}&".",'
-        f'{money_text("-" + of_model_ref)}&" less than "&{label_sql}&{_quote(worse_tail)})'
+        f'={lead_sql}&IF({saves_sql},"costs "&{money_text("-" + v)}&": the model saves "&{money_text(m)}'
+        f'&" ("&TEXT({m}/({m}-{v}),"0.0%")&") against "&{label_sql}&".",'
+        f'"is worth "&{money_text(v)}&", "&IF({m}>0,'
+        f'{money_text(m)}&" more than "&{label_sql}&".",'
+        f'{money_text("-" + m)}&" less than "&{label_sql}&{_quote(worse_tail)}))'
     )
-    if of_model > 0:
-        text = f"{lead}{money(value)}, {money(of_model)} more than {head.better_baseline}."
+    baseline = head.better_baseline
+    if value <= 0 and value - of_model < 0 and of_model > 0:
+        share = f"{of_model / (of_model - value):.1%}"
+        text = f"{lead}costs {money(-value)}: the model saves {money(of_model)} ({share}) against {baseline}."
+    elif of_model > 0:
+        text = f"{lead}is worth {money(value)}, {money(of_model)} more than {baseline}."
     else:
-        text = f"{lead}{money(value)}, {money(-of_model)} less than {head.better_baseline}{worse_tail}"
+        text = f"{lead}is worth {money(value)}, {money(-of_model)} less than {baseline}{worse_tail}"
     _paragraph(ws, row, last, formula, text, _BOLD, 95)
 
     bt = refs["best_threshold"]

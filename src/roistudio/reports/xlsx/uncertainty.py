@@ -8,7 +8,7 @@ resampling and parameter sweeps, not from formulas a reader could recompute in E
 from __future__ import annotations
 
 from roistudio.core.engine.intervals import Interval
-from roistudio.reports.xlsx.book import Book
+from roistudio.reports.xlsx.book import Alignment, Book
 from roistudio.reports.xlsx.context import SheetContext
 from roistudio.reports.xlsx.layout import (
     add_header_row,
@@ -20,7 +20,7 @@ from roistudio.reports.xlsx.layout import (
     put_threshold,
     set_widths,
 )
-from roistudio.reports.xlsx.style import LABEL_FONT
+from roistudio.reports.xlsx.style import LABEL_FONT, ONE_PAGE_ROWS
 
 
 def add_uncertainty_sheet(wb: Book, ctx: SheetContext) -> None:
@@ -145,6 +145,7 @@ def add_uncertainty_sheet(wb: Book, ctx: SheetContext) -> None:
             put_number(ws.cell(row, 5), b.value_at_high, money)
             roots = sens.break_even.get(b.name, ())
             put_text(ws.cell(row, 6), ", ".join(f"{v:.10g}" for v in roots) or "none in range")
+            ws.cell(row, 6).alignment = Alignment(indent=2)  # apart from the right-aligned money before it
             row += 1
         if sens.draws:
             mc = sens.to_dict()["monte_carlo"]
@@ -162,3 +163,6 @@ def add_uncertainty_sheet(wb: Book, ctx: SheetContext) -> None:
                 row += 1
             put_text(ws.cell(row, 1), "Share of draws in which the model pays off", LABEL_FONT)
             put_number(ws.cell(row, 2), sens.p_positive, "0.0%")
+            row += 1
+    # Short enough to read on one page: printed on one, so no section is cut from its heading.
+    ws.fit_tall = 1 if row <= ONE_PAGE_ROWS else 0
