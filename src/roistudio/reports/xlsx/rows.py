@@ -23,7 +23,8 @@ the first, the higher threshold, within the engine's tie tolerance); segment, tr
 challenger figures are ``SUMIFS`` over model, rank and group number. Each formula carries the
 value computed in Python, so readers that do not recalculate see the numbers.
 
-The sheet is hidden (it is the workings, not a page to print); its print area is its header.
+The sheet is hidden (it is the workings, not a page to print) and has no print area: LibreOffice
+prints a hidden sheet's print area.
 """
 
 from __future__ import annotations
@@ -292,7 +293,7 @@ def add_rows_sheet(wb: Any, plan: RowsSheet, *, money: str, model_names: list[st
     add_header_row(ws, _HEADER_ROW, _headers(plan))
     ws.freeze = (plan.first, 1)
     ws.hidden = True
-    ws.print_area = (1, 1, plan.zero, len(plan.col))
+    # No print area: LibreOffice prints a hidden sheet that has one (a page of headers in every printout).
     ws.bulk.append(lambda book, sheet: write_rows(book, sheet, plan, money))
     for role, c in plan.col.items():
         ws.widths[c] = 14 if role not in ("running", "value") else 18
