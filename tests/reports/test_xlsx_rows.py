@@ -114,7 +114,7 @@ def test_the_rows_sheet_is_hidden_and_every_row_carries_its_payoff_formulas(writ
     ws = wb["Rows"]
     assert ws.sheet_state == "hidden"
     # No print area: LibreOffice prints a hidden sheet's print area (the workbook prints without it).
-    assert ws.print_area is None
+    assert not ws.print_area
     values = openpyxl.load_workbook(path, data_only=True)["Rows"]
     headers = {ws.cell(5, c).value: c for c in range(1, ws.max_column + 1)}
     flag, keep = headers["If flagged"], headers["If not flagged"]
