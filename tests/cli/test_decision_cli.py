@@ -37,7 +37,7 @@ def demo_doc():
 def test_contract_keys(demo_doc):
     u = demo_doc["uncertainty"]
     assert set(u) == {"method", "replicates", "confidence", "seed", "operating_value", "value_of_model",
-                      "optimal_threshold", "comparison", "segments", "periods"}  # fmt: skip
+                      "optimal_threshold", "savings", "comparison", "segments", "periods"}  # fmt: skip
     # Per group, in the order of the breakdown blocks, for the groups with labelled rows.
     assert [g["key"] for g in u["periods"]] == [
         p["key"] for p in demo_doc["periods"]["rows"] if p["labels_known"]

@@ -58,6 +58,11 @@ def _comparable(model) -> dict:
     )
     fields["analysis"] = (analysis.champion.to_dict(), [g.to_dict() for g in analysis.periods],
                           {s: [g.to_dict() for g in gs] for s, gs in analysis.segments.items()})  # fmt: skip
+    # The aggregates along whole curves behind the workbook's best-by-formula cells, as lists.
+    fields["curve_terms"] = {
+        name: {key: {t: v.tolist() for t, v in terms.items()} for key, terms in groups.items()}
+        for name, groups in fields["curve_terms"].items()
+    }
     assert linear is not None  # the workbook's live formulas, computed by the report model in both runs
     fields["linear"] = (
         linear.indices.tolist(),

@@ -30,8 +30,12 @@ def test_page_one_gives_the_last_month_estimate_marked_as_such(demo_outputs):
     page1 = " ".join(reader.pages[0].extract_text().split())
     est = doc["unlabeled_estimate"]
     assert "ESTIMATE, not realised: the labels of Nov 2026 are not known yet." in page1
-    assert f"worth an estimated {_money(est['value'])} at the operating threshold" in page1
-    assert f"(90% interval {_money(est['low'])} to {_money(est['high'])};" in page1
+    # The demo's payoff is costs-only: told as a cost, as page 1's headline is ("saves"), never as a
+    # negative worth; the interval's ends are costs too (the lowest value is the highest cost).
+    assert est["value"] < 0
+    assert f"would cost an estimated {_money(-est['value'])} at the operating threshold" in page1
+    assert f"(90% interval {_money(-est['high'])} to {_money(-est['low'])};" in page1
+    assert "worth an estimated -" not in page1
     everything = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
     assert "Calibration and estimates" in everything
     assert f"Brier score {doc['calibration']['brier']:.4f} raw" in everything

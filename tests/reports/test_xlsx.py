@@ -198,8 +198,8 @@ def test_static_kpi_cells_are_numbers_with_formats_and_match_an_independent_sum(
     head = model.headline
     assert (
         f"Flag rows scoring {format_threshold(head.threshold)} or more (the operating threshold): on these {head.rows:,} "
-        f"labelled rows that policy's value is {model.money(head.value)}, {model.money(head.value_of_model)} "
-        f"more than {head.better_baseline}."
+        f"labelled rows that policy costs {model.money(-head.value)}: the model saves "
+        f"{model.money(head.value_of_model)} ({head.savings:.1%}) against {head.better_baseline}."
     ) in shown
     assert any(isinstance(t, str) and t.startswith(model.comparison_sentence) for t in shown)
 
@@ -402,10 +402,12 @@ def test_injection_strings_are_stored_as_text(saved):
     assert set(keys) == expected and "=1" in expected  # the tab is stripped
     for cell in keys.values():
         assert cell.data_type == "s"
-    # The only formulas are the workbook's own live dollar figures, never a segment name.
+    # The only formulas are the workbook's own live dollar figures and the best threshold found
+    # again over each segment's curve, never a segment name.
     headers, _ = table_rows(ws)
     dollar_columns = {
-        headers[h] for h in ("Champion value", "Money lost", "Value at best", "Challenger value")
+        headers[h]
+        for h in ("Champion value", "Money lost", "Best threshold", "Value at best", "Challenger value")
     }
     formulas = [c for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas and {c.column for c in formulas} == dollar_columns
@@ -505,18 +507,20 @@ def test_segment_trend_and_comparison_dollars_follow_a_parameter_change(saved, m
             key = ws.cell(r, 1).value
             if ws.cell(r, headers["Champion value"]).value is None:
                 continue  # a period without labels: unknown, not a formula
-            part, group = rows_of[key]
+            part, _group = rows_of[key]
             expected = {
                 "Champion value": demo_payoff_value(part, threshold, new),
                 "Money lost": demo_payoff_value(part, None, new, perfect=True)
                 - demo_payoff_value(part, threshold, new),
-                "Value at best": demo_payoff_value(part, group.optimum.threshold, new),
                 "Challenger value": demo_payoff_value(part, chall_threshold, new, score="challenger"),
             }
             for header, want in expected.items():
                 formula = ws.cell(r, headers[header]).value
                 assert formula.startswith("="), (ws.title, key, header)
                 assert evaluate_live(wb, ws, formula, review_cost=11.0) == pytest.approx(want, abs=0.005)
+            # "Value at best" is the best over the group's whole curve (the hidden Curves sheet), so
+            # its threshold moves too: tests/reports/test_xlsx_best_formulas.py recalculates it.
+            assert ws.cell(r, headers["Value at best"]).value.startswith("=MAX('Curves'!")
             checked += 1
         return checked
 
@@ -528,12 +532,12 @@ def test_segment_trend_and_comparison_dollars_follow_a_parameter_change(saved, m
 
     ws = wb["Comparison"]
     lines = {row[0].value: row for row in ws.iter_rows(min_col=1, max_col=4) if isinstance(row[0].value, str)}
-    comp = analysis.comparison
+    # Each model's value at its best is MAX over its whole curve (test_xlsx_best_formulas.py).
+    assert [c.value.startswith("=MAX('Curves'!") for c in lines["Value at best threshold"][1:3]] == [
+        True,
+        True,
+    ]
     expected = {
-        "Value at best threshold": (
-            demo_payoff_value(frame, comp.champion.optimum.threshold, new),
-            demo_payoff_value(frame, comp.challenger.optimum.threshold, new, score="challenger"),
-        ),
         "Value at common threshold": (
             demo_payoff_value(frame, threshold, new),
             demo_payoff_value(frame, threshold, new, score="challenger"),

@@ -98,6 +98,8 @@ class Briefing:
     changes: tuple[Change, ...]
     change_periods: tuple[str, str] | None  # (before, latest)
     change_note: str | None
+    # The savings ratio's bootstrap interval, as "36.1% to 41.2% (90% interval)", when both are shown.
+    savings_range: str | None = None
 
 
 _AGAINST = {
@@ -315,6 +317,14 @@ def _changes(model: ReportModel, verb: str) -> tuple[tuple[Change, ...], tuple[s
     return tuple(changes), shown, note
 
 
+def costs_money(model: ReportModel) -> bool:
+    """True when the payoff is framed as a cost: the better baseline and the operating policy both
+    cost money (a costs-only payoff). Then the model *saves* part of a cost, and a policy's value is
+    told as what it costs; otherwise the model *adds* value (and the savings ratio is no share of a
+    cost). Page 1 and the estimate box use this one rule."""
+    return model.champion.better_baseline.value < 0 and model.headline.value <= 0
+
+
 def brief(model: ReportModel) -> Briefing:
     """Page 1's answers for ``model`` (see the module docstring)."""
     h, champ = model.headline, model.champion
@@ -322,9 +332,7 @@ def brief(model: ReportModel) -> Briefing:
     span, _ = report_span(model)
     against = _AGAINST.get(base.kind, f"flagging {base.flagged:,} rows at random")
     shown = round(h.value_of_model)
-    # Where both the baseline and the model's policy cost money (a costs-only payoff), the model
-    # saves part of a cost; otherwise it adds value (and the savings ratio is no share of a cost).
-    saves = shown > 0 and base.value < 0 and h.value <= 0
+    saves = shown > 0 and costs_money(model)
     verb = "loses" if shown < 0 else "saves" if saves else "adds"
     amount = model.money(abs(h.value_of_model))
     savings = h.savings if verb == "saves" else None
@@ -361,4 +369,14 @@ def brief(model: ReportModel) -> Briefing:
         changes=changes,
         change_periods=names,
         change_note=note,
+        savings_range=_savings_range(model) if savings is not None else None,
     )
+
+
+def _savings_range(model: ReportModel) -> str | None:
+    """The savings ratio's interval from the bootstrap (same replicates as the money figures)."""
+    u = model.decision.uncertainty if model.decision is not None else None
+    interval = u.savings if u is not None else None
+    if interval is None or interval.low is None or interval.high is None:
+        return None
+    return f"{_pct(interval.low)} to {_pct(interval.high)} ({u.confidence:.0%} interval)"  # type: ignore[union-attr]

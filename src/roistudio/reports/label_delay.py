@@ -10,6 +10,7 @@ from roistudio.charts.breakdown import period_label
 from roistudio.core.data.profile import MISSING_KEY
 from roistudio.core.engine.estimate import ValueEstimate
 from roistudio.core.engine.results import GroupResult
+from roistudio.reports.briefing import costs_money
 from roistudio.reports.model import ReportModel
 
 
@@ -56,15 +57,28 @@ def estimate_sentence(model: ReportModel) -> str | None:
         name = period_label(group.key, model.analysis.request.period)
         return (
             f"ESTIMATE, not realised: the labels of {name} are not known yet. {how[0].upper()}{how[1:]}, its "
-            f"{est.rows:,} rows are worth an estimated {model.money(est.value)} at the operating threshold "
-            f"({pct} interval {model.money(est.low)} to {model.money(est.high)}; outcome randomness only). "
-            "It is not included in the figures above."
+            f"{est.rows:,} rows {_worth(model, est, pct)}. It is not included in the figures above."
         )
     overall = unlabeled_estimate(model)
     if overall is None:
         return None
     return (
-        f"ESTIMATE, not realised: {overall.rows:,} rows have no label yet; {how}, they are worth an estimated "
-        f"{model.money(overall.value)} at the operating threshold ({pct} interval {model.money(overall.low)} "
-        f"to {model.money(overall.high)}; outcome randomness only). It is not included in the figures above."
+        f"ESTIMATE, not realised: {overall.rows:,} rows have no label yet; {how}, they "
+        f"{_worth(model, overall, pct)}. It is not included in the figures above."
+    )
+
+
+def _worth(model: ReportModel, est: ValueEstimate, pct: str) -> str:
+    """``are worth an estimated $X ...`` or, for a payoff framed as a cost (page 1's rule,
+    :func:`roistudio.reports.briefing.costs_money`), ``would cost an estimated $X ...``."""
+    if costs_money(model) and est.value <= 0:
+        # Costs as positive amounts; the interval's ends swap (the lowest value is the highest cost).
+        low, high = -est.high, -est.low
+        verb = f"would cost an estimated {model.money(-est.value)}"
+    else:
+        low, high = est.low, est.high
+        verb = f"are worth an estimated {model.money(est.value)}"
+    return (
+        f"{verb} at the operating threshold ({pct} interval {model.money(low)} to {model.money(high)}; "
+        "outcome randomness only)"
     )

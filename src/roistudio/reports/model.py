@@ -166,6 +166,10 @@ class ReportModel:
     # comparison_terms), when linear: breakdown ("segment:COL", "period") -> key -> policy -> terms.
     breakdown_terms: dict[str, dict[str, dict[str, dict[str | None, float]]]] = field(default_factory=dict)
     comparison_terms: dict[str, dict[str | None, float]] | None = None
+    # Aggregates along whole curves (core.engine.linear.curve_terms), when linear, so the workbook
+    # finds best thresholds again by formula: "champion" / "challenger" / a breakdown name ->
+    # group key ("all" for a model's overall curve) -> term -> array along that curve.
+    curve_terms: dict[str, dict[str, Any]] = field(default_factory=dict)
     # When the payoff is not linear in its parameters: the labelled rows behind per-row workbook
     # formulas (core.engine.payoff_rows.PayoffRows), or why they are not available (RowsUnavailable).
     labelled_rows: object | None = None
@@ -261,6 +265,41 @@ def live_breakdown_terms(
     return live.group_terms(con, table, analysis, breakdowns) or {}, live.comparison_terms(
         con, table, analysis
     )
+
+
+MAX_CURVE_POINTS = 150_000
+"""Curve points the workbook's hidden Curves sheet may hold (every curve of every group together)."""
+
+
+def live_curve_terms(
+    con: duckdb.DuckDBPyConnection, table: str, analysis: Analysis
+) -> dict[str, dict[str, Any]]:
+    """Aggregates along the champion's and challenger's whole curves and every group's curve,
+    within :data:`MAX_CURVE_POINTS` (the champion first, then the challenger, segments, periods;
+    what does not fit is left out and the workbook says those figures are fixed)."""
+    from roistudio.core.engine import linear as live
+
+    wanted: list[tuple[str, Any, str | None, dict[str, Any]]] = [
+        ("champion", analysis.champion, None, {"all": analysis.champion.curve})
+    ]
+    if analysis.challenger is not None:
+        wanted.append(("challenger", analysis.challenger, None, {"all": analysis.challenger.curve}))
+    groups = [(segment_breakdown(c), gs) for c, gs in analysis.segments.items()]
+    if analysis.periods and analysis.request.period:
+        groups.append((PERIOD_BREAKDOWN, analysis.periods))
+    for name, gs in groups:
+        wanted.append((name, analysis.champion, name, {g.key: g.curve for g in gs if not g.fully_unlabeled}))
+    out: dict[str, dict[str, Any]] = {}
+    budget = MAX_CURVE_POINTS
+    for name, model, breakdown, curves in wanted:
+        points = sum(len(c) for c in curves.values())
+        if points > budget:
+            continue
+        found = live.curve_terms(con, table, analysis, model, breakdown, curves)
+        if found is not None and set(found) == set(curves):
+            out[name] = found
+            budget -= points
+    return out
 
 
 def build_project_report(
@@ -429,12 +468,14 @@ def build_report_model(
     linear_aggregates = None
     breakdown_terms: dict[str, dict[str, Any]] = {}
     comparison_terms = None
+    curve_terms: dict[str, dict[str, Any]] = {}
     if linear and con is not None:
         from roistudio.core.engine.linear import linear_aggregates as compute_linear
 
         linear_aggregates = compute_linear(con, table, analysis, sweep_indices)
         if linear_aggregates is not None:
             breakdown_terms, comparison_terms = live_breakdown_terms(con, table, analysis)
+            curve_terms = live_curve_terms(con, table, analysis)
     rows = None
     if con is not None and linear_aggregates is None:  # not linear, or its aggregates did not add up
         from roistudio.core.engine.payoff_rows import payoff_rows
@@ -461,6 +502,7 @@ def build_report_model(
         linear=linear_aggregates,
         breakdown_terms=breakdown_terms,
         comparison_terms=comparison_terms,
+        curve_terms=curve_terms,
         labelled_rows=rows,
         decision=decision,
         payoff_suggested=payoff_suggested,

@@ -41,6 +41,7 @@ from roistudio.core.engine.intervals import (
     Interval,
     check_options,
     percentile_interval,
+    savings_interval,
     threshold_interval,
 )
 from roistudio.core.errors import RoiError
@@ -78,6 +79,15 @@ class BootstrapResult:
     method: str = METHOD
     groups: dict[str, tuple[tuple[str, Interval], ...]] = field(default_factory=dict)
 
+    @property
+    def savings(self) -> Interval | None:
+        """Interval of the savings ratio, from the same replicates (:func:`.intervals.savings_interval`)."""
+        if "operating_value" not in self.samples or "value_of_model" not in self.samples:
+            return None
+        return savings_interval(
+            self.samples["operating_value"], self.samples["value_of_model"], self.confidence
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The ``uncertainty`` block of the JSON contract."""
         out: dict[str, Any] = {
@@ -89,6 +99,9 @@ class BootstrapResult:
             "value_of_model": self.value_of_model.to_dict(),
             "optimal_threshold": self.optimal_threshold.to_dict(),
         }
+        savings = self.savings
+        if savings is not None:  # the ratio is a share of a cost only when the baseline costs money
+            out["savings"] = savings.to_dict()
         for name, groups in self.groups.items():
             rows = [{"key": k, **i.to_dict()} for k, i in groups]
             if name.startswith("segment:"):

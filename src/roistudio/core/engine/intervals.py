@@ -51,3 +51,28 @@ def threshold_interval(samples: np.ndarray, confidence: float) -> Interval:
     ranked = np.where(np.isnan(samples), np.inf, samples)
     low, high = np.quantile(ranked, [alpha, 1.0 - alpha], method="inverted_cdf")
     return Interval(None if math.isinf(low) else float(low), None if math.isinf(high) else float(high))
+
+
+def savings_interval(
+    operating_value: np.ndarray, value_of_model: np.ndarray, confidence: float
+) -> Interval | None:
+    """Percentile interval of the savings ratio from the same replicates as the money figures.
+
+    The savings ratio (:attr:`roistudio.core.engine.results.ModelResult.savings`, the glossary's
+    "savings") is what the model adds over the cost of the better baseline:
+    ``1 - cost(model) / cost(better baseline)``. Each replicate's ratio is taken from that
+    replicate's own sums: its operating value ``v`` and value of the model ``m`` give the
+    baseline's value ``v - m``, so the ratio is ``m / (m - v)`` (the baseline's cost is
+    ``-(v - m)``). Then the percentile interval, like the money figures.
+
+    ``None`` when in some replicate the better baseline costs nothing or gains money: the
+    ratio is then no share of a cost (the point estimate is ``None`` in that case too).
+    """
+    v = np.asarray(operating_value, dtype=np.float64)
+    m = np.asarray(value_of_model, dtype=np.float64)
+    if len(v) == 0 or len(v) != len(m):
+        return None
+    baseline_cost = m - v
+    if not np.all(baseline_cost > 0):
+        return None
+    return percentile_interval(m / baseline_cost, confidence)

@@ -465,3 +465,105 @@ def comparison_terms(
         {"best": {everything: comp.challenger.optimum.value}, "common": {everything: comp.challenger_at_common.value}},
     )  # fmt: skip
     return None if terms is None else terms[everything]
+
+
+CurveTerms = dict[str | None, np.ndarray]
+"""Aggregates along one whole curve: ``None`` -> the parameter-free part, parameter -> its sums,
+each a float64 array aligned with the curve's points (flag nobody first)."""
+
+
+def curve_terms(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    analysis: Analysis,
+    model: ModelResult,
+    breakdown: str | None,
+    curves: Mapping[str, Curve],
+) -> dict[str, CurveTerms] | None:
+    """Per-parameter aggregates along whole curves: a model's overall curve or each group's.
+
+    Where :func:`linear_aggregates` reads the champion at some indices, this follows every
+    point of ``model``'s curve in each group of ``breakdown`` (``None``: all rows, keyed
+    ``"all"``), so a workbook can find a best threshold again by formula after a parameter
+    change: the challenger's, each segment's or period's, or the best under a constraint.
+    One scan of the model's rows, grouped by (group, score).
+
+    Parameters
+    ----------
+    con, table, analysis
+        As for :func:`linear_aggregates`.
+    model
+        Whose rows and scores (the champion or the challenger of ``analysis``).
+    breakdown
+        ``"segment:COLUMN"``, ``"period"`` or ``None``.
+    curves
+        Group key -> the curve the analysis found for it (``{"all": model.curve}`` for ``None``).
+        Groups not listed are skipped.
+
+    Returns
+    -------
+    dict or None
+        Group key -> :data:`CurveTerms`; ``None`` when the payoff is not linear in its
+        parameters, or when a group's recomposed values or thresholds disagree with ``curves``.
+    """
+    split = _split(analysis)
+    if split is None:
+        return None
+    keys = _term_keys(split)
+    score, label_sql, conds, params = _model_rows(analysis, model)
+    columns, aggregates = _coefficient_sums(split, keys, params)
+    select_cols = ", ".join(columns)
+    sql = f"""
+        WITH base AS (
+            SELECT CAST({breakdown_key_sql(analysis, breakdown)} AS VARCHAR) AS k, {score} AS s,
+                   ({label_sql}) AS y{", " + select_cols if select_cols else ""}
+            FROM {quote_ident(table)} WHERE {" AND ".join(conds)}
+        )
+        SELECT k, s,
+               count(*) FILTER (WHERE y) AS pos,
+               count(*) FILTER (WHERE NOT y) AS neg,
+               count(*) FILTER (WHERE y IS NULL) AS unl,
+               {", ".join(aggregates)}
+        FROM base GROUP BY k, s ORDER BY k, s DESC
+    """
+    arrays = con.execute(sql, params).fetchnumpy()
+    group_keys = np.asarray(arrays["k"], dtype=object)
+    values = dict(analysis.request.payoff.parameters)
+    out: dict[str, CurveTerms] = {}
+    # One pass per group (not per row or threshold): each group's rows are contiguous.
+    starts: list[int] = (
+        np.flatnonzero(np.r_[True, group_keys[1:] != group_keys[:-1]]).tolist() if len(group_keys) else []
+    )
+    bounds = list(zip(starts, [*starts[1:], len(group_keys)], strict=True))
+    for a, b in bounds:
+        key = str(group_keys[a])
+        reference = curves.get(key)
+        if reference is None:
+            continue
+        terms: CurveTerms = {}
+        for j, term in enumerate(keys):
+            curve = Curve.from_score_aggregates(
+                np.asarray(arrays["s"][a:b], dtype=np.float64),
+                arrays["pos"][a:b],
+                arrays["neg"][a:b],
+                tp_value=np.asarray(arrays[f"tp_{j}"][a:b], dtype=np.float64),
+                fp_value=np.asarray(arrays[f"fp_{j}"][a:b], dtype=np.float64),
+                tn_value=np.asarray(arrays[f"tn_{j}"][a:b], dtype=np.float64),
+                fn_value=np.asarray(arrays[f"fn_{j}"][a:b], dtype=np.float64),
+                unlabeled=arrays["unl"][a:b],
+                descending=True,
+            )
+            if len(curve) != len(reference) or not np.array_equal(
+                curve.thresholds[1:], reference.thresholds[1:]
+            ):
+                return None
+            terms[term] = np.asarray(curve.value, dtype=np.float64)
+        recomposed = np.array(terms[None], dtype=np.float64)
+        for name in keys[1:]:
+            assert name is not None
+            recomposed = recomposed + values[name] * terms[name]
+        scale = max(1.0, float(np.max(np.abs(reference.value), initial=0.0)))
+        if not np.allclose(recomposed, reference.value, rtol=0.0, atol=_AGREEMENT * scale + 1e-9):
+            return None
+        out[key] = terms
+    return out

@@ -300,9 +300,34 @@ def data_table(
     commands += [("BACKGROUND", (0, r), (-1, r), ZEBRA) for r in range(2, len(body) + 1, 2)]
     if widths is None:
         widths = _fit_widths(styles, header, rows, flex=0)
-    table = Table([head, *body], colWidths=list(widths), repeatRows=1, hAlign="LEFT")
+    table = KeptTable([head, *body], colWidths=list(widths), repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(commands))
     return table
+
+
+class KeptTable(Table):  # type: ignore[misc]
+    """A report table that splits across pages without leaving fewer than :attr:`min_rows` body
+    rows on either side: a lone row at the foot of a page (or spilled onto the next one, away
+    from its table) reads as a mistake. Too few rows fit: the whole table moves to the next page;
+    too few would follow: more rows go with them. The header repeats on the next page."""
+
+    min_rows = 3
+
+    def split(self, availWidth: float, availHeight: float) -> list[Any]:
+        parts: list[Any] = super().split(availWidth, availHeight)
+        if len(parts) != 2:
+            return parts
+        head = self.repeatRows if isinstance(self.repeatRows, int) else len(self.repeatRows)
+        first, second = len(parts[0]._cellvalues) - head, len(parts[1]._cellvalues) - head
+        if first < self.min_rows:
+            return []  # nothing worth leaving here: the table starts on the next page
+        if second < self.min_rows:
+            # Leave the rows the second part lacks off this page (their heights, measured by split).
+            heights = self._rowHeights[head + first - (self.min_rows - second) : head + first]
+            parts = super().split(availWidth, availHeight - sum(heights) - 0.5)
+            if len(parts) == 2 and len(parts[0]._cellvalues) - head < self.min_rows:
+                return []
+        return parts
 
 
 def key_value_table(

@@ -10,7 +10,7 @@ The charts are the app's (:mod:`roistudio.charts.bridge`, :mod:`roistudio.charts
 from __future__ import annotations
 
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer
 
 from roistudio.charts.bridge import draw_value_bridge, end_text
 from roistudio.charts.uncertainty import draw_monte_carlo, draw_tornado
@@ -101,8 +101,7 @@ def _tornado(model: ReportModel, s: Styles) -> list[Flowable]:
             ),
         ]
     w = TEXT_WIDTH
-    story: list[Flowable] = [
-        CondPageBreak(3.5 * inch),
+    section: list[Flowable] = [
         Paragraph("Sensitivity to the payoff\u2019s assumptions", s.h2),
         Paragraph(
             "Each parameter over its plausible range, the others at their values, at the operating threshold. "
@@ -147,6 +146,10 @@ def _tornado(model: ReportModel, s: Styles) -> list[Flowable]:
             numeric_from=2,
         ),
     ]
+    # The heading, the tornado and its table move to the next page together when they do not fit,
+    # so the table never leaves a row (or the chart its table) behind; one longer than a page
+    # still splits, with its header repeated (data_table).
+    story: list[Flowable] = [CondPageBreak(3.5 * inch), KeepTogether(section)]
     if sens.draws:
         story += [
             Spacer(1, 6),

@@ -108,7 +108,7 @@ def _worth_band(model: ReportModel, b: Briefing, s: Styles) -> Table:
     if b.savings is not None:
         boxes.append(
             ("SAVINGS RATIO", fmt_pct(b.savings), f"of the cost of {b.against.split(' (')[0]} that the model saves "
-             "(1 \u2212 cost with it \u00f7 cost without)")
+             "(1 \u2212 cost with it \u00f7 cost without)" + (f"; {b.savings_range}" if b.savings_range else ""))
         )  # fmt: skip
     else:
         boxes.append(("NET VALUE", model.money(h.value), "at the operating threshold, all outcomes"))

@@ -70,6 +70,7 @@ from roistudio.reports.xlsx.context import (
     sweep_rows,
     terms_match,
 )
+from roistudio.reports.xlsx.curves import CURVES_SHEET, add_curves_sheet
 from roistudio.reports.xlsx.estimate import add_estimate_sheet
 from roistudio.reports.xlsx.style import money_format
 from roistudio.reports.xlsx.summary import fill_summary_sheet
@@ -113,6 +114,7 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     ctx.book = wb
     summary = wb.create_sheet("Summary")
     add_assumptions_sheet(wb, ctx)
+    ctx.curves = add_curves_sheet(wb, ctx)
     sweep = add_sweep_sheet(wb, ctx)
     fill_summary_sheet(ctx, summary, sweep)
     add_comparison_sheet(wb, ctx)
@@ -125,6 +127,10 @@ def build_workbook(model: ReportModel, *, linear: LinearAggregates | None = None
     if ctx.chart_data is not None:  # the hidden chart data goes last, after every sheet a reader opens
         wb.sheets.remove(ctx.chart_data)
         wb.sheets.append(ctx.chart_data)
+    if CURVES_SHEET in wb.sheetnames:  # and the hidden curves
+        curves = wb[CURVES_SHEET]
+        wb.sheets.remove(curves)
+        wb.sheets.append(curves)
     if ctx.rows is not None:  # so do the hidden per-row formulas
         rows = wb[ctx.rows.title]
         wb.sheets.remove(rows)

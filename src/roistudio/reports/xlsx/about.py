@@ -33,6 +33,7 @@ def _key_values(
     """Label / value lines; text values wrap across columns 2..``last`` (about ``chars`` characters)."""
     for label, value, fmt in items:
         put_text(ws.cell(row, 1), label, LABEL_FONT)
+        ws.cell(row, 1).alignment = Alignment(vertical="top")  # beside the first line of a wrapped value
         cell = ws.cell(row, 2)
         if fmt is None:
             put_text(cell, "" if value is None else value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from roistudio.core.engine.payoff_rows import PayoffRows, RowsUnavailable
 from roistudio.core.glossary import outcome_sentence
 from roistudio.reports.cells import safe_defined_name
-from roistudio.reports.xlsx.book import Book, Font
+from roistudio.reports.xlsx.book import Book, Font, Sheet
 from roistudio.reports.xlsx.context import (
     SheetContext,
     better_baseline_sql,
@@ -95,6 +95,8 @@ def add_assumptions_sheet(wb: Book, ctx: SheetContext) -> None:
             last,
         )  # fmt: skip
 
+    row = _add_limits(ws, ctx, row, last)
+
     row += 1
     row = add_section(ws, row, "How the money figures are computed", last)
     if ctx.linear is not None:
@@ -171,3 +173,41 @@ def add_assumptions_sheet(wb: Book, ctx: SheetContext) -> None:
         for note in model.notes:
             row = add_note(ws, row, note, last)
     set_widths(ws, {"A": 34, **{column_letter(c): 17 for c in range(2, 12)}})
+
+
+_LIMITS = (
+    ("max_flagged", "Most rows flagged (review capacity)", "#,##0"),
+    ("max_flag_rate", "Most of the labelled rows flagged", "0.00%"),
+    ("min_precision", "Least precision (share of flagged rows that are positive)", "0.00%"),
+    ("min_recall", "Least recall (share of positives flagged)", "0.00%"),
+    ("max_fpr", "Most false positive rate", "0.00%"),
+)
+
+
+def _add_limits(ws: Sheet, ctx: SheetContext, row: int, last: int) -> int:
+    """The constraints as input cells (``ctx.limit_refs``): the best threshold within them is found
+    again by formula on the Summary (over the hidden Curves sheet), so a reader may change them."""
+    constraints = ctx.model.analysis.request.constraints
+    if constraints.is_empty():
+        return row
+    row += 1
+    row = add_section(ws, row, "Limits on the operating threshold", last)
+    add_header_row(ws, row, ["Limit", "", "Value"])
+    row += 1
+    for key, label, fmt in _LIMITS:
+        value = getattr(constraints, key)
+        if value is None:
+            continue
+        put_text(ws.cell(row, 1), label, LABEL_FONT)
+        cell = ws.cell(row, 3)
+        put_number(cell, value, fmt, Font(name="Calibri", size=11, bold=True, color="7F6000"))
+        cell.fill = INPUT_FILL
+        ctx.limit_refs[key] = absolute_ref(ws, row, 3)
+        row += 1
+    return add_note(
+        ws, row,
+        "Change a limit and the Summary's best threshold within the limits moves with it (found over every "
+        "threshold of the champion's curve). The baselines keep the limits as exported (a 'flag N at random' "
+        "baseline keeps its N).",
+        last,
+    )  # fmt: skip

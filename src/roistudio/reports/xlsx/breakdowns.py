@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
 from roistudio.core.engine.results import GroupResult
@@ -34,6 +35,7 @@ from roistudio.reports.xlsx.style import (
     NOT_YET_KNOWN,
     NOTE_FONT,
     PERCENT,
+    THRESHOLD,
     VALUE,
     VALUE_FONT,
 )
@@ -130,6 +132,12 @@ def _groups_table(
                 put_formula(ws.cell(r, col["Money lost"]), lost, g.money_lost, ctx.money)
         if "best" in formulas:
             put_formula(ws.cell(r, col["Value at best"]), formulas["best"], g.optimum.value, ctx.money)
+        block = _block(ctx, breakdown, g.key) if known else None
+        if block is not None:  # the group's best found again over its whole curve (hidden Curves sheet)
+            best_ref = cell_ref(r, col["Value at best"], absolute=True)
+            put_formula(ws.cell(r, col["Value at best"]), block.best_value(), g.optimum.value, ctx.money)
+            put_formula(ws.cell(r, col["Best threshold"]), block.best_threshold(best_ref),
+                        "flag nobody" if g.optimum.threshold is None else g.optimum.threshold, THRESHOLD)  # fmt: skip
         if "challenger" in formulas and g.challenger_operating is not None:
             put_formula(ws.cell(r, col["Challenger value"]), formulas["challenger"], g.challenger_operating.value,
                         ctx.money)  # fmt: skip
@@ -155,6 +163,35 @@ def _groups_table(
         ws.column_groups.append((visible + 1, len(headers)))
     ws.freeze = (first, 2)
     return first, last_row, col
+
+
+def _block(ctx: SheetContext, breakdown: str | None, key: str) -> Any:
+    """The group's curve block on the hidden Curves sheet, or None when it is not there."""
+    if ctx.curves is None or breakdown is None:
+        return None
+    return ctx.curves.blocks.get((breakdown, key))
+
+
+def best_note(ctx: SheetContext, breakdown: str, groups: Sequence[GroupResult]) -> str:
+    """Whether the table's best thresholds follow the parameters, in one sentence."""
+    known = [g for g in groups if not g.fully_unlabeled]
+    found = sum(_block(ctx, breakdown, g.key) is not None for g in known)
+    if known and found == len(known):
+        return (
+            " Best threshold and value at best are found again over each group's whole curve (the hidden "
+            "Curves sheet): they follow the parameters too."
+        )
+    if found:
+        return (
+            f" Best threshold is found again for {found:,} of {len(known):,} groups; the others' best "
+            "thresholds are fixed as exported (their curves did not fit the workbook)."
+        )
+    if ctx.linear is not None or ctx.rows is not None:
+        return (
+            " Best thresholds are fixed as exported (the groups' curves did not fit the workbook); the value "
+            "at each follows the parameters."
+        )
+    return ""
 
 
 def _iso_date(key: str) -> dt.date | None:
@@ -183,6 +220,7 @@ def add_segment_sheets(wb: Book, ctx: SheetContext) -> None:
         note = "Money lost: value with perfect knowledge minus the value achieved, for that segment."
         if segment_breakdown(column) in ctx.breakdown_terms or ctx.rows is not None:
             note += " Money figures follow the parameters on the Assumptions sheet."
+        note += best_note(ctx, segment_breakdown(column), shown)
         if len(groups) > len(shown):
             note += f" The {len(shown):,} segments losing the most money of {len(groups):,} are listed."
         add_note(ws, 3, note, 11)
@@ -239,7 +277,8 @@ def add_trend_sheet(wb: Book, ctx: SheetContext) -> None:
     at = "flag nobody" if threshold is None else f"threshold {format_threshold(threshold)}"
     prepare_sheet(ws, f"Value per {period}", f"At the operating {at}", one_page=len(model.periods) <= 40)
     add_note(ws, 3, f"Periods whose rows have no label yet are marked '{NOT_YET_KNOWN}': their value is unknown, "
-          "not zero." + (f" {model.periods_note}." if model.periods_note else ""), 12)  # fmt: skip
+          "not zero." + (f" {model.periods_note}." if model.periods_note else "")
+          + best_note(ctx, PERIOD_BREAKDOWN, model.periods), 12)  # fmt: skip
     first, last_row, col = _groups_table(
         ws, ctx, model.periods, 5, period.capitalize(), "tblTrend", period=period,
         terms=ctx.breakdown_terms.get(PERIOD_BREAKDOWN), breakdown=PERIOD_BREAKDOWN,

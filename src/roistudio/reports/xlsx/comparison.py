@@ -82,10 +82,32 @@ def add_comparison_sheet(wb: Book, ctx: SheetContext) -> None:
             kv.get("challenger_best"),
         )
     difference_ref = None
+    blocks = ctx.curves.blocks if ctx.curves is not None else {}
+    searched = [m for m in ("champion", "challenger") if m in blocks]
     for label, a, b, diff, fmt in lines:
         put_text(ws.cell(row, 1), label, LABEL_FONT)
         bold = Font(name="Calibri", size=10, bold=True)
-        if live and label in live_refs:
+        if label == "Best threshold" and searched:
+            # Each model's best threshold over its whole curve (hidden Curves sheet): the value row
+            # below holds MAX over the curve, this row the highest threshold reaching it.
+            for col, key, v in ((2, "champion", a), (3, "challenger", b)):
+                if key in blocks:
+                    formula = blocks[key].best_threshold(cell_ref(row + 1, col, absolute=True))
+                    put_formula(ws.cell(row, col), formula, "flag nobody" if v is None else v, fmt)
+                else:
+                    put_threshold(ws.cell(row, col), v)
+        elif label == "Value at best threshold" and searched:
+            refs = {2: live_refs[label][0], 3: live_refs[label][1]}
+            for col, key, v in ((2, "champion", a), (3, "challenger", b)):
+                if key in blocks:
+                    put_formula(ws.cell(row, col), blocks[key].best_value(), v, fmt)
+                elif live and refs[col] is not None:
+                    put_formula(ws.cell(row, col), f"={refs[col]}", v, fmt)
+                else:
+                    put_number(ws.cell(row, col), v, fmt)
+            put_formula(ws.cell(row, 4), f"={cell_ref(row, 3)}-{cell_ref(row, 2)}", diff, fmt, bold)
+            difference_ref = cell_ref(row, 4)
+        elif live and label in live_refs:
             champion_ref, challenger_ref = live_refs[label]
             put_formula(ws.cell(row, 2), f"={champion_ref}", a, fmt)
             put_formula(ws.cell(row, 3), f"={challenger_ref}", b, fmt)
@@ -107,11 +129,21 @@ def add_comparison_sheet(wb: Book, ctx: SheetContext) -> None:
             ws.cell(row, c).border = THIN_BOTTOM
         row += 1
     note = (
-        "Money figures on this sheet are live formulas over the parameters on the Assumptions sheet, at the "
-        "thresholds of the analysis. The sentence above and the chart are as exported."
-        if live
+        "Money figures on this sheet are live formulas over the parameters on the Assumptions sheet. "
+        + (
+            "Each model's best threshold and its value are found again over its whole curve (the hidden Curves "
+            "sheet), so they follow a parameter change; the common threshold stays the analysis'. "
+            if len(searched) == 2
+            else "The thresholds are those of the analysis. "
+        )
+        + "The sentence above and the chart are as exported."
+        if live or searched
         else "Money figures on this sheet are fixed values computed with the parameters as exported."
     )
+    if (live or searched) and len(searched) < 2:
+        missing = [m for m in ("champion", "challenger") if m not in searched]
+        note += (f" The {' and '.join(missing)}'s best threshold is fixed as exported: its curve has too many "
+                 "points for the workbook (its value at that threshold is live).")  # fmt: skip
     row = add_note(ws, row + 1, note, last, 100)
 
     # The chart's data (each model's curve, downsampled like the sweep table) sits on the hidden

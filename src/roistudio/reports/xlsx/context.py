@@ -41,6 +41,10 @@ class SheetContext:
     # sums over, and the cell of the best threshold found over it.
     rows: Any = None
     best_threshold_ref: str | None = None
+    # The hidden Curves sheet (reports.xlsx.curves.CurvesSheet): whole curves for best-by-formula.
+    curves: Any = None
+    # Each limit of the constraints -> its input cell on the Assumptions sheet.
+    limit_refs: dict[str, str] = field(default_factory=dict)
 
     def chart_sheet(self) -> Sheet:
         """The hidden "Chart data" sheet (created on first use): chart series that are not a table."""

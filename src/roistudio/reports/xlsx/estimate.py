@@ -20,7 +20,7 @@ from roistudio.reports.xlsx.layout import (
     put_text,
     set_widths,
 )
-from roistudio.reports.xlsx.style import INTEGER, PERCENT
+from roistudio.reports.xlsx.style import INTEGER, ONE_PAGE_ROWS, PERCENT
 
 _RATE4 = "0.0000"
 
@@ -98,3 +98,5 @@ def add_estimate_sheet(wb: Book, ctx: SheetContext) -> None:
         put_number(ws.cell(row, 4), b.rows, INTEGER)
         row += 1
     set_widths(ws, {"A": 30, "B": 16, "C": 16, "D": 16, "E": 16, "F": 16})
+    # Short enough to read on one page: printed on one, so no table leaves rows on a page of their own.
+    ws.fit_tall = 1 if row <= ONE_PAGE_ROWS else 0

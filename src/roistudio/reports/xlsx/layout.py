@@ -49,7 +49,8 @@ def put_formula(cell: Cell, formula: str, value: Cached, fmt: str, font: Font = 
     Readers that do not recalculate (pandas, previews) show ``value``; a blank value is stored
     as empty text, never as a misleading 0.
     """
-    cell.kind, cell.value = "f", formula
+    # "{=...}": an array formula (evaluated over whole ranges, e.g. MAX(IF(condition, values))).
+    cell.kind, cell.value = ("a" if formula.startswith("{=") else "f"), formula
     if isinstance(value, (np.integer, np.floating)):
         value = value.item()
     cell.cached = value if _finite(value) else ""

@@ -23,7 +23,8 @@ the first, the higher threshold, within the engine's tie tolerance); segment, tr
 challenger figures are ``SUMIFS`` over model, rank and group number. Each formula carries the
 value computed in Python, so readers that do not recalculate see the numbers.
 
-The sheet is hidden (it is the workings, not a page to print); its print area is its header.
+The sheet is hidden (it is the workings, not a page to print) and has no print area: LibreOffice
+prints a hidden sheet's print area.
 """
 
 from __future__ import annotations
@@ -122,6 +123,31 @@ class RowsSheet:
     def scores(self) -> str:
         return self.column("score", self.zero, self.champion_last)
 
+    def cell(self, role: str, row: int) -> str:
+        """``'Rows'!$J$123``: one cell of a column (by role)."""
+        return f"{_quote(self.title)}!${column_letter(self.col[role])}${row}"
+
+    def challenger_point(self, flagged: int) -> str:
+        """Formula body: the challenger's value when its ``flagged`` highest-scoring rows are flagged
+        (the running value of its rows; nothing flagged: the sum of their not-flagged payoffs)."""
+        if flagged == 0:
+            return f"SUM({self.column('keep', self.champion_last + 1, self.last)})"
+        return self.cell("running", self.champion_last + flagged)
+
+    def group_points(self, breakdown: str, key: str, flagged: np.ndarray) -> list[str]:
+        """Formula bodies: a group's champion value when its ``flagged`` highest-scoring rows are
+        flagged, for each count in ``flagged`` (its running value; 0: its not-flagged payoffs)."""
+        m = self.rows.models[0]
+        positions = np.flatnonzero(m.keys[breakdown].astype(str) == key)
+        crit = [self.column("model", self.first, self.champion_last), "1"] if "model" in self.col else []
+        crit += [
+            self.column("id:" + breakdown, self.first, self.champion_last),
+            str(self.group_ids[breakdown][key]),
+        ]
+        nobody = f"SUMIFS({self.column('keep', self.first, self.champion_last)},{','.join(crit)})"
+        rows = (self.first + positions).tolist()
+        return [nobody if n == 0 else self.cell("grun:" + breakdown, rows[n - 1]) for n in flagged.tolist()]
+
     def value_at(self, flagged: int | str) -> str:
         """Formula body: the champion's value when its ``flagged`` highest-scoring rows are flagged."""
         return f"INDEX({self.values},{flagged}+1)"
@@ -204,6 +230,10 @@ def plan_rows_sheet(rows: PayoffRows, payoff: Payoff, parameter_names: Mapping[s
         col["id:" + b] = len(col) + 1
     for role in ("flag", "keep", "running", "value"):
         col[role] = len(col) + 1
+    # Each breakdown group's running value along its own rows, so its best threshold can be found
+    # again by formula (reports.xlsx.curves).
+    for b in rows.breakdowns:
+        col["grun:" + b] = len(col) + 1
     cells = {name: f"${column_letter(col['column:' + name])}{_ROW_TOKEN}" for name in rows.columns}
     try:
         outcome = {o: excel_formula(payoff.tree(o), columns=cells, parameters=parameter_names)
@@ -238,6 +268,8 @@ def _headers(plan: RowsSheet) -> list[str]:
             out.append(f"{name.partition(':')[2] or name} (group)")
         elif kind == "id":
             out.append(f"{name.partition(':')[2] or name} (number)")
+        elif kind == "grun":
+            out.append(f"Value flagging down to here, this {name.partition(':')[2] or name}")
         else:
             out.append(names[role])
     return out
@@ -261,7 +293,7 @@ def add_rows_sheet(wb: Any, plan: RowsSheet, *, money: str, model_names: list[st
     add_header_row(ws, _HEADER_ROW, _headers(plan))
     ws.freeze = (plan.first, 1)
     ws.hidden = True
-    ws.print_area = (1, 1, plan.zero, len(plan.col))
+    # No print area: LibreOffice prints a hidden sheet that has one (a page of headers in every printout).
     ws.bulk.append(lambda book, sheet: write_rows(book, sheet, plan, money))
     for role, c in plan.col.items():
         ws.widths[c] = 14 if role not in ("running", "value") else 18
@@ -315,6 +347,16 @@ def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
     r = r0 + 1
     for n, m in enumerate(plan.rows.models, start=1):
         write_model(ws, formula, r, n, m, plan, plan.formulas[n - 1], (plain, money_fmt))
+        if n == 2:  # the challenger's running value, from the sum of its rows' not-flagged payoffs
+            first, last = r + 1, r + len(m)
+            start = f"SUM(${keep}${first}:${keep}${last})"
+            cached = policy_values(m)[1:].tolist()
+            for i in range(len(m)):
+                x = r + i + 1
+                before = start if i == 0 else f"{running}{x - 1}"
+                formula(r + i, col["running"], f"={before}+{flag}{x}-{keep}{x}", money_fmt, cached[i])
+        if n == 1:
+            write_group_running(ws, formula, r, m, plan, money_fmt)
         if n == 1:
             ends = np.append(m.rank[1:] != m.rank[:-1], True).tolist()
             cached = values[1:].tolist()
@@ -327,6 +369,40 @@ def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
                 if ends[i]:
                     formula(row, col["value"], f"={running}{x}", money_fmt, cached[i])
         r += len(m)
+
+
+def write_group_running(
+    ws: Any,
+    formula: Callable[[int, int, str, Any, object], None],
+    start: int,
+    m: ModelRows,
+    plan: RowsSheet,
+    money_fmt: Any,
+) -> None:
+    """Each breakdown group's running value down the champion's rows (from 0-based sheet row
+    ``start``): the group's not-flagged payoffs, plus flagged minus not-flagged on each of its rows
+    so far. One formula per row and breakdown, each pointing at the group's previous row."""
+    flag_letter, keep_letter = column_letter(plan.col["flag"]), column_letter(plan.col["keep"])
+    for b in plan.rows.breakdowns:
+        c = plan.col["grun:" + b]
+        letter = column_letter(c)
+        keys = m.keys[b].astype(str)
+        previous = np.full(len(m), -1, dtype=np.int64)
+        cached = np.zeros(len(m))
+        nobody: dict[str, str] = {}
+        for key in plan.group_ids[b]:  # one pass per group, not per row
+            pos = np.flatnonzero(keys == key)
+            if len(pos) == 0:
+                continue
+            previous[pos[1:]] = pos[:-1]
+            delta = m.if_flagged[pos] - m.if_not_flagged[pos]
+            cached[pos] = float(np.sum(m.if_not_flagged[pos])) + np.cumsum(delta)
+            nobody[key] = plan.group_points(b, key, np.zeros(1, dtype=np.int64))[0]
+        prev, values, key_list = previous.tolist(), cached.tolist(), keys.tolist()
+        for i in range(len(m)):
+            x = start + i + 1
+            before = nobody[key_list[i]] if prev[i] < 0 else f"{letter}{start + prev[i] + 1}"
+            formula(start + i, c - 1, f"={before}+{flag_letter}{x}-{keep_letter}{x}", money_fmt, values[i])
 
 
 def write_model(

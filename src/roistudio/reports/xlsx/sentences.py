@@ -37,6 +37,16 @@ def _threshold_sql(ref: str) -> str:
     return f'IF(ISNUMBER({ref}),IF({ref}=0,"0",TEXT({rounded},"General")),{ref})'
 
 
+def _row_col(ref: str) -> tuple[int, int]:
+    """(row, column) of a cell reference such as ``$B$12`` or ``B12``."""
+    text = ref.replace("$", "")
+    letters = "".join(ch for ch in text if ch.isalpha())
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch.upper()) - 64
+    return int(text[len(letters) :]), col
+
+
 def _paragraph(
     ws: Sheet, row: int, last: int, formula: str | None, text: str, font: Font, per_line: int
 ) -> None:
@@ -82,24 +92,56 @@ def add_live_sentences(ctx: SheetContext, ws: Sheet, row: int, last: int, refs: 
         label_sql = _quote(head.better_baseline)
     t = head.threshold
     lead = "Flag no row" if t is None else f"Flag rows scoring {format_threshold(t)} or more"
-    lead += f" (the operating threshold): on these {head.rows:,} labelled rows that policy's value is "
+    lead += f" (the operating threshold): on these {head.rows:,} labelled rows that policy "
     worse_tail = (
         ": the model does not beat it under this payoff; revisit the payoff or the model before deploying it."
     )
+    value_ref, of_model_ref = refs["value"], refs["of_model"]
+    value, of_model = head.value, head.value_of_model
+    lead_sql = _quote(lead)
+    if "limited_of_model" in refs:
+        # The operating threshold is the best within the limits: the sentence follows that search (the
+        # threshold, its value and what the model adds there move with the parameters and the limits).
+        value_ref, of_model_ref = refs["limited"], refs["limited_of_model"]
+        cells = ws
+        value = float(cells.cell(*_row_col(value_ref)).cached)
+        of_model = float(cells.cell(*_row_col(of_model_ref)).cached)
+        tail = f" (the best threshold within the limits): on these {head.rows:,} labelled rows that policy "
+        lt = refs["limited_threshold"]
+        lead_sql = (f'IF(ISNUMBER({lt}),"Flag rows scoring "&{_threshold_sql(lt)}&" or more","Flag no row")'
+                    f"&{_quote(tail)}")  # fmt: skip
+        cached_t = cells.cell(*_row_col(lt)).cached
+        lead = (
+            "Flag no row"
+            if isinstance(cached_t, str)
+            else f"Flag rows scoring {format_threshold(float(cached_t))} or more"
+        ) + tail
+    # Page 1's framing (reports.briefing.costs_money), over the cells: when the policy and the better
+    # baseline both cost money, the policy "costs" and the model "saves" a share of the baseline's cost;
+    # otherwise the policy "is worth" its value, the model earning more (or less) than the baseline.
+    v, m = value_ref, of_model_ref
+    saves_sql = f"AND({v}<=0,{v}-{m}<0,{m}>0)"
     formula = (
-        f'={_quote(lead)}&{money_text(refs["value"])}&", "&IF({refs["of_model"]}>0,'
-        f'{money_text(refs["of_model"])}&" more than "&{label_sql}&".",'
-        f'{money_text("-" + refs["of_model"])}&" less than "&{label_sql}&{_quote(worse_tail)})'
+        f'={lead_sql}&IF({saves_sql},"costs "&{money_text("-" + v)}&": the model saves "&{money_text(m)}'
+        f'&" ("&TEXT({m}/({m}-{v}),"0.0%")&") against "&{label_sql}&".",'
+        f'"is worth "&{money_text(v)}&", "&IF({m}>0,'
+        f'{money_text(m)}&" more than "&{label_sql}&".",'
+        f'{money_text("-" + m)}&" less than "&{label_sql}&{_quote(worse_tail)}))'
     )
-    if head.value_of_model > 0:
-        text = f"{lead}{money(head.value)}, {money(head.value_of_model)} more than {head.better_baseline}."
+    baseline = head.better_baseline
+    if value <= 0 and value - of_model < 0 and of_model > 0:
+        share = f"{of_model / (of_model - value):.1%}"
+        text = f"{lead}costs {money(-value)}: the model saves {money(of_model)} ({share}) against {baseline}."
+    elif of_model > 0:
+        text = f"{lead}is worth {money(value)}, {money(of_model)} more than {baseline}."
     else:
-        text = f"{lead}{money(head.value)}, {money(-head.value_of_model)} less than {head.better_baseline}{worse_tail}"
+        text = f"{lead}is worth {money(value)}, {money(-of_model)} less than {baseline}{worse_tail}"
     _paragraph(ws, row, last, formula, text, _BOLD, 95)
 
     bt = refs["best_threshold"]
-    best_lead = "The best threshold in the sweep table, " if ctx.rows is None else "The best threshold, "
-    where = " in the sweep table" if ctx.rows is None else " of every threshold"
+    every = ctx.rows is not None or (ctx.curves is not None and "champion" in ctx.curves.blocks)
+    best_lead = "The best threshold in the sweep table, " if not every else "The best threshold, "
+    where = " in the sweep table" if not every else " of every threshold"
     formula = (
         f"=IF({refs['gap']}>{CENT},{_quote(best_lead)}&{_threshold_sql(bt)}"
         f'&", is worth "&{money_text(refs["best"])}&", "&{money_text(refs["gap"])}'

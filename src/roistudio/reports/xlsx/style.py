@@ -60,3 +60,7 @@ def money_format(symbol: str, decimals: int = 0) -> str:
     digits = "#,##0" + ("." + "0" * decimals if decimals else "")
     sym = '"' + symbol.replace('"', "") + '"'
     return f"{sym}{digits};[Red]-{sym}{digits}"
+
+
+ONE_PAGE_ROWS = 75
+"""Rows a sheet of tables may have and still print legibly on one page (fitted to width and height)."""

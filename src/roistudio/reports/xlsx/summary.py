@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from roistudio.core.engine.constraints import feasible
 from roistudio.reports.model import EXAMPLE_PAYOFF_NOTE, EXAMPLE_PAYOFF_STAMP
 from roistudio.reports.xlsx.book import Alignment, Fill, Font, Sheet
 from roistudio.reports.xlsx.context import SheetContext, better_baseline_sql, random_baseline_sql
@@ -135,9 +136,28 @@ def fill_summary_sheet(ctx: SheetContext, ws: Sheet, sweep: SweepTable) -> None:
     if ctx.best_threshold_ref is not None:  # per-row formulas: searched over every threshold (Assumptions)
         best_formulas = (f"={ctx.best_threshold_ref}", f"={kv['best']}")
         where = "the highest value over every threshold"
+    block = ctx.curves.blocks.get("champion") if ctx.curves is not None else None
+    if block is not None:  # the whole curve is on the hidden Curves sheet: searched over every threshold
+        where = "the highest value over every threshold"
+        # The value first (row + 1), then the threshold that reaches it (this row).
+        best_formulas = (block.best_threshold(cell_ref(row + 1, 2, absolute=True)), block.best_value())
     refs["best_threshold"] = kpi("Best threshold", best_t, THRESHOLD, where, best_formulas[0])
     refs["best"] = kpi("Best possible value", head.optimum_value, ctx.money, "value at the best threshold",
         best_formulas[1])  # fmt: skip
+    constraints = model.analysis.request.constraints
+    if block is not None and ctx.limit_refs:
+        # The best threshold within the limits (input cells on Assumptions), found again by formula.
+        condition = block.condition(constraints, ctx.limit_refs)
+        threshold, value = block.cached_best(feasible(block.curve, constraints))
+        refs["limited_threshold"] = kpi("Best threshold within the limits", threshold, THRESHOLD,
+            f"highest value among the thresholds meeting: {constraints.describe()}",
+            block.best_threshold(cell_ref(row + 1, 2, absolute=True), condition))  # fmt: skip
+        refs["limited"] = kpi("Value within the limits", value, ctx.money, "value at that threshold",
+            block.best_value(condition))  # fmt: skip
+        if model.analysis.policy == "constrained":  # it is the operating policy: what the model adds there
+            refs["limited_of_model"] = kpi("Value of the model within the limits", value - (head.value - head.value_of_model),
+                ctx.money, f"vs the better baseline ({head.better_baseline})",
+                f"={refs['limited']}-{better_baseline_sql(ctx)}" if live else None)  # fmt: skip
     refs["gap"] = kpi("Gap to the best", head.optimum_value - head.value, ctx.money,
         "best possible value minus the value at the operating threshold",
         f"={refs['best']}-{value_ref}")  # fmt: skip

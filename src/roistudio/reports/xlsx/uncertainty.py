@@ -8,7 +8,7 @@ resampling and parameter sweeps, not from formulas a reader could recompute in E
 from __future__ import annotations
 
 from roistudio.core.engine.intervals import Interval
-from roistudio.reports.xlsx.book import Book
+from roistudio.reports.xlsx.book import Alignment, Book
 from roistudio.reports.xlsx.context import SheetContext
 from roistudio.reports.xlsx.layout import (
     add_header_row,
@@ -20,7 +20,7 @@ from roistudio.reports.xlsx.layout import (
     put_threshold,
     set_widths,
 )
-from roistudio.reports.xlsx.style import LABEL_FONT
+from roistudio.reports.xlsx.style import LABEL_FONT, ONE_PAGE_ROWS
 
 
 def add_uncertainty_sheet(wb: Book, ctx: SheetContext) -> None:
@@ -46,6 +46,10 @@ def add_uncertainty_sheet(wb: Book, ctx: SheetContext) -> None:
             ("Value at the operating threshold", head.value, u.operating_value, money),
             ("Value of the model (vs the better baseline)", head.value_of_model, u.value_of_model, money),
         ]
+        if head.savings is not None and u.savings is not None:
+            # The ratio of each resample's own sums (value of the model / cost of its better baseline).
+            lines.append(("Savings ratio (of the better baseline's cost)", head.savings, u.savings,
+                          "0.0%"))  # fmt: skip
         comp = model.analysis.comparison
         if comp is not None and u.p_challenger_better is not None:
             lines += [
@@ -141,6 +145,7 @@ def add_uncertainty_sheet(wb: Book, ctx: SheetContext) -> None:
             put_number(ws.cell(row, 5), b.value_at_high, money)
             roots = sens.break_even.get(b.name, ())
             put_text(ws.cell(row, 6), ", ".join(f"{v:.10g}" for v in roots) or "none in range")
+            ws.cell(row, 6).alignment = Alignment(indent=2)  # apart from the right-aligned money before it
             row += 1
         if sens.draws:
             mc = sens.to_dict()["monte_carlo"]
@@ -158,3 +163,6 @@ def add_uncertainty_sheet(wb: Book, ctx: SheetContext) -> None:
                 row += 1
             put_text(ws.cell(row, 1), "Share of draws in which the model pays off", LABEL_FONT)
             put_number(ws.cell(row, 2), sens.p_positive, "0.0%")
+            row += 1
+    # Short enough to read on one page: printed on one, so no section is cut from its heading.
+    ws.fit_tall = 1 if row <= ONE_PAGE_ROWS else 0
