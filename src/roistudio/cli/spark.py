@@ -21,11 +21,12 @@ from roistudio.core.progress import ConsoleProgress
 if TYPE_CHECKING:
     from roistudio.core.engine.analysis import Analysis
     from roistudio.core.engine.decision import Decision, DecisionOptions
+    from roistudio.core.engine.estimate import LabelDelay
 
 NOT_ON_SPARK = (
-    "the spark engine computes the recommendation and the bootstrap (--bootstrap N); walk-forward, "
-    "sensitivity, the label-delay estimate and per-segment/per-period intervals are DuckDB queries "
-    "(run with --engine duckdb for them)"
+    "the spark engine computes the recommendation, the bootstrap (--bootstrap N), walk-forward, "
+    "sensitivity (--range) and the label-delay estimate; per-segment/per-period intervals are DuckDB "
+    "queries (run with --engine duckdb for them)"
 )
 
 
@@ -87,8 +88,6 @@ def run_spark_command(args: argparse.Namespace) -> int:
 
     if args.demo:
         raise RoiError("--demo runs on the duckdb engine; give DATA or --table with --engine spark")
-    if getattr(args, "range", None):
-        raise RoiError(f"--range (sensitivity) runs on the duckdb engine; {NOT_ON_SPARK}")
     if args.data and args.table:
         raise RoiError("pass either DATA or --table NAME, not both")
     if not args.data and not args.table:
@@ -130,10 +129,12 @@ def run_spark_command(args: argparse.Namespace) -> int:
     if options.replicates:
         decision = _spark_bootstrap(spark, view, analysis, options, progress)
     else:
-        # The recommendation only: walk-forward and sensitivity are DuckDB queries.
         decision = decide(None, analysis, DecisionOptions(), only=())  # type: ignore[arg-type]
+    decision, label_delay = _spark_decision_figures(spark, view, analysis, options, decision, args, progress)
     if args.command == "sweep":
-        return emit_sweep(args, analysis, report, decision)
+        return emit_sweep(args, analysis, report, decision, label_delay)
+    from dataclasses import replace
+
     from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
 
     time = analysis.validation.time
@@ -144,14 +145,61 @@ def run_spark_command(args: argparse.Namespace) -> int:
     def build_model(title: str, currency: str) -> ReportModel:
         return build_report_model(
             analysis,
-            SourceFacts.from_import(report, *dates),  # type: ignore[arg-type]  # duck-typed import report
+            # duck-typed import report; the engine named in the reports' provenance
+            replace(SourceFacts.from_import(report, *dates), engine=source.engine_line),  # type: ignore[arg-type]
             title=title,
             currency=currency,
             con=None,  # the live-formula aggregates are DuckDB queries: the workbook holds values
             table=view,
+            decision=decision,
+            label_delay=label_delay,
         )
 
-    return emit_report(args, analysis, report, None, extras, decision, build_model=build_model)
+    return emit_report(args, analysis, report, None, extras, decision, label_delay, build_model=build_model)
+
+
+def _spark_decision_figures(
+    spark: object,
+    view: str,
+    analysis: Analysis,
+    options: DecisionOptions,
+    decision: Decision,
+    args: argparse.Namespace,
+    progress: ConsoleProgress,
+) -> tuple[Decision, LabelDelay | None]:
+    """Walk-forward, coverage, sensitivity and the label-delay estimate, aggregated by Spark.
+
+    The same figures and the same rules as the DuckDB command (``commands.compute_label_delay``):
+    with the default calibration, data that cannot be estimated gets one line, not an error.
+    """
+    from dataclasses import replace
+
+    from roistudio.core.engine.calibration import DEFAULT_METHOD
+    from roistudio.core.engine.spark_decision import spark_decide, spark_label_delay
+
+    try:
+        label_delay: LabelDelay | None = spark_label_delay(
+            spark,
+            view,
+            analysis,
+            method=args.calibration or DEFAULT_METHOD,
+            calibration_periods=args.calibration_periods,
+            progress=progress,
+        )
+    except RoiError as error:
+        if args.calibration is not None or args.calibration_periods is not None:
+            raise
+        print(f"roistudio: no estimate for rows not yet labelled: {error}", file=sys.stderr)
+        label_delay = None
+    more = spark_decide(spark, view, analysis, options, progress=progress)
+    decision = replace(
+        decision,
+        options=options,
+        backtest=more.backtest,
+        coverage=more.coverage,
+        sensitivity=more.sensitivity,
+    )
+    return decision, label_delay
 
 
 def _spark_bootstrap(

@@ -250,6 +250,8 @@ def export_model(
     As ``roistudio report --engine spark``: the workbook's live formulas and the decision figures
     need DuckDB aggregates, so the model holds the recommendation and values only.
     """
+    from dataclasses import replace
+
     from roistudio.core.engine.decision import DecisionOptions, decide
     from roistudio.core.engine.spark import spark_date_range
     from roistudio.core.engine.spark_source import VIEW
@@ -262,7 +264,7 @@ def export_model(
     dates = spark_date_range(spark, VIEW, ts) if dated and ts else (None, None)
     return build_report_model(
         analysis,
-        SourceFacts.from_import(import_report, *dates),
+        replace(SourceFacts.from_import(import_report, *dates), engine=source.engine_line),
         title=title,
         currency=currency,
         con=None,

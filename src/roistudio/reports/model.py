@@ -37,6 +37,9 @@ EXAMPLE_PAYOFF_NOTE = (
 )
 
 
+DUCKDB_ENGINE = "DuckDB, on this machine"
+
+
 @dataclass(frozen=True)
 class SourceFacts:
     """Where the numbers came from."""
@@ -51,6 +54,8 @@ class SourceFacts:
     date_max: str | None = None
     # What ``sha256`` covers (SourceInfo.fingerprint_label): every byte, or a Parquet file's footer.
     fingerprint_label: str = "SHA-256"
+    # The engine that read the data and aggregated it (Spark: its master and the path or table).
+    engine: str = DUCKDB_ENGINE
 
     @classmethod
     def from_import(

@@ -59,6 +59,12 @@ class SparkSource:
     def name(self) -> str:
         return self.table if self.table is not None else str(self.path).rstrip("/").rsplit("/", 1)[-1]
 
+    @property
+    def engine_line(self) -> str:
+        """The engine, its master and what it read, for the reports' provenance (no credentials)."""
+        where = f"table {self.table}" if self.table is not None else f"path {self.path}"
+        return f"Apache Spark, master {shown_master(self.master)}, {where}"
+
     def to_dict(self) -> dict[str, Any]:
         """The source as a project file and the JSON result record it."""
         return {"engine": "spark", "master": self.master, "path": self.path, "table": self.table}
@@ -66,6 +72,19 @@ class SparkSource:
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> SparkSource:
         return SparkSource(str(data.get("master") or DEFAULT_MASTER), data.get("path"), data.get("table"))
+
+
+def shown_master(master: str) -> str:
+    """A master URL as reports may print it, without credentials.
+
+    A Spark Connect URL's ``;token=...`` parameters and any ``user:password@`` part are left out
+    (a report is shared; the credentials are not).
+    """
+    shown = master.split(";", 1)[0] if master.startswith("sc://") else master
+    scheme, sep, rest = shown.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        shown = f"{scheme}://{rest.split('@', 1)[1]}"
+    return shown
 
 
 def _pyspark() -> Any:
