@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from roistudio.core.engine.spark_source import shown_master
 from roistudio.core.errors import RoiError
 from roistudio.core.progress import ConsoleProgress
 
@@ -61,7 +62,7 @@ class SparkReadReport:
         s = self.source
         return {
             "engine": "spark",
-            "master": s.master,
+            "master": shown_master(s.master),  # a Connect URL's token stays out of the JSON
             "name": s.name,
             "path": s.path if s.table is None else None,
             "table": s.table,

@@ -165,11 +165,14 @@ class DecisionJobs(QObject):
         sums_cache = self.doc.sums_cache  # the sums the sweep cached: the sensitivity needs no rescan
         self.window.sensitivity_view.set_pending("Computing the sensitivity in the background…")
 
-        spark = self.doc.project.spark is not None  # DuckDB resampling: the recommendation only
+        spark = self.doc.project.spark  # walk-forward and sensitivity aggregated by Spark
 
         def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
-            if spark:
-                return decide(None, analysis, options, only=())  # type: ignore[arg-type]
+            if spark is not None:
+                from roistudio.gui.spark_source import spark_decision
+
+                decision: Decision = spark_decision(analysis, spark, options, progress)
+                return decision
             return decide(con, analysis, options, progress=progress, cache=sums_cache)
 
         self._job = operations.run(
@@ -195,7 +198,3 @@ class DecisionJobs(QObject):
         w.trends_view.set_decision(decision, currency)
         w.segments_view.set_decision(decision, currency)
         w.sensitivity_view.set_decision(decision, currency)
-        if self.doc.project.spark is not None:
-            from roistudio.gui.spark_source import NOT_ON_SPARK
-
-            w.sensitivity_view.set_pending(NOT_ON_SPARK)

@@ -42,13 +42,14 @@ __all__ = [
     "is_spark",
     "open_spark",
     "read_filter_options",
+    "spark_decision",
+    "spark_label_delay_job",
     "submit_analysis",
 ]
 
 INSTALL_LINE = "Open from Spark needs PySpark, which is not installed: pip install 'roistudio[spark]'"
 NOT_ON_SPARK = (
-    "Not computed on the Spark engine: intervals, walk-forward, sensitivity and the label-delay "
-    "estimate are DuckDB queries (open the data as a file to get them)"
+    "Not computed on the Spark engine: intervals are DuckDB queries (open the data as a file to get them)"
 )
 SPARK_FINGERPRINT = "not computed (read by Spark)"
 assert PYSPARK_MISSING  # the core's line for the CLI; the app names its menu item instead
@@ -271,4 +272,30 @@ def export_model(
         table=VIEW,
         decision=decide(None, analysis, DecisionOptions(), only=()),  # type: ignore[arg-type]
         payoff_suggested=payoff_suggested,
+    )
+
+
+def spark_decision(analysis: Analysis, source: SparkSource, options: Any, progress: Any) -> Any:
+    """Walk-forward, coverage and sensitivity of a Spark project (worker thread), aggregated by Spark.
+
+    :func:`~roistudio.core.engine.spark_decision.spark_decide`: the same figures as ``decide`` on
+    DuckDB; the intervals are not among them (``uncertainty`` None).
+    """
+    from roistudio.core.engine.spark_decision import spark_decide
+    from roistudio.core.engine.spark_source import VIEW
+
+    spark = SESSIONS.get(source.master, progress)
+    return spark_decide(spark, VIEW, analysis, options, progress=progress)
+
+
+def spark_label_delay_job(
+    analysis: Analysis, source: SparkSource, method: str, periods: int | None, progress: Any
+) -> Any:
+    """The calibration check and label-delay estimate of a Spark project (worker thread)."""
+    from roistudio.core.engine.spark_decision import spark_label_delay
+    from roistudio.core.engine.spark_source import VIEW
+
+    spark = SESSIONS.get(source.master, progress)
+    return spark_label_delay(
+        spark, VIEW, analysis, method=method, calibration_periods=periods, progress=progress
     )

@@ -201,11 +201,13 @@ class _HeldPolicies:
         """``len(settings)`` x 3 array: (operating, flag nobody, flag everyone) values."""
         payoff = self.analysis.request.payoff
         out = []
-        for start in range(0, len(settings), _BATCH):
+        # An engine whose every job costs a fixed start-up (Spark) takes more settings per scan.
+        batch = getattr(self.rows, "settings_per_scan", _BATCH)
+        for start in range(0, len(settings), batch):
             check_cancelled(self.progress)
             params = dict(self.params)
             sums = []
-            for j, setting in enumerate(settings[start : start + _BATCH]):
+            for j, setting in enumerate(settings[start : start + batch]):
                 query = replace(self.query, payoff=payoff.with_parameters(**setting))
                 v = payoff_row_values(query, params, prefix=f"hp{j}_")
                 # coalesce: a sum over no rows is 0, as the policy's value is.

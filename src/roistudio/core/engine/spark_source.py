@@ -126,10 +126,12 @@ def spark_session(master: str = DEFAULT_MASTER, *, config: Mapping[str, str] | N
         builder = SparkSession.builder.master(master).appName("Model ROI Studio")
     settings = {
         "spark.sql.session.timeZone": "UTC",
-        "spark.ui.showConsoleProgress": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         **(config or {}),
     }
+    if not master.startswith("sc://"):
+        # A Connect session may set runtime settings only (the server owns its console).
+        settings["spark.ui.showConsoleProgress"] = "false"
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
