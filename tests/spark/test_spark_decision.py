@@ -57,7 +57,7 @@ CASES = {
     "linear payoff by month": [
         *BASE, "--period", "month", "--tp", "amount * share - cost", "--fp=-cost", "--fn=-amount",
         "--param", "share=0.9", "--param", "cost=5", "--range", "cost=1:20", "--range", "share=0.5:1",
-        "--calibration-periods", "3", "--bootstrap", "50",
+        "--calibration-periods", "3",
     ],
     # Not linear in its parameters (a max): the held-policy sums on Spark; no period breakdown,
     # so the walk-forward's monthly analysis is one more Spark sweep.
@@ -89,7 +89,7 @@ def test_decision_blocks_are_the_same_on_both_engines(name, demo_like, spark, ca
 
 
 def test_report_from_spark_carries_the_decision_blocks(demo_like, spark, capsys, tmp_path):
-    case = [*CASES["linear payoff by month"][:-2], "--bootstrap", "0"]  # the blocks of this module only
+    case = [*CASES["linear payoff by month"], "--bootstrap", "0"]  # the blocks of this module only
     duck = _json(capsys, ["report", demo_like, *case, "--json", "-"])
     pdf = tmp_path / "spark.pdf"
     code = main(["report", demo_like, *case, *SPARK, "--json", str(tmp_path / "r.json"), "--pdf", str(pdf)])

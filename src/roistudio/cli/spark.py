@@ -136,6 +136,7 @@ def run_spark_command(args: argparse.Namespace) -> int:
         return emit_sweep(args, analysis, report, decision, label_delay)
     from dataclasses import replace
 
+    from roistudio.core.engine.spark_live import spark_live_figures
     from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
 
     time = analysis.validation.time
@@ -150,10 +151,12 @@ def run_spark_command(args: argparse.Namespace) -> int:
             replace(SourceFacts.from_import(report, *dates), engine=source.engine_line),  # type: ignore[arg-type]
             title=title,
             currency=currency,
-            con=None,  # the live-formula aggregates are DuckDB queries: the workbook holds values
+            con=None,
             table=view,
             decision=decision,
             label_delay=label_delay,
+            # The live formulas' aggregates, from Spark (a PDF alone does not use them).
+            live=spark_live_figures(spark, view, analysis, progress=progress) if args.xlsx else None,
         )
 
     return emit_report(args, analysis, report, None, extras, decision, label_delay, build_model=build_model)

@@ -246,15 +246,16 @@ def export_model(
     currency: str,
     payoff_suggested: bool,
 ) -> Any:
-    """The report model of a Spark project (worker thread): values, no live formulas; no intervals.
+    """The report model of a Spark project (worker thread): live formulas from Spark's aggregates; no intervals.
 
-    As ``roistudio report --engine spark``: the workbook's live formulas and the decision figures
-    need DuckDB aggregates, so the model holds the recommendation and values only.
+    As ``roistudio report --engine spark``: the live formulas' sums per threshold (or, for a
+    payoff not linear in its parameters, the rows that fit a workbook) are aggregated by Spark.
     """
     from dataclasses import replace
 
     from roistudio.core.engine.decision import DecisionOptions, decide
     from roistudio.core.engine.spark import spark_date_range
+    from roistudio.core.engine.spark_live import spark_live_figures
     from roistudio.core.engine.spark_source import VIEW
     from roistudio.reports.model import SourceFacts, build_report_model
 
@@ -272,6 +273,7 @@ def export_model(
         table=VIEW,
         decision=decide(None, analysis, DecisionOptions(), only=()),  # type: ignore[arg-type]
         payoff_suggested=payoff_suggested,
+        live=spark_live_figures(spark, VIEW, analysis, progress=progress),  # live formulas, from Spark
     )
 
 
