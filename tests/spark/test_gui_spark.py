@@ -121,7 +121,7 @@ def test_open_from_spark_gives_duckdbs_figures_and_edits_reaggregate_on_the_clus
     assert doc.analysis.validation is analysis.validation  # counted once: the edit is one Spark job
     assert_same(_duckdb_json(parquet, doc.analysis.request), _json(doc.analysis))
 
-    # Exported from the app: the workbook and the PDF, with the figures as values (no live formulas).
+    # Exported from the app: the workbook (live formulas from Spark's aggregates) and the PDF.
     from openpyxl import load_workbook
 
     from roistudio.gui.export_actions import Exporter
@@ -135,6 +135,7 @@ def test_open_from_spark_gives_duckdbs_figures_and_edits_reaggregate_on_the_clus
     cells = {str(c.value) for ws in load_workbook(tmp_path / "spark.xlsx", read_only=True).worksheets
              for row in ws.iter_rows() for c in row if c.value is not None}  # fmt: skip
     assert "not computed (read by Spark)" in cells
+    assert f"Apache Spark, master local[2], path {parquet}" in cells  # the About sheet names the engine
 
     # Saved, the project names its Spark source; reopened, it reconnects and shows the same figures.
     target = tmp_path / "on_spark.roiproj"

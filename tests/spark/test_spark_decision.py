@@ -59,11 +59,10 @@ CASES = {
         "--param", "share=0.9", "--param", "cost=5", "--range", "cost=1:20", "--range", "share=0.5:1",
         "--calibration-periods", "3",
     ],
-    # Not linear in its parameters (a max): the held-policy sums on Spark; no period breakdown,
-    # so the walk-forward's monthly analysis is one more Spark sweep.
-    "nonlinear payoff, walk-forward by month": [
-        *BASE, "--tp", "max(amount * share, floor) - 5", "--fp=-5", "--fn=-amount",
-        "--param", "share=0.9", "--param", "floor=20", "--range", "floor=0:60",
+    # No period breakdown: the walk-forward's monthly analysis is one more Spark sweep.
+    "linear payoff, walk-forward by month": [
+        *BASE, "--tp", "amount * 0.9 - cost", "--fp=-cost", "--fn=-amount", "--param", "cost=5",
+        "--range", "cost=0:40",
     ],
 }  # fmt: skip
 
@@ -86,6 +85,38 @@ def test_decision_blocks_are_the_same_on_both_engines(name, demo_like, spark, ca
     for key in ("backtest", "coverage", "sensitivity", "calibration", "unlabeled_estimate"):
         assert key in duck, key  # the case exercises every block
     assert_same(duck, other)
+
+
+def test_the_sensitivity_of_a_payoff_not_linear_in_its_parameters_is_the_same_on_spark(demo_like, spark):
+    """Sums at the held policies (and a sweep per range end) aggregated by Spark: DuckDB's figures."""
+    from roistudio.core.data.mapping import ColumnMapping, table_columns
+    from roistudio.core.engine.analysis import AnalysisRequest, analyse
+    from roistudio.core.engine.parameter_ranges import ParameterRange
+    from roistudio.core.engine.sensitivity import sensitivity
+    from roistudio.core.engine.spark import analyse_spark, load_source
+    from roistudio.core.engine.spark_decision import SparkAggregator
+    from roistudio.core.engine.spark_source import SparkSource
+    from roistudio.core.payoff.language import parse_payoff
+
+    con = duckdb.connect()
+    con.execute(f"CREATE VIEW data AS SELECT * FROM read_parquet('{demo_like}')")
+    payoff = parse_payoff(
+        {"tp": "max(amount * share, floor) - 5", "fp": "-5", "tn": "0", "fn": "-amount"},
+        {"share": 0.9, "floor": 20.0},
+        table_columns(con, "data"),
+    )
+    assert not payoff.is_linear_in_parameters()
+    request = AnalysisRequest(mapping=ColumnMapping("score", "label", segments=("region",)), payoff=payoff)
+    ranges = [ParameterRange("floor", 0.0, 400.0), ParameterRange("share", 0.5, 1.0)]
+    duck = sensitivity(con, analyse(con, "data", request), ranges, draws=150, seed=4)
+    view = load_source(spark, SparkSource("local[2]", path=demo_like))
+    analysis = analyse_spark(spark, view, request)
+    rows = SparkAggregator(spark, view, analysis)
+    rows.settings_per_scan = 64  # the 150 draws in three Spark jobs
+    other = sensitivity(None, analysis, ranges, draws=150, seed=4, rows=rows)
+    assert not duck.exact and not other.exact
+    assert duck.break_even["floor"]  # a root was bracketed and refined (on Spark: one job per round)
+    assert_same(duck.to_dict(), other.to_dict())
 
 
 def test_report_from_spark_carries_the_decision_blocks(demo_like, spark, capsys, tmp_path):

@@ -13,7 +13,7 @@ blocks are the DuckDB engine's.
   validation reused), as on DuckDB.
 - Sensitivity: a payoff linear in its parameters from ``1 + parameters`` Spark sweeps at unit
   parameter values (exact up to float summation order); other payoffs from the held-policy
-  sums (500 parameter settings per Spark job) and one sweep per range end.
+  sums (100 parameter settings per Spark job) and one sweep per range end.
 - The label-delay estimate: one Spark aggregation per (period, score, class).
 
 Every Spark action runs in a job group (:class:`.spark_jobs._JobWatch`): progress, Cancel.
@@ -80,8 +80,9 @@ class SparkAggregator:
     progress: Progress | None = None
     _built: AnalysisQuery | None = field(default=None, repr=False)
     # Parameter settings per held-policy scan (sensitivity of payoffs not linear in their
-    # parameters): a Spark job costs a fixed start-up, so 5,000 Monte Carlo draws take 10 jobs.
-    settings_per_scan: int = 500
+    # parameters): a Spark job costs a fixed start-up, so more than DuckDB's 48; 500 (1,500
+    # aggregates of the payoff in one plan) ran a 512 MB driver out of memory.
+    settings_per_scan: int = 100
 
     @property
     def built(self) -> AnalysisQuery:
