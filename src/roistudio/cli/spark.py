@@ -102,7 +102,7 @@ def run_spark_command(args: argparse.Namespace) -> int:
     master = args.spark_master or DEFAULT_MASTER
     source = SparkSource(master=master, path=args.data, table=args.table)
     progress = ConsoleProgress()
-    progress.progress(0.0, f"Starting Spark on {master}")
+    progress.progress(0.0, f"Starting Spark on {shown_master(master)}")
     spark = spark_session(master)
     # Spark's own INFO/WARN lines would bury the summary (Spark Connect has no SparkContext).
     with contextlib.suppress(Exception):

@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from roistudio.core.engine.spark_source import PYSPARK_MISSING, SparkSource, pyspark_available
+from roistudio.core.engine.spark_source import PYSPARK_MISSING, SparkSource, pyspark_available, shown_master
 
 if TYPE_CHECKING:
     from roistudio.core.data.filter_options import FilterOptions
@@ -81,7 +81,7 @@ class _Sessions:
                 self._spark.stop()  # another cluster: Spark holds one session per process
                 self._spark = None
             if self._spark is None:
-                progress.progress(0.0, f"Starting Spark on {master}")
+                progress.progress(0.0, f"Starting Spark on {shown_master(master)}")
                 self._spark = spark_session(master)
                 with contextlib.suppress(Exception):  # Spark Connect sessions have no SparkContext
                     self._spark.sparkContext.setLogLevel("ERROR")
@@ -165,7 +165,7 @@ def open_spark(
 
     return operations.run(
         doc.worker, lambda _con, progress: _read_source(source, progress), kind="load",
-        description=f"Connecting to Spark ({source.master})", on_done=done, on_failure=doc.dataFailed.emit,
+        description=f"Connecting to Spark ({shown_master(source.master)})", on_done=done, on_failure=doc.dataFailed.emit,
     )  # fmt: skip
 
 

@@ -137,7 +137,7 @@ def spark_session(master: str = DEFAULT_MASTER, *, config: Mapping[str, str] | N
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # Java missing, master unreachable: one line, not a JVM trace
-        raise DataError(f"could not start Spark on '{master}': {_first_line(exc)}") from None
+        raise DataError(f"could not start Spark on '{shown_master(master)}': {_first_line(exc)}") from None
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     return spark
 
