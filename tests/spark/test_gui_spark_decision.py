@@ -64,9 +64,11 @@ def test_spark_views_show_walk_forward_sensitivity_and_the_estimate(qtbot, windo
     with qtbot.waitSignal(w.doc.analysisChanged, timeout=240_000, check_params_cb=lambda a: a is not None):
         open_spark(w.doc, SparkSource("local[2]", path=parquet), mapping=MAPPING)
     project = w.doc.project
-    params = dict(project.parameters)
-    ranges = {name: (value * 0.5, value * 2 + 1) for name, value in params.items()}
-    with qtbot.waitSignal(w.doc.analysisChanged, timeout=240_000):
+    # A parameter edit with ranges for every parameter: one more Spark sweep, then the background jobs.
+    params = {name: value * 2 + 1 for name, value in project.parameters.items()}
+    ranges = {name: (value * 0.5, value * 2) for name, value in params.items()}
+    assert ranges
+    with qtbot.waitSignal(w.doc.analysisChanged, timeout=240_000, check_params_cb=lambda a: a is not None):
         w.doc.set_payoff(dict(project.payoff), params, ranges)
     qtbot.waitUntil(lambda: w.sensitivity_view.table.rowCount() == len(ranges), timeout=600_000)
     qtbot.waitUntil(lambda: w.label_delay.label_delay is not None, timeout=600_000)

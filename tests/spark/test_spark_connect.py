@@ -123,15 +123,27 @@ def _json(capsys, argv: list[str]) -> dict:
     return json.loads(out.out)
 
 
+def _client(code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a child Python: PySpark refuses a Connect client in a process that already
+    has a classic session (the tests' shared one), as a user's fresh process has none."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=900, env=dict(os.environ)
+    )
+
+
 def test_a_sweep_on_spark_connect_equals_duckdb(connect_url, data, capsys):
     duck = _json(capsys, ["sweep", data, *CASE, "--json", "-"])
-    remote = _json(
-        capsys, ["sweep", data, *CASE, "--engine", "spark", "--spark-master", connect_url, "--json", "-"]
-    )
+    run = _client(
+        "import sys; from roistudio.cli.main import main; sys.exit(main(sys.argv[1:]))",
+        "sweep", data, *CASE, "--engine", "spark", "--spark-master", connect_url, "--json", "-",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    remote = json.loads(run.stdout)
     port = connect_url.split(":")[2].split("/")[0]
-    # The token is a credential: the JSON names the server, not the token.
+    # The token is a credential: the JSON and the progress lines name the server, not the token.
     assert remote["source"]["master"] == f"sc://localhost:{port}/"
     assert remote["source"]["engine"] == "spark"
+    assert TOKEN not in run.stderr
     for doc in (duck, remote):
         doc.pop("source")
         doc.pop("app")
@@ -139,30 +151,46 @@ def test_a_sweep_on_spark_connect_equals_duckdb(connect_url, data, capsys):
     assert_same(duck, remote)
 
 
-class _CancelWhenRunning:
-    """Reports progress; asks to cancel once the server has reported tasks of the running job."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def progress(self, fraction: float, message: str = "") -> None:
-        self.messages.append(message)
-
-    def cancelled(self) -> bool:
-        return any("tasks)" in m for m in self.messages)
-
-
-def test_cancel_interrupts_the_tagged_job_on_spark_connect(connect_url):
+_CANCEL = textwrap.dedent(
+    """
+    import json, sys
     from roistudio.core.engine.spark_jobs import _JobWatch
     from roistudio.core.engine.spark_source import spark_session
     from roistudio.core.errors import Cancelled
 
-    spark = spark_session(connect_url)
-    progress = _CancelWhenRunning()
+    class CancelWhenRunning:
+        # Reports progress; asks to cancel once the server has reported tasks of the running job.
+        def __init__(self):
+            self.messages = []
+
+        def progress(self, fraction, message=""):
+            self.messages.append(message)
+
+        def cancelled(self):
+            return any("tasks)" in m for m in self.messages)
+
+    spark = spark_session(sys.argv[1])
+    progress = CancelWhenRunning()
     watch = _JobWatch(spark, progress, "Counting in Spark")
     endless = "SELECT count(*) FROM range(0, 10000000000000, 1, 2) WHERE id % 7 = 3"
-    with pytest.raises(Cancelled):
+    try:
         watch.run(lambda: spark.sql(endless).collect())
+        outcome = "finished"
+    except Cancelled:
+        outcome = "cancelled"
+    # Cancel stopped the job; the session still answers, and the tag is gone.
+    after = spark.sql("SELECT 41 + 1 AS x").collect()[0][0]
+    print(json.dumps({"outcome": outcome, "messages": progress.messages, "tags": sorted(spark.getTags()),
+                      "after": after}))
+    """
+)
+
+
+def test_cancel_interrupts_the_tagged_job_on_spark_connect(connect_url):
+    run = _client(_CANCEL, connect_url)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["outcome"] == "cancelled"
     # Progress came from the Connect client's handler (the server's task counts).
-    assert any(m.startswith("Counting in Spark (") for m in progress.messages)
-    assert spark.getTags() == set()  # the tag is removed after the action
+    assert any(m.startswith("Counting in Spark (") and m.endswith("tasks)") for m in result["messages"])
+    assert result["tags"] == [] and result["after"] == 42
