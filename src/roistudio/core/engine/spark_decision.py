@@ -62,16 +62,9 @@ def spark_full_query(view: str, analysis: Analysis) -> AnalysisQuery:
 class SparkAggregator:
     """:class:`~.aggregator.RowAggregator` whose aggregations run on Spark.
 
-    Parameters
-    ----------
-    spark
-        The session the analysis ran on.
-    view
-        The view of the source in that session (see :func:`.spark_source.load_source`).
-    analysis
-        The analysis :func:`.spark.analyse_spark` returned for that view.
-    progress
-        Optional progress/cancel object; Cancel cancels the Spark job group.
+    Made from what :class:`.spark_bootstrap.SparkCells` is made of: the session and view the
+    analysis ran on, the analysis, and an optional progress/cancel object (Cancel cancels the
+    Spark job group).
     """
 
     spark: Spark
