@@ -165,14 +165,13 @@ class DecisionJobs(QObject):
         sums_cache = self.doc.sums_cache  # the sums the sweep cached: the sensitivity needs no rescan
         self.window.sensitivity_view.set_pending("Computing the sensitivity in the background…")
 
-        spark = self.doc.project.spark  # walk-forward and sensitivity aggregated by Spark
+        spark = self.doc.project.spark  # every decision figure aggregated by Spark
 
         def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
             if spark is not None:
-                from roistudio.gui.spark_source import spark_decision
+                from roistudio.gui.spark_source import decide_on_spark
 
-                decision: Decision = spark_decision(analysis, spark, options, progress)
-                return decision
+                return decide_on_spark(spark, analysis, options, progress)
             return decide(con, analysis, options, progress=progress, cache=sums_cache)
 
         self._job = operations.run(

@@ -12,8 +12,9 @@ The Spark session is created on the worker thread by the first job (starting the
 while; the status bar says so) and kept for the next ones; a project on another master stops it
 and starts a new one. It is plain Python (py4j), never a Qt object.
 
-What is not computed on Spark (one line in the app says so): the bootstrap intervals, walk-forward,
-sensitivity and the label-delay estimate, which are DuckDB queries. There is no column-sums fast
+The decision job's intervals (overall, per segment, per period, the challenger's verdict) are
+computed on Spark too (:func:`decide_on_spark`). What is not computed on Spark (one line in the
+app says so): walk-forward, sensitivity and the label-delay estimate, which are DuckDB queries. There is no column-sums fast
 path either: a payoff edit re-aggregates on the cluster.
 """
 
@@ -31,26 +32,23 @@ if TYPE_CHECKING:
     from roistudio.core.data.loading import ImportResult
     from roistudio.core.data.mapping import ColumnMapping
     from roistudio.core.engine.analysis import Analysis, AnalysisRequest
+    from roistudio.core.engine.decision import Decision, DecisionOptions
     from roistudio.core.project.project import Project
     from roistudio.gui.document import ProjectDocument
     from roistudio.gui.workers import DatabaseWorker, Job
 
 __all__ = [
     "INSTALL_LINE",
-    "NOT_ON_SPARK",
+    "decide_on_spark",
     "install_line",
     "is_spark",
     "open_spark",
     "read_filter_options",
-    "spark_decision",
     "spark_label_delay_job",
     "submit_analysis",
 ]
 
 INSTALL_LINE = "Open from Spark needs PySpark, which is not installed: pip install 'roistudio[spark]'"
-NOT_ON_SPARK = (
-    "Not computed on the Spark engine: intervals are DuckDB queries (open the data as a file to get them)"
-)
 SPARK_FINGERPRINT = "not computed (read by Spark)"
 assert PYSPARK_MISSING  # the core's line for the CLI; the app names its menu item instead
 
@@ -236,6 +234,29 @@ def _filter_options(source: SparkSource, mapping: ColumnMapping, progress: Any) 
     return FilterOptions(segments, low, high)
 
 
+def decide_on_spark(
+    source: SparkSource, analysis: Analysis, options: DecisionOptions, progress: Any
+) -> Decision:
+    """The decision job of a Spark project (worker thread): every decision figure aggregated by Spark.
+
+    The same bootstrap and per-group intervals as on DuckDB, for the same seed
+    (:func:`roistudio.core.engine.spark_uncertainty.spark_decision`), then the walk-forward,
+    coverage and sensitivity (:func:`roistudio.core.engine.spark_decision.spark_decide`); progress
+    is Spark's task count and Cancel cancels the job group.
+    """
+    from dataclasses import replace
+
+    from roistudio.core.engine.spark_decision import spark_decide
+    from roistudio.core.engine.spark_source import VIEW
+    from roistudio.core.engine.spark_uncertainty import spark_decision
+    from roistudio.core.progress import ScaledProgress
+
+    spark = SESSIONS.get(source.master, progress)
+    decision = spark_decision(spark, VIEW, analysis, options, ScaledProgress(progress, 0.0, 0.6))
+    more = spark_decide(spark, VIEW, analysis, options, progress=ScaledProgress(progress, 0.6, 1.0))
+    return replace(decision, backtest=more.backtest, coverage=more.coverage, sensitivity=more.sensitivity)
+
+
 def export_model(
     analysis: Analysis,
     import_report: Any,
@@ -245,11 +266,14 @@ def export_model(
     title: str,
     currency: str,
     payoff_suggested: bool,
+    options: DecisionOptions | None = None,
 ) -> Any:
-    """The report model of a Spark project (worker thread): live formulas from Spark's aggregates; no intervals.
+    """The report model of a Spark project (worker thread): live formulas and decision figures from Spark.
 
     As ``roistudio report --engine spark``: the live formulas' sums per threshold (or, for a
-    payoff not linear in its parameters, the rows that fit a workbook) are aggregated by Spark.
+    payoff not linear in its parameters, the rows that fit a workbook) are aggregated by Spark;
+    with ``options`` (the app's, as on screen) it holds the decision figures computed on Spark
+    (:func:`decide_on_spark`), else the recommendation only.
     """
     from dataclasses import replace
 
@@ -257,6 +281,7 @@ def export_model(
     from roistudio.core.engine.spark import spark_date_range
     from roistudio.core.engine.spark_live import spark_live_figures
     from roistudio.core.engine.spark_source import VIEW
+    from roistudio.core.progress import ScaledProgress
     from roistudio.reports.model import SourceFacts, build_report_model
 
     spark = SESSIONS.get(source.master, progress)
@@ -264,6 +289,10 @@ def export_model(
     ts = analysis.request.mapping.timestamp
     dated = ts and time is not None and not time.form.is_text
     dates = spark_date_range(spark, VIEW, ts) if dated and ts else (None, None)
+    if options is None:
+        decision = decide(None, analysis, DecisionOptions(), only=())  # type: ignore[arg-type]
+    else:
+        decision = decide_on_spark(source, analysis, options, ScaledProgress(progress, 0.0, 0.05))
     return build_report_model(
         analysis,
         replace(SourceFacts.from_import(import_report, *dates), engine=source.engine_line),
@@ -271,23 +300,10 @@ def export_model(
         currency=currency,
         con=None,
         table=VIEW,
-        decision=decide(None, analysis, DecisionOptions(), only=()),  # type: ignore[arg-type]
+        decision=decision,
         payoff_suggested=payoff_suggested,
         live=spark_live_figures(spark, VIEW, analysis, progress=progress),  # live formulas, from Spark
     )
-
-
-def spark_decision(analysis: Analysis, source: SparkSource, options: Any, progress: Any) -> Any:
-    """Walk-forward, coverage and sensitivity of a Spark project (worker thread), aggregated by Spark.
-
-    :func:`~roistudio.core.engine.spark_decision.spark_decide`: the same figures as ``decide`` on
-    DuckDB; the intervals are not among them (``uncertainty`` None).
-    """
-    from roistudio.core.engine.spark_decision import spark_decide
-    from roistudio.core.engine.spark_source import VIEW
-
-    spark = SESSIONS.get(source.master, progress)
-    return spark_decide(spark, VIEW, analysis, options, progress=progress)
 
 
 def spark_label_delay_job(
