@@ -12,10 +12,10 @@ The Spark session is created on the worker thread by the first job (starting the
 while; the status bar says so) and kept for the next ones; a project on another master stops it
 and starts a new one. It is plain Python (py4j), never a Qt object.
 
-The decision job's intervals (overall, per segment, per period, the challenger's verdict) are
-computed on Spark too (:func:`decide_on_spark`). What is not computed on Spark (one line in the
-app says so): walk-forward, sensitivity and the label-delay estimate, which are DuckDB queries. There is no column-sums fast
-path either: a payoff edit re-aggregates on the cluster.
+The decision job's intervals (overall, per segment, per period, the challenger's verdict), the
+walk-forward, the sensitivity and the label-delay estimate are computed on Spark too
+(:func:`decide_on_spark`, :func:`spark_label_delay_job`). There is no column-sums fast path: a
+payoff edit re-aggregates on the cluster.
 """
 
 from __future__ import annotations
