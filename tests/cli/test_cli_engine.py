@@ -40,27 +40,3 @@ def test_the_spark_engine_needs_data_or_a_table(capsys):
     assert capsys.readouterr().err == (
         "roistudio sweep: no data given; pass a Parquet/CSV path Spark can read, or --table NAME\n"
     )
-
-
-def test_the_sensitivity_on_spark_is_refused_in_one_line(tmp_path, capsys):
-    code = main(
-        [
-            "sweep",
-            _csv(tmp_path),
-            "--score",
-            "score",
-            "--label",
-            "label",
-            "--engine",
-            "spark",
-            "--range",
-            "c=1:2",
-        ]
-    )
-    assert code == 2
-    assert capsys.readouterr().err == (
-        "roistudio sweep: --range (sensitivity) runs on the duckdb engine; the spark engine computes the "
-        "recommendation and the bootstrap (--bootstrap N, per-segment and per-period intervals included); "
-        "walk-forward, sensitivity and the label-delay estimate are DuckDB queries (run with --engine duckdb "
-        "for them)\n"
-    )

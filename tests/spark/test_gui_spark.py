@@ -122,7 +122,7 @@ def test_open_from_spark_gives_duckdbs_figures_and_edits_reaggregate_on_the_clus
     assert doc.analysis.validation is analysis.validation  # counted once: the edit is one Spark job
     assert_same(_duckdb_json(parquet, doc.analysis.request), _json(doc.analysis))
 
-    # Exported from the app: the workbook and the PDF, with the figures as values (no live formulas).
+    # Exported from the app: the workbook (live formulas from Spark's aggregates) and the PDF.
     from openpyxl import load_workbook
 
     from roistudio.gui.export_actions import Exporter
@@ -136,6 +136,7 @@ def test_open_from_spark_gives_duckdbs_figures_and_edits_reaggregate_on_the_clus
     cells = {str(c.value) for ws in load_workbook(tmp_path / "spark.xlsx", read_only=True).worksheets
              for row in ws.iter_rows() for c in row if c.value is not None}  # fmt: skip
     assert "not computed (read by Spark)" in cells
+    assert f"Apache Spark, master local[2], path {parquet}" in cells  # the About sheet names the engine
     # With the intervals the app shows, computed on Spark (1,000 resamples, the app's seed).
     assert "Uncertainty" in load_workbook(tmp_path / "spark.xlsx", read_only=True).sheetnames
     assert any(c.startswith("90% intervals, 1,000 bootstrap resamples") for c in cells)
@@ -208,9 +209,9 @@ def test_the_app_shows_duckdbs_intervals_for_a_spark_source(
     from PySide6.QtWidgets import QMessageBox
 
     import roistudio.gui.main_window as main_window
-    from roistudio.gui.decision_views import APP_REPLICATES
+    from roistudio.gui.decision_views import APP_REPLICATES, EMPTY_TEXT
     from roistudio.gui.settings import Settings
-    from roistudio.gui.spark_source import NOT_ON_SPARK, open_spark
+    from roistudio.gui.spark_source import open_spark
     from roistudio.gui.widgets import format_money
 
     monkeypatch.setattr(main_window, "recovery_folder", lambda: tmp_path / "recovery")
@@ -255,6 +256,7 @@ def test_the_app_shows_duckdbs_intervals_for_a_spark_source(
     value = expected.operating_value
     assert f"value {format_money(value.low, currency)} to {format_money(value.high, currency)}" in line
     assert f"({APP_REPLICATES:,} bootstrap resamples" in line
-    # The job ran on Spark (its job group reported progress) and only the DuckDB-only figures are refused.
+    # The job ran on Spark (its job group reported progress); the sensitivity is computed there too.
     assert any(t.startswith("Bootstrap: ") for t in texts)
-    assert window.sensitivity_view.caption.text() == NOT_ON_SPARK
+    caption = window.sensitivity_view.caption.text()
+    assert caption == EMPTY_TEXT or "Monte Carlo" in caption

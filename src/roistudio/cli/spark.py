@@ -15,17 +15,19 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from roistudio.core.engine.spark_source import shown_master
 from roistudio.core.errors import RoiError
 from roistudio.core.progress import ConsoleProgress
 
 if TYPE_CHECKING:
     from roistudio.core.engine.analysis import Analysis
     from roistudio.core.engine.decision import Decision, DecisionOptions
+    from roistudio.core.engine.estimate import LabelDelay
 
 NOT_ON_SPARK = (
-    "the spark engine computes the recommendation and the bootstrap (--bootstrap N, per-segment and "
-    "per-period intervals included); walk-forward, sensitivity and the label-delay estimate are DuckDB "
-    "queries (run with --engine duckdb for them)"
+    "the spark engine computes the recommendation, the bootstrap (--bootstrap N, per-segment and "
+    "per-period intervals included), walk-forward, sensitivity (--range) and the label-delay estimate; "
+    "the source is not fingerprinted (reports say so)"
 )
 
 
@@ -60,7 +62,7 @@ class SparkReadReport:
         s = self.source
         return {
             "engine": "spark",
-            "master": s.master,
+            "master": shown_master(s.master),  # a Connect URL's token stays out of the JSON
             "name": s.name,
             "path": s.path if s.table is None else None,
             "table": s.table,
@@ -87,8 +89,6 @@ def run_spark_command(args: argparse.Namespace) -> int:
 
     if args.demo:
         raise RoiError("--demo runs on the duckdb engine; give DATA or --table with --engine spark")
-    if getattr(args, "range", None):
-        raise RoiError(f"--range (sensitivity) runs on the duckdb engine; {NOT_ON_SPARK}")
     if args.data and args.table:
         raise RoiError("pass either DATA or --table NAME, not both")
     if not args.data and not args.table:
@@ -102,7 +102,7 @@ def run_spark_command(args: argparse.Namespace) -> int:
     master = args.spark_master or DEFAULT_MASTER
     source = SparkSource(master=master, path=args.data, table=args.table)
     progress = ConsoleProgress()
-    progress.progress(0.0, f"Starting Spark on {master}")
+    progress.progress(0.0, f"Starting Spark on {shown_master(master)}")
     spark = spark_session(master)
     # Spark's own INFO/WARN lines would bury the summary (Spark Connect has no SparkContext).
     with contextlib.suppress(Exception):
@@ -130,10 +130,13 @@ def run_spark_command(args: argparse.Namespace) -> int:
     if options.replicates:
         decision = _spark_bootstrap(spark, view, analysis, options, progress)
     else:
-        # The recommendation only: walk-forward and sensitivity are DuckDB queries.
         decision = decide(None, analysis, DecisionOptions(), only=())  # type: ignore[arg-type]
+    decision, label_delay = _spark_decision_figures(spark, view, analysis, options, decision, args, progress)
     if args.command == "sweep":
-        return emit_sweep(args, analysis, report, decision)
+        return emit_sweep(args, analysis, report, decision, label_delay)
+    from dataclasses import replace
+
+    from roistudio.core.engine.spark_live import spark_live_figures
     from roistudio.reports.model import ReportModel, SourceFacts, build_report_model
 
     time = analysis.validation.time
@@ -144,14 +147,63 @@ def run_spark_command(args: argparse.Namespace) -> int:
     def build_model(title: str, currency: str) -> ReportModel:
         return build_report_model(
             analysis,
-            SourceFacts.from_import(report, *dates),  # type: ignore[arg-type]  # duck-typed import report
+            # duck-typed import report; the engine named in the reports' provenance
+            replace(SourceFacts.from_import(report, *dates), engine=source.engine_line),  # type: ignore[arg-type]
             title=title,
             currency=currency,
-            con=None,  # the live-formula aggregates are DuckDB queries: the workbook holds values
+            con=None,
             table=view,
+            decision=decision,
+            label_delay=label_delay,
+            # The live formulas' aggregates, from Spark (a PDF alone does not use them).
+            live=spark_live_figures(spark, view, analysis, progress=progress) if args.xlsx else None,
         )
 
-    return emit_report(args, analysis, report, None, extras, decision, build_model=build_model)
+    return emit_report(args, analysis, report, None, extras, decision, label_delay, build_model=build_model)
+
+
+def _spark_decision_figures(
+    spark: object,
+    view: str,
+    analysis: Analysis,
+    options: DecisionOptions,
+    decision: Decision,
+    args: argparse.Namespace,
+    progress: ConsoleProgress,
+) -> tuple[Decision, LabelDelay | None]:
+    """Walk-forward, coverage, sensitivity and the label-delay estimate, aggregated by Spark.
+
+    The same figures and the same rules as the DuckDB command (``commands.compute_label_delay``):
+    with the default calibration, data that cannot be estimated gets one line, not an error.
+    """
+    from dataclasses import replace
+
+    from roistudio.core.engine.calibration import DEFAULT_METHOD
+    from roistudio.core.engine.spark_decision import spark_decide, spark_label_delay
+
+    try:
+        label_delay: LabelDelay | None = spark_label_delay(
+            spark,
+            view,
+            analysis,
+            method=args.calibration or DEFAULT_METHOD,
+            calibration_periods=args.calibration_periods,
+            progress=progress,
+        )
+    except RoiError as error:
+        if args.calibration is not None or args.calibration_periods is not None:
+            raise
+        print(f"roistudio: no estimate for rows not yet labelled: {error}", file=sys.stderr)
+        label_delay = None
+    more = spark_decide(spark, view, analysis, options, progress=progress)
+    decision = replace(
+        decision,
+        options=options,
+        backtest=more.backtest,
+        coverage=more.coverage,
+        sensitivity=more.sensitivity,
+    )
+    return decision, label_delay
 
 
 def _spark_bootstrap(

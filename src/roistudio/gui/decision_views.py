@@ -165,7 +165,7 @@ class DecisionJobs(QObject):
         sums_cache = self.doc.sums_cache  # the sums the sweep cached: the sensitivity needs no rescan
         self.window.sensitivity_view.set_pending("Computing the sensitivity in the background…")
 
-        spark = self.doc.project.spark  # aggregated by Spark: the intervals, not the DuckDB-only figures
+        spark = self.doc.project.spark  # every decision figure aggregated by Spark
 
         def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
             if spark is not None:
@@ -197,7 +197,3 @@ class DecisionJobs(QObject):
         w.trends_view.set_decision(decision, currency)
         w.segments_view.set_decision(decision, currency)
         w.sensitivity_view.set_decision(decision, currency)
-        if self.doc.project.spark is not None:
-            from roistudio.gui.spark_source import NOT_ON_SPARK
-
-            w.sensitivity_view.set_pending(NOT_ON_SPARK)

@@ -97,7 +97,7 @@ class Exporter(QObject):
         def job(con: duckdb.DuckDBPyConnection, progress: Progress) -> list[str]:
             from roistudio.core.engine.decision import decide
 
-            if spark is not None:  # values, no live formulas; intervals by Spark (gui.spark_source)
+            if spark is not None:  # live formulas and intervals from Spark (gui.spark_source)
                 from roistudio.gui.spark_source import export_model
 
                 model = export_model(analysis, import_report, spark, progress, title=title,

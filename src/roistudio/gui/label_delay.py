@@ -85,16 +85,18 @@ class LabelDelayController(QObject):
             return  # else its job is still running
         self._key, self.label_delay = key, None
         self._show(analysis)
-        if self.doc.project.spark is not None:  # DuckDB queries: not on the Spark engine
-            from roistudio.gui.spark_source import NOT_ON_SPARK
-
-            self.calibration_view.set_message(NOT_ON_SPARK)
-            return
         self.calibration_view.set_message("Checking the calibration and estimating rows not yet labelled…")
         method, periods = self.calibration_view.options()
+        spark = self.doc.project.spark  # the per-score sums aggregated by Spark
 
         def job(con: Any, progress: Any) -> LabelDelay:
             from roistudio.core.engine.estimate import estimate_label_delay
+
+            if spark is not None:
+                from roistudio.gui.spark_source import spark_label_delay_job
+
+                result: LabelDelay = spark_label_delay_job(analysis, spark, method, periods, progress)
+                return result
 
             return estimate_label_delay(
                 con, analysis, method=method, calibration_periods=periods, progress=progress

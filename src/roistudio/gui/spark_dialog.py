@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from roistudio.core.engine.spark_source import DEFAULT_MASTER, SparkSource
+from roistudio.core.engine.spark_source import DEFAULT_MASTER, SparkSource, shown_master
 from roistudio.core.project.project import VIEWS
 from roistudio.gui.lifetime import dispose
 
@@ -206,7 +206,7 @@ def open_from_spark(window: MainWindow) -> None:
 
     def done() -> None:
         window.remove_recovery()
-        window.statusBar().showMessage(f"Opened {source.name} on Spark ({source.master})", 8000)
+        window.statusBar().showMessage(f"Opened {source.name} on Spark ({shown_master(source.master)})", 8000)
         window.tabs.setCurrentIndex(VIEWS.index("threshold"))
 
     open_spark(window.doc, source, mapping=mapping, on_done=done)

@@ -12,10 +12,10 @@ The Spark session is created on the worker thread by the first job (starting the
 while; the status bar says so) and kept for the next ones; a project on another master stops it
 and starts a new one. It is plain Python (py4j), never a Qt object.
 
-The decision job's intervals (overall, per segment, per period, the challenger's verdict) are
-computed on Spark too (:func:`decide_on_spark`). What is not computed on Spark (one line in the
-app says so): walk-forward, sensitivity and the label-delay estimate, which are DuckDB queries. There is no column-sums fast
-path either: a payoff edit re-aggregates on the cluster.
+The decision job's intervals (overall, per segment, per period, the challenger's verdict), the
+walk-forward, the sensitivity and the label-delay estimate are computed on Spark too
+(:func:`decide_on_spark`, :func:`spark_label_delay_job`). There is no column-sums fast path: a
+payoff edit re-aggregates on the cluster.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from roistudio.core.engine.spark_source import PYSPARK_MISSING, SparkSource, pyspark_available
+from roistudio.core.engine.spark_source import PYSPARK_MISSING, SparkSource, pyspark_available, shown_master
 
 if TYPE_CHECKING:
     from roistudio.core.data.filter_options import FilterOptions
@@ -39,20 +39,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INSTALL_LINE",
-    "NOT_ON_SPARK",
     "decide_on_spark",
     "install_line",
     "is_spark",
     "open_spark",
     "read_filter_options",
+    "spark_label_delay_job",
     "submit_analysis",
 ]
 
 INSTALL_LINE = "Open from Spark needs PySpark, which is not installed: pip install 'roistudio[spark]'"
-NOT_ON_SPARK = (
-    "Not computed on the Spark engine: walk-forward, sensitivity and the label-delay "
-    "estimate are DuckDB queries (open the data as a file to get them)"
-)
 SPARK_FINGERPRINT = "not computed (read by Spark)"
 assert PYSPARK_MISSING  # the core's line for the CLI; the app names its menu item instead
 
@@ -83,7 +79,7 @@ class _Sessions:
                 self._spark.stop()  # another cluster: Spark holds one session per process
                 self._spark = None
             if self._spark is None:
-                progress.progress(0.0, f"Starting Spark on {master}")
+                progress.progress(0.0, f"Starting Spark on {shown_master(master)}")
                 self._spark = spark_session(master)
                 with contextlib.suppress(Exception):  # Spark Connect sessions have no SparkContext
                     self._spark.sparkContext.setLogLevel("ERROR")
@@ -167,7 +163,7 @@ def open_spark(
 
     return operations.run(
         doc.worker, lambda _con, progress: _read_source(source, progress), kind="load",
-        description=f"Connecting to Spark ({source.master})", on_done=done, on_failure=doc.dataFailed.emit,
+        description=f"Connecting to Spark ({shown_master(source.master)})", on_done=done, on_failure=doc.dataFailed.emit,
     )  # fmt: skip
 
 
@@ -241,19 +237,24 @@ def _filter_options(source: SparkSource, mapping: ColumnMapping, progress: Any) 
 def decide_on_spark(
     source: SparkSource, analysis: Analysis, options: DecisionOptions, progress: Any
 ) -> Decision:
-    """The decision job of a Spark project (worker thread): intervals and verdict aggregated by Spark.
+    """The decision job of a Spark project (worker thread): every decision figure aggregated by Spark.
 
     The same bootstrap and per-group intervals as on DuckDB, for the same seed
-    (:func:`roistudio.core.engine.spark_uncertainty.spark_decision`); progress is Spark's task
-    count and Cancel cancels the job group. Sensitivity ranges are left out: DuckDB only.
+    (:func:`roistudio.core.engine.spark_uncertainty.spark_decision`), then the walk-forward,
+    coverage and sensitivity (:func:`roistudio.core.engine.spark_decision.spark_decide`); progress
+    is Spark's task count and Cancel cancels the job group.
     """
     from dataclasses import replace
 
+    from roistudio.core.engine.spark_decision import spark_decide
     from roistudio.core.engine.spark_source import VIEW
     from roistudio.core.engine.spark_uncertainty import spark_decision
+    from roistudio.core.progress import ScaledProgress
 
     spark = SESSIONS.get(source.master, progress)
-    return spark_decision(spark, VIEW, analysis, replace(options, ranges=()), progress)
+    decision = spark_decision(spark, VIEW, analysis, options, ScaledProgress(progress, 0.0, 0.6))
+    more = spark_decide(spark, VIEW, analysis, options, progress=ScaledProgress(progress, 0.6, 1.0))
+    return replace(decision, backtest=more.backtest, coverage=more.coverage, sensitivity=more.sensitivity)
 
 
 def export_model(
@@ -267,14 +268,18 @@ def export_model(
     payoff_suggested: bool,
     options: DecisionOptions | None = None,
 ) -> Any:
-    """The report model of a Spark project (worker thread): values, no live formulas.
+    """The report model of a Spark project (worker thread): live formulas and decision figures from Spark.
 
-    As ``roistudio report --engine spark``: the workbook's live formulas need DuckDB aggregates,
-    so the model holds values; with ``options`` (the app's, as on screen) it holds the intervals
-    and verdict computed on Spark (:func:`decide_on_spark`), else the recommendation only.
+    As ``roistudio report --engine spark``: the live formulas' sums per threshold (or, for a
+    payoff not linear in its parameters, the rows that fit a workbook) are aggregated by Spark;
+    with ``options`` (the app's, as on screen) it holds the decision figures computed on Spark
+    (:func:`decide_on_spark`), else the recommendation only.
     """
+    from dataclasses import replace
+
     from roistudio.core.engine.decision import DecisionOptions, decide
     from roistudio.core.engine.spark import spark_date_range
+    from roistudio.core.engine.spark_live import spark_live_figures
     from roistudio.core.engine.spark_source import VIEW
     from roistudio.core.progress import ScaledProgress
     from roistudio.reports.model import SourceFacts, build_report_model
@@ -290,11 +295,25 @@ def export_model(
         decision = decide_on_spark(source, analysis, options, ScaledProgress(progress, 0.0, 0.05))
     return build_report_model(
         analysis,
-        SourceFacts.from_import(import_report, *dates),
+        replace(SourceFacts.from_import(import_report, *dates), engine=source.engine_line),
         title=title,
         currency=currency,
         con=None,
         table=VIEW,
         decision=decision,
         payoff_suggested=payoff_suggested,
+        live=spark_live_figures(spark, VIEW, analysis, progress=progress),  # live formulas, from Spark
+    )
+
+
+def spark_label_delay_job(
+    analysis: Analysis, source: SparkSource, method: str, periods: int | None, progress: Any
+) -> Any:
+    """The calibration check and label-delay estimate of a Spark project (worker thread)."""
+    from roistudio.core.engine.spark_decision import spark_label_delay
+    from roistudio.core.engine.spark_source import VIEW
+
+    spark = SESSIONS.get(source.master, progress)
+    return spark_label_delay(
+        spark, VIEW, analysis, method=method, calibration_periods=periods, progress=progress
     )

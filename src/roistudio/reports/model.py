@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
+import numpy as np
 
 from roistudio import __version__
 from roistudio.core.data.import_report import ImportReport
@@ -22,11 +24,15 @@ from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_break
 from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.decision import Decision
 from roistudio.core.engine.estimate import LabelDelay
+from roistudio.core.engine.linear import LinearAggregates
 from roistudio.core.engine.results import GroupResult, ModelResult
 from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.core.glossary import format_threshold
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff.language import OUTCOMES
+
+if TYPE_CHECKING:
+    from roistudio.core.engine.spark_live import LiveFigures
 
 # Stamped on page 1 of the PDF and on the workbook's Summary while the payoff is the app's
 # example (see roistudio.core.project.defaults): the file is written, and says so.
@@ -35,6 +41,9 @@ EXAMPLE_PAYOFF_NOTE = (
     "The app suggested this payoff as a starting point and the analyst has not confirmed or edited it: "
     "every money figure in this report rests on it. Check what each outcome is worth before relying on them."
 )
+
+
+DUCKDB_ENGINE = "DuckDB, on this machine"
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,8 @@ class SourceFacts:
     date_max: str | None = None
     # What ``sha256`` covers (SourceInfo.fingerprint_label): every byte, or a Parquet file's footer.
     fingerprint_label: str = "SHA-256"
+    # The engine that read the data and aggregated it (Spark: its master and the path or table).
+    engine: str = DUCKDB_ENGINE
 
     @classmethod
     def from_import(
@@ -246,6 +257,22 @@ def _headline(model: ModelResult) -> Headline:
     )
 
 
+def _live_at(
+    live: LiveFigures, indices: Sequence[int]
+) -> tuple[LinearAggregates | None, dict[str, dict[str, Any]], dict[str, Any] | None]:
+    """Another engine's live-formula aggregates, the champion's kept at the sweep sheet's indices."""
+    if live.linear is None:
+        return None, {}, None
+    idx = np.unique(np.asarray(indices, dtype=np.int64))
+    pos = np.searchsorted(live.linear.indices, idx)
+    terms = {k: v[pos] for k, v in live.linear.terms.items()}
+    return (
+        LinearAggregates(idx, terms, dict(live.linear.parameters)),
+        dict(live.breakdown_terms),
+        live.comparison_terms,
+    )
+
+
 def live_breakdown_terms(
     con: duckdb.DuckDBPyConnection, table: str, analysis: Analysis
 ) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
@@ -369,6 +396,7 @@ def build_report_model(
     decision: Decision | None = None,
     payoff_suggested: bool = False,
     label_delay: LabelDelay | None = None,
+    live: LiveFigures | None = None,
 ) -> ReportModel:
     """Assemble the report model from an analysis and the source's provenance.
 
@@ -396,6 +424,9 @@ def build_report_model(
     label_delay
         The calibration check and estimates (``core.engine.estimate.LabelDelay``), when computed:
         page 1 then gives the latest period's estimate, and the workbook an Estimate sheet.
+    live
+        The aggregates behind the live formulas computed by another engine (Spark:
+        :func:`roistudio.core.engine.spark_live.spark_live_figures`), used instead of ``con``'s.
     """
     created = created or dt.datetime.now(dt.UTC)
     champ = analysis.champion
@@ -468,15 +499,19 @@ def build_report_model(
     linear_aggregates = None
     breakdown_terms: dict[str, dict[str, Any]] = {}
     comparison_terms = None
+    # Whole-curve terms (the workbook's best-by-formula over every threshold) come from DuckDB
+    # only; another engine's workbook finds its best thresholds among the sweep sheet's rows.
     curve_terms: dict[str, dict[str, Any]] = {}
-    if linear and con is not None:
+    if live is not None:
+        linear_aggregates, breakdown_terms, comparison_terms = _live_at(live, sweep_indices)
+    elif linear and con is not None:
         from roistudio.core.engine.linear import linear_aggregates as compute_linear
 
         linear_aggregates = compute_linear(con, table, analysis, sweep_indices)
         if linear_aggregates is not None:
             breakdown_terms, comparison_terms = live_breakdown_terms(con, table, analysis)
             curve_terms = live_curve_terms(con, table, analysis)
-    rows = None
+    rows = live.rows if live is not None and linear_aggregates is None else None
     if con is not None and linear_aggregates is None:  # not linear, or its aggregates did not add up
         from roistudio.core.engine.payoff_rows import payoff_rows
 

@@ -15,6 +15,7 @@ import pytest
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine import grid_aggregate, group_bootstrap, sweep
+from roistudio.core.engine.aggregator import DuckDBAggregator
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, analysis_query, segment_breakdown
 from roistudio.core.engine.bootstrap import MAX_BUCKETS
@@ -184,7 +185,7 @@ def test_group_interval_cells_hold_the_analysis_rows(case, monkeypatch):
 def test_sensitivity_reads_the_analysis_rows(case):
     _, con, analysis, _, _ = case
     champion = analysis.champion
-    held = _HeldPolicies(con, analysis, None)([dict(PARAMS)])[0]
+    held = _HeldPolicies(DuckDBAggregator(con, analysis), analysis, None)([dict(PARAMS)])[0]
     expected = [champion.operating.value, champion.flag_nobody.value, champion.flag_everyone.value]
     assert held == pytest.approx(expected, rel=1e-12)
 
@@ -209,7 +210,7 @@ def test_sensitivity_hits_the_cache_analyse_filled(case, monkeypatch):
 def test_label_delay_sums_hold_the_analysis_rows(case):
     _, con, analysis, _, _ = case
     champion = analysis.champion
-    sums = _score_sums(con, analysis, None)
+    sums = _score_sums(DuckDBAggregator(con, analysis), analysis, None)
     overall = sums.group == ""
     for cls, count in ((1, champion.curve.positives), (0, champion.curve.rows - champion.curve.positives),
                        (2, champion.curve.unlabeled)):  # fmt: skip

@@ -14,6 +14,7 @@ from typing import Any
 
 import duckdb
 
+from roistudio.core.engine.aggregator import RowAggregator
 from roistudio.core.engine.analysis import Analysis, analyse
 from roistudio.core.engine.backtest import Backtest, Coverage, coverage, walk_forward
 from roistudio.core.engine.bootstrap import (
@@ -95,6 +96,7 @@ def decide(
     progress: Progress | None = None,
     only: Sequence[str] | None = None,
     cache: ColumnSumsCache | None = None,
+    rows: RowAggregator | None = None,
 ) -> Decision:
     """Compute the decision-grade figures the options ask for.
 
@@ -113,6 +115,10 @@ def decide(
         them as separate background jobs).
     cache
         The column-sums cache the analysis ran with (lets the sensitivity skip its scan).
+    rows
+        Another engine's aggregator (Spark): the walk-forward's per-month analysis and the
+        sensitivity's aggregations run there (the bootstrap is the caller's, with that engine's
+        cells). Default: DuckDB on ``con``.
 
     Notes
     -----
@@ -145,12 +151,11 @@ def decide(
         by_period = analysis
         if not analysis.request.period:
             request = replace(analysis.request, period=BACKTEST_PERIOD)
-            by_period = analyse(
-                con,
-                analysis.table,
-                request,
-                validation=analysis.validation,
-                progress=_part(progress, 0.6, 0.1),
+            part = _part(progress, 0.6, 0.1)
+            by_period = (
+                rows.reanalyse(request, analysis.validation, part)
+                if rows is not None
+                else analyse(con, analysis.table, request, validation=analysis.validation, progress=part)
             )
         backtest, cover = walk_forward(by_period), coverage(by_period)
     sens = None
@@ -163,6 +168,7 @@ def decide(
             seed=options.seed,
             progress=_part(progress, 0.7, 0.3),
             cache=cache,
+            rows=rows,
         )
     return Decision(
         options=options,

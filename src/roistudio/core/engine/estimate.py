@@ -33,10 +33,11 @@ import numpy as np
 import pandas as pd
 
 from roistudio.core.data.profile import MISSING_KEY
+from roistudio.core.engine.aggregator import DuckDBAggregator, RowAggregator
 from roistudio.core.engine.analysis import Analysis
-from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, analysis_query
+from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN
 from roistudio.core.engine.calibration import DEFAULT_METHOD, CalibrationCheck, check_calibration
-from roistudio.core.engine.sweep import _aggregate_sql, _fetch
+from roistudio.core.engine.sweep import _aggregate_sql
 from roistudio.core.errors import PayoffError, RoiError
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.progress import Progress, check_cancelled
@@ -172,18 +173,20 @@ def _labelled_counts(sums: ScoreSums, mask: np.ndarray) -> tuple[np.ndarray, np.
     return scores, pos, neg
 
 
-def _score_sums(con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Progress | None) -> ScoreSums:
+def _score_sums(rows: RowAggregator, analysis: Analysis, progress: Progress | None) -> ScoreSums:
     """One aggregation over the champion's rows: per (period, score, class) counts and sums."""
     request = analysis.request
     champion = analysis.champion
-    # The champion's rows as analyse() swept them, broken down by the analysis' own period keys.
-    built = analysis_query(analysis)
+    # The champion's rows as analyse() swept them, broken down by the analysis' own period keys,
+    # in the SQL of the engine that swept them.
+    built = rows.built
+    dialect = built.query.dialect
     periods = [PERIOD_BREAKDOWN] if request.period else []
     query, sources = built.for_models([champion.name], breakdowns=periods)
     params = built.params
     row_values = {}
     for outcome in OUTCOMES:
-        compiled = request.payoff.compile(outcome, prefix=f"pe_{outcome}_")
+        compiled = request.payoff.compile(outcome, prefix=f"pe_{outcome}_", dialect=dialect)
         row_values[f"e_{outcome}"] = f"CAST(({compiled.sql}) AS DOUBLE)"
         params.update(compiled.params)
     # Every outcome's payoff on every row, whatever its label: the estimate weighs both. A NULL
@@ -201,7 +204,7 @@ def _score_sums(con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Pr
     sql, _ = _aggregate_sql(query, sources, row_values, aggregates, params)
     if progress is not None:
         progress.progress(0.1, "Aggregating for the label-delay estimate")
-    arrays = _fetch(con, sql, params)
+    arrays = rows.fetch(sql, params)
     set_ids = np.asarray(arrays["set_id"], dtype=np.int64)
     overall = set_ids == 0
     n = np.asarray(arrays["n"], dtype=np.int64)
@@ -209,10 +212,10 @@ def _score_sums(con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Pr
     missing = any((np.asarray(arrays[f"cnt_{o}"]) != n).any() for o in OUTCOMES)
     if missing or not all(np.isfinite(v).all() for v in sums.values()):
         bad_counts = [
-            f"count(*) FILTER (WHERE NOT coalesce(isfinite(e_{o}), FALSE)) AS bad_{o}" for o in OUTCOMES
+            f"count(*) FILTER (WHERE NOT {dialect.is_finite(f'e_{o}')}) AS bad_{o}" for o in OUTCOMES
         ]
         bad_sql, _ = _aggregate_sql(query, sources, row_values, bad_counts, params)
-        bad = _fetch(con, bad_sql, params)
+        bad = rows.fetch(bad_sql, params)
         for outcome in OUTCOMES:
             count = int(np.asarray(bad[f"bad_{outcome}"])[np.asarray(bad["set_id"]) == 0].sum())
             if count:
@@ -244,6 +247,7 @@ def estimate_label_delay(
     calibration_periods: int | None = None,
     confidence: float = DEFAULT_CONFIDENCE,
     progress: Progress | None = None,
+    rows: RowAggregator | None = None,
 ) -> LabelDelay:
     """Check the champion's calibration and prepare the estimates for rows not yet labelled.
 
@@ -259,6 +263,11 @@ def estimate_label_delay(
         Fit the map on the most recent ``N`` labelled periods only (needs a period breakdown).
     confidence
         Coverage of the interval, e.g. 0.9.
+    progress
+        Optional progress/cancel object.
+    rows
+        Where the rows are aggregated (default: DuckDB on ``con``; Spark's aggregator for an
+        analysis Spark ran).
 
     Raises
     ------
@@ -293,7 +302,7 @@ def estimate_label_delay(
             scores, pos, neg, method=method, raw_scores=analysis.request.mapping.raw_scores
         )
         return LabelDelay(check, sums, np.array([], dtype=np.float64), confidence)
-    sums = _score_sums(con, analysis, progress)
+    sums = _score_sums(rows or DuckDBAggregator(con, analysis), analysis, progress)
     check_cancelled(progress)
     overall = sums.group == ""
     scores, pos, neg = _labelled_counts(sums, overall)

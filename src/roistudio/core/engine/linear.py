@@ -18,7 +18,7 @@ line up index for index with the champion curve of the analysis.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,8 +29,8 @@ from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.analysis_query import analysis_query
 from roistudio.core.engine.curve import Curve
 from roistudio.core.engine.results import GroupResult, ModelResult
-from roistudio.core.engine.sweep import ColumnSumsCache, run_sweep
-from roistudio.core.payoff.language import OUTCOMES
+from roistudio.core.engine.sweep import ColumnSumsCache, SweepResult, run_sweep
+from roistudio.core.payoff.language import OUTCOMES, Payoff
 from roistudio.core.sql import quote_ident
 
 # Relative agreement required between the recomposed and the swept values before a report may
@@ -166,13 +166,31 @@ def aggregates_from_column_sums(
     # The very query analyse() ran, so the sums it cached are found.
     built = analysis_query(analysis)
     query, sources = built.query, list(built.sources)
+
+    def sweep(changed: Payoff) -> SweepResult:
+        return run_sweep(con, replace(query, payoff=changed), sources, cache=cache)
+
+    return aggregates_from_sweeps(analysis, sweep)
+
+
+def aggregates_from_sweeps(
+    analysis: Analysis, sweep: Callable[[Payoff], SweepResult]
+) -> LinearAggregates | None:
+    """Per-parameter aggregates along the champion curve from sweeps at unit parameter values.
+
+    For a payoff linear in its parameters, the curve's value is ``A0 + sum_j p_j Aj``: ``A0``
+    is the curve with every parameter at 0 and ``Aj`` the change when ``p_j`` is 1. ``sweep``
+    sweeps the analysis's rows under another payoff (from cached column sums on DuckDB, an
+    aggregation on Spark). ``None`` when the curves do not line up with the analysis's, or the
+    recomposed values do not match it.
+    """
+    payoff = analysis.request.payoff
     names = sorted(payoff.parameters_used())
     champion = analysis.champion
     zero = dict.fromkeys(payoff.parameters, 0.0)
 
     def curve_values(values: dict[str, float]) -> np.ndarray | None:
-        swept = run_sweep(con, replace(query, payoff=payoff.with_parameters(**values)), sources, cache=cache)
-        curve = swept.overall[champion.name]
+        curve = sweep(payoff.with_parameters(**values)).overall[champion.name]
         same = len(curve) == len(champion.curve) and np.array_equal(
             curve.thresholds[1:], champion.curve.thresholds[1:]
         )

@@ -23,17 +23,22 @@ make the analysis' figures.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
+import pandas as pd
 
+from roistudio.core.engine.aggregator import RowAggregator
 from roistudio.core.engine.analysis import Analysis
-from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
-from roistudio.core.engine.linear import _model_rows, breakdown_key_sql
+from roistudio.core.engine.analysis_query import (
+    PERIOD_BREAKDOWN,
+    AnalysisQuery,
+    analysis_query,
+    segment_breakdown,
+)
 from roistudio.core.engine.results import ModelResult
 from roistudio.core.payoff.language import OUTCOMES
-from roistudio.core.sql import quote_ident
 
 __all__ = ["MAX_WORKBOOK_ROWS", "ModelRows", "PayoffRows", "RowsUnavailable", "payoff_rows", "policy_values"]
 
@@ -122,6 +127,7 @@ def payoff_rows(
     analysis: Analysis,
     *,
     max_rows: int | None = None,
+    rows: RowAggregator | None = None,
 ) -> PayoffRows | RowsUnavailable:
     """Read every model's labelled rows with their ranks, payoffs, payoff columns and breakdown keys.
 
@@ -134,6 +140,9 @@ def payoff_rows(
     max_rows
         Most rows over all models (:data:`MAX_WORKBOOK_ROWS` by default); more gives
         :class:`RowsUnavailable`.
+    rows
+        Another engine's aggregator (Spark): the rows are read there, in its SQL dialect
+        (``con`` and ``table`` are then not used). Default: DuckDB on ``con``.
 
     Returns
     -------
@@ -158,7 +167,9 @@ def payoff_rows(
         breakdowns.append(PERIOD_BREAKDOWN)
     out = []
     for model in models:
-        read = _read_model(con, table, analysis, model, columns, kinds, breakdowns)
+        read = _read_model(
+            rows or _DuckDBRows(con, table, analysis), analysis, model, columns, kinds, breakdowns
+        )
         if isinstance(read, RowsUnavailable):
             return read
         out.append(read)
@@ -172,9 +183,25 @@ def _kind(type_name: str) -> str:
     return kind if kind in ("bool", "str") else "num"
 
 
+@dataclass
+class _DuckDBRows:
+    """The DuckDB reader: the analysis's table on ``con``, ``rowid`` breaking ties in score order."""
+
+    con: duckdb.DuckDBPyConnection
+    table: str
+    analysis: Analysis
+
+    @property
+    def built(self) -> AnalysisQuery:
+        built = analysis_query(self.analysis)
+        return replace(built, query=replace(built.query, table=self.table))
+
+    def fetch(self, sql: str, params: Mapping[str, object]) -> dict[str, np.ndarray]:
+        return dict(self.con.execute(sql, dict(params)).fetchnumpy())
+
+
 def _read_model(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
+    reader: RowAggregator | _DuckDBRows,
     analysis: Analysis,
     model: ModelResult,
     columns: tuple[str, ...],
@@ -182,8 +209,17 @@ def _read_model(
     breakdowns: list[str],
 ) -> ModelRows | RowsUnavailable:
     payoff = analysis.request.payoff
-    score, label_sql, conds, params = _model_rows(analysis, model)
-    compiled = {o: payoff.compile(o, prefix="rows_") for o in OUTCOMES}
+    built = reader.built
+    query = built.query
+    dialect = query.dialect
+    model_rows = built.model_rows(model.name)
+    score, label_sql, conds, params = (
+        model_rows.score_sql,
+        query.label_sql,
+        list(model_rows.conditions),
+        model_rows.params,
+    )
+    compiled = {o: payoff.compile(o, prefix="rows_", dialect=dialect) for o in OUTCOMES}
     for piece in compiled.values():
         params.update(piece.params)
     selects = [
@@ -193,21 +229,31 @@ def _read_model(
         f"CASE WHEN ({label_sql}) THEN {compiled['fn'].sql} ELSE {compiled['tn'].sql} END AS v_keep",
     ]
     for j, c in enumerate(columns):
-        cast = {"num": "DOUBLE", "bool": "BOOLEAN", "str": "VARCHAR"}[kinds[c]]
-        selects.append(f"CAST({quote_ident(c)} AS {cast}) AS c{j}")
+        cast = {"num": dialect.number_type, "bool": dialect.boolean_type, "str": dialect.text_type}[kinds[c]]
+        selects.append(f"CAST({dialect.quote_identifier(c)} AS {cast}) AS c{j}")
+    keys = query.breakdowns or {}
     for j, b in enumerate(breakdowns):
-        selects.append(f"{breakdown_key_sql(analysis, b)} AS k{j}")
-    # rowid breaks ties between equal scores, so the rows come out in the same order every time.
+        selects.append(f"{keys[b]} AS k{j}")
+    # rowid breaks ties between equal scores, so the rows come out in the same order every time;
+    # a table without row ids (Spark) orders ties by everything a row shows instead.
+    tiebreak = (
+        "rowid" if isinstance(reader, _DuckDBRows)
+        else ", ".join(["y", "v_flag", "v_keep", *(f"c{j}" for j in range(len(columns))),
+                        *(f"k{j}" for j in range(len(breakdowns)))])
+    )  # fmt: skip
     sql = (
-        f"SELECT {', '.join(selects)} FROM {quote_ident(table)} "
-        f"WHERE {' AND '.join(conds)} AND ({label_sql}) IS NOT NULL ORDER BY s DESC, rowid"
+        f"SELECT {', '.join(selects)} FROM {dialect.quote_identifier(query.table)} "
+        f"WHERE {' AND '.join(conds)} AND ({label_sql}) IS NOT NULL ORDER BY s DESC, {tiebreak}"
     )
-    arrays = con.execute(sql, params).fetchnumpy()
+    arrays = reader.fetch(sql, params)
     name = model.name
     for j, c in enumerate(columns):
         missing = int(np.ma.getmaskarray(arrays[f"c{j}"]).sum())
         if kinds[c] != "num" and missing == 0:
             missing = sum(v is None for v in arrays[f"c{j}"])
+        if not isinstance(reader, _DuckDBRows) and missing == 0:
+            # Another engine's frame has no mask: a missing value is None or NaN there.
+            missing = int(pd.isna(pd.Series(arrays[f"c{j}"])).sum())
         if missing:
             return RowsUnavailable(
                 f"Column '{c}' has {missing:,} missing values among the labelled rows of model '{name}', and a "

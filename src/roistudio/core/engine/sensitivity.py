@@ -22,7 +22,6 @@ sums do), with the break-even values bracketed on a grid and refined by repeated
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -30,18 +29,22 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from roistudio.core.engine.aggregator import DuckDBAggregator, RowAggregator
 from roistudio.core.engine.analysis import Analysis
-from roistudio.core.engine.analysis_query import analysis_query
 from roistudio.core.engine.baselines import baseline_fractions, better_baseline_values
 from roistudio.core.engine.bootstrap import DEFAULT_SEED
 from roistudio.core.engine.break_even_values import bracketed_roots, piecewise_linear_roots
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
-from roistudio.core.engine.linear import LinearAggregates, aggregates_from_column_sums, linear_aggregates
+from roistudio.core.engine.linear import (
+    LinearAggregates,
+    aggregates_from_column_sums,
+    aggregates_from_sweeps,
+    linear_aggregates,
+)
 from roistudio.core.engine.parameter_ranges import ParameterRange, check_ranges
-from roistudio.core.engine.sweep import ColumnSumsCache, payoff_row_values, run_sweep
+from roistudio.core.engine.sweep import ColumnSumsCache, payoff_row_values
 from roistudio.core.errors import RoiError
 from roistudio.core.progress import Progress, check_cancelled
-from roistudio.core.sql import quote_ident
 
 DEFAULT_DRAWS = 5000
 _BATCH = 48  # parameter settings per scan for payoffs that are not linear in their parameters
@@ -178,38 +181,45 @@ def _linear(
 class _HeldPolicies:
     """Values at the operating threshold, flag nobody and flag everyone for parameter settings."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, analysis: Analysis, progress: Progress | None):
-        self.con, self.analysis, self.progress = con, analysis, progress
-        built = analysis_query(analysis)
+    def __init__(self, rows: RowAggregator, analysis: Analysis, progress: Progress | None):
+        self.rows, self.analysis, self.progress = rows, analysis, progress
+        built = rows.built
         self.query = built.query
-        rows = built.model_rows(analysis.champion.name)
-        self.params = rows.params
-        self.score = rows.score_sql
-        conds = [*rows.conditions, f"({self.query.label_sql}) IS NOT NULL"]
-        self.source = f"FROM {quote_ident(analysis.table)} WHERE {' AND '.join(conds)}"
-        champion = analysis.champion
-        threshold = champion.operating.threshold
-        self.params["hp_t"] = math.inf if threshold is None else float(threshold)
+        model = built.model_rows(analysis.champion.name)
+        self.params = model.params
+        dialect = self.query.dialect
+        conds = [*model.conditions, f"({self.query.label_sql}) IS NOT NULL"]
+        self.source = f"FROM {dialect.quote_identifier(self.query.table)} WHERE {' AND '.join(conds)}"
+        threshold = analysis.champion.operating.threshold
+        # No threshold = flag nobody: a FALSE condition (no infinite value to bind on any engine).
+        self.flagged = "FALSE"
+        if threshold is not None:
+            self.params["hp_t"] = float(threshold)
+            self.flagged = f"{model.score_sql} >= {dialect.placeholder.format(name='hp_t')}"
 
     def __call__(self, settings: list[dict[str, float]]) -> np.ndarray:
         """``len(settings)`` x 3 array: (operating, flag nobody, flag everyone) values."""
         payoff = self.analysis.request.payoff
         out = []
-        for start in range(0, len(settings), _BATCH):
+        # An engine whose every job costs a fixed start-up (Spark) takes more settings per scan.
+        batch = getattr(self.rows, "settings_per_scan", _BATCH)
+        for start in range(0, len(settings), batch):
             check_cancelled(self.progress)
             params = dict(self.params)
             sums = []
-            for j, setting in enumerate(settings[start : start + _BATCH]):
+            for j, setting in enumerate(settings[start : start + batch]):
                 query = replace(self.query, payoff=payoff.with_parameters(**setting))
                 v = payoff_row_values(query, params, prefix=f"hp{j}_")
+                # coalesce: a sum over no rows is 0, as the policy's value is.
                 sums += [
-                    f"sum(CASE WHEN {self.score} >= $hp_t THEN {v['v_flag']} ELSE {v['v_keep']} END)",
-                    f"sum({v['v_keep']})",
-                    f"sum({v['v_flag']})",
+                    f"coalesce(sum(CASE WHEN {self.flagged} THEN {v['v_flag']} ELSE {v['v_keep']} END), 0)",
+                    f"coalesce(sum({v['v_keep']}), 0)",
+                    f"coalesce(sum({v['v_flag']}), 0)",
                 ]
-            row = self.con.execute(f"SELECT {', '.join(sums)} {self.source}", params).fetchone()
-            assert row is not None
-            out.append(np.asarray([0.0 if x is None else x for x in row], dtype=np.float64).reshape(-1, 3))
+            select = ", ".join(f"{sql} AS h{i}" for i, sql in enumerate(sums))
+            arrays = self.rows.fetch(f"SELECT {select} {self.source}", params)
+            row = [float(np.asarray(arrays[f"h{i}"], dtype=np.float64)[0]) for i in range(len(sums))]
+            out.append(np.asarray(row, dtype=np.float64).reshape(-1, 3))
         return np.concatenate(out) if out else np.zeros((0, 3))
 
 
@@ -219,7 +229,7 @@ def _model_value(held: np.ndarray, fractions: np.ndarray) -> np.ndarray:
 
 
 def _generic(
-    con: duckdb.DuckDBPyConnection,
+    rows: RowAggregator,
     analysis: Analysis,
     ranges: Sequence[ParameterRange],
     draws: int,
@@ -229,17 +239,14 @@ def _generic(
     champion = analysis.champion
     fractions = baseline_fractions(champion.curve, champion.constraints)
     base = dict(analysis.request.payoff.parameters)
-    held = _HeldPolicies(con, analysis, progress)
-    built = analysis_query(analysis)
-    query, sources = built.for_models(list(analysis.models), breakdowns=())
+    held = _HeldPolicies(rows, analysis, progress)
     bars, roots = [], {}
     for r in ranges:
         ends = []
         for value in (r.low, r.high):
             check_cancelled(progress)
             payoff = analysis.request.payoff.with_parameters(**{r.name: value})
-            swept = run_sweep(con, replace(query, payoff=payoff), sources)
-            curve: Curve = swept.overall[champion.name]
+            curve: Curve = rows.sweep(payoff).overall[champion.name]
             best = curve.optimum()
             ends.append((curve.at(champion.operating.threshold).value, best.value, best.threshold))
         bars.append(
@@ -294,6 +301,7 @@ def sensitivity(
     seed: int = DEFAULT_SEED,
     progress: Progress | None = None,
     cache: ColumnSumsCache | None = None,
+    rows: RowAggregator | None = None,
 ) -> Sensitivity:
     """Tornado, break-even values and Monte Carlo of the champion over parameter ranges.
 
@@ -314,6 +322,10 @@ def sensitivity(
     cache
         The column-sums cache the analysis was run with: a payoff linear in its parameters and
         affine in its columns then needs no scan at all.
+    rows
+        Where the analysis's rows are aggregated again (default: DuckDB on ``con``). Another
+        engine's aggregator (Spark) gives the same figures: linear payoffs from its sweeps at
+        unit parameter values, others from its sums at the held policies.
 
     Raises
     ------
@@ -332,7 +344,9 @@ def sensitivity(
     if progress is not None:
         progress.progress(0.05, "Sensitivity: per-parameter aggregates")
     aggregates = None
-    if analysis.request.payoff.is_linear_in_parameters():
+    if rows is not None and analysis.request.payoff.is_linear_in_parameters():
+        aggregates = aggregates_from_sweeps(analysis, rows.sweep)
+    elif analysis.request.payoff.is_linear_in_parameters():
         if cache is not None:
             aggregates = aggregates_from_column_sums(con, analysis, cache)
         if aggregates is None:
@@ -343,7 +357,7 @@ def sensitivity(
     if aggregates is not None:
         result = _linear(analysis, aggregates, ranges, draws, rng)
     else:
-        result = _generic(con, analysis, ranges, draws, rng, progress)
+        result = _generic(rows or DuckDBAggregator(con, analysis), analysis, ranges, draws, rng, progress)
     if progress is not None:
         progress.progress(1.0, "Sensitivity done")
     return result

@@ -19,9 +19,9 @@ no data value or user text is spliced into SQL. The session's time zone is pinne
 DuckDB connections are, so periods and date filters do not depend on the machine's zone.
 
 What the Spark engine does not do (it says so in one line rather than guess): the mapping
-proposal (``--score`` and ``--label`` must be given), and the walk-forward, sensitivity and
-label-delay estimate (DuckDB queries). The bootstrap's cells are aggregated by Spark too
-(:mod:`.spark_bootstrap`).
+proposal (``--score`` and ``--label`` must be given). The bootstrap's cells are aggregated by Spark
+too (:mod:`.spark_bootstrap`), and so are the walk-forward, sensitivity, label-delay estimate and
+the workbook's live formulas (:mod:`.spark_decision`, :mod:`.spark_live`).
 """
 
 from __future__ import annotations

@@ -59,6 +59,12 @@ class SparkSource:
     def name(self) -> str:
         return self.table if self.table is not None else str(self.path).rstrip("/").rsplit("/", 1)[-1]
 
+    @property
+    def engine_line(self) -> str:
+        """The engine, its master and what it read, for the reports' provenance (no credentials)."""
+        where = f"table {self.table}" if self.table is not None else f"path {self.path}"
+        return f"Apache Spark, master {shown_master(self.master)}, {where}"
+
     def to_dict(self) -> dict[str, Any]:
         """The source as a project file and the JSON result record it."""
         return {"engine": "spark", "master": self.master, "path": self.path, "table": self.table}
@@ -66,6 +72,19 @@ class SparkSource:
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> SparkSource:
         return SparkSource(str(data.get("master") or DEFAULT_MASTER), data.get("path"), data.get("table"))
+
+
+def shown_master(master: str) -> str:
+    """A master URL as reports may print it, without credentials.
+
+    A Spark Connect URL's ``;token=...`` parameters and any ``user:password@`` part are left out
+    (a report is shared; the credentials are not).
+    """
+    shown = master.split(";", 1)[0] if master.startswith("sc://") else master
+    scheme, sep, rest = shown.partition("://")
+    if sep and "@" in rest.split("/", 1)[0]:
+        shown = f"{scheme}://{rest.split('@', 1)[1]}"
+    return shown
 
 
 def _pyspark() -> Any:
@@ -107,16 +126,18 @@ def spark_session(master: str = DEFAULT_MASTER, *, config: Mapping[str, str] | N
         builder = SparkSession.builder.master(master).appName("Model ROI Studio")
     settings = {
         "spark.sql.session.timeZone": "UTC",
-        "spark.ui.showConsoleProgress": "false",
         "spark.sql.execution.arrow.pyspark.enabled": "true",
         **(config or {}),
     }
+    if not master.startswith("sc://"):
+        # A Connect session may set runtime settings only (the server owns its console).
+        settings["spark.ui.showConsoleProgress"] = "false"
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
     except Exception as exc:  # Java missing, master unreachable: one line, not a JVM trace
-        raise DataError(f"could not start Spark on '{master}': {_first_line(exc)}") from None
+        raise DataError(f"could not start Spark on '{shown_master(master)}': {_first_line(exc)}") from None
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     return spark
 

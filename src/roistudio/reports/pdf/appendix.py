@@ -122,6 +122,7 @@ def provenance_section(model: ReportModel, s: Styles) -> list[Flowable]:
         (src.fingerprint_label, src.sha256),
         ("Size", f"{fmt_int(src.size)} bytes"),
         ("Rows in file", fmt_int(src.rows_in_file)),
+        ("Engine", src.engine),
     ]
     if src.date_min or src.date_max:
         rows.append(("Time range", f"{src.date_min or '?'} to {src.date_max or '?'}"))

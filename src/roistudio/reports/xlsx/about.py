@@ -119,6 +119,7 @@ def add_about_sheet(wb: Book, ctx: SheetContext) -> None:
         ("Size (bytes)", src.size, INTEGER),
         (src.fingerprint_label, src.sha256, None),
         ("Rows in file", src.rows_in_file, INTEGER),
+        ("Engine", src.engine, None),
     ]
     if src.date_min or src.date_max:
         items.append(("Dates", f"{src.date_min or '?'} to {src.date_max or '?'}", None))
