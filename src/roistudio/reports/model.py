@@ -294,39 +294,14 @@ def live_breakdown_terms(
     )
 
 
-MAX_CURVE_POINTS = 150_000
-"""Curve points the workbook's hidden Curves sheet may hold (every curve of every group together)."""
-
-
 def live_curve_terms(
     con: duckdb.DuckDBPyConnection, table: str, analysis: Analysis
 ) -> dict[str, dict[str, Any]]:
-    """Aggregates along the champion's and challenger's whole curves and every group's curve,
-    within :data:`MAX_CURVE_POINTS` (the champion first, then the challenger, segments, periods;
-    what does not fit is left out and the workbook says those figures are fixed)."""
+    """Aggregates along whole curves for best-by-formula (:func:`.whole_curves.whole_curve_terms`), by DuckDB."""
     from roistudio.core.engine import linear as live
+    from roistudio.core.engine.whole_curves import whole_curve_terms
 
-    wanted: list[tuple[str, Any, str | None, dict[str, Any]]] = [
-        ("champion", analysis.champion, None, {"all": analysis.champion.curve})
-    ]
-    if analysis.challenger is not None:
-        wanted.append(("challenger", analysis.challenger, None, {"all": analysis.challenger.curve}))
-    groups = [(segment_breakdown(c), gs) for c, gs in analysis.segments.items()]
-    if analysis.periods and analysis.request.period:
-        groups.append((PERIOD_BREAKDOWN, analysis.periods))
-    for name, gs in groups:
-        wanted.append((name, analysis.champion, name, {g.key: g.curve for g in gs if not g.fully_unlabeled}))
-    out: dict[str, dict[str, Any]] = {}
-    budget = MAX_CURVE_POINTS
-    for name, model, breakdown, curves in wanted:
-        points = sum(len(c) for c in curves.values())
-        if points > budget:
-            continue
-        found = live.curve_terms(con, table, analysis, model, breakdown, curves)
-        if found is not None and set(found) == set(curves):
-            out[name] = found
-            budget -= points
-    return out
+    return whole_curve_terms(analysis, lambda m, b, c: live.curve_terms(con, table, analysis, m, b, c))
 
 
 def build_project_report(
@@ -499,11 +474,10 @@ def build_report_model(
     linear_aggregates = None
     breakdown_terms: dict[str, dict[str, Any]] = {}
     comparison_terms = None
-    # Whole-curve terms (the workbook's best-by-formula over every threshold) come from DuckDB
-    # only; another engine's workbook finds its best thresholds among the sweep sheet's rows.
     curve_terms: dict[str, dict[str, Any]] = {}
     if live is not None:
         linear_aggregates, breakdown_terms, comparison_terms = _live_at(live, sweep_indices)
+        curve_terms = dict(live.curve_terms)
     elif linear and con is not None:
         from roistudio.core.engine.linear import linear_aggregates as compute_linear
 

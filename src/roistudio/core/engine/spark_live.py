@@ -26,12 +26,13 @@ import numpy as np
 
 from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
-from roistudio.core.engine.linear import PERFECT, LinearAggregates, Terms
+from roistudio.core.engine.linear import PERFECT, CurveTerms, LinearAggregates, Terms
 from roistudio.core.engine.payoff_rows import PayoffRows, RowsUnavailable, payoff_rows
 from roistudio.core.engine.results import GroupResult
 from roistudio.core.engine.spark import analyse_spark
 from roistudio.core.engine.spark_decision import SparkAggregator
 from roistudio.core.engine.spark_source import Spark
+from roistudio.core.engine.whole_curves import terms_from_sweeps, whole_curve_terms
 from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.progress import Progress, check_cancelled
 
@@ -55,12 +56,15 @@ class LiveFigures:
         The challenger's ``best`` and ``common`` terms, or ``None``.
     rows
         The labelled rows for per-row formulas (payoffs not linear in their parameters), or why not.
+    curve_terms
+        Terms along whole curves (:func:`.whole_curves.whole_curve_terms`), for best-by-formula.
     """
 
     linear: LinearAggregates | None
     breakdown_terms: dict[str, dict[str, dict[str, Terms]]] = field(default_factory=dict)
     comparison_terms: dict[str, Terms] | None = None
     rows: PayoffRows | RowsUnavailable | None = None
+    curve_terms: dict[str, dict[str, CurveTerms]] = field(default_factory=dict)
 
 
 def _close(got: float, want: float) -> bool:
@@ -186,6 +190,7 @@ def spark_live_figures(
     linear = None
     breakdown_terms: dict[str, dict[str, dict[str, Terms]]] = {}
     comparison = None
+    curve_terms: dict[str, dict[str, CurveTerms]] = {}
     if all(payoff.parameter_terms(o) is not None for o in OUTCOMES):
         names = sorted(payoff.parameters_used())
         zero = dict.fromkeys(payoff.parameters, 0.0)
@@ -200,7 +205,8 @@ def spark_live_figures(
         if linear is not None:
             breakdown_terms = _group_terms(analysis, swept, names) or {}
             comparison = _comparison_terms(analysis, swept, names)
+            curve_terms = whole_curve_terms(analysis, terms_from_sweeps(analysis, swept, names))
     rows = None
     if linear is None:  # not linear, or its aggregates did not add up: per-row formulas
         rows = payoff_rows(None, view, analysis, rows=SparkAggregator(spark, view, analysis, progress))  # type: ignore[arg-type]  # rows read by Spark
-    return LiveFigures(linear, breakdown_terms, comparison, rows)
+    return LiveFigures(linear, breakdown_terms, comparison, rows, curve_terms)

@@ -18,7 +18,7 @@ tolerance of it (rows run from flag nobody down, so ties go to the higher thresh
 :meth:`roistudio.core.engine.curve.Curve.best_index`); under limits, the same over the rows that
 meet them (array formulas, which every spreadsheet application evaluates: no ``MAXIFS`` needed).
 
-Curves that would not fit (:data:`roistudio.reports.model.MAX_CURVE_POINTS`) are left out and the
+Curves that would not fit (:data:`roistudio.core.engine.whole_curves.MAX_CURVE_POINTS`) are left out and the
 sheets that show their figures say those are fixed.
 """
 
@@ -33,7 +33,7 @@ import numpy as np
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
 from roistudio.core.engine.constraints import Constraints
 from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
-from roistudio.reports.model import MAX_CURVE_POINTS
+from roistudio.core.engine.whole_curves import MAX_CURVE_POINTS
 from roistudio.reports.xlsx.book import Book
 from roistudio.reports.xlsx.layout import add_note, column_letter, prepare_sheet
 from roistudio.reports.xlsx.rows import _formula_writer
