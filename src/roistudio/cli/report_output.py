@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import re
+import signal
 import sys
+import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from roistudio.cli.summary import format_summary
@@ -70,14 +75,25 @@ def emit_report(
     # once both succeeded, so a failure never leaves a new workbook beside an old PDF.
     try:
         with atomic_group() as group:
-            if args.xlsx:
-                from roistudio.reports.xlsx import write_xlsx
+            xlsx_path = group.stage(args.xlsx) if args.xlsx else None
+            # With both files asked for, the workbook is written by a forked copy of this process
+            # on the other core while this one writes the PDF (both are pure-Python work that
+            # one process would do one after the other).
+            child = _fork_writer(model, xlsx_path) if xlsx_path is not None and args.pdf else None
+            try:
+                if xlsx_path is not None and child is None:
+                    _write_xlsx(model, xlsx_path)
+                if args.pdf:
+                    from roistudio.reports.pdf import write_pdf
 
-                write_xlsx(model, group.stage(args.xlsx))
-            if args.pdf:
-                from roistudio.reports.pdf import write_pdf
-
-                write_pdf(model, group.stage(args.pdf))
+                    write_pdf(model, group.stage(args.pdf))
+            except BaseException:
+                if child is not None:
+                    child.stop()
+                raise
+            if child is not None and not child.succeeded() and xlsx_path is not None:
+                # Whatever stopped the copy (disk full, a bug), writing here raises it as usual.
+                _write_xlsx(model, xlsx_path)
             if json_text is not None and args.json != "-":
                 group.stage(args.json).write_text(json_text, encoding="utf-8")
     except OSError as exc:
@@ -90,3 +106,63 @@ def emit_report(
         return 0
     print(format_summary(analysis, report, decision, label_delay))
     return 0
+
+
+def _write_xlsx(model: ReportModel, path: Path) -> None:
+    from roistudio.reports.xlsx import write_xlsx
+
+    write_xlsx(model, path)
+
+
+class _Child:
+    """A forked copy of this process writing the workbook; :meth:`succeeded` waits for it."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self._status: int | None = None
+
+    def succeeded(self) -> bool:
+        """Wait for the copy to end; True if it wrote the whole workbook."""
+        if self._status is None:
+            self._status = os.waitpid(self.pid, 0)[1]
+        return os.waitstatus_to_exitcode(self._status) == 0
+
+    def stop(self) -> None:
+        """End the copy now (the pair failed anyway) and reap it."""
+        if self._status is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)  # the staged workbook is deleted with the group
+            except ProcessLookupError:
+                pass
+            self._status = os.waitpid(self.pid, 0)[1]
+
+
+def _fork_writer(model: ReportModel, path: Path) -> _Child | None:
+    """Start writing the workbook in a forked child, or None where that is not possible or useful.
+
+    Only on Linux with two cores or more. The child is a copy of this process: it renders the
+    workbook from the model already in memory to the staged path and ends with ``os._exit``
+    (no interpreter shutdown, no flush of the parent's buffered output, no finaliser run).
+    It touches neither DuckDB nor any other library's threads (the reason ``fork`` is safe
+    here although DuckDB keeps a thread pool): XlsxWriter and ``zipfile`` are plain Python and
+    zlib. The caller waits for it and, if it failed for any reason, writes the workbook itself,
+    so an error reaches the user exactly as without the fork.
+    """
+    if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
+        return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns on fork in a process with threads (DuckDB's pool): see above.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid:
+        return _Child(pid)
+    # No cyclic collection in the copy: it could finalise a garbage DuckDB object of the parent.
+    gc.disable()
+    code = 1
+    try:
+        _write_xlsx(model, path)
+        code = 0
+    finally:
+        os._exit(code)  # also on an exception: the parent writes the workbook again and reports
