@@ -46,6 +46,8 @@ def run_once(src: Path, out: Path, env: dict[str, str]) -> Run:
     command = [sys.executable, "-m", "roistudio", "report", "--demo", "--force",
                "--pdf", str(out / "r.pdf"), "--xlsx", str(out / "r.xlsx")]  # fmt: skip
     run_env = {**env, "PYTHONPATH": str(src)}
+    if not (src.parent / "resources").is_dir():  # a bare copy of src: this checkout's demo data
+        run_env.setdefault("ROISTUDIO_RESOURCES", str(HERE.parent / "resources"))
     start = time.perf_counter()
     process = subprocess.Popen(command, env=run_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert process.stderr is not None
