@@ -113,7 +113,7 @@ def test_the_pair_shares_a_run_id_and_a_failed_pdf_leaves_no_half_pair(data, tmp
 
     import roistudio.reports.pdf as pdf_module
 
-    def broken(model, path):
+    def broken(model, path, **_options):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pdf_module, "write_pdf", broken)

@@ -133,7 +133,8 @@ def emit_report(
                 if args.pdf:
                     from roistudio.reports.pdf import write_pdf
 
-                    write_pdf(model, group.stage(args.pdf))
+                    # The later charts are rendered by another copy meanwhile (same reasons).
+                    write_pdf(model, group.stage(args.pdf), parallel=True)
             except BaseException:
                 if child is not None:
                     child.stop()
