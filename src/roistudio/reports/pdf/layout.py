@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import gc
 import os
 import re
@@ -162,8 +163,9 @@ class _ChartImage(Flowable):  # type: ignore[misc]  # reportlab has no type stub
         self._draw, self.width, self.height = draw, width, height
         self._image: ImageReader | None = None
         self._pixels_from: Callable[[], np.ndarray | None] | None = None
-        if _collected is not None:
-            _collected.append(self)
+        collected = _collected.get()
+        if collected is not None:
+            collected.append(self)
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.width, self.height
@@ -179,7 +181,8 @@ class _ChartImage(Flowable):  # type: ignore[misc]  # reportlab has no type stub
         self.canv.drawImage(self._image, 0, 0, width=self.width, height=self.height)
 
 
-_collected: list[_ChartImage] | None = None
+# Per thread (and task): the app may write a PDF on a worker thread while another is built.
+_collected: contextvars.ContextVar[list[_ChartImage] | None] = contextvars.ContextVar("charts", default=None)
 
 
 def chart_image(draw: Callable[[Axes], object], width: float, height: float) -> Flowable:
@@ -230,12 +233,12 @@ def _render(draw: Callable[[Axes], object], width: float, height: float) -> np.n
 @contextlib.contextmanager
 def collected_charts() -> Iterator[list[_ChartImage]]:
     """The charts (:func:`chart_image`) made inside the block, in the order they were made."""
-    global _collected
-    previous, _collected = _collected, []
+    charts: list[_ChartImage] = []
+    token = _collected.set(charts)
     try:
-        yield _collected
+        yield charts
     finally:
-        _collected = previous
+        _collected.reset(token)
 
 
 @contextlib.contextmanager
