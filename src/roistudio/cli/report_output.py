@@ -186,15 +186,18 @@ class _Child:
 def _fork_writer(model: ReportModel, path: Path) -> _Child | None:
     """Start writing the workbook in a forked child, or None where that is not possible or useful.
 
-    Only on Linux with two cores or more. The child is a copy of this process: it renders the
-    workbook from the model already in memory to the staged path and ends with ``os._exit``
+    Only on Linux with a core to spare (:func:`roistudio.reports.pdf.layout.spare_core`). The
+    child is a copy of this process: it renders the workbook from the model already in memory to
+    the staged path and ends with ``os._exit``
     (no interpreter shutdown, no flush of the parent's buffered output, no finaliser run).
     It touches neither DuckDB nor any other library's threads (the reason ``fork`` is safe
     here although DuckDB keeps a thread pool): XlsxWriter and ``zipfile`` are plain Python and
     zlib. The caller waits for it and, if it failed for any reason, writes the workbook itself,
     so an error reaches the user exactly as without the fork.
     """
-    if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
+    from roistudio.reports.pdf.layout import spare_core
+
+    if not spare_core():
         return None
     sys.stdout.flush()
     sys.stderr.flush()

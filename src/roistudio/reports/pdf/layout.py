@@ -230,6 +230,19 @@ def _render(draw: Callable[[Axes], object], width: float, height: float) -> np.n
     return np.ascontiguousarray(np.asarray(rgba)[..., :3])
 
 
+def spare_core() -> bool:
+    """Whether a forked copy of this process would have a core to itself (Linux only).
+
+    Two cores or more and a one-minute load average below the cores less a half: on a machine
+    already busy (measured at a load average of 8 on 2 cores) a second process only competes
+    for the same cores, and the extra copy-on-write work made the report slower, not faster.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    cores = os.cpu_count() or 1
+    return cores >= 2 and os.getloadavg()[0] < cores - 0.5
+
+
 @contextlib.contextmanager
 def collected_charts() -> Iterator[list[_ChartImage]]:
     """The charts (:func:`chart_image`) made inside the block, in the order they were made."""
@@ -245,7 +258,7 @@ def collected_charts() -> Iterator[list[_ChartImage]]:
 def charts_rendered_meanwhile(charts: Sequence[_ChartImage]) -> Iterator[None]:
     """Render the later of ``charts`` in a forked copy of this process while the block runs.
 
-    For a batch command on Linux with two cores or more (never the app: a copy of a Qt process
+    For a batch command on Linux with a core to spare (:func:`spare_core`; never the app: a copy of a Qt process
     is not safe). The block lays out and draws the pages; the charts come in page order, so
     the copy takes the later ones (two thirds: the pages before them take the parent a while)
     and the parent draws the first ones itself. A chart the copy rendered is read back from a
@@ -255,7 +268,7 @@ def charts_rendered_meanwhile(charts: Sequence[_ChartImage]) -> Iterator[None]:
     block's exit.
     """
     theirs = list(charts[len(charts) // 3 :])
-    if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2 or not theirs:
+    if not theirs or not spare_core():
         yield
         return
     with tempfile.TemporaryDirectory(prefix="roistudio-charts-") as tmp:
