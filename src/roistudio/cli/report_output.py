@@ -126,7 +126,11 @@ def emit_report(
             # With both files asked for, the workbook is written by a forked copy of this process
             # on the other core while this one writes the PDF (both are pure-Python work that
             # one process would do one after the other).
-            child = _fork_writer(model, xlsx_path) if xlsx_path is not None and args.pdf else None
+            # Not beside a Spark session (its JVM gateway and threads): a copy gains little there.
+            parallel = con is not None
+            child = (
+                _fork_writer(model, xlsx_path) if parallel and xlsx_path is not None and args.pdf else None
+            )
             try:
                 if xlsx_path is not None and child is None:
                     _write_xlsx(model, xlsx_path)
@@ -134,7 +138,7 @@ def emit_report(
                     from roistudio.reports.pdf import write_pdf
 
                     # The later charts are rendered by another copy meanwhile (same reasons).
-                    write_pdf(model, group.stage(args.pdf), parallel=True)
+                    write_pdf(model, group.stage(args.pdf), parallel=parallel)
             except BaseException:
                 if child is not None:
                     child.stop()
