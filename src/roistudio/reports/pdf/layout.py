@@ -233,14 +233,15 @@ def _render(draw: Callable[[Axes], object], width: float, height: float) -> np.n
 def spare_core() -> bool:
     """Whether a forked copy of this process would have a core to itself (Linux only).
 
-    Two cores or more and a one-minute load average below the cores less a half: on a machine
-    already busy (measured at a load average of 8 on 2 cores) a second process only competes
-    for the same cores, and the extra copy-on-write work made the report slower, not faster.
+    Two cores or more and a one-minute load average below the number of cores (the command
+    itself counts for about one, so other work takes less than a core): on a machine already
+    busy (measured at a load average of 7 to 15 on 2 cores) a second process only competes for
+    the same cores, and its copy-on-write work made the report slower, not faster.
     """
     if not sys.platform.startswith("linux"):
         return False
     cores = os.cpu_count() or 1
-    return cores >= 2 and os.getloadavg()[0] < cores - 0.5
+    return cores >= 2 and os.getloadavg()[0] < cores
 
 
 @contextlib.contextmanager
