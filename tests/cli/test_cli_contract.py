@@ -123,6 +123,12 @@ def test_the_pair_shares_a_run_id_and_a_failed_pdf_leaves_no_half_pair(data, tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.pdf", "r.xlsx"]
 
 
+def _same_cell(u, v) -> bool:
+    if isinstance(u, (int, float)) and isinstance(v, (int, float)):
+        return abs(u - v) <= 1e-9 * max(1.0, abs(u))
+    return u == v
+
+
 def _sheet_values(path):
     book = load_workbook(path)
     return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book.worksheets}
@@ -147,10 +153,11 @@ def test_the_workbook_written_beside_the_pdf_is_the_one_written_alone(data, tmp_
     a, b = _sheet_values(tmp_path / "a.xlsx"), _sheet_values(tmp_path / "b.xlsx")
     assert a.keys() == b.keys()
     for name in a:
-        # The run's time stamp and id differ; every other cell is the same.
-        differ = [(r, c) for r, (x, y) in enumerate(zip(a[name], b[name], strict=True))
-                  for c, (u, v) in enumerate(zip(x, y, strict=True)) if u != v]  # fmt: skip
-        assert len(differ) <= 2, (name, differ[:5])
+        # The run's time stamp differs; every other cell is the same (numbers to DuckDB's
+        # parallel float sums, whose order changes from run to run in the last digits).
+        differ = [(r, c, u, v) for r, (x, y) in enumerate(zip(a[name], b[name], strict=True))
+                  for c, (u, v) in enumerate(zip(x, y, strict=True)) if not _same_cell(u, v)]  # fmt: skip
+        assert len(differ) <= 1, (name, differ[:5])
 
 
 def test_a_workbook_that_cannot_be_written_beside_the_pdf_fails_the_pair(data, tmp_path, capsys, monkeypatch):
