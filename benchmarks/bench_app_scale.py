@@ -39,6 +39,22 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=4)
     parser.add_argument("--window", action="store_true", help="show the main window (views redraw)")
     parser.add_argument("--screenshot", help="with --window: save the window here at the end (PNG)")
+    parser.add_argument(
+        "--view",
+        default="threshold",
+        help="with --window: the tab shown during the moves and edits (e.g. payoff: where edits are made)",
+    )
+    parser.add_argument(
+        "--stalls",
+        type=float,
+        metavar="MS",
+        help="print where every thread is whenever the GUI thread goes MS ms without a timer tick",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="write cProfile stats of the GUI thread per phase (open, moves, edits) into DIR",
+    )
     args = parser.parse_args()
 
     from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Slot
@@ -81,35 +97,12 @@ def main() -> None:
             now = self.clock.elapsed()
             self.gaps.append(now - self.last)
             self.last = now
+            self.last_tick = time.monotonic()
 
-    ticker = Ticker()
-    gaps = ticker.gaps
-    timer = QTimer()
-    timer.timeout.connect(ticker.tick)
-    timer.start(20)
-
-    def wait(predicate, what: str, timeout: float = 3600.0) -> None:
-        end = time.monotonic() + timeout
-        while not predicate():
-            app.processEvents()
-            time.sleep(0.002)
-            if time.monotonic() > end:
-                raise SystemExit(f"timed out waiting for {what}")
-
-    box: dict = {}
-    t0 = time.perf_counter()
-    worker.submit(
-        lambda con, p: import_data(con, args.data, p),
-        kind="load",
-        on_done=lambda r: box.setdefault("import", r),
-        on_error=lambda e: box.setdefault("error", e),
-    )
-    wait(lambda: box, "the import")
-    if "error" in box:
-        raise SystemExit(f"import failed: {box['error']}")
-    t_import = time.perf_counter() - t0
-    result = box["import"]
+    # The window exists before the file is opened, as in the app (its construction, which loads
+    # matplotlib, is not part of opening a file).
     window = None
+    t_window = time.perf_counter()
     if args.window:
         import tempfile
 
@@ -124,15 +117,110 @@ def main() -> None:
         doc = window.doc
     else:
         doc = ProjectDocument(worker)
+    for _ in range(5):
+        app.processEvents()  # the first paint
+    t_window = time.perf_counter() - t_window
+    ticker = Ticker()
+    gaps = ticker.gaps
+    timer = QTimer()
+    timer.timeout.connect(ticker.tick)
+    timer.start(20)
+    stalls: list[str] = []
+    if args.stalls:
+        import threading
+        import traceback
+
+        ticker.last_tick = time.monotonic()
+        gui_thread = threading.get_ident()
+
+        def watch() -> None:
+            """Where every thread is when the GUI thread has not ticked for a while (a stall)."""
+            seen = 0.0
+            while True:
+                time.sleep(0.02)
+                late = time.monotonic() - ticker.last_tick
+                if late > args.stalls / 1000 and ticker.last_tick != seen:
+                    seen = ticker.last_tick
+                    frames = sys._current_frames()
+                    text = [f"GUI thread {late * 1000:.0f} ms without a tick:"]
+                    for ident, frame in frames.items():
+                        if ident == threading.get_ident():
+                            continue
+                        who = "GUI" if ident == gui_thread else f"thread {ident}"
+                        stack = traceback.extract_stack(frame)[-6:]
+                        text.append(
+                            f"  {who}: "
+                            + " <- ".join(
+                                f"{f.name} ({os.path.basename(f.filename)}:{f.lineno})"
+                                for f in reversed(stack)
+                            )
+                        )
+                    stalls.append("\n".join(text))
+
+        threading.Thread(target=watch, daemon=True).start()
+
+    def wait(predicate, what: str, timeout: float = 3600.0) -> None:
+        end = time.monotonic() + timeout
+        while not predicate():
+            app.processEvents()
+            time.sleep(0.002)
+            if time.monotonic() > end:
+                raise SystemExit(f"timed out waiting for {what}")
+
+    import cProfile
+
+    profiles: dict[str, cProfile.Profile] = {}
+
+    def profile(phase: str) -> None:
+        """Profile the GUI thread (cProfile sees only the thread it is enabled on) from here on."""
+        for running in profiles.values():
+            running.disable()
+        if args.profile:
+            profiles[phase] = cProfile.Profile()
+            profiles[phase].enable()
+
+    box: dict = {}
+    profile("open")
+    t0 = time.perf_counter()
+    worker.submit(
+        lambda con, p: import_data(con, args.data, p),
+        kind="load",
+        on_done=lambda r: box.setdefault("import", r),
+        on_error=lambda e: box.setdefault("error", e),
+    )
+    wait(lambda: box, "the import")
+    if "error" in box:
+        raise SystemExit(f"import failed: {box['error']}")
+    t_import = time.perf_counter() - t0
+    result = box["import"]
     # The GUI publish: the document adopting a finished analysis and every view redrawing.
     publish: list[tuple[float, float]] = []
+    shown: list[float] = []  # when each publish was over (the new figures painted)
     real_done = doc._analysis_done
+    # Full chart draws (which view, GUI-thread CPU): the bulk of a publish.
+    from roistudio.gui.mpl_canvas import MplCanvas
+
+    draws: list[tuple[str, float]] = []
+    real_draw = MplCanvas.draw
+
+    def counted_draw(canvas) -> None:
+        c = time.thread_time()
+        real_draw(canvas)
+        owner = canvas.parentWidget()
+        while owner is not None and type(owner).__module__.startswith("PySide6"):
+            owner = owner.parentWidget()
+        draws.append((type(owner).__name__ if owner is not None else "?", time.thread_time() - c))
+
+    MplCanvas.draw = counted_draw
+    publish_draws: list[list[tuple[str, float]]] = []
 
     def timed_done(analysis) -> None:
-        t, c = time.perf_counter(), time.thread_time()
+        t, c, n = time.perf_counter(), time.thread_time(), len(draws)
         real_done(analysis)
         app.processEvents()  # deferred redraws
         publish.append((time.perf_counter() - t, time.thread_time() - c))
+        shown.append(time.perf_counter())
+        publish_draws.append(draws[n:])
 
     doc._analysis_done = timed_done
     analyses: list = []
@@ -147,11 +235,18 @@ def main() -> None:
     max_gap_open = max(gaps)
     ticks_open = len(gaps)
 
+    if window is not None:
+        from roistudio.core.project.project import VIEWS
+
+        window.tabs.setCurrentIndex(VIEWS.index(args.view))
+        app.processEvents()
     submitted: list = []
     original = worker.submit
     worker.submit = lambda *a, **k: submitted.append(k.get("kind")) or original(*a, **k)
     curve = doc.analysis.champion.curve
     moves = []
+    profile("moves")
+    gaps_before_moves = len(gaps)
     moves_cpu = time.thread_time()
     for i in range(50):
         t = time.perf_counter()
@@ -162,12 +257,17 @@ def main() -> None:
     jobs_for_moves = len(submitted)
     worker.submit = original
 
+    max_gap_moves = max(gaps[gaps_before_moves:], default=0)
     first_publish = list(publish)
+    profile("edits")
+    gaps_before_edits = len(gaps)
     edits = []
+    edits_shown = []
     core.clear()
     publish.clear()
+    publish_draws.clear()
     for i in range(args.edits):
-        n = len(analyses)
+        n, n_shown = len(analyses), len(shown)
         t = time.perf_counter()
         doc.set_payoff(
             {"tp": "amount * 0.9 - review_cost", "fp": "-review_cost", "fn": "-amount"},
@@ -176,14 +276,26 @@ def main() -> None:
         )
         wait(lambda n=n: len(analyses) > n or "error" in box, "the re-sweep")
         edits.append(analyses[-1][0] - t)
+        wait(lambda n_shown=n_shown: len(shown) > n_shown, "the publish")
+        edits_shown.append(shown[-1] - t)
+    profile("")
+    max_gap_edits = max(gaps[gaps_before_edits:], default=0)
     timer.stop()
+    if args.profile:
+        os.makedirs(args.profile, exist_ok=True)
+        for phase, stats in profiles.items():
+            if phase:
+                path = os.path.join(args.profile, f"{phase}.pstats")
+                stats.dump_stats(path)
+                print(f"GUI-thread profile of the {phase}: {path} (python3 -m pstats {path})")
     if window is not None and args.screenshot:
         window.grab().save(args.screenshot)
     worker.stop()
     rows = doc.analysis.rows
     print(
-        f"data: {args.data} ({rows:,} rows swept, {len(curve):,} curve points; {'main window' if window else 'document only'})"
+        f"data: {args.data} ({rows:,} rows swept, {len(curve):,} curve points; {f'main window, {args.view} tab shown' if window else 'document only'})"
     )
+    print(f"window built and shown (GUI thread, before the open): {t_window:.2f} s")
     print(f"open (fingerprint + view + distinct counts, database thread): {t_import:.2f} s")
     print(f"first analysis (validation + sweep + column sums): {t_first:.2f} s")
     print(
@@ -192,6 +304,9 @@ def main() -> None:
     )
     print(
         f"GUI timer during open + first sweep: {ticks_open} ticks of 20 ms, longest gap {max_gap_open:.0f} ms"
+    )
+    print(
+        f"GUI timer's longest gap: during the threshold moves {max_gap_moves:.0f} ms, during the edits {max_gap_edits:.0f} ms"
     )
     print(
         f"threshold moves: median {statistics.median(moves) * 1000:.1f} ms wall, {moves_cpu * 1000:.1f} ms GUI-thread CPU, jobs submitted: {jobs_for_moves} {submitted}"
@@ -208,7 +323,14 @@ def main() -> None:
         "  GUI publish (document + views, GUI thread), wall/CPU: "
         + ", ".join(f"{w:.2f}/{c:.2f} s" for w, c in publish)
     )
+    print("  until shown (analysis published and painted): " + ", ".join(f"{e:.2f} s" for e in edits_shown))
+    print(
+        "  full chart draws per publish (view: GUI-thread CPU): "
+        + "; ".join(", ".join(f"{v} {c * 1000:.0f} ms" for v, c in d) or "none" for d in publish_draws)
+    )
     print(f"  load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for stall in stalls:
+        print(stall)
     print(f"peak memory of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     sys.stdout.flush()
     # A decision job may still be running on the database thread: leave without finalising Qt

@@ -82,6 +82,13 @@ def main(argv: list[str] | None = None) -> int:
             path = out / f"{view}{suffix}.png"
             window.grab().save(str(path))
             print(path)
+        # The explorer's bridge tab (docs/guide/threshold-explorer.md).
+        window.tabs.setCurrentIndex(VIEWS.index("threshold"))
+        window.explorer.chart_tabs.setCurrentWidget(window.explorer.bridge)
+        settle(app, 0.6)
+        window.grab().save(str(out / f"bridge{suffix}.png"))
+        print(out / f"bridge{suffix}.png")
+        window.explorer.chart_tabs.setCurrentIndex(0)
 
         from roistudio.gui.import_wizard import ImportWizard
 

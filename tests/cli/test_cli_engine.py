@@ -60,6 +60,7 @@ def test_the_sensitivity_on_spark_is_refused_in_one_line(tmp_path, capsys):
     assert code == 2
     assert capsys.readouterr().err == (
         "roistudio sweep: --range (sensitivity) runs on the duckdb engine; the spark engine computes the "
-        "recommendation and the bootstrap (--bootstrap N); walk-forward, sensitivity, the label-delay "
-        "estimate and per-segment/per-period intervals are DuckDB queries (run with --engine duckdb for them)\n"
+        "recommendation and the bootstrap (--bootstrap N, per-segment and per-period intervals included); "
+        "walk-forward, sensitivity and the label-delay estimate are DuckDB queries (run with --engine duckdb "
+        "for them)\n"
     )

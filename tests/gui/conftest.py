@@ -62,3 +62,26 @@ def small_csv(tmp_path):
     path = tmp_path / "predictions.csv"
     frame.to_csv(path, index=False)
     return path, frame
+
+
+@pytest.fixture
+def demo_main_window(qtbot, worker, tmp_path, monkeypatch):
+    """The main window (shown, offscreen) with the demo open and analysed, on the explorer's tab."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
+
+    import roistudio.gui.main_window as main_window
+    from roistudio.gui.settings import Settings
+
+    monkeypatch.setattr(main_window, "recovery_folder", lambda: tmp_path / "recovery")
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    window = main_window.MainWindow(worker, settings)
+    window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard  # no prompt at teardown
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(
+        window.doc.analysisChanged, timeout=30_000, check_params_cb=lambda a: a is not None
+    ):
+        window.open_demo()
+    window.tabs.setCurrentIndex(main_window.VIEWS.index("threshold"))
+    return window

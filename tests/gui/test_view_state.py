@@ -111,3 +111,24 @@ def test_a_payoff_the_fields_already_mean_is_recognised_so_the_text_is_left_alon
     assert not payoff_of(typed, OUTCOMES).same_as(shown_as(held, {"c": 0.1}, ranges, OUTCOMES))
     one, other = PayoffValue(held, {"c": 0.1, "d": 1.0}, {}), PayoffValue(held, {"d": 1.0, "c": 0.1}, {})
     assert one == other and not one.same_as(other)  # the table's order is the analyst's
+
+
+def test_point_at_flags_scores_at_or_above_and_above_every_score_flags_nobody():
+    import numpy as np
+
+    from roistudio.core.engine.curve import Curve
+    from roistudio.gui.explorer_state import point_at
+
+    # Scores 0.9 (positive), 0.5 (negative), 0.2 (positive); value 1 per caught positive.
+    pos, neg = np.array([1, 0, 1]), np.array([0, 1, 0])
+    zero = np.zeros(3)
+    curve = Curve.from_score_aggregates(
+        np.array([0.9, 0.5, 0.2]), pos, neg, tp_value=pos * 1.0, fp_value=zero, tn_value=zero, fn_value=zero,
+        descending=True,
+    )  # fmt: skip
+    between = point_at(curve, 0.4)  # flags 0.9 and 0.5, echoes the threshold asked for
+    assert (between.threshold, between.tp, between.fp, between.value) == (0.4, 1, 1, 1.0)
+    assert point_at(curve, 0.9).flagged == 1
+    above = point_at(curve, 0.95)
+    assert (above.threshold, above.index, above.flagged) == (None, 0, 0)
+    assert point_at(curve, None).index == 0

@@ -205,6 +205,7 @@ def test_charts_follow_the_light_or_dark_scheme(qtbot, data):
     views = [SegmentsView(), TrendsView(), ComparisonView()]
     for view in views:
         qtbot.addWidget(view)
+        view.show()  # a hidden view builds its chart when shown (MplCanvas.set_chart)
     try:
         for palette, chart_palette in ((theme.dark_palette(), DARK), (theme.light_palette(), LIGHT)):
             app.setPalette(palette)

@@ -41,6 +41,7 @@ def files(tmp_path_factory):
             "day": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 180, n), unit="D"),
         }
     )
+    frame["eid"] = np.arange(n)  # one event scored by both models of the long file
     # Text period labels of the same days (read by periods.py's rules on both engines).
     day = frame["day"]
     frame["quarter_label"] = day.dt.year.astype(str) + "-Q" + day.dt.quarter.astype(str)
@@ -61,9 +62,9 @@ def files(tmp_path_factory):
     long = folder / "long.parquet"
     con.execute(
         f"""COPY (SELECT 'v1' AS model_name, score AS s, label, amount, CAST(day AS DATE) AS day,
-                         CAST(score * 1000 AS BIGINT) AS event FROM frame
+                         CAST(score * 1000 AS BIGINT) AS event, 'E' || CAST(eid AS VARCHAR) AS eid FROM frame
                   UNION ALL SELECT 'v2', score2, label, amount, CAST(day AS DATE),
-                         CAST(score * 1000 AS BIGINT) FROM frame)
+                         CAST(score * 1000 AS BIGINT), 'E' || CAST(eid AS VARCHAR) FROM frame)
             TO '{long}' (FORMAT parquet)"""
     )
     odd = folder / "odd.csv"
@@ -233,6 +234,23 @@ BOOTSTRAP_CASES = {
     "model column, pooled rows": [
         "long", "--score", "s", "--label", "label", *PAYOFF, "--model", "model_name", "--champion", "v2", *BOOTSTRAP,
     ],
+    "model column paired by --id": [
+        "long", "--score", "s", "--label", "label", *PAYOFF, "--model", "model_name", "--champion", "v2",
+        "--id", "eid", *BOOTSTRAP,
+    ],
+    "an --id that names no event: pooled rows": [
+        "long", "--score", "s", "--label", "label", *PAYOFF, "--model", "model_name", "--champion", "v2",
+        "--id", "event", *BOOTSTRAP,
+    ],
+    "segments and months": [
+        "wide", "--score", "score", "--label", "label", *PAYOFF, "--segment", "region", "--segment", "channel",
+        "--time", "day", "--period", "month", "--capacity", "20%", *BOOTSTRAP,
+    ],
+    "text quarters with a challenger and a filter": [
+        "wide", "--score", "score", "--label", "label", *PAYOFF, "--challenger-score", "score2",
+        "--time", "fiscal", "--period", "quarter", "--segment", "channel", "--segment-filter", "region=north,south",
+        *BOOTSTRAP,
+    ],
 }  # fmt: skip
 
 
@@ -253,27 +271,19 @@ def test_the_bootstrap_draws_the_same_figures_on_both_engines(name, files, spark
     assert low < high  # a real interval, not a point
     if "comparison" in uncertainty:
         assert 0.0 <= uncertainty["comparison"]["p_challenger_better"] <= 1.0
+    if "--segment" in case:
+        segments = [case[i + 1] for i, a in enumerate(case) if a == "--segment"]
+        assert sorted(uncertainty["segments"]) == sorted(segments)
+        for column in segments:  # an interval per group the analysis shows, in its order
+            keys = [g["key"] for g in uncertainty["segments"][column]]
+            assert keys == [g["key"] for g in duck["segments"][column] if g["rows"] > g["unlabeled"]]
+    if "--period" in case:
+        keys = [p["key"] for p in uncertainty["periods"]]
+        assert keys == [r["key"] for r in duck["periods"]["rows"] if r["rows"] > r["unlabeled"]]
+    if "eid" in case:
+        # Paired by event, the two models' difference is far narrower than with pooled rows:
+        # the pairing really ran (on both engines, since the documents are equal).
+        pooled = _sweep(capsys, files, BOOTSTRAP_CASES["model column, pooled rows"])
+        width = [d["uncertainty"]["comparison"]["difference_at_best"] for d in (duck, pooled)]
+        assert width[0]["high"] - width[0]["low"] < 0.5 * (width[1]["high"] - width[1]["low"])
     assert_same(duck, other)
-
-
-def test_a_model_column_paired_by_id_is_refused_in_one_line_on_spark(files, spark, capsys):
-    case = BOOTSTRAP_CASES["model column, pooled rows"]
-    code, out, err = _run(
-        capsys,
-        [
-            "sweep",
-            files[case[0]],
-            *case[1:],
-            "--id",
-            "event",
-            "--engine",
-            "spark",
-            "--spark-master",
-            "local[2]",
-        ],
-    )
-    assert (code, out) == (2, "")
-    assert err.endswith(
-        "roistudio sweep: the bootstrap pairs a model column's rows by the id column on the duckdb engine only; "
-        "run with --engine duckdb, or map the two models as two score columns\n"
-    )

@@ -1,4 +1,4 @@
-"""The app on Spark: open a Parquet file through Spark, the same figures as DuckDB, edits, save/reopen, Cancel.
+"""The app on Spark: open a Parquet file through Spark, the same figures and intervals as DuckDB, edits, Cancel.
 
 The document runs every Spark job on its database worker (never the GUI thread); the figures are
 compared with the DuckDB engine's analysis of the same file and the same request, as the JSON
@@ -20,6 +20,7 @@ from roistudio.core.data.filter_options import filter_options
 from roistudio.core.data.mapping import ColumnMapping
 from roistudio.core.data.validation import validate_mapping
 from roistudio.core.engine.analysis import analyse
+from roistudio.core.engine.decision import DecisionOptions, decide
 from roistudio.core.engine.result_json import analysis_to_json
 from roistudio.core.engine.spark_source import SparkSource
 from roistudio.core.errors import MappingError
@@ -135,6 +136,9 @@ def test_open_from_spark_gives_duckdbs_figures_and_edits_reaggregate_on_the_clus
     cells = {str(c.value) for ws in load_workbook(tmp_path / "spark.xlsx", read_only=True).worksheets
              for row in ws.iter_rows() for c in row if c.value is not None}  # fmt: skip
     assert "not computed (read by Spark)" in cells
+    # With the intervals the app shows, computed on Spark (1,000 resamples, the app's seed).
+    assert "Uncertainty" in load_workbook(tmp_path / "spark.xlsx", read_only=True).sheetnames
+    assert any(c.startswith("90% intervals, 1,000 bootstrap resamples") for c in cells)
 
     # Saved, the project names its Spark source; reopened, it reconnects and shows the same figures.
     target = tmp_path / "on_spark.roiproj"
@@ -184,3 +188,73 @@ def test_cancel_stops_the_spark_job_group(qtbot, worker, spark):
     qtbot.waitUntil(lambda: job.finished, timeout=60_000)
     assert failures == [] and doc.import_report is None and doc.project.spark is None
     assert any(t.startswith("Counting rows in Spark (") for t in texts)
+
+
+def _column(view, title: str) -> list[str]:
+    col = view.model.column_index(title)
+    return [view.table.displayed(r, col) for r in range(view.model.rowCount())]
+
+
+def test_the_app_shows_duckdbs_intervals_for_a_spark_source(
+    qtbot, worker, spark, parquet, tmp_path, monkeypatch
+):
+    """The background decision job of a Spark source: the bootstrap on Spark, DuckDB's intervals on screen.
+
+    A real main window; its decision job (the DuckDB path's) aggregates the cells on Spark and
+    fills the explorer's interval line and the Segments and Trends tables' "Value low / high".
+    Each displayed figure is compared with DuckDB's ``decide`` on the same file, request and seed.
+    """
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QMessageBox
+
+    import roistudio.gui.main_window as main_window
+    from roistudio.gui.decision_views import APP_REPLICATES
+    from roistudio.gui.settings import Settings
+    from roistudio.gui.spark_source import NOT_ON_SPARK, open_spark
+    from roistudio.gui.widgets import format_money
+
+    monkeypatch.setattr(main_window, "recovery_folder", lambda: tmp_path / "recovery")
+    window = main_window.MainWindow(
+        worker, Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    )
+    window.ask_save_changes = lambda: QMessageBox.StandardButton.Discard
+    qtbot.addWidget(window)
+    texts: list[str] = []
+    worker.jobProgress.connect(lambda _f, text: texts.append(text))
+    segments, trends = window.segments_view, window.trends_view
+    low_col = segments.model.column_index("Value low")
+    with qtbot.waitSignal(
+        window.doc.analysisChanged, timeout=240_000, check_params_cb=lambda a: a is not None
+    ):
+        open_spark(window.doc, SparkSource("local[2]", path=parquet), mapping=MAPPING)
+    analysis = window.doc.analysis
+    assert analysis.periods and set(analysis.segments) == {"channel"}
+    qtbot.waitUntil(lambda: not segments.table.isColumnHidden(low_col), timeout=240_000)
+
+    duck = analyse(_duckdb(parquet), "data", analysis.request)
+    expected = decide(_duckdb(parquet), duck, DecisionOptions(replicates=APP_REPLICATES)).uncertainty
+    assert expected is not None
+    groups = {name: dict(rows) for name, rows in expected.groups.items()}
+    currency = window.doc.project.currency
+
+    keys = [segments.table.displayed(r, 0) for r in range(segments.model.rowCount())]
+    mine = groups["segment:channel"]
+    assert len(mine) == 4 and sorted(keys) == sorted(mine)
+    assert _column(segments, "Value low") == [format_money(mine[k].low, currency) for k in keys]
+    assert _column(segments, "Value high") == [format_money(mine[k].high, currency) for k in keys]
+
+    periods = groups["period"]
+    assert len(periods) >= 6
+    rows = [trends.model.row_object(trends.table.proxy.mapToSource(trends.table.proxy.index(r, 0)).row())
+            for r in range(trends.model.rowCount())]  # fmt: skip
+    wanted = [(format_money(periods[g.key].low, currency), format_money(periods[g.key].high, currency))
+              if g.key in periods else ("", "") for g in rows]  # fmt: skip
+    assert list(zip(_column(trends, "Value low"), _column(trends, "Value high"), strict=True)) == wanted
+
+    line = window.explorer.interval_label.text()
+    value = expected.operating_value
+    assert f"value {format_money(value.low, currency)} to {format_money(value.high, currency)}" in line
+    assert f"({APP_REPLICATES:,} bootstrap resamples" in line
+    # The job ran on Spark (its job group reported progress) and only the DuckDB-only figures are refused.
+    assert any(t.startswith("Bootstrap: ") for t in texts)
+    assert window.sensitivity_view.caption.text() == NOT_ON_SPARK

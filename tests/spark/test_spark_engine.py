@@ -75,3 +75,33 @@ def test_cancel_cancels_the_spark_job_group(spark):
             watch.run(lambda: spark.range(0, 10**13, numPartitions=2).selectExpr("sum(id % 7)").collect())
     finally:
         started.cancel()
+
+
+# PySpark warns when a cancelled job breaks its Arrow transfer: that is the cancel working.
+@pytest.mark.filterwarnings("ignore:toPandas attempted Arrow optimization")
+def test_cancel_stops_the_bootstrap_on_spark(spark, view):
+    """The bootstrap's cell query runs in a job group: Cancel stops it (here on rows that never end).
+
+    The analysis is of the small view; its cells are then asked of a view with the same columns
+    and 10^13 rows, so only Cancel can end the query. Progress shows Spark's task counts first.
+    """
+    from roistudio.core.engine.spark_uncertainty import spark_uncertainty
+
+    analysis = analyse_spark(spark, view, _request(spark, view))
+    spark.sql(
+        "SELECT id, (id % 100) / 100.0 AS score, CASE WHEN id % 3 = 0 THEN 'yes' ELSE 'no' END AS label, "
+        "CAST(id % 17 AS DOUBLE) AS amount FROM range(10000000000000)"
+    ).createOrReplaceTempView("endless_rows")
+
+    class CancelOnTasks(Recorder):
+        def progress(self, fraction: float, text: str = "") -> None:
+            super().progress(fraction, text)
+            if "tasks)" in text:
+                self.cancel()
+
+    progress = CancelOnTasks()
+    with pytest.raises(Cancelled):
+        spark_uncertainty(
+            spark, "endless_rows", analysis, replicates=50, confidence=0.9, seed=1, progress=progress
+        )
+    assert any(t.startswith("Aggregating cells for the bootstrap in Spark (") for _, t in progress.texts)

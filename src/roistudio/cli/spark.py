@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     from roistudio.core.engine.decision import Decision, DecisionOptions
 
 NOT_ON_SPARK = (
-    "the spark engine computes the recommendation and the bootstrap (--bootstrap N); walk-forward, "
-    "sensitivity, the label-delay estimate and per-segment/per-period intervals are DuckDB queries "
-    "(run with --engine duckdb for them)"
+    "the spark engine computes the recommendation and the bootstrap (--bootstrap N, per-segment and "
+    "per-period intervals included); walk-forward, sensitivity and the label-delay estimate are DuckDB "
+    "queries (run with --engine duckdb for them)"
 )
 
 
@@ -157,25 +157,7 @@ def run_spark_command(args: argparse.Namespace) -> int:
 def _spark_bootstrap(
     spark: object, view: str, analysis: Analysis, options: DecisionOptions, progress: ConsoleProgress
 ) -> Decision:
-    """The bootstrap (intervals, P(challenger better), verdict): cells aggregated by Spark, draws as on DuckDB."""
-    from roistudio.core.engine.bootstrap import bootstrap
-    from roistudio.core.engine.decision import Decision, recommendation
-    from roistudio.core.engine.spark_bootstrap import SparkCells
+    """The bootstrap (intervals, per-group intervals, P(challenger better), verdict), cells aggregated by Spark."""
+    from roistudio.core.engine.spark_uncertainty import spark_decision
 
-    result = bootstrap(
-        None,  # type: ignore[arg-type]  # the cells come from Spark: no DuckDB connection is read
-        analysis,
-        replicates=options.replicates,
-        confidence=options.confidence,
-        seed=options.seed,
-        progress=progress,
-        cells=SparkCells(spark, view, analysis, progress),
-    )
-    return Decision(
-        options=options,
-        uncertainty=result,
-        backtest=None,
-        coverage=None,
-        sensitivity=None,
-        recommendation=recommendation(analysis, result, options.promote_at),
-    )
+    return spark_decision(spark, view, analysis, options, progress)

@@ -105,9 +105,9 @@ class CalibrationView(QWidget):
         self, label_delay: LabelDelay | None, threshold: float | None, currency: str = "USD"
     ) -> None:
         """Show the check of ``label_delay`` (``None``: the empty state) at ``threshold``."""
-        self.canvas.clear()
         self._label_delay = label_delay
         if label_delay is None:
+            self.canvas.clear()
             self._stack.setCurrentIndex(0)
             self.canvas.draw_idle()
             return
@@ -128,9 +128,14 @@ class CalibrationView(QWidget):
             cells = (f"{b.mean_score:.4g}", format_percent(b.observed_rate, 2), format_count(b.rows))
             for j, text in enumerate(cells):
                 self.table.setItem(i, j, QTableWidgetItem(text))
-        ax = self.canvas.figure.add_subplot()
-        draw_reliability(ax, check, palette=self.canvas.chart_palette, title=False)
-        self.canvas.draw_idle()
+
+        def build() -> None:
+            self.canvas.clear()
+            ax = self.canvas.figure.add_subplot()
+            draw_reliability(ax, check, palette=self.canvas.chart_palette, title=False)
+            self.canvas.draw_idle()
+
+        self.canvas.set_chart(build)  # built when the tab is shown
 
     def set_threshold(self, threshold: float | None, currency: str = "USD") -> None:
         """Re-read the estimate sentence at ``threshold`` (a slider move: no chart redraw)."""

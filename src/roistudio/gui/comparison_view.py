@@ -127,8 +127,8 @@ class ComparisonView(QWidget):
     def set_analysis(self, analysis: Analysis | None, currency: str = "USD") -> None:
         """Show the comparison of ``analysis``, or the empty state when it has no challenger."""
         comparison = None if analysis is None else analysis.comparison
-        self.canvas.clear()
         if analysis is None or comparison is None:
+            self.canvas.clear()
             self._stack.setCurrentWidget(self._empty)
             self._empty.setText(EMPTY_TEXT if analysis is not None else "No analysis yet.")
             self.canvas.draw_idle()
@@ -192,10 +192,15 @@ class ComparisonView(QWidget):
             + self.table.verticalHeader().length()
             + 2 * self.table.frameWidth()
         )
-        ax = self.canvas.figure.add_subplot()
-        palette = self.canvas.chart_palette
-        chart_comparison.draw_comparison(
-            ax, champion, challenger, symbol=currency_symbol(currency), palette=palette
-        )
-        chart_style.style_legend(ax, palette, loc="best")
-        self.canvas.draw_idle()
+
+        def build() -> None:
+            self.canvas.clear()
+            ax = self.canvas.figure.add_subplot()
+            palette = self.canvas.chart_palette
+            chart_comparison.draw_comparison(
+                ax, champion, challenger, symbol=currency_symbol(currency), palette=palette
+            )
+            chart_style.style_legend(ax, palette, loc="best")
+            self.canvas.draw_idle()
+
+        self.canvas.set_chart(build)  # built when the tab is shown

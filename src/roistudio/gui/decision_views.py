@@ -165,11 +165,13 @@ class DecisionJobs(QObject):
         sums_cache = self.doc.sums_cache  # the sums the sweep cached: the sensitivity needs no rescan
         self.window.sensitivity_view.set_pending("Computing the sensitivity in the background…")
 
-        spark = self.doc.project.spark is not None  # DuckDB resampling: the recommendation only
+        spark = self.doc.project.spark  # aggregated by Spark: the intervals, not the DuckDB-only figures
 
         def run(con: duckdb.DuckDBPyConnection, progress: Progress) -> Decision:
-            if spark:
-                return decide(None, analysis, options, only=())  # type: ignore[arg-type]
+            if spark is not None:
+                from roistudio.gui.spark_source import decide_on_spark
+
+                return decide_on_spark(spark, analysis, options, progress)
             return decide(con, analysis, options, progress=progress, cache=sums_cache)
 
         self._job = operations.run(

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSlider,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,11 +39,13 @@ from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.constraints import Constraints, constrained_optimum, feasible
 from roistudio.core.engine.curve import Curve, CurvePoint
 from roistudio.core.engine.results import ModelResult
+from roistudio.gui.bridge_view import BridgeView
 from roistudio.gui.constraints_panel import ConstraintsPanel
 from roistudio.gui.explorer_side import best_text, constrained_text, side_panel
 from roistudio.gui.explorer_state import (
     SLIDER_STEPS,
     index_for_slider,
+    point_at,
     score_range,
     slider_for_index,
     slider_score,
@@ -148,9 +151,22 @@ class ThresholdExplorer(QWidget):
 
         self.toolbar = NavigationToolbar2QT(self.canvas, self, coordinates=False)  # type: ignore[no-untyped-call]
         self.toolbar.setIconSize(self.toolbar.iconSize() * 0.75)
+        curve_page = QWidget()
+        curve_layout = QVBoxLayout(curve_page)
+        curve_layout.setContentsMargins(0, 0, 0, 0)
+        curve_layout.addWidget(self.toolbar)
+        curve_layout.addWidget(self.canvas, 1)
+        # Beside the curve, the same threshold as a bridge from doing nothing (gui.bridge_view).
+        self.bridge = BridgeView()
+        self.chart_tabs = QTabWidget()
+        self.chart_tabs.setDocumentMode(True)
+        self.chart_tabs.addTab(curve_page, "Value curve")
+        self.chart_tabs.addTab(self.bridge, "Where the value comes from")
+        self.chart_tabs.setTabToolTip(
+            1, "From the value without the model to the value at this threshold: misses and false alarms"
+        )
         left = QVBoxLayout()
-        left.addWidget(self.toolbar)
-        left.addWidget(self.canvas, 1)
+        left.addWidget(self.chart_tabs, 1)
         left.addLayout(controls)
 
         # Side panel: confusion matrix, constraints, best points (gui.explorer_side)
@@ -193,6 +209,7 @@ class ThresholdExplorer(QWidget):
         )
         self._analysis = analysis
         self._currency = currency
+        self.bridge.set_analysis(analysis, currency)
         if analysis is None:
             self._model = self._curve = self._operating = self._artists = None
             self.canvas.clear()
@@ -209,7 +226,11 @@ class ThresholdExplorer(QWidget):
             None if self._constraints.is_empty() else constrained_optimum(self._curve, self._constraints)
         )
         if same_curve and self._artists is not None:
-            self._show_point(analysis.champion.operating)
+            point, shown = analysis.champion.operating, self._operating
+            if shown is not None and (shown.index, shown.threshold) == (point.index, point.threshold):
+                self._update_tiles(point)  # shown already (the slider's own move); the constraints
+            else:  # decide which baseline the tiles compare with
+                self._show_point(point)
         else:
             self._operating = analysis.champion.operating
             self._draw_chart()
@@ -244,12 +265,17 @@ class ThresholdExplorer(QWidget):
         """Draw the chart again from scratch (e.g. in the palette of a new light/dark scheme)."""
         if self._model is not None:
             self._draw_chart()
+        self.bridge.redraw()
 
     def set_threshold(self, threshold: float | None) -> None:
         """Move the operating threshold programmatically (no ``thresholdChanged``)."""
         if self._curve is None:
             return
-        self._show_point(self._point_at(threshold))
+        point = self._point_at(threshold)
+        shown = self._operating
+        if shown is not None and (shown.index, shown.threshold) == (point.index, point.threshold):
+            return  # the document echoing the point shown (a slider move, a publish): nothing to do
+        self._show_point(point)
 
     def threshold(self) -> float | None:
         """The operating threshold shown (None: flag nobody)."""
@@ -348,10 +374,7 @@ class ThresholdExplorer(QWidget):
 
     # -- showing a point ---------------------------------------------------------------------------------------
     def _point_at(self, threshold: float | None) -> CurvePoint:
-        curve = self._shown_curve()
-        if curve.index_at(threshold) == 0:
-            return curve.point(0)  # a threshold above every score flags nobody
-        return curve.at(threshold)
+        return point_at(self._shown_curve(), threshold)
 
     def _shown_curve(self) -> Curve:
         """The curve shown (callers run only once an analysis is shown)."""
@@ -372,6 +395,7 @@ class ThresholdExplorer(QWidget):
         self._update_tiles(point)
         self._update_constrained_label()
         self.matrix.set_point(point, self._currency)
+        self.bridge.follow(point)
         if blit and self._artists is not None:
             chart_curves.move_operating_marker(self._artists, point)
             self.canvas.blit_moving()
@@ -493,6 +517,7 @@ class ThresholdExplorer(QWidget):
         self.constraints_panel.set_inputs_enabled(enabled)
         self._empty.setVisible(not enabled)
         self.canvas.setVisible(enabled)
+        self.chart_tabs.setVisible(enabled)
         if not enabled:
             for tile in self.tiles.values():
                 tile.set_value("–", "")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from roistudio.core.engine.constraints import Constraints
-from roistudio.core.engine.curve import Curve
+from roistudio.core.engine.curve import Curve, CurvePoint
 
 SLIDER_STEPS = 1000  # positions between the lowest and the highest score; one more flags nobody
 
@@ -31,6 +31,14 @@ def slider_position(score: float | None, low: float, high: float) -> int:
     if high <= low:
         return 0
     return round((score - low) / (high - low) * SLIDER_STEPS)
+
+
+def point_at(curve: Curve, threshold: float | None) -> CurvePoint:
+    """The policy "flag rows with score >= threshold" on ``curve``; a threshold above every
+    score is flag nobody (reported as such, threshold ``None``)."""
+    if curve.index_at(threshold) == 0:
+        return curve.point(0)
+    return curve.at(threshold)
 
 
 def score_range(curve: Curve | None) -> tuple[float, float]:

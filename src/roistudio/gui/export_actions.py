@@ -97,11 +97,11 @@ class Exporter(QObject):
         def job(con: duckdb.DuckDBPyConnection, progress: Progress) -> list[str]:
             from roistudio.core.engine.decision import decide
 
-            if spark is not None:  # values, no live formulas or intervals (gui.spark_source)
+            if spark is not None:  # values, no live formulas; intervals by Spark (gui.spark_source)
                 from roistudio.gui.spark_source import export_model
 
                 model = export_model(analysis, import_report, spark, progress, title=title,
-                                     currency=currency, payoff_suggested=suggested)  # fmt: skip
+                                     currency=currency, payoff_suggested=suggested, options=options)  # fmt: skip
                 return _write_reports(model, targets, progress)
             from roistudio.reports.model import build_project_report
 

@@ -9,6 +9,10 @@ full draw leaves them out; right after each full draw the canvas copies the back
 them on top. :meth:`MplCanvas.blit_moving` then restores that background and redraws only those
 artists, which is what keeps a slider over a million-point curve interactive.
 
+Hidden canvases (a view on another tab) do not draw: :meth:`MplCanvas.draw_idle` leaves the
+draw for the next paint, which showing the view brings, and :meth:`MplCanvas.set_chart` leaves
+building the chart itself for the next show.
+
 Colours: each :meth:`MplCanvas.clear` picks the chart palette for the current system scheme
 (:data:`~roistudio.charts.style.DARK` when it is dark), so a chart drawn after ``clear()`` with
 ``palette=canvas.chart_palette`` matches the window around it. Reports always use the light palette.
@@ -16,12 +20,13 @@ Colours: each :meth:`MplCanvas.clear` picks the chart palette for the current sy
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import shiboken6
 from matplotlib.artist import Artist
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from roistudio.charts import style as chart_style
@@ -57,6 +62,8 @@ class MplCanvas(FigureCanvasQTAgg):
         self._moving: tuple[Artist, ...] = ()
         self._background = None
         self.full_draws = 0  # counted so tests can check a slider move does not redraw everything
+        self.hidden_draws = 0  # draws asked for while hidden, left for the next paint
+        self._pending_build: Callable[[], None] | None = None  # a chart to build when shown
         self.mpl_connect("draw_event", self._on_draw)
 
     # -- drawing --------------------------------------------------------------------------------
@@ -70,6 +77,30 @@ class MplCanvas(FigureCanvasQTAgg):
         self.figure.clear()
         self._moving = ()
         self._background = None
+        self._pending_build = None  # what is drawn next replaces a chart still waiting
+
+    def set_chart(self, build: Callable[[], None]) -> None:
+        """Build the chart with ``build`` (which clears, draws and calls :meth:`draw_idle`) now if
+        the canvas is shown, else when it is next shown; a later call or :meth:`clear` replaces a
+        build still waiting.
+
+        Views on tabs not shown hear of every analysis and threshold move; building their
+        figures then (tens of milliseconds each) is GUI-thread work for charts nobody sees.
+        The scheme's palette is read now, so the canvas says which colours its chart will have.
+        """
+        if self.isVisible():
+            self._pending_build = None
+            build()
+            return
+        self._pending_build = build
+        self.chart_palette = _current_palette()
+        self.figure.set_facecolor(self.chart_palette.background)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)  # type: ignore[no-untyped-call]
+        build, self._pending_build = self._pending_build, None
+        if build is not None:
+            build()
 
     def set_moving_artists(self, artists: Iterable[Artist]) -> None:
         """Artists that change often (an operating marker): left out of full draws, blitted instead."""
@@ -106,7 +137,17 @@ class MplCanvas(FigureCanvasQTAgg):
         self.blit(self.figure.bbox)
 
     def draw_idle(self, *args: object, **kwargs: object) -> None:
-        """Redraw when Qt is next idle (the backend's own, typed for the views that call it)."""
+        """Redraw when Qt is next idle; a canvas not shown, when it is next painted.
+
+        A view on another tab is told about every analysis; drawing it then would cost the GUI
+        thread a full figure draw per publish for a chart nobody sees. Marking the draw pending
+        is enough: the backend's ``paintEvent`` draws a pending figure first, and showing or
+        grabbing the widget paints it.
+        """
+        if not self.isVisible():
+            self._draw_pending = True
+            self.hidden_draws += 1
+            return
         super().draw_idle(*args, **kwargs)  # type: ignore[no-untyped-call]
 
     # -- internals --------------------------------------------------------------------------------

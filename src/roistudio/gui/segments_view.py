@@ -225,9 +225,14 @@ class SegmentsView(QWidget):
         self.caption.setText(text)
         if not redraw:
             return
-        self.canvas.clear()
-        ax = self.canvas.figure.add_subplot()
-        chart_breakdown.draw_value_by_segment(
-            ax, groups, symbol=currency_symbol(self._currency), top=12, palette=self.canvas.chart_palette
-        )
-        self.canvas.draw_idle()
+        symbol = currency_symbol(self._currency)
+
+        def build() -> None:
+            self.canvas.clear()
+            ax = self.canvas.figure.add_subplot()
+            chart_breakdown.draw_value_by_segment(
+                ax, groups, symbol=symbol, top=12, palette=self.canvas.chart_palette
+            )
+            self.canvas.draw_idle()
+
+        self.canvas.set_chart(build)  # built when the tab is shown

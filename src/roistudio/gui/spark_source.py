@@ -12,8 +12,9 @@ The Spark session is created on the worker thread by the first job (starting the
 while; the status bar says so) and kept for the next ones; a project on another master stops it
 and starts a new one. It is plain Python (py4j), never a Qt object.
 
-What is not computed on Spark (one line in the app says so): the bootstrap intervals, walk-forward,
-sensitivity and the label-delay estimate, which are DuckDB queries. There is no column-sums fast
+The decision job's intervals (overall, per segment, per period, the challenger's verdict) are
+computed on Spark too (:func:`decide_on_spark`). What is not computed on Spark (one line in the
+app says so): walk-forward, sensitivity and the label-delay estimate, which are DuckDB queries. There is no column-sums fast
 path either: a payoff edit re-aggregates on the cluster.
 """
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from roistudio.core.data.loading import ImportResult
     from roistudio.core.data.mapping import ColumnMapping
     from roistudio.core.engine.analysis import Analysis, AnalysisRequest
+    from roistudio.core.engine.decision import Decision, DecisionOptions
     from roistudio.core.project.project import Project
     from roistudio.gui.document import ProjectDocument
     from roistudio.gui.workers import DatabaseWorker, Job
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = [
     "INSTALL_LINE",
     "NOT_ON_SPARK",
+    "decide_on_spark",
     "install_line",
     "is_spark",
     "open_spark",
@@ -47,7 +50,7 @@ __all__ = [
 
 INSTALL_LINE = "Open from Spark needs PySpark, which is not installed: pip install 'roistudio[spark]'"
 NOT_ON_SPARK = (
-    "Not computed on the Spark engine: intervals, walk-forward, sensitivity and the label-delay "
+    "Not computed on the Spark engine: walk-forward, sensitivity and the label-delay "
     "estimate are DuckDB queries (open the data as a file to get them)"
 )
 SPARK_FINGERPRINT = "not computed (read by Spark)"
@@ -235,6 +238,24 @@ def _filter_options(source: SparkSource, mapping: ColumnMapping, progress: Any) 
     return FilterOptions(segments, low, high)
 
 
+def decide_on_spark(
+    source: SparkSource, analysis: Analysis, options: DecisionOptions, progress: Any
+) -> Decision:
+    """The decision job of a Spark project (worker thread): intervals and verdict aggregated by Spark.
+
+    The same bootstrap and per-group intervals as on DuckDB, for the same seed
+    (:func:`roistudio.core.engine.spark_uncertainty.spark_decision`); progress is Spark's task
+    count and Cancel cancels the job group. Sensitivity ranges are left out: DuckDB only.
+    """
+    from dataclasses import replace
+
+    from roistudio.core.engine.spark_source import VIEW
+    from roistudio.core.engine.spark_uncertainty import spark_decision
+
+    spark = SESSIONS.get(source.master, progress)
+    return spark_decision(spark, VIEW, analysis, replace(options, ranges=()), progress)
+
+
 def export_model(
     analysis: Analysis,
     import_report: Any,
@@ -244,15 +265,18 @@ def export_model(
     title: str,
     currency: str,
     payoff_suggested: bool,
+    options: DecisionOptions | None = None,
 ) -> Any:
-    """The report model of a Spark project (worker thread): values, no live formulas; no intervals.
+    """The report model of a Spark project (worker thread): values, no live formulas.
 
-    As ``roistudio report --engine spark``: the workbook's live formulas and the decision figures
-    need DuckDB aggregates, so the model holds the recommendation and values only.
+    As ``roistudio report --engine spark``: the workbook's live formulas need DuckDB aggregates,
+    so the model holds values; with ``options`` (the app's, as on screen) it holds the intervals
+    and verdict computed on Spark (:func:`decide_on_spark`), else the recommendation only.
     """
     from roistudio.core.engine.decision import DecisionOptions, decide
     from roistudio.core.engine.spark import spark_date_range
     from roistudio.core.engine.spark_source import VIEW
+    from roistudio.core.progress import ScaledProgress
     from roistudio.reports.model import SourceFacts, build_report_model
 
     spark = SESSIONS.get(source.master, progress)
@@ -260,6 +284,10 @@ def export_model(
     ts = analysis.request.mapping.timestamp
     dated = ts and time is not None and not time.form.is_text
     dates = spark_date_range(spark, VIEW, ts) if dated and ts else (None, None)
+    if options is None:
+        decision = decide(None, analysis, DecisionOptions(), only=())  # type: ignore[arg-type]
+    else:
+        decision = decide_on_spark(source, analysis, options, ScaledProgress(progress, 0.0, 0.05))
     return build_report_model(
         analysis,
         SourceFacts.from_import(import_report, *dates),
@@ -267,6 +295,6 @@ def export_model(
         currency=currency,
         con=None,
         table=VIEW,
-        decision=decide(None, analysis, DecisionOptions(), only=()),  # type: ignore[arg-type]
+        decision=decision,
         payoff_suggested=payoff_suggested,
     )

@@ -204,11 +204,10 @@ class TrendsView(QWidget):
             self.table.setColumnHidden(self.model.column_index(title), not self._estimates)
         for title in ("Value low", "Value high"):
             self.table.setColumnHidden(self.model.column_index(title), not self._intervals)
-        if redraw:
-            self.canvas.clear()
         if not periods:
             self._stack.setCurrentIndex(0)
             if redraw:
+                self.canvas.clear()
                 self.canvas.draw_idle()
             return
         self._stack.setCurrentIndex(1)
@@ -251,25 +250,31 @@ class TrendsView(QWidget):
         self.caption.setText(text)
         if not redraw:
             return
-        ax = self.canvas.figure.add_subplot()
-        if self._estimates:
-            chart_calibration.draw_estimate_by_period(
-                ax,
-                periods,
-                self._estimates,
-                symbol=currency_symbol(currency),
-                period=analysis.request.period,
-                palette=self.canvas.chart_palette,
-            )
-        else:
-            chart_breakdown.draw_value_by_period(
-                ax,
-                periods,
-                symbol=currency_symbol(currency),
-                period=analysis.request.period,
-                palette=self.canvas.chart_palette,
-            )
-        self.canvas.draw_idle()
+        estimates, period = self._estimates, analysis.request.period
+
+        def build() -> None:
+            self.canvas.clear()
+            ax = self.canvas.figure.add_subplot()
+            if estimates:
+                chart_calibration.draw_estimate_by_period(
+                    ax,
+                    periods,
+                    estimates,
+                    symbol=currency_symbol(currency),
+                    period=period,
+                    palette=self.canvas.chart_palette,
+                )
+            else:
+                chart_breakdown.draw_value_by_period(
+                    ax,
+                    periods,
+                    symbol=currency_symbol(currency),
+                    period=period,
+                    palette=self.canvas.chart_palette,
+                )
+            self.canvas.draw_idle()
+
+        self.canvas.set_chart(build)  # built when the tab is shown
 
     def set_decision(self, decision: Decision | None, currency: str = "USD") -> None:
         """Show the walk-forward value, its gap to the in-sample value and the stale-threshold cost,

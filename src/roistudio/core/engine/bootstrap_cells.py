@@ -194,16 +194,25 @@ def id_paired_cells(
         raw = _fetch(con, sql, params)
     finally:
         con.unregister(name)
+    if not id_pairing_holds(raw):
+        return None
+    return _cells_from(raw, [np.asarray(raw[f"b{i}"], dtype=np.int64) for i in range(2)])
+
+
+def id_pairing_holds(raw: dict[str, Any]) -> bool:
+    """Whether per-event cells (:func:`id_paired_cells`'s columns) pair the rows: else draw pooled rows.
+
+    Each event needs at most one row per model, a known id, and one label and one payoff
+    across its rows. Any engine's aggregation feeds this (Spark in :mod:`.spark_bootstrap`).
+    """
     gap = np.nan_to_num(np.asarray(raw["payoff_gap"], dtype=np.float64), nan=np.inf)
     size = np.nan_to_num(np.asarray(raw["payoff_size"], dtype=np.float64))
-    if (
+    return not (
         len(gap) == 0
         or np.any(np.asarray(raw["rows_per_model"]) > 1)
         or np.any(np.asarray(raw["mixed"], dtype=bool))
         or np.any(gap > 1e-9 * np.maximum(size, 1.0))
-    ):
-        return None
-    return _cells_from(raw, [np.asarray(raw[f"b{i}"], dtype=np.int64) for i in range(2)])
+    )
 
 
 def per_model_cells(
