@@ -26,6 +26,7 @@ times rather than the wall times. The reference runs once per size (minutes, ~9 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
@@ -121,19 +122,46 @@ def measured(args: list[str], env: dict[str, str] | None = None) -> Run:
     return elapsed, cpu, peak
 
 
-def cold_runs(data: str, repeat: int, reference: bool, baseline: str | None) -> dict[str, list[Run]]:
-    """Cold runs, alternated (this code, the baseline, the reference) so load hits each alike."""
+def cold_runs(
+    data: str, repeat: int, reference: bool, baseline: str | None
+) -> tuple[dict[str, list[Run]], str]:
+    """Cold runs, alternated (this code, the baseline, the reference) so load hits each alike.
+
+    Also returns whether this code's JSON result agrees with the baseline's (same optimum and
+    curve, money to the cent): a faster sweep must give the same figures.
+    """
     out: dict[str, list[Run]] = {"cli": [], "baseline": [], "pandas": []}
     with tempfile.TemporaryDirectory() as tmp:
         args = [sys.executable, "-c", CLI_SCRIPT, "sweep", data, "--score", "score", "--label", "label"]
-        args = [*args, *PAYOFF_ARGS, "--json", os.path.join(tmp, "out.json")]
+        args = [*args, *PAYOFF_ARGS, "--json"]
         for i in range(repeat):
-            out["cli"].append(measured(args, {"PYTHONPATH": str(SRC)}))
+            out["cli"].append(measured([*args, os.path.join(tmp, "cli.json")], {"PYTHONPATH": str(SRC)}))
             if baseline is not None:
-                out["baseline"].append(measured(args, {"PYTHONPATH": baseline}))
+                out["baseline"].append(
+                    measured([*args, os.path.join(tmp, "baseline.json")], {"PYTHONPATH": baseline})
+                )
             if reference and i == 0:  # minutes and ~9 GB per run at 100M: once
                 out["pandas"].append(measured([sys.executable, "-c", PANDAS_SCRIPT, data]))
-    return out
+        same = _same_result(Path(tmp, "cli.json"), Path(tmp, "baseline.json")) if baseline else ""
+    return out, same
+
+
+def _same_result(a: Path, b: Path) -> str:
+    """Whether two ``--json`` results have the same counts and thresholds, and money to the cent."""
+    docs = [json.loads(p.read_text()) for p in (a, b)]
+    for doc in docs:
+        doc.pop("source", None)  # read times and durations differ
+
+    def same(x: object, y: object) -> bool:
+        if isinstance(x, dict) and isinstance(y, dict):
+            return x.keys() == y.keys() and all(same(x[k], y[k]) for k in x)
+        if isinstance(x, list) and isinstance(y, list):
+            return len(x) == len(y) and all(same(p, q) for p, q in zip(x, y, strict=True))
+        if isinstance(x, float) and isinstance(y, (int, float)):
+            return abs(x - y) <= max(0.005, 1e-12 * abs(y))
+        return x == y
+
+    return "yes" if same(*docs) else "NO"
 
 
 def _median(runs: list[Run], j: int) -> float:
@@ -179,7 +207,7 @@ def main() -> None:
     print(head + f" {'pandas+numpy wall/cpu':>22} {'peak':>8} {'ratio wall':>10} {'ratio cpu':>9}")
     for label, data, rows in targets:
         reference = rows <= args.reference_max_rows
-        runs = cold_runs(data, args.repeat if rows <= 100_000_000 else 1, reference, args.baseline_src)
+        runs, same = cold_runs(data, args.repeat if rows <= 100_000_000 else 1, reference, args.baseline_src)
         cli = runs["cli"]
         line = f"{label:<26} {_median(cli, 0):>9.1f}s/{_median(cli, 1):>7.1f}s {_median(cli, 2):>6.0f}MB"
         if args.baseline_src:
@@ -199,6 +227,8 @@ def main() -> None:
             if runs[name]:
                 shown = ", ".join(f"{r[0]:.1f}s/{r[1]:.1f}s/{r[2]:.0f}MB" for r in runs[name])
                 print(f"{'':<26} {name} runs (wall/cpu/peak): {shown}", flush=True)
+        if same:
+            print(f"{'':<26} same result as the baseline (counts, thresholds, money to the cent): {same}")
         print(f"{'':<26} load average now {os.getloadavg()[0]:.1f}", flush=True)
 
 

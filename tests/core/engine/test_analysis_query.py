@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns
-from roistudio.core.engine import group_bootstrap, sweep
+from roistudio.core.engine import grid_aggregate, group_bootstrap, sweep
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, analysis_query, segment_breakdown
 from roistudio.core.engine.bootstrap import MAX_BUCKETS
@@ -195,6 +195,7 @@ def test_sensitivity_hits_the_cache_analyse_filled(case, monkeypatch):
     ranges = [ParameterRange("review", 5.0, 40.0), ParameterRange("recovery", 0.5, 0.95)]
     slow = sensitivity(con, analysis, ranges, draws=200, seed=3)
     monkeypatch.setattr(sweep, "_fetch", lambda *a: pytest.fail("scanned"))
+    monkeypatch.setattr(grid_aggregate, "_read", lambda *a: pytest.fail("scanned"))
     monkeypatch.setattr(duckdb.DuckDBPyConnection, "execute", lambda *a, **k: pytest.fail("scanned"))
     fast = sensitivity(con, analysis, ranges, draws=200, seed=3, cache=cache)
     monkeypatch.undo()

@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import roistudio.core.engine.column_sums as column_sums
+import roistudio.core.engine.grid_aggregate as grid_aggregate
 import roistudio.core.engine.sweep as sweep
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
@@ -74,6 +76,9 @@ def test_affine_payoffs_match_the_sql_path_and_reuse_the_sums(con, monkeypatch):
     calls = []
     real_fetch = sweep._fetch
     monkeypatch.setattr(sweep, "_fetch", lambda *a: calls.append(a[1]) or real_fetch(*a))
+    real_read = grid_aggregate._read
+    monkeypatch.setattr(grid_aggregate, "_read", lambda *a: calls.append("grid") or real_read(*a))
+    monkeypatch.setattr(column_sums, "fetch_arrays", lambda *a: calls.append(a[1]) or real_fetch(*a))
     second = analyse(
         con, "data", _request(con, payoff, {"r": 0.5, "c": 9.0}), cache=cache, validation=first.validation
     )

@@ -14,7 +14,7 @@ import pytest
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.data.validation import validate_mapping
-from roistudio.core.engine import column_sums, one_pass
+from roistudio.core.engine import column_sums, grid_aggregate, one_pass, sweep
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.column_sums import ColumnSumsCache
 from roistudio.core.engine.filters import Filters
@@ -57,7 +57,11 @@ def _both(con, mapping: ColumnMapping, payoff=PAYOFF, cached: bool = False, **re
                 else None
             )
             cache = ColumnSumsCache() if cached else None
-            analysis = analyse(con, "data", request, validation=validation, cache=cache)
+            with pytest.MonkeyPatch.context() as patch:
+                if usual:  # DuckDB's hash aggregation, not the grid
+                    patch.setattr(sweep, "grid_aggregate", lambda *a, **k: None)
+                    patch.setattr(column_sums, "grid_aggregate", lambda *a, **k: None)
+                analysis = analyse(con, "data", request, validation=validation, cache=cache)
             return {
                 "json": analysis_to_json(analysis, max_points=10**6),
                 "validation": analysis.validation.to_dict(),
@@ -167,7 +171,7 @@ def test_a_filter_and_a_null_payoff_are_counted_the_same(monkeypatch):
     assert seen == ["one pass"]
 
 
-def test_text_labels_and_challengers_go_the_usual_way(monkeypatch):
+def test_text_labels_with_a_payoff_not_affine_go_the_usual_way_challengers_one_pass(monkeypatch):
     frame = _frame()
     seen = _spy(monkeypatch)
     con = _con(frame.assign(label=np.where(frame.label == 1, "yes", "no")))
@@ -175,7 +179,10 @@ def test_text_labels_and_challengers_go_the_usual_way(monkeypatch):
     con = _con(frame.assign(other=frame.score[::-1].to_numpy()))
     mapping = ColumnMapping("score", "label", challenger_score="other")
     assert _same(*_both(con, mapping))
-    assert seen == ["usual", "usual"]
+    assert seen == [
+        "usual",
+        "one pass",
+    ]  # a challenger by the grid (tests/core/engine/test_grid_aggregate.py)
 
 
 def test_one_pass_leaves_the_column_sums_for_the_next_edit(monkeypatch):
@@ -185,6 +192,8 @@ def test_one_pass_leaves_the_column_sums_for_the_next_edit(monkeypatch):
     scans: list[int] = []
     real = column_sums.fetch_column_sums
     monkeypatch.setattr(column_sums, "fetch_column_sums", lambda *a, **k: scans.append(1) or real(*a, **k))
+    first_read = grid_aggregate._read
+    monkeypatch.setattr(grid_aggregate, "_read", lambda *a: scans.append(2) or first_read(*a))
 
     def request(cost: float) -> AnalysisRequest:
         payoff = {"tp": "amount * 0.8 - c", "fp": "-c", "fn": "-amount"}

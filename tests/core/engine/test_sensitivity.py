@@ -187,7 +187,7 @@ def test_bad_ranges(linear_case):
 
 def test_cached_column_sums_need_no_scan(linear_case, monkeypatch):
     """With the analysis's column-sums cache, the sensitivity of an affine payoff runs no query."""
-    from roistudio.core.engine import sweep
+    from roistudio.core.engine import grid_aggregate, sweep
     from roistudio.core.engine.sweep import ColumnSumsCache
 
     _, con, analysis = linear_case
@@ -195,6 +195,7 @@ def test_cached_column_sums_need_no_scan(linear_case, monkeypatch):
     cached = analyse(con, "data", replace(analysis.request), cache=cache)
     queries = []
     monkeypatch.setattr(sweep, "_fetch", lambda *a: queries.append(a) or pytest.fail("scanned"))
+    monkeypatch.setattr(grid_aggregate, "_read", lambda *a: pytest.fail("scanned"))
     monkeypatch.setattr(duckdb.DuckDBPyConnection, "execute", lambda *a, **k: pytest.fail("scanned"))
     fast = sensitivity(con, cached, RANGES, draws=300, seed=1, cache=cache)
     monkeypatch.undo()

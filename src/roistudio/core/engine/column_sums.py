@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 
+from roistudio.core.engine.grid_aggregate import GridValue, grid_aggregate
 from roistudio.core.engine.sweep_sql import ModelSource, SweepQuery, aggregate_sql
 from roistudio.core.errors import Cancelled
 from roistudio.core.payoff.language import OUTCOMES, Payoff
@@ -27,8 +28,10 @@ __all__ = [
     "ColumnSumsCache",
     "arrays_from_column_sums",
     "cache_key",
+    "column_sum_values",
     "fetch_arrays",
     "fetch_column_sums",
+    "named_column_sums",
     "summed_columns",
 ]
 
@@ -112,15 +115,36 @@ def fetch_column_sums(
     ``class_sql`` and ``check_scores`` as for :func:`.sweep_sql.aggregate_sql`.
     """
     params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
-    row_values = {f"x{j}": f"CAST({quote_ident(c)} AS DOUBLE)" for j, c in enumerate(columns)}
-    aggregates = [f"coalesce(sum(x{j}), 0) AS sum_{j}, count(x{j}) AS cnt_{j}" for j in range(len(columns))]
+    row_values, values = column_sum_values(columns)
+    if class_sql is None and check_scores:
+        # Scores on a decimal grid: grouped by numpy, not DuckDB's hash table (None otherwise).
+        grid = grid_aggregate(con, query, models, row_values, values, dict(params), progress=progress)
+        if grid is not None:
+            return named_column_sums(grid.arrays, columns)
+    aggregates = [
+        f"coalesce(sum({v.column}), 0) AS {v.name}" if not v.count else f"count({v.column}) AS {v.name}"
+        for v in values
+    ]
     aggregates = aggregates or ["0 AS unused"]
     sql, _ = aggregate_sql(
         query, models, row_values, aggregates, params, class_sql=class_sql, check_scores=check_scores
     )
     if progress is not None:
         progress.progress(0.05, "Summing columns per score in DuckDB")
-    raw = fetch_arrays(con, sql, params)
+    return named_column_sums(fetch_arrays(con, sql, params), columns)
+
+
+def column_sum_values(columns: Sequence[str]) -> tuple[dict[str, str], list[GridValue]]:
+    """Per-row SQL of each column as a double (``x<j>``), and its sum (``sum_<j>``) and count (``cnt_<j>``)."""
+    row_values = {f"x{j}": f"CAST({quote_ident(c)} AS DOUBLE)" for j, c in enumerate(columns)}
+    values = []
+    for j in range(len(columns)):
+        values += [GridValue(f"sum_{j}", f"x{j}"), GridValue(f"cnt_{j}", f"x{j}", count=True)]
+    return row_values, values
+
+
+def named_column_sums(raw: Mapping[str, np.ndarray], columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """The aggregate with ``sum_<j>``/``cnt_<j>`` renamed ``sum:COL``/``cnt:COL``, as the cache keeps them."""
     arrays: dict[str, np.ndarray] = {k: raw[k] for k in ("m", "set_id", "k", "s", "c", "n") if k in raw}
     for j, c in enumerate(columns):
         arrays[f"sum:{c}"] = np.asarray(raw[f"sum_{j}"], dtype=np.float64)
@@ -150,22 +174,19 @@ def arrays_from_column_sums(
         sums = ColumnSums(key, frozenset(columns), fetch_column_sums(con, query, models, columns, progress))
         cache.put(sums)
     cached = sums.arrays
+    if any(np.any(cached[f"cnt:{col}"] != cached["n"]) for col in used):
+        return None  # a missing value: the SQL path counts and reports it
     n = np.asarray(cached["n"], dtype=np.float64)
     cls = np.asarray(cached["c"])
 
-    def outcome_sums(outcome: str) -> np.ndarray | None:
+    def outcome_sums(outcome: str) -> np.ndarray:
         terms = affine[outcome]
         total = terms.constant * n
         for col, coef in terms.coefficients.items():
-            if np.any(cached[f"cnt:{col}"] != cached["n"]):
-                return None  # a missing value: the SQL path counts and reports it
-            total = total + coef * cached[f"sum:{col}"]
+            total += coef * cached[f"sum:{col}"]
         return total
 
-    maybe_sums = {o: outcome_sums(o) for o in OUTCOMES}
-    sums_by_outcome = {o: v for o, v in maybe_sums.items() if v is not None}
-    if len(sums_by_outcome) != len(OUTCOMES):
-        return None
+    sums_by_outcome = {o: outcome_sums(o) for o in OUTCOMES}
     v_flag = np.where(cls == 1, sums_by_outcome["tp"], np.where(cls == 0, sums_by_outcome["fp"], 0.0))
     v_keep = np.where(cls == 1, sums_by_outcome["fn"], np.where(cls == 0, sums_by_outcome["tn"], 0.0))
     if not (np.isfinite(v_flag).all() and np.isfinite(v_keep).all()):

@@ -27,6 +27,7 @@ from roistudio.core.engine.column_sums import (
     fetch_arrays,
 )
 from roistudio.core.engine.curve import Curve
+from roistudio.core.engine.grid_aggregate import GridValue, grid_aggregate
 from roistudio.core.engine.sweep_sql import (
     PAYOFF_AGGREGATES,
     ModelSource,
@@ -175,6 +176,12 @@ def payoff_aggregate(
     """
     params: dict[str, object] = {**query.label_params, **(query.where_params or {})}
     row_values = payoff_row_values(query, params)
+    if class_sql is None and check_scores:
+        # Scores on a decimal grid: grouped by numpy, not DuckDB's hash table (None otherwise).
+        values = [GridValue("v_flag", "v_flag"), GridValue("v_keep", "v_keep")]
+        grid = grid_aggregate(con, query, models, row_values, values, dict(params), progress=progress)
+        if grid is not None:
+            return grid.arrays
     sql, _ = aggregate_sql(
         query, models, row_values, PAYOFF_AGGREGATES, params, class_sql=class_sql, check_scores=check_scores
     )
