@@ -113,7 +113,7 @@ def test_the_pair_shares_a_run_id_and_a_failed_pdf_leaves_no_half_pair(data, tmp
 
     import roistudio.reports.pdf as pdf_module
 
-    def broken(model, path):
+    def broken(model, path, **_options):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pdf_module, "write_pdf", broken)
@@ -121,6 +121,59 @@ def test_the_pair_shares_a_run_id_and_a_failed_pdf_leaves_no_half_pair(data, tmp
     assert _err(capsys)[-1] == "roistudio report: cannot write the report: no space left on device"
     assert (xlsx.read_bytes(), pdf.read_bytes()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.pdf", "r.xlsx"]
+
+
+def _same_cell(u, v) -> bool:
+    if isinstance(u, (int, float)) and isinstance(v, (int, float)):
+        return abs(u - v) <= 1e-9 * max(1.0, abs(u))
+    return u == v
+
+
+def _sheet_values(path):
+    book = load_workbook(path)
+    return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book.worksheets}
+
+
+def test_the_workbook_written_beside_the_pdf_is_the_one_written_alone(data, tmp_path, monkeypatch):
+    """On Linux the workbook is written by a forked copy while the PDF is rendered: same cells."""
+    import sys
+
+    from roistudio.cli import report_output
+    from roistudio.reports.pdf import layout
+
+    monkeypatch.setattr(layout, "spare_core", lambda: sys.platform.startswith("linux"))  # even when busy
+    started = []
+    fork = report_output._fork_writer
+    monkeypatch.setattr(report_output, "_fork_writer", lambda *a: started.append(fork(*a)) or started[-1])
+    args = ["report", str(data[0]), *PAYOFF, "--segment", "seg"]
+    assert main([*args, "--xlsx", str(tmp_path / "a.xlsx"), "--pdf", str(tmp_path / "a.pdf")]) == 0
+    assert (started[0] is not None) == sys.platform.startswith("linux")
+    monkeypatch.setattr(report_output, "_fork_writer", lambda *a: None)
+    assert main([*args, "--xlsx", str(tmp_path / "b.xlsx"), "--pdf", str(tmp_path / "b.pdf")]) == 0
+    a, b = _sheet_values(tmp_path / "a.xlsx"), _sheet_values(tmp_path / "b.xlsx")
+    assert a.keys() == b.keys()
+    for name in a:
+        # The run's time stamp differs; every other cell is the same (numbers to DuckDB's
+        # parallel float sums, whose order changes from run to run in the last digits).
+        differ = [(r, c, u, v) for r, (x, y) in enumerate(zip(a[name], b[name], strict=True))
+                  for c, (u, v) in enumerate(zip(x, y, strict=True)) if not _same_cell(u, v)]  # fmt: skip
+        assert len(differ) <= 1, (name, differ[:5])
+
+
+def test_a_workbook_that_cannot_be_written_beside_the_pdf_fails_the_pair(data, tmp_path, capsys, monkeypatch):
+    """The forked copy fails; the parent writes the workbook itself and reports that error."""
+    import roistudio.reports.xlsx as xlsx_module
+
+    def full(model, path):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(xlsx_module, "write_xlsx", full)
+    xlsx, pdf = tmp_path / "r.xlsx", tmp_path / "r.pdf"
+    pdf.write_bytes(b"old")
+    assert main(["report", str(data[0]), *PAYOFF, "--xlsx", str(xlsx), "--pdf", str(pdf), "--force"]) == 2
+    assert _err(capsys)[-1] == "roistudio report: cannot write the report: no space left on device"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.pdf"]
+    assert pdf.read_bytes() == b"old"
 
 
 def test_the_pdf_shows_the_top_segments_and_sums_the_rest(data, tmp_path, capsys):

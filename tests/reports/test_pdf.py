@@ -190,6 +190,42 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(report, tmp_path, mo
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]
 
 
+def _chart_pixels(path) -> list[bytes]:
+    return [image.data for page in PdfReader(path).pages for image in page.images]
+
+
+def test_charts_rendered_by_a_forked_copy_are_the_charts_rendered_in_process(report, tmp_path, monkeypatch):
+    """``parallel=True`` (the CLI) renders the later charts in a forked copy: the same images,
+    and the same images again when that copy fails (the parent then renders them itself)."""
+    import os
+    import sys
+
+    from roistudio.reports.pdf import layout
+
+    monkeypatch.setattr(layout, "spare_core", lambda: sys.platform.startswith("linux"))  # even when busy
+    _, model, path, _ = report
+    expected = _chart_pixels(path)
+    assert len(expected) >= 6
+    pdf.write_pdf(model, tmp_path / "parallel.pdf", parallel=True)
+    assert _chart_pixels(tmp_path / "parallel.pdf") == expected
+    assert _pages_text(tmp_path / "parallel.pdf") == _pages_text(path)
+
+    parent, pixels, forked = os.getpid(), layout._ChartImage.pixels, []
+
+    def fails_in_the_copy(self):
+        if os.getpid() != parent:
+            raise MemoryError("the copy fails")
+        forked.append(self)
+        return pixels(self)
+
+    monkeypatch.setattr(layout._ChartImage, "pixels", fails_in_the_copy)
+    pdf.write_pdf(model, tmp_path / "fallback.pdf", parallel=True)
+    assert _chart_pixels(tmp_path / "fallback.pdf") == expected
+    # Every chart but page 1's (a FillChart, always rendered here) was rendered in this process.
+    assert len(forked) == len(expected) - 1
+    assert not [p for p in tmp_path.iterdir() if p.suffix != ".pdf"]
+
+
 def test_unwritable_folder_is_one_clear_line(report, tmp_path):
     _, model, _, _ = report
     target = tmp_path / "missing" / "report.pdf"

@@ -241,9 +241,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.command_prog = f"roistudio {argv[0]}"
     args = parser.parse_args(_join_negative_values(argv))
     from roistudio.cli.commands import run_command
+    from roistudio.cli.report_output import writers_preloaded
 
     try:
-        with _batch_gc():
+        with _batch_gc(), writers_preloaded(args):
             code = run_command(args)
         if sys.stdout is not None:
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at interpreter exit

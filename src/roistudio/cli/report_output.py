@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
+import importlib
+import os
 import re
+import signal
 import sys
-from collections.abc import Callable
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from roistudio.cli.summary import format_summary
@@ -25,6 +33,49 @@ if TYPE_CHECKING:
     from roistudio.reports.model import ReportModel
 
 
+_preload: threading.Thread | None = None
+_WRITER_LIBRARIES = (
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "PIL.Image",
+    "reportlab.platypus",
+    "reportlab.pdfgen.canvas",
+    "xlsxwriter",
+)
+
+
+def _import_writers() -> None:
+    # Third-party libraries only: the main thread never imports these during the analysis, so
+    # the two threads never wait on each other's module locks.
+    for name in _WRITER_LIBRARIES:
+        importlib.import_module(name)
+
+
+@contextlib.contextmanager
+def writers_preloaded(args: argparse.Namespace) -> Iterator[None]:
+    """Import the PDF and workbook libraries on a thread while the command reads and analyses.
+
+    DuckDB's queries and numpy's draws release the GIL, and the imports (about 0.4 s, more
+    without bytecode) fill those gaps on the second core. The thread is joined before the
+    report is written and, at the latest, when the command ends.
+    """
+    global _preload
+    if getattr(args, "command", None) == "report" and (args.pdf or args.xlsx) and (os.cpu_count() or 1) > 1:
+        _preload = threading.Thread(target=_import_writers, name="roistudio-preload", daemon=True)
+        _preload.start()
+    try:
+        yield
+    finally:
+        _join_preload()
+
+
+def _join_preload() -> None:
+    global _preload
+    if _preload is not None:
+        _preload.join()
+        _preload = None
+
+
 def emit_report(
     args: argparse.Namespace,
     analysis: Analysis,
@@ -38,6 +89,7 @@ def emit_report(
     """Write the workbook/PDF. Another engine (``con`` None) passes ``build_model(title, currency)``."""
     from roistudio.reports.model import build_project_report
 
+    _join_preload()  # before any fork below: the copy must not inherit an import half done
     # The JSON of the analysis behind the report, made before any file is written (a figure that
     # cannot be written as JSON fails the command before the workbook and PDF are replaced).
     json_text = result_json_text(analysis, report, decision, label_delay) if args.json else None
@@ -70,14 +122,30 @@ def emit_report(
     # once both succeeded, so a failure never leaves a new workbook beside an old PDF.
     try:
         with atomic_group() as group:
-            if args.xlsx:
-                from roistudio.reports.xlsx import write_xlsx
+            xlsx_path = group.stage(args.xlsx) if args.xlsx else None
+            # With both files asked for, the workbook is written by a forked copy of this process
+            # on the other core while this one writes the PDF (both are pure-Python work that
+            # one process would do one after the other).
+            # Not beside a Spark session (its JVM gateway and threads): a copy gains little there.
+            parallel = con is not None
+            child = (
+                _fork_writer(model, xlsx_path) if parallel and xlsx_path is not None and args.pdf else None
+            )
+            try:
+                if xlsx_path is not None and child is None:
+                    _write_xlsx(model, xlsx_path)
+                if args.pdf:
+                    from roistudio.reports.pdf import write_pdf
 
-                write_xlsx(model, group.stage(args.xlsx))
-            if args.pdf:
-                from roistudio.reports.pdf import write_pdf
-
-                write_pdf(model, group.stage(args.pdf))
+                    # The later charts are rendered by another copy meanwhile (same reasons).
+                    write_pdf(model, group.stage(args.pdf), parallel=parallel)
+            except BaseException:
+                if child is not None:
+                    child.stop()
+                raise
+            if child is not None and not child.succeeded() and xlsx_path is not None:
+                # Whatever stopped the copy (disk full, a bug), writing here raises it as usual.
+                _write_xlsx(model, xlsx_path)
             if json_text is not None and args.json != "-":
                 group.stage(args.json).write_text(json_text, encoding="utf-8")
     except OSError as exc:
@@ -90,3 +158,64 @@ def emit_report(
         return 0
     print(format_summary(analysis, report, decision, label_delay))
     return 0
+
+
+def _write_xlsx(model: ReportModel, path: Path) -> None:
+    from roistudio.reports.xlsx import write_xlsx
+
+    write_xlsx(model, path)
+
+
+class _Child:
+    """A forked copy of this process writing the workbook; :meth:`succeeded` waits for it."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self._status: int | None = None
+
+    def succeeded(self) -> bool:
+        """Wait for the copy to end; True if it wrote the whole workbook."""
+        if self._status is None:
+            self._status = os.waitpid(self.pid, 0)[1]
+        return os.waitstatus_to_exitcode(self._status) == 0
+
+    def stop(self) -> None:
+        """End the copy now (the pair failed anyway) and reap it."""
+        if self._status is None:
+            with contextlib.suppress(ProcessLookupError):  # the staged workbook goes with the group
+                os.kill(self.pid, signal.SIGKILL)
+            self._status = os.waitpid(self.pid, 0)[1]
+
+
+def _fork_writer(model: ReportModel, path: Path) -> _Child | None:
+    """Start writing the workbook in a forked child, or None where that is not possible or useful.
+
+    Only on Linux with a core to spare (:func:`roistudio.reports.pdf.layout.spare_core`). The
+    child is a copy of this process: it renders the workbook from the model already in memory to
+    the staged path and ends with ``os._exit``
+    (no interpreter shutdown, no flush of the parent's buffered output, no finaliser run).
+    It touches neither DuckDB nor any other library's threads (the reason ``fork`` is safe
+    here although DuckDB keeps a thread pool): XlsxWriter and ``zipfile`` are plain Python and
+    zlib. The caller waits for it and, if it failed for any reason, writes the workbook itself,
+    so an error reaches the user exactly as without the fork.
+    """
+    from roistudio.reports.pdf.layout import spare_core
+
+    if not spare_core():
+        return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns on fork in a process with threads (DuckDB's pool): see above.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid:
+        return _Child(pid)
+    # No cyclic collection in the copy: it could finalise a garbage DuckDB object of the parent.
+    gc.disable()
+    code = 1
+    try:
+        _write_xlsx(model, path)
+        code = 0
+    finally:
+        os._exit(code)  # also on an exception: the parent writes the workbook again and reports

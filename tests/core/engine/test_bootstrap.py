@@ -167,6 +167,42 @@ def test_seed_reproducible_and_changes(demo_month):
     assert a.to_dict() != c.to_dict()
 
 
+def test_same_seed_same_intervals_whatever_the_thread_count(demo_month, monkeypatch):
+    """Chunks draw from generators spawned from the seed: one thread or two, the same replicates."""
+    from roistudio.core.engine import bootstrap_cells
+
+    con, analysis, _ = demo_month
+    two = bootstrap(con, analysis, replicates=350, seed=5)
+    monkeypatch.setattr(bootstrap_cells, "WORKERS", 1)
+    one = bootstrap(con, analysis, replicates=350, seed=5)
+    assert one.to_dict() == two.to_dict()
+    for key, values in two.samples.items():
+        np.testing.assert_array_equal(one.samples[key], values, err_msg=key)
+    # Chunk i's draws are child i of the seed: the first 100 replicates of 350 and of 100 agree.
+    short = bootstrap(con, analysis, replicates=100, seed=5)
+    np.testing.assert_array_equal(short.samples["operating_value"], two.samples["operating_value"][:100])
+
+
+def test_cancel_between_chunks_stops_the_threads(demo_month):
+    import threading
+
+    con, analysis, _ = demo_month
+
+    class StopAfterTwo:
+        calls = 0
+
+        def progress(self, fraction, text=""):
+            pass
+
+        def cancelled(self):
+            self.calls += 1
+            return self.calls > 4
+
+    with pytest.raises(Cancelled):
+        bootstrap(con, analysis, replicates=1000, progress=StopAfterTwo())
+    assert not [t for t in threading.enumerate() if t.name.startswith("roistudio-bootstrap")]
+
+
 def test_constant_payoff_cells_are_exact_counts():
     """With constant payoffs a cell's sums are count x payoff: the replicate values are exact."""
     rng = np.random.default_rng(0)

@@ -27,12 +27,13 @@ import numpy as np
 from roistudio.core.engine.analysis import Analysis
 from roistudio.core.engine.baselines import baseline_fractions, better_baseline_values
 from roistudio.core.engine.bootstrap_cells import (
-    CHUNK,
     CellSource,
     DuckDBCells,
     bucket_edges,
+    chunk_generators,
     curve_values,
     edge_column,
+    map_chunks,
     nonempty,
     replicate_sums,
 )
@@ -187,49 +188,57 @@ def bootstrap(
             ]
             pair_cells = source.per_model(pair_models, pair_edges)
         pair = (nonempty(pair_cells), pair_edges)
-    rng = np.random.default_rng(seed)
-    pair_rng = np.random.default_rng([seed, 1])
+    # Each chunk of replicates draws from its own generator spawned from the seed (the
+    # champion's from ``seed``, the pair's from ``[seed, 1]``): chunks run on two threads and
+    # the intervals stay the same for a seed.
+    champ_rngs = chunk_generators(seed, replicates)
+    pair_rngs = chunk_generators([seed, 1], replicates)
     op_col = edge_column(champ_edges, champion.operating.index)
     champ_thresholds = np.r_[np.nan, champion.curve.thresholds[champ_edges]]
     fractions = baseline_fractions(champion.curve, champion.constraints)
-    out: dict[str, list[np.ndarray]] = {
-        k: [] for k in ("operating_value", "value_of_model", "optimal_threshold")
-    }
-    band: list[np.ndarray] = []
     if pair is not None:
-        out["difference_at_best"], out["difference_at_common"] = [], []
         cols = (
             edge_column(pair[1][0], champion.optimum.index),
             edge_column(pair[1][0], champion.operating.index),
             edge_column(pair[1][1], challenger.optimum.index),  # type: ignore[union-attr]
             edge_column(pair[1][1], challenger.curve.index_at(common)),  # type: ignore[union-attr]
         )
-    done = 0
-    while done < replicates:
-        check_cancelled(progress)
-        size = min(CHUNK, replicates - done)
+
+    def chunk(i: int) -> dict[str, np.ndarray]:
+        rng, size = champ_rngs[i]
         flag, keep = replicate_sums(champ_cells, rng, size)
         values = curve_values(flag, keep, champ_cells.buckets[0], len(champ_edges))
-        band.append(values)
-        out["operating_value"].append(values[:, op_col])
-        out["value_of_model"].append(
-            values[:, op_col] - better_baseline_values(values[:, 0], values[:, -1], fractions)
-        )
         best = values.max(axis=1, keepdims=True)
-        # The first column within tolerance of the best: ties go to the higher threshold.
-        out["optimal_threshold"].append(champ_thresholds[np.argmax(values >= best - TIE_TOLERANCE, axis=1)])
+        drawn = {
+            "band": values,
+            "operating_value": values[:, op_col],
+            "value_of_model": values[:, op_col]
+            - better_baseline_values(values[:, 0], values[:, -1], fractions),
+            # The first column within tolerance of the best: ties go to the higher threshold.
+            "optimal_threshold": champ_thresholds[np.argmax(values >= best - TIE_TOLERANCE, axis=1)],
+        }
         if pair is not None:
             joint, edges = pair
-            flag, keep = replicate_sums(joint, pair_rng, size)
+            flag, keep = replicate_sums(joint, pair_rngs[i][0], size)
             mine = curve_values(flag, keep, joint.buckets[0], len(edges[0]))
             other = curve_values(flag, keep, joint.buckets[1], len(edges[1]))
-            out["difference_at_best"].append(other[:, cols[2]] - mine[:, cols[0]])
-            out["difference_at_common"].append(other[:, cols[3]] - mine[:, cols[1]])
-        done += size
-        if progress is not None:
+            drawn["difference_at_best"] = other[:, cols[2]] - mine[:, cols[0]]
+            drawn["difference_at_common"] = other[:, cols[3]] - mine[:, cols[1]]
+        return drawn
+
+    def tick(i: int) -> None:
+        check_cancelled(progress)
+        if progress is not None and i:
+            done = sum(size for _, size in champ_rngs[:i])
             progress.progress(
                 0.05 + 0.95 * done / replicates, f"Bootstrap: {done:,} of {replicates:,} replicates"
             )
+
+    chunks = map_chunks(chunk, len(champ_rngs), tick)
+    if progress is not None:
+        progress.progress(1.0, f"Bootstrap: {replicates:,} of {replicates:,} replicates")
+    out = {k: [c[k] for c in chunks] for k in chunks[0] if k != "band"}
+    band = [c["band"] for c in chunks]
     samples = {k: np.concatenate(v) for k, v in out.items()}
     all_values = np.concatenate(band)
     alpha = (1.0 - confidence) / 2.0

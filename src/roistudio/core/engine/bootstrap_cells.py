@@ -18,9 +18,11 @@ when that is right).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import duckdb
 import numpy as np
@@ -35,7 +37,10 @@ from roistudio.core.sql import quote_ident
 
 CHUNK = 100
 """Replicates drawn at once (memory: cells x CHUNK floats per array)."""
+WORKERS = 2
+"""Threads drawing chunks at once (numpy's draws and array arithmetic release the GIL)."""
 _EXACT_BELOW = 100
+T = TypeVar("T")
 
 
 # -- buckets ------------------------------------------------------------------------------------------
@@ -303,6 +308,46 @@ def _cells_from(raw: dict[str, Any], buckets: list[np.ndarray]) -> Cells:
 
 
 # -- replicates -----------------------------------------------------------------------------------
+
+
+def chunk_generators(seed: int | Sequence[int], replicates: int) -> list[tuple[np.random.Generator, int]]:
+    """One generator and size per chunk of ``replicates``: chunk ``i`` draws from child ``i``.
+
+    The children are spawned from the seed (``SeedSequence.spawn``), so a chunk's draws depend
+    on the seed and its position only: the intervals are the same whatever thread draws which
+    chunk, and in whatever order.
+    """
+    sizes = [min(CHUNK, replicates - start) for start in range(0, replicates, CHUNK)]
+    children = np.random.SeedSequence(seed).spawn(len(sizes))
+    return [(np.random.default_rng(child), size) for child, size in zip(children, sizes, strict=True)]
+
+
+def map_chunks(draw: Callable[[int], T], chunks: int, tick: Callable[[int], None]) -> list[T]:
+    """``draw(i)`` for every chunk ``i`` on up to :data:`WORKERS` threads, results in chunk order.
+
+    ``tick(i)`` runs on the calling thread before chunk ``i``'s result is taken (progress,
+    cancellation: an exception from it cancels the chunks not started). The threads end before
+    this returns or raises: nothing outlives the call.
+    """
+    workers = min(WORKERS, os.cpu_count() or 1, chunks)
+    if workers <= 1:
+        out = []
+        for i in range(chunks):
+            tick(i)
+            out.append(draw(i))
+        return out
+    with ThreadPoolExecutor(workers, thread_name_prefix="roistudio-bootstrap") as pool:
+        futures: list[Future[T]] = [pool.submit(draw, i) for i in range(chunks)]
+        try:
+            results = []
+            for i, future in enumerate(futures):
+                tick(i)
+                results.append(future.result())
+            return results
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def replicate_sums(cells: Cells, rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray]:

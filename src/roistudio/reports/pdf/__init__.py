@@ -25,6 +25,7 @@ Conventions:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -43,6 +44,8 @@ from roistudio.reports.pdf.layout import (
     CHART_DPI,
     CONTROL_CHARS,
     Styles,
+    charts_rendered_meanwhile,
+    collected_charts,
     fmt_threshold,
     numbered_canvas,
     page_size_for,
@@ -72,7 +75,7 @@ def build_story(model: ReportModel, styles: Styles) -> list[Flowable]:
     return story
 
 
-def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
+def write_pdf(model: ReportModel, path: str | os.PathLike[str], *, parallel: bool = False) -> None:
     """Write the PDF report of ``model`` to ``path``, atomically.
 
     Parameters
@@ -82,6 +85,10 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
     path
         Target file. It is replaced only once the whole PDF is written; a failure midway keeps
         the previous file and leaves no temporary file behind.
+    parallel
+        Render the later charts in a forked copy of the process while the pages are laid out
+        (Linux, two cores or more; see :func:`.layout.charts_rendered_meanwhile`). Only for a
+        batch command such as ``roistudio report``, never in the app.
 
     Raises
     ------
@@ -126,13 +133,15 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str]) -> None:
             rightPadding=0,
         )
         doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
-        story = build_story(model, styles)
+        with collected_charts() as charts:
+            story = build_story(model, styles)
         # reportlab ASCII85-encodes binary streams by default, in pure Python here: slow on chart
         # images and pointless in a binary file. Switched off for this build only.
         previous = rl_config.useA85
         rl_config.useA85 = 0
         try:
-            doc.build(story, canvasmaker=numbered_canvas(model, regular))
+            with charts_rendered_meanwhile(charts) if parallel else contextlib.nullcontext():
+                doc.build(story, canvasmaker=numbered_canvas(model, regular))
         finally:
             rl_config.useA85 = previous
 
