@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet.formula import ArrayFormula
 from pypdf import PdfReader
 
 from roistudio.cli.main import describe_failure, main
@@ -126,6 +127,8 @@ def test_the_pair_shares_a_run_id_and_a_failed_pdf_leaves_no_half_pair(data, tmp
 def _same_cell(u, v) -> bool:
     if isinstance(u, (int, float)) and isinstance(v, (int, float)):
         return abs(u - v) <= 1e-9 * max(1.0, abs(u))
+    if isinstance(u, ArrayFormula) and isinstance(v, ArrayFormula):  # compared by identity otherwise
+        return (u.ref, u.text) == (v.ref, v.text)
     return u == v
 
 
