@@ -445,3 +445,14 @@ def test_swapping_label_classes_keeps_models_apart():
     assert swapped["m"].tolist() == [0, 0, 1, 1]
     assert swapped["c"].tolist() == [0, 1, 0, 2]
     assert swapped["n"].tolist() == [1, 2, 3, 4]
+
+
+def test_without_pyarrow_the_sql_route_serves(monkeypatch):
+    """The Linux bundle leaves pyarrow out: the grid steps aside and the cold analysis is unchanged."""
+    from roistudio.core.engine import grid_aggregate as module
+
+    con = _con(_frame(12))
+    query = _query(con)
+    assert _grid(con, query) is not None  # the premise: this input is on a grid
+    monkeypatch.setattr(module, "ARROW", False)
+    assert _grid(con, query) is None

@@ -29,8 +29,14 @@ from dataclasses import dataclass
 
 import duckdb
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+
+try:  # pyarrow carries DuckDB's row stream; the Linux bundle leaves it out (170 MB)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:  # pragma: no cover - the bundle's smoke test runs without it
+    ARROW = False
+else:
+    ARROW = True
 
 from roistudio.core.data.validation import ScoreSummary
 from roistudio.core.engine.sweep_sql import ModelSource, SweepQuery, aggregate_sql
@@ -345,8 +351,8 @@ def grid_aggregate(
         raw scores); None, after reading, when a score is off every grid of up to
         :data:`MAX_DECIMALS` decimals. The caller then aggregates in SQL.
     """
-    if any(m.model_column is not None for m in models) or query.breakdowns or query.raw_scores:
-        return None
+    if not ARROW or any(m.model_column is not None for m in models) or query.breakdowns or query.raw_scores:
+        return None  # without pyarrow (the bundle), or not served: the SQL route
     memo = (query.table, tuple(m.score_column for m in models))
     off_grid = _OFF_GRID.setdefault(con, set())
     if memo in off_grid:
