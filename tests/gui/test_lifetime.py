@@ -98,3 +98,42 @@ def test_callbacks_of_a_deleted_owner_are_skipped(qtbot, worker):
     release.set()
     qtbot.waitUntil(lambda: job.finished, timeout=10_000)
     assert calls == []
+
+
+def test_cyclic_garbage_made_while_a_worker_runs_dies_on_the_gui_thread(worker, qtbot):
+    """A cycle dropped on the GUI thread is not collected by the worker's allocations (CI's segfault)."""
+    import gc
+    import threading
+
+    died_on: list[str] = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+        def __del__(self) -> None:
+            died_on.append(threading.current_thread().name)
+
+    assert not gc.isenabled()  # the worker holds the GUI-thread collector
+    Cycle()  # garbage only the cyclic collector can free
+    done: list[int] = []
+    # The worker keeps far more new containers than generation 0's threshold: the automatic
+    # collector would run there, on the worker thread.
+    worker.submit(lambda con, progress: [[i] for i in range(200_000)], on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done) and bool(died_on), timeout=10_000)
+    assert died_on == [threading.main_thread().name]
+
+
+def test_stopping_the_last_worker_gives_collection_back(qtbot):
+    import gc
+
+    from roistudio.gui.workers import DatabaseWorker
+
+    assert gc.isenabled()
+    first, second = DatabaseWorker(), DatabaseWorker()
+    first.start()
+    second.start()
+    first.stop()
+    assert not gc.isenabled()  # the second still runs
+    second.stop()
+    assert gc.isenabled()

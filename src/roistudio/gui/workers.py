@@ -30,6 +30,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from roistudio.core.errors import Cancelled
 from roistudio.core.progress import CancelToken
 from roistudio.core.sql import rollback
+from roistudio.gui.lifetime import GuiThreadCollector
 
 if TYPE_CHECKING:
     import duckdb
@@ -136,6 +137,12 @@ class DatabaseWorker(QThread):
         self.dropped = 0  # stale results dropped (superseded jobs that finished anyway)
         self._delivered.connect(self._deliver)
         self._progressed.connect(self._on_progress)
+        self._collector = GuiThreadCollector(self)
+
+    def start(self, priority: QThread.Priority = QThread.Priority.InheritPriority) -> None:
+        """Start the thread; while it runs, cyclic garbage is collected on the GUI thread only."""
+        self._collector.hold()
+        super().start(priority)
 
     # -- GUI thread API --------------------------------------------------------------------------
     def submit(
@@ -200,6 +207,7 @@ class DatabaseWorker(QThread):
             self._interrupt(current)
         self._queue.put(None)
         self.wait(timeout_ms)
+        self._collector.release()
 
     @property
     def connection(self) -> duckdb.DuckDBPyConnection:
