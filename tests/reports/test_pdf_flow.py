@@ -106,33 +106,52 @@ def test_no_page_carries_only_a_stray_row_or_a_heading(report):
         assert _rows(page) >= 4, (number, [t for _, _, t in page.lines])
 
 
-def _reading_order(pages: list[Page]) -> list[tuple[int, float, str, str]]:
-    """The pages after the first as (page, y, kind, text), top to bottom: kind is "heading", "text"
-    (body, 9 pt), "table" (7.5 pt: table cells, and the small notes) or "chart" (an image, at its top)."""
+@dataclass(frozen=True, order=True)
+class Item:
+    page: int
+    depth: float  # down the page: minus the baseline (or the chart's top)
+    kind: str  # "heading", "text" (body, 9 pt), "table" (7.5 pt: cells and small notes) or "chart"
+    text: str = ""
+    level: int = -1  # a heading's: 0 for a section, 1 for a subsection
+
+
+def _reading_order(pages: list[Page]) -> list[Item]:
+    """The pages after the first, top to bottom."""
     items = []
     for number, page in enumerate(pages[1:], start=2):
         for y, size, text in page.lines:
-            kind = "heading" if size in HEADING_SIZES else "table" if size < 8 else "text"
-            items.append((number, -y, kind, text))
-        items += [(number, -top, "chart", "") for _, top in page.images]
-    return [(n, -y, kind, text) for n, y, kind, text in sorted(items)]
+            if size in HEADING_SIZES:
+                items.append(Item(number, -y, "heading", text, HEADING_SIZES.index(size)))
+            else:
+                items.append(Item(number, -y, "table" if size < 8 else "text", text))
+        items += [Item(number, -top, "chart") for _, top in page.images]
+    return sorted(items)
 
 
 def test_every_heading_is_followed_on_its_page_by_its_content(report):
     items = _reading_order(report)
-    for i, (page, _, kind, text) in enumerate(items):
-        if kind != "heading":
+    for i, heading in enumerate(items):
+        if heading.kind != "heading":
             continue
-        following = []
+        # What it introduces: up to the next heading of its level or higher (a section's
+        # introduction runs on into its first subsection).
+        following: list[Item] = []
         for item in items[i + 1 :]:
-            if item[2] == "heading" and any(k != "heading" for _, _, k, _ in following):
+            if (
+                item.kind == "heading"
+                and item.level <= heading.level
+                and any(f.kind != "heading" for f in following)
+            ):
                 break
             following.append(item)
-        assert following and following[0][0] == page, f"page {page}: heading {text!r} has nothing under it"
-        # What the heading introduces: its first chart or table starts on the heading's page (its
-        # text alone at the foot of the page, the table on the next one, reads as an orphan).
-        block = next((item for item in following if item[2] in ("chart", "table")), None)
-        assert block is None or block[0] == page, f"page {page}: {text!r} is on a page, its first chart or table on the next"
+        where = f"page {heading.page}: {heading.text!r}"
+        assert following and following[0].page == heading.page, f"{where} has nothing under it"
+        # Its first chart or table starts on the heading's page: the heading and its text alone at
+        # the foot of a page, the table on the next one, read as an orphan.
+        block = next((f for f in following if f.kind in ("chart", "table")), None)
+        assert block is None or block.page == heading.page, (
+            f"{where} is on a page, its first chart or table on the next"
+        )
 
 
 def test_demo_pages_are_filled_except_the_last(demo):
@@ -157,7 +176,9 @@ def styles():
 def _build(tmp_path: Path, story) -> list[str]:
     """Lay ``story`` out on A4 pages as write_pdf does; each page's text."""
     path = tmp_path / "f.pdf"
-    doc = BaseDocTemplate(str(path), pagesize=A4, leftMargin=54, rightMargin=54, topMargin=57.6, bottomMargin=54)
+    doc = BaseDocTemplate(
+        str(path), pagesize=A4, leftMargin=54, rightMargin=54, topMargin=57.6, bottomMargin=54
+    )
     frame = Frame(54, 54, doc.width, doc.height, id="normal", leftPadding=0, rightPadding=0)
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     doc.build(list(story))

@@ -17,7 +17,7 @@ report), never a pass over every flowable of the story.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from reportlab.lib.units import inch
@@ -123,9 +123,11 @@ class KeepStart(CondPageBreak):  # type: ignore[misc]  # reportlab has no type s
         return total
 
 
-def _is_heading(flowable: Flowable, headings: Iterable[str]) -> bool:
-    style = getattr(flowable, "style", None)
-    return isinstance(flowable, Paragraph) and getattr(style, "name", None) in headings
+def _heading_level(flowable: Flowable, levels: dict[str, int]) -> int | None:
+    """0 for a section heading, 1 for a subheading...; None for anything else."""
+    if not isinstance(flowable, Paragraph):
+        return None
+    return levels.get(getattr(flowable.style, "name", ""))
 
 
 def _is_block(flowable: Flowable) -> bool:
@@ -133,19 +135,22 @@ def _is_block(flowable: Flowable) -> bool:
     return not isinstance(flowable, Paragraph | Spacer | PageBreak | CondPageBreak)
 
 
-def keep_headings(story: Sequence[Flowable], headings: Iterable[str]) -> list[Flowable]:
+def keep_headings(story: Sequence[Flowable], headings: Sequence[str]) -> list[Flowable]:
     """``story`` with a :class:`KeepStart` before each heading (paragraphs styled as one of
-    ``headings``), keeping it with its text and its first chart or table.
+    ``headings``, section headings first, then subheadings), keeping it with its text and its
+    first chart or table.
 
-    Headings in a row (a section's title and its first subheading) share one group. A group
-    ends at its first chart or table, at a page break, at the next heading once text came
-    between, or after :data:`MAX_LEAD_PARAGRAPHS` body paragraphs.
+    A section's introduction and its first subsection share one group (a section heading and
+    its introduction alone at the foot of a page, its first chart overleaf, read as an orphan).
+    A group ends at its first chart or table, at a page break, at the next heading of the same
+    level or higher once text came between, or after :data:`MAX_LEAD_PARAGRAPHS` body paragraphs.
     """
-    names = set(headings)
+    levels = {name: level for level, name in enumerate(headings)}
     out: list[Flowable] = []
     i, n = 0, len(story)
     while i < n:
-        if not _is_heading(story[i], names):
+        level = _heading_level(story[i], levels)
+        if level is None:
             out.append(story[i])
             i += 1
             continue
@@ -154,8 +159,9 @@ def keep_headings(story: Sequence[Flowable], headings: Iterable[str]) -> list[Fl
             f = story[end]
             if isinstance(f, PageBreak | CondPageBreak):
                 break
-            if _is_heading(f, names):
-                if paragraphs:
+            sub = _heading_level(f, levels)
+            if sub is not None:
+                if paragraphs and sub <= level:
                     break
             elif isinstance(f, Paragraph):
                 paragraphs += 1
