@@ -244,7 +244,7 @@ class _Child:
 def _fork_writer(model: ReportModel, path: Path) -> _Child | None:
     """Start writing the workbook in a forked child, or None where that is not possible or useful.
 
-    Only on Linux with a core to spare (:func:`roistudio.reports.pdf.layout.spare_core`). The
+    Only on Linux with a core to spare (:func:`roistudio.reports.pdf.chart_images.spare_core`). The
     child is a copy of this process: it renders the workbook from the model already in memory to
     the staged path and ends with ``os._exit``
     (no interpreter shutdown, no flush of the parent's buffered output, no finaliser run).
@@ -253,7 +253,7 @@ def _fork_writer(model: ReportModel, path: Path) -> _Child | None:
     zlib. The caller waits for it and, if it failed for any reason, writes the workbook itself,
     so an error reaches the user exactly as without the fork.
     """
-    from roistudio.reports.pdf.layout import spare_core
+    from roistudio.reports.pdf.chart_images import spare_core
 
     if not spare_core():
         return None

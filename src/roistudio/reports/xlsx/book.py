@@ -366,12 +366,12 @@ def _render_sheet(wb: Any, ws: Any, sheet: Sheet, fmt: Any) -> None:
             ws.write_blank(r, c, None, f)
     for block in sheet.blocks:
         columns: list[NumberColumn | FormulaColumn] = []
-        for c in block.columns:
-            style = fmt((c.font, None, None, None, c.number_format, False))
-            if c.template is None:
-                columns.append(NumberColumn(c.column - 1, c.values, style))
+        for spec in block.columns:
+            style = fmt((spec.font, None, None, None, spec.number_format, False))
+            if spec.template is None:
+                columns.append(NumberColumn(spec.column - 1, spec.values, style))
             else:
-                columns.append(FormulaColumn(c.column - 1, c.values, style, template=c.template))
+                columns.append(FormulaColumn(spec.column - 1, spec.values, style, template=spec.template))
         write_columns(ws, block.first_row - 1, columns)
     for write in sheet.bulk:
         write(wb, ws)
