@@ -6,8 +6,8 @@ executable serves both, so the bundle needs no second launcher.
 
 import multiprocessing
 
-from roistudio.cli.main import main
+from roistudio.cli.main import console_main
 
 if __name__ == "__main__":
     multiprocessing.freeze_support()  # harmless when unused; required before any child process on Windows
-    raise SystemExit(main())
+    console_main()

@@ -122,6 +122,6 @@ def test_the_spec_ships_the_resources_the_app_looks_for():
         assert (REPO / "resources" / "icons" / f"roistudio-{size}.png").is_file()
     # The spec's entry point is the console script's function.
     entry = (INSTALLERS / "entry.py").read_text()
-    assert "from roistudio.cli.main import main" in entry
+    assert "from roistudio.cli.main import console_main" in entry
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["roistudio"] == "roistudio.cli.main:main"
+    assert scripts["roistudio"] == "roistudio.cli.main:console_main"

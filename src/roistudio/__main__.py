@@ -1,3 +1,3 @@
-from roistudio.cli.main import main
+from roistudio.cli.main import console_main
 
-raise SystemExit(main())
+console_main()

@@ -142,9 +142,11 @@ def test_the_workbook_written_beside_the_pdf_is_the_one_written_alone(data, tmp_
     import sys
 
     from roistudio.cli import report_output
-    from roistudio.reports.pdf import layout
+    from roistudio.reports.pdf import chart_images
 
-    monkeypatch.setattr(layout, "spare_core", lambda: sys.platform.startswith("linux"))  # even when busy
+    monkeypatch.setattr(
+        chart_images, "spare_core", lambda: sys.platform.startswith("linux")
+    )  # even when busy
     started = []
     fork = report_output._fork_writer
     monkeypatch.setattr(report_output, "_fork_writer", lambda *a: started.append(fork(*a)) or started[-1])

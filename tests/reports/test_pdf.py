@@ -200,9 +200,11 @@ def test_charts_rendered_by_a_forked_copy_are_the_charts_rendered_in_process(rep
     import os
     import sys
 
-    from roistudio.reports.pdf import layout
+    from roistudio.reports.pdf import chart_images
 
-    monkeypatch.setattr(layout, "spare_core", lambda: sys.platform.startswith("linux"))  # even when busy
+    monkeypatch.setattr(
+        chart_images, "spare_core", lambda: sys.platform.startswith("linux")
+    )  # even when busy
     _, model, path, _ = report
     expected = _chart_pixels(path)
     assert len(expected) >= 6
@@ -210,7 +212,7 @@ def test_charts_rendered_by_a_forked_copy_are_the_charts_rendered_in_process(rep
     assert _chart_pixels(tmp_path / "parallel.pdf") == expected
     assert _pages_text(tmp_path / "parallel.pdf") == _pages_text(path)
 
-    parent, pixels, forked = os.getpid(), layout._ChartImage.pixels, []
+    parent, pixels, forked = os.getpid(), chart_images._ChartImage.pixels, []
 
     def fails_in_the_copy(self):
         if os.getpid() != parent:
@@ -218,12 +220,56 @@ def test_charts_rendered_by_a_forked_copy_are_the_charts_rendered_in_process(rep
         forked.append(self)
         return pixels(self)
 
-    monkeypatch.setattr(layout._ChartImage, "pixels", fails_in_the_copy)
+    monkeypatch.setattr(chart_images._ChartImage, "pixels", fails_in_the_copy)
     pdf.write_pdf(model, tmp_path / "fallback.pdf", parallel=True)
     assert _chart_pixels(tmp_path / "fallback.pdf") == expected
     # Every chart but page 1's (a FillChart, always rendered here) was rendered in this process.
     assert len(forked) == len(expected) - 1
     assert not [p for p in tmp_path.iterdir() if p.suffix != ".pdf"]
+
+
+def test_a_copy_failing_midway_hands_over_the_charts_it_finished(report, tmp_path, monkeypatch):
+    """The copy reports each chart as it is done: those are used, the rest rendered here."""
+    import os
+    import sys
+
+    from roistudio.reports.pdf import chart_images
+
+    monkeypatch.setattr(chart_images, "spare_core", lambda: sys.platform.startswith("linux"))
+    _, model, path, _ = report
+    expected = _chart_pixels(path)
+    parent, pixels, here, in_copy = os.getpid(), chart_images._ChartImage.pixels, [], []
+
+    def fails_after_two(self):
+        if os.getpid() != parent:
+            in_copy.append(self)  # the copy's own list
+            if len(in_copy) > 2:
+                raise MemoryError("the copy fails on its third chart")
+        else:
+            here.append(self)
+        return pixels(self)
+
+    monkeypatch.setattr(chart_images._ChartImage, "pixels", fails_after_two)
+    pdf.write_pdf(model, tmp_path / "midway.pdf", parallel=True)
+    assert _chart_pixels(tmp_path / "midway.pdf") == expected
+    if sys.platform.startswith("linux"):
+        # Page 1's FillChart is always rendered here; of the rest, the copy finished two.
+        assert len(here) == len(expected) - 1 - 2
+
+
+def test_a_chart_placed_in_the_pdf_holds_exactly_its_rendered_pixels(tmp_path):
+    import numpy as np
+    from reportlab.pdfgen.canvas import Canvas
+
+    from roistudio.reports.pdf.chart_images import ChartStream, draw_stream
+
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 256, size=(37, 53, 3), dtype=np.uint8)
+    canvas = Canvas(str(tmp_path / "one.pdf"))
+    draw_stream(canvas, ChartStream.of(pixels), 200, 140)
+    canvas.save()
+    (image,) = PdfReader(tmp_path / "one.pdf").pages[0].images
+    assert np.array_equal(np.asarray(image.image.convert("RGB")), pixels)
 
 
 def test_unwritable_folder_is_one_clear_line(report, tmp_path):

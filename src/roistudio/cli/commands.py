@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from roistudio.cli.options import TABLE, build_request, decision_options, load_data
-from roistudio.cli.report_output import emit_report
+from roistudio.cli.report_output import WorkbookFigures, emit_report
 from roistudio.cli.sweep_output import emit_sweep
 from roistudio.core.data.mapping import table_columns
 from roistudio.core.engine.analysis import Analysis, analyse
@@ -105,19 +105,27 @@ def run_command(args: argparse.Namespace) -> int:
     # re-read the curve at any parameter value without another scan.
     cache = ColumnSumsCache() if options.ranges else None
     analysis = analyse(con, TABLE, request, progress=ConsoleProgress(), cache=cache)
-    # Before the stamp check: the estimate and the decision read the data again, and must read
-    # the same file.
-    label_delay = compute_label_delay(con, analysis, args)
-    decision = decide(con, analysis, options, progress=ConsoleProgress(), cache=cache)
-    if source is not None and stamp is not None:
-        # A Parquet view is read during the analysis: the numbers belong to the fingerprint
-        # only if the file is still the version stamped before the import.
-        verify_source_unchanged(source, stamp)
-    for note in extras["notes"]:
-        print(note, file=sys.stderr)
-    if args.command == "sweep":
-        return emit_sweep(args, analysis, report, decision, label_delay)
-    return emit_report(args, analysis, report, con, extras, decision, label_delay)
+    # The workbook's own figures are read meanwhile, on a thread (see WorkbookFigures).
+    figures = WorkbookFigures(con, analysis) if args.command == "report" and args.xlsx else None
+    try:
+        # Before the stamp check: the estimate, the decision and the workbook's figures read the
+        # data again, and must read the same file.
+        label_delay = compute_label_delay(con, analysis, args)
+        decision = decide(con, analysis, options, progress=ConsoleProgress(), cache=cache)
+        if figures is not None:
+            figures.result()
+        if source is not None and stamp is not None:
+            # A Parquet view is read during the analysis: the numbers belong to the fingerprint
+            # only if the file is still the version stamped before the import.
+            verify_source_unchanged(source, stamp)
+        for note in extras["notes"]:
+            print(note, file=sys.stderr)
+        if args.command == "sweep":
+            return emit_sweep(args, analysis, report, decision, label_delay)
+        return emit_report(args, analysis, report, con, extras, decision, label_delay, figures=figures)
+    finally:
+        if figures is not None:
+            figures.cancel()  # at once if it has ended; else a failure stops the reading
 
 
 def compute_label_delay(

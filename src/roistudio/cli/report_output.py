@@ -85,8 +85,10 @@ def emit_report(
     decision: Decision | None = None,
     label_delay: LabelDelay | None = None,
     build_model: Callable[[str, str], ReportModel] | None = None,
+    figures: WorkbookFigures | None = None,
 ) -> int:
-    """Write the workbook/PDF. Another engine (``con`` None) passes ``build_model(title, currency)``."""
+    """Write the workbook/PDF. Another engine (``con`` None) passes ``build_model(title, currency)``;
+    DuckDB may pass the workbook's figures being read meanwhile (:class:`WorkbookFigures`)."""
     from roistudio.reports.model import build_project_report
 
     _join_preload()  # before any fork below: the copy must not inherit an import half done
@@ -100,7 +102,7 @@ def emit_report(
         )
     title = args.title or extras.get("title") or f"Model value report: {report.source.name}"
     if build_model is not None:
-        model = build_model(title, currency)
+        model = book_model = build_model(title, currency)
     else:
         # Only another engine passes no connection (and its own report); it passes build_model.
         assert con is not None and isinstance(report, ImportReport)
@@ -110,12 +112,19 @@ def emit_report(
             report,
             title=title,
             currency=currency,
-            # The per-parameter aggregates serve the workbook's live formulas only: a PDF alone
-            # does not pay for their extra scans.
-            live=bool(args.xlsx),
+            live=False,  # the workbook's own figures are added below, to its model only
             label_delay=label_delay,
             decision=decision,
         )
+        book_model = model
+        if args.xlsx:
+            from roistudio.reports.model import with_workbook_figures
+            from roistudio.reports.workbook_figures import workbook_figures
+
+            found = (
+                figures.result() if figures is not None else workbook_figures(analysis, con, analysis.table)
+            )
+            book_model = with_workbook_figures(model, found)
     from roistudio.core.atomic import atomic_group
 
     # The workbook and the PDF are one unit: both are rendered to temporaries and renamed only
@@ -129,11 +138,13 @@ def emit_report(
             # Not beside a Spark session (its JVM gateway and threads): a copy gains little there.
             parallel = con is not None
             child = (
-                _fork_writer(model, xlsx_path) if parallel and xlsx_path is not None and args.pdf else None
+                _fork_writer(book_model, xlsx_path)
+                if parallel and xlsx_path is not None and args.pdf
+                else None
             )
             try:
                 if xlsx_path is not None and child is None:
-                    _write_xlsx(model, xlsx_path)
+                    _write_xlsx(book_model, xlsx_path)
                 if args.pdf:
                     from roistudio.reports.pdf import write_pdf
 
@@ -145,7 +156,7 @@ def emit_report(
                 raise
             if child is not None and not child.succeeded() and xlsx_path is not None:
                 # Whatever stopped the copy (disk full, a bug), writing here raises it as usual.
-                _write_xlsx(model, xlsx_path)
+                _write_xlsx(book_model, xlsx_path)
             if json_text is not None and args.json != "-":
                 group.stage(args.json).write_text(json_text, encoding="utf-8")
     except OSError as exc:
@@ -158,6 +169,49 @@ def emit_report(
         return 0
     print(format_summary(analysis, report, decision, label_delay))
     return 0
+
+
+class WorkbookFigures:
+    """The workbook's own figures (:func:`roistudio.reports.workbook_figures.workbook_figures`),
+    read on a thread with a cursor of their own while the caller computes the decision figures.
+
+    Those are scans of the data that DuckDB runs outside the GIL on the core the bootstrap
+    leaves free (a third of a second on the demo, off the command's critical path). The thread
+    ends before :meth:`result` or :meth:`cancel` returns, so nothing runs beside a later fork.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, analysis: Analysis) -> None:
+        self._cursor = con.cursor()  # a connection's queries must not run on two threads at once
+        self._analysis = analysis
+        self._found: dict[str, Any] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._read, name="roistudio-workbook-figures", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        from roistudio.reports.workbook_figures import workbook_figures
+
+        try:
+            self._found = workbook_figures(self._analysis, self._cursor, self._analysis.table)
+        except BaseException as exc:  # handed to result(), on the caller's thread
+            self._error = exc
+
+    def result(self) -> dict[str, Any]:
+        """Wait for the figures; an error reading them is raised here."""
+        self._thread.join()
+        self._cursor.close()
+        if self._error is not None:
+            raise self._error
+        assert self._found is not None
+        return self._found
+
+    def cancel(self) -> None:
+        """Stop the reading (the command failed) and wait for the thread."""
+        with contextlib.suppress(Exception):
+            self._cursor.interrupt()
+        self._thread.join()
+        with contextlib.suppress(Exception):
+            self._cursor.close()
 
 
 def _write_xlsx(model: ReportModel, path: Path) -> None:
@@ -190,7 +244,7 @@ class _Child:
 def _fork_writer(model: ReportModel, path: Path) -> _Child | None:
     """Start writing the workbook in a forked child, or None where that is not possible or useful.
 
-    Only on Linux with a core to spare (:func:`roistudio.reports.pdf.layout.spare_core`). The
+    Only on Linux with a core to spare (:func:`roistudio.reports.pdf.chart_images.spare_core`). The
     child is a copy of this process: it renders the workbook from the model already in memory to
     the staged path and ends with ``os._exit``
     (no interpreter shutdown, no flush of the parent's buffered output, no finaliser run).
@@ -199,7 +253,7 @@ def _fork_writer(model: ReportModel, path: Path) -> _Child | None:
     zlib. The caller waits for it and, if it failed for any reason, writes the workbook itself,
     so an error reaches the user exactly as without the fork.
     """
-    from roistudio.reports.pdf.layout import spare_core
+    from roistudio.reports.pdf.chart_images import spare_core
 
     if not spare_core():
         return None

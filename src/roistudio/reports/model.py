@@ -7,29 +7,27 @@ openpyxl, reportlab or Qt.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import numpy as np
 
 from roistudio import __version__
 from roistudio.core.data.import_report import ImportReport
 from roistudio.core.data.profile import date_range
 from roistudio.core.engine.analysis import Analysis
-from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN, segment_breakdown
 from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.decision import Decision
 from roistudio.core.engine.estimate import LabelDelay
-from roistudio.core.engine.linear import LinearAggregates
 from roistudio.core.engine.results import GroupResult, ModelResult
 from roistudio.core.engine.verdict import comparison_verdict
 from roistudio.core.glossary import format_threshold
 from roistudio.core.money import CURRENCY_SYMBOLS, currency_symbol, format_money  # noqa: F401 - re-exported
 from roistudio.core.payoff.language import OUTCOMES
+from roistudio.reports.workbook_figures import report_sweep_indices, workbook_figures
 
 if TYPE_CHECKING:
     from roistudio.core.engine.spark_live import LiveFigures
@@ -257,53 +255,6 @@ def _headline(model: ModelResult) -> Headline:
     )
 
 
-def _live_at(
-    live: LiveFigures, indices: Sequence[int]
-) -> tuple[LinearAggregates | None, dict[str, dict[str, Any]], dict[str, Any] | None]:
-    """Another engine's live-formula aggregates, the champion's kept at the sweep sheet's indices."""
-    if live.linear is None:
-        return None, {}, None
-    idx = np.unique(np.asarray(indices, dtype=np.int64))
-    pos = np.searchsorted(live.linear.indices, idx)
-    terms = {k: v[pos] for k, v in live.linear.terms.items()}
-    return (
-        LinearAggregates(idx, terms, dict(live.linear.parameters)),
-        dict(live.breakdown_terms),
-        live.comparison_terms,
-    )
-
-
-def live_breakdown_terms(
-    con: duckdb.DuckDBPyConnection, table: str, analysis: Analysis
-) -> tuple[dict[str, dict[str, Any]], dict[str, Any] | None]:
-    """Aggregates for live segment, trend and comparison formulas (see :mod:`roistudio.core.engine.linear`).
-
-    Returns
-    -------
-    tuple
-        ``breakdown name -> group key -> policy -> terms`` (empty when the figures could not be
-        split) and the challenger's ``{"best", "common"}`` terms or ``None``.
-    """
-    from roistudio.core.engine import linear as live
-
-    breakdowns = {segment_breakdown(column): groups for column, groups in analysis.segments.items()}
-    if analysis.periods:
-        breakdowns[PERIOD_BREAKDOWN] = analysis.periods
-    return live.group_terms(con, table, analysis, breakdowns) or {}, live.comparison_terms(
-        con, table, analysis
-    )
-
-
-def live_curve_terms(
-    con: duckdb.DuckDBPyConnection, table: str, analysis: Analysis
-) -> dict[str, dict[str, Any]]:
-    """Aggregates along whole curves for best-by-formula (:func:`.whole_curves.whole_curve_terms`), by DuckDB."""
-    from roistudio.core.engine import linear as live
-    from roistudio.core.engine.whole_curves import whole_curve_terms
-
-    return whole_curve_terms(analysis, lambda m, b, c: live.curve_terms(con, table, analysis, m, b, c))
-
-
 def build_project_report(
     con: duckdb.DuckDBPyConnection,
     analysis: Analysis,
@@ -466,30 +417,8 @@ def build_report_model(
         if value
     )
     payoff = analysis.request.payoff
-    linear = all(payoff.parameter_terms(o) is not None for o in OUTCOMES)
-    keep = [champ.optimum.index, champ.operating.index, *(p.index for p in champ.at)]
-    if champ.constrained is not None:
-        keep.append(champ.constrained.index)
-    sweep_indices = tuple(int(i) for i in champ.curve.sample_indices(2000, keep=tuple(keep)))
-    linear_aggregates = None
-    breakdown_terms: dict[str, dict[str, Any]] = {}
-    comparison_terms = None
-    curve_terms: dict[str, dict[str, Any]] = {}
-    if live is not None:
-        linear_aggregates, breakdown_terms, comparison_terms = _live_at(live, sweep_indices)
-        curve_terms = dict(live.curve_terms)
-    elif linear and con is not None:
-        from roistudio.core.engine.linear import linear_aggregates as compute_linear
-
-        linear_aggregates = compute_linear(con, table, analysis, sweep_indices)
-        if linear_aggregates is not None:
-            breakdown_terms, comparison_terms = live_breakdown_terms(con, table, analysis)
-            curve_terms = live_curve_terms(con, table, analysis)
-    rows = live.rows if live is not None and linear_aggregates is None else None
-    if con is not None and linear_aggregates is None:  # not linear, or its aggregates did not add up
-        from roistudio.core.engine.payoff_rows import payoff_rows
-
-        rows = payoff_rows(con, table, analysis)
+    linear = payoff.is_linear_in_parameters()
+    sweep_indices = report_sweep_indices(analysis)
     return ReportModel(
         title=title,
         currency=currency,
@@ -508,12 +437,19 @@ def build_report_model(
         payoff_linear=linear,
         filters=analysis.request.filters.describe(),
         sweep_indices=sweep_indices,
-        linear=linear_aggregates,
-        breakdown_terms=breakdown_terms,
-        comparison_terms=comparison_terms,
-        curve_terms=curve_terms,
-        labelled_rows=rows,
+        **workbook_figures(analysis, con, table, live=live),
         decision=decision,
         payoff_suggested=payoff_suggested,
         label_delay=label_delay,
     )
+
+
+def with_workbook_figures(model: ReportModel, figures: dict[str, Any]) -> ReportModel:
+    """``model`` (built without a connection) with the figures only the workbook uses
+    (:func:`roistudio.reports.workbook_figures.workbook_figures`).
+
+    ``roistudio report`` reads those while the decision figures are computed, on a thread of
+    their own: they are scans of the data (a third of a second on the demo) that the PDF does
+    not need.
+    """
+    return dataclasses.replace(model, **figures)

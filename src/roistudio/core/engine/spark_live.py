@@ -33,7 +33,6 @@ from roistudio.core.engine.spark import analyse_spark
 from roistudio.core.engine.spark_decision import SparkAggregator
 from roistudio.core.engine.spark_source import Spark
 from roistudio.core.engine.whole_curves import terms_from_sweeps, whole_curve_terms
-from roistudio.core.payoff.language import OUTCOMES
 from roistudio.core.progress import Progress, check_cancelled
 
 _AGREEMENT = 1e-9  # as linear._AGREEMENT: relative agreement of a recomposed value with the analysis
@@ -85,7 +84,7 @@ def _recomposed(terms: Terms, parameters: Mapping[str, float]) -> float:
 
 
 def _groups(analysis: Analysis) -> dict[str, list[GroupResult]]:
-    """Breakdown name -> its groups, as ``reports.model.live_breakdown_terms`` lists them."""
+    """Breakdown name -> its groups, as ``reports.workbook_figures.live_breakdown_terms`` lists them."""
     out = {segment_breakdown(column): list(groups) for column, groups in analysis.segments.items()}
     if analysis.periods:
         out[PERIOD_BREAKDOWN] = list(analysis.periods)
@@ -191,7 +190,7 @@ def spark_live_figures(
     breakdown_terms: dict[str, dict[str, dict[str, Terms]]] = {}
     comparison = None
     curve_terms: dict[str, dict[str, CurveTerms]] = {}
-    if all(payoff.parameter_terms(o) is not None for o in OUTCOMES):
+    if payoff.is_linear_in_parameters():
         names = sorted(payoff.parameters_used())
         zero = dict.fromkeys(payoff.parameters, 0.0)
         swept = []

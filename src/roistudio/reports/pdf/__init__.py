@@ -39,14 +39,12 @@ from roistudio.reports.fonts import register_fonts
 from roistudio.reports.model import ReportModel
 from roistudio.reports.pdf.appendix import methodology_section, provenance_section, quality_section
 from roistudio.reports.pdf.breakdowns import periods_section, segments_section
+from roistudio.reports.pdf.chart_images import CHART_DPI, charts_rendered_meanwhile, collected_charts
 from roistudio.reports.pdf.estimate import calibration_section
 from roistudio.reports.pdf.flow import keep_headings
 from roistudio.reports.pdf.layout import (
-    CHART_DPI,
     CONTROL_CHARS,
     Styles,
-    charts_rendered_meanwhile,
-    collected_charts,
     fmt_threshold,
     numbered_canvas,
     page_size_for,
@@ -90,7 +88,7 @@ def write_pdf(model: ReportModel, path: str | os.PathLike[str], *, parallel: boo
         the previous file and leaves no temporary file behind.
     parallel
         Render the later charts in a forked copy of the process while the pages are laid out
-        (Linux, two cores or more; see :func:`.layout.charts_rendered_meanwhile`). Only for a
+        (Linux, two cores or more; see :func:`.chart_images.charts_rendered_meanwhile`). Only for a
         batch command such as ``roistudio report``, never in the app.
 
     Raises

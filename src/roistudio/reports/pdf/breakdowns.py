@@ -16,10 +16,10 @@ from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN
 from roistudio.core.engine.intervals import Interval
 from roistudio.core.engine.results import GroupResult
 from roistudio.reports.model import ReportModel
+from roistudio.reports.pdf.chart_images import chart_image
 from roistudio.reports.pdf.layout import (
     TEXT_WIDTH,
     Styles,
-    chart_image,
     data_table,
     fmt_int,
     fmt_pct,

@@ -9,12 +9,12 @@ from roistudio.charts.breakdown import period_label
 from roistudio.charts.calibration import calibration_caption, draw_estimate_by_period, draw_reliability
 from roistudio.reports.label_delay import estimate_sentence, period_estimates, unlabeled_estimate
 from roistudio.reports.model import ReportModel
+from roistudio.reports.pdf.chart_images import chart_image
 from roistudio.reports.pdf.layout import (
     BOX_BG,
     RULE,
     TEXT_WIDTH,
     Styles,
-    chart_image,
     data_table,
     fmt_int,
     fmt_pct,

@@ -3,31 +3,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import gc
-import os
 import re
-import signal
-import sys
-import tempfile
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.layout_engine import ConstrainedLayoutEngine
-from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -43,7 +29,6 @@ from roistudio.core.money import prints_on_letter
 from roistudio.reports.model import EXAMPLE_PAYOFF_STAMP, ReportModel
 from roistudio.reports.pdf.flow import KeptTable
 
-CHART_DPI = 220
 MARGIN = 0.75 * inch
 # Laid out for the narrower of the two pages (A4), so every flowable fits both.
 TEXT_WIDTH = min(A4[0], LETTER[0]) - 2 * MARGIN
@@ -150,173 +135,6 @@ class Styles:
         )
         self.bullet = ParagraphStyle("bullet", base, leftIndent=10, bulletIndent=0, spaceAfter=2)
         self.stamp = ParagraphStyle("stamp", base, fontName=bold, fontSize=11, leading=14, textColor=STAMP)
-
-
-# -- charts ---------------------------------------------------------------------------------------
-
-
-class _ChartImage(Flowable):  # type: ignore[misc]  # reportlab has no type stubs
-    """A chart placed at its physical size, rendered when first drawn (or beforehand, see
-    :func:`render_charts`).
-
-    Takes the rendered pixels directly (no PNG encode and decode on the way), which keeps the
-    report fast: reportlab compresses the raw pixels once itself.
-    """
-
-    def __init__(self, draw: Callable[[Axes], object], width: float, height: float):
-        super().__init__()
-        self._draw, self.width, self.height = draw, width, height
-        self._image: ImageReader | None = None
-        self._pixels_from: Callable[[], np.ndarray | None] | None = None
-        collected = _collected.get()
-        if collected is not None:
-            collected.append(self)
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return self.width, self.height
-
-    def pixels(self) -> np.ndarray:
-        """The rendered chart as an RGB array."""
-        return _render(self._draw, self.width, self.height)
-
-    def draw(self) -> None:
-        if self._image is None:
-            done = self._pixels_from() if self._pixels_from is not None else None
-            self._image = ImageReader(PILImage.fromarray(done if done is not None else self.pixels()))
-        self.canv.drawImage(self._image, 0, 0, width=self.width, height=self.height)
-
-
-# Per thread (and task): the app may write a PDF on a worker thread while another is built.
-_collected: contextvars.ContextVar[list[_ChartImage] | None] = contextvars.ContextVar("charts", default=None)
-
-
-def chart_image(draw: Callable[[Axes], object], width: float, height: float) -> Flowable:
-    """A chart drawn on a fresh Figure at :data:`CHART_DPI`, sized ``width`` x ``height`` points."""
-    return _ChartImage(draw, width, height)
-
-
-class FillChart(Flowable):  # type: ignore[misc]  # reportlab has no type stubs
-    """A chart as tall as the space left on the page (between ``low`` and ``high`` points).
-
-    Page 1 ends with its chart: sized at layout time, it fills the page whatever the text above
-    took (A4 or Letter, with or without an estimate box), so no band of the page is left empty.
-    Rendered once, at the height of its first layout.
-    """
-
-    def __init__(self, draw: Callable[[Axes], object], width: float, low: float, high: float):
-        super().__init__()
-        self._draw, self.width, self._low, self._high = draw, width, low, high
-        self.height = low
-        self._image: ImageReader | None = None
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        if self._image is None:
-            self.height = max(self._low, min(self._high, available_height - 1))
-        return self.width, self.height
-
-    def draw(self) -> None:
-        if self._image is None:
-            self._image = ImageReader(PILImage.fromarray(_render(self._draw, self.width, self.height)))
-        self.canv.drawImage(self._image, 0, 0, width=self.width, height=self.height)
-
-
-def _render(draw: Callable[[Axes], object], width: float, height: float) -> np.ndarray:
-    fig = Figure(
-        figsize=(width / inch, height / inch), dpi=CHART_DPI, layout="constrained", facecolor="white"
-    )
-    engine = fig.get_layout_engine()
-    assert isinstance(engine, ConstrainedLayoutEngine)
-    engine.set(w_pad=0.04, h_pad=0.04)
-    draw(fig.add_subplot())
-    canvas = FigureCanvasAgg(fig)
-    canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib leaves the Agg canvas untyped
-    # An opaque RGB image: smaller than RGBA and needs no soft mask in the PDF.
-    rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]  # untyped in matplotlib
-    return np.ascontiguousarray(np.asarray(rgba)[..., :3])
-
-
-def spare_core() -> bool:
-    """Whether a forked copy of this process would have a core to itself (Linux only).
-
-    Two cores or more and a one-minute load average below the number of cores (the command
-    itself counts for about one, so other work takes less than a core): on a machine already
-    busy (measured at a load average of 7 to 15 on 2 cores) a second process only competes for
-    the same cores, and its copy-on-write work made the report slower, not faster.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    cores = os.cpu_count() or 1
-    return cores >= 2 and os.getloadavg()[0] < cores
-
-
-@contextlib.contextmanager
-def collected_charts() -> Iterator[list[_ChartImage]]:
-    """The charts (:func:`chart_image`) made inside the block, in the order they were made."""
-    charts: list[_ChartImage] = []
-    token = _collected.set(charts)
-    try:
-        yield charts
-    finally:
-        _collected.reset(token)
-
-
-@contextlib.contextmanager
-def charts_rendered_meanwhile(charts: Sequence[_ChartImage]) -> Iterator[None]:
-    """Render the later of ``charts`` in a forked copy of this process while the block runs.
-
-    For a batch command on Linux with a core to spare (:func:`spare_core`; never the app: a copy of a Qt process
-    is not safe). The block lays out and draws the pages; the charts come in page order, so
-    the copy takes the later ones (two thirds: the pages before them take the parent a while)
-    and the parent draws the first ones itself. A chart the copy rendered is read back from a
-    temporary ``.npy`` file when its page is drawn; if the copy failed for any reason, the
-    parent renders it itself. The copy ends with ``os._exit`` and never touches the parent's
-    DuckDB connection or threads; it is reaped (killed first if the block failed) before the
-    block's exit.
-    """
-    theirs = list(charts[len(charts) // 3 :])
-    if not theirs or not spare_core():
-        yield
-        return
-    with tempfile.TemporaryDirectory(prefix="roistudio-charts-") as tmp:
-        files = [os.path.join(tmp, f"{i}.npy") for i in range(len(theirs))]
-        sys.stdout.flush()
-        sys.stderr.flush()
-        with warnings.catch_warnings():
-            # Python 3.12+ warns on fork in a process with threads (DuckDB's pool): see above.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:
-            gc.disable()  # the copy must not finalise a garbage object of the parent's
-            code = 1
-            try:
-                for chart, file in zip(theirs, files, strict=True):
-                    np.save(file, chart.pixels())
-                code = 0
-            finally:
-                os._exit(code)
-        status: list[int] = []
-
-        def wait() -> bool:
-            if not status:
-                status.append(os.waitpid(pid, 0)[1])
-            return os.waitstatus_to_exitcode(status[0]) == 0
-
-        def reader(file: str) -> Callable[[], np.ndarray | None]:
-            return lambda: np.load(file) if wait() else None
-
-        for chart, file in zip(theirs, files, strict=True):
-            chart._pixels_from = reader(file)
-        try:
-            yield
-        except BaseException:
-            if not status:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            raise
-        finally:
-            wait()
-            for chart in theirs:
-                chart._pixels_from = None
 
 
 # -- tables ---------------------------------------------------------------------------------------

@@ -16,10 +16,10 @@ from roistudio.charts.bridge import draw_value_bridge, end_text
 from roistudio.charts.uncertainty import draw_monte_carlo, draw_tornado
 from roistudio.core.engine.bridge import STEP_MEANINGS, value_bridge
 from roistudio.reports.model import ReportModel
+from roistudio.reports.pdf.chart_images import chart_image
 from roistudio.reports.pdf.layout import (
     TEXT_WIDTH,
     Styles,
-    chart_image,
     data_table,
     fmt_int,
     fmt_threshold,

@@ -21,6 +21,7 @@ from roistudio.charts.curves import draw_value_curve, zoom_range
 from roistudio.core.glossary import format_threshold
 from roistudio.reports.briefing import Briefing, brief
 from roistudio.reports.model import EXAMPLE_PAYOFF_NOTE, EXAMPLE_PAYOFF_STAMP, ReportModel
+from roistudio.reports.pdf.chart_images import FillChart
 from roistudio.reports.pdf.estimate import estimate_box
 from roistudio.reports.pdf.layout import (
     BOX_BG,
@@ -28,7 +29,6 @@ from roistudio.reports.pdf.layout import (
     STAMP,
     STAMP_BG,
     TEXT_WIDTH,
-    FillChart,
     Styles,
     data_table,
     fmt_int,

@@ -14,10 +14,10 @@ from roistudio.charts.comparison import draw_comparison, draw_rates
 from roistudio.core.engine.curve import CurvePoint
 from roistudio.core.engine.results import ModelResult
 from roistudio.reports.model import ReportModel
+from roistudio.reports.pdf.chart_images import chart_image
 from roistudio.reports.pdf.layout import (
     TEXT_WIDTH,
     Styles,
-    chart_image,
     data_table,
     fmt_int,
     fmt_pct,

@@ -21,27 +21,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
 
-
-class _Worksheet(Worksheet):  # type: ignore[misc]
-    """A worksheet that skips XlsxWriter's function-name rewriting for formulas without a call.
-
-    XlsxWriter runs about 30 regular expressions over every formula to prefix newer functions
-    (``_xlfn.``); the workbook's thousands of ``=A1+name*B1`` cells call no function, so that
-    work is skipped for them (a third of the save time on the demo).
-    """
-
-    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
-        if "(" not in formula:
-            return formula[1:] if formula.startswith("=") else formula
-        return str(super()._prepare_formula(formula, expand_future_functions))
+from roistudio.reports.xlsx.worksheet import (
+    FormulaColumn,
+    NumberColumn,
+    ReportWorksheet,
+    use_quick_zip,
+    write_columns,
+)
 
 
 @dataclass(frozen=True)
@@ -115,6 +108,35 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class BlockColumn:
+    """One column of a :class:`Block`: numbers, or formulas with their computed values.
+
+    ``template`` is the formula of every row, ``ROW_TOKEN`` (see
+    :mod:`roistudio.reports.xlsx.worksheet`) standing for the row's number; without it the
+    column holds the numbers in ``values``. Values must be finite.
+    """
+
+    column: int  # 1-based
+    values: Sequence[float]
+    number_format: str | None = None
+    font: Font | None = None
+    template: str | None = None
+
+
+@dataclass(frozen=True)
+class Block:
+    """Rows written in bulk from ``first_row`` down (1-based): thousands of rows without a
+    :class:`Cell` each, rendered as XML when saved (see :func:`.worksheet.write_columns`)."""
+
+    first_row: int
+    columns: tuple[BlockColumn, ...]
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + len(self.columns[0].values) - 1
+
+
+@dataclass(frozen=True)
 class Range:
     """A block of cells on a sheet, 1-based and inclusive, for chart series."""
 
@@ -182,6 +204,7 @@ class Sheet:
         # Writers called with (XlsxWriter workbook, worksheet) after the cells: sheets of many
         # thousand rows (the Rows sheet) write those straight, without a Cell object each.
         self.bulk: list[Callable[[Any, Any], None]] = []
+        self.blocks: list[Block] = []
 
     def cell(self, row: int, column: int) -> Cell:
         key = (row, column)
@@ -196,9 +219,15 @@ class Sheet:
     def add_chart(self, chart: ChartSpec, row: int, column: int) -> None:
         self.charts.append((row, column, chart))
 
+    def add_block(self, first_row: int, columns: Sequence[BlockColumn]) -> None:
+        """Write ``columns`` from ``first_row`` down (rows holding no other cell)."""
+        if columns and len(columns[0].values):
+            self.blocks.append(Block(first_row, tuple(columns)))
+
     @property
     def max_row(self) -> int:
-        return max((r for (r, _), c in self.cells.items() if c.kind is not None), default=1)
+        cells = max((r for (r, _), c in self.cells.items() if c.kind is not None), default=1)
+        return max([cells, *(b.last_row for b in self.blocks)])
 
     @property
     def max_column(self) -> int:
@@ -237,21 +266,22 @@ class Book:
 
     def save(self, target: str | os.PathLike[str] | IO[bytes]) -> None:
         """Render the workbook with XlsxWriter to a path or a binary file object."""
+        use_quick_zip()
         options = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                    "strings_to_urls": False}  # fmt: skip
         wb = xlsxwriter.Workbook(os.fspath(target) if isinstance(target, os.PathLike) else target, options)
         formats: dict[StyleKey, Any] = {}
 
-        def fmt(cell: Cell | None) -> Any:
+        def fmt(cell: Cell | StyleKey | None) -> Any:
             if cell is None:
                 return None
-            key = cell.style_key()
+            key = cell.style_key() if isinstance(cell, Cell) else cell
             if key not in formats:
                 formats[key] = wb.add_format(_format_properties(*key))
             return formats[key]
 
         for sheet in self.sheets:
-            ws = wb.add_worksheet(sheet.title, worksheet_class=_Worksheet)
+            ws = wb.add_worksheet(sheet.title, worksheet_class=ReportWorksheet)
             _render_sheet(wb, ws, sheet, fmt)
         for name, reference in self.defined_names:
             wb.define_name(name, f"={reference}")
@@ -334,6 +364,15 @@ def _render_sheet(wb: Any, ws: Any, sheet: Sheet, fmt: Any) -> None:
             ws.write_datetime(r, c, dt.datetime.combine(cell.value, dt.time()), f)
         else:
             ws.write_blank(r, c, None, f)
+    for block in sheet.blocks:
+        columns: list[NumberColumn | FormulaColumn] = []
+        for spec in block.columns:
+            style = fmt((spec.font, None, None, None, spec.number_format, False))
+            if spec.template is None:
+                columns.append(NumberColumn(spec.column - 1, spec.values, style))
+            else:
+                columns.append(FormulaColumn(spec.column - 1, spec.values, style, template=spec.template))
+        write_columns(ws, block.first_row - 1, columns)
     for write in sheet.bulk:
         write(wb, ws)
     if sheet.freeze is not None:

@@ -24,7 +24,6 @@ sheets that show their figures say those are fixed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +35,8 @@ from roistudio.core.engine.curve import TIE_TOLERANCE, Curve
 from roistudio.core.engine.whole_curves import MAX_CURVE_POINTS
 from roistudio.reports.xlsx.book import Book
 from roistudio.reports.xlsx.layout import add_note, column_letter, prepare_sheet
-from roistudio.reports.xlsx.rows import _formula_writer
 from roistudio.reports.xlsx.style import THRESHOLD
+from roistudio.reports.xlsx.worksheet import ROW_TOKEN, FormulaColumn, NumberColumn, write_columns
 
 __all__ = ["CURVES_SHEET", "CurveBlock", "CurvesSheet", "add_curves_sheet", "constraint_condition"]
 
@@ -231,63 +230,53 @@ def _write_blocks(
     *,
     counts: bool,
 ) -> None:
-    """Write every block with XlsxWriter (one call per cell; the value formulas skip the writer's
-    function-name rewrite, as the Rows sheet does). The counts (Flagged, TP, FP) only serve the
-    limits, and every cell costs writing time: without limits those columns stay empty."""
+    """Write every block: its label, headers and flag-nobody row cell by cell, the rest of its
+    points as one block of columns (:func:`roistudio.reports.xlsx.worksheet.write_columns`).
+    The counts (Flagged, TP, FP) only serve the limits, and every cell costs writing time:
+    without limits those columns stay empty."""
     bold = book.add_format({"bold": True, "font_size": 10})
     header = book.add_format({"bold": True, "font_size": 9, "bottom": 1})
     plain = book.add_format({"font_size": 9})
     threshold_fmt = book.add_format({"font_size": 9, "num_format": THRESHOLD})
     money_fmt = book.add_format({"font_size": 9, "num_format": money})
-    write: Callable[[int, int, str, Any, object], None] = _formula_writer(ws)
-    numbers = _number_writer(ws)
     headers = [*_HEADERS, *(["Constant", *(f"per {n}" for n in names)] if names else [])]
     for _key, label, curve, refs, terms, row in plan:
         ws.write_string(row - 1, 0, label[:250], bold)
         for j, h in enumerate(headers):
             ws.write_string(row, j, h, header)
         first = row + 1  # 0-based row of flag nobody
-        ws.write_string(first, 0, "flag nobody", plain)
-        numbers(first + 1, 0, curve.thresholds[1:].tolist(), threshold_fmt)
-        for c, column in ((_FLAGGED, curve.flagged), (_TP, curve.tp), (_FP, curve.fp)) if counts else ():
-            numbers(first, c - 1, column.tolist(), plain)
+        columns: list[NumberColumn | FormulaColumn] = [
+            NumberColumn(_T - 1, curve.thresholds.tolist(), threshold_fmt)
+        ]
+        if counts:
+            columns += [NumberColumn(c - 1, column.tolist(), plain)
+                        for c, column in ((_FLAGGED, curve.flagged), (_TP, curve.tp), (_FP, curve.fp))]  # fmt: skip
         values = curve.value.tolist()
         if terms:
-            for j, arr in enumerate(terms):
-                numbers(first, _TERMS - 1 + j, arr.tolist(), plain)
+            columns += [NumberColumn(_TERMS - 1 + j, arr.tolist(), plain) for j, arr in enumerate(terms)]
             letters = [column_letter(_TERMS + j) for j in range(len(terms))]
-            for i in range(len(curve)):
-                x = first + i + 1
-                parts = [
-                    f"{letters[0]}{x}",
-                    *(f"{n}*{letter}{x}" for n, letter in zip(names, letters[1:], strict=True)),
+            template = "+".join(
+                [
+                    f"{letters[0]}{ROW_TOKEN}",
+                    *(f"{n}*{x}{ROW_TOKEN}" for n, x in zip(names, letters[1:], strict=True)),
                 ]
-                write(first + i, _VALUE - 1, "=" + "+".join(parts), money_fmt, values[i])
+            )
+            columns.append(FormulaColumn(_VALUE - 1, values, money_fmt, template=template))
         else:
-            for i, ref in enumerate(refs):
-                write(first + i, _VALUE - 1, "=" + ref, money_fmt, values[i])
+            columns.append(FormulaColumn(_VALUE - 1, values, money_fmt, texts=refs))
+        # Flag nobody's threshold cell is text: that row is written cell by cell.
+        ws.write_string(first, 0, "flag nobody", plain)
+        for c in columns[1:]:
+            if isinstance(c, NumberColumn):
+                ws.write_number(first, c.col, c.values[0], c.fmt)
+            else:
+                ws.write_formula(first, c.col, "=" + c.formula(0, first + 1), c.fmt, c.cached[0])
+        write_columns(ws, first + 1, [_tail(c) for c in columns])
 
 
-def _number_writer(ws: Any) -> Callable[[int, int, list[Any], Any], None]:
-    """``write(first_row, col, values, format)``: a column of finite numbers, stored as
-    ``write_number`` stores them but checking the sheet's bounds once per column (the per-call
-    checks were a third of this sheet's writing time); on another XlsxWriter layout, the public call."""
-    try:
-        from xlsxwriter.worksheet import CellNumberTuple
-
-        table, check = ws.table, ws._check_dimensions
-    except (ImportError, AttributeError):  # pragma: no cover - another XlsxWriter release
-
-        def each(first: int, col: int, values: list[Any], fmt: Any) -> None:
-            for i, v in enumerate(values):
-                ws.write_number(first + i, col, v, fmt)
-
-        return each
-
-    def write(first: int, col: int, values: list[Any], fmt: Any) -> None:
-        if not values or check(first, col) or check(first + len(values) - 1, col):
-            return
-        for i, v in enumerate(values):
-            table[first + i][col] = CellNumberTuple(v, fmt)
-
-    return write
+def _tail(column: NumberColumn | FormulaColumn) -> NumberColumn | FormulaColumn:
+    """The column without its first row."""
+    if isinstance(column, NumberColumn):
+        return NumberColumn(column.col, column.values[1:], column.fmt)
+    texts = None if column.texts is None else column.texts[1:]
+    return FormulaColumn(column.col, column.cached[1:], column.fmt, column.template, texts)

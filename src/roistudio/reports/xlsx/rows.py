@@ -53,6 +53,7 @@ from roistudio.reports.xlsx.layout import (
     put_threshold,
 )
 from roistudio.reports.xlsx.style import INTEGER, LABEL_FONT, THRESHOLD
+from roistudio.reports.xlsx.worksheet import formula_writer
 
 __all__ = ["ROWS_SHEET", "RowsSheet", "add_rows_section", "group_formulas", "plan_rows_sheet"]
 
@@ -300,30 +301,6 @@ def add_rows_sheet(wb: Any, plan: RowsSheet, *, money: str, model_names: list[st
     return ws
 
 
-def _formula_writer(ws: Any) -> Callable[[int, int, str, Any, object], None]:
-    """``write(row, col, formula, format, value)`` for formulas this module builds itself.
-
-    XlsxWriter's ``write_formula`` runs some 30 regular expressions per call to prefix newer
-    functions (``_xlfn.``); these formulas use none (IF, MAX, INDEX, SUMIFS...), and on 45,000
-    formulas those expressions were 80% of the workbook's writing time. So the cell is stored as
-    ``write_formula`` would store it, without them; on another XlsxWriter layout, the public call.
-    """
-    try:
-        from xlsxwriter.worksheet import CellFormulaTuple
-
-        table, check = ws.table, ws._check_dimensions
-    except (ImportError, AttributeError):  # pragma: no cover - another XlsxWriter release
-        return lambda row, col, formula, fmt, value: ws.write_formula(row, col, formula, fmt, value)
-
-    def write(row: int, col: int, formula: str, fmt: Any, value: object) -> None:
-        if check(row, col) == 0:
-            table[row][col] = CellFormulaTuple(
-                formula[1:] if formula.startswith("=") else formula, fmt, value
-            )
-
-    return write
-
-
 def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
     """Write every row with XlsxWriter (``book`` its Workbook, ``ws`` the worksheet).
 
@@ -333,7 +310,7 @@ def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
     money_fmt = book.add_format({"num_format": money, "font_size": 9})
     plain = book.add_format({"font_size": 9})
     col = {k: v - 1 for k, v in plan.col.items()}
-    formula = _formula_writer(ws)
+    formula = formula_writer(ws)
     values = plan.champion_values
     running = column_letter(plan.col["running"])
     flag, keep = column_letter(plan.col["flag"]), column_letter(plan.col["keep"])

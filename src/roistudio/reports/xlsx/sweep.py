@@ -15,7 +15,17 @@ import numpy as np
 
 from roistudio.reports.cells import safe_text
 from roistudio.reports.model import ReportModel
-from roistudio.reports.xlsx.book import Alignment, Book, ChartSpec, Font, Range, SeriesSpec, Sheet, sheet_ref
+from roistudio.reports.xlsx.book import (
+    Alignment,
+    BlockColumn,
+    Book,
+    ChartSpec,
+    Font,
+    Range,
+    SeriesSpec,
+    Sheet,
+    sheet_ref,
+)
 from roistudio.reports.xlsx.context import SheetContext, linear_formula, sweep_rows
 from roistudio.reports.xlsx.layout import (
     add_excel_table,
@@ -23,6 +33,7 @@ from roistudio.reports.xlsx.layout import (
     add_note,
     add_section,
     cell_ref,
+    column_letter,
     prepare_sheet,
     probability_axis,
     put_formula,
@@ -38,8 +49,10 @@ from roistudio.reports.xlsx.style import (
     PERCENT,
     PLAIN_NUMBER,
     THRESHOLD,
+    VALUE_FONT,
     money_format,
 )
+from roistudio.reports.xlsx.worksheet import ROW_TOKEN
 
 VS_BETTER = "vs better baseline"
 _SWEEP_HEADERS = ["Threshold", "Flagged", "TP", "FP", "TN", "FN", "Precision", "Recall", "FPR", "Value",
@@ -140,48 +153,22 @@ def add_sweep_sheet(wb: Book, ctx: SheetContext) -> SweepTable:
 
     names = ctx.linear.parameter_names if ctx.linear is not None else []
     headers = [*_SWEEP_HEADERS, *(["Constant", *(f"per {ctx.names[p]}" for p in names)] if live else [])]
-    thresholds = curve.thresholds[idx]
-    columns = [
-        curve.flagged[idx], curve.tp[idx], curve.fp[idx], curve.tn[idx], curve.fn[idx],
-        curve.precision[idx], curve.recall[idx], curve.fpr[idx],
-    ]  # fmt: skip
-    values = curve.value[idx]
-    formats = [INTEGER] * 5 + [PERCENT] * 3
-    better_ref = ctx.key_values.get("better")
-    if live:
-        assert ctx.linear is not None
-        coefficient_arrays = [ctx.linear.terms[None], *(ctx.linear.terms[p] for p in names)]
-        positions = np.searchsorted(ctx.linear.indices, idx)
-
-    # One cell write per sampled threshold (at most 2,000).
-    for k, i in enumerate(idx):
-        r = first + k
-        t = thresholds[k]
-        put_number(ws.cell(r, 1), None if math.isnan(t) else float(t), THRESHOLD)
-        for j, (col, fmt) in enumerate(zip(columns, formats, strict=True)):
-            v = col[k]
-            put_number(ws.cell(r, 2 + j), int(v) if fmt == INTEGER else float(v), fmt)
-        value = float(values[k])
-        if live:
-            refs = []
-            for j, arr in enumerate(coefficient_arrays):
-                c = len(_SWEEP_HEADERS) + 1 + j
-                put_number(ws.cell(r, c), float(arr[positions[k]]), PLAIN_NUMBER, MUTED_FONT)
-                refs.append(cell_ref(r, c))
-            put_formula(ws.cell(r, _COL_VALUE), linear_formula(ctx, refs), value, ctx.money)
-        elif ctx.rows is not None:  # the running value on the Rows sheet after the rows this flags
-            put_formula(ws.cell(r, _COL_VALUE), "=" + ctx.rows.value_at(cell_ref(r, 2)), value, ctx.money)
-        else:
-            put_number(ws.cell(r, _COL_VALUE), value, ctx.money)
-        if better_ref is not None:
-            put_formula(ws.cell(r, _COL_VS_BETTER), f"={cell_ref(r, _COL_VALUE)}-{better_ref}",
-                        value - better_value, ctx.money)  # fmt: skip
-        else:
-            put_number(ws.cell(r, _COL_VS_BETTER), value - better_value, ctx.money)
-        if int(i) in tags:
-            cell = ws.cell(r, _COL_POLICY)
-            put_text(cell, ", ".join(tags[int(i)]), _TAG_FONT)
-            cell.alignment = _TAG_ALIGN
+    data, templates = _table_data(ctx, idx, better_value)
+    tagged = {keys_at[i]: ", ".join(t) for i, t in tags.items() if i in keys_at}
+    # Rows with a blank (an undefined rate, "flag nobody") or a policy tag are written cell by cell;
+    # the runs of plain rows between them as blocks (thousands of rows without a Cell each).
+    plain = np.ones(n, dtype=bool)
+    for values, _, _ in data.values():
+        plain &= np.isfinite(values)
+    plain[list(tagged)] = False
+    for k in np.flatnonzero(~plain).tolist():
+        _write_row(ws, first + k, k, data, templates, tagged.get(k))
+    edges = np.flatnonzero(np.diff(np.r_[0, plain.astype(np.int8), 0]))
+    for start, stop in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        ws.add_block(first + start, [
+            BlockColumn(c, values[start:stop].tolist(), fmt, font, templates.get(c))
+            for c, (values, fmt, font) in sorted(data.items())
+        ])  # fmt: skip
 
     # The digest: the key policies and thresholds around them, as references to the table's rows
     # (so they follow the parameters too). It is what the sheet prints.
@@ -190,18 +177,18 @@ def add_sweep_sheet(wb: Book, ctx: SheetContext) -> SweepTable:
     for d, k in enumerate(digest):
         r, src = digest_header + 1 + d, first + k
         for c in range(1, len(_SWEEP_HEADERS) + 1):
-            cell, source = ws.cell(r, c), ws.cell(src, c)
-            if c == 1 and source.kind is None:
-                put_text(cell, "flag nobody")
-            elif source.kind is None:
-                continue  # undefined there (precision when nothing is flagged): blank, as in the table
-            elif c == _COL_POLICY:
-                if source.kind == "s":
-                    put_text(cell, source.value, _TAG_FONT)
+            cell = ws.cell(r, c)
+            if c == _COL_POLICY:
+                if k in tagged:
+                    put_text(cell, tagged[k], _TAG_FONT)
                     cell.alignment = _TAG_ALIGN
-            else:
-                cached = source.cached if source.kind == "f" else source.value
-                put_formula(cell, f"={cell_ref(src, c)}", cached, source.number_format or "General")
+                continue
+            values, fmt, _ = data[c]
+            if math.isfinite(values[k]):
+                put_formula(cell, f"={cell_ref(src, c)}", _shown(values[k], fmt), fmt)
+            elif c == _COL_THRESHOLD:
+                put_text(cell, "flag nobody")
+            # else: undefined there (precision when nothing is flagged): blank, as in the table
     digest_end = digest_header + len(digest)
     sampled_text = (
         f"{n:,} of {len(curve):,} thresholds, spread evenly; the first row, the last row, the best and the "
@@ -224,6 +211,63 @@ def add_sweep_sheet(wb: Book, ctx: SheetContext) -> SweepTable:
     chart = value_chart(model, table)
     ws.add_chart(chart, digest_header, len(headers) + 2)
     return table
+
+
+Columns = dict[int, tuple[np.ndarray, str, Font]]
+
+
+def _table_data(ctx: SheetContext, idx: np.ndarray, better_value: float) -> tuple[Columns, dict[int, str]]:
+    """The sweep table's columns at curve points ``idx`` (values, number format, font; NaN where
+    undefined) and the formula of each live column (:data:`ROW_TOKEN` for the row)."""
+    curve = ctx.model.champion.curve
+    counts = [curve.flagged, curve.tp, curve.fp, curve.tn, curve.fn]
+    data: Columns = {
+        _COL_THRESHOLD: (np.asarray(curve.thresholds[idx], dtype=np.float64), THRESHOLD, VALUE_FONT)
+    }
+    for j, col in enumerate([*counts, curve.precision, curve.recall, curve.fpr]):
+        data[2 + j] = (
+            np.asarray(col[idx], dtype=np.float64),
+            INTEGER if j < len(counts) else PERCENT,
+            VALUE_FONT,
+        )
+    values = np.asarray(curve.value[idx], dtype=np.float64)
+    data[_COL_VALUE] = (values, ctx.money, VALUE_FONT)
+    data[_COL_VS_BETTER] = (values - better_value, ctx.money, VALUE_FONT)
+    templates: dict[int, str] = {}
+    if ctx.linear is not None:
+        names = ctx.linear.parameter_names
+        positions = np.searchsorted(ctx.linear.indices, idx)
+        refs = []
+        for j, arr in enumerate([ctx.linear.terms[None], *(ctx.linear.terms[p] for p in names)]):
+            c = len(_SWEEP_HEADERS) + 1 + j
+            data[c] = (np.asarray(arr[positions], dtype=np.float64), PLAIN_NUMBER, MUTED_FONT)
+            refs.append(f"{column_letter(c)}{ROW_TOKEN}")
+        templates[_COL_VALUE] = linear_formula(ctx, refs).removeprefix("=")
+    elif ctx.rows is not None:  # the running value on the Rows sheet after the rows this flags
+        templates[_COL_VALUE] = ctx.rows.value_at(f"{column_letter(2)}{ROW_TOKEN}")
+    better_ref = ctx.key_values.get("better")
+    if better_ref is not None:
+        templates[_COL_VS_BETTER] = f"{column_letter(_COL_VALUE)}{ROW_TOKEN}-{better_ref}"
+    return data, templates
+
+
+def _shown(value: float, fmt: str) -> float | int:
+    """A number as its cell holds it: counts as whole numbers."""
+    return int(value) if fmt == INTEGER else float(value)
+
+
+def _write_row(ws: Sheet, r: int, k: int, data: Columns, templates: dict[int, str], tag: str | None) -> None:
+    """Table row ``r`` (position ``k``) cell by cell: blanks where undefined, the policy tag."""
+    for c, (values, fmt, font) in data.items():
+        v = float(values[k])
+        if c in templates:
+            put_formula(ws.cell(r, c), "=" + templates[c].replace(ROW_TOKEN, str(r)), v, fmt, font)
+        else:
+            put_number(ws.cell(r, c), _shown(v, fmt) if math.isfinite(v) else None, fmt, font)
+    if tag is not None:
+        cell = ws.cell(r, _COL_POLICY)
+        put_text(cell, tag, _TAG_FONT)
+        cell.alignment = _TAG_ALIGN
 
 
 def value_chart(model: ReportModel, table: SweepTable) -> ChartSpec:
