@@ -15,6 +15,7 @@ from roistudio.cli.report_output import WorkbookFigures
 from roistudio.core.data.importer import import_file
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
+from roistudio.core.engine.filters import Filters
 from roistudio.core.errors import RoiError
 from roistudio.core.payoff.language import parse_payoff
 from roistudio.core.project.demo import DEMO_PARAMETERS, DEMO_PAYOFF, demo_data_path
@@ -108,3 +109,32 @@ def test_a_pdf_alone_reads_no_workbook_figures(tmp_path, monkeypatch):
     monkeypatch.setattr(figures_module, "live_breakdown_terms", unexpected)
     monkeypatch.setattr(figures_module, "live_curve_terms", unexpected)
     assert main(["report", "--demo", "--bootstrap", "50", "--pdf", str(tmp_path / "r.pdf")]) == 0
+
+
+def test_the_thread_reads_in_the_connections_time_zone():
+    """The cursor is a new session: it must take the connection's pinned zone, not the machine's."""
+    import pandas as pd
+
+    from tests.helpers import table_from_frame
+
+    rng = np.random.default_rng(11)
+    n = 600
+    # Times an hour or two either side of midnight UTC at month ends: the month depends on the zone.
+    days = pd.DatetimeIndex(rng.choice(pd.to_datetime(["2026-01-31", "2026-02-28", "2026-03-31"]), n))
+    at = (days + pd.to_timedelta(rng.choice([-2, -1, 22, 23], n), unit="h")).tz_localize("UTC")
+    frame = pd.DataFrame({"score": rng.random(n).round(3), "label": rng.integers(0, 2, n),
+                          "amount": rng.random(n) * 100, "at": at})  # fmt: skip
+    con = table_from_frame(frame)
+    con.execute("SET TimeZone = 'Asia/Tokyo'")  # as pin_session_time_zone pins UTC, another zone here
+    payoff = parse_payoff({"tp": "amount * rate", "fp": "-cost"}, {"rate": 0.9, "cost": 5.0},
+                          table_columns(con, "data"))  # fmt: skip
+    mapping = ColumnMapping(score="score", label="label", positive="1", timestamp="at")
+    # A date filter compares zone-aware times with dates in the session's zone.
+    request = AnalysisRequest(mapping=mapping, payoff=payoff, period="month",
+                              filters=Filters({}, "2026-02-01", "2026-03-01"))  # fmt: skip
+    analysis = analyse(con, "data", request)
+    in_line = workbook_figures(analysis, con, "data")
+    assert in_line["linear"] is not None and in_line["curve_terms"]["champion"]
+    found = WorkbookFigures(con, analysis).result()
+    assert _same(found["curve_terms"], in_line["curve_terms"])
+    assert _same(found["breakdown_terms"], in_line["breakdown_terms"])

@@ -21,9 +21,11 @@ import xlsxwriter.workbook
 from roistudio.reports.xlsx.book import Book
 from roistudio.reports.xlsx.worksheet import (
     ZIP_LEVEL,
+    BoolColumn,
     FormulaColumn,
     NumberColumn,
     ReportWorksheet,
+    TextColumn,
     use_quick_zip,
     write_columns,
 )
@@ -51,6 +53,14 @@ def _workbook(fast: bool) -> bytes:
         ws, 3 + n, [FormulaColumn(2, CACHED, None, texts=texts), NumberColumn(5, VALUES)], fast=fast
     )
     ws.write_string(3 + 2 * n, 1, "after")
+    # Text (data text stays text), booleans, and cells left out (None).
+    texts = ["=SUM(A1)", " padded ", "a<&>b", "bell\x07", None, "-2"]
+    write_columns(ws, 4 + 2 * n, [
+        TextColumn(0, texts, money),
+        BoolColumn(1, [True, False, None, True, False, True]),
+        NumberColumn(2, [1.5, None, 3.0, None, 5.0, 6.0], money),
+        FormulaColumn(3, CACHED, None, texts=["A1*2", None, "B2+1", "C3", None, "D4"]),
+    ], fast=fast)  # fmt: skip
     wb.close()
     return out.getvalue()
 
@@ -74,11 +84,16 @@ def test_blocks_rendered_as_xml_hold_what_the_public_calls_write():
     assert [cached[f"D{r}"][0] for r in range(3, 9)] == pytest.approx(CACHED, rel=0, abs=0)
     assert cached["A3"][0] == 0.1 and cached["A6"][0] == 123456789.125
     assert cached["A9"][0] == "between" and cached["B16"][0] == "after"
+    assert [cached.get(f"A{r}", (None,))[0] for r in range(17, 23)] == ["=SUM(A1)", " padded ", "a<&>b",
+                                                                       cached["A20"][0], None, "-2"]  # fmt: skip
+    assert formulas["A17"][0] == "=SUM(A1)"  # text, not a formula
+    assert [cached.get(f"B{r}", (None,))[0] for r in range(17, 23)] == [True, False, None, True, False, True]
+    assert "C18" not in cached and "D18" not in formulas and formulas["D19"][0] == "=B2+1"
 
 
 def test_the_sheet_dimension_covers_the_blocks():
     sheet = zipfile.ZipFile(io.BytesIO(_workbook(True))).read("xl/worksheets/sheet1.xml").decode()
-    assert re.search(r'<dimension ref="A1:F16"/>', sheet)
+    assert re.search(r'<dimension ref="A1:F22"/>', sheet)
 
 
 def test_a_block_over_a_written_row_is_refused_when_saving():

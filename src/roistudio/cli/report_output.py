@@ -182,6 +182,11 @@ class WorkbookFigures:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, analysis: Analysis) -> None:
         self._cursor = con.cursor()  # a connection's queries must not run on two threads at once
+        # A cursor is a new session: it starts in the machine's time zone, not the one pinned on
+        # ``con`` (core.sql.pin_session_time_zone), and periods of zone-aware times depend on it.
+        zone = con.execute("SELECT current_setting('TimeZone')").fetchone()
+        if zone is not None:
+            self._cursor.execute("SET TimeZone = ?", [zone[0]])
         self._analysis = analysis
         self._found: dict[str, Any] | None = None
         self._error: BaseException | None = None

@@ -270,7 +270,7 @@ def _write_blocks(
             if isinstance(c, NumberColumn):
                 ws.write_number(first, c.col, c.values[0], c.fmt)
             else:
-                ws.write_formula(first, c.col, "=" + c.formula(0, first + 1), c.fmt, c.cached[0])
+                ws.write_formula(first, c.col, f"={c.formula(0, first + 1)}", c.fmt, c.cached[0])
         write_columns(ws, first + 1, [_tail(c) for c in columns])
 
 

@@ -29,7 +29,7 @@ prints a hidden sheet's print area.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,16 @@ from roistudio.reports.xlsx.layout import (
     put_threshold,
 )
 from roistudio.reports.xlsx.style import INTEGER, LABEL_FONT, THRESHOLD
-from roistudio.reports.xlsx.worksheet import formula_writer
+from roistudio.reports.xlsx.worksheet import (
+    ROW_TOKEN,
+    BoolColumn,
+    Column,
+    FormulaColumn,
+    NumberColumn,
+    TextColumn,
+    formula_writer,
+    write_columns,
+)
 
 __all__ = ["ROWS_SHEET", "RowsSheet", "add_rows_section", "group_formulas", "plan_rows_sheet"]
 
@@ -302,11 +311,9 @@ def add_rows_sheet(wb: Any, plan: RowsSheet, *, money: str, model_names: list[st
 
 
 def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
-    """Write every row with XlsxWriter (``book`` its Workbook, ``ws`` the worksheet).
-
-    One call per cell: the writer has no bulk API for formulas with cached values. About 0.3 s
-    per 10,000 rows on these machines.
-    """
+    """Write every row with XlsxWriter (``book`` its Workbook, ``ws`` the worksheet): the flag
+    nobody line cell by cell, then each model's rows as one block of columns
+    (:func:`roistudio.reports.xlsx.worksheet.write_columns`)."""
     money_fmt = book.add_format({"num_format": money, "font_size": 9})
     plain = book.add_format({"font_size": 9})
     col = {k: v - 1 for k, v in plan.col.items()}
@@ -323,43 +330,34 @@ def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
     formula(r0, col["value"], f"={running}{plan.zero}", money_fmt, float(values[0]))
     r = r0 + 1
     for n, m in enumerate(plan.rows.models, start=1):
-        write_model(ws, formula, r, n, m, plan, plan.formulas[n - 1], (plain, money_fmt))
+        columns = model_columns(n, m, plan, plan.formulas[n - 1], (plain, money_fmt))
+        rows = range(r + 1, r + len(m) + 1)  # the spreadsheet's row numbers
         if n == 2:  # the challenger's running value, from the sum of its rows' not-flagged payoffs
-            first, last = r + 1, r + len(m)
-            start = f"SUM(${keep}${first}:${keep}${last})"
-            cached = policy_values(m)[1:].tolist()
-            for i in range(len(m)):
-                x = r + i + 1
-                before = start if i == 0 else f"{running}{x - 1}"
-                formula(r + i, col["running"], f"={before}+{flag}{x}-{keep}{x}", money_fmt, cached[i])
+            start = f"SUM(${keep}${r + 1}:${keep}${r + len(m)})"
+            texts = [f"{start if x == r + 1 else f'{running}{x - 1}'}+{flag}{x}-{keep}{x}" for x in rows]
+            columns.append(
+                FormulaColumn(col["running"], policy_values(m)[1:].tolist(), money_fmt, texts=texts)
+            )
         if n == 1:
-            write_group_running(ws, formula, r, m, plan, money_fmt)
-        if n == 1:
-            ends = np.append(m.rank[1:] != m.rank[:-1], True).tolist()
+            columns += group_running_columns(r, m, plan, money_fmt)
             cached = values[1:].tolist()
-            for i in range(len(m)):
-                row = r + i
-                x = row + 1  # the spreadsheet's row number
-                formula(row, col["running"], f"={running}{x - 1}+{flag}{x}-{keep}{x}", money_fmt, cached[i])
-                # Only the last row of a rank is a policy (tied scores are flagged together); the
-                # ranks are the analysis', so the other rows' cells stay empty.
-                if ends[i]:
-                    formula(row, col["value"], f"={running}{x}", money_fmt, cached[i])
+            texts = [f"{running}{x - 1}+{flag}{x}-{keep}{x}" for x in rows]
+            columns.append(FormulaColumn(col["running"], cached, money_fmt, texts=texts))
+            # Only the last row of a rank is a policy (tied scores are flagged together); the
+            # ranks are the analysis', so the other rows' cells stay empty.
+            ends = np.append(m.rank[1:] != m.rank[:-1], True).tolist()
+            policies = [f"{running}{x}" if end else None for x, end in zip(rows, ends, strict=True)]
+            columns.append(FormulaColumn(col["value"], cached, money_fmt, texts=policies))
+        write_columns(ws, r, columns)
         r += len(m)
 
 
-def write_group_running(
-    ws: Any,
-    formula: Callable[[int, int, str, Any, object], None],
-    start: int,
-    m: ModelRows,
-    plan: RowsSheet,
-    money_fmt: Any,
-) -> None:
+def group_running_columns(start: int, m: ModelRows, plan: RowsSheet, money_fmt: Any) -> list[Column]:
     """Each breakdown group's running value down the champion's rows (from 0-based sheet row
     ``start``): the group's not-flagged payoffs, plus flagged minus not-flagged on each of its rows
     so far. One formula per row and breakdown, each pointing at the group's previous row."""
     flag_letter, keep_letter = column_letter(plan.col["flag"]), column_letter(plan.col["keep"])
+    out: list[Column] = []
     for b in plan.rows.breakdowns:
         c = plan.col["grun:" + b]
         letter = column_letter(c)
@@ -375,63 +373,50 @@ def write_group_running(
             delta = m.if_flagged[pos] - m.if_not_flagged[pos]
             cached[pos] = float(np.sum(m.if_not_flagged[pos])) + np.cumsum(delta)
             nobody[key] = plan.group_points(b, key, np.zeros(1, dtype=np.int64))[0]
-        prev, values, key_list = previous.tolist(), cached.tolist(), keys.tolist()
-        for i in range(len(m)):
-            x = start + i + 1
-            before = nobody[key_list[i]] if prev[i] < 0 else f"{letter}{start + prev[i] + 1}"
-            formula(start + i, c - 1, f"={before}+{flag_letter}{x}-{keep_letter}{x}", money_fmt, values[i])
+        prev, key_list = previous.tolist(), keys.tolist()
+        texts = [
+            f"{nobody[key] if p < 0 else f'{letter}{start + p + 1}'}+{flag_letter}{x}-{keep_letter}{x}"
+            for x, p, key in zip(range(start + 1, start + len(m) + 1), prev, key_list, strict=True)
+        ]
+        out.append(FormulaColumn(c - 1, cached.tolist(), money_fmt, texts=texts))
+    return out
 
 
-def write_model(
-    ws: Any,
-    formula: Callable[[int, int, str, Any, object], None],
-    start: int,
+def model_columns(
     model_id: int,
     m: ModelRows,
     plan: RowsSheet,
     texts: tuple[str, str],
     formats: tuple[Any, Any],
-) -> None:
-    """One model's rows from 0-based sheet row ``start``: values, keys and the payoff formulas."""
+) -> list[Column]:
+    """One model's rows: values, keys and the payoff formulas, as columns of a block."""
     plain, money_fmt = formats
     col = {k: v - 1 for k, v in plan.col.items()}
-    numbers: list[tuple[int, list[Any]]] = [
-        *([(col["model"], [model_id] * len(m))] if "model" in col else []),
-        (col["rank"], m.rank.tolist()),
-        (col["score"], m.score.tolist()),
-        (col["positive"], m.positive.astype(np.int64).tolist()),
+    out: list[Column] = [
+        *([NumberColumn(col["model"], [model_id] * len(m), plain)] if "model" in col else []),
+        NumberColumn(col["rank"], m.rank.tolist(), plain),
+        NumberColumn(col["score"], m.score.tolist(), plain),
+        NumberColumn(col["positive"], m.positive.astype(np.int64).tolist(), plain),
     ]
-    texts_out: list[tuple[int, list[str]]] = []
-    booleans: list[tuple[int, list[bool]]] = []
     for name in plan.rows.columns:
         kind, values = plan.rows.column_kinds[name], m.columns[name]
+        c = col["column:" + name]
         if kind == "num":
-            numbers.append((col["column:" + name], values.tolist()))
+            out.append(NumberColumn(c, values.tolist(), plain))
         elif kind == "bool":
-            booleans.append((col["column:" + name], values.tolist()))
+            out.append(BoolColumn(c, values.tolist(), plain))
         else:
-            texts_out.append((col["column:" + name], [safe_text(v) for v in values.tolist()]))
+            out.append(TextColumn(c, [safe_text(v) for v in values.tolist()], plain))
     for b in plan.rows.breakdowns:
         ids = plan.group_ids[b]
         keys = m.keys[b].tolist()
         shown = {k: safe_text(k) for k in set(keys)}  # data text, written as text (never a formula)
-        texts_out.append((col["key:" + b], [shown[k] for k in keys]))
-        numbers.append((col["id:" + b], [ids[str(k)] for k in keys]))
-    for c, items in numbers:
-        for i, v in enumerate(items):
-            ws.write_number(start + i, c, v, plain)
-    for c, words in texts_out:
-        for i, w in enumerate(words):
-            ws.write_string(start + i, c, w, plain)
-    for c, flags in booleans:
-        for i, f in enumerate(flags):
-            ws.write_boolean(start + i, c, f, plain)
-    flag_text, keep_text = texts
-    flag, keep = m.if_flagged.tolist(), m.if_not_flagged.tolist()
-    for i in range(len(m)):
-        excel_row = str(start + i + 1)
-        formula(start + i, col["flag"], flag_text.replace(_ROW_TOKEN, excel_row), money_fmt, flag[i])
-        formula(start + i, col["keep"], keep_text.replace(_ROW_TOKEN, excel_row), money_fmt, keep[i])
+        out.append(TextColumn(col["key:" + b], [shown[k] for k in keys], plain))
+        out.append(NumberColumn(col["id:" + b], [ids[str(k)] for k in keys], plain))
+    for role, text, cached in (("flag", texts[0], m.if_flagged), ("keep", texts[1], m.if_not_flagged)):
+        template = text.removeprefix("=").replace(_ROW_TOKEN, ROW_TOKEN)
+        out.append(FormulaColumn(col[role], cached.tolist(), money_fmt, template=template))
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ one workbook both ways and compares every cell.
 from __future__ import annotations
 
 import math
+import re
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,9 +35,11 @@ from xlsxwriter.worksheet import Worksheet
 
 __all__ = [
     "ROW_TOKEN",
+    "BoolColumn",
     "FormulaColumn",
     "NumberColumn",
     "ReportWorksheet",
+    "TextColumn",
     "formula_writer",
     "number_writer",
     "use_quick_zip",
@@ -51,10 +54,28 @@ ROW_TOKEN = "{row}"
 
 @dataclass(frozen=True)
 class NumberColumn:
-    """A column of finite numbers from a block's first row down (``col`` 0-based)."""
+    """A column of finite numbers from a block's first row down (``col`` 0-based; None: no cell)."""
 
     col: int
-    values: Sequence[float]
+    values: Sequence[float | None]
+    fmt: Any = None
+
+
+@dataclass(frozen=True)
+class TextColumn:
+    """A column of text, stored as text whatever it starts with (None: no cell)."""
+
+    col: int
+    values: Sequence[str | None]
+    fmt: Any = None
+
+
+@dataclass(frozen=True)
+class BoolColumn:
+    """A column of TRUE/FALSE cells (None: no cell)."""
+
+    col: int
+    values: Sequence[bool | None]
     fmt: Any = None
 
 
@@ -63,25 +84,30 @@ class FormulaColumn:
     """A column of formulas with their computed values, one per row of the block.
 
     ``template`` is one formula for every row, :data:`ROW_TOKEN` standing for the cell's row
-    number (``"F{row}+rate*G{row}"``); ``texts`` gives each row its own formula instead. Neither
-    starts with ``=``, and neither may call a function (they are stored without XlsxWriter's
-    function-name rewrite, see :class:`ReportWorksheet`).
+    number (``"F{row}+rate*G{row}"``); ``texts`` gives each row its own formula instead (None: no
+    cell). Neither starts with ``=``, and they call only functions every Excel version has (they
+    are stored without XlsxWriter's ``_xlfn.`` rewrite, see :class:`ReportWorksheet`).
     """
 
     col: int
-    cached: Sequence[float]
+    cached: Sequence[float | None]
     fmt: Any = None
     template: str | None = None
-    texts: Sequence[str] | None = None
+    texts: Sequence[str | None] | None = None
 
-    def formula(self, i: int, row_number: int) -> str:
+    @property
+    def values(self) -> Sequence[float | None]:
+        return self.cached
+
+    def formula(self, i: int, row_number: int) -> str | None:
         if self.texts is not None:
             return self.texts[i]
         assert self.template is not None
         return self.template.replace(ROW_TOKEN, str(row_number))
 
 
-Column = NumberColumn | FormulaColumn
+Column = NumberColumn | FormulaColumn | TextColumn | BoolColumn
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class ReportWorksheet(Worksheet):  # type: ignore[misc]
@@ -147,15 +173,16 @@ def write_columns(ws: Any, first_row: int, columns: Sequence[Column], *, fast: b
     rendered as XML when the workbook is saved; otherwise one public call per cell.
     """
     columns = sorted(columns, key=lambda c: c.col)
-    lengths = {len(c.values) if isinstance(c, NumberColumn) else len(c.cached) for c in columns}
+    lengths = {len(c.values) for c in columns}
     if not columns or lengths == {0}:
         return
     if len(lengths) != 1 or len({c.col for c in columns}) != len(columns):
         raise ValueError("the columns of a block need one length and distinct positions")
     (n,) = lengths
     for c in columns:
-        numbers = c.values if isinstance(c, NumberColumn) else c.cached
-        if not all(map(math.isfinite, numbers)):
+        if isinstance(c, NumberColumn | FormulaColumn) and not all(
+            v is None or math.isfinite(v) for v in c.values
+        ):
             raise ValueError(
                 f"column {xl_col_to_name(c.col)}: a spreadsheet cell cannot hold NaN or infinity"
             )
@@ -170,44 +197,97 @@ def write_columns(ws: Any, first_row: int, columns: Sequence[Column], *, fast: b
 
 def _write_each(ws: Any, first_row: int, columns: Sequence[Column]) -> None:
     for c in columns:
-        if isinstance(c, NumberColumn):
-            for i, v in enumerate(c.values):
-                ws.write_number(first_row + i, c.col, v, c.fmt)
-        else:
-            for i, v in enumerate(c.cached):
-                ws.write_formula(first_row + i, c.col, "=" + c.formula(i, first_row + i + 1), c.fmt, v)
+        for i, v in enumerate(c.values):
+            r = first_row + i
+            if isinstance(c, FormulaColumn):
+                formula = c.formula(i, r + 1)
+                if formula is not None and v is not None:
+                    ws.write_formula(r, c.col, "=" + formula, c.fmt, v)
+            elif v is None:
+                continue
+            elif isinstance(c, NumberColumn):
+                ws.write_number(r, c.col, v, c.fmt)
+            elif isinstance(c, TextColumn):
+                ws.write_string(r, c.col, v, c.fmt)
+            else:
+                ws.write_boolean(r, c.col, v, c.fmt)
 
 
 def _render(first_row: int, columns: Sequence[Column]) -> str:
-    """The block's ``<row>`` elements, one ``%`` format per row (called at save, once the
-    formats have their style numbers)."""
-    template = ['<row r="%d">']
-    arguments: list[Sequence[Any]] = []
-    n = len(columns[0].values if isinstance(columns[0], NumberColumn) else columns[0].cached)
+    """The block's ``<row>`` elements (called at save, once the formats have their style numbers).
+
+    Dense numbers and one-template formulas: one ``%`` format per row. Otherwise (text, booleans,
+    per-row formulas, cells left out): one per cell, joined per row.
+    """
+    n = len(columns[0].values)
     rows = range(first_row + 1, first_row + n + 1)  # the spreadsheet's row numbers
-    arguments.append(rows)
+    dense = all(
+        isinstance(c, NumberColumn | FormulaColumn)
+        and (isinstance(c, NumberColumn) or c.template is not None)
+        and None not in c.values
+        for c in columns
+    )
+    if dense:
+        return _render_dense(rows, columns)
+    cells = [_cells(rows, c) for c in columns]
+    lines = zip(rows, zip(*cells, strict=True), strict=True)
+    return "".join([f'<row r="{x}">{"".join(row)}</row>' for x, row in lines])
+
+
+def _start(c: Column) -> str:
+    style = f' s="{c.fmt._get_xf_index()}"' if c.fmt is not None else ""
+    return f'<c r="{xl_col_to_name(c.col)}%d"{style}'
+
+
+def _render_dense(rows: range, columns: Sequence[Column]) -> str:
+    template = ['<row r="%d">']
+    arguments: list[Sequence[Any]] = [rows]
     for c in columns:
-        style = f' s="{c.fmt._get_xf_index()}"' if c.fmt is not None else ""
-        cell = f'<c r="{xl_col_to_name(c.col)}%d"{style}>'
         arguments.append(rows)
         if isinstance(c, NumberColumn):
-            # As XlsxWriter writes a number (``%.16G``).
-            template.append(cell + "<v>%.16G</v></c>")
+            template.append(_start(c) + "><v>%.16G</v></c>")  # as XlsxWriter writes a number
             arguments.append(c.values)
             continue
-        if c.texts is not None:
-            template.append(cell + "<f>%s</f><v>%r</v></c>")
-            arguments.append([escape(t) for t in c.texts])
-        else:
-            assert c.template is not None
-            pieces = escape(c.template).replace("%", "%%").split(ROW_TOKEN)
-            template.append(cell + "<f>" + "%d".join(pieces) + "</f><v>%r</v></c>")
-            arguments.extend([rows] * (len(pieces) - 1))
+        assert isinstance(c, FormulaColumn) and c.template is not None
+        pieces = escape(c.template).replace("%", "%%").split(ROW_TOKEN)
+        template.append(_start(c) + "><f>" + "%d".join(pieces) + "</f><v>%r</v></c>")
+        arguments.extend([rows] * (len(pieces) - 1))
         # As XlsxWriter writes a formula's value (``str`` of a Python float).
-        arguments.append([float(v) for v in c.cached])
+        arguments.append([float(v) for v in c.cached])  # type: ignore[arg-type]  # dense: no None
     template.append("</row>")
     row_template = "".join(template)
     return "".join([row_template % args for args in zip(*arguments, strict=True)])
+
+
+def _cells(rows: range, c: Column) -> list[str]:
+    """One column's cells as XML, ``""`` where it has none."""
+    start = _start(c)
+    if isinstance(c, NumberColumn):
+        number = start + "><v>%.16G</v></c>"
+        return ["" if v is None else number % (x, v) for x, v in zip(rows, c.values, strict=True)]
+    if isinstance(c, BoolColumn):
+        boolean = start + ' t="b"><v>%d</v></c>'
+        return ["" if v is None else boolean % (x, v) for x, v in zip(rows, c.values, strict=True)]
+    if isinstance(c, TextColumn):
+        text = start + ' t="inlineStr"><is><t%s>%s</t></is></c>'
+        return ["" if v is None else text % (x, _preserve(v), _escape_text(v))
+                for x, v in zip(rows, c.values, strict=True)]  # fmt: skip
+    formula = start + "><f>%s</f><v>%r</v></c>"
+    return [
+        "" if v is None or (f := c.formula(i, x)) is None else formula % (x, escape(f), float(v))
+        for i, (x, v) in enumerate(zip(rows, c.cached, strict=True))
+    ]
+
+
+def _preserve(text: str) -> str:
+    """XlsxWriter's rule: keep leading or trailing whitespace."""
+    return ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+
+
+def _escape_text(text: str) -> str:
+    """Text for a ``<t>`` element: XML escapes, control characters as Excel's ``_xHHHH_``."""
+    text = escape(text)
+    return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text) if _CONTROL.search(text) else text
 
 
 def formula_writer(ws: Any) -> Callable[[int, int, str, Any, object], None]:
