@@ -41,6 +41,7 @@ from roistudio.reports.pdf.appendix import methodology_section, provenance_secti
 from roistudio.reports.pdf.breakdowns import periods_section, segments_section
 from roistudio.reports.pdf.chart_images import CHART_DPI, charts_rendered_meanwhile, collected_charts
 from roistudio.reports.pdf.estimate import calibration_section
+from roistudio.reports.pdf.flow import keep_headings
 from roistudio.reports.pdf.layout import (
     CONTROL_CHARS,
     Styles,
@@ -59,8 +60,10 @@ __all__ = ["CHART_DPI", "build_story", "write_pdf"]
 
 def build_story(model: ReportModel, styles: Styles) -> list[Flowable]:
     """All flowables of the report, in order (page 1 first)."""
-    story = summary_page(model, styles)
-    story += [PageBreak(), *threshold_section(model, styles)]
+    page1 = summary_page(model, styles)
+    # Page 1 stands alone; after it, sections follow one another where they fit, each heading
+    # kept with the start of what it introduces (.flow.keep_headings).
+    story = threshold_section(model, styles)
     story += comparison_section(model, styles)
     story += uncertainty_section(model, styles)
     story += sensitivity_page(model, styles)
@@ -70,7 +73,7 @@ def build_story(model: ReportModel, styles: Styles) -> list[Flowable]:
     story += methodology_section(model, styles)
     story += quality_section(model, styles)
     story += provenance_section(model, styles)
-    return story
+    return [*page1, PageBreak(), *keep_headings(story, styles.headings)]
 
 
 def write_pdf(model: ReportModel, path: str | os.PathLike[str], *, parallel: bool = False) -> None:

@@ -4,14 +4,7 @@ from __future__ import annotations
 
 from xml.sax.saxutils import escape
 
-from reportlab.lib.units import inch
-from reportlab.platypus import (
-    CondPageBreak,
-    Flowable,
-    PageBreak,
-    Paragraph,
-    Spacer,
-)
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from roistudio.core.glossary import METRICS, outcome_sentence
 from roistudio.reports.model import ReportModel
@@ -40,7 +33,6 @@ def methodology_section(model: ReportModel, s: Styles) -> list[Flowable]:
         for o, expr in model.payoff_rows
     ]
     story: list[Flowable] = [
-        PageBreak(),
         Paragraph("Assumptions and methodology", s.h1),
         Paragraph(
             "<b>Decision rule.</b> A row is flagged if and only if score \u2265 threshold. "
@@ -98,7 +90,6 @@ def quality_section(model: ReportModel, s: Styles) -> list[Flowable]:
         ("Rows without a label (not yet known)", fmt_int(q.unlabeled)),
     ]
     story: list[Flowable] = [
-        CondPageBreak(2.5 * inch),
         Paragraph("Data quality", s.h1),
         key_value_table(s, rows),
     ]
@@ -133,7 +124,6 @@ def provenance_section(model: ReportModel, s: Styles) -> list[Flowable]:
         ("Created (UTC)", model.created),
     ]
     return [
-        CondPageBreak(2.5 * inch),
         Paragraph("Provenance", s.h1),
         Paragraph(
             "Where every number in this report came from. The fingerprint identifies the exact data: "

@@ -9,13 +9,7 @@ from functools import partial
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.platypus import (
-    CondPageBreak,
-    Flowable,
-    PageBreak,
-    Paragraph,
-    Spacer,
-)
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from roistudio.charts.breakdown import draw_value_by_period, draw_value_by_segment, period_label
 from roistudio.core.engine.analysis_query import PERIOD_BREAKDOWN
@@ -137,7 +131,7 @@ def segments_section(model: ReportModel, s: Styles) -> list[Flowable]:
             f" The {confidence:.0%}-interval is the bootstrap interval of each segment\u2019s value, at the same "
             "threshold (each segment resampled on its own)."
         )
-    story: list[Flowable] = [PageBreak(), Paragraph("Segments", s.h1), Paragraph(body, s.body)]
+    story: list[Flowable] = [Paragraph("Segments", s.h1), Paragraph(body, s.body)]
     for column, groups in model.segments.items():
         intervals, confidence = group_intervals(model, f"segment:{column}")
         unknown = any(g.unlabeled for g in groups)  # an all-zero column says nothing
@@ -150,7 +144,6 @@ def segments_section(model: ReportModel, s: Styles) -> list[Flowable]:
         shown = min(len(groups), 12)
         height = (0.75 + 0.28 * shown) * inch
         story += [
-            CondPageBreak(height + 1.2 * inch),
             Paragraph(f"By {paragraph_text(column)}", s.h2),
             chart_image(
                 partial(draw_value_by_segment, groups=groups, symbol=model.symbol), TEXT_WIDTH, height
@@ -217,7 +210,6 @@ def periods_section(model: ReportModel, s: Styles) -> list[Flowable]:
     if model.periods_note:
         note += f" {paragraph_text(model.periods_note)}."
     return [
-        CondPageBreak(4.5 * inch),
         Paragraph("Trend by period", s.h1),
         Paragraph(note, s.body),
         Spacer(1, 6),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
 from roistudio.charts.breakdown import period_label
 from roistudio.charts.calibration import calibration_caption, draw_estimate_by_period, draw_reliability
@@ -64,8 +64,11 @@ def calibration_section(model: ReportModel, s: Styles) -> list[Flowable]:
         f"with its calibrated probability, with its own payoffs; the interval covers the randomness of the "
         "outcomes, not the calibration's own error nor a change in the data since the fit."
     )
-    story: list[Flowable] = [CondPageBreak(5 * inch), Paragraph("Calibration and estimates", s.h1),
-                   Paragraph(paragraph_text(intro), s.body)]  # fmt: skip
+    story: list[Flowable] = [
+        Paragraph("Calibration and estimates", s.h1),
+        # Our sentence with period names in it: escaped, not cut at the data-text limit (it read "each row c...").
+        Paragraph(paragraph_text(intro, limit=2000), s.body),
+    ]
     for text in (*check.notes, check.warning):
         if text:
             story.append(Paragraph(paragraph_text(text), s.small))
@@ -98,17 +101,13 @@ def calibration_section(model: ReportModel, s: Styles) -> list[Flowable]:
         )
         story += [
             Spacer(1, 8),
-            KeepTogether(
-                [
-                    Paragraph("Realised value and estimate per period", s.h2),
-                    Paragraph(
-                        "The chart is per 1,000 rows (realised: labelled rows; estimate: all of the period\u2019s "
-                        "rows), so a busy period is not judged by its volume; the table gives the totals.",
-                        s.body,
-                    ),
-                    chart,
-                ]
+            Paragraph("Realised value and estimate per period", s.h2),
+            Paragraph(
+                "The chart is per 1,000 rows (realised: labelled rows; estimate: all of the period\u2019s "
+                "rows), so a busy period is not judged by its volume; the table gives the totals.",
+                s.body,
             ),
+            chart,
         ]
         rows: list[list[object]] = []
         for g in periods:

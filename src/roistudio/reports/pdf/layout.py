@@ -27,6 +27,7 @@ from roistudio.charts import style as chart_style
 from roistudio.core.glossary import format_threshold
 from roistudio.core.money import prints_on_letter
 from roistudio.reports.model import EXAMPLE_PAYOFF_STAMP, ReportModel
+from roistudio.reports.pdf.flow import KeptTable
 
 MARGIN = 0.75 * inch
 # Laid out for the narrower of the two pages (A4), so every flowable fits both.
@@ -109,12 +110,16 @@ class Styles:
         self.label = ParagraphStyle("label", base, fontName=bold, fontSize=7, leading=9, textColor=MUTED)
         self.title = ParagraphStyle("title", base, fontName=bold, fontSize=19, leading=23, textColor=NAVY)
         self.subtitle = ParagraphStyle("subtitle", base, fontSize=8.5, leading=11.5, textColor=MUTED)
+        # A section may start under the previous one's last table (.flow): the space above sets it
+        # apart there; at the top of a page a frame drops it.
         self.h1 = ParagraphStyle(
-            "h1", base, fontName=bold, fontSize=14, leading=18, textColor=NAVY, spaceBefore=4, spaceAfter=6
+            "h1", base, fontName=bold, fontSize=14, leading=18, textColor=NAVY, spaceBefore=16, spaceAfter=6
         )
         self.h2 = ParagraphStyle(
             "h2", base, fontName=bold, fontSize=10.5, leading=14, spaceBefore=10, spaceAfter=4
         )
+        # Section headings: each stays with the start of what it introduces (.flow.keep_headings).
+        self.headings = (self.h1.name, self.h2.name)
         self.big = ParagraphStyle("big", base, fontName=bold, fontSize=28, leading=33, textColor=NAVY)
         self.big2 = ParagraphStyle("big2", self.big, textColor=INK)
         self.lead = ParagraphStyle("lead", base, fontSize=10.5, leading=15)
@@ -231,31 +236,6 @@ def data_table(
     return table
 
 
-class KeptTable(Table):  # type: ignore[misc]
-    """A report table that splits across pages without leaving fewer than :attr:`min_rows` body
-    rows on either side: a lone row at the foot of a page (or spilled onto the next one, away
-    from its table) reads as a mistake. Too few rows fit: the whole table moves to the next page;
-    too few would follow: more rows go with them. The header repeats on the next page."""
-
-    min_rows = 3
-
-    def split(self, availWidth: float, availHeight: float) -> list[Any]:
-        parts: list[Any] = super().split(availWidth, availHeight)
-        if len(parts) != 2:
-            return parts
-        head = self.repeatRows if isinstance(self.repeatRows, int) else len(self.repeatRows)
-        first, second = len(parts[0]._cellvalues) - head, len(parts[1]._cellvalues) - head
-        if first < self.min_rows:
-            return []  # nothing worth leaving here: the table starts on the next page
-        if second < self.min_rows:
-            # Leave the rows the second part lacks off this page (their heights, measured by split).
-            heights = self._rowHeights[head + first - (self.min_rows - second) : head + first]
-            parts = super().split(availWidth, availHeight - sum(heights) - 0.5)
-            if len(parts) == 2 and len(parts[0]._cellvalues) - head < self.min_rows:
-                return []
-        return parts
-
-
 def key_value_table(
     styles: Styles,
     rows: Sequence[tuple[str, object]],
@@ -267,7 +247,7 @@ def key_value_table(
         [Paragraph(paragraph_text(k), styles.cell_head), Paragraph(paragraph_text(v), styles.cell)]
         for k, v in rows
     ]
-    table = Table(data, colWidths=[widths[0], width], hAlign="LEFT")
+    table = KeptTable(data, colWidths=[widths[0], width], hAlign="LEFT")
     table.setStyle(
         TableStyle(
             [

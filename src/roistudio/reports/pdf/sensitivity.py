@@ -10,7 +10,7 @@ The charts are the app's (:mod:`roistudio.charts.bridge`, :mod:`roistudio.charts
 from __future__ import annotations
 
 from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from roistudio.charts.bridge import draw_value_bridge, end_text
 from roistudio.charts.uncertainty import draw_monte_carlo, draw_tornado
@@ -101,7 +101,9 @@ def _tornado(model: ReportModel, s: Styles) -> list[Flowable]:
             ),
         ]
     w = TEXT_WIDTH
-    section: list[Flowable] = [
+    # The heading stays with its text and the chart; the table follows on the next page when the
+    # page is full, whole (a short table never splits) with its header (see .flow).
+    story: list[Flowable] = [
         Paragraph("Sensitivity to the payoff\u2019s assumptions", s.h2),
         Paragraph(
             "Each parameter over its plausible range, the others at their values, at the operating threshold. "
@@ -146,10 +148,6 @@ def _tornado(model: ReportModel, s: Styles) -> list[Flowable]:
             numeric_from=2,
         ),
     ]
-    # The heading, the tornado and its table move to the next page together when they do not fit,
-    # so the table never leaves a row (or the chart its table) behind; one longer than a page
-    # still splits, with its header repeated (data_table).
-    story: list[Flowable] = [CondPageBreak(3.5 * inch), KeepTogether(section)]
     if sens.draws:
         story += [
             Spacer(1, 6),
@@ -160,4 +158,4 @@ def _tornado(model: ReportModel, s: Styles) -> list[Flowable]:
 
 def sensitivity_page(model: ReportModel, s: Styles) -> list[Flowable]:
     """The page: the value bridge, then the sensitivity to the payoff's parameters."""
-    return [PageBreak(), Paragraph("What moves the value", s.h1), *_bridge(model, s), *_tornado(model, s)]
+    return [Paragraph("What moves the value", s.h1), *_bridge(model, s), *_tornado(model, s)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from reportlab.lib.units import inch
 from reportlab.platypus import (
-    CondPageBreak,
     Flowable,
     Paragraph,
     Spacer,
@@ -156,7 +155,6 @@ def comparison_section(model: ReportModel, s: Styles) -> list[Flowable]:
     )
     w = TEXT_WIDTH
     story = [
-        CondPageBreak(5.8 * inch),
         Paragraph("Champion vs challenger", s.h1),
         Paragraph(
             f"Both models scored the same rows: champion <b>{paragraph_text(ch.name)}</b>, challenger "

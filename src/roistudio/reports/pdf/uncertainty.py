@@ -9,8 +9,7 @@ Rendered only when the report model carries decision figures
 
 from __future__ import annotations
 
-from reportlab.lib.units import inch
-from reportlab.platypus import CondPageBreak, Flowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from roistudio.reports.model import ReportModel
 from roistudio.reports.pdf.layout import (
@@ -28,7 +27,7 @@ def uncertainty_section(model: ReportModel, s: Styles) -> list[Flowable]:
     if decision is None or not decision.has_figures:
         return []
     w = TEXT_WIDTH
-    story: list[Flowable] = [CondPageBreak(3 * inch), Paragraph("How sure, and what if", s.h1)]
+    story: list[Flowable] = [Paragraph("How sure, and what if", s.h1)]
     u = decision.uncertainty
     if u is not None:
         story.append(
