@@ -60,7 +60,6 @@ from roistudio.reports.xlsx.worksheet import (
     FormulaColumn,
     NumberColumn,
     TextColumn,
-    formula_writer,
     write_columns,
 )
 
@@ -317,7 +316,6 @@ def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
     money_fmt = book.add_format({"num_format": money, "font_size": 9})
     plain = book.add_format({"font_size": 9})
     col = {k: v - 1 for k, v in plan.col.items()}
-    formula = formula_writer(ws)
     values = plan.champion_values
     running = column_letter(plan.col["running"])
     flag, keep = column_letter(plan.col["flag"]), column_letter(plan.col["keep"])
@@ -326,8 +324,8 @@ def write_rows(book: Any, ws: Any, plan: RowsSheet, money: str) -> None:
     ws.write_number(r0, col["rank"], 0, plain)
     ws.write_string(r0, col["score"], "flag nobody", plain)
     keep_range = f"${keep}${plan.first}:${keep}${plan.champion_last}"
-    formula(r0, col["running"], f"=SUM({keep_range})", money_fmt, float(values[0]))
-    formula(r0, col["value"], f"={running}{plan.zero}", money_fmt, float(values[0]))
+    ws.write_formula(r0, col["running"], f"=SUM({keep_range})", money_fmt, float(values[0]))
+    ws.write_formula(r0, col["value"], f"={running}{plan.zero}", money_fmt, float(values[0]))
     r = r0 + 1
     for n, m in enumerate(plan.rows.models, start=1):
         columns = model_columns(n, m, plan, plan.formulas[n - 1], (plain, money_fmt))

@@ -9,12 +9,10 @@ formatting); on the demo that was two thirds of the workbook's time. This module
   function-name rewrite for formulas without a call, and renders a *block* of rows
   (:func:`write_columns`) as XML straight from column lists: one string-format operation per
   row, at the place XlsxWriter would write those rows.
-- :func:`formula_writer` and :func:`number_writer`: single cells and single columns stored as
-  the public calls store them, minus per-call checks the callers have already made.
 - :func:`use_quick_zip`: the package compressed at zlib level 1 instead of 6. The demo's 18 MB
   of XML then takes 0.07 s instead of 0.25 s to compress, for a file of 3.1 MB instead of 2.5 MB.
 
-Each fast path relies on XlsxWriter internals (``table``, ``_check_dimensions``,
+The fast path relies on XlsxWriter internals (``table``, ``_check_dimensions``,
 ``_write_rows``, ``fh``) and falls back to the public calls when they are missing, so another
 XlsxWriter release writes the same cells more slowly rather than a broken file; a test writes
 one workbook both ways and compares every cell.
@@ -40,8 +38,6 @@ __all__ = [
     "NumberColumn",
     "ReportWorksheet",
     "TextColumn",
-    "formula_writer",
-    "number_writer",
     "use_quick_zip",
     "write_columns",
 ]
@@ -288,56 +284,6 @@ def _escape_text(text: str) -> str:
     """Text for a ``<t>`` element: XML escapes, control characters as Excel's ``_xHHHH_``."""
     text = escape(text)
     return _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text) if _CONTROL.search(text) else text
-
-
-def formula_writer(ws: Any) -> Callable[[int, int, str, Any, object], None]:
-    """``write(row, col, formula, format, value)`` for formulas the workbook builds itself.
-
-    XlsxWriter's ``write_formula`` runs some 30 regular expressions per call to prefix newer
-    functions (``_xlfn.``); these formulas use none (IF, MAX, INDEX, SUMIFS...), and on 45,000
-    formulas those expressions were 80% of the workbook's writing time. So the cell is stored as
-    ``write_formula`` would store it, without them; on another XlsxWriter layout, the public call.
-    """
-    try:
-        from xlsxwriter.worksheet import CellFormulaTuple
-
-        table, check = ws.table, ws._check_dimensions
-    except (ImportError, AttributeError):  # pragma: no cover - another XlsxWriter release
-        return lambda row, col, formula, fmt, value: ws.write_formula(row, col, formula, fmt, value)
-
-    def write(row: int, col: int, formula: str, fmt: Any, value: object) -> None:
-        if check(row, col) == 0:
-            table[row][col] = CellFormulaTuple(
-                formula[1:] if formula.startswith("=") else formula, fmt, value
-            )
-
-    return write
-
-
-def number_writer(ws: Any) -> Callable[[int, int, list[Any], Any], None]:
-    """``write(first_row, col, values, format)``: a column of finite numbers, stored as
-    ``write_number`` stores them but checking the sheet's bounds once per column (the per-call
-    checks were a third of a long column's writing time); on another XlsxWriter layout, the
-    public call."""
-    try:
-        from xlsxwriter.worksheet import CellNumberTuple
-
-        table, check = ws.table, ws._check_dimensions
-    except (ImportError, AttributeError):  # pragma: no cover - another XlsxWriter release
-
-        def each(first: int, col: int, values: list[Any], fmt: Any) -> None:
-            for i, v in enumerate(values):
-                ws.write_number(first + i, col, v, fmt)
-
-        return each
-
-    def write(first: int, col: int, values: list[Any], fmt: Any) -> None:
-        if not values or check(first, col) or check(first + len(values) - 1, col):
-            return
-        for i, v in enumerate(values):
-            table[first + i][col] = CellNumberTuple(v, fmt)
-
-    return write
 
 
 class _QuickZip(zipfile.ZipFile):
