@@ -1,11 +1,12 @@
-"""``core.sql.rollback``: a ROLLBACK that Cancel's interrupt lands on is run again."""
+"""``core.sql``: a ROLLBACK that Cancel's interrupt lands on is run again; a cursor for another
+thread keeps the connection's time zone."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from roistudio.core.sql import rollback
+from roistudio.core.sql import rollback, session_cursor
 
 
 class _Connection:
@@ -46,3 +47,14 @@ def test_a_real_transaction_is_undone_even_when_aborted(abort):
     rollback(con)
     assert con.execute("SELECT count(*) FROM information_schema.tables").fetchone() == (0,)
     rollback(con)  # a second one finds no transaction and says nothing
+
+
+def test_a_session_cursor_keeps_the_connections_time_zone():
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Tokyo'")
+    assert con.cursor().execute("SELECT current_setting('TimeZone')").fetchone()[0] != "Asia/Tokyo"
+    cursor = session_cursor(con)
+    assert cursor.execute("SELECT current_setting('TimeZone')").fetchone()[0] == "Asia/Tokyo"
+    # The same database: a table made on the connection is there.
+    con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    assert cursor.execute("SELECT x FROM t").fetchall() == [(1,)]

@@ -181,15 +181,14 @@ class WorkbookFigures:
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, analysis: Analysis) -> None:
-        self._cursor = con.cursor()  # a connection's queries must not run on two threads at once
-        # A cursor is a new session: it starts in the machine's time zone, not the one pinned on
-        # ``con`` (core.sql.pin_session_time_zone), and periods of zone-aware times depend on it.
-        zone = con.execute("SELECT current_setting('TimeZone')").fetchone()
-        if zone is not None:
-            self._cursor.execute("SET TimeZone = ?", [zone[0]])
+        from roistudio.core.sql import session_cursor
+
+        # A connection's queries must not run on two threads at once: a cursor of its own.
+        self._cursor = session_cursor(con)
         self._analysis = analysis
         self._found: dict[str, Any] | None = None
         self._error: BaseException | None = None
+        self._closed = False
         self._thread = threading.Thread(target=self._read, name="roistudio-workbook-figures", daemon=True)
         self._thread.start()
 
@@ -203,8 +202,7 @@ class WorkbookFigures:
 
     def result(self) -> dict[str, Any]:
         """Wait for the figures; an error reading them is raised here."""
-        self._thread.join()
-        self._cursor.close()
+        self._end()
         if self._error is not None:
             raise self._error
         assert self._found is not None
@@ -212,11 +210,17 @@ class WorkbookFigures:
 
     def cancel(self) -> None:
         """Stop the reading (the command failed) and wait for the thread."""
-        with contextlib.suppress(Exception):
-            self._cursor.interrupt()
+        if self._thread.is_alive():
+            with contextlib.suppress(Exception):
+                self._cursor.interrupt()
+        self._end()
+
+    def _end(self) -> None:
         self._thread.join()
-        with contextlib.suppress(Exception):
-            self._cursor.close()
+        if not self._closed:
+            self._closed = True
+            with contextlib.suppress(Exception):
+                self._cursor.close()
 
 
 def _write_xlsx(model: ReportModel, path: Path) -> None:

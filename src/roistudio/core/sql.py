@@ -56,6 +56,20 @@ def pin_session_time_zone(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET TimeZone = 'UTC'")
 
 
+def session_cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor on ``con``'s database (for queries on another thread) in ``con``'s time zone.
+
+    A cursor is a new session: it starts in the machine's zone, not the one pinned on ``con``
+    (:func:`pin_session_time_zone`), and a date filter on zone-aware times compares in the
+    session's zone. The zone is the only session setting the app changes.
+    """
+    cursor = con.cursor()
+    zone = con.execute("SELECT current_setting('TimeZone')").fetchone()
+    if zone is not None:
+        cursor.execute("SET TimeZone = ?", [zone[0]])
+    return cursor
+
+
 ROLLBACK_ATTEMPTS = 50
 
 
