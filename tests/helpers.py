@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pytest
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
@@ -36,6 +37,55 @@ def run_analysis(frame: pd.DataFrame, payoff: dict, params: dict | None = None, 
     parsed = parse_payoff(payoff, params or {}, table_columns(con, "data"))
     request = AnalysisRequest(mapping=ColumnMapping(**mapping_fields), payoff=parsed, **request_kwargs)
     return analyse(con, "data", request), con
+
+
+def cold_and_usual(con, mapping: ColumnMapping, payoff: dict, cached: bool = False, **request_args):
+    """The same analysis twice: the cold route (one pass, numpy grid aggregation) and the usual one
+    (the validation on its own, DuckDB's hash aggregation forced), each as its JSON, validation
+    report and excluded rows, or the error line it raised."""
+    from roistudio.core.data.validation import validate_mapping
+    from roistudio.core.engine import column_sums, sweep
+    from roistudio.core.engine.column_sums import ColumnSumsCache
+    from roistudio.core.engine.result_json import analysis_to_json
+    from roistudio.core.errors import RoiError
+
+    parsed = parse_payoff(payoff, {}, table_columns(con, "data"))
+    request = AnalysisRequest(mapping=mapping, payoff=parsed, **request_args)
+    where_sql, where_params = request.filters.to_sql(mapping.timestamp)
+
+    def run(usual: bool):
+        try:
+            validation = (
+                validate_mapping(con, "data", mapping, where_sql=where_sql, where_params=where_params)
+                if usual
+                else None
+            )
+            cache = ColumnSumsCache() if cached else None
+            with pytest.MonkeyPatch.context() as patch:
+                if usual:  # DuckDB's hash aggregation, not the grid
+                    patch.setattr(sweep, "grid_aggregate", lambda *a, **k: None)
+                    patch.setattr(column_sums, "grid_aggregate", lambda *a, **k: None)
+                analysis = analyse(con, "data", request, validation=validation, cache=cache)
+            return {
+                "json": analysis_to_json(analysis, max_points=10**6),
+                "validation": analysis.validation.to_dict(),
+                "excluded": analysis.excluded_rows,
+            }
+        except RoiError as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    return run(False), run(True)
+
+
+def same_to_rounding(a, b) -> bool:
+    """Equal; floats to 1e-9 relative and absolute (sums may be added up in another order)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_to_rounding(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same_to_rounding(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-9, abs=1e-9, nan_ok=True)
+    return a == b
 
 
 def brute_force_value(scores, labels, threshold, tp, fp, tn, fn) -> float:

@@ -20,13 +20,9 @@ import pandas as pd
 import pytest
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns
-from roistudio.core.data.validation import validate_mapping
-from roistudio.core.engine import column_sums, one_pass, sweep
 from roistudio.core.engine import grid_aggregate as grid_module
-from roistudio.core.engine.analysis import AnalysisRequest, analyse
-from roistudio.core.engine.column_sums import ColumnSumsCache
+from roistudio.core.engine import one_pass
 from roistudio.core.engine.grid_aggregate import GridValue, grid_aggregate, swap_label_classes
-from roistudio.core.engine.result_json import analysis_to_json
 from roistudio.core.engine.sweep_sql import (
     PAYOFF_AGGREGATES,
     ModelSource,
@@ -34,8 +30,9 @@ from roistudio.core.engine.sweep_sql import (
     aggregate_sql,
     payoff_row_values,
 )
-from roistudio.core.errors import Cancelled, RoiError
+from roistudio.core.errors import Cancelled
 from roistudio.core.payoff.language import parse_payoff
+from tests.helpers import cold_and_usual, same_to_rounding
 
 AFFINE = {"tp": "amount * 0.9 - 5", "fp": "-5", "fn": "-amount"}
 NOT_AFFINE = {"tp": "amount * 0.8 - 5", "fp": "-5", "fn": "-amount if amount > 50 else -1", "tn": "0"}
@@ -183,46 +180,6 @@ def test_a_challenger_is_aggregated_on_the_rows_both_scores_can_sweep():
 # Whole analyses: cold (one read by the grid) against the usual route (validation, SQL sweep).
 
 
-def _both(con, mapping: ColumnMapping, payoff, cached: bool):
-    parsed = parse_payoff(payoff, {}, table_columns(con, "data"))
-    request = AnalysisRequest(mapping=mapping, payoff=parsed)
-    where_sql, where_params = request.filters.to_sql(mapping.timestamp)
-
-    def run(usual: bool):
-        try:
-            validation = (
-                validate_mapping(con, "data", mapping, where_sql=where_sql, where_params=where_params)
-                if usual
-                else None
-            )
-            cache = ColumnSumsCache() if cached else None
-            with pytest.MonkeyPatch.context() as patch:
-                if usual:  # DuckDB's hash aggregation, not the grid
-                    patch.setattr(sweep, "grid_aggregate", lambda *a, **k: None)
-                    patch.setattr(column_sums, "grid_aggregate", lambda *a, **k: None)
-                analysis = analyse(con, "data", request, validation=validation, cache=cache)
-            return {
-                "json": analysis_to_json(analysis, max_points=10**6),
-                "validation": analysis.validation.to_dict(),
-                "excluded": analysis.excluded_rows,
-            }
-        except RoiError as exc:
-            return f"{type(exc).__name__}: {exc}"
-
-    return run(False), run(True)
-
-
-def _same(a, b) -> bool:
-    """Equal; money to the cent (sums are added up in another order), other floats exactly."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float) and isinstance(b, float):
-        return a == pytest.approx(b, rel=1e-9, abs=1e-9, nan_ok=True)
-    return a == b
-
-
 def _grid_spy(monkeypatch) -> list[str]:
     seen: list[str] = []
     real = one_pass.grid_aggregate
@@ -282,8 +239,8 @@ def test_a_cold_analysis_by_the_grid_is_the_usual_one(case, cached, payoff, monk
     make, mapping_args = ANALYSIS_CASES[case]
     con = _con(make())
     seen = _grid_spy(monkeypatch)
-    cold, usual = _both(con, ColumnMapping("score", "label", **mapping_args), payoff, cached)
-    assert _same(cold, usual), (cold, usual)
+    cold, usual = cold_and_usual(con, ColumnMapping("score", "label", **mapping_args), payoff, cached)
+    assert same_to_rounding(cold, usual), (cold, usual)
     # The grid answered itself (else the test would compare the SQL route with itself).
     expected = "sql" if case == "off grid in the last batch" else "grid"
     assert seen == [expected]
@@ -362,15 +319,15 @@ def test_text_labels_are_read_once_by_the_grid(case, cached, monkeypatch):
     make, mapping_args = TEXT_CASES[case]
     con = _con(make())
     seen = _grid_spy(monkeypatch)
-    cold, usual = _both(con, ColumnMapping("score", "label", **mapping_args), AFFINE, cached)
-    assert _same(cold, usual), (cold, usual)
+    cold, usual = cold_and_usual(con, ColumnMapping("score", "label", **mapping_args), AFFINE, cached)
+    assert same_to_rounding(cold, usual), (cold, usual)
     assert seen == ["sql" if case == "off grid" else "grid"]
 
 
 def test_text_labels_with_a_payoff_not_affine_go_the_usual_way(monkeypatch):
     con = _con(_text(_frame(59), "yes"))
     seen = _grid_spy(monkeypatch)
-    assert _same(*_both(con, ColumnMapping("score", "label"), NOT_AFFINE, False))
+    assert same_to_rounding(*cold_and_usual(con, ColumnMapping("score", "label"), NOT_AFFINE, False))
     assert seen == []
 
 
@@ -412,8 +369,8 @@ def test_a_challenger_is_read_once_by_the_grid(case, cached, payoff, monkeypatch
     con = _con(make())
     seen = _grid_spy(monkeypatch)
     mapping = ColumnMapping("score", "label", challenger_score="other", **mapping_args)
-    cold, usual = _both(con, mapping, payoff, cached)
-    assert _same(cold, usual), (cold, usual)
+    cold, usual = cold_and_usual(con, mapping, payoff, cached)
+    assert same_to_rounding(cold, usual), (cold, usual)
     if case == "text label" and payoff is NOT_AFFINE:
         assert seen == []  # text labels need column sums
     else:

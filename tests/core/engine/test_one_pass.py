@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 
 from roistudio.core.data.mapping import ColumnMapping, table_columns
-from roistudio.core.data.validation import validate_mapping
-from roistudio.core.engine import column_sums, grid_aggregate, one_pass, sweep
+from roistudio.core.engine import column_sums, grid_aggregate, one_pass
 from roistudio.core.engine.analysis import AnalysisRequest, analyse
 from roistudio.core.engine.column_sums import ColumnSumsCache
 from roistudio.core.engine.filters import Filters
 from roistudio.core.engine.result_json import analysis_to_json
 from roistudio.core.errors import RoiError
 from roistudio.core.payoff.language import parse_payoff
+from tests.helpers import cold_and_usual, same_to_rounding
 
 PAYOFF = {"tp": "amount * 0.8 - 5", "fp": "-5", "fn": "-amount if amount > 50 else -1", "tn": "0"}
 
@@ -42,46 +42,6 @@ def _con(frame: pd.DataFrame) -> duckdb.DuckDBPyConnection:
     con.register("frame", frame)
     con.execute("CREATE TABLE data AS SELECT * FROM frame")
     return con
-
-
-def _both(con, mapping: ColumnMapping, payoff=PAYOFF, cached: bool = False, **request_args):
-    parsed = parse_payoff(payoff, {}, table_columns(con, "data"))
-    request = AnalysisRequest(mapping=mapping, payoff=parsed, **request_args)
-    where_sql, where_params = request.filters.to_sql(mapping.timestamp)
-
-    def run(usual: bool):
-        try:
-            validation = (
-                validate_mapping(con, "data", mapping, where_sql=where_sql, where_params=where_params)
-                if usual
-                else None
-            )
-            cache = ColumnSumsCache() if cached else None
-            with pytest.MonkeyPatch.context() as patch:
-                if usual:  # DuckDB's hash aggregation, not the grid
-                    patch.setattr(sweep, "grid_aggregate", lambda *a, **k: None)
-                    patch.setattr(column_sums, "grid_aggregate", lambda *a, **k: None)
-                analysis = analyse(con, "data", request, validation=validation, cache=cache)
-            return {
-                "json": analysis_to_json(analysis, max_points=10**6),
-                "validation": analysis.validation.to_dict(),
-                "excluded": analysis.excluded_rows,
-            }
-        except RoiError as exc:
-            return f"{type(exc).__name__}: {exc}"
-
-    return run(False), run(True)
-
-
-def _same(a, b) -> bool:
-    """Equal, floats to 1e-9 relative (sums may be added up in another order)."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float) and isinstance(b, float):
-        return a == pytest.approx(b, rel=1e-9, abs=1e-9, nan_ok=True)
-    return a == b
 
 
 def _spy(monkeypatch) -> list[str]:
@@ -148,8 +108,8 @@ def test_one_pass_matches_the_usual_route(case, cached, monkeypatch):
     # With a cache, an affine payoff is swept from column sums (the app's route).
     payoff = {"tp": "amount * 0.8 - 5", "fp": "-5", "fn": "-amount"} if cached else PAYOFF
     mapping = ColumnMapping("score", "label", **mapping_args)
-    cold, usual = _both(con, mapping, payoff, cached=cached, period=period)
-    assert _same(cold, usual)
+    cold, usual = cold_and_usual(con, mapping, payoff, cached=cached, period=period)
+    assert same_to_rounding(cold, usual)
     # The cases it must answer itself (else the test would compare the usual route with itself).
     if case not in ("a third label value", "positive is 0"):
         assert seen == ["one pass"]
@@ -163,7 +123,9 @@ def test_a_filter_and_a_null_payoff_are_counted_the_same(monkeypatch):
     con = _con(frame)
     seen = _spy(monkeypatch)
     filters = Filters(segments={"region": ("north", "south")})
-    cold, usual = _both(con, ColumnMapping("score", "label", segments=("region",)), filters=filters)
+    cold, usual = cold_and_usual(
+        con, ColumnMapping("score", "label", segments=("region",)), PAYOFF, filters=filters
+    )
     assert cold == usual
     assert cold.startswith(
         "PayoffError: tp: tp = amount * 0.8 - 5 is missing or not a finite number on 2 positive"
@@ -175,10 +137,10 @@ def test_text_labels_with_a_payoff_not_affine_go_the_usual_way_challengers_one_p
     frame = _frame()
     seen = _spy(monkeypatch)
     con = _con(frame.assign(label=np.where(frame.label == 1, "yes", "no")))
-    assert _same(*_both(con, ColumnMapping("score", "label")))
+    assert same_to_rounding(*cold_and_usual(con, ColumnMapping("score", "label"), PAYOFF))
     con = _con(frame.assign(other=frame.score[::-1].to_numpy()))
     mapping = ColumnMapping("score", "label", challenger_score="other")
-    assert _same(*_both(con, mapping))
+    assert same_to_rounding(*cold_and_usual(con, mapping, PAYOFF))
     assert seen == [
         "usual",
         "one pass",
@@ -207,4 +169,4 @@ def test_one_pass_leaves_the_column_sums_for_the_next_edit(monkeypatch):
     first = analyse(con, "data", AnalysisRequest(mapping=mapping, payoff=flat), cache=cache)
     edited = analyse(con, "data", request(7.0), cache=cache, validation=first.validation)
     assert scans == []  # the one-pass scan summed the columns itself; the edit read them
-    assert _same(analysis_to_json(edited), analysis_to_json(analyse(con, "data", request(7.0))))
+    assert same_to_rounding(analysis_to_json(edited), analysis_to_json(analyse(con, "data", request(7.0))))
